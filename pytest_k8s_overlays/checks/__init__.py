@@ -1,0 +1,19 @@
+"""The built-in checks, one module per family, registered by id."""
+
+from __future__ import annotations
+
+from .base import Check, CheckFunction, CheckOptions
+
+#: The check every overlay gets first: it renders and parses.
+RENDER = "render"
+
+#: Every check besides ``render``, in the order their items run.
+CHECKS: dict[str, Check] = {}
+
+
+def check_ids() -> list[str]:
+    """All check ids, ``render`` first."""
+    return [RENDER, *CHECKS]
+
+
+__all__ = ["CHECKS", "RENDER", "Check", "CheckFunction", "CheckOptions", "check_ids"]

