@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from .cache import RenderCache
 from .collect import GATE_KEY, MARKER, OverlayCheckItem, make_items
 from .discovery import DiscoveryError, OverlaySpec, discover_all
 from .findings import SKIP_ANNOTATION, plural
@@ -15,7 +16,7 @@ from .gate import Gate
 from .model import Overlay, Overlays
 from .renderer import RendererNotFound, RenderError, find_renderer
 from .settings import Settings, add_options, from_config
-from .store import OverlayStore, RenderFailure
+from .store import OverlayStore, RenderFailure, display_path
 
 SETTINGS_KEY = pytest.StashKey[Settings]()
 STORE_KEY = pytest.StashKey[OverlayStore]()
@@ -51,8 +52,17 @@ def _make_store(config: pytest.Config, settings: Settings) -> OverlayStore:
         renderer = find_renderer(settings.kustomize, settings.kustomize_source)
     except RendererNotFound as error:
         raise pytest.UsageError(str(error)) from None
+    cache = None
+    pytest_cache = getattr(config, "cache", None)  # absent with -p no:cacheprovider
+    if settings.use_cache and pytest_cache is not None:
+        directory = pytest_cache.mkdir("k8s-overlays")
+        cache = RenderCache(directory, renderer, settings.build_args)
     return OverlayStore(
-        renderer, settings.build_args, settings.timeout, display_root=config.rootpath
+        renderer,
+        settings.build_args,
+        settings.timeout,
+        display_root=config.rootpath,
+        cache=cache,
     )
 
 
@@ -137,7 +147,17 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     ]
     store = gate.store
     terminalreporter.write_sep("-", "k8s-overlays")
-    terminalreporter.write_line(f"{plural(store.rendered, 'overlay')} rendered")
+    summary = f"{plural(store.rendered, 'overlay')} rendered"
+    if store.cache is not None:
+        summary += f", {store.cache.hits} from the cache"
+        uncacheable = store.cache.uncacheable
+        if uncacheable:
+            summary += f", {len(uncacheable)} not cacheable"
+    terminalreporter.write_line(summary)
+    if store.cache is not None:
+        for directory, why in sorted(store.cache.uncacheable.items()):
+            shown = display_path(directory, terminalreporter.config.rootpath)
+            terminalreporter.write_line(f"  not cached: {shown}: {why}")
     if lines:
         count = plural(len(lines), "finding")
         terminalreporter.write_line(f"{count} suppressed by the {SKIP_ANNOTATION} annotation:")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .cache import Entry, RenderCache, Uncacheable
 from .discovery import OverlaySpec, kustomization_file
 from .model import Overlay, Resource
 from .parsing import ParseError, load_documents, pop_origin
@@ -51,7 +52,7 @@ def origin_source(origin: dict[str, Any] | None, wrapper: Path | None, root: Pat
     return display_path(os.path.normpath(wrapper / path), root)
 
 
-def to_resources(text: bytes, wrapper: Path | None, root: Path) -> tuple[Resource, ...]:
+def to_resources(text: str | bytes, wrapper: Path | None, root: Path) -> tuple[Resource, ...]:
     """Parse a render into resources, moving origin annotations into ``source``."""
     resources = []
     for document in load_documents(text):
@@ -70,7 +71,9 @@ class OverlayStore:
         timeout: float = 60.0,
         display_root: Path | None = None,
         env: dict[str, str] | None = None,
+        cache: RenderCache | None = None,
     ) -> None:
+        self.cache = cache
         self.renderer = renderer
         self.build_args = tuple(build_args)
         self.timeout = timeout
@@ -106,17 +109,56 @@ class OverlayStore:
                 self._outcomes[key] = self._render(key)
             return self._outcomes[key]
 
-    def _render(self, directory: Path) -> tuple[Resource, ...] | str:
+    def _cache_key(self, directory: Path) -> str | None:
+        if self.cache is None:
+            return None
         try:
-            text, wrapper = build(self.renderer, directory, self.build_args, self.timeout, self.env)
-        except RenderError as error:
-            return f"kustomize build failed: {error}"
+            return self.cache.key(directory)
+        except Uncacheable as why:
+            reason = str(why)
+        except OSError as error:
+            reason = f"unreadable input: {error}"
+        with self._guard:
+            self.cache.uncacheable[directory] = reason
+        return None
+
+    def _from_cache(self, key: str | None) -> tuple[Resource, ...] | None:
+        if self.cache is None or key is None:
+            return None
+        entry = self.cache.get(key)
+        if entry is None:
+            return None
+        wrapper = Path(entry.wrapper) if entry.wrapper is not None else None
+        try:
+            resources = to_resources(entry.text, wrapper, self.display_root)
+        except ParseError:
+            return None  # a corrupt entry: render again and overwrite it
+        with self._guard:
+            self.cache.hits += 1
+        return resources
+
+    def _render(self, directory: Path) -> tuple[Resource, ...] | str:
+        key = self._cache_key(directory)
+        cached = self._from_cache(key)
+        if cached is not None:
+            return cached
         with self._guard:
             self.rendered += 1
         try:
-            return to_resources(text, wrapper, self.display_root)
+            output, wrapper = build(
+                self.renderer, directory, self.build_args, self.timeout, self.env
+            )
+        except RenderError as error:
+            # Failures are never cached: a fix must show at once.
+            return f"kustomize build failed: {error}"
+        text = output.decode("utf-8", "replace")
+        try:
+            resources = to_resources(text, wrapper, self.display_root)
         except ParseError as error:
             return str(error)
+        if self.cache is not None and key is not None:
+            self.cache.put(key, Entry(text, str(wrapper) if wrapper is not None else None))
+        return resources
 
     def prefetch(
         self,

@@ -33,7 +33,7 @@ def test_every_overlay_gets_a_render_item(pytester: pytest.Pytester, example: Pa
     for name in SERVICES:
         result.stdout.fnmatch_lines([f"k8s/overlays/{name}/kustomization.yaml::render PASSED*"])
     result.stdout.fnmatch_lines(
-        ["k8s-overlays: 7 overlays in 1 group; renderer: * Kustomize v5.*", "7 overlays rendered"]
+        ["k8s-overlays: 7 overlays in 1 group; renderer: * Kustomize v5.*", "7 overlays rendered*"]
     )
 
 

@@ -1,0 +1,287 @@
+"""A content-addressed render cache that is never stale.
+
+The key of an overlay covers everything a build can read: every file under
+every kustomization directory of its chain (a superset of what Kustomize may
+load under its default load restrictor), every file a kustomization names
+outside those directories, the renderer binary's identity and version, the
+build arguments and the environment variables that change Kustomize's output.
+Whatever the key cannot account for (remote bases, exec or KRM function
+plugins, a kustomization that does not parse) is not cached at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .discovery import is_remote, kustomization_file, read_kustomization
+from .renderer import Renderer
+
+#: Bumped whenever the entry format or the key's meaning changes.
+FORMAT = 1
+
+#: Environment variables that change what Kustomize (or helm under it) renders.
+ENV_PREFIXES = ("KUSTOMIZE_", "HELM_", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME")
+
+#: Directories never part of a build's inputs, and written to during a run.
+_SKIP_DIRS = frozenset(
+    {".git", ".pytest_cache", ".tox", ".venv", ".mypy_cache", ".ruff_cache", "__pycache__"}
+)
+
+#: Plugin configuration that runs a program: its output cannot be keyed.
+_FUNCTION_MARKERS = ("config.kubernetes.io/function", "exec:", "container:", "starlark:")
+
+
+class Uncacheable(Exception):
+    """The overlay reads something the key cannot account for; the message says what."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A cached render: Kustomize's output as printed, and the wrapper directory
+    its origin paths are relative to (parsed again on every hit, exactly as a
+    fresh render is, so a cached overlay can never differ from a rendered one).
+    """
+
+    text: str
+    wrapper: str | None
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _named_files(data: Mapping[str, Any]) -> Iterator[str]:
+    """Yield every path a kustomization names (files or directories), remote ones too."""
+    for field in (
+        "resources",
+        "bases",
+        "components",
+        "crds",
+        "configurations",
+        "patchesStrategicMerge",
+        "generators",
+        "transformers",
+        "validators",
+    ):
+        for entry in _strings(data.get(field)):
+            if "\n" not in entry:  # inline patches and plugin configs are YAML text
+                yield entry
+    for field in ("patches", "patchesJson6902", "replacements"):
+        for entry in data.get(field) or []:
+            if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+                yield entry["path"]
+    for field in ("configMapGenerator", "secretGenerator"):
+        for generator in data.get(field) or []:
+            if not isinstance(generator, dict):
+                continue
+            for entry in _strings(generator.get("files")):
+                yield entry.split("=", 1)[1] if "=" in entry else entry
+            yield from _strings(generator.get("envs"))
+            yield from _strings(generator.get("env"))
+    openapi = data.get("openapi")
+    if isinstance(openapi, dict) and isinstance(openapi.get("path"), str):
+        yield openapi["path"]
+    helm_globals = data.get("helmGlobals")
+    if isinstance(helm_globals, dict) and isinstance(helm_globals.get("chartHome"), str):
+        yield helm_globals["chartHome"]
+    for chart in data.get("helmCharts") or []:
+        if isinstance(chart, dict):
+            yield from _strings(chart.get("valuesFile"))
+            yield from _strings(chart.get("additionalValuesFiles"))
+
+
+def _helm_needs_fetch(directory: Path, data: Mapping[str, Any]) -> str | None:
+    charts = data.get("helmCharts") or []
+    if not charts:
+        return None
+    helm_globals = data.get("helmGlobals")
+    home = "charts"
+    if isinstance(helm_globals, dict) and isinstance(helm_globals.get("chartHome"), str):
+        home = helm_globals["chartHome"]
+    for chart in charts:
+        name = chart.get("name") if isinstance(chart, dict) else None
+        if name and not (directory / home / str(name)).is_dir():
+            return f"helm chart {name} is fetched from a repository"
+    return None
+
+
+def inputs(directory: Path) -> tuple[list[Path], list[Path]]:
+    """Return (kustomization directories of the chain, files named outside them).
+
+    Raises Uncacheable for anything the build reads that files cannot describe.
+    """
+    chain: list[Path] = []
+    named: list[Path] = []
+    seen: set[Path] = set()
+    todo = [directory.resolve()]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        kfile = kustomization_file(current)
+        if kfile is None:
+            raise Uncacheable(f"{current} has no kustomization file")
+        data = read_kustomization(kfile)
+        if not data and kfile.read_bytes().strip():
+            raise Uncacheable(f"{kfile} does not parse")
+        chain.append(current)
+        reason = _helm_needs_fetch(current, data)
+        if reason:
+            raise Uncacheable(reason)
+        for entry in _named_files(data):
+            if is_remote(entry):
+                raise Uncacheable(f"remote {entry} in {kfile}")
+            target = Path(os.path.normpath(current / entry))
+            if target.is_dir():
+                if kustomization_file(target) is not None:
+                    todo.append(target.resolve())
+                else:
+                    named.append(target.resolve())
+            elif target.is_file():
+                named.append(target.resolve())
+                if (
+                    entry in _strings(data.get("generators"))
+                    or entry in _strings(data.get("transformers"))
+                    or entry in _strings(data.get("validators"))
+                ):
+                    text = target.read_text(encoding="utf-8", errors="replace")
+                    if any(marker in text for marker in _FUNCTION_MARKERS):
+                        raise Uncacheable(f"plugin {entry} in {kfile} runs a program")
+    return chain, named
+
+
+class _Hasher:
+    """Hashes files and directory trees, each at most once per session."""
+
+    def __init__(self) -> None:
+        self._files: dict[Path, str] = {}
+        self._trees: dict[Path, str] = {}
+        self._lock = threading.Lock()
+
+    def file(self, path: Path) -> str:
+        known = self._files.get(path)
+        if known is None:
+            digest = hashlib.sha256()
+            with path.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+            known = digest.hexdigest()
+            with self._lock:
+                self._files[path] = known
+        return known
+
+    def tree(self, root: Path) -> str:
+        known = self._trees.get(root)
+        if known is not None:
+            return known
+        digest = hashlib.sha256()
+        visited: set[str] = set()
+        for current, dirnames, filenames in os.walk(root, followlinks=True):
+            real = os.path.realpath(current)
+            if real in visited:  # a symlink loop
+                dirnames[:] = []
+                continue
+            visited.add(real)
+            dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+            for name in sorted(filenames):
+                path = Path(current, name)
+                if path.is_file():
+                    relative = path.relative_to(root).as_posix()
+                    digest.update(f"{relative}\0{self.file(path)}\n".encode())
+        known = digest.hexdigest()
+        with self._lock:
+            self._trees[root] = known
+        return known
+
+
+class RenderCache:
+    """Render results on disk, keyed by content; safe for concurrent processes."""
+
+    def __init__(
+        self,
+        directory: Path,
+        renderer: Renderer,
+        build_args: Sequence[str],
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.directory = directory
+        self._hasher = _Hasher()
+        env = os.environ if environ is None else environ
+        binary = Path(renderer.binary)
+        stat = binary.stat() if binary.exists() else None
+        identity = {
+            "format": FORMAT,
+            "argv": list(renderer.argv),
+            "binary": [
+                str(binary.resolve()),
+                stat.st_size if stat else 0,
+                stat.st_mtime_ns if stat else 0,
+            ],
+            "version": renderer.version,
+            "build_args": list(build_args),
+            "env": sorted((k, v) for k, v in env.items() if k.startswith(ENV_PREFIXES)),
+        }
+        self._base = json.dumps(identity, sort_keys=True)
+        self.hits = 0
+        self.misses = 0
+        self.uncacheable: dict[Path, str] = {}
+
+    def key(self, overlay_dir: Path) -> str:
+        """The overlay's key; raises Uncacheable when the inputs cannot be accounted for."""
+        chain, named = inputs(overlay_dir)
+        digest = hashlib.sha256(self._base.encode())
+        digest.update(f"overlay\0{overlay_dir.resolve()}\n".encode())
+        for directory in sorted(chain):
+            digest.update(f"dir\0{directory}\0{self._hasher.tree(directory)}\n".encode())
+        for path in sorted(set(named)):
+            if path.is_dir():
+                digest.update(f"tree\0{path}\0{self._hasher.tree(path)}\n".encode())
+            else:
+                digest.update(f"file\0{path}\0{self._hasher.file(path)}\n".encode())
+        return digest.hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.directory / f"{key}.json"
+
+    def get(self, key: str) -> Entry | None:
+        """Return the entry for ``key``; a missing or corrupt entry is None, never trusted."""
+        try:
+            with self._path(key).open("rb") as handle:
+                data = json.load(handle)
+        except (OSError, ValueError):
+            return None
+        if (
+            not isinstance(data, dict)
+            or data.get("format") != FORMAT
+            or data.get("key") != key
+            or not isinstance(data.get("text"), str)
+            or not isinstance(data.get("wrapper"), (str, type(None)))
+        ):
+            return None
+        return Entry(data["text"], data["wrapper"])
+
+    def put(self, key: str, entry: Entry) -> None:
+        """Write an entry atomically (temporary file, then rename)."""
+        payload = {"format": FORMAT, "key": key, "text": entry.text, "wrapper": entry.wrapper}
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{key[:12]}-", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(payload, handle, separators=(",", ":"))
+            os.replace(tmp, self._path(key))
+        except OSError:
+            # A read-only or full cache directory costs speed, never correctness.
+            return

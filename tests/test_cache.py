@@ -1,0 +1,242 @@
+"""The render cache: content-addressed, atomic, never stale."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pytest_k8s_overlays.cache import Entry, RenderCache, Uncacheable, inputs
+from pytest_k8s_overlays.renderer import Renderer
+
+from .conftest import write
+
+RENDERER = Renderer(("/bin/true", "kustomize"), "/bin/true", "v5.8.1", "test")
+
+#: A feature-rich overlay: a component, generators with files and envs, a
+#: strategic-merge and a JSON 6902 patch, and replacements.
+RICH = {
+    "base/kustomization.yaml": """
+        resources: [deployment.yaml]
+        """,
+    "base/deployment.yaml": """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: api, labels: {app: api}}
+        spec:
+          selector: {matchLabels: {app: api}}
+          template:
+            metadata: {labels: {app: api}}
+            spec:
+              containers:
+                - name: api
+                  image: ghcr.io/acme/api:1.0.0
+                  env: [{name: REGION, value: eu}]
+        """,
+    "component/kustomization.yaml": """
+        apiVersion: kustomize.config.k8s.io/v1alpha1
+        kind: Component
+        patches:
+          - path: tier.yaml
+        """,
+    "component/tier.yaml": """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: api, annotations: {tier: gold}}
+        """,
+    "overlay/kustomization.yaml": """
+        namespace: auth
+        namePrefix: auth-
+        resources: [../base]
+        components: [../component]
+        configMapGenerator:
+          - name: settings
+            files: [config/app.properties]
+            envs: [vars.env]
+        patches:
+          - path: smp.yaml
+          - path: json6902.yaml
+            target: {kind: Deployment, name: api}
+        replacements:
+          - path: replacements.yaml
+        """,
+    "overlay/config/app.properties": "timeout=30\n",
+    "overlay/vars.env": "MODE=fast\n",
+    "overlay/smp.yaml": """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: api}
+        spec: {replicas: 2}
+        """,
+    "overlay/json6902.yaml": """
+        - op: add
+          path: /metadata/labels/owner
+          value: team-a
+        """,
+    "overlay/replacements.yaml": """
+        - source: {kind: ConfigMap, name: settings, fieldPath: metadata.name}
+          targets:
+            - select: {kind: Deployment}
+              fieldPaths: [spec.template.metadata.annotations.settings]
+              options: {create: true}
+        """,
+}
+
+#: For each input file, an edit that changes the render.
+EDITS = {
+    "base/kustomization.yaml": (
+        "resources: [deployment.yaml]",
+        "resources: [deployment.yaml]\ncommonAnnotations: {note: edited}",
+    ),
+    "base/deployment.yaml": ("REGION, value: eu", "REGION, value: us"),
+    "component/kustomization.yaml": (
+        "- path: tier.yaml",
+        "- path: tier.yaml\nlabels: [{pairs: {c: d}}]",
+    ),
+    "component/tier.yaml": ("tier: gold", "tier: silver"),
+    "overlay/kustomization.yaml": ("namePrefix: auth-", "namePrefix: auth2-"),
+    "overlay/config/app.properties": ("timeout=30", "timeout=60"),
+    "overlay/vars.env": ("MODE=fast", "MODE=safe"),
+    "overlay/smp.yaml": ("replicas: 2", "replicas: 3"),
+    "overlay/json6902.yaml": ("team-a", "team-b"),
+    "overlay/replacements.yaml": (
+        "spec.template.metadata.annotations.settings",
+        "spec.template.metadata.annotations.cfg",
+    ),
+}
+
+DUMP = """
+import json
+
+def test_dump(overlay):
+    with open("dump.json", "w") as handle:
+        json.dump([r.raw for r in overlay.resources], handle, sort_keys=True)
+"""
+
+
+def test_every_input_file_is_part_of_the_key(pytester: pytest.Pytester) -> None:
+    for relative, text in RICH.items():
+        write(pytester.path, relative, text)
+    pytester.makepyfile(test_dump=DUMP)
+    args = ("--overlays", "overlay", "--overlays-checks=render")
+
+    first = pytester.runpytest(*args)
+    first.assert_outcomes(passed=2)
+    first.stdout.fnmatch_lines(["1 overlay rendered, 0 from the cache"])
+    warm = pytester.runpytest(*args)
+    warm.stdout.fnmatch_lines(["0 overlays rendered, 1 from the cache"])
+    before = (pytester.path / "dump.json").read_text()
+
+    assert set(EDITS) == set(RICH), "every input file gets an edit"
+    for relative, (old, new) in EDITS.items():
+        path = pytester.path / relative
+        text = path.read_text()
+        assert old in text, relative
+        path.write_text(text.replace(old, new))
+        result = pytester.runpytest(*args)
+        result.assert_outcomes(passed=2)
+        result.stdout.fnmatch_lines(["1 overlay rendered, 0 from the cache"])
+        after = (pytester.path / "dump.json").read_text()
+        assert after != before, f"editing {relative} did not change the render"
+        before = after
+
+
+def test_a_corrupt_entry_is_ignored_and_rewritten(pytester: pytest.Pytester, example: Path) -> None:
+    args = ("--overlays", "k8s/overlays/auth", "--overlays-checks=render")
+    pytester.runpytest(*args).stdout.fnmatch_lines(["1 overlay rendered, 0 from the cache"])
+    [entry] = (pytester.path / ".pytest_cache/d/k8s-overlays").glob("*.json")
+    entry.write_text('{"format": 1, "key": "')
+    pytester.runpytest(*args).stdout.fnmatch_lines(["1 overlay rendered, 0 from the cache"])
+    assert json.loads(entry.read_text())["key"] == entry.stem
+    pytester.runpytest(*args).stdout.fnmatch_lines(["0 overlays rendered, 1 from the cache"])
+    assert not list(entry.parent.glob("*.tmp")), "temporary files are renamed, never left"
+
+
+def test_no_cache_and_cache_clear_bypass_it(pytester: pytest.Pytester, example: Path) -> None:
+    args = ("--overlays", "k8s/overlays/auth", "--overlays-checks=render")
+    pytester.runpytest(*args)
+    pytester.runpytest(*args, "--overlays-no-cache").stdout.fnmatch_lines(["1 overlay rendered"])
+    pytester.runpytest(*args, "--cache-clear").stdout.fnmatch_lines(
+        ["1 overlay rendered, 0 from the cache"]
+    )
+
+
+def test_a_remote_base_is_not_cached_and_the_summary_says_so(pytester: pytest.Pytester) -> None:
+    write(
+        pytester.path,
+        "remote/kustomization.yaml",
+        "resources:\n  - https://github.com/acme/platform//k8s/base?ref=v1\n",
+    )
+    result = pytester.runpytest("--overlays", "remote", "--overlays-timeout=20")
+    result.stdout.fnmatch_lines(
+        [
+            "1 overlay rendered, 0 from the cache, 1 not cacheable",
+            "  not cached: remote: remote https://github.com/acme/platform//k8s/base?ref=v1 in *",
+        ]
+    )
+
+
+def _cache(tmp_path: Path, **changes: object) -> RenderCache:
+    renderer = changes.pop("renderer", RENDERER)
+    assert isinstance(renderer, Renderer)
+    build_args = changes.pop("build_args", ())
+    environ = changes.pop("environ", {})
+    return RenderCache(tmp_path / "cache", renderer, build_args, environ)  # type: ignore[arg-type]
+
+
+def test_the_renderer_build_args_and_environment_are_part_of_the_key(tmp_path: Path) -> None:
+    for relative, text in RICH.items():
+        write(tmp_path, relative, text)
+    overlay = tmp_path / "overlay"
+    keys = {
+        _cache(tmp_path).key(overlay),
+        _cache(tmp_path, renderer=Renderer(RENDERER.argv, "/bin/true", "v5.7.0", "t")).key(overlay),
+        _cache(tmp_path, build_args=("--enable-helm",)).key(overlay),
+        _cache(tmp_path, environ={"HELM_CONFIG_HOME": "/x"}).key(overlay),
+    }
+    assert len(keys) == 4
+    assert _cache(tmp_path).key(overlay) == _cache(tmp_path, environ={"HOME": "/y"}).key(overlay)
+
+
+def test_files_named_outside_the_chain_are_inputs(tmp_path: Path) -> None:
+    write(tmp_path, "shared/labels.yaml", "- op: add\n  path: /x\n  value: 1\n")
+    write(
+        tmp_path,
+        "o/kustomization.yaml",
+        "patches:\n  - path: ../shared/labels.yaml\n    target: {kind: Deployment}\n",
+    )
+    chain, named = inputs(tmp_path / "o")
+    assert chain == [(tmp_path / "o").resolve()]
+    assert named == [(tmp_path / "shared/labels.yaml").resolve()]
+
+
+def test_exec_plugins_and_unfetched_helm_charts_are_uncacheable(tmp_path: Path) -> None:
+    write(tmp_path, "p/kustomization.yaml", "transformers: [fn.yaml]\n")
+    write(
+        tmp_path,
+        "p/fn.yaml",
+        """
+        apiVersion: example.com/v1
+        kind: Fn
+        metadata:
+          annotations:
+            config.kubernetes.io/function: |
+              exec: {path: ./plugin.sh}
+        """,
+    )
+    with pytest.raises(Uncacheable, match=r"plugin fn\.yaml in .* runs a program"):
+        inputs(tmp_path / "p")
+    write(tmp_path, "h/kustomization.yaml", "helmCharts:\n  - {name: redis, repo: https://x}\n")
+    with pytest.raises(Uncacheable, match="helm chart redis is fetched from a repository"):
+        inputs(tmp_path / "h")
+
+
+def test_entries_round_trip_and_reject_another_key(tmp_path: Path) -> None:
+    cache = _cache(tmp_path)
+    cache.put("a" * 64, Entry("kind: A\n", "/tmp/w"))
+    assert cache.get("a" * 64) == Entry("kind: A\n", "/tmp/w")
+    (tmp_path / "cache" / ("b" * 64 + ".json")).write_text(
+        (tmp_path / "cache" / ("a" * 64 + ".json")).read_text()
+    )
+    assert cache.get("b" * 64) is None
