@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from .assertions import (
+    assert_images,
+    assert_isolated,
+    assert_namespace,
+    assert_ports,
+    assert_unique_names,
+    assert_valid_schema,
+    check,
+)
 from .discovery import OverlaySpec
 from .findings import Finding
 from .model import Container, Overlay, Overlays, PodTemplate, Resource
@@ -16,4 +25,11 @@ __all__ = [
     "PodTemplate",
     "RenderError",
     "Resource",
+    "assert_images",
+    "assert_isolated",
+    "assert_namespace",
+    "assert_ports",
+    "assert_unique_names",
+    "assert_valid_schema",
+    "check",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from .checks import CHECKS, CheckOptions
@@ -42,3 +43,63 @@ def check(check_id: str, overlays: OverlayOrMany, **options: Any) -> None:
         raise AssertionError(
             format_report(subject, check_id, reported, registered.hints, len(names) > 1)
         )
+
+
+def assert_unique_names(overlays: OverlayOrMany) -> None:
+    """Assert no object is rendered twice, in one overlay or by two overlays."""
+    __tracebackhide__ = True
+    check("unique-names", overlays)
+
+
+def assert_isolated(overlays: OverlayOrMany, service_label: str | None = None) -> None:
+    """Assert no selector reaches another overlay's pods (and, optionally, ownership labels)."""
+    __tracebackhide__ = True
+    check("isolation", overlays, service_label=service_label)
+
+
+def assert_images(
+    overlays: OverlayOrMany,
+    allow_latest: bool = False,
+    placeholders: Iterable[str] = ("*placeholder*",),
+    allowed_registries: Iterable[str] = (),
+) -> None:
+    """Assert every container has a real, pinned image from an allowed registry."""
+    __tracebackhide__ = True
+    check(
+        "images",
+        overlays,
+        allow_latest=allow_latest,
+        placeholder_images=tuple(placeholders),
+        allowed_registries=tuple(allowed_registries),
+    )
+
+
+def assert_namespace(overlays: OverlayOrMany, expected: str | None = None) -> None:
+    """Assert every namespaced resource has a namespace (matching ``expected``, if given)."""
+    __tracebackhide__ = True
+    check("namespace", overlays, namespace=expected)
+
+
+def assert_ports(overlays: OverlayOrMany) -> None:
+    """Assert Services, probes, node ports and Ingress backends point at declared ports."""
+    __tracebackhide__ = True
+    check("ports", overlays)
+
+
+def assert_valid_schema(
+    overlays: OverlayOrMany,
+    kubernetes_version: str | None = None,
+    strict: bool = True,
+    crds: Iterable[str | Path] = (),
+    require_schemas: bool = False,
+) -> None:
+    """Assert every resource is valid against the Kubernetes API schemas, offline."""
+    __tracebackhide__ = True
+    check(
+        "schema",
+        overlays,
+        k8s_version=kubernetes_version,
+        strict=strict,
+        crds=tuple(Path(p) for p in crds),
+        require_schemas=require_schemas,
+    )

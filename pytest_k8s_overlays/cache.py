@@ -11,17 +11,20 @@ plugins, a kustomization that does not parse) is not cached at all.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from .discovery import is_remote, kustomization_file, read_kustomization
+from .findings import Finding
 from .renderer import Renderer
 
 #: Bumped whenever the entry format or the key's meaning changes.
@@ -37,6 +40,24 @@ _SKIP_DIRS = frozenset(
 
 #: Plugin configuration that runs a program: its output cannot be keyed.
 _FUNCTION_MARKERS = ("config.kubernetes.io/function", "exec:", "container:", "starlark:")
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """Identify the code and schemas that judge a render: this package's source
+    files and the versions of the libraries checks rely on. Cached check results
+    from another version of any of them are never reused."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    for name in ("kubernetes-validate", "jsonschema", "PyYAML"):
+        try:
+            digest.update(f"{name}=={metadata.version(name)}\n".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name} absent\n".encode())
+    return digest.hexdigest()
 
 
 class Uncacheable(Exception):
@@ -256,6 +277,35 @@ class RenderCache:
     def _path(self, key: str) -> Path:
         return self.directory / f"{key}.json"
 
+    def files_key(self, paths: Sequence[Path]) -> str:
+        """A key for the content of files or directories (CRDs given on the command line)."""
+        digest = hashlib.sha256()
+        for path in sorted(paths):
+            if path.is_dir():
+                digest.update(f"tree\0{path}\0{self._hasher.tree(path)}\n".encode())
+            elif path.is_file():
+                digest.update(f"file\0{path}\0{self._hasher.file(path)}\n".encode())
+            else:
+                digest.update(f"missing\0{path}\n".encode())
+        return digest.hexdigest()
+
+    def get_findings(self, key: str) -> list[Finding] | None:
+        """Return cached check findings; a corrupt entry is None."""
+        try:
+            with (self.directory / "checks" / f"{key}.json").open("rb") as handle:
+                data = json.load(handle)
+            if data["key"] != key or data["format"] != FORMAT:
+                return None
+            return [Finding(**{**row, "others": tuple(row["others"])}) for row in data["findings"]]
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            return None
+
+    def put_findings(self, key: str, findings: Sequence[Finding]) -> None:
+        """Store check findings atomically."""
+        rows = [asdict(f) for f in findings]
+        payload = {"format": FORMAT, "key": key, "findings": rows}
+        self._write(self.directory / "checks", key, payload)
+
     def get(self, key: str) -> Entry | None:
         """Return the entry for ``key``; a missing or corrupt entry is None, never trusted."""
         try:
@@ -276,12 +326,16 @@ class RenderCache:
     def put(self, key: str, entry: Entry) -> None:
         """Write an entry atomically (temporary file, then rename)."""
         payload = {"format": FORMAT, "key": key, "text": entry.text, "wrapper": entry.wrapper}
+        self._write(self.directory, key, payload)
+
+    @staticmethod
+    def _write(directory: Path, key: str, payload: dict[str, Any]) -> None:
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{key[:12]}-", suffix=".tmp")
+            directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{key[:12]}-", suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(payload, handle, separators=(",", ":"))
-            os.replace(tmp, self._path(key))
+            os.replace(tmp, directory / f"{key}.json")
         except OSError:
             # A read-only or full cache directory costs speed, never correctness.
             return

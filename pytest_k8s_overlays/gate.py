@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .cache import code_fingerprint
 from .checks import CHECKS, RENDER, CheckOptions
 from .discovery import Group, OverlaySpec
 from .findings import Finding, format_report, split_suppressed
@@ -52,15 +54,47 @@ class Gate:
         results = [self.store.result(spec) for spec in group.overlays]
         return [r for r in results if isinstance(r, Overlay)]
 
+    def _result_key(self, check_id: str, specs: Sequence[OverlaySpec]) -> str | None:
+        """The cache key of a check's findings on ``specs``: their render keys, the
+        check, its options, the code and schemas that judge, and the display root."""
+        cache = self.store.cache
+        if cache is None:
+            return None
+        keys = [self.store.key_of(spec) for spec in specs]
+        if any(key is None for key in keys):
+            return None
+        parts = [code_fingerprint(), check_id, repr(self.options), str(self.store.display_root)]
+        if self.options.crds:
+            parts.append(cache.files_key(self.options.crds))
+        parts += [f"{spec.name}\0{key}" for spec, key in zip(specs, keys, strict=True)]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+    def _run_cached(
+        self, check_id: str, specs: Sequence[OverlaySpec], overlays: list[Overlay]
+    ) -> list[Finding]:
+        cache = self.store.cache
+        # Only complete inputs are cached: a group with an overlay that failed to
+        # render this time (a timeout, say) may look different next time.
+        key = self._result_key(check_id, specs) if len(overlays) == len(specs) else None
+        if cache is not None and key is not None:
+            found = cache.get_findings(key)
+            if found is not None:
+                return found
+        found = CHECKS[check_id].run(overlays, self.options)
+        if cache is not None and key is not None:
+            cache.put_findings(key, found)
+        return found
+
     def _findings(self, spec: OverlaySpec, overlay: Overlay, check_id: str) -> list[Finding]:
         check = CHECKS[check_id]
         if check.scope == "overlay":
-            return check.run([overlay], self.options)
+            return self._run_cached(check_id, [spec], [overlay])
         key = (spec.group, check_id)
         with self._lock:
             if key not in self._group_runs:
-                self._group_runs[key] = check.run(
-                    self.rendered_group(self.group_of(spec)), self.options
+                group = self.group_of(spec)
+                self._group_runs[key] = self._run_cached(
+                    check_id, group.overlays, self.rendered_group(group)
                 )
             found = self._group_runs[key]
         return [f for f in found if f.overlay == spec.name]

@@ -102,6 +102,37 @@ def _needed(items: list[pytest.Item], gate: Gate) -> list[OverlaySpec]:
     return list(needed)
 
 
+def _prefetch(config: pytest.Config, gate: Gate, specs: list[OverlaySpec]) -> None:
+    """Render ``specs`` in parallel, with a progress line when it takes a while."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or not reporter.isatty:
+        gate.store.prefetch(specs, gate.jobs)
+        return
+    terminal: pytest.TerminalReporter = reporter
+    start = time.monotonic()
+
+    def progress(done: int, total: int) -> None:
+        if time.monotonic() - start > 0.5:
+            terminal.rewrite(f"rendering overlays: {done}/{total}", bold=True)
+
+    gate.store.prefetch(specs, gate.jobs, progress)
+    if time.monotonic() - start > 0.5:
+        terminal.rewrite("", erase=True)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under pytest-xdist, fill the render cache once before the workers start."""
+    config = session.config
+    gate = config.stash.get(GATE_KEY, None)
+    if (
+        gate is not None
+        and gate.store.cache is not None
+        and config.pluginmanager.hasplugin("dsession")
+        and not config.option.collectonly
+    ):
+        _prefetch(config, gate, gate.specs)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Render, in parallel, every overlay a selected item needs, before any runs."""
     config = session.config
@@ -109,18 +140,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if gate is None or config.option.collectonly or hasattr(config, "workerinput"):
         return
     needed = _needed(session.items, gate)
-    if not needed:
-        return
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    start = time.monotonic()
-
-    def progress(done: int, total: int) -> None:
-        if reporter is not None and reporter.isatty and time.monotonic() - start > 0.5:
-            reporter.rewrite(f"rendering overlays: {done}/{total}", bold=True)
-
-    gate.store.prefetch(needed, gate.jobs, progress)
-    if reporter is not None and reporter.isatty and time.monotonic() - start > 0.5:
-        reporter.rewrite("", erase=True)
+    if needed:
+        _prefetch(config, gate, needed)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

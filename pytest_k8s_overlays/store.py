@@ -74,6 +74,8 @@ class OverlayStore:
         cache: RenderCache | None = None,
     ) -> None:
         self.cache = cache
+        #: The cache key of every overlay directory rendered with a usable key.
+        self.keys: dict[Path, str] = {}
         self.renderer = renderer
         self.build_args = tuple(build_args)
         self.timeout = timeout
@@ -109,6 +111,10 @@ class OverlayStore:
                 self._outcomes[key] = self._render(key)
             return self._outcomes[key]
 
+    def key_of(self, spec: OverlaySpec) -> str | None:
+        """The content key of a rendered overlay, or None when it is not cacheable."""
+        return self.keys.get(spec.path.resolve())
+
     def _cache_key(self, directory: Path) -> str | None:
         if self.cache is None:
             return None
@@ -139,6 +145,9 @@ class OverlayStore:
 
     def _render(self, directory: Path) -> tuple[Resource, ...] | str:
         key = self._cache_key(directory)
+        if key is not None:
+            with self._guard:
+                self.keys[directory] = key
         cached = self._from_cache(key)
         if cached is not None:
             return cached
