@@ -205,24 +205,16 @@ def main() -> None:
         rows.append(("1. shell loop of kustomize builds", baseline, ""))
 
     cache = root / ".bench-cache"
-    cold, output = gate(root, cache, args.pytest_args)
-    rows.append(
-        ("2. pytest --overlays, cold", cold, f"{summary(output)}; peak {peak_mb(output):.0f} MB")
-    )
-    warm, output = gate(root, cache, args.pytest_args)
-    rows.append(
-        ("3. pytest --overlays, warm", warm, f"{summary(output)}; peak {peak_mb(output):.0f} MB")
-    )
+
+    def measure(label: str) -> None:
+        seconds, output = gate(root, cache, args.pytest_args)
+        rows.append((label, seconds, f"{summary(output)}; peak {peak_mb(output):.0f} MB"))
+
+    measure("2. pytest --overlays, cold")
+    measure("3. pytest --overlays, warm")
     patch = root / "overlays" / "svc0000" / "patch.yaml"
     patch.write_text(patch.read_text().replace("value: 2", "value: 3"))
-    edit, output = gate(root, cache, args.pytest_args)
-    rows.append(
-        (
-            "4. pytest --overlays, one edit",
-            edit,
-            f"{summary(output)}; peak {peak_mb(output):.0f} MB",
-        )
-    )
+    measure("4. pytest --overlays, one edit")
 
     targets = {"2": 0.45, "3": 0.05, "4": 0.08}
     for label, seconds, note in rows:
