@@ -100,7 +100,9 @@ def is_suppressed(item: Finding, overlays: Sequence[Overlay]) -> bool:
                 continue
             skipped = set(skipped_checks(resource.annotations))
             template = resource.pod_template
-            if template is not None and item.path.startswith(template.spec_path):
+            # A pod template's annotation covers everything under the template
+            # (its labels and containers), not the rest of the workload.
+            if template is not None and item.path.startswith(template.path or "spec"):
                 skipped |= skipped_checks(template.annotations)
             if item.check in skipped or "all" in skipped:
                 return True

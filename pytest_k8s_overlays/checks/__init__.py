@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import images, isolation, namespace, ports, unique_names
 from .base import Check, CheckFunction, CheckOptions
 
 #: The check every overlay gets first: it renders and parses.
@@ -9,6 +10,11 @@ RENDER = "render"
 
 #: Every check besides ``render``, in the order their items run.
 CHECKS: dict[str, Check] = {}
+CHECKS["unique-names"] = unique_names.CHECK
+CHECKS["isolation"] = isolation.CHECK
+CHECKS["images"] = images.CHECK
+CHECKS["namespace"] = namespace.CHECK
+CHECKS["ports"] = ports.CHECK
 
 
 def check_ids() -> list[str]:

@@ -1,0 +1,279 @@
+"""images: every container runs a real, pinned image that the overlay chose on purpose."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..findings import Finding, finding
+from ..model import Container, Overlay
+from .base import Check, CheckOptions
+
+#: The C BaseLoader when available: several times faster than the pure one.
+_TEXT_LOADER: type[Any] = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+
+CHECK_ID = "images"
+DOCKER_HUB = "docker.io"
+#: Longer strings are no image reference (a 255-character name, a tag, a digest).
+_MAX_REFERENCE = 512
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """An image reference split the way container runtimes read it.
+
+    ``name`` is everything before the tag and digest, as written;
+    ``localhost:5000/app`` has no tag (the colon belongs to the registry).
+    """
+
+    name: str
+    tag: str | None = None
+    digest: str | None = None
+
+    @property
+    def registry(self) -> str | None:
+        """The registry host written in the name, or None for a Docker Hub shorthand."""
+        first, slash, _ = self.name.partition("/")
+        if slash and ("." in first or ":" in first or first == "localhost"):
+            return first
+        return None
+
+    @property
+    def canonical(self) -> str:
+        """The name with Docker Hub spelled out: ``nginx`` is ``docker.io/library/nginx``."""
+        if self.registry is not None:
+            return self.name
+        return f"{DOCKER_HUB}/{self.name if '/' in self.name else 'library/' + self.name}"
+
+    @property
+    def pinned(self) -> bool:
+        return self.digest is not None or (self.tag is not None and self.tag != "latest")
+
+
+def parse_image(image: str) -> ImageRef:
+    """Split ``registry/path/name:tag@digest`` into name, tag and digest."""
+    rest, _, digest = image.strip().partition("@")
+    last_slash = rest.rfind("/")
+    # The tag is after the first colon of the last path part; an earlier colon
+    # is a registry port.
+    colon = rest.find(":", last_slash + 1)
+    if colon == -1:
+        return ImageRef(rest, None, digest or None)
+    return ImageRef(rest[:colon], rest[colon + 1 :] or None, digest or None)
+
+
+def registry_allowed(ref: ImageRef, allowed: Sequence[str]) -> bool:
+    """Tell whether the image comes from one of ``allowed``.
+
+    An entry is a registry host (``ghcr.io``, globs allowed:
+    ``*.dkr.ecr.*.amazonaws.com``) or a host with a path (``ghcr.io/acme``).
+    Docker Hub shorthands count as ``docker.io``.
+    """
+    host = ref.canonical.partition("/")[0]
+    for entry in allowed:
+        entry = entry.strip().rstrip("/")
+        if not entry:
+            continue
+        if "/" in entry:
+            if fnmatchcase(ref.canonical, f"{entry}/*"):
+                return True
+        elif fnmatchcase(host, entry):
+            return True
+    return False
+
+
+def _container_findings(
+    overlay: Overlay, container: Container, options: CheckOptions
+) -> Iterator[Finding]:
+    path = f"{container.path}.image"
+    image = container.image.strip()
+
+    def report(rule: str, found: str, expected: str) -> Finding:
+        return finding(overlay, container.resource, CHECK_ID, rule, path, found, expected)
+
+    if not image:
+        label = container.name or f"{container.field}[{container.index}]"
+        yield report("missing-image", f"container {label} has no image", "an image reference")
+        return
+    ref = parse_image(image)
+    if any(fnmatchcase(image, p) or fnmatchcase(ref.name, p) for p in options.placeholder_images):
+        yield report(
+            "placeholder",
+            f"{image} is a placeholder image",
+            "the service's own image from an images: entry",
+        )
+    if not options.allow_latest and not ref.pinned:
+        found = (
+            f"{image} is tagged latest" if ref.tag else f"{image} has no tag, so it pulls latest"
+        )
+        yield report("unpinned", found, "a version tag or a digest")
+    if options.allowed_registries and not registry_allowed(ref, options.allowed_registries):
+        registry = ref.registry or f"{DOCKER_HUB} (Docker Hub)"
+        yield report(
+            "registry",
+            f"{image} comes from {registry}",
+            f"an image from an allowed registry: {', '.join(options.allowed_registries)}",
+        )
+
+
+def _image_entries(kustomization: Path) -> list[Any]:
+    """The ``images:`` list of a kustomization file, or [] when it cannot be read."""
+    try:
+        with kustomization.open("rb") as handle:
+            # BaseLoader keeps every scalar a string, as Kustomize reads them:
+            # ``newTag: 1.10`` stays "1.10", not the float 1.1.
+            data = yaml.load(handle, Loader=_TEXT_LOADER)
+    except (OSError, yaml.YAMLError):
+        return []
+    images = data.get("images") if isinstance(data, dict) else None
+    return images if isinstance(images, list) else []
+
+
+def _strings(node: Any) -> Iterator[str]:
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+@dataclass(frozen=True)
+class ImageEntry:
+    """One ``images:`` entry of a kustomization: what it matches and what it produces."""
+
+    name: str
+    new_name: str = ""
+    new_tag: str = ""
+    digest: str = ""
+    tag_suffix: str = ""
+
+    @classmethod
+    def from_raw(cls, raw: Any) -> ImageEntry | None:
+        if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not raw["name"]:
+            return None
+        values = {k: raw.get(k) for k in ("newName", "newTag", "digest", "tagSuffix")}
+        text = {k: v if isinstance(v, str) else "" for k, v in values.items()}
+        return cls(raw["name"], text["newName"], text["newTag"], text["digest"], text["tagSuffix"])
+
+    @property
+    def result_name(self) -> str:
+        return self.new_name or self.name
+
+    @property
+    def result(self) -> str:
+        """The image the entry produces, for messages (``<tag>`` when it keeps the tag)."""
+        text = self.result_name
+        if self.new_tag:
+            text += f":{self.new_tag}"
+        elif self.tag_suffix:
+            text += f":<tag>{self.tag_suffix}"
+        if self.digest:
+            text += f"@{self.digest}"
+        return text
+
+    def produced(self, ref: ImageRef) -> bool:
+        """Tell whether ``ref`` is an image this entry would have written."""
+        if ref.name != self.result_name:
+            return False
+        tag, _, tag_digest = self.new_tag.partition("@")
+        digest = self.digest or tag_digest
+        # Kustomize before v5 dropped the tag when a digest was given, so the
+        # digest alone decides then.
+        if digest:
+            return ref.digest == digest
+        if tag:
+            return ref.tag == tag
+        if self.tag_suffix:
+            return (ref.tag or "").endswith(self.tag_suffix)
+        return True
+
+
+def _display(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (OSError, ValueError):
+        return Path(os.path.normpath(path)).as_posix()
+
+
+def _unused_entries(overlay: Overlay) -> Iterator[Finding]:
+    entries = _image_entries(overlay.kustomization)
+    if not entries:
+        return
+    # Every string in the render, not only pod containers: an images: entry
+    # also rewrites CRD containers (an Argo Rollout) and configured fields.
+    seen: dict[str, list[ImageRef]] = {}
+    for value in {s for resource in overlay.resources for s in _strings(resource.raw)}:
+        if len(value) <= _MAX_REFERENCE and not any(c.isspace() for c in value):
+            ref = parse_image(value)
+            seen.setdefault(ref.name, []).append(ref)
+    rendered = sorted({parse_image(c.image).name for c in overlay.containers if c.image.strip()})
+    where = _display(overlay.kustomization)
+    for index, raw in enumerate(entries):
+        entry = ImageEntry.from_raw(raw)
+        if entry is None or any(entry.produced(ref) for ref in seen.get(entry.result_name, ())):
+            continue
+        expected = (
+            f"name: written as the manifests write it, one of: {', '.join(rendered)}"
+            if rendered
+            else "name: matching a rendered container image (this overlay renders none)"
+        )
+        yield Finding(
+            overlay.name,
+            where,
+            f"images[{index}]",
+            CHECK_ID,
+            "unused-images-entry",
+            f"{entry.name} -> {entry.result} changed no container image",
+            expected,
+        )
+
+
+def run(overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:
+    """Check every container image and every ``images:`` entry of each overlay."""
+    found: list[Finding] = []
+    for overlay in overlays:
+        for container in overlay.containers:
+            found.extend(_container_findings(overlay, container, options))
+        found.extend(_unused_entries(overlay))
+    return sorted(set(found))
+
+
+CHECK = Check(
+    id=CHECK_ID,
+    scope="overlay",
+    run=run,
+    summary="containers run real, pinned images, and every images: entry takes effect",
+    hints={
+        "missing-image": (
+            "give the container an image: in its manifest or patch (an images: entry only "
+            "rewrites an image that is already there)"
+        ),
+        "placeholder": (
+            "add an images: entry to the overlay's kustomization.yaml: name: <the placeholder, "
+            "as the base writes it>, newName: <the service's image>, newTag: <its version>"
+        ),
+        "unpinned": (
+            "set newTag: (a version) or digest: in the overlay's images: entry; where :latest "
+            "is intended, set overlays_allow_latest = true (or --overlays-allow-latest)"
+        ),
+        "registry": (
+            "point newName: of the overlay's images: entry at an allowed registry, or add the "
+            "registry to overlays_allowed_registries"
+        ),
+        "unused-images-entry": (
+            "make name: equal the image exactly as the manifests write it, registry included: "
+            "Kustomize matches names literally, so docker.io/org/app does not match org/app; "
+            "or delete the entry"
+        ),
+    },
+)

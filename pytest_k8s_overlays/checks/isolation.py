@@ -1,0 +1,185 @@
+"""The isolation check: an overlay's selectors reach only its own long-running pods.
+
+Rules:
+
+- ``cross-overlay-selector``: a Service, PodDisruptionBudget or NetworkPolicy
+  (``spec.podSelector``) of overlay A selects a pod template of overlay B in
+  the same namespace (resources without a namespace share one). Both sides
+  get a finding: A's selecting resource and B's workload, each naming the
+  other overlay. An explicitly empty LabelSelector (``podSelector: {}``, a
+  PDB ``selector: {}``) selects the whole namespace on purpose (the usual
+  default-deny NetworkPolicy) and is not reported. A workload B renders with
+  the very same identity as one of A's resources is one object in the
+  cluster, reported by ``unique-names``, so it is left out here.
+- ``service-selects-job``: within one overlay, a Service selects the pods of
+  a Job or CronJob as well as long-running pods (a bootstrap Job reusing the
+  API's labels ends up behind the API's Service). A Service selecting only
+  Job pods (an indexed Job's headless Service) is fine, and so is a Service
+  selecting two Deployments of one overlay (a canary).
+- ``ownership-label``: with ``service_label`` set (ini
+  ``overlays_service_label``), every resource's ``metadata.labels`` and every
+  pod template's labels carry ``<service_label>: <owner>``, where the owner is
+  the first path component of the overlay name (``auth`` for ``auth/dev``),
+  because a label value cannot contain ``/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from ..findings import Finding, finding
+from ..model import Overlay, Resource, ResourceKey
+from ..selectors import SelectorSite, selector_of
+from .base import Check, CheckOptions
+from .podindex import Pod, PodIndex
+
+CHECK_ID = "isolation"
+
+#: Kinds whose pods run to completion: never meant to be behind a Service.
+JOB_KINDS = frozenset({"Job", "CronJob"})
+
+#: Kinds that pick pods by label selector, with the ones this check compares.
+SELECTING_KINDS = frozenset({"Service", "PodDisruptionBudget", "NetworkPolicy"})
+
+
+def owner(overlay_name: str) -> str:
+    """The label value that marks an overlay's resources: its name's first path component."""
+    return overlay_name.split("/", 1)[0]
+
+
+def selecting(overlay: Overlay) -> Iterator[tuple[Resource, SelectorSite]]:
+    """Yield the overlay's Services, PDBs and NetworkPolicies with their selectors."""
+    for resource in overlay.resources:
+        if resource.kind in SELECTING_KINDS:
+            site = selector_of(resource.kind, resource.raw)
+            if site is not None:
+                yield resource, site
+
+
+def _cross_overlay(
+    overlay: Overlay, index: PodIndex, keys: dict[str, set[ResourceKey]]
+) -> Iterator[Finding]:
+    own_keys = keys[overlay.name]
+    for resource, site in selecting(overlay):
+        if site.selector.selects_everything:
+            continue
+        for pod in index.selected(resource.namespace, site.selector):
+            other = pod.overlay.name
+            if other == overlay.name or pod.template.resource.key in own_keys:
+                continue
+            yield finding(
+                overlay,
+                resource,
+                CHECK_ID,
+                "cross-overlay-selector",
+                site.path,
+                f"{site.selector} also selects the pods of overlay {other} ({pod.ref})",
+                f"a selector matching only {overlay.name}'s own pods",
+                others=[other],
+            )
+            yield finding(
+                pod.overlay,
+                pod.template.resource,
+                CHECK_ID,
+                "cross-overlay-selector",
+                pod.labels_path,
+                f"pods selected by {resource.ref} of overlay {overlay.name} "
+                f"({site.path} {site.selector})",
+                "labels no selector of another overlay matches",
+                others=[overlay.name],
+            )
+
+
+def _service_selects_job(overlay: Overlay, index: PodIndex) -> Iterator[Finding]:
+    for resource, site in selecting(overlay):
+        if resource.kind != "Service":
+            continue
+        own: list[Pod] = [
+            p
+            for p in index.selected(resource.namespace, site.selector)
+            if p.overlay.name == overlay.name
+        ]
+        serving = [p.ref for p in own if p.kind not in JOB_KINDS]
+        if not serving:
+            continue
+        for job in (p for p in own if p.kind in JOB_KINDS):
+            yield finding(
+                overlay,
+                resource,
+                CHECK_ID,
+                "service-selects-job",
+                site.path,
+                f"{site.selector} selects the pods of {job.ref} as well as {', '.join(serving)}",
+                "a selector matching only long-running pods",
+            )
+
+
+def _ownership(overlay: Overlay, label: str) -> Iterator[Finding]:
+    value = owner(overlay.name)
+    why = "the overlay name" if value == overlay.name else f"from overlay name {overlay.name}"
+    expected = f"{label}={value} ({why})"
+
+    def problem(labels: dict[str, str]) -> str | None:
+        if label not in labels:
+            return f"no label {label}"
+        return None if labels[label] == value else f"{label}={labels[label]}"
+
+    for resource in overlay.resources:
+        found = problem(resource.labels)
+        if found is not None:
+            yield finding(
+                overlay, resource, CHECK_ID, "ownership-label", "metadata.labels", found, expected
+            )
+        template = resource.pod_template
+        # A Pod is its own template: its metadata.labels were just checked.
+        if template is None or not template.path:
+            continue
+        found = problem(template.labels)
+        if found is not None:
+            yield finding(
+                overlay,
+                resource,
+                CHECK_ID,
+                "ownership-label",
+                f"{template.path}.metadata.labels",
+                found,
+                expected,
+            )
+
+
+def run(overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:
+    """Find selectors that reach another overlay's pods, or a Job's, and missing owner labels."""
+    index = PodIndex(overlays)
+    keys: dict[str, set[ResourceKey]] = {}
+    for overlay in overlays:
+        keys.setdefault(overlay.name, set()).update(r.key for r in overlay.resources)
+    found: set[Finding] = set()
+    for overlay in overlays:
+        found.update(_cross_overlay(overlay, index, keys))
+        found.update(_service_selects_job(overlay, index))
+        if options.service_label:
+            found.update(_ownership(overlay, options.service_label))
+    return sorted(found)
+
+
+CHECK = Check(
+    id=CHECK_ID,
+    scope="group",
+    run=run,
+    summary="selectors reach only their own overlay's long-running pods",
+    hints={
+        "cross-overlay-selector": (
+            "add a per-service label to selectors, e.g. `labels: [{pairs: {domain: <name>}, "
+            "includeSelectors: true}]` in the overlay's kustomization.yaml, or give each "
+            "service its own namespace"
+        ),
+        "service-selects-job": (
+            "give the Job's pod template labels of its own (e.g. `app: api-migrate`, not the "
+            "API's `app: api`) so the Service routes only to the long-running pods"
+        ),
+        "ownership-label": (
+            "label everything the overlay renders: `labels: [{pairs: {<label>: <overlay>}, "
+            "includeTemplates: true}]` in the overlay's kustomization.yaml"
+        ),
+    },
+)

@@ -1,0 +1,430 @@
+"""The ports check: Services, probes and Ingresses point at ports that exist.
+
+Rules:
+
+- ``target-port-name``: a Service's named ``targetPort`` is a named port of
+  every pod template the Service selects (same namespace, any overlay of the
+  group): a canary without the port breaks part of the traffic.
+- ``target-port-number``: a numeric ``targetPort`` (``port`` when
+  ``targetPort`` is omitted) is declared as a ``containerPort`` by every
+  selected pod that declares ports at all (undeclared ports still route, so
+  a pod declaring none is not judged).
+- ``selects-nothing``: a Service with a selector matches no pod template of
+  its group in its namespace. Services without a selector (their own
+  Endpoints) and ExternalName Services are fine.
+- ``probe-port``: a named ``httpGet`` / ``tcpSocket`` port of a liveness,
+  readiness or startup probe is a port of that container (Kubernetes resolves
+  it there only). Numeric probe ports are not checked: sidecars serve them.
+- ``duplicate-container-port``: one ``containerPort``/``protocol`` pair
+  (protocol TCP by default) declared twice among the containers that run
+  together: the regular containers and the sidecars (init containers with
+  ``restartPolicy: Always``). Plain init containers run one at a time before
+  them and may reuse a port.
+- ``node-port-reused``: one ``nodePort`` used by two Services of the group (or
+  twice with one protocol by one Service); the second apply fails. A Service
+  two overlays render with the same identity is one object (``unique-names``).
+- ``ingress-backend``: a ``networking.k8s.io`` Ingress backend names a Service
+  of the group in the Ingress's namespace, and one of its ports by number or
+  name.
+
+Findings about a Service land on the Service's overlay, even when the pods it
+selects belong to another overlay (``isolation`` reports that part).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..findings import Finding, finding
+from ..model import Container, Overlay, PodTemplate, Resource
+from ..selectors import service_selector
+from .base import Check, CheckOptions
+from .podindex import Pod, PodIndex
+
+CHECK_ID = "ports"
+PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+#: Probe handlers whose port may be a name (``grpc.port`` is a number only).
+NAMED_PROBE_HANDLERS = ("httpGet", "tcpSocket")
+
+
+def port_number(value: Any) -> int | None:
+    """Read a port number: an int, or a string of digits; None for a name."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def port_name(value: Any) -> str | None:
+    """Read a port name: a non-empty string that is not a number."""
+    if isinstance(value, str) and value and not value.isdigit():
+        return value
+    return None
+
+
+def _list(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def serving_containers(template: PodTemplate) -> list[Container]:
+    """The containers that run side by side: regular ones and sidecar init containers."""
+    return [
+        c
+        for c in template.containers
+        if c.field == "containers"
+        or (c.field == "initContainers" and c.raw.get("restartPolicy") == "Always")
+    ]
+
+
+def _port_label(port: Mapping[str, Any], numbers: bool) -> str:
+    name = port.get("name")
+    number = port.get("containerPort")
+    if numbers:
+        return f"{number} ({name})" if name else str(number)
+    return str(name) if name else str(number)
+
+
+def _describe(containers: Sequence[Container], numbers: bool) -> str:
+    """Say which ports the containers declare: ``container api (ports: http, metrics)``."""
+    if not containers:
+        return "(no containers)"
+    parts = []
+    for container in containers:
+        labels = [_port_label(p, numbers) for p in container.ports]
+        parts.append(
+            f"{container.name} ({'ports: ' + ', '.join(labels) if labels else 'no ports'})"
+        )
+    word = "container" if len(parts) == 1 else "containers"
+    return f"{word} {', '.join(parts)}"
+
+
+class _Context:
+    """What every overlay's run shares: the pod index and the Services by namespace and name."""
+
+    def __init__(self, overlays: Sequence[Overlay]) -> None:
+        self.index = PodIndex(overlays)
+        self.services: dict[tuple[str | None, str], list[tuple[Overlay, Resource]]] = {}
+        self.service_names: dict[str | None, set[str]] = {}
+        for overlay in overlays:
+            for service in overlay.services:
+                key = (service.namespace, service.name)
+                self.services.setdefault(key, []).append((overlay, service))
+                self.service_names.setdefault(service.namespace, set()).add(service.name)
+
+
+def _target_ports(
+    overlay: Overlay, service: Resource, pods: Sequence[Pod], ports: list[dict[str, Any]]
+) -> Iterator[Finding]:
+    for i, port in enumerate(ports):
+        omitted = "targetPort" not in port
+        target = port.get("port") if omitted else port.get("targetPort")
+        name, number = port_name(target), port_number(target)
+        path = f"spec.ports[{i}].targetPort"
+        for pod in pods:
+            containers = serving_containers(pod.template)
+            declared = [p for c in containers for p in c.ports]
+            others: list[str] = []
+            elsewhere = ""
+            if pod.overlay.name != overlay.name:
+                others.append(pod.overlay.name)
+                elsewhere = f", in overlay {pod.overlay.name}"
+            if name is not None:
+                if any(p.get("name") == name for p in declared):
+                    continue
+                yield finding(
+                    overlay,
+                    service,
+                    CHECK_ID,
+                    "target-port-name",
+                    path,
+                    f"{name} is not a named port of {pod.ref} "
+                    f"{_describe(containers, False)}{elsewhere}",
+                    f"a container port named {name}",
+                    others,
+                )
+            elif number is not None:
+                if not declared or any(
+                    port_number(p.get("containerPort")) == number for p in declared
+                ):
+                    continue
+                shown = f"port {number} (targetPort omitted)" if omitted else str(number)
+                yield finding(
+                    overlay,
+                    service,
+                    CHECK_ID,
+                    "target-port-number",
+                    path,
+                    f"{shown} is not a container port of {pod.ref} "
+                    f"{_describe(containers, True)}{elsewhere}",
+                    f"containerPort {number} declared, or a targetPort naming a declared port",
+                    others,
+                )
+
+
+def _namespace_phrase(namespace: str | None) -> str:
+    return f"namespace {namespace}" if namespace else "no namespace"
+
+
+def _services(overlay: Overlay, context: _Context) -> Iterator[Finding]:
+    for service in overlay.services:
+        selector = service_selector(service.spec)
+        if selector is None:
+            continue
+        pods = context.index.selected(service.namespace, selector)
+        if not pods:
+            where = _namespace_phrase(service.namespace)
+            yield finding(
+                overlay,
+                service,
+                CHECK_ID,
+                "selects-nothing",
+                "spec.selector",
+                f"{selector} matches no pod template of group {overlay.group} in {where}",
+                f"a workload in {where} whose pod template carries {selector}",
+            )
+            continue
+        yield from _target_ports(overlay, service, pods, _list(service.spec.get("ports")))
+
+
+def _probes(overlay: Overlay) -> Iterator[Finding]:
+    for container in overlay.containers:
+        names = {p.get("name") for p in container.ports}
+        for probe in PROBES:
+            for handler in NAMED_PROBE_HANDLERS:
+                action = _dict(_dict(container.raw.get(probe)).get(handler))
+                name = port_name(action.get("port"))
+                if name is None or name in names:
+                    continue
+                yield finding(
+                    overlay,
+                    container.resource,
+                    CHECK_ID,
+                    "probe-port",
+                    f"{container.path}.{probe}.{handler}.port",
+                    f"{name} is not a named port of {_describe([container], False)}",
+                    f"a port named {name} declared by container {container.name}",
+                )
+
+
+def _duplicates(overlay: Overlay) -> Iterator[Finding]:
+    for template in overlay.pod_templates:
+        seen: dict[tuple[int, str], tuple[Container, int]] = {}
+        for container in serving_containers(template):
+            for j, port in enumerate(container.ports):
+                number = port_number(port.get("containerPort"))
+                if number is None:
+                    continue
+                key = (number, str(port.get("protocol") or "TCP"))
+                if key not in seen:
+                    seen[key] = (container, j)
+                    continue
+                first, k = seen[key]
+                owner = "this container" if first is container else f"container {first.name}"
+                yield finding(
+                    overlay,
+                    template.resource,
+                    CHECK_ID,
+                    "duplicate-container-port",
+                    f"{container.path}.ports[{j}].containerPort",
+                    f"{number}/{key[1]} is already declared by {owner} ({first.path}.ports[{k}])",
+                    "each containerPort/protocol declared once per pod",
+                )
+
+
+@dataclass(frozen=True)
+class _NodePortUse:
+    overlay: Overlay
+    service: Resource
+    index: int
+    protocol: str
+
+
+def _clashes(use: _NodePortUse, other: _NodePortUse) -> bool:
+    if other is use:
+        return False
+    if other.service is use.service:
+        # One Service may serve one nodePort over TCP and UDP, not twice over one.
+        return other.protocol == use.protocol
+    # The same identity rendered by two overlays is one object: unique-names says so.
+    return other.service.key != use.service.key
+
+
+def _node_ports(overlays: Sequence[Overlay]) -> Iterator[Finding]:
+    uses: dict[int, list[_NodePortUse]] = {}
+    for overlay in overlays:
+        for service in overlay.services:
+            for i, port in enumerate(_list(service.spec.get("ports"))):
+                number = port_number(port.get("nodePort"))
+                if number is not None:
+                    protocol = str(port.get("protocol") or "TCP")
+                    uses.setdefault(number, []).append(_NodePortUse(overlay, service, i, protocol))
+    for number, group in uses.items():
+        if len(group) < 2:
+            continue
+        for use in group:
+            clashing = [o for o in group if _clashes(use, o)]
+            if not clashing:
+                continue
+            named = []
+            for o in clashing:
+                if o.service is use.service:
+                    named.append(f"spec.ports[{o.index}] of this Service")
+                elif o.overlay.name == use.overlay.name:
+                    named.append(f"{o.service.ref} (spec.ports[{o.index}])")
+                else:
+                    named.append(f"{o.service.ref} of overlay {o.overlay.name}")
+            yield finding(
+                use.overlay,
+                use.service,
+                CHECK_ID,
+                "node-port-reused",
+                f"spec.ports[{use.index}].nodePort",
+                f"{number} is also used by {', '.join(named)}",
+                "a nodePort no other Service of the group uses (or none: Kubernetes picks one)",
+                [o.overlay.name for o in clashing if o.overlay.name != use.overlay.name],
+            )
+
+
+def _backends(ingress: Resource) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Yield (field path, service backend) of an Ingress: the default one, then each path's."""
+    spec = ingress.spec
+    default = _dict(_dict(spec.get("defaultBackend")).get("service"))
+    if default:
+        yield "spec.defaultBackend.service", default
+    for i, rule in enumerate(_list(spec.get("rules"))):
+        for j, entry in enumerate(_list(_dict(rule.get("http")).get("paths"))):
+            service = _dict(_dict(entry.get("backend")).get("service"))
+            if service:
+                yield f"spec.rules[{i}].http.paths[{j}].backend.service", service
+
+
+def _service_ports(service: Resource) -> str:
+    labels = []
+    for port in _list(service.spec.get("ports")):
+        name = port.get("name")
+        labels.append(f"{port.get('port')} ({name})" if name else str(port.get("port")))
+    return ", ".join(labels) or "none"
+
+
+def _backend_port(backend: Mapping[str, Any], service: Resource) -> tuple[str, str] | None:
+    """Return (field, value) of a backend port the Service lacks, or None when it has it."""
+    ports = _list(service.spec.get("ports"))
+    port = _dict(backend.get("port"))
+    number, name = port_number(port.get("number")), port_name(port.get("name"))
+    if number is not None:
+        found = any(port_number(p.get("port")) == number for p in ports)
+        return None if found else ("number", str(number))
+    if name is not None:
+        return None if any(p.get("name") == name for p in ports) else ("name", name)
+    return "", ""
+
+
+def _listing(names: Sequence[str], most: int = 5) -> str:
+    """Name the Services of a namespace, a few at most: a shared one may hold thousands."""
+    if not names:
+        return "no Service there"
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return f"Services there: {', '.join(names[:most])}{more}"
+
+
+def _ingresses(overlay: Overlay, context: _Context) -> Iterator[Finding]:
+    ingresses = [
+        r for r in overlay.resources if r.kind == "Ingress" and r.group == "networking.k8s.io"
+    ]
+    for ingress in ingresses:
+        where = _namespace_phrase(ingress.namespace)
+        for path, backend in _backends(ingress):
+            name = str(backend.get("name") or "")
+            # Prefer the overlay's own Service when several overlays render one.
+            candidates = sorted(
+                context.services.get((ingress.namespace, name), []),
+                key=lambda pair: pair[0].name != overlay.name,
+            )
+            if not candidates:
+                listed = _listing(sorted(context.service_names.get(ingress.namespace, ())))
+                yield finding(
+                    overlay,
+                    ingress,
+                    CHECK_ID,
+                    "ingress-backend",
+                    f"{path}.name",
+                    f"no Service {name or '(no name)'} in {where} of the group ({listed})",
+                    f"the name of a Service in {where}",
+                )
+                continue
+            owner, service = candidates[0]
+            missing = _backend_port(backend, service)
+            if missing is None:
+                continue
+            field, shown = missing
+            others = [owner.name] if owner.name != overlay.name else []
+            target = service.ref + (f" of overlay {owner.name}" if others else "")
+            yield finding(
+                overlay,
+                ingress,
+                CHECK_ID,
+                "ingress-backend",
+                f"{path}.port.{field}" if field else f"{path}.port",
+                f"{shown} is not a port of {target} (ports: {_service_ports(service)})"
+                if field
+                else f"no port number or name for {target}",
+                "one of the Service's port numbers or names",
+                others,
+            )
+
+
+def run(overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:
+    """Find Service, probe, container, nodePort and Ingress ports that point nowhere."""
+    context = _Context(overlays)
+    found: set[Finding] = set()
+    for overlay in overlays:
+        found.update(_services(overlay, context))
+        found.update(_probes(overlay))
+        found.update(_duplicates(overlay))
+        found.update(_ingresses(overlay, context))
+    found.update(_node_ports(overlays))
+    return sorted(found)
+
+
+CHECK = Check(
+    id=CHECK_ID,
+    scope="group",
+    run=run,
+    summary="Services, probes and Ingresses point at ports that exist",
+    hints={
+        "target-port-name": (
+            "declare the named port in every workload the Service selects (a patch adding "
+            "`ports: [{name: <port>, containerPort: <n>}]`), or narrow the selector"
+        ),
+        "target-port-number": (
+            "set targetPort to a declared containerPort (better: its name), or declare the port"
+        ),
+        "selects-nothing": (
+            "make the Service selector match a workload's pod template labels (check "
+            "`labels:` with includeSelectors in the kustomization), or remove the Service"
+        ),
+        "probe-port": (
+            "name a port the container declares in the probe, or add that port to the container"
+        ),
+        "duplicate-container-port": (
+            "give each container of the pod its own containerPort (patch the copied sidecar)"
+        ),
+        "node-port-reused": (
+            "give each Service its own nodePort in its overlay's patch, or leave nodePort out "
+            "and let Kubernetes allocate one"
+        ),
+        "ingress-backend": (
+            "point the backend at a Service of the same overlay by its base name (Kustomize "
+            "adds namePrefix to both) and at one of that Service's port numbers or names"
+        ),
+    },
+)

@@ -1,0 +1,167 @@
+"""Which kinds are cluster-scoped: the built-in table plus what CRDs declare."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+
+from ..model import Overlay, Resource, ResourceKey
+from ..parsing import ParseError, load_documents
+
+GroupKind = tuple[str, str]
+
+#: Built-in kinds the API server keeps outside any namespace, by (API group, kind).
+CLUSTER_SCOPED: frozenset[GroupKind] = frozenset(
+    {
+        ("", "ComponentStatus"),
+        ("", "Namespace"),
+        ("", "Node"),
+        ("", "PersistentVolume"),
+        ("admissionregistration.k8s.io", "MutatingAdmissionPolicy"),
+        ("admissionregistration.k8s.io", "MutatingAdmissionPolicyBinding"),
+        ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
+        ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
+        ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"),
+        ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
+        ("apiextensions.k8s.io", "CustomResourceDefinition"),
+        ("apiregistration.k8s.io", "APIService"),
+        ("authentication.k8s.io", "SelfSubjectReview"),
+        ("authentication.k8s.io", "TokenReview"),
+        ("authorization.k8s.io", "SelfSubjectAccessReview"),
+        ("authorization.k8s.io", "SelfSubjectRulesReview"),
+        ("authorization.k8s.io", "SubjectAccessReview"),
+        ("certificates.k8s.io", "CertificateSigningRequest"),
+        ("certificates.k8s.io", "ClusterTrustBundle"),
+        ("extensions", "PodSecurityPolicy"),
+        ("flowcontrol.apiserver.k8s.io", "FlowSchema"),
+        ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"),
+        ("internal.apiserver.k8s.io", "StorageVersion"),
+        ("networking.k8s.io", "IPAddress"),
+        ("networking.k8s.io", "IngressClass"),
+        ("networking.k8s.io", "ServiceCIDR"),
+        ("node.k8s.io", "RuntimeClass"),
+        ("policy", "PodSecurityPolicy"),
+        ("rbac.authorization.k8s.io", "ClusterRole"),
+        ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+        ("resource.k8s.io", "DeviceClass"),
+        ("resource.k8s.io", "DeviceTaintRule"),
+        ("resource.k8s.io", "ResourceSlice"),
+        ("scheduling.k8s.io", "PriorityClass"),
+        ("storage.k8s.io", "CSIDriver"),
+        ("storage.k8s.io", "CSINode"),
+        ("storage.k8s.io", "StorageClass"),
+        ("storage.k8s.io", "VolumeAttachment"),
+        ("storage.k8s.io", "VolumeAttributesClass"),
+        ("storagemigration.k8s.io", "StorageVersionMigration"),
+    }
+)
+
+#: Cluster-scoped kinds of widely installed CRDs, so a repository that applies
+#: them without shipping the CRD gets no false alarm; a CRD in the render or in
+#: ``--overlays-crds`` overrides this table.
+WELL_KNOWN_CLUSTER_SCOPED_CRDS: frozenset[GroupKind] = frozenset(
+    {
+        ("cert-manager.io", "ClusterIssuer"),
+        ("cilium.io", "CiliumClusterwideNetworkPolicy"),
+        ("crd.projectcalico.org", "GlobalNetworkPolicy"),
+        ("external-secrets.io", "ClusterExternalSecret"),
+        ("external-secrets.io", "ClusterSecretStore"),
+        ("gateway.networking.k8s.io", "GatewayClass"),
+        ("karpenter.k8s.aws", "EC2NodeClass"),
+        ("karpenter.sh", "NodeClaim"),
+        ("karpenter.sh", "NodePool"),
+        ("kyverno.io", "ClusterCleanupPolicy"),
+        ("kyverno.io", "ClusterPolicy"),
+        ("snapshot.storage.k8s.io", "VolumeSnapshotClass"),
+        ("snapshot.storage.k8s.io", "VolumeSnapshotContent"),
+        ("templates.gatekeeper.sh", "ConstraintTemplate"),
+    }
+)
+
+_CRD = ("apiextensions.k8s.io", "CustomResourceDefinition")
+
+
+def crd_scope(raw: Mapping[str, object]) -> tuple[GroupKind, bool] | None:
+    """Read ``((group, kind), cluster_scoped)`` from a CRD manifest, or None if it is not one."""
+    if raw.get("kind") != _CRD[1] or not str(raw.get("apiVersion", "")).startswith(_CRD[0]):
+        return None
+    spec = raw.get("spec")
+    if not isinstance(spec, Mapping):
+        return None
+    names = spec.get("names")
+    kind = names.get("kind") if isinstance(names, Mapping) else None
+    group = spec.get("group")
+    if not isinstance(kind, str) or not isinstance(group, str):
+        return None
+    return (group, kind), spec.get("scope") == "Cluster"
+
+
+def _files(paths: Iterable[Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml", ".json"))
+            )
+        elif path.is_file():
+            found.append(path)
+    return found
+
+
+@lru_cache(maxsize=8)
+def _file_scopes(paths: tuple[Path, ...]) -> dict[GroupKind, bool]:
+    # Read once per session: the namespace check asks again for every overlay.
+    scopes: dict[GroupKind, bool] = {}
+    for path in _files(paths):
+        try:
+            documents = load_documents(path.read_bytes())
+        except (OSError, ParseError):
+            # A broken CRD file is the schema check's business; scopes just skip it.
+            continue
+        for document in documents:
+            declared = crd_scope(document)
+            if declared is not None:
+                scopes[declared[0]] = declared[1]
+    return scopes
+
+
+def crd_scopes(
+    overlays: Iterable[Overlay], crd_files: Iterable[Path] = ()
+) -> dict[GroupKind, bool]:
+    """Map every kind a CRD declares (in the renders or the given files) to cluster-scoped or not.
+
+    CRDs in the renders win over the files: they are what gets applied.
+    """
+    scopes = dict(_file_scopes(tuple(crd_files)))
+    for overlay in overlays:
+        for resource in overlay.resources:
+            declared = crd_scope(resource.raw)
+            if declared is not None:
+                scopes[declared[0]] = declared[1]
+    return scopes
+
+
+def is_cluster_scoped(resource: Resource, scopes: Mapping[GroupKind, bool] | None = None) -> bool:
+    """Tell whether ``resource`` lives outside namespaces.
+
+    Built-in kinds come from the table; a custom kind from the CRD scopes given
+    (see :func:`crd_scopes`), then the well-known CRD table; any other kind
+    counts as namespaced, like Kustomize's namespace transformer treats it.
+    """
+    key = (resource.group, resource.kind)
+    if key in CLUSTER_SCOPED:
+        return True
+    if scopes is not None and key in scopes:
+        return scopes[key]
+    return key in WELL_KNOWN_CLUSTER_SCOPED_CRDS
+
+
+def identity(resource: Resource, scopes: Mapping[GroupKind, bool] | None = None) -> ResourceKey:
+    """Return what the API server keys the object by: (group, kind, namespace, name).
+
+    A cluster-scoped object's namespace is dropped (the server ignores it); a
+    namespaced object without one stays ``None``, one shared unknown namespace.
+    """
+    namespace = None if is_cluster_scoped(resource, scopes) else resource.namespace
+    return ResourceKey(resource.group, resource.kind, namespace, resource.name)

@@ -1,0 +1,119 @@
+"""unique-names: one manifest per object in an overlay, one overlay per object in a group."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from ..findings import Finding, finding
+from ..model import Overlay, Resource, ResourceKey
+from .base import Check, CheckOptions
+from .scopes import GroupKind, crd_scopes, identity
+
+CHECK_ID = "unique-names"
+
+
+def _where(other: Resource, resource: Resource) -> str:
+    """Name the other manifest by apiVersion, and by file when it comes from another one."""
+    if other.source and other.source != resource.source:
+        return f"{other.api_version} in {other.source}"
+    return other.api_version
+
+
+def _duplicates(overlay: Overlay, scopes: Mapping[GroupKind, bool]) -> list[Finding]:
+    """Flag objects an overlay renders more than once (same group, kind, namespace, name)."""
+    by_key: dict[ResourceKey, list[Resource]] = {}
+    for resource in overlay.resources:
+        if resource.kind and resource.name:
+            by_key.setdefault(identity(resource, scopes), []).append(resource)
+    found: list[Finding] = []
+    for same in by_key.values():
+        if len(same) < 2:
+            continue
+        for resource in same:
+            others = ", ".join(sorted(_where(o, resource) for o in same if o is not resource))
+            found.append(
+                finding(
+                    overlay,
+                    resource,
+                    CHECK_ID,
+                    "duplicate-in-overlay",
+                    "apiVersion",
+                    f"{resource.api_version}, but the same object is also rendered as {others}",
+                    "one manifest per object",
+                )
+            )
+    return found
+
+
+def _shared(overlays: Sequence[Overlay], scopes: Mapping[GroupKind, bool]) -> list[Finding]:
+    """Flag objects rendered by several overlays of one group: one finding per overlay."""
+    owners: dict[ResourceKey, dict[str, tuple[Overlay, Resource]]] = {}
+    for overlay in overlays:
+        for resource in overlay.resources:
+            if resource.kind and resource.name:
+                key = identity(resource, scopes)
+                owners.setdefault(key, {}).setdefault(overlay.name, (overlay, resource))
+    found: list[Finding] = []
+    for by_overlay in owners.values():
+        if len(by_overlay) < 2:
+            continue
+        for name, (overlay, resource) in by_overlay.items():
+            others = sorted(n for n in by_overlay if n != name)
+            # Name the other copy when it reads differently (a cluster-scoped
+            # object Kustomize gave each overlay's namespace).
+            described = [
+                n if by_overlay[n][1].ref == resource.ref else f"{n} ({by_overlay[n][1].ref})"
+                for n in others
+            ]
+            word = "overlay" if len(others) == 1 else "overlays"
+            found.append(
+                finding(
+                    overlay,
+                    resource,
+                    CHECK_ID,
+                    "shared-object",
+                    "",
+                    f"also rendered by {word} {', '.join(described)}",
+                    "one overlay to own it",
+                    others=others,
+                )
+            )
+    return found
+
+
+def _by_group(overlays: Sequence[Overlay]) -> dict[str, list[Overlay]]:
+    groups: dict[str, dict[str, Overlay]] = {}
+    for overlay in overlays:
+        # The same overlay passed twice is one deployment, not two.
+        groups.setdefault(overlay.group, {}).setdefault(overlay.name, overlay)
+    return {group: list(members.values()) for group, members in groups.items()}
+
+
+def run(overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:
+    """Find objects rendered twice in one overlay or by two overlays of one group."""
+    found: list[Finding] = []
+    for members in _by_group(overlays).values():
+        scopes = crd_scopes(members, options.crds)
+        for overlay in members:
+            found.extend(_duplicates(overlay, scopes))
+        found.extend(_shared(members, scopes))
+    return sorted(set(found))
+
+
+CHECK = Check(
+    id=CHECK_ID,
+    scope="group",
+    run=run,
+    summary="every object is rendered once: by one manifest, in one overlay of the group",
+    hints={
+        "duplicate-in-overlay": (
+            "keep one manifest per object: delete the copy with the old apiVersion "
+            "(Kustomize lets two apiVersions of one object through; Argo CD then reports a "
+            "RepeatedResourceWarning and applies only one of them)"
+        ),
+        "shared-object": (
+            "give each overlay its own namePrefix/namespace, or create the shared object in "
+            "one overlay only (a common overlay), so one Argo CD Application owns it"
+        ),
+    },
+)

@@ -1,0 +1,146 @@
+"""Label selectors: which pod labels a Service, PodDisruptionBudget or NetworkPolicy selects.
+
+Two shapes exist in Kubernetes:
+
+- the *equality map* of a Service (``spec.selector: {app: api}``): every pair
+  must match; a missing or empty map selects nothing (the Service then has
+  its own Endpoints, or is an ExternalName);
+- the *LabelSelector* of a PodDisruptionBudget (``spec.selector``) or a
+  NetworkPolicy (``spec.podSelector``): ``matchLabels`` plus
+  ``matchExpressions`` with ``In``, ``NotIn``, ``Exists`` and
+  ``DoesNotExist``; a missing (null) selector selects nothing, an empty one
+  (``{}``) selects every pod of its namespace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+#: The operator of a ``matchLabels`` pair or a Service selector pair.
+EQUALS = "="
+#: The ``matchExpressions`` operators Kubernetes knows.
+OPERATORS = frozenset({"In", "NotIn", "Exists", "DoesNotExist"})
+
+
+@dataclass(frozen=True, order=True)
+class Requirement:
+    """One condition on one label key: ``key=value``, ``key in (a,b)``, ``!key``..."""
+
+    key: str
+    operator: str
+    values: tuple[str, ...] = ()
+
+    def matches(self, labels: Mapping[str, str]) -> bool:
+        """Tell whether pod labels satisfy this condition."""
+        if self.operator in (EQUALS, "In"):
+            return self.key in labels and labels[self.key] in self.values
+        if self.operator == "NotIn":
+            return self.key not in labels or labels[self.key] not in self.values
+        if self.operator == "Exists":
+            return self.key in labels
+        if self.operator == "DoesNotExist":
+            return self.key not in labels
+        # The API server rejects an unknown operator; selecting nothing keeps
+        # the checks from reporting pods such a selector never reaches.
+        return False
+
+    def __str__(self) -> str:
+        if self.operator == EQUALS:
+            return f"{self.key}={self.values[0] if self.values else ''}"
+        if self.operator == "Exists":
+            return self.key
+        if self.operator == "DoesNotExist":
+            return f"!{self.key}"
+        word = {"In": "in", "NotIn": "notin"}.get(self.operator, self.operator)
+        return f"{self.key} {word} ({','.join(self.values)})"
+
+
+@dataclass(frozen=True)
+class Selector:
+    """A parsed selector; no requirement at all means it selects every pod."""
+
+    requirements: tuple[Requirement, ...] = ()
+
+    @property
+    def selects_everything(self) -> bool:
+        return not self.requirements
+
+    def matches(self, labels: Mapping[str, str]) -> bool:
+        """Tell whether a pod with these labels is selected."""
+        return all(r.matches(labels) for r in self.requirements)
+
+    def __str__(self) -> str:
+        if not self.requirements:
+            return "{} (every pod)"
+        return ",".join(str(r) for r in self.requirements)
+
+
+def _text(value: Any) -> str:
+    # YAML turns `version: 1` or `canary: true` into numbers and booleans; the
+    # model stringifies pod labels the same way, so both sides compare alike.
+    return str(value)
+
+
+def _pairs(value: Any) -> list[Requirement]:
+    if not isinstance(value, Mapping):
+        return []
+    return [Requirement(str(k), EQUALS, (_text(v),)) for k, v in value.items()]
+
+
+def service_selector(spec: Mapping[str, Any]) -> Selector | None:
+    """Parse a Service's ``spec.selector``; None when it selects nothing.
+
+    A Service without a selector (or with ``{}``) has its Endpoints managed
+    by someone else, and an ExternalName Service ignores its selector.
+    """
+    if spec.get("type") == "ExternalName":
+        return None
+    requirements = _pairs(spec.get("selector"))
+    return Selector(tuple(sorted(requirements))) if requirements else None
+
+
+def label_selector(value: Any) -> Selector | None:
+    """Parse a LabelSelector; None (selects nothing) when it is missing or not a map."""
+    if not isinstance(value, Mapping):
+        return None
+    requirements = _pairs(value.get("matchLabels"))
+    expressions = value.get("matchExpressions")
+    for entry in expressions if isinstance(expressions, list) else []:
+        if not isinstance(entry, Mapping):
+            continue
+        values = entry.get("values")
+        requirements.append(
+            Requirement(
+                str(entry.get("key") or ""),
+                str(entry.get("operator") or ""),
+                tuple(sorted(_text(v) for v in values)) if isinstance(values, list) else (),
+            )
+        )
+    return Selector(tuple(sorted(requirements)))
+
+
+@dataclass(frozen=True)
+class SelectorSite:
+    """Where a resource keeps the selector that picks its pods."""
+
+    path: str
+    selector: Selector
+
+
+def selector_of(kind: str, raw: Mapping[str, Any]) -> SelectorSite | None:
+    """Return the pod selector of a Service, PodDisruptionBudget or NetworkPolicy."""
+    spec = raw.get("spec")
+    if not isinstance(spec, Mapping):
+        return None
+    parsed: Selector | None = None
+    path = "spec.selector"
+    if kind == "Service":
+        parsed = service_selector(spec)
+    elif kind == "PodDisruptionBudget":
+        parsed = label_selector(spec.get("selector"))
+    elif kind == "NetworkPolicy":
+        path = "spec.podSelector"
+        parsed = label_selector(spec.get("podSelector"))
+    return SelectorSite(path, parsed) if parsed is not None else None

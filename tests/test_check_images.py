@@ -1,0 +1,315 @@
+"""images: image parsing and rules with plain dicts, then real renders through pytester."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_k8s_overlays.checks import CheckOptions
+from pytest_k8s_overlays.checks.images import (
+    ImageEntry,
+    ImageRef,
+    parse_image,
+    registry_allowed,
+    run,
+)
+from pytest_k8s_overlays.model import Overlay, Resource
+
+from .conftest import write
+
+DIGEST = "sha256:" + "a" * 64
+
+
+@pytest.mark.parametrize(
+    ("image", "expected"),
+    [
+        ("nginx", ImageRef("nginx")),
+        ("nginx:1.25", ImageRef("nginx", "1.25")),
+        ("ghcr.io/acme/app:1.2", ImageRef("ghcr.io/acme/app", "1.2")),
+        ("localhost:5000/app", ImageRef("localhost:5000/app")),
+        ("localhost:5000/app:1.0", ImageRef("localhost:5000/app", "1.0")),
+        (f"app@{DIGEST}", ImageRef("app", None, DIGEST)),
+        (f"app:1.2@{DIGEST}", ImageRef("app", "1.2", DIGEST)),
+        # What Kustomize writes for `newTag: sha256:...`: a tag, oddly spelled.
+        (f"org/app:{DIGEST}", ImageRef("org/app", DIGEST)),
+        ("app:", ImageRef("app")),
+    ],
+)
+def test_parse_image(image: str, expected: ImageRef) -> None:
+    assert parse_image(image) == expected
+
+
+@pytest.mark.parametrize(
+    ("image", "pinned"),
+    [
+        ("app", False),
+        ("app:latest", False),
+        ("localhost:5000/app", False),
+        ("app:1.2", True),
+        (f"app@{DIGEST}", True),
+        (f"app:latest@{DIGEST}", True),
+    ],
+)
+def test_pinned(image: str, pinned: bool) -> None:
+    assert parse_image(image).pinned is pinned
+
+
+@pytest.mark.parametrize(
+    ("image", "allowed", "ok"),
+    [
+        ("nginx:1.25", ["docker.io"], True),
+        ("nginx:1.25", ["ghcr.io"], False),
+        ("ghcr.io/acme/app:1", ["ghcr.io/acme"], True),
+        ("ghcr.io/acme/app:1", ["ghcr.io/acme/"], True),
+        ("ghcr.io/other/app:1", ["ghcr.io/acme"], False),
+        ("ghcr.io.evil.example/app:1", ["ghcr.io"], False),
+        ("123.dkr.ecr.eu-west-1.amazonaws.com/app:1", ["*.dkr.ecr.*.amazonaws.com"], True),
+        ("localhost:5000/app:1", ["localhost:5000"], True),
+    ],
+)
+def test_registry_allowed(image: str, allowed: list[str], ok: bool) -> None:
+    assert registry_allowed(parse_image(image), allowed) is ok
+
+
+@pytest.mark.parametrize(
+    ("entry", "image", "produced"),
+    [
+        ({"name": "p", "newName": "ghcr.io/acme/app", "newTag": "1"}, "ghcr.io/acme/app:1", True),
+        ({"name": "p", "newName": "ghcr.io/acme/app", "newTag": "1"}, "p:1", False),
+        ({"name": "p", "newName": "ghcr.io/acme/app", "newTag": "1"}, "ghcr.io/acme/app:2", False),
+        ({"name": "p", "newName": "ghcr.io/acme/app"}, "ghcr.io/acme/app:7", True),
+        ({"name": "p", "digest": DIGEST}, f"p@{DIGEST}", True),
+        ({"name": "p", "newTag": "2", "digest": DIGEST}, f"p:2@{DIGEST}", True),
+        ({"name": "p", "newTag": f"2@{DIGEST}"}, f"p:2@{DIGEST}", True),
+        ({"name": "p", "tagSuffix": "-fips"}, "p:1.0-fips", True),
+        ({"name": "p", "tagSuffix": "-fips"}, "p:1.0", False),
+    ],
+)
+def test_an_images_entry_recognises_what_it_wrote(
+    entry: dict[str, str], image: str, produced: bool
+) -> None:
+    parsed = ImageEntry.from_raw(entry)
+    assert parsed is not None
+    assert parsed.produced(parse_image(image)) is produced
+
+
+def deployment(*containers: dict[str, Any], field: str = "containers") -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "api", "namespace": "auth"},
+        "spec": {"template": {"spec": {field: list(containers)}}},
+    }
+
+
+def overlay_of(*docs: dict[str, Any], kustomization: Path = Path("missing.yaml")) -> Overlay:
+    resources = tuple(Resource(d) for d in docs)
+    return Overlay("auth", "k8s/overlays", Path("."), kustomization, resources)
+
+
+def lines(overlay: Overlay, **options: Any) -> list[str]:
+    return [f.line() for f in run([overlay], CheckOptions(**options))]
+
+
+def test_a_container_without_an_image() -> None:
+    auth = overlay_of(deployment({"name": "migrate"}, {"name": "wait", "image": ""}))
+    assert lines(auth) == [
+        "Deployment/auth/api spec.template.spec.containers[0].image: container migrate has no "
+        "image; expected an image reference [missing-image]",
+        "Deployment/auth/api spec.template.spec.containers[1].image: container wait has no "
+        "image; expected an image reference [missing-image]",
+    ]
+
+
+def test_init_and_ephemeral_containers_are_checked_too() -> None:
+    auth = overlay_of(
+        deployment({"name": "init", "image": "busybox"}, field="initContainers"),
+        deployment({"name": "debug", "image": "busybox:latest"}, field="ephemeralContainers"),
+    )
+    assert lines(auth) == [
+        "Deployment/auth/api spec.template.spec.ephemeralContainers[0].image: busybox:latest is "
+        "tagged latest; expected a version tag or a digest [unpinned]",
+        "Deployment/auth/api spec.template.spec.initContainers[0].image: busybox has no tag, so "
+        "it pulls latest; expected a version tag or a digest [unpinned]",
+    ]
+
+
+def test_allow_latest_and_digests_pass_unpinned() -> None:
+    auth = overlay_of(
+        deployment({"name": "a", "image": "app"}, {"name": "b", "image": "app:latest"})
+    )
+    assert lines(auth, allow_latest=True) == []
+    assert lines(overlay_of(deployment({"name": "a", "image": f"app@{DIGEST}"}))) == []
+
+
+def test_placeholder_patterns_match_the_image_or_its_name() -> None:
+    auth = overlay_of(deployment({"name": "a", "image": "registry.acme.io/changeme:1.0"}))
+    assert lines(auth) == []
+    assert lines(auth, placeholder_images=("registry.acme.io/changeme",)) == [
+        "Deployment/auth/api spec.template.spec.containers[0].image: registry.acme.io/changeme:1.0 "
+        "is a placeholder image; expected the service's own image from an images: entry "
+        "[placeholder]"
+    ]
+
+
+def test_an_unreadable_kustomization_skips_the_images_entry_rule(tmp_path: Path) -> None:
+    kfile = tmp_path / "kustomization.yaml"
+    kfile.write_text("images: [unclosed\n")
+    auth = overlay_of(deployment({"name": "a", "image": "app:1"}), kustomization=kfile)
+    assert lines(auth) == []
+
+
+def test_an_images_entry_that_rewrites_a_crd_container_is_used(tmp_path: Path) -> None:
+    # An Argo Rollout is no workload the model knows, but Kustomize rewrites its image.
+    kfile = tmp_path / "kustomization.yaml"
+    kfile.write_text("images:\n  - name: app\n    newName: ghcr.io/acme/app\n    newTag: 1.10\n")
+    rollout = deployment({"name": "a", "image": "ghcr.io/acme/app:1.10"})
+    rollout["apiVersion"], rollout["kind"] = "argoproj.io/v1alpha1", "Rollout"
+    assert lines(overlay_of(rollout, kustomization=kfile)) == []
+
+
+def delete_images_block(root: Path, name: str) -> None:
+    """A realistic mistake: the overlay never got its images: entry."""
+    kfile = root / f"k8s/overlays/{name}/kustomization.yaml"
+    text = kfile.read_text()
+    start = text.index("images:\n")
+    end = text.index("\n", text.index("newTag:", start)) + 1
+    kfile.write_text(text[:start] + text[end:])
+
+
+def test_an_overlay_without_its_images_entry_runs_the_placeholder(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    delete_images_block(example, "auth")
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=images")
+    result.assert_outcomes(passed=6, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "auth: 2 findings in images",
+            "  Deployment/auth/auth-api spec.template.spec.containers[[]0].image: "
+            "ghcr.io/acme/placeholder:latest is a placeholder image; expected the service's own "
+            "image from an images: entry [[]placeholder] (from k8s/base/deployment.yaml)",
+            "  Deployment/auth/auth-api spec.template.spec.containers[[]0].image: "
+            "ghcr.io/acme/placeholder:latest is tagged latest; expected a version tag or a digest "
+            "[[]unpinned] (from k8s/base/deployment.yaml)",
+            "hint [[]placeholder]: add an images: entry to the overlay's kustomization.yaml: *",
+            "hint [[]unpinned]: set newTag: (a version) or digest: in the overlay's images: *",
+            "FAILED k8s/overlays/auth/kustomization.yaml::images - auth: 2 findings in images",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*Traceback*")
+
+
+def test_allow_latest_leaves_only_the_placeholder(pytester: pytest.Pytester, example: Path) -> None:
+    delete_images_block(example, "auth")
+    result = pytester.runpytest(
+        "--overlays", "k8s/overlays", "--overlays-checks=images", "--overlays-allow-latest"
+    )
+    result.assert_outcomes(passed=6, failed=1)
+    result.stdout.fnmatch_lines(["auth: 1 finding in images", "*[[]placeholder]*"])
+    result.stdout.no_fnmatch_line("*[[]unpinned]*")
+
+
+def test_an_images_entry_naming_the_image_differently_is_a_no_op(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # Kustomize matches `name:` literally: the base writes ghcr.io/acme/placeholder.
+    kfile = example / "k8s/overlays/my/kustomization.yaml"
+    kfile.write_text(
+        kfile.read_text().replace(
+            "  - name: ghcr.io/acme/placeholder\n", "  - name: docker.io/acme/placeholder\n"
+        )
+    )
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=images")
+    result.assert_outcomes(passed=6, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "my: 3 findings in images",
+            "  Deployment/my/my-api spec.template.spec.containers[[]0].image: *[[]placeholder]*",
+            "  Deployment/my/my-api spec.template.spec.containers[[]0].image: *[[]unpinned]*",
+            "  k8s/overlays/my/kustomization.yaml images[[]0]: docker.io/acme/placeholder -> "
+            "ghcr.io/acme/my-api:1.2.0 changed no container image; expected name: written as "
+            "the manifests write it, one of: ghcr.io/acme/placeholder [[]unused-images-entry]",
+            "hint [[]unused-images-entry]: make name: equal the image exactly as the manifests "
+            "write it, registry included: Kustomize matches names literally, so "
+            "docker.io/org/app does not match org/app; or delete the entry",
+        ]
+    )
+
+
+SIDECAR_PATCH = """
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  template:
+    spec:
+      initContainers:
+        - name: migrate
+          command: ["/app/migrate"]
+      containers:
+        - name: proxy
+          image: docker.io/envoyproxy/envoy:v1.31.0
+"""
+
+
+def test_a_container_without_image_and_one_from_a_foreign_registry(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # The patch adds a migrate init container but forgets its image, and a
+    # sidecar pulled from Docker Hub where only the company registry is allowed.
+    kfile = example / "k8s/overlays/chat/kustomization.yaml"
+    kfile.write_text(kfile.read_text() + "  - path: sidecar.yaml\n")
+    write(example, "k8s/overlays/chat/sidecar.yaml", SIDECAR_PATCH)
+    pytester.makeini("[pytest]\noverlays_allowed_registries = ghcr.io/acme\n")
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=images")
+    result.assert_outcomes(passed=6, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "chat: 2 findings in images",
+            "  Deployment/chat/chat-api spec.template.spec.containers[[]0].image: "
+            "docker.io/envoyproxy/envoy:v1.31.0 comes from docker.io; expected an image from an "
+            "allowed registry: ghcr.io/acme [[]registry] (from k8s/base/deployment.yaml)",
+            "  Deployment/chat/chat-api spec.template.spec.initContainers[[]0].image: container "
+            "migrate has no image; expected an image reference [[]missing-image] "
+            "(from k8s/base/deployment.yaml)",
+            "hint [[]missing-image]: give the container an image: in its manifest or patch *",
+            "hint [[]registry]: point newName: of the overlay's images: entry at an allowed *",
+        ]
+    )
+
+
+def test_the_skip_annotation_on_a_pod_template_suppresses_images(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    delete_images_block(example, "auth")
+    kfile = example / "k8s/overlays/auth/kustomization.yaml"
+    patches = "  - path: replicas.yaml\n"
+    kfile.write_text(kfile.read_text().replace(patches, patches + "  - path: skip-images.yaml\n"))
+    write(
+        example,
+        "k8s/overlays/auth/skip-images.yaml",
+        """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: api
+        spec:
+          template:
+            metadata:
+              annotations:
+                pytest-k8s-overlays/skip: images
+        """,
+    )
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=images")
+    result.assert_outcomes(passed=7)
+    result.stdout.fnmatch_lines(
+        [
+            "2 findings suppressed by the pytest-k8s-overlays/skip annotation:",
+            "  auth [[]images] Deployment/auth/auth-api *[[]placeholder]*",
+            "  auth [[]images] Deployment/auth/auth-api *[[]unpinned]*",
+        ]
+    )

@@ -1,0 +1,400 @@
+"""The isolation check: unit cases with plain dicts, then real renders through pytester."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_k8s_overlays.checks import CheckOptions, isolation
+from pytest_k8s_overlays.model import Overlay, Resource
+
+from .conftest import write
+
+APP = {"app": "api"}
+
+
+def workload(
+    name: str, labels: dict[str, str], namespace: str | None = "shared", kind: str = "Deployment"
+) -> dict[str, Any]:
+    """A workload whose pod template carries ``labels``."""
+    template = {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "api"}]}}
+    spec: dict[str, Any] = {"template": template}
+    if kind == "CronJob":
+        spec = {"jobTemplate": {"spec": {"template": template}}}
+    metadata: dict[str, Any] = {"name": name, "labels": dict(labels)}
+    if namespace:
+        metadata["namespace"] = namespace
+    return {"apiVersion": "apps/v1", "kind": kind, "metadata": metadata, "spec": spec}
+
+
+def service(
+    name: str, selector: dict[str, str], namespace: str | None = "shared"
+) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": name, "labels": dict(selector)}
+    if namespace:
+        metadata["namespace"] = namespace
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": metadata,
+        "spec": {"selector": selector},
+    }
+
+
+def selecting(kind: str, name: str, selector: Any, namespace: str = "shared") -> dict[str, Any]:
+    field = "podSelector" if kind == "NetworkPolicy" else "selector"
+    return {
+        "kind": kind,
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {field: selector},
+    }
+
+
+def overlay(name: str, *docs: dict[str, Any]) -> Overlay:
+    return Overlay(
+        name,
+        "k8s/overlays",
+        Path("."),
+        Path("kustomization.yaml"),
+        tuple(Resource(d) for d in docs),
+    )
+
+
+def lines(*overlays: Overlay, **options: Any) -> list[str]:
+    found = isolation.run(overlays, CheckOptions(**options))
+    return [f"{f.overlay}: {f.line()}" for f in found]
+
+
+def test_a_shared_label_in_a_shared_namespace_fails_both_overlays() -> None:
+    auth = overlay("auth", workload("auth-api", APP), service("auth-api", APP))
+    my = overlay("my", workload("my-api", APP), service("my-api", APP))
+    found = isolation.run([auth, my], CheckOptions())
+    assert [(f.overlay, f.resource, f.others) for f in found] == [
+        ("auth", "Deployment/shared/auth-api", ("my",)),
+        ("auth", "Service/shared/auth-api", ("my",)),
+        ("my", "Deployment/shared/my-api", ("auth",)),
+        ("my", "Service/shared/my-api", ("auth",)),
+    ]
+    assert lines(auth, my)[:2] == [
+        "auth: Deployment/shared/auth-api spec.template.metadata.labels: pods selected by "
+        "Service/shared/my-api of overlay my (spec.selector app=api); expected labels no "
+        "selector of another overlay matches [cross-overlay-selector]",
+        "auth: Service/shared/auth-api spec.selector: app=api also selects the pods of overlay "
+        "my (Deployment/shared/my-api); expected a selector matching only auth's own pods "
+        "[cross-overlay-selector]",
+    ]
+
+
+def test_only_the_overlay_whose_selector_is_too_wide_and_its_victim_fail() -> None:
+    auth = overlay("auth", service("auth-api", APP))
+    my = overlay("my", workload("my-api", {"app": "api", "domain": "my"}))
+    scan = overlay("scan", workload("scan-api", {"app": "scan"}))
+    assert [f.resource for f in isolation.run([auth, my, scan], CheckOptions())] == [
+        "Service/shared/auth-api",
+        "Deployment/shared/my-api",
+    ]
+
+
+def test_a_per_service_label_or_namespace_isolates() -> None:
+    auth_labels = {"app": "api", "domain": "auth"}
+    my_labels = {"app": "api", "domain": "my"}
+    labelled = [
+        overlay("auth", workload("auth-api", auth_labels), service("auth-api", auth_labels)),
+        overlay("my", workload("my-api", my_labels), service("my-api", my_labels)),
+    ]
+    spaced = [
+        overlay("auth", workload("auth-api", APP, "auth"), service("auth-api", APP, "auth")),
+        overlay("my", workload("my-api", APP, "my"), service("my-api", APP, "my")),
+    ]
+    assert isolation.run(labelled, CheckOptions()) == []
+    assert isolation.run(spaced, CheckOptions()) == []
+
+
+def test_resources_without_a_namespace_share_one() -> None:
+    auth = overlay("auth", service("auth-api", APP, None))
+    my = overlay("my", workload("my-api", APP, None))
+    assert lines(auth, my) == [
+        "auth: Service/auth-api spec.selector: app=api also selects the pods of overlay my "
+        "(Deployment/my-api); expected a selector matching only auth's own pods "
+        "[cross-overlay-selector]",
+        "my: Deployment/my-api spec.template.metadata.labels: pods selected by Service/auth-api "
+        "of overlay auth (spec.selector app=api); expected labels no selector of another "
+        "overlay matches [cross-overlay-selector]",
+    ]
+    assert isolation.run([auth, overlay("my", workload("my-api", APP, "my"))], CheckOptions()) == []
+
+
+def test_pdb_and_network_policy_selectors_count() -> None:
+    pdb = selecting("PodDisruptionBudget", "auth-api", {"matchLabels": APP})
+    policy = selecting(
+        "NetworkPolicy",
+        "auth-api",
+        {"matchExpressions": [{"key": "app", "operator": "In", "values": ["api", "web"]}]},
+    )
+    auth = overlay("auth", pdb, policy)
+    my = overlay("my", workload("my-api", APP))
+    assert lines(auth, my) == [
+        "auth: NetworkPolicy/shared/auth-api spec.podSelector: app in (api,web) also selects "
+        "the pods of overlay my (Deployment/shared/my-api); expected a selector matching only "
+        "auth's own pods [cross-overlay-selector]",
+        "auth: PodDisruptionBudget/shared/auth-api spec.selector: app=api also selects the pods "
+        "of overlay my (Deployment/shared/my-api); expected a selector matching only auth's "
+        "own pods [cross-overlay-selector]",
+        "my: Deployment/shared/my-api spec.template.metadata.labels: pods selected by "
+        "NetworkPolicy/shared/auth-api of overlay auth (spec.podSelector app in (api,web)); "
+        "expected labels no selector of another overlay matches [cross-overlay-selector]",
+        "my: Deployment/shared/my-api spec.template.metadata.labels: pods selected by "
+        "PodDisruptionBudget/shared/auth-api of overlay auth (spec.selector app=api); "
+        "expected labels no selector of another overlay matches [cross-overlay-selector]",
+    ]
+
+
+def test_a_namespace_wide_empty_selector_is_intended() -> None:
+    deny_all = selecting("NetworkPolicy", "default-deny", {})
+    auth = overlay("auth", deny_all, selecting("PodDisruptionBudget", "all", {}))
+    my = overlay("my", workload("my-api", APP))
+    assert isolation.run([auth, my], CheckOptions()) == []
+
+
+def test_a_null_selector_selects_nothing() -> None:
+    auth = overlay("auth", selecting("NetworkPolicy", "x", None), service("auth-api", {}))
+    my = overlay("my", workload("my-api", APP))
+    assert isolation.run([auth, my], CheckOptions()) == []
+
+
+def test_one_object_rendered_by_two_overlays_is_left_to_unique_names() -> None:
+    shared = workload("api", APP)
+    auth = overlay("auth", shared, service("auth-api", APP))
+    my = overlay("my", dict(shared))
+    assert isolation.run([auth, my], CheckOptions()) == []
+
+
+def test_a_service_selecting_a_job_beside_its_api_fails() -> None:
+    auth = overlay(
+        "auth",
+        workload("auth-api", APP),
+        workload("auth-migrate", APP, kind="Job"),
+        workload("auth-report", APP, kind="CronJob"),
+        service("auth-api", APP),
+    )
+    assert lines(auth) == [
+        "auth: Service/shared/auth-api spec.selector: app=api selects the pods of "
+        "CronJob/shared/auth-report as well as Deployment/shared/auth-api; expected a selector "
+        "matching only long-running pods [service-selects-job]",
+        "auth: Service/shared/auth-api spec.selector: app=api selects the pods of "
+        "Job/shared/auth-migrate as well as Deployment/shared/auth-api; expected a selector "
+        "matching only long-running pods [service-selects-job]",
+    ]
+
+
+def test_a_headless_service_of_an_indexed_job_and_a_canary_are_fine() -> None:
+    worker = {"app": "worker"}
+    auth = overlay(
+        "auth",
+        workload("auth-api", APP),
+        workload("auth-api-canary", {**APP, "track": "canary"}),
+        service("auth-api", APP),
+        workload("auth-index", worker, kind="Job"),
+        service("auth-index", worker),
+    )
+    assert isolation.run([auth], CheckOptions()) == []
+
+
+def test_ownership_label_takes_the_first_part_of_the_overlay_name() -> None:
+    good = {"domain": "auth"}
+    docs = [workload("auth-api", good), service("auth-api", good)]
+    assert isolation.owner("auth/dev") == "auth"
+    assert lines(overlay("auth/dev", *docs), service_label="domain") == []
+    assert lines(overlay("auth", *docs), service_label="domain") == []
+    untemplated = workload("auth-worker", {})
+    untemplated["metadata"]["labels"] = good
+    pod = {"kind": "Pod", "metadata": {"name": "debug", "namespace": "shared"}}
+    wrong = service("auth-admin", {"domain": "scan"})
+    assert lines(overlay("auth/dev", untemplated, pod, wrong), service_label="domain") == [
+        "auth/dev: Deployment/shared/auth-worker spec.template.metadata.labels: no label domain; "
+        "expected domain=auth (from overlay name auth/dev) [ownership-label]",
+        "auth/dev: Pod/shared/debug metadata.labels: no label domain; "
+        "expected domain=auth (from overlay name auth/dev) [ownership-label]",
+        "auth/dev: Service/shared/auth-admin metadata.labels: domain=scan; "
+        "expected domain=auth (from overlay name auth/dev) [ownership-label]",
+    ]
+    assert lines(overlay("auth", wrong)) == []
+
+
+def test_two_thousand_overlays_stay_linear() -> None:
+    # Every overlay in one namespace, sharing `app: api`: the index must narrow
+    # each selector to its own `domain` pair instead of comparing 2,000 x 2,000.
+    many = []
+    for i in range(2000):
+        labels = {"app": "api", "domain": f"svc{i}"}
+        pdb = selecting("PodDisruptionBudget", f"svc{i}-api", {"matchLabels": labels})
+        pdb["metadata"]["labels"] = labels
+        many.append(
+            overlay(f"svc{i}", workload(f"svc{i}-api", labels), service(f"svc{i}-api", labels), pdb)
+        )
+    assert isolation.run(many, CheckOptions(service_label="domain")) == []
+    many.append(overlay("wide", service("wide", APP)))
+    found = isolation.run(many, CheckOptions())
+    assert len(found) == 4000
+    assert found[0].line().startswith("Deployment/shared/svc0-api ")
+
+
+# End to end: real renders of example_repo's overlays, modified.
+
+SHARED = """
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: shared
+namePrefix: {name}-
+resources:
+  - ../../base
+images:
+  - name: ghcr.io/acme/placeholder
+    newName: ghcr.io/acme/{name}-api
+    newTag: "1.0.0"
+"""
+
+LABELLED = (
+    SHARED.replace("namespace: shared", "namespace: pair")
+    + """
+labels:
+  - pairs:
+      domain: {name}
+    includeSelectors: true
+"""
+)
+
+
+def test_two_overlays_sharing_a_namespace_without_their_label_fail_each_other(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # The mistake: auth and my moved into one namespace, and the `labels:`
+    # block that told their pods apart was dropped; chat and info share
+    # another one but keep the label, and pass.
+    for name in ("auth", "my"):
+        write(example, f"k8s/overlays/{name}/kustomization.yaml", SHARED.format(name=name))
+    for name in ("chat", "info"):
+        write(example, f"k8s/overlays/{name}/kustomization.yaml", LABELLED.format(name=name))
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=isolation")
+    result.assert_outcomes(passed=5, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "auth: 2 findings in isolation",
+            "  Deployment/shared/auth-api spec.template.metadata.labels: pods selected by "
+            "Service/shared/my-api of overlay my (spec.selector app=api); expected labels no "
+            "selector of another overlay matches [[]cross-overlay-selector] "
+            "(from k8s/base/deployment.yaml)",
+            "  Service/shared/auth-api spec.selector: app=api also selects the pods of overlay my "
+            "(Deployment/shared/my-api); expected a selector matching only auth's own pods "
+            "[[]cross-overlay-selector] (from k8s/base/service.yaml)",
+            "hint [[]cross-overlay-selector]: add a per-service label to selectors, e.g. "
+            "`labels: [[]{pairs: {domain: <name>}, includeSelectors: true}]` in the overlay's "
+            "kustomization.yaml, or give each service its own namespace",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "my: 2 findings in isolation",
+            "  Deployment/shared/my-api spec.template.metadata.labels: pods selected by "
+            "Service/shared/auth-api of overlay auth (spec.selector app=api); *",
+            "  Service/shared/my-api spec.selector: app=api also selects the pods of overlay auth "
+            "(Deployment/shared/auth-api); *",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*Traceback*")
+
+
+MIGRATE_JOB = """
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+spec:
+  template:
+    metadata:
+      labels:
+        app: api
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: migrate
+          image: ghcr.io/acme/placeholder:latest
+          args: [migrate]
+"""
+
+CANARY = """
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api-canary
+spec:
+  selector:
+    matchLabels: {app: api, track: canary}
+  template:
+    metadata:
+      labels: {app: api, track: canary}
+    spec:
+      containers:
+        - name: api
+          image: ghcr.io/acme/placeholder:latest
+          ports:
+            - {name: http, containerPort: 8080}
+"""
+
+
+def add_resource(root: Path, name: str, filename: str, text: str) -> None:
+    kfile = root / f"k8s/overlays/{name}/kustomization.yaml"
+    kfile.write_text(
+        kfile.read_text().replace("  - ../../base\n", f"  - ../../base\n  - {filename}\n")
+    )
+    write(root, f"k8s/overlays/{name}/{filename}", text)
+
+
+def test_a_bootstrap_job_with_the_api_labels_fails_and_a_canary_passes(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    add_resource(example, "auth", "migrate.yaml", MIGRATE_JOB)
+    add_resource(example, "my", "canary.yaml", CANARY)
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=isolation", "-v")
+    result.assert_outcomes(passed=6, failed=1)
+    result.stdout.fnmatch_lines(["k8s/overlays/my/kustomization.yaml::isolation PASSED*"])
+    result.stdout.fnmatch_lines(
+        [
+            "auth: 1 finding in isolation",
+            "  Service/auth/auth-api spec.selector: app=api,domain=auth selects the pods of "
+            "Job/auth/auth-migrate as well as Deployment/auth/auth-api; expected a selector "
+            "matching only long-running pods [[]service-selects-job] (from k8s/base/service.yaml)",
+            "hint [[]service-selects-job]: give the Job's pod template labels of its own *",
+        ]
+    )
+
+
+def test_the_ownership_label_must_reach_pod_templates(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # The mistake: `labels:` without includeSelectors (or includeTemplates)
+    # labels the Deployment but not the pods it creates.
+    kfile = example / "k8s/overlays/scan/kustomization.yaml"
+    kfile.write_text(kfile.read_text().replace("    includeSelectors: true\n", ""))
+    pytester.makeini("[pytest]\noverlays_service_label = domain\n")
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=isolation")
+    result.assert_outcomes(passed=6, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "scan: 1 finding in isolation",
+            "  Deployment/scan/scan-api spec.template.metadata.labels: no label domain; "
+            "expected domain=scan (the overlay name) [[]ownership-label] "
+            "(from k8s/base/deployment.yaml)",
+            "hint [[]ownership-label]: label everything the overlay renders: *",
+        ]
+    )
+
+
+def test_example_repo_passes_isolation_with_the_ownership_label(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    pytester.makeini("[pytest]\noverlays_service_label = domain\n")
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=isolation")
+    result.assert_outcomes(passed=7)

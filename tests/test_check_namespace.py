@@ -1,0 +1,222 @@
+"""namespace: scopes and rules with plain dicts, then real renders through pytester."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_k8s_overlays.checks import CheckOptions
+from pytest_k8s_overlays.checks.namespace import expected_namespace, run
+from pytest_k8s_overlays.checks.scopes import crd_scopes, is_cluster_scoped
+from pytest_k8s_overlays.model import Overlay, Resource
+
+from .conftest import write
+
+
+def obj(api_version: str, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": name}
+    if namespace:
+        metadata["namespace"] = namespace
+    return {"apiVersion": api_version, "kind": kind, "metadata": metadata}
+
+
+def crd(group: str, kind: str, scope: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{kind.lower()}s.{group}"},
+        "spec": {"group": group, "names": {"kind": kind}, "scope": scope},
+    }
+
+
+def make(*docs: dict[str, Any], name: str = "auth") -> Overlay:
+    resources = tuple(Resource(d) for d in docs)
+    return Overlay(name, "k8s/overlays", Path(name), Path(name, "kustomization.yaml"), resources)
+
+
+def rules(overlay: Overlay, **options: Any) -> list[tuple[str, str]]:
+    return [(f.resource, f.rule) for f in run([overlay], CheckOptions(**options))]
+
+
+@pytest.mark.parametrize(
+    ("api_version", "kind"),
+    [
+        ("v1", "Namespace"),
+        ("v1", "PersistentVolume"),
+        ("rbac.authorization.k8s.io/v1", "ClusterRole"),
+        ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+        ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
+        ("storage.k8s.io/v1", "StorageClass"),
+        ("scheduling.k8s.io/v1", "PriorityClass"),
+        ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration"),
+        ("networking.k8s.io/v1", "IngressClass"),
+        ("cert-manager.io/v1", "ClusterIssuer"),
+    ],
+)
+def test_cluster_scoped_kinds_need_no_namespace(api_version: str, kind: str) -> None:
+    assert is_cluster_scoped(Resource(obj(api_version, kind, "x")))
+    assert rules(make(obj(api_version, kind, "x"))) == []
+
+
+def test_a_cluster_scoped_object_with_a_namespace_is_harmless() -> None:
+    assert rules(make(obj("v1", "Namespace", "auth", "auth")), namespace="{name}") == []
+
+
+def test_namespaced_objects_without_a_namespace_fail() -> None:
+    auth = make(obj("v1", "ConfigMap", "settings"), obj("v1", "Service", "api", "auth"))
+    found = run([auth], CheckOptions())
+    assert [f.line() for f in found] == [
+        "ConfigMap/settings metadata.namespace: no namespace; expected a namespace "
+        "[missing-namespace]"
+    ]
+
+
+def test_a_custom_kind_follows_the_scope_its_crd_declares() -> None:
+    auth = make(
+        crd("acme.io", "Quota", "Cluster"),
+        crd("acme.io", "Tenant", "Namespaced"),
+        obj("acme.io/v1", "Quota", "default"),
+        obj("acme.io/v1", "Tenant", "default"),
+    )
+    assert rules(auth) == [("Tenant/default", "missing-namespace")]
+
+
+def test_a_custom_kind_without_a_crd_counts_as_namespaced() -> None:
+    assert rules(make(obj("acme.io/v1", "Quota", "default"))) == [
+        ("Quota/default", "missing-namespace")
+    ]
+
+
+def test_crd_files_given_to_the_plugin_declare_scopes_too(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "crds/quota.yaml",
+        """
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata:
+          name: quotas.acme.io
+        spec:
+          group: acme.io
+          names:
+            kind: Quota
+          scope: Cluster
+        """,
+    )
+    write(tmp_path, "crds/broken.yaml", "spec: [unclosed\n")
+    assert crd_scopes([], (tmp_path / "crds",)) == {("acme.io", "Quota"): True}
+    assert rules(make(obj("acme.io/v1", "Quota", "default")), crds=(tmp_path / "crds",)) == []
+
+
+def test_a_crd_in_the_render_overrides_the_well_known_table() -> None:
+    issuer = obj("cert-manager.io/v1", "ClusterIssuer", "letsencrypt")
+    scopes = crd_scopes([make(crd("cert-manager.io", "ClusterIssuer", "Namespaced"))])
+    assert not is_cluster_scoped(Resource(issuer), scopes)
+
+
+def test_the_expected_namespace_pattern() -> None:
+    auth = make(obj("v1", "ConfigMap", "a", "auth"), obj("v1", "ConfigMap", "b", "default"))
+    found = run([auth], CheckOptions(namespace="{name}"))
+    assert [f.line() for f in found] == [
+        "ConfigMap/default/b metadata.namespace: namespace default; expected namespace auth "
+        "(pattern {name}) [wrong-namespace]"
+    ]
+    assert rules(auth, namespace="api") == [
+        ("ConfigMap/auth/a", "wrong-namespace"),
+        ("ConfigMap/default/b", "wrong-namespace"),
+    ]
+
+
+def test_name_in_the_pattern_is_the_whole_overlay_name() -> None:
+    dev = make(name="auth/dev")
+    assert expected_namespace("{name}", dev) == "auth/dev"
+    assert expected_namespace("{group}-x", dev) == "k8s/overlays-x"
+
+
+def test_an_overlay_without_a_namespace_fails_every_namespaced_resource(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # A realistic mistake: the overlay relies on Argo CD's destination namespace.
+    kfile = example / "k8s/overlays/info/kustomization.yaml"
+    kfile.write_text(kfile.read_text().replace("namespace: info\n", ""))
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=namespace")
+    result.assert_outcomes(passed=6, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "info: 3 findings in namespace",
+            "  ConfigMap/info-api-config metadata.namespace: no namespace; expected a namespace "
+            "[[]missing-namespace] (from k8s/base/configmap.yaml)",
+            "  Deployment/info-api metadata.namespace: no namespace; expected a namespace "
+            "[[]missing-namespace] (from k8s/base/deployment.yaml)",
+            "  Service/info-api metadata.namespace: no namespace; expected a namespace "
+            "[[]missing-namespace] (from k8s/base/service.yaml)",
+            "hint [[]missing-namespace]: set namespace: in the overlay's kustomization.yaml *",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*Traceback*")
+
+
+PLATFORM = """
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: tenants
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: tenant-reader
+rules: []
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: quotas.acme.io
+spec:
+  group: acme.io
+  names:
+    kind: Quota
+    plural: quotas
+  scope: Cluster
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+---
+apiVersion: acme.io/v1
+kind: Quota
+metadata:
+  name: default
+"""
+
+
+def test_the_namespace_pattern_and_cluster_scoped_overlays(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # chat was moved to a namespace that does not follow the naming scheme;
+    # platform holds only cluster-scoped objects, so it needs no namespace.
+    kfile = example / "k8s/overlays/chat/kustomization.yaml"
+    kfile.write_text(kfile.read_text().replace("namespace: chat\n", "namespace: messaging\n"))
+    write(example, "k8s/overlays/platform/kustomization.yaml", "resources:\n  - cluster.yaml\n")
+    write(example, "k8s/overlays/platform/cluster.yaml", PLATFORM)
+    result = pytester.runpytest(
+        "--overlays", "k8s/overlays", "--overlays-checks=namespace", "--overlays-namespace={name}"
+    )
+    result.assert_outcomes(passed=7, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "chat: 3 findings in namespace",
+            "  ConfigMap/messaging/chat-api-config metadata.namespace: namespace messaging; "
+            "expected namespace chat (pattern {name}) [[]wrong-namespace] "
+            "(from k8s/base/configmap.yaml)",
+            "  Deployment/messaging/chat-api *[[]wrong-namespace]*",
+            "  Service/messaging/chat-api *[[]wrong-namespace]*",
+            "hint [[]wrong-namespace]: set namespace: in the overlay's kustomization.yaml to the "
+            "expected namespace; *",
+        ]
+    )

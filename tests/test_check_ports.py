@@ -1,0 +1,685 @@
+"""The ports check: unit cases with plain dicts, then real renders through pytester."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_k8s_overlays.assertions import check
+from pytest_k8s_overlays.checks import CheckOptions, ports
+from pytest_k8s_overlays.findings import SKIP_ANNOTATION
+from pytest_k8s_overlays.model import Overlay, Resource
+
+from .conftest import write
+
+APP = {"app": "api"}
+HTTP = {"name": "http", "containerPort": 8080}
+
+
+def container(name: str = "api", *declared: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"name": name, "image": "ghcr.io/acme/api:1.0", "ports": list(declared), **extra}
+
+
+def deployment(
+    name: str,
+    *containers: dict[str, Any],
+    labels: dict[str, str] | None = None,
+    namespace: str | None = "auth",
+    init: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    pod: dict[str, Any] = {"containers": list(containers) or [container("api", HTTP)]}
+    if init:
+        pod["initContainers"] = init
+    metadata: dict[str, Any] = {"name": name}
+    if namespace:
+        metadata["namespace"] = namespace
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": metadata,
+        "spec": {"template": {"metadata": {"labels": labels or APP}, "spec": pod}},
+    }
+
+
+def service(
+    name: str,
+    *entries: dict[str, Any],
+    selector: dict[str, str] | None = None,
+    namespace: str | None = "auth",
+    **spec: Any,
+) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": name}
+    if namespace:
+        metadata["namespace"] = namespace
+    body: dict[str, Any] = {"ports": list(entries) or [{"port": 80, "targetPort": "http"}], **spec}
+    if selector is None:
+        body["selector"] = APP
+    elif selector:
+        body["selector"] = selector
+    return {"apiVersion": "v1", "kind": "Service", "metadata": metadata, "spec": body}
+
+
+def overlay(name: str, *docs: dict[str, Any]) -> Overlay:
+    return Overlay(
+        name,
+        "k8s/overlays",
+        Path("."),
+        Path("kustomization.yaml"),
+        tuple(Resource(d) for d in docs),
+    )
+
+
+def lines(*overlays: Overlay) -> list[str]:
+    return [f"{f.overlay}: {f.line()}" for f in ports.run(overlays, CheckOptions())]
+
+
+# target-port-name / target-port-number
+
+
+def test_a_named_target_port_must_be_in_every_selected_pod() -> None:
+    auth = overlay(
+        "auth",
+        deployment("auth-api"),
+        deployment("auth-api-canary", container("api", {"name": "metrics", "containerPort": 9090})),
+        deployment("auth-api-mesh", container("api"), container("envoy")),
+        service("auth-api"),
+    )
+    assert lines(auth) == [
+        "auth: Service/auth/auth-api spec.ports[0].targetPort: http is not a named port of "
+        "Deployment/auth/auth-api-canary container api (ports: metrics); expected a container "
+        "port named http [target-port-name]",
+        "auth: Service/auth/auth-api spec.ports[0].targetPort: http is not a named port of "
+        "Deployment/auth/auth-api-mesh containers api (no ports), envoy (no ports); expected a "
+        "container port named http [target-port-name]",
+    ]
+
+
+def test_a_service_selecting_another_overlays_pods_is_reported_on_its_own_overlay() -> None:
+    auth = overlay("auth", service("auth-api"))
+    my = overlay("my", deployment("my-api", container("api", {"containerPort": 8080})))
+    [found] = ports.run([auth, my], CheckOptions())
+    assert (found.overlay, found.others, found.rule) == ("auth", ("my",), "target-port-name")
+    assert found.found == (
+        "http is not a named port of Deployment/auth/my-api container api (ports: 8080), "
+        "in overlay my"
+    )
+
+
+def test_a_sidecar_may_serve_the_port_and_a_plain_init_container_may_not() -> None:
+    proxy = container("proxy", HTTP, restartPolicy="Always")
+    setup = container("setup", HTTP)
+    served = overlay("auth", deployment("auth-api", container("api"), init=[proxy]), service("s"))
+    assert lines(served) == []
+    unserved = overlay("auth", deployment("auth-api", container("api"), init=[setup]), service("s"))
+    assert [f.rule for f in ports.run([unserved], CheckOptions())] == ["target-port-name"]
+
+
+def test_a_numeric_target_port_must_be_declared_when_ports_are() -> None:
+    auth = overlay(
+        "auth",
+        deployment("auth-api"),
+        service(
+            "auth-api",
+            {"port": 80, "targetPort": 8081},
+            {"port": 8080},
+            {"port": 81, "targetPort": "8080"},
+            {"port": 9090, "name": "metrics"},
+        ),
+    )
+    assert lines(auth) == [
+        "auth: Service/auth/auth-api spec.ports[0].targetPort: 8081 is not a container port of "
+        "Deployment/auth/auth-api container api (ports: 8080 (http)); expected containerPort "
+        "8081 declared, or a targetPort naming a declared port [target-port-number]",
+        "auth: Service/auth/auth-api spec.ports[3].targetPort: port 9090 (targetPort "
+        "omitted) is not a container port of Deployment/auth/auth-api container api (ports: 8080 "
+        "(http)); expected containerPort 9090 declared, or a targetPort naming a declared port "
+        "[target-port-number]",
+    ]
+
+
+def test_a_numeric_target_port_of_a_pod_declaring_no_port_is_not_judged() -> None:
+    auth = overlay("auth", deployment("auth-api", container("api")), service("a", {"port": 80}))
+    assert lines(auth) == []
+
+
+# selects-nothing
+
+
+def test_a_selector_matching_no_pod_fails_and_selectorless_services_pass() -> None:
+    auth = overlay(
+        "auth",
+        deployment("auth-api"),
+        service("auth-worker", selector={"app": "worker"}),
+        service("auth-db", {"port": 5432}, selector={}),
+        service("auth-ext", selector={"app": "x"}, type="ExternalName", externalName="db.example"),
+        service("auth-api", namespace="other"),
+        service("loose", namespace=None),
+    )
+    assert lines(auth) == [
+        "auth: Service/auth/auth-worker spec.selector: app=worker matches no pod template of "
+        "group k8s/overlays in namespace auth; expected a workload in namespace auth whose pod "
+        "template carries app=worker [selects-nothing]",
+        "auth: Service/loose spec.selector: app=api matches no pod template of group "
+        "k8s/overlays in no namespace; expected a workload in no namespace whose pod template "
+        "carries app=api [selects-nothing]",
+        "auth: Service/other/auth-api spec.selector: app=api matches no pod template of group "
+        "k8s/overlays in namespace other; expected a workload in namespace other whose pod "
+        "template carries app=api [selects-nothing]",
+    ]
+
+
+def test_pods_of_another_overlay_count_for_selects_nothing() -> None:
+    auth = overlay("auth", service("auth-api", selector={"app": "api", "domain": "my"}))
+    my = overlay("my", deployment("my-api", labels={"app": "api", "domain": "my"}))
+    assert ports.run([auth, my], CheckOptions()) == []
+
+
+# probe-port
+
+
+def test_a_named_probe_port_must_be_declared_by_its_container() -> None:
+    probes = {
+        "readinessProbe": {"httpGet": {"path": "/ready", "port": "health"}},
+        "livenessProbe": {"tcpSocket": {"port": "http"}},
+        "startupProbe": {"grpc": {"port": 9901}},
+    }
+    sidecar_probe = {"livenessProbe": {"httpGet": {"port": "admin"}}}
+    auth = overlay(
+        "auth",
+        deployment(
+            "auth-api",
+            container("api", HTTP, **probes),
+            container("envoy", readinessProbe={"httpGet": {"port": 9901}}),
+            init=[container("proxy", restartPolicy="Always", **sidecar_probe)],
+        ),
+        service("auth-api"),
+    )
+    assert lines(auth) == [
+        "auth: Deployment/auth/auth-api spec.template.spec.containers[0].readinessProbe.httpGet"
+        ".port: health is not a named port of container api (ports: http); expected a port "
+        "named health declared by container api [probe-port]",
+        "auth: Deployment/auth/auth-api spec.template.spec.initContainers[0].livenessProbe"
+        ".httpGet.port: admin is not a named port of container proxy (no ports); expected a "
+        "port named admin declared by container proxy [probe-port]",
+    ]
+
+
+# duplicate-container-port
+
+
+def test_a_port_declared_twice_in_one_pod_fails() -> None:
+    copy = container("api-copy", {"name": "http", "containerPort": 8080})
+    udp = container("dns", {"containerPort": 8080, "protocol": "UDP"})
+    sidecar = container("proxy", {"containerPort": 8080}, restartPolicy="Always")
+    init = container("setup", {"containerPort": 8080})
+    twice = container("metrics", {"containerPort": 9090}, {"containerPort": 9090})
+    auth = overlay(
+        "auth",
+        deployment("auth-api", container("api", HTTP), copy, udp, twice, init=[init, sidecar]),
+        service("auth-api"),
+    )
+    assert lines(auth) == [
+        "auth: Deployment/auth/auth-api spec.template.spec.containers[0].ports[0].containerPort: "
+        "8080/TCP is already declared by container proxy (spec.template.spec.initContainers[1]"
+        ".ports[0]); expected each containerPort/protocol declared once per pod "
+        "[duplicate-container-port]",
+        "auth: Deployment/auth/auth-api spec.template.spec.containers[1].ports[0].containerPort: "
+        "8080/TCP is already declared by container proxy (spec.template.spec.initContainers[1]"
+        ".ports[0]); expected each containerPort/protocol declared once per pod "
+        "[duplicate-container-port]",
+        "auth: Deployment/auth/auth-api spec.template.spec.containers[3].ports[1].containerPort: "
+        "9090/TCP is already declared by this container (spec.template.spec.containers[3]"
+        ".ports[0]); expected each containerPort/protocol declared once per pod "
+        "[duplicate-container-port]",
+    ]
+
+
+def test_a_pod_template_annotation_suppresses_its_container_findings() -> None:
+    probe = {"readinessProbe": {"httpGet": {"port": "health"}}}
+    api = deployment("auth-api", container("api", HTTP, HTTP, **probe))
+    orphan = service("auth-worker", selector={"app": "worker"})
+    auth = overlay("auth", api, orphan)
+    assert [f.rule for f in ports.run([auth], CheckOptions())] == [
+        "duplicate-container-port",
+        "probe-port",
+        "selects-nothing",
+    ]
+    # The pod template's annotation covers its containers, not the Service.
+    api["spec"]["template"]["metadata"]["annotations"] = {SKIP_ANNOTATION: "ports"}
+    with pytest.raises(AssertionError, match=r"^auth: 1 finding in ports\n  Service/auth/auth-"):
+        check("ports", overlay("auth", api, orphan))
+    check("ports", overlay("auth", api))
+
+
+# node-port-reused
+
+
+def node_port(name: str, namespace: str, *numbers: int | tuple[int, str]) -> dict[str, Any]:
+    entries = []
+    for i, number in enumerate(numbers):
+        value, protocol = number if isinstance(number, tuple) else (number, "TCP")
+        entries.append({"name": f"p{i}", "port": 80 + i, "nodePort": value, "protocol": protocol})
+    return service(name, *entries, selector={}, namespace=namespace, type="NodePort")
+
+
+def test_a_node_port_used_by_two_overlays_fails_both() -> None:
+    auth = overlay("auth", node_port("auth-api", "auth", 30080))
+    my = overlay("my", node_port("my-api", "my", 30080, 30081))
+    scan = overlay("scan", node_port("scan-api", "scan", 30082))
+    assert lines(auth, my, scan) == [
+        "auth: Service/auth/auth-api spec.ports[0].nodePort: 30080 is also used by "
+        "Service/my/my-api of overlay my; expected a nodePort no other Service of the group "
+        "uses (or none: Kubernetes picks one) [node-port-reused]",
+        "my: Service/my/my-api spec.ports[0].nodePort: 30080 is also used by "
+        "Service/auth/auth-api of overlay auth; expected a nodePort no other Service of the "
+        "group uses (or none: Kubernetes picks one) [node-port-reused]",
+    ]
+    assert [f.others for f in ports.run([auth, my, scan], CheckOptions())] == [("my",), ("auth",)]
+
+
+def test_node_ports_within_one_overlay_and_one_service() -> None:
+    both = node_port("dns", "auth", (30053, "TCP"), (30053, "UDP"))
+    assert lines(overlay("auth", both)) == []
+    twice = node_port("dns", "auth", 30053, 30053)
+    other = node_port("dns-2", "auth", 30054)
+    other["spec"]["ports"][0]["nodePort"] = 30053
+    assert lines(overlay("auth", twice, other)) == [
+        "auth: Service/auth/dns spec.ports[0].nodePort: 30053 is also used by spec.ports[1] of "
+        "this Service, Service/auth/dns-2 (spec.ports[0]); expected a nodePort no other Service "
+        "of the group uses (or none: Kubernetes picks one) [node-port-reused]",
+        "auth: Service/auth/dns spec.ports[1].nodePort: 30053 is also used by spec.ports[0] of "
+        "this Service, Service/auth/dns-2 (spec.ports[0]); expected a nodePort no other Service "
+        "of the group uses (or none: Kubernetes picks one) [node-port-reused]",
+        "auth: Service/auth/dns-2 spec.ports[0].nodePort: 30053 is also used by "
+        "Service/auth/dns (spec.ports[0]), Service/auth/dns (spec.ports[1]); expected a "
+        "nodePort no other Service of the group uses (or none: Kubernetes picks one) "
+        "[node-port-reused]",
+    ]
+
+
+def test_one_service_rendered_by_two_overlays_is_left_to_unique_names() -> None:
+    shared = node_port("gateway", "edge", 30080)
+    assert lines(overlay("auth", shared), overlay("my", dict(shared))) == []
+
+
+# ingress-backend
+
+
+def ingress(*paths: dict[str, Any], default: dict[str, Any] | None = None) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "rules": [
+            {
+                "host": "api.example.com",
+                "http": {"paths": [{"path": "/", "backend": {"service": p}} for p in paths]},
+            }
+        ]
+    }
+    if default:
+        spec["defaultBackend"] = {"service": default}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "auth", "namespace": "auth"},
+        "spec": spec,
+    }
+
+
+def test_an_ingress_backend_must_name_a_service_and_one_of_its_ports() -> None:
+    api = service("auth-api", {"name": "http", "port": 80, "targetPort": "http"})
+    auth = overlay(
+        "auth",
+        deployment("auth-api"),
+        api,
+        ingress(
+            {"name": "auth-api", "port": {"number": 80}},
+            {"name": "auth-api", "port": {"name": "http"}},
+            {"name": "auth-api", "port": {"number": 8080}},
+            {"name": "auth-api", "port": {"name": "https"}},
+            {"name": "api", "port": {"number": 80}},
+            {"name": "auth-api"},
+            default={"name": "auth-api", "port": {"number": 80}},
+        ),
+    )
+    assert lines(auth) == [
+        "auth: Ingress/auth/auth spec.rules[0].http.paths[2].backend.service.port.number: 8080 "
+        "is not a port of Service/auth/auth-api (ports: 80 (http)); expected one of the "
+        "Service's port numbers or names [ingress-backend]",
+        "auth: Ingress/auth/auth spec.rules[0].http.paths[3].backend.service.port.name: https "
+        "is not a port of Service/auth/auth-api (ports: 80 (http)); expected one of the "
+        "Service's port numbers or names [ingress-backend]",
+        "auth: Ingress/auth/auth spec.rules[0].http.paths[4].backend.service.name: no Service "
+        "api in namespace auth of the group (Services there: auth-api); expected the name of a "
+        "Service in namespace auth [ingress-backend]",
+        "auth: Ingress/auth/auth spec.rules[0].http.paths[5].backend.service.port: no port "
+        "number or name for Service/auth/auth-api; expected one of the Service's port numbers "
+        "or names [ingress-backend]",
+    ]
+
+
+def test_an_ingress_may_point_at_another_overlays_service_of_its_namespace() -> None:
+    gateway = ingress({"name": "my-api", "port": {"number": 8080}})
+    auth = overlay("auth", gateway)
+    my = overlay("my", deployment("my-api"), service("my-api", {"port": 80, "targetPort": 8080}))
+    found = ports.run([auth, my], CheckOptions())
+    assert [(f.overlay, f.others, f.found) for f in found] == [
+        (
+            "auth",
+            ("my",),
+            "8080 is not a port of Service/auth/my-api of overlay my (ports: 80)",
+        )
+    ]
+    old = {**gateway, "apiVersion": "extensions/v1beta1"}
+    assert ports.run([overlay("auth", old)], CheckOptions()) == []
+    empty = overlay("auth", {**gateway, "metadata": {"name": "x", "namespace": "empty"}})
+    assert [f.found for f in ports.run([empty], CheckOptions())] == [
+        "no Service my-api in namespace empty of the group (no Service there)"
+    ]
+
+
+# End to end: real renders of example_repo's overlays, modified.
+
+
+def add_resource(root: Path, name: str, filename: str, text: str) -> None:
+    """Add a manifest to an overlay's resources (it then gets the overlay's prefix and labels)."""
+    kfile = root / f"k8s/overlays/{name}/kustomization.yaml"
+    text_before = kfile.read_text()
+    kfile.write_text(text_before.replace("  - ../../base\n", f"  - ../../base\n  - {filename}\n"))
+    write(root, f"k8s/overlays/{name}/{filename}", text)
+
+
+def add_patch(root: Path, name: str, kind: str, target: str, operations: str) -> None:
+    """Append a JSON 6902 patch to an overlay's kustomization."""
+    kfile = root / f"k8s/overlays/{name}/kustomization.yaml"
+    text = kfile.read_text()
+    if "\npatches:\n" not in text:
+        text += "patches:\n"
+    body = "\n".join(f"      {line}" for line in operations.strip().splitlines())
+    kfile.write_text(
+        text + f"  - target:\n      kind: {kind}\n      name: {target}\n    patch: |-\n{body}\n"
+    )
+
+
+CANARY = """
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api-canary
+spec:
+  selector:
+    matchLabels: {{app: api, track: canary}}
+  template:
+    metadata:
+      labels: {{app: api, track: canary}}
+    spec:
+      containers:
+        - name: api
+          image: ghcr.io/acme/placeholder:latest
+          ports:
+            - {{name: {port}, containerPort: {number}}}
+"""
+
+
+def run_ports(pytester: pytest.Pytester) -> pytest.RunResult:
+    return pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=ports")
+
+
+def test_a_canary_without_the_named_port_fails_its_service(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # The mistake: the canary only declares its metrics port; the Service's
+    # `targetPort: http` then reaches no port on half the pods.
+    add_resource(example, "auth", "canary.yaml", CANARY.format(port="metrics", number=9090))
+    add_resource(example, "my", "canary.yaml", CANARY.format(port="http", number=8080))
+    result = run_ports(pytester)
+    result.assert_outcomes(passed=6, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "auth: 1 finding in ports",
+            "  Service/auth/auth-api spec.ports[[]0].targetPort: http is not a named port of "
+            "Deployment/auth/auth-api-canary container api (ports: metrics); expected a "
+            "container port named http [[]target-port-name] (from k8s/base/service.yaml)",
+            "hint [[]target-port-name]: declare the named port in every workload the Service "
+            "selects *",
+        ]
+    )
+
+
+def test_a_numeric_target_port_the_container_does_not_declare_fails(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # The mistake: the Service was pointed at 8081 while the app listens on 8080.
+    add_patch(
+        example,
+        "chat",
+        "Service",
+        "api",
+        "- {op: add, path: /spec/ports/0/targetPort, value: 8081}",
+    )
+    add_patch(
+        example,
+        "info",
+        "Service",
+        "api",
+        "- {op: add, path: /spec/ports/0/targetPort, value: 8080}",
+    )
+    result = run_ports(pytester)
+    result.assert_outcomes(passed=6, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "chat: 1 finding in ports",
+            "  Service/chat/chat-api spec.ports[[]0].targetPort: 8081 is not a container port of "
+            "Deployment/chat/chat-api container api (ports: 8080 (http)); expected containerPort "
+            "8081 declared, or a targetPort naming a declared port [[]target-port-number] "
+            "(from k8s/base/service.yaml)",
+        ]
+    )
+
+
+SCANNER_SERVICE = """
+apiVersion: v1
+kind: Service
+metadata:
+  name: scanner
+spec:
+  selector:
+    app: scanner
+  ports:
+    - {name: http, port: 80, targetPort: http}
+"""
+
+DATABASE_SERVICE = """
+apiVersion: v1
+kind: Service
+metadata:
+  name: db
+spec:
+  type: ExternalName
+  externalName: location-db.postgres.svc.cluster.local
+"""
+
+
+def test_a_service_whose_workload_is_gone_selects_nothing(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # The mistake: the scanner worker moved out of the overlay, its Service stayed.
+    add_resource(example, "scan", "scanner-service.yaml", SCANNER_SERVICE)
+    # An ExternalName Service passes, though includeSelectors gives it a selector:
+    # Kubernetes ignores the selector of an ExternalName Service.
+    add_resource(example, "location", "db.yaml", DATABASE_SERVICE)
+    result = run_ports(pytester)
+    result.assert_outcomes(passed=6, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "scan: 1 finding in ports",
+            "  Service/scan/scan-scanner spec.selector: app=scanner,domain=scan matches no pod "
+            "template of group k8s/overlays in namespace scan; expected a workload in namespace "
+            "scan whose pod template carries app=scanner,domain=scan [[]selects-nothing] "
+            "(from k8s/overlays/scan/scanner-service.yaml)",
+        ]
+    )
+
+
+def test_a_probe_on_an_undeclared_named_port_fails(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # The mistake: the probe names a `health` port the container never declares.
+    add_patch(
+        example,
+        "chat",
+        "Deployment",
+        "api",
+        "- {op: replace, path: /spec/template/spec/containers/0/readinessProbe/httpGet/port, "
+        "value: health}",
+    )
+    # Numeric probe ports are served by sidecars as often as not: never judged.
+    add_patch(
+        example,
+        "info",
+        "Deployment",
+        "api",
+        "- {op: replace, path: /spec/template/spec/containers/0/livenessProbe/httpGet/port, "
+        "value: 15020}",
+    )
+    result = run_ports(pytester)
+    result.assert_outcomes(passed=6, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "chat: 1 finding in ports",
+            "  Deployment/chat/chat-api spec.template.spec.containers[[]0].readinessProbe.httpGet"
+            ".port: health is not a named port of container api (ports: http); expected a port "
+            "named health declared by container api [[]probe-port] "
+            "(from k8s/base/deployment.yaml)",
+            "hint [[]probe-port]: *",
+        ]
+    )
+
+
+SIDECAR = """
+- op: add
+  path: /spec/template/spec/containers/-
+  value:
+    name: metrics
+    image: ghcr.io/acme/exporter:2.0.0
+    ports:
+      - {{name: metrics, containerPort: {number}}}
+"""
+
+
+def test_a_sidecar_copying_the_app_port_fails(pytester: pytest.Pytester, example: Path) -> None:
+    # The mistake: the exporter sidecar was pasted from the api container, port and all.
+    add_patch(example, "location", "Deployment", "api", SIDECAR.format(number=8080))
+    add_patch(example, "character", "Deployment", "api", SIDECAR.format(number=9090))
+    result = run_ports(pytester)
+    result.assert_outcomes(passed=6, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "location: 1 finding in ports",
+            "  Deployment/location/location-api spec.template.spec.containers[[]1].ports[[]0]"
+            ".containerPort: 8080/TCP is already declared by container api "
+            "(spec.template.spec.containers[[]0].ports[[]0]); expected each "
+            "containerPort/protocol declared once per pod [[]duplicate-container-port] "
+            "(from k8s/base/deployment.yaml)",
+        ]
+    )
+
+
+NODE_PORT = """
+- {{op: add, path: /spec/type, value: NodePort}}
+- {{op: add, path: /spec/ports/0/nodePort, value: {number}}}
+"""
+
+
+def test_a_node_port_reused_by_two_overlays_fails_both(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # The mistake: character's patch was copied from my's, nodePort included.
+    add_patch(example, "my", "Service", "api", NODE_PORT.format(number=30080))
+    add_patch(example, "character", "Service", "api", NODE_PORT.format(number=30080))
+    add_patch(example, "info", "Service", "api", NODE_PORT.format(number=30081))
+    result = run_ports(pytester)
+    result.assert_outcomes(passed=5, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "character: 1 finding in ports",
+            "  Service/character/character-api spec.ports[[]0].nodePort: 30080 is also used by "
+            "Service/my/my-api of overlay my; expected a nodePort no other Service of the group "
+            "uses (or none: Kubernetes picks one) [[]node-port-reused] "
+            "(from k8s/base/service.yaml)",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "my: 1 finding in ports",
+            "  Service/my/my-api spec.ports[[]0].nodePort: 30080 is also used by "
+            "Service/character/character-api of overlay character; *",
+        ]
+    )
+
+
+INGRESS = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: api
+spec:
+  rules:
+    - host: {name}.example.com
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: api
+                port: {port}
+"""
+
+
+def test_an_ingress_on_the_container_port_instead_of_the_service_port_fails(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # The mistake: the Ingress names the container's 8080, the Service listens on 80.
+    add_resource(
+        example, "info", "ingress.yaml", INGRESS.format(name="info", port="{number: 8080}")
+    )
+    add_resource(example, "chat", "ingress.yaml", INGRESS.format(name="chat", port="{name: http}"))
+    add_resource(example, "my", "ingress.yaml", INGRESS.format(name="my", port="{number: 80}"))
+    result = run_ports(pytester)
+    result.assert_outcomes(passed=6, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "info: 1 finding in ports",
+            "  Ingress/info/info-api spec.rules[[]0].http.paths[[]0].backend.service.port.number: "
+            "8080 is not a port of Service/info/info-api (ports: 80 (http)); expected one of the "
+            "Service's port numbers or names [[]ingress-backend] "
+            "(from k8s/overlays/info/ingress.yaml)",
+            "hint [[]ingress-backend]: *",
+        ]
+    )
+
+
+def test_example_repo_passes_ports(pytester: pytest.Pytester, example: Path) -> None:
+    result = run_ports(pytester)
+    result.assert_outcomes(passed=7)
+
+
+def test_two_thousand_overlays_stay_linear() -> None:
+    # One shared namespace: the pod index and the Service table keep each
+    # Service and Ingress to its own candidates instead of 2,000 x 2,000.
+    many = []
+    for i in range(2000):
+        labels = {"app": "api", "domain": f"svc{i}"}
+        gateway = ingress({"name": f"svc{i}-api", "port": {"name": "http"}})
+        gateway["metadata"] = {"name": f"svc{i}", "namespace": "auth"}
+        api = service(f"svc{i}-api", {"name": "http", "port": 80}, selector=labels)
+        api["spec"]["ports"][0]["targetPort"] = "http"
+        many.append(overlay(f"svc{i}", deployment(f"svc{i}-api", labels=labels), api, gateway))
+    assert ports.run(many, CheckOptions()) == []
+    many.append(overlay("edge", ingress({"name": "api", "port": {"number": 80}})))
+    [found] = ports.run(many, CheckOptions())
+    assert found.found == (
+        "no Service api in namespace auth of the group (Services there: svc0-api, svc1-api, "
+        "svc10-api, svc100-api, svc1000-api and 1995 more)"
+    )

@@ -1,0 +1,110 @@
+"""Label selector matching: Service equality maps and LabelSelectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pytest_k8s_overlays.selectors import (
+    Selector,
+    label_selector,
+    selector_of,
+    service_selector,
+)
+
+API = {"app": "api", "domain": "auth"}
+
+
+def parsed(value: Any) -> Selector:
+    selector = label_selector(value)
+    assert selector is not None
+    return selector
+
+
+def test_a_service_selector_needs_every_pair() -> None:
+    selector = service_selector({"selector": {"app": "api", "domain": "auth"}})
+    assert selector is not None
+    assert selector.matches(API)
+    assert selector.matches({**API, "version": "2"})
+    assert not selector.matches({"app": "api"})
+    assert not selector.matches({"app": "api", "domain": "scan"})
+    assert str(selector) == "app=api,domain=auth"
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [{}, {"selector": {}}, {"selector": None}, {"type": "ExternalName", "selector": {"a": "b"}}],
+    ids=["missing", "empty", "null", "external-name"],
+)
+def test_a_service_without_a_selector_selects_nothing(spec: dict[str, Any]) -> None:
+    assert service_selector(spec) is None
+
+
+def test_yaml_scalars_compare_as_text() -> None:
+    selector = service_selector({"selector": {"version": 1, "canary": True}})
+    assert selector is not None
+    assert selector.matches({"version": "1", "canary": "True"})
+
+
+def test_match_labels_and_expressions_combine() -> None:
+    selector = parsed(
+        {
+            "matchLabels": {"app": "api"},
+            "matchExpressions": [
+                {"key": "tier", "operator": "In", "values": ["web", "edge"]},
+                {"key": "track", "operator": "NotIn", "values": ["canary"]},
+                {"key": "domain", "operator": "Exists"},
+                {"key": "legacy", "operator": "DoesNotExist"},
+            ],
+        }
+    )
+    good = {"app": "api", "tier": "edge", "domain": "auth"}
+    assert selector.matches(good)
+    assert selector.matches({**good, "track": "stable"})
+    assert not selector.matches({**good, "track": "canary"})
+    assert not selector.matches({**good, "tier": "db"})
+    assert not selector.matches({"app": "api", "tier": "web"})
+    assert not selector.matches({**good, "legacy": "yes"})
+    assert str(selector) == "app=api,domain,!legacy,tier in (edge,web),track notin (canary)"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [{}, {"matchLabels": {}}, {"matchLabels": None, "matchExpressions": []}],
+    ids=["empty", "empty-labels", "nulls"],
+)
+def test_an_empty_label_selector_selects_every_pod(value: dict[str, Any]) -> None:
+    selector = parsed(value)
+    assert selector.selects_everything
+    assert selector.matches({})
+    assert str(selector) == "{} (every pod)"
+
+
+def test_a_missing_label_selector_selects_nothing() -> None:
+    assert label_selector(None) is None
+    assert label_selector("app=api") is None
+
+
+def test_an_unknown_operator_selects_nothing() -> None:
+    selector = parsed({"matchExpressions": [{"key": "app", "operator": "Equals"}]})
+    assert not selector.matches({"app": "api"})
+    assert not selector.selects_everything
+
+
+def test_in_with_no_values_selects_nothing() -> None:
+    selector = parsed({"matchExpressions": [{"key": "app", "operator": "In", "values": []}]})
+    assert not selector.matches({"app": "api"})
+
+
+def test_where_each_kind_keeps_its_selector() -> None:
+    service = selector_of("Service", {"spec": {"selector": {"app": "api"}}})
+    pdb = selector_of("PodDisruptionBudget", {"spec": {"selector": {"matchLabels": API}}})
+    policy = selector_of("NetworkPolicy", {"spec": {"podSelector": {}}})
+    assert service is not None and service.path == "spec.selector"
+    assert pdb is not None and pdb.path == "spec.selector" and pdb.selector.matches(API)
+    assert policy is not None and policy.path == "spec.podSelector"
+    assert policy.selector.selects_everything
+    assert selector_of("PodDisruptionBudget", {"spec": {}}) is None
+    assert selector_of("Deployment", {"spec": {"selector": {"matchLabels": API}}}) is None
+    assert selector_of("Service", {"spec": "broken"}) is None
