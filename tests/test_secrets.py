@@ -1,0 +1,62 @@
+"""No output ever carries a value of a Secret's data or stringData."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+
+from pytest_k8s_overlays import Resource
+
+from .conftest import write
+
+CANARY = "hunter2-canary-7f3a"
+ENCODED = base64.b64encode(CANARY.encode()).decode()
+
+
+@pytest.fixture
+def secret_tree(pytester: pytest.Pytester) -> Path:
+    """Two overlays that both render the same Secret, with no namespace: findings galore."""
+    secret = f"""
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: db
+          annotations:
+            note: fine to print
+        data:
+          password: {ENCODED}
+        stringData:
+          token: {CANARY}
+        """
+    for name in ("auth", "scan"):
+        write(pytester.path, f"k8s/{name}/kustomization.yaml", "resources: [secret.yaml]\n")
+        write(pytester.path, f"k8s/{name}/secret.yaml", secret)
+    pytester.makepyfile(
+        test_user="""
+        def test_secret_is_gone(overlay):
+            secret = overlay.get("Secret", "db")
+            assert secret is None
+        """
+    )
+    return pytester.path
+
+
+def test_no_output_mode_prints_a_secret_value(pytester: pytest.Pytester, secret_tree: Path) -> None:
+    junit = secret_tree / "junit.xml"
+    result = pytester.runpytest(
+        "--overlays", "k8s", "-vv", "--tb=long", f"--junitxml={junit}", "-rA"
+    )
+    outcomes = result.parseoutcomes()
+    assert outcomes["failed"] >= 4, outcomes  # unique-names, namespace x2 and the user test
+    result.stdout.fnmatch_lines(["*Secret/db*"])
+    text = result.stdout.str() + result.stderr.str() + junit.read_text()
+    assert CANARY not in text
+    assert ENCODED not in text
+
+
+def test_the_repr_of_a_secret_redacts_its_values() -> None:
+    secret = Resource({"kind": "Secret", "metadata": {"name": "db"}, "data": {"password": ENCODED}})
+    assert ENCODED not in repr(secret)
+    assert "'password': '<redacted>'" in repr(secret)
