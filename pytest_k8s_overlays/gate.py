@@ -58,7 +58,7 @@ class Gate:
         """The cache key of a check's findings on ``specs``: their render keys, the
         check, its options, the code and schemas that judge, and the display root."""
         cache = self.store.cache
-        if cache is None:
+        if cache is None or not CHECKS[check_id].cache_findings:
             return None
         keys = [self.store.key_of(spec) for spec in specs]
         if any(key is None for key in keys):

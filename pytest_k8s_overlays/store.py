@@ -76,6 +76,7 @@ class OverlayStore:
         self.cache = cache
         #: The cache key of every overlay directory rendered with a usable key.
         self.keys: dict[Path, str] = {}
+        self._resolved: dict[Path, Path] = {}
         self.renderer = renderer
         self.build_args = tuple(build_args)
         self.timeout = timeout
@@ -96,7 +97,7 @@ class OverlayStore:
         known = self._by_spec.get(spec)
         if known is not None:
             return known
-        outcome = self._outcome(spec.path.resolve())
+        outcome = self._outcome(self._resolve(spec.path))
         result: RenderResult
         if isinstance(outcome, str):
             result = RenderFailure(spec, f"{spec.name}: {outcome}")
@@ -113,7 +114,14 @@ class OverlayStore:
 
     def key_of(self, spec: OverlaySpec) -> str | None:
         """The content key of a rendered overlay, or None when it is not cacheable."""
-        return self.keys.get(spec.path.resolve())
+        return self.keys.get(self._resolve(spec.path))
+
+    def _resolve(self, path: Path) -> Path:
+        # Symlinked overlay directories render once; resolve() costs system calls.
+        resolved = self._resolved.get(path)
+        if resolved is None:
+            resolved = self._resolved.setdefault(path, path.resolve())
+        return resolved
 
     def _cache_key(self, directory: Path) -> str | None:
         if self.cache is None:
@@ -176,7 +184,7 @@ class OverlayStore:
         progress: Callable[[int, int], None] | None = None,
     ) -> None:
         """Render every spec not rendered yet, ``jobs`` at a time."""
-        todo = sorted({s.path.resolve() for s in specs} - self._outcomes.keys())
+        todo = sorted({self._resolve(s.path) for s in specs} - self._outcomes.keys())
         if not todo:
             return
         done = 0

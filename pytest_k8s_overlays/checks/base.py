@@ -42,3 +42,6 @@ class Check:
     run: CheckFunction
     summary: str
     hints: Mapping[str, str] = field(default_factory=dict)
+    #: Store findings in the render cache, keyed by the renders' content. Worth it
+    #: only where checking costs more than reading a small file back (schema).
+    cache_findings: bool = False
