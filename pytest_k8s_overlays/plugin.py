@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from .cache import RenderCache
+from .checks import schema
 from .collect import GATE_KEY, MARKER, OverlayCheckItem, make_items
 from .discovery import DiscoveryError, OverlaySpec, discover_all
 from .findings import SKIP_ANNOTATION, plural
@@ -43,9 +45,23 @@ def pytest_configure(config: pytest.Config) -> None:
         groups = discover_all(settings.overlays)
     except DiscoveryError as error:
         raise pytest.UsageError(str(error)) from None
+    _check_schema_inputs(settings)
     store = _make_store(config, settings)
     config.stash[STORE_KEY] = store
     config.stash[GATE_KEY] = Gate(groups, store, settings.options, settings.jobs)
+
+
+def _check_schema_inputs(settings: Settings) -> None:
+    """Reject an unbundled Kubernetes version or an unreadable CRD path up front."""
+    options = settings.options
+    try:
+        schema.resolve_version(options.k8s_version)
+    except schema.UnsupportedVersion as error:
+        raise pytest.UsageError(f"--overlays-k8s-version {options.k8s_version}: {error}") from None
+    try:
+        schema.load_crds(options.crds)
+    except schema.CrdFileError as error:
+        raise pytest.UsageError(str(error)) from None
 
 
 def _version_probe(config: pytest.Config) -> Probe:
@@ -207,6 +223,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         if uncacheable:
             summary += f", {len(uncacheable)} not cacheable"
     terminalreporter.write_line(summary)
+    if "schema" in terminalreporter.config.stash[SETTINGS_KEY].checks:
+        _report_unvalidated(terminalreporter, gate)
     if store.cache is not None:
         for directory, why in sorted(store.cache.uncacheable.items()):
             shown = display_path(directory, terminalreporter.config.rootpath)
@@ -216,6 +234,22 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(f"{count} suppressed by the {SKIP_ANNOTATION} annotation:")
         for line in sorted(lines):
             terminalreporter.write_line(f"  {line}")
+
+
+def _report_unvalidated(terminalreporter: pytest.TerminalReporter, gate: Gate) -> None:
+    counts: Counter[str] = Counter()
+    for result in gate.store.results():
+        if isinstance(result, Overlay):
+            counts.update(schema.unvalidated_kinds(result, gate.options))
+    if not counts:
+        return
+    total = sum(counts.values())
+    terminalreporter.write_line(
+        f"{plural(total, 'custom resource')} not validated, no schema for the kind "
+        "(add the CRD with --overlays-crds PATH; --overlays-require-schemas fails them):"
+    )
+    for kind, count in sorted(counts.items()):
+        terminalreporter.write_line(f"  {kind}: {count}")
 
 
 def _store(config: pytest.Config) -> OverlayStore:

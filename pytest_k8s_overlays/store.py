@@ -112,6 +112,11 @@ class OverlayStore:
                 self._outcomes[key] = self._render(key)
             return self._outcomes[key]
 
+    def results(self) -> list[RenderResult]:
+        """The overlays rendered (or failed) so far, without rendering any more."""
+        with self._guard:
+            return list(self._by_spec.values())
+
     def key_of(self, spec: OverlaySpec) -> str | None:
         """The content key of a rendered overlay, or None when it is not cacheable."""
         return self.keys.get(self._resolve(spec.path))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import images, isolation, namespace, ports, unique_names
+from . import images, isolation, namespace, ports, schema, unique_names
 from .base import Check, CheckFunction, CheckOptions
 
 #: The check every overlay gets first: it renders and parses.
@@ -15,6 +15,7 @@ CHECKS["isolation"] = isolation.CHECK
 CHECKS["images"] = images.CHECK
 CHECKS["namespace"] = namespace.CHECK
 CHECKS["ports"] = ports.CHECK
+CHECKS["schema"] = schema.CHECK
 
 
 def check_ids() -> list[str]:

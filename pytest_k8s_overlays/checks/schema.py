@@ -1,0 +1,221 @@
+"""The schema check: every rendered resource as the API server would judge it, offline.
+
+Built-in kinds are validated against the OpenAPI schemas kubernetes-validate
+bundles for the Kubernetes version chosen (``--overlays-k8s-version``, default
+the newest bundled), strictly unless ``--overlays-no-strict``; custom
+resources against the ``openAPIV3Schema`` of a CustomResourceDefinition found
+in the render or under ``--overlays-crds``. Rules:
+
+- ``type``: a value of the wrong type (``containerPort: "8080"``).
+- ``unknown-field``: a field the schema does not declare (strict mode only),
+  such as ``imagePullPolcy``.
+- ``required``: a required field is missing (``containers[0].name``).
+- ``enum``: a value outside a fixed set (``imagePullPolicy: Sometimes``,
+  ``type: LoadBalancr``, ``scheme: http``).
+- ``quantity``: a resource quantity that does not parse (``cpu: lots``).
+- ``removed-api``: a built-in apiVersion the Kubernetes version no longer
+  serves (``extensions/v1beta1`` Ingress).
+- ``unknown-kind``: a built-in API group and kind/version that does not exist
+  in that Kubernetes version, or a version a CRD does not serve.
+- ``crd-schema``: a custom resource violating its CRD's schema.
+- ``no-schema``: a custom kind with no CRD at all, only with
+  ``--overlays-require-schemas`` (otherwise it is counted by
+  :func:`unvalidated_kinds` for the summary).
+- ``selector``, ``name``, ``port-range``, ``duplicate-container``: what the API
+  server rejects beyond the schemas; see :mod:`.schema_rules`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+from ..findings import Finding, finding
+from ..model import Overlay, Resource
+from .base import Check, CheckOptions
+from .schema_builtin import (
+    REMOVED,
+    builtin_validator,
+    is_builtin_group,
+    kinds_of_group,
+    minor_key,
+    served_versions,
+)
+from .schema_crds import Crd, CrdFileError, crd_index, crd_validator, load_crds
+from .schema_errors import Problem, problems
+from .schema_rules import api_server_problems, name_problems, selector_problems
+from .schema_versions import (
+    UnsupportedVersion,
+    bundled_versions,
+    resolve_version,
+    supported_range,
+)
+
+CHECK_ID = "schema"
+
+HINTS = {
+    "type": "give the field a value of the expected type (quote numbers meant as strings, "
+    "unquote numbers); `kubectl explain <kind>.<field>` shows it",
+    "unknown-field": "fix the field name's spelling or indentation in the patch or base "
+    "that sets it; --overlays-no-strict accepts unknown fields",
+    "required": "add the field in the base or a patch of the overlay",
+    "enum": "use one of the values listed (case matters)",
+    "quantity": "write quantities as Kubernetes does: 250m or 0.25 CPUs, 512Mi or 1Gi of memory",
+    "removed-api": "change apiVersion (and any field the newer version renamed) in the base "
+    "or patch; `kubectl convert` helps",
+    "unknown-kind": "fix the apiVersion/kind spelling, or --overlays-k8s-version if the "
+    "cluster runs another Kubernetes version",
+    "crd-schema": "fix the custom resource, or the CRD's openAPIV3Schema if the CRD is wrong",
+    "no-schema": "add the CustomResourceDefinition to the render, or point --overlays-crds "
+    "at a file or directory holding it",
+    "selector": "set spec.selector.matchLabels to labels the pod template carries "
+    "(Kustomize `labels:` with includeSelectors: true keeps both in step)",
+    "name": "use lowercase letters, digits and '-' (namePrefix/nameSuffix count too)",
+    "port-range": "use a port number from 1 to 65535",
+    "duplicate-container": "rename one of the containers; a strategic merge patch "
+    "merges containers by name, a JSON patch appends",
+}
+
+
+def _kind_of(resource: Resource) -> str:
+    return f"{resource.api_version} {resource.kind}"
+
+
+def _unknown_builtin(resource: Resource, version: str, strict: bool) -> Problem:
+    """``removed-api`` or ``unknown-kind`` for a built-in group's apiVersion/kind with no schema."""
+    removal = REMOVED.get((resource.api_version, resource.kind))
+    if removal is not None and minor_key(removal.removed_in) <= minor_key(version):
+        found = f"{_kind_of(resource)} was removed in {removal.removed_in}"
+        instead = removal.replacement
+        if "/" in instead:
+            instead = f"apiVersion {instead}"
+        return Problem("removed-api", "apiVersion", found, instead)
+    found = f"{_kind_of(resource)} is not served by Kubernetes {version}"
+    served = served_versions(resource.kind, resource.group, version, strict)
+    if served:
+        return Problem("unknown-kind", "apiVersion", found, f"apiVersion {' or '.join(served)}")
+    kinds = kinds_of_group(resource.group, version, strict)
+    close = difflib.get_close_matches(resource.kind, kinds, n=1)
+    expected = f"a kind the {resource.group or 'core'} API group serves"
+    if close:
+        expected += f" (did you mean {close[0]}?)"
+    return Problem("unknown-kind", "kind", found, expected)
+
+
+def _custom_problems(
+    resource: Resource, crd: Crd | None, version: str, options: CheckOptions
+) -> list[Problem]:
+    """Problems of a custom resource: its CRD's schema, or the lack of one."""
+    where = f"CRD {crd.name} in {crd.source}" if crd else ""
+    if crd is not None:
+        declared = crd.version(resource.version)
+        if declared is None or not declared.served:
+            found = f"{_kind_of(resource)} is not served by {where}"
+            served = " or ".join(crd.served) or "none"
+            return [Problem("unknown-kind", "apiVersion", found, f"apiVersion {served}")]
+        validator = crd_validator(crd, declared, version, options.strict)
+        if isinstance(validator, str):
+            found = f"{where} cannot validate it: {validator}"
+            return [Problem("crd-schema", "", found, "a valid CRD schema")]
+        if validator is not None:
+            if validator.is_valid(resource.raw):
+                return []
+            return [
+                Problem("crd-schema", p.path, p.found, f"{p.expected} per {where}")
+                for p in problems(validator.iter_errors(resource.raw))
+            ]
+    if options.require_schemas:
+        found = f"no schema for {_kind_of(resource)}"
+        if crd is not None:
+            found += f": {where} declares none for {resource.version}"
+        return [Problem("no-schema", "kind", found, "a CRD with an openAPIV3Schema")]
+    return []
+
+
+def _is_secret(resource: Resource) -> bool:
+    return resource.kind == "Secret" and resource.group == ""
+
+
+def resource_problems(
+    resource: Resource, crds: Mapping[tuple[str, str], Crd], version: str, options: CheckOptions
+) -> list[Problem]:
+    """Every problem of one resource, sorted."""
+    if not resource.api_version or not resource.kind:
+        missing = "apiVersion" if not resource.api_version else "kind"
+        return [Problem("unknown-kind", missing, "missing", "the object's apiVersion and kind")]
+    validator = builtin_validator(version, options.strict, resource.api_version, resource.kind)
+    if validator is not None:
+        found: list[Problem] = []
+        if not validator.is_valid(resource.raw):
+            found = problems(validator.iter_errors(resource.raw), _is_secret(resource))
+            if any(selector_problems(resource)):
+                # The selector rule says the same as `required` with the labels to use.
+                found = [p for p in found if (p.rule, p.path) != ("required", "spec.selector")]
+        return sorted({*found, *api_server_problems(resource)})
+    if is_builtin_group(resource.group, version, options.strict):
+        return [_unknown_builtin(resource, version, options.strict)]
+    crd = crds.get((resource.group, resource.kind))
+    return sorted({*name_problems(resource), *_custom_problems(resource, crd, version, options)})
+
+
+def run(overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:
+    """Validate every resource of every overlay; raise UnsupportedVersion for a bad version."""
+    version = resolve_version(options.k8s_version)
+    found: list[Finding] = []
+    for overlay in overlays:
+        crds = crd_index(overlay.resources, options.crds)
+        for resource in overlay.resources:
+            found.extend(
+                finding(overlay, resource, CHECK_ID, p.rule, p.path, p.found, p.expected)
+                for p in resource_problems(resource, crds, version, options)
+            )
+    return sorted(set(found))
+
+
+def unvalidated_kinds(overlay: Overlay, options: CheckOptions) -> dict[str, int]:
+    """Count the custom resources no schema validates, by ``group/version Kind``, sorted."""
+    version = resolve_version(options.k8s_version)
+    crds = crd_index(overlay.resources, options.crds)
+    counts: Counter[str] = Counter()
+    for resource in overlay.resources:
+        if not resource.api_version or not resource.kind:
+            continue
+        known = builtin_validator(version, options.strict, resource.api_version, resource.kind)
+        if known is not None:
+            continue
+        if is_builtin_group(resource.group, version, options.strict):
+            continue
+        crd = crds.get((resource.group, resource.kind))
+        declared = crd.version(resource.version) if crd else None
+        if crd is not None and (declared is None or not declared.served):
+            continue  # unknown-kind: reported, not merely unvalidated
+        if declared is None or declared.schema is None:
+            counts[_kind_of(resource)] += 1
+    return dict(sorted(counts.items()))
+
+
+CHECK = Check(
+    id=CHECK_ID,
+    scope="overlay",
+    run=run,
+    summary="every resource is valid for the Kubernetes API (bundled schemas, CRDs, "
+    "API-server rules)",
+    hints=HINTS,
+    # Validation is the costliest check: reuse its findings for unchanged renders.
+    cache_findings=True,
+)
+
+__all__ = [
+    "CHECK",
+    "CHECK_ID",
+    "CrdFileError",
+    "UnsupportedVersion",
+    "bundled_versions",
+    "load_crds",
+    "resolve_version",
+    "resource_problems",
+    "run",
+    "supported_range",
+    "unvalidated_kinds",
+]

@@ -1,0 +1,748 @@
+"""The schema check on plain dicts: every rule failing on a real mistake, and passing."""
+
+from __future__ import annotations
+
+import copy
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_k8s_overlays.assertions import check
+from pytest_k8s_overlays.checks import CHECKS
+from pytest_k8s_overlays.checks.base import CheckOptions
+from pytest_k8s_overlays.checks.schema import (
+    CrdFileError,
+    UnsupportedVersion,
+    load_crds,
+    resolve_version,
+    run,
+    unvalidated_kinds,
+)
+from pytest_k8s_overlays.checks.schema_versions import bundled_versions
+from pytest_k8s_overlays.model import Overlay, Resource
+
+NEWEST = bundled_versions()[-1]
+OLDEST = bundled_versions()[0]
+
+
+def overlay(*docs: dict[str, Any]) -> Overlay:
+    return Overlay(
+        "auth", "k8s/overlays", Path("."), Path("kustomization.yaml"), tuple(map(Resource, docs))
+    )
+
+
+def lines(*docs: dict[str, Any], **options: Any) -> list[str]:
+    """The finding lines of the schema check on one overlay of these manifests."""
+    return [f.line() for f in run([overlay(*docs)], CheckOptions(**options))]
+
+
+def deployment(**changes: Any) -> dict[str, Any]:
+    """The example repository's Deployment as the auth overlay renders it."""
+    labels = {"app": "api", "domain": "auth"}
+    doc: dict[str, Any] = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "auth-api", "namespace": "auth", "labels": dict(labels)},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": dict(labels)},
+            "template": {
+                "metadata": {"labels": dict(labels)},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "api",
+                            "image": "ghcr.io/acme/auth-api:1.1.0",
+                            "ports": [{"name": "http", "containerPort": 8080}],
+                            "envFrom": [{"configMapRef": {"name": "auth-api-config"}}],
+                            "readinessProbe": {"httpGet": {"path": "/healthz", "port": "http"}},
+                            "livenessProbe": {"httpGet": {"path": "/healthz", "port": "http"}},
+                            "resources": {
+                                "requests": {"cpu": "100m", "memory": "128Mi"},
+                                "limits": {"memory": "256Mi"},
+                            },
+                        }
+                    ]
+                },
+            },
+        },
+    }
+    doc.update(changes)
+    return doc
+
+
+def container(doc: dict[str, Any], index: int = 0) -> dict[str, Any]:
+    containers: list[dict[str, Any]] = doc["spec"]["template"]["spec"]["containers"]
+    return containers[index]
+
+
+def service(**spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "auth-api", "namespace": "auth"},
+        "spec": {
+            "selector": {"app": "api", "domain": "auth"},
+            "ports": [{"name": "http", "port": 80, "targetPort": "http"}],
+            **spec,
+        },
+    }
+
+
+CONFIGMAP = {
+    "apiVersion": "v1",
+    "kind": "ConfigMap",
+    "metadata": {"name": "auth-api-config", "namespace": "auth"},
+    "data": {"LOG_LEVEL": "debug"},
+}
+
+DEPLOYMENT = "Deployment/auth/auth-api"
+CONTAINER = "spec.template.spec.containers[0]"
+
+
+def test_the_example_render_passes() -> None:
+    assert lines(deployment(), service(), CONFIGMAP) == []
+
+
+# --- type, unknown-field, required, enum ---------------------------------------------
+
+
+def test_a_quoted_port_number_is_a_type_error() -> None:
+    doc = deployment()
+    container(doc)["ports"][0]["containerPort"] = "8080"
+    assert lines(doc) == [
+        f'{DEPLOYMENT} {CONTAINER}.ports[0].containerPort: "8080" (a string); '
+        "expected an integer [type]"
+    ]
+
+
+def test_every_error_of_a_resource_is_reported() -> None:
+    doc = deployment()
+    container(doc)["ports"][0]["containerPort"] = "8080"
+    container(doc)["env"] = {"LOG_LEVEL": "debug"}
+    doc["spec"]["replicas"] = "two"
+    assert lines(doc) == [
+        f'{DEPLOYMENT} spec.replicas: "two" (a string); expected an integer [type]',
+        f"{DEPLOYMENT} {CONTAINER}.env: an object; expected a list [type]",
+        f'{DEPLOYMENT} {CONTAINER}.ports[0].containerPort: "8080" (a string); '
+        "expected an integer [type]",
+    ]
+
+
+def test_an_int_or_string_field_names_both_types() -> None:
+    doc = deployment()
+    container(doc)["readinessProbe"]["httpGet"]["port"] = 80.5
+    assert lines(doc) == [
+        f"{DEPLOYMENT} {CONTAINER}.readinessProbe.httpGet.port: 80.5 (a number); "
+        "expected a string or an integer [type]"
+    ]
+
+
+def test_a_misspelt_field_fails_in_strict_mode() -> None:
+    doc = deployment()
+    container(doc)["imagePullPolcy"] = "Always"
+    assert lines(doc) == [
+        f"{DEPLOYMENT} {CONTAINER}.imagePullPolcy: unknown field; "
+        "expected a field of Container (did you mean imagePullPolicy?) [unknown-field]"
+    ]
+
+
+def test_a_misspelt_field_passes_without_strict() -> None:
+    doc = deployment()
+    container(doc)["imagePullPolcy"] = "Always"
+    assert lines(doc, strict=False) == []
+
+
+def test_unknown_metadata_field_is_reported_with_its_path() -> None:
+    doc = deployment()
+    doc["metadata"]["label"] = {"team": "auth"}
+    assert lines(doc) == [
+        f"{DEPLOYMENT} metadata.label: unknown field; "
+        "expected a field of ObjectMeta (did you mean labels?) [unknown-field]"
+    ]
+
+
+def test_a_container_without_a_name_misses_a_required_field() -> None:
+    doc = deployment()
+    del container(doc)["name"]
+    assert lines(doc) == [
+        f"{DEPLOYMENT} {CONTAINER}.name: missing; expected a value: Container requires name "
+        "[required]"
+    ]
+
+
+def test_a_misspelt_service_type_is_an_enum_error() -> None:
+    assert lines(service(type="LoadBalancr")) == [
+        'Service/auth/auth-api spec.type: "LoadBalancr" (a string); expected one of ClusterIP, '
+        "ExternalName, LoadBalancer, NodePort (did you mean LoadBalancer?) [enum]"
+    ]
+
+
+def test_enum_values_pass() -> None:
+    doc = deployment()
+    container(doc)["imagePullPolicy"] = "IfNotPresent"
+    container(doc)["livenessProbe"]["httpGet"]["scheme"] = "HTTPS"
+    assert lines(doc, service(type="NodePort", externalTrafficPolicy="Local")) == []
+
+
+def test_a_lowercase_probe_scheme_is_an_enum_error() -> None:
+    doc = deployment()
+    container(doc)["livenessProbe"]["httpGet"]["scheme"] = "http"
+    assert lines(doc) == [
+        f'{DEPLOYMENT} {CONTAINER}.livenessProbe.httpGet.scheme: "http" (a string); '
+        "expected one of HTTP, HTTPS (did you mean HTTP?) [enum]"
+    ]
+
+
+# --- quantity ------------------------------------------------------------------------
+
+
+def test_an_unparsable_quantity_fails() -> None:
+    doc = deployment()
+    container(doc)["resources"]["limits"]["cpu"] = "lots"
+    assert lines(doc) == [
+        f'{DEPLOYMENT} {CONTAINER}.resources.limits.cpu: "lots" (a string); '
+        "expected a quantity such as 250m, 1, 512Mi or 2Gi [quantity]"
+    ]
+
+
+@pytest.mark.parametrize("value", ["100m", "0.5", "1", "1e3", "2E", "1Gi", "1.5Gi", "+1", ".5", 2])
+def test_kubernetes_quantities_pass(value: str | int) -> None:
+    doc = deployment()
+    container(doc)["resources"]["limits"]["cpu"] = value
+    assert lines(doc) == []
+
+
+@pytest.mark.parametrize("value", ["1 Gi", "1gi", "1GB", "1.2.3", "Mi", "1e", "--1", "1Gi\n"])
+def test_malformed_quantities_fail(value: str) -> None:
+    doc = deployment()
+    container(doc)["resources"]["requests"]["memory"] = value
+    assert [line.rsplit(" ", 1)[1] for line in lines(doc)] == ["[quantity]"]
+
+
+def test_a_volume_claim_size_is_a_quantity_too() -> None:
+    claim = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": "data", "namespace": "auth"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "10gb"}}},
+    }
+    assert lines(claim) == [
+        'PersistentVolumeClaim/auth/data spec.resources.requests.storage: "10gb" (a string); '
+        "expected a quantity such as 250m, 1, 512Mi or 2Gi [quantity]"
+    ]
+
+
+# --- removed-api, unknown-kind -------------------------------------------------------
+
+INGRESS = {
+    "apiVersion": "extensions/v1beta1",
+    "kind": "Ingress",
+    "metadata": {"name": "auth", "namespace": "auth"},
+    "spec": {"rules": [{"host": "auth.acme.example"}]},
+}
+
+
+def test_a_removed_api_fails_with_its_replacement() -> None:
+    assert lines(INGRESS) == [
+        "Ingress/auth/auth apiVersion: extensions/v1beta1 Ingress was removed in 1.22; "
+        "expected apiVersion networking.k8s.io/v1 [removed-api]"
+    ]
+
+
+def test_the_current_api_passes() -> None:
+    assert lines({**INGRESS, "apiVersion": "networking.k8s.io/v1"}) == []
+
+
+def test_an_api_removed_later_than_the_target_version_passes() -> None:
+    hpa = {
+        "apiVersion": "autoscaling/v2beta2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "auth", "namespace": "auth"},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "auth-api"},
+            "maxReplicas": 4,
+        },
+    }
+    assert lines(hpa, k8s_version="1.25") == []
+    assert lines(hpa) == [
+        "HorizontalPodAutoscaler/auth/auth apiVersion: autoscaling/v2beta2 "
+        "HorizontalPodAutoscaler was removed in 1.26; expected apiVersion autoscaling/v2 "
+        "[removed-api]"
+    ]
+
+
+def test_a_misspelt_builtin_kind_is_unknown() -> None:
+    assert lines(deployment(kind="Deploymnet")) == [
+        f"Deploymnet/auth/auth-api kind: apps/v1 Deploymnet is not served by Kubernetes "
+        f"{NEWEST}; expected a kind the apps API group serves (did you mean Deployment?) "
+        "[unknown-kind]"
+    ]
+
+
+def test_a_builtin_kind_in_a_version_never_served_is_unknown() -> None:
+    assert lines(deployment(apiVersion="apps/v1beta3")) == [
+        f"{DEPLOYMENT} apiVersion: apps/v1beta3 Deployment is not served by Kubernetes "
+        f"{NEWEST}; expected apiVersion apps/v1 [unknown-kind]"
+    ]
+
+
+def test_a_core_kind_that_does_not_exist_is_unknown_not_custom() -> None:
+    doc = {"apiVersion": "v1", "kind": "Configmap", "metadata": {"name": "x"}}
+    assert lines(doc) == [
+        f"Configmap/x kind: v1 Configmap is not served by Kubernetes {NEWEST}; "
+        "expected a kind the core API group serves (did you mean ConfigMap?) [unknown-kind]"
+    ]
+
+
+# --- selector ------------------------------------------------------------------------
+
+
+def test_the_mission_base_deployment_without_selector_fails() -> None:
+    doc = deployment()
+    del doc["spec"]["selector"]
+    assert lines(doc) == [
+        f"{DEPLOYMENT} spec.selector: missing; expected a selector matching the pod template "
+        "labels (app=api, domain=auth) [selector]"
+    ]
+
+
+def test_a_selector_the_template_labels_do_not_match_fails() -> None:
+    doc = deployment()
+    doc["spec"]["template"]["metadata"]["labels"] = {"app": "web"}
+    assert lines(doc) == [
+        f"{DEPLOYMENT} spec.selector.matchLabels.app: app=api but the pod template has app=web; "
+        "expected the selector to match spec.template.metadata.labels [selector]",
+        f"{DEPLOYMENT} spec.selector.matchLabels.domain: domain=auth but the pod template has "
+        "no label domain; expected the selector to match spec.template.metadata.labels "
+        "[selector]",
+    ]
+
+
+def test_an_empty_selector_fails() -> None:
+    doc = deployment()
+    doc["spec"]["selector"] = {}
+    assert lines(doc) == [
+        f"{DEPLOYMENT} spec.selector: an empty selector; expected a selector matching the pod "
+        "template labels (app=api, domain=auth) [selector]"
+    ]
+
+
+def test_match_expressions_are_evaluated() -> None:
+    doc = deployment()
+    doc["spec"]["selector"] = {
+        "matchLabels": {"app": "api"},
+        "matchExpressions": [
+            {"key": "domain", "operator": "In", "values": ["auth", "my"]},
+            {"key": "tier", "operator": "DoesNotExist"},
+            {"key": "domain", "operator": "Exists"},
+            {"key": "app", "operator": "NotIn", "values": ["web"]},
+        ],
+    }
+    assert lines(doc) == []
+    doc["spec"]["selector"]["matchExpressions"][0]["values"] = ["my"]
+    assert lines(doc) == [
+        f"{DEPLOYMENT} spec.selector.matchExpressions[0]: domain In (my) but the pod template "
+        "has domain=auth; expected the selector to match spec.template.metadata.labels "
+        "[selector]"
+    ]
+
+
+def test_an_unknown_selector_operator_is_an_enum_error() -> None:
+    doc = deployment()
+    doc["spec"]["selector"]["matchExpressions"] = [{"key": "app", "operator": "Equals"}]
+    assert lines(doc) == [
+        f'{DEPLOYMENT} spec.selector.matchExpressions[0].operator: "Equals" (a string); '
+        "expected one of DoesNotExist, Exists, In, NotIn [enum]"
+    ]
+
+
+# --- name ----------------------------------------------------------------------------
+
+
+def test_an_uppercase_name_fails() -> None:
+    doc = deployment()
+    doc["metadata"]["name"] = "Auth_API"
+    assert lines(doc) == [
+        'Deployment/auth/Auth_API metadata.name: "Auth_API" is not a DNS-1123 subdomain; '
+        "expected at most 253 lowercase letters, digits, '-' or '.', starting and ending with "
+        "a letter or digit [name]"
+    ]
+
+
+def test_a_service_name_must_start_with_a_letter() -> None:
+    doc = service()
+    doc["metadata"]["name"] = "1-api"
+    assert lines(doc) == [
+        'Service/auth/1-api metadata.name: "1-api" is not a DNS-1035 label; expected at most '
+        "63 lowercase letters, digits or '-', starting with a letter and ending with a letter "
+        "or digit [name]"
+    ]
+    other = deployment()
+    other["metadata"]["name"] = "1-api.v2"
+    assert lines(other) == []
+
+
+def test_an_overlong_cronjob_name_fails() -> None:
+    name = "auth-" + "x" * 48
+    job = {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": name, "namespace": "auth"},
+        "spec": {
+            "schedule": "0 * * * *",
+            "jobTemplate": {
+                "spec": {
+                    "template": {
+                        "spec": {
+                            "restartPolicy": "OnFailure",
+                            "containers": [{"name": "job", "image": "busybox:1.36"}],
+                        }
+                    }
+                }
+            },
+        },
+    }
+    assert lines(job) == [
+        f'CronJob/auth/{name} metadata.name: "{name}" is not a valid CronJob name '
+        "(53 characters); expected a DNS-1123 subdomain of at most 52 characters "
+        "(Job names add 11) [name]"
+    ]
+    job["metadata"]["name"] = name[:-1]
+    assert lines(job) == []
+
+
+def test_rbac_names_may_hold_colons() -> None:
+    role = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {"name": "system:auth-reader"},
+        "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}],
+    }
+    assert lines(role) == []
+
+
+def test_an_invalid_namespace_fails() -> None:
+    doc = copy.deepcopy(CONFIGMAP)
+    doc["metadata"]["namespace"] = "Auth"
+    assert lines(doc) == [
+        'ConfigMap/Auth/auth-api-config metadata.namespace: "Auth" is not a DNS-1123 label; '
+        "expected at most 63 lowercase letters, digits or '-', starting and ending with a "
+        "letter or digit [name]"
+    ]
+
+
+# --- port-range, duplicate-container --------------------------------------------------
+
+
+def test_port_numbers_out_of_range_fail() -> None:
+    doc = deployment()
+    container(doc)["ports"][0]["containerPort"] = 80800
+    container(doc)["livenessProbe"] = {"tcpSocket": {"port": 0}}
+    svc = service(type="NodePort")
+    svc["spec"]["ports"][0].update(port=70000, nodePort=0)
+    assert lines(doc, svc) == [
+        f"{DEPLOYMENT} {CONTAINER}.livenessProbe.tcpSocket.port: 0 (an integer); "
+        "expected a port number from 1 to 65535 [port-range]",
+        f"{DEPLOYMENT} {CONTAINER}.ports[0].containerPort: 80800 (an integer); "
+        "expected a port number from 1 to 65535 [port-range]",
+        "Service/auth/auth-api spec.ports[0].port: 70000 (an integer); "
+        "expected a port number from 1 to 65535 [port-range]",
+    ]
+
+
+def test_ports_in_range_and_unset_zeros_pass() -> None:
+    doc = deployment()
+    container(doc)["ports"][0].update(containerPort=65535, hostPort=0)
+    svc = service(type="NodePort")
+    svc["spec"]["ports"][0].update(port=1, targetPort=8080, nodePort=30080)
+    assert lines(doc, svc) == []
+
+
+def test_an_init_container_named_like_the_app_container_fails() -> None:
+    doc = deployment()
+    doc["spec"]["template"]["spec"]["initContainers"] = [
+        {"name": "api", "image": "ghcr.io/acme/migrate:1.0.0"}
+    ]
+    assert lines(doc) == [
+        f'{DEPLOYMENT} {CONTAINER}.name: "api", already the name of '
+        "spec.template.spec.initContainers[0]; expected a name unique among the pod's "
+        "containers, init containers included [duplicate-container]"
+    ]
+    doc["spec"]["template"]["spec"]["initContainers"][0]["name"] = "migrate"
+    assert lines(doc) == []
+
+
+# --- Secrets -------------------------------------------------------------------------
+
+
+def test_secret_values_are_never_shown() -> None:
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "auth-db", "namespace": "auth"},
+        "type": "Opaque",
+        "data": {"password": 123456789},
+        "stringData": {"token": "hunter2", "port": 5432},
+    }
+    found = lines(secret)
+    assert found == [
+        "Secret/auth/auth-db data.password: <redacted> (an integer); expected a string [type]",
+        "Secret/auth/auth-db stringData.port: <redacted> (an integer); expected a string [type]",
+    ]
+    assert not any("123456789" in line or "5432" in line for line in found)
+
+
+# --- custom resources ----------------------------------------------------------------
+
+CRD = textwrap.dedent(
+    """
+    apiVersion: apiextensions.k8s.io/v1
+    kind: CustomResourceDefinition
+    metadata:
+      name: widgets.example.com
+    spec:
+      group: example.com
+      scope: Namespaced
+      names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}
+      versions:
+        - name: v1alpha1
+          served: false
+          storage: false
+          schema:
+            openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+        - name: v1
+          served: true
+          storage: true
+          schema:
+            openAPIV3Schema:
+              type: object
+              properties:
+                spec:
+                  type: object
+                  required: [size]
+                  properties:
+                    size: {type: integer, minimum: 1}
+                    color: {type: string, enum: [red, blue]}
+                    port: {x-kubernetes-int-or-string: true}
+                    note: {type: string, nullable: true}
+                    template:
+                      type: object
+                      x-kubernetes-embedded-resource: true
+                      properties:
+                        spec: {type: object, x-kubernetes-preserve-unknown-fields: true}
+                    extra: {type: object, x-kubernetes-preserve-unknown-fields: true}
+    """
+)
+
+
+def crd() -> dict[str, Any]:
+    import yaml
+
+    loaded: dict[str, Any] = yaml.safe_load(CRD)
+    return loaded
+
+
+def widget(**spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "example.com/v1",
+        "kind": "Widget",
+        "metadata": {"name": "blue", "namespace": "auth"},
+        "spec": {"size": 2, **spec},
+    }
+
+
+WHERE = "per CRD widgets.example.com in the render"
+
+
+def test_a_custom_resource_valid_for_its_crd_passes() -> None:
+    valid = widget(
+        color="red",
+        port="http",
+        note=None,
+        template={"apiVersion": "v1", "kind": "Pod", "metadata": {}, "spec": {"x": 1}},
+        extra={"anything": ["goes"]},
+    )
+    assert lines(crd(), valid) == []
+
+
+def test_a_custom_resource_violating_its_crd_fails() -> None:
+    bad = widget(size="2", color="green", colour="red", port=1.5)
+    bad["metadata"]["labels"] = {"team": 7}
+    assert lines(crd(), bad) == [
+        f"Widget/auth/blue metadata.labels.team: 7 (an integer); expected a string {WHERE} "
+        "[crd-schema]",
+        f'Widget/auth/blue spec.color: "green" (a string); expected one of red, blue {WHERE} '
+        "[crd-schema]",
+        f"Widget/auth/blue spec.colour: unknown field; expected a field of Widget.spec "
+        f"(did you mean color?) {WHERE} [crd-schema]",
+        f"Widget/auth/blue spec.port: 1.5 (a number); expected an integer or a string {WHERE} "
+        "[crd-schema]",
+        f'Widget/auth/blue spec.size: "2" (a string); expected an integer {WHERE} [crd-schema]',
+    ]
+
+
+def test_crd_bounds_and_required_fields() -> None:
+    bad = widget(size=0)
+    missing = widget()
+    del missing["spec"]["size"]
+    missing["metadata"]["name"] = "red"
+    assert lines(crd(), bad, missing) == [
+        f"Widget/auth/blue spec.size: 0 (an integer); expected at least 1 {WHERE} [crd-schema]",
+        f"Widget/auth/red spec.size: missing; expected a value: Widget.spec requires size {WHERE} "
+        "[crd-schema]",
+    ]
+
+
+def test_unknown_crd_fields_pass_without_strict() -> None:
+    assert lines(crd(), widget(colour="red"), strict=False) == []
+
+
+def test_a_version_the_crd_does_not_serve_is_unknown() -> None:
+    assert lines(crd(), {**widget(), "apiVersion": "example.com/v1alpha1"}) == [
+        "Widget/auth/blue apiVersion: example.com/v1alpha1 Widget is not served by CRD "
+        "widgets.example.com in the render; expected apiVersion example.com/v1 [unknown-kind]"
+    ]
+
+
+def test_crds_are_read_from_files_and_directories(tmp_path: Path) -> None:
+    (tmp_path / "crds" / "example").mkdir(parents=True)
+    path = tmp_path / "crds" / "example" / "widget.yaml"
+    path.write_text(CRD, encoding="utf-8")
+    assert [c.name for c in load_crds([tmp_path / "crds"])] == ["widgets.example.com"]
+    assert lines(widget(size="2"), crds=(tmp_path / "crds",)) == [
+        f'Widget/auth/blue spec.size: "2" (a string); expected an integer per CRD '
+        f"widgets.example.com in {path} [crd-schema]"
+    ]
+
+
+def test_a_missing_or_broken_crd_path_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(CrdFileError, match=r"--overlays-crds .*nowhere: no such file"):
+        load_crds([tmp_path / "nowhere"])
+    (tmp_path / "broken.yaml").write_text("kind: [", encoding="utf-8")
+    with pytest.raises(CrdFileError, match=r"--overlays-crds .*broken.yaml: rendered output"):
+        load_crds([tmp_path])
+
+
+def test_a_broken_crd_schema_is_reported_not_raised() -> None:
+    broken = crd()
+    broken["spec"]["versions"][1]["schema"]["openAPIV3Schema"]["properties"]["spec"]["type"] = 7
+    crd_line, line = lines(broken, widget())
+    assert crd_line == (
+        "CustomResourceDefinition/widgets.example.com "
+        "spec.versions[1].schema.openAPIV3Schema.properties.spec.type: 7 (an integer); "
+        "expected a string [type]"
+    )
+    assert line.startswith(
+        "Widget/auth/blue: CRD widgets.example.com in the render cannot validate it: "
+        "its openAPIV3Schema is not a valid schema: "
+    )
+    assert line.endswith("; expected a valid CRD schema [crd-schema]")
+
+
+GATEWAY_ROUTE = {
+    "apiVersion": "gateway.networking.k8s.io/v1",
+    "kind": "HTTPRoute",
+    "metadata": {"name": "auth", "namespace": "auth"},
+    "spec": {"parentRefs": [{"name": "public"}]},
+}
+
+
+def test_custom_kinds_without_schema_are_counted_not_failed() -> None:
+    docs = (widget(), {**widget(), "metadata": {"name": "red"}}, GATEWAY_ROUTE, deployment())
+    assert lines(*docs) == []
+    assert unvalidated_kinds(overlay(*docs), CheckOptions()) == {
+        "example.com/v1 Widget": 2,
+        "gateway.networking.k8s.io/v1 HTTPRoute": 1,
+    }
+    assert unvalidated_kinds(overlay(crd(), *docs), CheckOptions()) == {
+        "gateway.networking.k8s.io/v1 HTTPRoute": 1
+    }
+
+
+def test_custom_kinds_without_schema_fail_when_schemas_are_required() -> None:
+    assert lines(GATEWAY_ROUTE, require_schemas=True) == [
+        "HTTPRoute/auth/auth kind: no schema for gateway.networking.k8s.io/v1 HTTPRoute; "
+        "expected a CRD with an openAPIV3Schema [no-schema]"
+    ]
+
+
+# --- versions ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "resolved"),
+    [
+        (None, NEWEST),
+        ("", NEWEST),
+        ("v1.30.4", "1.30"),
+        ("1.30", "1.30"),
+        ("1.30.4-eks-abc", "1.30"),
+    ],
+)
+def test_versions_are_read_like_clusters_print_them(text: str | None, resolved: str) -> None:
+    assert resolve_version(text) == resolved
+
+
+def test_an_unbundled_version_names_the_supported_range() -> None:
+    from importlib.metadata import version
+
+    with pytest.raises(UnsupportedVersion) as raised:
+        resolve_version("1.12")
+    assert str(raised.value) == (
+        f"Kubernetes 1.12 is not bundled: supported versions are {OLDEST} to {NEWEST} "
+        f"(kubernetes-validate {version('kubernetes-validate')})"
+    )
+    with pytest.raises(UnsupportedVersion, match=r"'latest' is not a Kubernetes version"):
+        run([overlay(deployment())], CheckOptions(k8s_version="latest"))
+
+
+def test_the_oldest_bundled_version_validates() -> None:
+    assert lines(deployment(), service(), CONFIGMAP, k8s_version=f"v{OLDEST}.9") == []
+
+
+# --- registration and the public helper ------------------------------------------------
+
+
+def test_the_check_is_registered_per_overlay_with_a_hint_per_rule() -> None:
+    registered = CHECKS["schema"]
+    assert registered.scope == "overlay"
+    assert set(registered.hints) >= {
+        "type",
+        "unknown-field",
+        "required",
+        "enum",
+        "quantity",
+        "removed-api",
+        "unknown-kind",
+        "crd-schema",
+        "no-schema",
+        "selector",
+        "name",
+        "port-range",
+        "duplicate-container",
+    }
+
+
+def test_the_generic_helper_raises_with_every_finding() -> None:
+    doc = deployment()
+    container(doc)["imagePullPolcy"] = "Always"
+    with pytest.raises(AssertionError) as raised:
+        check("schema", overlay(doc, service()))
+    assert str(raised.value).splitlines() == [
+        "auth: 1 finding in schema",
+        f"  {DEPLOYMENT} {CONTAINER}.imagePullPolcy: unknown field; "
+        "expected a field of Container (did you mean imagePullPolicy?) [unknown-field]",
+        "hint [unknown-field]: fix the field name's spelling or indentation in the patch or "
+        "base that sets it; --overlays-no-strict accepts unknown fields",
+    ]
+    check("schema", overlay(doc, service()), strict=False)
+
+
+def test_the_skip_annotation_suppresses_schema_findings() -> None:
+    doc = deployment()
+    doc["metadata"]["annotations"] = {"pytest-k8s-overlays/skip": "schema"}
+    container(doc)["imagePullPolcy"] = "Always"
+    check("schema", overlay(doc))

@@ -1,0 +1,139 @@
+"""The schema check end to end: real renders of the example tree through pytester."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .conftest import SERVICES, write
+
+TYPO_PATCH = """
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  template:
+    spec:
+      containers:
+        - name: api
+          imagePullPolcy: Always
+"""
+
+CRD = """
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: ratelimits.acme.example
+spec:
+  group: acme.example
+  scope: Namespaced
+  names: {kind: RateLimit, plural: ratelimits, singular: ratelimit, listKind: RateLimitList}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              required: [requestsPerSecond]
+              properties:
+                requestsPerSecond: {type: integer, minimum: 1}
+"""
+
+RATE_LIMIT = """
+apiVersion: acme.example/v1
+kind: RateLimit
+metadata:
+  name: api
+spec:
+  requestsPerSecond: "100"
+"""
+
+
+def add_resources(root: Path, overlay: str, files: dict[str, str]) -> None:
+    """Add files to an overlay's kustomization as extra resources."""
+    for name, text in files.items():
+        write(root, f"k8s/overlays/{overlay}/{name}", text)
+    kfile = root / f"k8s/overlays/{overlay}/kustomization.yaml"
+    text = kfile.read_text()
+    listed = "".join(f"  - {name}\n" for name in files)
+    kfile.write_text(text.replace("  - ../../base\n", f"  - ../../base\n{listed}"))
+
+
+def test_the_example_repository_passes(pytester: pytest.Pytester, example: Path) -> None:
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=schema", "-v")
+    result.assert_outcomes(passed=7)
+    for name in SERVICES:
+        result.stdout.fnmatch_lines([f"k8s/overlays/{name}/kustomization.yaml::schema PASSED*"])
+
+
+def test_a_typo_fails_only_its_overlay_unless_not_strict(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    kfile = example / "k8s/overlays/scan/kustomization.yaml"
+    kfile.write_text(kfile.read_text() + "patches:\n  - path: pull-policy.yaml\n")
+    write(example, "k8s/overlays/scan/pull-policy.yaml", TYPO_PATCH)
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=schema")
+    result.assert_outcomes(passed=6, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "scan: 1 finding in schema",
+            "  Deployment/scan/scan-api spec.template.spec.containers[[]0].imagePullPolcy: "
+            "unknown field; expected a field of Container (did you mean imagePullPolicy?) "
+            "[[]unknown-field]*",
+            "hint [[]unknown-field]: fix the field name's spelling or indentation*",
+            "FAILED k8s/overlays/scan/kustomization.yaml::schema - scan: 1 finding in schema",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*Traceback*")
+
+    relaxed = pytester.runpytest(
+        "--overlays", "k8s/overlays", "--overlays-checks=schema", "--overlays-no-strict"
+    )
+    relaxed.assert_outcomes(passed=7)
+
+
+def test_a_custom_resource_is_validated_against_the_crd_in_its_render(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    add_resources(example, "my", {"crd.yaml": CRD, "ratelimit.yaml": RATE_LIMIT})
+    result = pytester.runpytest(
+        "--overlays", "k8s/overlays", "--overlays-checks=schema", "-k", "my or auth"
+    )
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "my: 1 finding in schema",
+            '  RateLimit/my/my-api spec.requestsPerSecond: "100" (a string); expected an '
+            "integer per CRD ratelimits.acme.example in the render [[]crd-schema]*",
+            "hint [[]crd-schema]: fix the custom resource, or the CRD's openAPIV3Schema*",
+        ]
+    )
+
+
+def test_crds_given_as_a_path_validate_instances(pytester: pytest.Pytester, example: Path) -> None:
+    write(example, "crds/ratelimit.yaml", CRD)
+    add_resources(example, "chat", {"ratelimit.yaml": RATE_LIMIT.replace('"100"', "100")})
+    add_resources(example, "info", {"ratelimit.yaml": RATE_LIMIT.replace('"100"', "0")})
+    result = pytester.runpytest(
+        "--overlays",
+        "k8s/overlays",
+        "--overlays-checks=schema",
+        "--overlays-crds",
+        "crds",
+        "-k",
+        "chat or info",
+    )
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "info: 1 finding in schema",
+            "  RateLimit/info/info-api spec.requestsPerSecond: 0 (an integer); expected at "
+            "least 1 per CRD ratelimits.acme.example in crds/ratelimit.yaml [[]crd-schema]*",
+        ]
+    )
