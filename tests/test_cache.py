@@ -240,3 +240,37 @@ def test_entries_round_trip_and_reject_another_key(tmp_path: Path) -> None:
         (tmp_path / "cache" / ("a" * 64 + ".json")).read_text()
     )
     assert cache.get("b" * 64) is None
+
+
+def test_cached_findings_still_fail_and_a_fix_is_seen(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    kfile = example / "k8s/overlays/auth/kustomization.yaml"
+    kfile.write_text(kfile.read_text() + "patches:\n  - path: typo.yaml\n")
+    typo = write(
+        example,
+        "k8s/overlays/auth/typo.yaml",
+        """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: api}
+        spec:
+          template:
+            spec:
+              containers:
+                - name: api
+                  imagePullPolcy: Always
+        """,
+    )
+    args = ("--overlays", "k8s/overlays/auth", "--overlays-checks=schema")
+    line = "  Deployment/auth/auth-api spec.template.spec.containers[[]0].imagePullPolcy: unknown*"
+    cold = pytester.runpytest(*args)
+    cold.assert_outcomes(failed=1)
+    cold.stdout.fnmatch_lines([line, "1 overlay rendered, 0 from the cache"])
+    warm = pytester.runpytest(*args)
+    warm.assert_outcomes(failed=1)
+    warm.stdout.fnmatch_lines([line, "0 overlays rendered, 1 from the cache"])
+    typo.write_text(typo.read_text().replace("imagePullPolcy", "imagePullPolicy"))
+    fixed = pytester.runpytest(*args)
+    fixed.assert_outcomes(passed=1)
+    fixed.stdout.fnmatch_lines(["1 overlay rendered, 0 from the cache"])

@@ -258,12 +258,34 @@ def test_the_overlay_fixture_without_overlays_says_how_to_configure(
     result.stdout.fnmatch_lines(["no overlays configured: pass --overlays PATH*"])
 
 
+def _outcomes(junit: Path) -> dict[str, str]:
+    """Map each test of a JUnit XML report to its outcome."""
+    import xml.etree.ElementTree as ET
+
+    outcomes = {}
+    for case in ET.parse(junit).iter("testcase"):
+        kinds = [child.tag for child in case if child.tag in ("failure", "error", "skipped")]
+        outcomes[f"{case.get('classname')}::{case.get('name')}"] = kinds[0] if kinds else "passed"
+    return outcomes
+
+
 def test_xdist_gives_the_serial_outcomes(pytester: pytest.Pytester, example: Path) -> None:
     pytest.importorskip("xdist")
     break_overlay(example, "info")
-    result = pytester.runpytest_subprocess("--overlays", "k8s/overlays", "-n", "2")
-    serial = pytester.runpytest("--overlays", "k8s/overlays")
-    counts = ("passed", "failed", "errors")
-    parallel = {k: v for k, v in result.parseoutcomes().items() if k in counts}
-    assert parallel == {k: v for k, v in serial.parseoutcomes().items() if k in counts}
-    assert parallel["failed"] >= 1
+    # A cross-overlay finding: two services in one namespace, told apart by namePrefix only.
+    for name in ("my", "chat"):
+        kfile = example / f"k8s/overlays/{name}/kustomization.yaml"
+        text = kfile.read_text().replace(f"namespace: {name}", "namespace: web")
+        kfile.write_text(text.replace("includeSelectors: true", "includeSelectors: false"))
+    serial = pytester.runpytest("--overlays", "k8s/overlays", "--junitxml=serial.xml")
+    parallel = pytester.runpytest_subprocess(
+        "--overlays", "k8s/overlays", "-n", "2", "--junitxml=parallel.xml"
+    )
+    expected = _outcomes(pytester.path / "serial.xml")
+    assert _outcomes(pytester.path / "parallel.xml") == expected
+    failed = sorted(name for name, outcome in expected.items() if outcome == "failure")
+    assert "k8s.overlays.my.kustomization.yaml::isolation" in failed
+    assert "k8s.overlays.chat.kustomization.yaml::isolation" in failed
+    assert "k8s.overlays.info.kustomization.yaml::render" in failed
+    serial.assert_outcomes(passed=len(expected) - len(failed), failed=len(failed))
+    assert parallel.ret == serial.ret == pytest.ExitCode.TESTS_FAILED
