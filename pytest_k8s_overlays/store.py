@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .cache import Entry, RenderCache, Uncacheable
+from .cache import Entry, RenderCache, Uncacheable, json_exact
 from .discovery import OverlaySpec, kustomization_file
 from .model import Overlay, Resource
 from .parsing import ParseError, load_documents, pop_origin
@@ -36,8 +36,9 @@ def display_path(path: Path | str, root: Path) -> str:
         return Path(os.path.normpath(path)).as_posix()
 
 
-def origin_source(origin: dict[str, Any] | None, wrapper: Path | None, root: Path) -> str | None:
-    """Turn a Kustomize origin annotation into a readable source location."""
+def origin_source(origin: dict[str, Any] | None, wrapper: Path | None) -> str | None:
+    """Turn a Kustomize origin annotation into a source: an absolute path, or
+    ``repo@ref//path`` for a remote one."""
     if not origin:
         return None
     repo = origin.get("repo")
@@ -49,16 +50,30 @@ def origin_source(origin: dict[str, Any] | None, wrapper: Path | None, root: Pat
         return f"{repo}{'@' + str(ref) if ref else ''}//{path}"
     if wrapper is None:
         return path
-    return display_path(os.path.normpath(wrapper / path), root)
+    return os.path.normpath(wrapper / path)
 
 
-def to_resources(text: str | bytes, wrapper: Path | None, root: Path) -> tuple[Resource, ...]:
-    """Parse a render into resources, moving origin annotations into ``source``."""
-    resources = []
+#: A parsed render: each document with its source (see origin_source).
+Parsed = list[tuple[dict[str, Any], str | None]]
+
+
+def parse_render(text: str | bytes, wrapper: Path | None) -> Parsed:
+    """Parse a render, moving Kustomize's origin annotations out of the documents."""
+    parsed: Parsed = []
     for document in load_documents(text):
         origin = pop_origin(document) if wrapper is not None else None
-        resources.append(Resource(document, origin_source(origin, wrapper, root)))
-    return tuple(resources)
+        parsed.append((document, origin_source(origin, wrapper)))
+    return parsed
+
+
+def to_resources(parsed: Parsed, root: Path) -> tuple[Resource, ...]:
+    """Build resources, showing source paths relative to ``root``."""
+    return tuple(
+        Resource(
+            document, display_path(source, root) if source and os.path.isabs(source) else source
+        )
+        for document, source in parsed
+    )
 
 
 class OverlayStore:
@@ -147,11 +162,14 @@ class OverlayStore:
         entry = self.cache.get(key)
         if entry is None:
             return None
-        wrapper = Path(entry.wrapper) if entry.wrapper is not None else None
-        try:
-            resources = to_resources(entry.text, wrapper, self.display_root)
-        except ParseError:
-            return None  # a corrupt entry: render again and overwrite it
+        parsed = entry.parsed
+        if parsed is None:
+            wrapper = Path(entry.wrapper) if entry.wrapper is not None else None
+            try:
+                parsed = parse_render(entry.text, wrapper)
+            except ParseError:
+                return None  # a corrupt entry: render again and overwrite it
+        resources = to_resources(parsed, self.display_root)
         with self._guard:
             self.cache.hits += 1
         return resources
@@ -175,12 +193,13 @@ class OverlayStore:
             return f"kustomize build failed: {error}"
         text = output.decode("utf-8", "replace")
         try:
-            resources = to_resources(text, wrapper, self.display_root)
+            parsed = parse_render(text, wrapper)
         except ParseError as error:
             return str(error)
         if self.cache is not None and key is not None:
-            self.cache.put(key, Entry(text, str(wrapper) if wrapper is not None else None))
-        return resources
+            wrapper_text = str(wrapper) if wrapper is not None else None
+            self.cache.put(key, Entry(text, wrapper_text, parsed if json_exact(parsed) else None))
+        return to_resources(parsed, self.display_root)
 
     def prefetch(
         self,

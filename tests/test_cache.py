@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_k8s_overlays.cache import Entry, RenderCache, Uncacheable, inputs
+from pytest_k8s_overlays.cache import Entry, RenderCache, Uncacheable, inputs, json_exact
 from pytest_k8s_overlays.renderer import Renderer
 
 from .conftest import write
@@ -274,3 +274,13 @@ def test_cached_findings_still_fail_and_a_fix_is_seen(
     fixed = pytester.runpytest(*args)
     fixed.assert_outcomes(passed=1)
     fixed.stdout.fnmatch_lines(["1 overlay rendered, 0 from the cache"])
+
+
+def test_json_exact_refuses_what_json_would_change() -> None:
+    import datetime
+
+    assert json_exact({"a": [1, 2.5, None, True, "x"], "b": {"c": -3}})
+    assert not json_exact({"since": datetime.date(2024, 1, 1)})
+    assert not json_exact({1: "int key"})
+    assert not json_exact({"nan": float("nan")})
+    assert not json_exact({"bytes": b"\x00"})
