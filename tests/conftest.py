@@ -5,13 +5,29 @@ from __future__ import annotations
 import shutil
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from pytest_k8s_overlays import Overlay, Resource
 
 pytest_plugins = ["pytester"]
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "example_repo"
 SERVICES = ("auth", "my", "scan", "character", "location", "info", "chat")
+
+
+def make_overlay(
+    name: str,
+    *docs: dict[str, Any],
+    group: str = "k8s/overlays",
+    kustomization: Path | None = None,
+    source: str | None = None,
+) -> Overlay:
+    """An overlay of plain manifests, for unit tests of checks (no rendering)."""
+    resources = tuple(Resource(doc, source) for doc in docs)
+    kfile = kustomization or Path(name, "kustomization.yaml")
+    return Overlay(name, group, Path(name), kfile, resources)
 
 
 def write(root: Path, relative: str, text: str) -> Path:

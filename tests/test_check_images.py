@@ -15,9 +15,9 @@ from pytest_k8s_overlays.checks.images import (
     registry_allowed,
     run,
 )
-from pytest_k8s_overlays.model import Overlay, Resource
+from pytest_k8s_overlays.model import Overlay
 
-from .conftest import write
+from .conftest import make_overlay, write
 
 DIGEST = "sha256:" + "a" * 64
 
@@ -105,8 +105,7 @@ def deployment(*containers: dict[str, Any], field: str = "containers") -> dict[s
 
 
 def overlay_of(*docs: dict[str, Any], kustomization: Path = Path("missing.yaml")) -> Overlay:
-    resources = tuple(Resource(d) for d in docs)
-    return Overlay("auth", "k8s/overlays", Path("."), kustomization, resources)
+    return make_overlay("auth", *docs, kustomization=kustomization)
 
 
 def lines(overlay: Overlay, **options: Any) -> list[str]:

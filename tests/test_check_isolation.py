@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from pytest_k8s_overlays.checks import CheckOptions, isolation
-from pytest_k8s_overlays.model import Overlay, Resource
+from pytest_k8s_overlays.model import Overlay
 
-from .conftest import write
+from .conftest import make_overlay, write
 
 APP = {"app": "api"}
 
@@ -53,13 +53,7 @@ def selecting(kind: str, name: str, selector: Any, namespace: str = "shared") ->
 
 
 def overlay(name: str, *docs: dict[str, Any]) -> Overlay:
-    return Overlay(
-        name,
-        "k8s/overlays",
-        Path("."),
-        Path("kustomization.yaml"),
-        tuple(Resource(d) for d in docs),
-    )
+    return make_overlay(name, *docs)
 
 
 def lines(*overlays: Overlay, **options: Any) -> list[str]:

@@ -12,7 +12,7 @@ from pytest_k8s_overlays.checks.namespace import expected_namespace, run
 from pytest_k8s_overlays.checks.scopes import crd_scopes, is_cluster_scoped
 from pytest_k8s_overlays.model import Overlay, Resource
 
-from .conftest import write
+from .conftest import make_overlay, write
 
 
 def obj(api_version: str, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
@@ -32,8 +32,7 @@ def crd(group: str, kind: str, scope: str) -> dict[str, Any]:
 
 
 def make(*docs: dict[str, Any], name: str = "auth") -> Overlay:
-    resources = tuple(Resource(d) for d in docs)
-    return Overlay(name, "k8s/overlays", Path(name), Path(name, "kustomization.yaml"), resources)
+    return make_overlay(name, *docs)
 
 
 def rules(overlay: Overlay, **options: Any) -> list[tuple[str, str]]:

@@ -10,9 +10,9 @@ import pytest
 from pytest_k8s_overlays.assertions import check
 from pytest_k8s_overlays.checks import CheckOptions, ports
 from pytest_k8s_overlays.findings import SKIP_ANNOTATION
-from pytest_k8s_overlays.model import Overlay, Resource
+from pytest_k8s_overlays.model import Overlay
 
-from .conftest import write
+from .conftest import make_overlay, write
 
 APP = {"app": "api"}
 HTTP = {"name": "http", "containerPort": 8080}
@@ -62,13 +62,7 @@ def service(
 
 
 def overlay(name: str, *docs: dict[str, Any]) -> Overlay:
-    return Overlay(
-        name,
-        "k8s/overlays",
-        Path("."),
-        Path("kustomization.yaml"),
-        tuple(Resource(d) for d in docs),
-    )
+    return make_overlay(name, *docs)
 
 
 def lines(*overlays: Overlay) -> list[str]:

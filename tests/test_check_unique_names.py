@@ -9,16 +9,15 @@ import pytest
 
 from pytest_k8s_overlays.checks import CheckOptions
 from pytest_k8s_overlays.checks.unique_names import run
-from pytest_k8s_overlays.model import Overlay, Resource
+from pytest_k8s_overlays.model import Overlay
 
-from .conftest import write
+from .conftest import make_overlay, write
 
 OPTIONS = CheckOptions()
 
 
 def make(name: str, *docs: dict[str, Any], group: str = "k8s/overlays") -> Overlay:
-    resources = tuple(Resource(d, f"k8s/overlays/{name}/x.yaml") for d in docs)
-    return Overlay(name, group, Path(name), Path(name, "kustomization.yaml"), resources)
+    return make_overlay(name, *docs, group=group, source=f"k8s/overlays/{name}/x.yaml")
 
 
 def obj(api_version: str, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:

@@ -21,16 +21,16 @@ from pytest_k8s_overlays.checks.schema import (
     unvalidated_kinds,
 )
 from pytest_k8s_overlays.checks.schema_versions import bundled_versions
-from pytest_k8s_overlays.model import Overlay, Resource
+from pytest_k8s_overlays.model import Overlay
+
+from .conftest import make_overlay
 
 NEWEST = bundled_versions()[-1]
 OLDEST = bundled_versions()[0]
 
 
 def overlay(*docs: dict[str, Any]) -> Overlay:
-    return Overlay(
-        "auth", "k8s/overlays", Path("."), Path("kustomization.yaml"), tuple(map(Resource, docs))
-    )
+    return make_overlay("auth", *docs)
 
 
 def lines(*docs: dict[str, Any], **options: Any) -> list[str]:

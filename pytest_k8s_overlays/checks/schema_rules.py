@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model import PodTemplate, Resource
+from ..selectors import EQUALS, OPERATORS, Requirement
 from .schema_errors import Problem, format_path, quote, show, subpath
 
 _LABEL = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
@@ -151,7 +152,7 @@ def selector_problems(resource: Resource) -> Iterator[Problem]:
     expected = f"the selector to match {labels_path}"
     for key, value in sorted(match_labels.items(), key=lambda item: str(item[0])):
         have = labels.get(str(key))
-        if have != str(value):
+        if not Requirement(str(key), EQUALS, (str(value),)).matches(labels):
             pod = f"{key}={have}" if have is not None else f"no label {key}"
             found = f"{key}={value} but the pod template has {pod}"
             path = format_path(["spec", "selector", "matchLabels", str(key)])
@@ -167,14 +168,10 @@ def _expression_problem(expression: Mapping[str, Any], labels: Mapping[str, str]
     key, operator = str(expression.get("key") or ""), expression.get("operator")
     values = [str(v) for v in _list(expression.get("values"))]
     have = labels.get(key)
-    matches = {
-        "In": have is not None and have in values,
-        "NotIn": have is None or have not in values,
-        "Exists": have is not None,
-        "DoesNotExist": have is None,
-    }.get(str(operator))
-    if matches is None or matches:
+    if operator not in OPERATORS:
         return None  # an unknown operator is the enum rule's business
+    if Requirement(key, str(operator), tuple(values)).matches(labels):
+        return None
     pod = f"{key}={have}" if have is not None else f"no label {key}"
     listed = f" ({', '.join(values)})" if values else ""
     return f"{key} {operator}{listed} but the pod template has {pod}"
