@@ -29,7 +29,7 @@ from .findings import Finding
 from .renderer import Renderer
 
 #: Bumped whenever the entry format or the key's meaning changes.
-FORMAT = 2
+FORMAT = 3
 
 #: Environment variables that change what Kustomize (or helm under it) renders.
 ENV_PREFIXES = ("KUSTOMIZE_", "HELM_", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME")
@@ -76,7 +76,7 @@ class Entry:
     wrapper: str | None
     #: The parsed documents and their sources, when JSON holds them exactly
     #: (json_exact): loading JSON is several times faster than parsing YAML.
-    parsed: list[tuple[dict[str, Any], str | None]] | None = None
+    parsed: list[tuple[dict[str, Any], str | None, dict[str, Any] | None]] | None = None
 
 
 def json_exact(value: Any) -> bool:
@@ -245,7 +245,7 @@ class _Hasher:
         return known
 
 
-def _parsed(value: Any) -> list[tuple[dict[str, Any], str | None]] | None:
+def _parsed(value: Any) -> list[tuple[dict[str, Any], str | None, dict[str, Any] | None]] | None:
     """Read back Entry.parsed; anything malformed means: parse the text instead."""
     if not isinstance(value, list):
         return None
@@ -253,12 +253,13 @@ def _parsed(value: Any) -> list[tuple[dict[str, Any], str | None]] | None:
     for row in value:
         if not (
             isinstance(row, list)
-            and len(row) == 2
+            and len(row) == 3
             and isinstance(row[0], dict)
             and isinstance(row[1], str | None)
+            and isinstance(row[2], dict | None)
         ):
             return None
-        parsed.append((row[0], row[1]))
+        parsed.append((row[0], row[1], row[2]))
     return parsed
 
 
@@ -366,7 +367,7 @@ class RenderCache:
             "wrapper": entry.wrapper,
         }
         if entry.parsed is not None:
-            payload["parsed"] = [[document, source] for document, source in entry.parsed]
+            payload["parsed"] = [list(row) for row in entry.parsed]
         self._write(self.directory, key, payload)
 
     @staticmethod

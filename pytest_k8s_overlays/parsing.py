@@ -50,8 +50,8 @@ def load_documents(text: str | bytes) -> list[dict[str, Any]]:
     return result
 
 
-def pop_origin(document: dict[str, Any]) -> dict[str, Any] | None:
-    """Remove the origin annotation Kustomize added and return it parsed.
+def pop_origin(document: dict[str, Any]) -> str | None:
+    """Remove the origin annotation Kustomize added and return its text.
 
     Leaves ``metadata.annotations`` out entirely when the origin was its only
     entry, so the document reads as a plain render.
@@ -65,8 +65,24 @@ def pop_origin(document: dict[str, Any]) -> dict[str, Any] | None:
     raw = annotations.pop(ORIGIN_ANNOTATION)
     if not annotations:
         del metadata["annotations"]
+    return raw if isinstance(raw, str) else None
+
+
+def put_origin(document: dict[str, Any], text: str) -> None:
+    """Put an origin annotation back (for users who ask to see it)."""
+    metadata = document.setdefault("metadata", {})
+    if isinstance(metadata, dict):
+        annotations = metadata.setdefault("annotations", {})
+        if isinstance(annotations, dict):
+            annotations[ORIGIN_ANNOTATION] = text
+
+
+def parse_origin(text: str | None) -> dict[str, Any] | None:
+    """Parse an origin annotation (``path: k8s/base/service.yaml``...); None if unreadable."""
+    if text is None:
+        return None
     try:
-        origin = yaml.load(raw, Loader=SafeLoader) if isinstance(raw, str) else None
+        origin = yaml.load(text, Loader=SafeLoader)
     except yaml.YAMLError:
         return None
     return origin if isinstance(origin, dict) else None

@@ -111,6 +111,7 @@ def _make_store(config: pytest.Config, settings: Settings) -> OverlayStore:
         settings.timeout,
         display_root=config.rootpath,
         cache=cache,
+        keep_origins=settings.keep_origins,
     )
 
 

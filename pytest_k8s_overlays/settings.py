@@ -24,6 +24,7 @@ class Settings:
     jobs: int
     checks: tuple[str, ...]
     use_cache: bool
+    keep_origins: bool
     options: CheckOptions
 
     @property
@@ -64,6 +65,11 @@ def add_options(parser: pytest.Parser) -> None:
     )
     group.addoption("--overlays-no-cache", action="store_true", help="render every overlay afresh")
     group.addoption(
+        "--overlays-origin-annotations",
+        action="store_true",
+        help="keep Kustomize's config.kubernetes.io/origin annotations in the manifests",
+    )
+    group.addoption(
         "--overlays-namespace",
         metavar="PATTERN",
         help="expected namespace of every namespaced resource; {name} is the overlay name",
@@ -97,6 +103,7 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("overlays_skip_checks", "check ids to leave out", "args")
     parser.addini("overlays_cache", "reuse renders of unchanged overlays", "bool", default=True)
     parser.addini("overlays_namespace", "expected namespace pattern", default="")
+    parser.addini("overlays_origin_annotations", "keep origin annotations", "bool", False)
     parser.addini("overlays_allow_latest", "accept untagged and :latest images", "bool", False)
     parser.addini(
         "overlays_placeholder_images", "image patterns that mean a forgotten images: entry", "args"
@@ -203,5 +210,9 @@ def from_config(config: pytest.Config) -> Settings:
         checks=checks,
         use_cache=not config.getoption("overlays_no_cache")
         and bool(config.getini("overlays_cache")),
+        keep_origins=bool(
+            config.getoption("overlays_origin_annotations")
+            or config.getini("overlays_origin_annotations")
+        ),
         options=options,
     )

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from .cache import Entry, RenderCache, Uncacheable, json_exact
 from .discovery import OverlaySpec, kustomization_file
 from .model import Overlay, Resource
-from .parsing import ParseError, load_documents, pop_origin
+from .parsing import ParseError, load_documents, parse_origin, pop_origin, put_origin
 from .renderer import Renderer, RenderError, build
 
 
@@ -36,9 +38,25 @@ def display_path(path: Path | str, root: Path) -> str:
         return Path(os.path.normpath(path)).as_posix()
 
 
-def origin_source(origin: dict[str, Any] | None, wrapper: Path | None) -> str | None:
-    """Turn a Kustomize origin annotation into a source: an absolute path, or
-    ``repo@ref//path`` for a remote one."""
+#: Origin fields that hold a local path, relative to the kustomization built.
+_ORIGIN_PATHS = ("path", "configuredIn")
+
+
+def absolute_origin(origin: dict[str, Any] | None, wrapper: Path) -> dict[str, Any] | None:
+    """Make the local paths of an origin annotation absolute (they are relative
+    to the wrapper kustomization, a temporary directory)."""
+    if not origin or origin.get("repo"):
+        return origin
+    return {
+        key: os.path.normpath(wrapper / value)
+        if key in _ORIGIN_PATHS and isinstance(value, str)
+        else value
+        for key, value in origin.items()
+    }
+
+
+def origin_source(origin: dict[str, Any] | None) -> str | None:
+    """Turn an origin annotation into a source: a path, or ``repo@ref//path``."""
     if not origin:
         return None
     repo = origin.get("repo")
@@ -48,32 +66,43 @@ def origin_source(origin: dict[str, Any] | None, wrapper: Path | None) -> str | 
     if isinstance(repo, str) and repo:
         ref = origin.get("ref")
         return f"{repo}{'@' + str(ref) if ref else ''}//{path}"
-    if wrapper is None:
-        return path
-    return os.path.normpath(wrapper / path)
+    return path
 
 
-#: A parsed render: each document with its source (see origin_source).
-Parsed = list[tuple[dict[str, Any], str | None]]
+#: A parsed render: each document, its source (see origin_source) and the
+#: origin annotation taken out of it, with absolute local paths.
+Parsed = list[tuple[dict[str, Any], str | None, dict[str, Any] | None]]
 
 
 def parse_render(text: str | bytes, wrapper: Path | None) -> Parsed:
     """Parse a render, moving Kustomize's origin annotations out of the documents."""
     parsed: Parsed = []
     for document in load_documents(text):
-        origin = pop_origin(document) if wrapper is not None else None
-        parsed.append((document, origin_source(origin, wrapper)))
+        origin = None
+        if wrapper is not None:
+            origin = absolute_origin(parse_origin(pop_origin(document)), wrapper)
+        parsed.append((document, origin_source(origin), origin))
     return parsed
 
 
-def to_resources(parsed: Parsed, root: Path) -> tuple[Resource, ...]:
-    """Build resources, showing source paths relative to ``root``."""
-    return tuple(
-        Resource(
-            document, display_path(source, root) if source and os.path.isabs(source) else source
-        )
-        for document, source in parsed
-    )
+def _shown(source: str | None, root: Path) -> str | None:
+    return display_path(source, root) if source and os.path.isabs(source) else source
+
+
+def to_resources(parsed: Parsed, root: Path, keep_origins: bool = False) -> tuple[Resource, ...]:
+    """Build resources, showing source paths relative to ``root``.
+
+    With ``keep_origins``, the origin annotations go back into the manifests.
+    """
+    if keep_origins:
+        for document, _, origin in parsed:
+            if origin is not None:
+                shown = {
+                    key: _shown(value, root) if key in _ORIGIN_PATHS else value
+                    for key, value in origin.items()
+                }
+                put_origin(document, yaml.safe_dump(shown, sort_keys=False))
+    return tuple(Resource(document, _shown(source, root)) for document, source, _ in parsed)
 
 
 class OverlayStore:
@@ -87,7 +116,9 @@ class OverlayStore:
         display_root: Path | None = None,
         env: dict[str, str] | None = None,
         cache: RenderCache | None = None,
+        keep_origins: bool = False,
     ) -> None:
+        self.keep_origins = keep_origins
         self.cache = cache
         #: The cache key of every overlay directory rendered with a usable key.
         self.keys: dict[Path, str] = {}
@@ -169,7 +200,7 @@ class OverlayStore:
                 parsed = parse_render(entry.text, wrapper)
             except ParseError:
                 return None  # a corrupt entry: render again and overwrite it
-        resources = to_resources(parsed, self.display_root)
+        resources = to_resources(parsed, self.display_root, self.keep_origins)
         with self._guard:
             self.cache.hits += 1
         return resources
@@ -199,7 +230,7 @@ class OverlayStore:
         if self.cache is not None and key is not None:
             wrapper_text = str(wrapper) if wrapper is not None else None
             self.cache.put(key, Entry(text, wrapper_text, parsed if json_exact(parsed) else None))
-        return to_resources(parsed, self.display_root)
+        return to_resources(parsed, self.display_root, self.keep_origins)
 
     def prefetch(
         self,

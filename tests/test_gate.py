@@ -289,3 +289,21 @@ def test_xdist_gives_the_serial_outcomes(pytester: pytest.Pytester, example: Pat
     assert "k8s.overlays.info.kustomization.yaml::render" in failed
     serial.assert_outcomes(passed=len(expected) - len(failed), failed=len(failed))
     assert parallel.ret == serial.ret == pytest.ExitCode.TESTS_FAILED
+
+
+def test_origin_annotations_are_kept_when_asked(pytester: pytest.Pytester, example: Path) -> None:
+    pytester.makepyfile(
+        test_origin="""
+        def test_origin(overlays, request):
+            api = overlays["auth"].get("Service", "auth-api")
+            assert api.source == "k8s/base/service.yaml"
+            origin = api.annotations.get("config.kubernetes.io/origin")
+            if request.config.getoption("overlays_origin_annotations"):
+                assert origin == "path: k8s/base/service.yaml\\n"
+            else:
+                assert origin is None
+        """
+    )
+    args = ("--overlays", "k8s/overlays", "--overlays-checks=render")
+    pytester.runpytest(*args).assert_outcomes(passed=8)
+    pytester.runpytest(*args, "--overlays-origin-annotations").assert_outcomes(passed=8)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_k8s_overlays.parsing import ParseError, load_documents, pop_origin
+from pytest_k8s_overlays.parsing import ParseError, load_documents, parse_origin, pop_origin
 
 
 def test_a_bare_equals_sign_parses_as_a_string() -> None:
@@ -32,7 +32,7 @@ def test_origin_is_removed_with_an_empty_annotations_map() -> None:
     doc = {
         "metadata": {"name": "x", "annotations": {"config.kubernetes.io/origin": "path: a.yaml\n"}}
     }
-    assert pop_origin(doc) == {"path": "a.yaml"}
+    assert parse_origin(pop_origin(doc)) == {"path": "a.yaml"}
     assert doc == {"metadata": {"name": "x"}}
 
 
