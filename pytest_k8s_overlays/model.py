@@ -18,7 +18,19 @@ POD_TEMPLATE_PATHS: Mapping[str, tuple[str, ...]] = {
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
     "Pod": (),
 }
-WORKLOAD_KINDS = frozenset(POD_TEMPLATE_PATHS)
+#: Custom workloads with a pod template, by (API group, kind): an Argo Rollout
+#: replaces a Deployment in many Argo CD repositories.
+CUSTOM_POD_TEMPLATE_PATHS: Mapping[tuple[str, str], tuple[str, ...]] = {
+    ("argoproj.io", "Rollout"): ("spec", "template"),
+}
+WORKLOAD_KINDS = frozenset(POD_TEMPLATE_PATHS) | {k for _, k in CUSTOM_POD_TEMPLATE_PATHS}
+
+
+def template_path(group: str, kind: str) -> tuple[str, ...] | None:
+    """Where the pod template of a workload lives; None for other kinds."""
+    if (group, kind) in CUSTOM_POD_TEMPLATE_PATHS:
+        return CUSTOM_POD_TEMPLATE_PATHS[(group, kind)]
+    return POD_TEMPLATE_PATHS.get(kind) if "." not in group else None
 CONTAINER_FIELDS = ("initContainers", "containers", "ephemeralContainers")
 REDACTED = "<redacted>"
 
@@ -121,7 +133,7 @@ class Resource:
     @cached_property
     def pod_template(self) -> PodTemplate | None:
         """The pod template of a workload (the Pod itself for a Pod), else None."""
-        path = POD_TEMPLATE_PATHS.get(self.kind)
+        path = template_path(self.group, self.kind)
         if path is None:
             return None
         node: Any = self.raw
@@ -262,7 +274,7 @@ class Overlay:
     @cached_property
     def workloads(self) -> tuple[Resource, ...]:
         """Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs and Pods."""
-        return tuple(r for r in self.resources if r.kind in WORKLOAD_KINDS)
+        return tuple(r for r in self.resources if template_path(r.group, r.kind) is not None)
 
     @cached_property
     def pod_templates(self) -> tuple[PodTemplate, ...]:
