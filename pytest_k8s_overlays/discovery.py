@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,10 @@ from .parsing import SafeLoader
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 #: Kustomization fields whose entries may name another kustomization directory.
-_REFERENCE_FIELDS = ("resources", "bases", "components")
+_REFERENCE_FIELDS = ("resources", "bases", "components", "generators", "transformers", "validators")
+
+#: ``user@host:path``: a git remote over SSH, for any user (not only ``git@``).
+_SCP_LIKE = re.compile(r"^[\w.-]+@[\w.-]+:")
 
 _GLOB_CHARS = frozenset("*?[")
 
@@ -69,8 +73,20 @@ def read_kustomization(path: Path) -> dict[str, Any]:
 
 
 def is_remote(entry: str) -> bool:
-    """Tell whether a kustomization entry names a remote target (git, http)."""
-    return "://" in entry or entry.startswith(("git@", "github.com/", "gitlab.com/"))
+    """Tell whether a kustomization entry names a remote target (git, http, ssh)."""
+    return (
+        "://" in entry
+        or entry.startswith(("github.com/", "gitlab.com/", "bitbucket.org/"))
+        or _SCP_LIKE.match(entry) is not None
+    )
+
+
+def _is_dir(path: Path) -> bool:
+    # An entry Kustomize will reject (too long, unreadable) is the render's to report.
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def referenced_directories(directory: Path, kustomization: dict[str, Any]) -> Iterator[Path]:
@@ -83,7 +99,7 @@ def referenced_directories(directory: Path, kustomization: dict[str, Any]) -> It
             if not isinstance(entry, str) or is_remote(entry):
                 continue
             target = Path(os.path.normpath(directory / entry))
-            if target.is_dir():
+            if _is_dir(target):
                 yield target.resolve()
 
 
@@ -93,7 +109,14 @@ def _is_component(kustomization: dict[str, Any]) -> bool:
 
 def _kustomization_dirs(root: Path) -> list[tuple[Path, Path, dict[str, Any]]]:
     found = []
-    for current, dirnames, _ in os.walk(root):
+    seen: set[str] = set()
+    # Symlinked directories are followed (an overlay may be a link), once each.
+    for current, dirnames, _ in os.walk(root, followlinks=True):
+        real = os.path.realpath(current)
+        if real in seen:
+            dirnames[:] = []
+            continue
+        seen.add(real)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         directory = Path(current)
         kfile = kustomization_file(directory)
@@ -123,12 +146,12 @@ def _relative_name(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def _discover_directory(value: str, root: Path) -> Group:
+def _discover_directory(value: str, root: Path, label: str) -> Group:
     kfile = kustomization_file(root)
     if kfile is not None:
         if _is_component(read_kustomization(kfile)):
             raise DiscoveryError(
-                f"--overlays {value}: {kfile.name} there is a kind: Component, "
+                f"{label} {value}: {kfile.name} there is a kind: Component, "
                 "which is never built on its own; point at the overlays that use it"
             )
         return Group(value, root, (OverlaySpec(root.name, value, root, kfile),))
@@ -138,7 +161,7 @@ def _discover_directory(value: str, root: Path) -> Group:
     )
     if not specs:
         raise DiscoveryError(
-            f"--overlays {value}: no overlay found under {root} "
+            f"{label} {value}: no overlay found under {root} "
             f"(no directory holds {', '.join(KUSTOMIZATION_FILES)})"
         )
     return Group(value, root, specs)
@@ -163,24 +186,38 @@ def _wildcard_name(pattern_parts: Sequence[str], match: Path, prefix: Path) -> s
     return "/".join(picked)
 
 
-def _discover_glob(value: str, pattern: Path) -> Group:
+def _join(base: str, rest: str) -> str:
+    return rest if base in ("", ".") else f"{base}/{rest}"
+
+
+def _discover_glob(value: str, pattern: Path, label: str) -> Group:
     parts = pattern.parts
     prefix = Path(*_glob_prefix(parts))
-    matches = sorted(Path(m) for m in glob.glob(str(pattern), recursive=True) if Path(m).is_dir())
-    specs: list[OverlaySpec] = []
+    matches = sorted(Path(m) for m in glob.glob(str(pattern), recursive=True) if _is_dir(Path(m)))
+    # ``**`` matches a directory and its children, and follows symlink loops:
+    # an overlay found twice is one overlay.
+    found: dict[Path, OverlaySpec] = {}
     for match in matches:
         base = _wildcard_name(parts, match, prefix)
         kfile = kustomization_file(match)
         if kfile is not None:
             if not _is_component(read_kustomization(kfile)):
-                specs.append(OverlaySpec(base, value, match, kfile))
+                found.setdefault(kfile.resolve(), OverlaySpec(base, value, match, kfile))
             continue
         for directory, leaf_file in leaf_overlays(match):
-            name = f"{base}/{_relative_name(directory, match)}"
-            specs.append(OverlaySpec(name, value, directory, leaf_file))
+            name = _join(base, _relative_name(directory, match))
+            found.setdefault(leaf_file.resolve(), OverlaySpec(name, value, directory, leaf_file))
+    # Leaves only, as under a directory: a matched base that another match uses
+    # (``**`` matches ``auth/base`` too) is not an overlay.
+    used = {
+        target
+        for spec in found.values()
+        for target in referenced_directories(spec.path, read_kustomization(spec.kustomization))
+    }
+    specs = [spec for spec in found.values() if spec.path.resolve() not in used]
     if not specs:
         raise DiscoveryError(
-            f"--overlays {value}: the pattern matches no overlay "
+            f"{label} {value}: the pattern matches no overlay "
             f"(no matching directory holds {', '.join(KUSTOMIZATION_FILES)})"
         )
     names = [spec.name for spec in specs]
@@ -192,28 +229,47 @@ def _discover_glob(value: str, pattern: Path) -> Group:
     return Group(value, prefix, tuple(specs))
 
 
-def discover(value: str, base: Path) -> Group:
+def discover(value: str, base: Path, label: str = "--overlays") -> Group:
     """Discover the group of overlays named by one ``--overlays`` value.
 
-    ``value`` is a directory or a glob, relative to ``base`` unless absolute.
+    ``value`` is a directory or a glob, relative to ``base`` unless absolute;
+    ``label`` names where the value came from, for error messages.
     """
+    if not value.strip():
+        raise DiscoveryError(f"{label}: an empty path (an unset variable in the CI script?)")
     path = Path(os.path.normpath(base / value))
     if _GLOB_CHARS & set(value):
-        return _discover_glob(value, path)
+        return _discover_glob(value, path, label)
     if not path.exists():
-        raise DiscoveryError(f"--overlays {value}: no such directory ({path})")
+        raise DiscoveryError(f"{label} {value}: no such directory ({path})")
     if not path.is_dir():
-        raise DiscoveryError(f"--overlays {value}: not a directory ({path})")
-    return _discover_directory(value, path)
+        raise DiscoveryError(f"{label} {value}: not a directory ({path})")
+    return _discover_directory(value, path, label)
 
 
-def discover_all(values: Iterable[tuple[str, Path]]) -> list[Group]:
-    """Discover every group; the same value given twice counts once."""
+def discover_all(values: Iterable[tuple[str, Path]], label: str = "--overlays") -> list[Group]:
+    """Discover every group; each overlay belongs to one group.
+
+    A value naming the same place as an earlier one (``./k8s/overlays`` after
+    ``k8s/overlays``) counts once; groups that share an overlay are an error,
+    since cross-overlay checks and test ids need one group per overlay.
+    """
     groups: list[Group] = []
     seen: set[str] = set()
+    owner: dict[Path, Group] = {}
     for value, base in values:
-        if value in seen:
+        where = os.path.normpath(base / value) if value.strip() else value
+        if where in seen:
             continue
-        seen.add(value)
-        groups.append(discover(value, base))
+        seen.add(where)
+        group = discover(value, base, label)
+        for spec in group.overlays:
+            other = owner.get(spec.kustomization.resolve())
+            if other is not None:
+                raise DiscoveryError(
+                    f"{label} {value}: overlay {spec.name} is already in group {other.name}; "
+                    "each overlay belongs to one group (one Argo CD ApplicationSet)"
+                )
+            owner[spec.kustomization.resolve()] = group
+        groups.append(group)
     return groups

@@ -31,6 +31,8 @@ def template_path(group: str, kind: str) -> tuple[str, ...] | None:
     if (group, kind) in CUSTOM_POD_TEMPLATE_PATHS:
         return CUSTOM_POD_TEMPLATE_PATHS[(group, kind)]
     return POD_TEMPLATE_PATHS.get(kind) if "." not in group else None
+
+
 CONTAINER_FIELDS = ("initContainers", "containers", "ephemeralContainers")
 REDACTED = "<redacted>"
 

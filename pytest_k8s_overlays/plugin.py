@@ -39,10 +39,10 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     settings = from_config(config)
     config.stash[SETTINGS_KEY] = settings
-    if not settings.active:
+    if not settings.active or config.option.help or config.option.version:
         return
     try:
-        groups = discover_all(settings.overlays)
+        groups = discover_all(settings.overlays, settings.overlays_label)
     except DiscoveryError as error:
         raise pytest.UsageError(str(error)) from None
     _check_schema_inputs(settings)

@@ -17,6 +17,7 @@ class Settings:
     """Everything the plugin was told, the command line winning over the ini file."""
 
     overlays: tuple[tuple[str, Path], ...]
+    overlays_label: str
     kustomize: str | None
     kustomize_source: str
     build_args: tuple[str, ...]
@@ -139,8 +140,10 @@ def from_config(config: pytest.Config) -> Settings:
     cli = config.getoption("overlays")
     if cli:
         overlays = tuple((value, invocation) for value in cli)
+        label = "--overlays"
     else:
         overlays = tuple((value, _ini_base(config)) for value in config.getini("overlays"))
+        label = "ini overlays ="
 
     kustomize = config.getoption("overlays_kustomize")
     source = "--overlays-kustomize"
@@ -152,8 +155,10 @@ def from_config(config: pytest.Config) -> Settings:
     build_args = tuple(word for value in raw_args for word in shlex.split(value))
 
     timeout = _number(config, "overlays_timeout", "overlays_timeout", float)
-    if timeout <= 0:
-        raise pytest.UsageError(f"--overlays-timeout must be positive, got {timeout:g}")
+    if not 0 < timeout < 1e6:  # also refuses inf and nan, which no timer takes
+        raise pytest.UsageError(
+            f"--overlays-timeout must be a positive number of seconds, got {timeout:g}"
+        )
     jobs = int(_number(config, "overlays_jobs", "overlays_jobs", int))
     if jobs < 1:
         raise pytest.UsageError(f"--overlays-jobs must be at least 1, got {jobs}")
@@ -202,6 +207,7 @@ def from_config(config: pytest.Config) -> Settings:
     )
     return Settings(
         overlays=overlays,
+        overlays_label=label,
         kustomize=kustomize or None,
         kustomize_source=source,
         build_args=build_args,

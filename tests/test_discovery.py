@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_k8s_overlays.discovery import DiscoveryError, discover, discover_all
+from pytest_k8s_overlays.discovery import DiscoveryError, discover, discover_all, is_remote
 
 from .conftest import write
 
@@ -92,3 +92,62 @@ def test_paths_naming_no_overlay_are_errors(tmp_path: Path, value: str, message:
     with pytest.raises(DiscoveryError) as error:
         discover(value, tmp_path)
     assert str(error.value).startswith(message)
+
+
+def test_an_empty_value_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(DiscoveryError, match=r"^--overlays: an empty path"):
+        discover("", tmp_path)
+
+
+def test_the_same_place_twice_counts_once(tmp_path: Path) -> None:
+    tree(tmp_path)
+    groups = discover_all([("domains", tmp_path), ("./domains/", tmp_path)])
+    assert [g.name for g in groups] == ["domains"]
+
+
+def test_groups_that_share_an_overlay_are_an_error(tmp_path: Path) -> None:
+    tree(tmp_path)
+    with pytest.raises(DiscoveryError) as error:
+        discover_all([("domains", tmp_path), ("domains/auth/dev", tmp_path)], "ini overlays =")
+    assert str(error.value) == (
+        "ini overlays = domains/auth/dev: overlay dev is already in group domains; "
+        "each overlay belongs to one group (one Argo CD ApplicationSet)"
+    )
+
+
+def test_a_double_star_glob_finds_each_overlay_once(tmp_path: Path) -> None:
+    tree(tmp_path)
+    assert names("domains/**", tmp_path) == ["auth/dev", "auth/prod", "scan/dev"]
+
+
+def test_a_symlinked_overlay_is_found(tmp_path: Path) -> None:
+    tree(tmp_path)
+    write(tmp_path, "elsewhere/qa/kustomization.yaml", "resources: [../../domains/auth/base]\n")
+    (tmp_path / "domains/auth/qa").symlink_to(tmp_path / "elsewhere/qa")
+    assert names("domains", tmp_path) == ["auth/dev", "auth/prod", "auth/qa", "scan/dev"]
+
+
+def test_a_kustomization_used_as_a_transformer_is_not_an_overlay(tmp_path: Path) -> None:
+    write(tmp_path, "o/a/kustomization.yaml", "resources: [x.yaml]\ntransformers: [../common]\n")
+    write(tmp_path, "o/common/kustomization.yaml", "resources: [labels.yaml]\n")
+    assert names("o", tmp_path) == ["a"]
+
+
+def test_an_entry_the_file_system_refuses_is_left_to_kustomize(tmp_path: Path) -> None:
+    write(tmp_path, "o/a/kustomization.yaml", f"resources: [../{'x' * 300}/y]\n")
+    assert names("o", tmp_path) == ["a"]
+
+
+@pytest.mark.parametrize(
+    ("entry", "remote"),
+    [
+        ("https://github.com/acme/platform//k8s/base?ref=v1", True),
+        ("git@github.com:acme/platform.git//k8s/base", True),
+        ("deploy@gitea.internal:org/repo.git?ref=main", True),
+        ("github.com/acme/platform/k8s/base?ref=v1", True),
+        ("../../base", False),
+        ("service.yaml", False),
+    ],
+)
+def test_remote_entries_are_recognised(entry: str, remote: bool) -> None:
+    assert is_remote(entry) is remote
