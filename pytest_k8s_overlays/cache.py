@@ -16,6 +16,7 @@ import hashlib
 import json
 import math
 import os
+import shutil
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -140,28 +141,75 @@ def _named_files(data: Mapping[str, Any]) -> Iterator[str]:
             yield from _strings(chart.get("additionalValuesFiles"))
 
 
-def _helm_needs_fetch(directory: Path, data: Mapping[str, Any]) -> str | None:
+def _helm_problem(directory: Path, data: Mapping[str, Any]) -> str | None:
+    """Why the helm charts of a kustomization cannot be keyed, if they cannot."""
     charts = data.get("helmCharts") or []
-    if not charts:
-        return None
     helm_globals = data.get("helmGlobals")
     home = "charts"
     if isinstance(helm_globals, dict) and isinstance(helm_globals.get("chartHome"), str):
         home = helm_globals["chartHome"]
-    for chart in charts:
-        name = chart.get("name") if isinstance(chart, dict) else None
-        if name and not (directory / home / str(name)).is_dir():
+    for chart in charts if isinstance(charts, list) else []:
+        if not isinstance(chart, dict):
+            continue
+        name = chart.get("name")
+        # With a repo, Kustomize pulls the chart (into a versioned directory of
+        # its own), whatever lies in chartHome: the registry is an input.
+        if chart.get("repo"):
             return f"helm chart {name} is fetched from a repository"
+        if name and not (directory / home / str(name)).is_dir():
+            return f"helm chart {name} is not in {home}/ (fetched at build time)"
     return None
 
 
-def inputs(directory: Path) -> tuple[list[Path], list[Path]]:
-    """Return (kustomization directories of the chain, files named outside them).
+#: Build flags under which plugin configurations may read any file or run programs.
+_OPEN_FLAGS = ("LoadRestrictionsNone", "--enable-alpha-plugins", "--enable-exec", "--enable-star")
 
-    Raises Uncacheable for anything the build reads that files cannot describe.
+
+def _plugin_problem(
+    current: Path, kfile: Path, data: Mapping[str, Any], build_args: Sequence[str]
+) -> str | None:
+    """Why the generators, transformers or validators of a kustomization cannot be keyed."""
+    entries = [
+        entry
+        for field in ("generators", "transformers", "validators")
+        for entry in _strings(data.get(field))
+    ]
+    if not entries:
+        return None
+    open_flags = [arg for arg in build_args if any(flag in arg for flag in _OPEN_FLAGS)]
+    if open_flags:
+        return f"plugins in {kfile} with {open_flags[0]} may read any file or run programs"
+    for entry in entries:
+        target = current / entry
+        text = (
+            entry
+            if "\n" in entry
+            else (target.read_text("utf-8", "replace") if target.is_file() else "")
+        )
+        if any(marker in text for marker in _FUNCTION_MARKERS):
+            return f"plugin {entry.splitlines()[0]} in {kfile} runs a program"
+    return None
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a build reads: kustomization directories, other files, and whether helm runs."""
+
+    chain: list[Path]
+    named: list[Path]
+    helm: bool
+
+
+def inputs(directory: Path, build_args: Sequence[str] = ()) -> Inputs:
+    """Find everything the build of ``directory`` reads.
+
+    Raises Uncacheable for anything the build reads that files cannot describe:
+    remote targets, entries that exist nowhere locally, fetched helm charts,
+    plugins that run programs or read outside the tree.
     """
     chain: list[Path] = []
     named: list[Path] = []
+    helm = False
     seen: set[Path] = set()
     todo = [directory.resolve()]
     while todo:
@@ -176,7 +224,8 @@ def inputs(directory: Path) -> tuple[list[Path], list[Path]]:
         if not data and kfile.read_bytes().strip():
             raise Uncacheable(f"{kfile} does not parse")
         chain.append(current)
-        reason = _helm_needs_fetch(current, data)
+        helm = helm or bool(data.get("helmCharts"))
+        reason = _helm_problem(current, data) or _plugin_problem(current, kfile, data, build_args)
         if reason:
             raise Uncacheable(reason)
         for entry in _named_files(data):
@@ -190,41 +239,41 @@ def inputs(directory: Path) -> tuple[list[Path], list[Path]]:
                     named.append(target.resolve())
             elif target.is_file():
                 named.append(target.resolve())
-                if (
-                    entry in _strings(data.get("generators"))
-                    or entry in _strings(data.get("transformers"))
-                    or entry in _strings(data.get("validators"))
-                ):
-                    text = target.read_text(encoding="utf-8", errors="replace")
-                    if any(marker in text for marker in _FUNCTION_MARKERS):
-                        raise Uncacheable(f"plugin {entry} in {kfile} runs a program")
-    return chain, named
+            else:
+                # Kustomize would try it as a remote target, or fail: either
+                # way nothing on disk describes it.
+                raise Uncacheable(f"{entry} in {kfile} is not a local file or directory")
+    return Inputs(chain, named, helm)
 
 
 class _Hasher:
-    """Hashes files and directory trees, each at most once per session."""
+    """Hashes files and directory trees.
+
+    A file's digest is reused while its size, modification time and inode stay
+    the same, so a file edited during a session is read again; trees are walked
+    on every call, so a file added or removed is seen.
+    """
 
     def __init__(self) -> None:
-        self._files: dict[Path, str] = {}
-        self._trees: dict[Path, str] = {}
+        self._files: dict[Path, tuple[tuple[int, int, int], str]] = {}
         self._lock = threading.Lock()
 
     def file(self, path: Path) -> str:
+        stat = path.stat()
+        signature = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
         known = self._files.get(path)
-        if known is None:
-            digest = hashlib.sha256()
-            with path.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-            known = digest.hexdigest()
-            with self._lock:
-                self._files[path] = known
-        return known
+        if known is not None and known[0] == signature:
+            return known[1]
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        value = digest.hexdigest()
+        with self._lock:
+            self._files[path] = (signature, value)
+        return value
 
     def tree(self, root: Path) -> str:
-        known = self._trees.get(root)
-        if known is not None:
-            return known
         digest = hashlib.sha256()
         visited: set[str] = set()
         for current, dirnames, filenames in os.walk(root, followlinks=True):
@@ -239,10 +288,25 @@ class _Hasher:
                 if path.is_file():
                     relative = path.relative_to(root).as_posix()
                     digest.update(f"{relative}\0{self.file(path)}\n".encode())
-        known = digest.hexdigest()
-        with self._lock:
-            self._trees[root] = known
-        return known
+        return digest.hexdigest()
+
+
+def _binary_identity(command: str | None) -> list[Any]:
+    """Path, size and modification time of a program on PATH (helm), or its absence."""
+    found = shutil.which(command) if command else None
+    if found is None:
+        return [command, None]
+    stat = Path(found).stat()
+    return [str(Path(found).resolve()), stat.st_size, stat.st_mtime_ns]
+
+
+def _helm_command(build_args: Sequence[str]) -> str:
+    for index, arg in enumerate(build_args):
+        if arg.startswith("--helm-command="):
+            return arg.split("=", 1)[1]
+        if arg == "--helm-command" and index + 1 < len(build_args):
+            return build_args[index + 1]
+    return "helm"
 
 
 def _parsed(value: Any) -> list[tuple[dict[str, Any], str | None, dict[str, Any] | None]] | None:
@@ -274,6 +338,7 @@ class RenderCache:
         environ: Mapping[str, str] | None = None,
     ) -> None:
         self.directory = directory
+        self.build_args = tuple(build_args)
         self._hasher = _Hasher()
         env = os.environ if environ is None else environ
         binary = Path(renderer.binary)
@@ -297,12 +362,15 @@ class RenderCache:
 
     def key(self, overlay_dir: Path) -> str:
         """The overlay's key; raises Uncacheable when the inputs cannot be accounted for."""
-        chain, named = inputs(overlay_dir)
+        found = inputs(overlay_dir, self.build_args)
         digest = hashlib.sha256(self._base.encode())
         digest.update(f"overlay\0{overlay_dir.resolve()}\n".encode())
-        for directory in sorted(chain):
+        if found.helm:
+            helm = _binary_identity(_helm_command(self.build_args))
+            digest.update(f"helm\0{json.dumps(helm)}\n".encode())
+        for directory in sorted(found.chain):
             digest.update(f"dir\0{directory}\0{self._hasher.tree(directory)}\n".encode())
-        for path in sorted(set(named)):
+        for path in sorted(set(found.named)):
             if path.is_dir():
                 digest.update(f"tree\0{path}\0{self._hasher.tree(path)}\n".encode())
             else:

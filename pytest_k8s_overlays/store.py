@@ -207,11 +207,9 @@ class OverlayStore:
 
     def _render(self, directory: Path) -> tuple[Resource, ...] | str:
         key = self._cache_key(directory)
-        if key is not None:
-            with self._guard:
-                self.keys[directory] = key
         cached = self._from_cache(key)
         if cached is not None:
+            self._keep_key(directory, key)
             return cached
         with self._guard:
             self.rendered += 1
@@ -227,10 +225,18 @@ class OverlayStore:
             parsed = parse_render(text, wrapper)
         except ParseError as error:
             return str(error)
-        if self.cache is not None and key is not None:
+        # An input edited while Kustomize ran (a branch switch, an editor saving)
+        # changes the key: the render then matches neither state and is not kept.
+        if self.cache is not None and key is not None and self._cache_key(directory) == key:
             wrapper_text = str(wrapper) if wrapper is not None else None
             self.cache.put(key, Entry(text, wrapper_text, parsed if json_exact(parsed) else None))
+            self._keep_key(directory, key)
         return to_resources(parsed, self.display_root, self.keep_origins)
+
+    def _keep_key(self, directory: Path, key: str | None) -> None:
+        if key is not None:
+            with self._guard:
+                self.keys[directory] = key
 
     def prefetch(
         self,

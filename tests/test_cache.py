@@ -206,9 +206,9 @@ def test_files_named_outside_the_chain_are_inputs(tmp_path: Path) -> None:
         "o/kustomization.yaml",
         "patches:\n  - path: ../shared/labels.yaml\n    target: {kind: Deployment}\n",
     )
-    chain, named = inputs(tmp_path / "o")
-    assert chain == [(tmp_path / "o").resolve()]
-    assert named == [(tmp_path / "shared/labels.yaml").resolve()]
+    found = inputs(tmp_path / "o")
+    assert found.chain == [(tmp_path / "o").resolve()]
+    assert found.named == [(tmp_path / "shared/labels.yaml").resolve()]
 
 
 def test_exec_plugins_and_unfetched_helm_charts_are_uncacheable(tmp_path: Path) -> None:
@@ -284,3 +284,51 @@ def test_json_exact_refuses_what_json_would_change() -> None:
     assert not json_exact({1: "int key"})
     assert not json_exact({"nan": float("nan")})
     assert not json_exact({"bytes": b"\x00"})
+
+
+def test_what_files_cannot_describe_is_uncacheable(tmp_path: Path) -> None:
+    write(tmp_path, "gen/kustomization.yaml", "generators: [gen.yaml]\n")
+    write(tmp_path, "gen/gen.yaml", "apiVersion: builtin\nkind: ConfigMapGenerator\n")
+    inputs(tmp_path / "gen")  # a builtin generator under the default load restrictor: fine
+    with pytest.raises(Uncacheable, match="with --enable-alpha-plugins may read any file"):
+        inputs(tmp_path / "gen", ["--enable-alpha-plugins"])
+    with pytest.raises(Uncacheable, match="with LoadRestrictionsNone may read any file"):
+        inputs(tmp_path / "gen", ["--load-restrictor", "LoadRestrictionsNone"])
+    write(tmp_path, "ssh/kustomization.yaml", "resources: [deploy@gitea.internal:org/repo.git]\n")
+    with pytest.raises(Uncacheable, match=r"remote deploy@gitea\.internal:org/repo\.git in"):
+        inputs(tmp_path / "ssh")
+    write(tmp_path, "gone/kustomization.yaml", "resources: [somewhere/else]\n")
+    with pytest.raises(Uncacheable, match=r"somewhere/else in .* is not a local file or directory"):
+        inputs(tmp_path / "gone")
+    write(tmp_path, "chart/kustomization.yaml", "helmCharts:\n  - {name: redis, repo: https://x}\n")
+    (tmp_path / "chart/charts/redis").mkdir(parents=True)
+    with pytest.raises(Uncacheable, match="helm chart redis is fetched from a repository"):
+        inputs(tmp_path / "chart")
+
+
+def test_the_helm_binary_is_part_of_the_key_when_charts_are_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "o/kustomization.yaml", "helmCharts:\n  - {name: app}\n")
+    write(tmp_path, "o/charts/app/Chart.yaml", "name: app\nversion: 0.1.0\n")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    helm = bin_dir / "helm"
+    helm.write_text("#!/bin/sh\necho one\n")
+    helm.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    before = _cache(tmp_path, build_args=("--enable-helm",)).key(tmp_path / "o")
+    helm.write_text("#!/bin/sh\necho two, a longer output\n")
+    assert _cache(tmp_path, build_args=("--enable-helm",)).key(tmp_path / "o") != before
+
+
+def test_a_file_edited_during_a_session_changes_the_key(tmp_path: Path) -> None:
+    for relative, text in RICH.items():
+        write(tmp_path, relative, text)
+    cache = _cache(tmp_path)
+    before = cache.key(tmp_path / "overlay")
+    base = tmp_path / "base/deployment.yaml"
+    base.write_text(base.read_text().replace("value: eu", "value: us"))
+    assert cache.key(tmp_path / "overlay") != before
+    (tmp_path / "overlay/new-file.txt").write_text("added\n")
+    assert len({before, cache.key(tmp_path / "overlay")}) == 2
