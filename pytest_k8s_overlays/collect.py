@@ -62,13 +62,23 @@ class OverlayCheckItem(pytest.Item):
         return self.path, None, f"{self.spec.name} [{self.check}]"
 
 
-def make_items(session: pytest.Session, gate: Gate, checks: Sequence[str]) -> list[pytest.Item]:
-    """Build every overlay's items, in discovery order."""
+def overlay_file(parent: pytest.Collector, spec: OverlaySpec, checks: Sequence[str]) -> OverlayFile:
+    """The collector of one overlay's items, under ``parent``."""
+    file = OverlayFile.from_parent(parent, path=spec.kustomization)
+    file.spec = spec
+    file.checks = checks
+    return file
+
+
+def make_items(
+    session: pytest.Session,
+    specs: Sequence[OverlaySpec],
+    checks: Sequence[str],
+) -> list[pytest.Item]:
+    """Build the items of overlays that pytest's own collection did not reach."""
     items: list[pytest.Item] = []
-    for spec in gate.specs:
-        file = OverlayFile.from_parent(session, path=spec.kustomization)
-        file.spec = spec
-        file.checks = checks
+    for spec in specs:
+        file = overlay_file(session, spec, checks)
         collected: list[pytest.Item | pytest.Collector] = list(file.collect())
         # Report the collection like any other file, so "collected N items",
         # -k/-m counts and xdist see these items.

@@ -6,13 +6,15 @@ import hashlib
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from .cache import code_fingerprint
-from .checks import CHECKS, RENDER, CheckOptions
+from .checks import CHECKS, RENDER, CheckOptions, schema
 from .discovery import Group, OverlaySpec
 from .findings import Finding, format_report, split_suppressed
 from .model import Overlay
-from .store import OverlayStore, RenderFailure
+from .store import OverlayStore, RenderFailure, display_path
 
 
 @dataclass
@@ -109,6 +111,30 @@ class Gate:
             self.suppressed[(spec, check_id)] = suppressed
         return CheckOutcome(reported, suppressed)
 
+    def summary(self, root: Path, unvalidated: bool) -> Summary:
+        """This process's share of the terminal summary; ``unvalidated`` adds the
+        custom kinds the schema check had no schema for."""
+        store = self.store
+        result = Summary(rendered=store.rendered)
+        if store.cache is not None:
+            result.hits = store.cache.hits
+            result.uncacheable = {
+                display_path(directory, root): why
+                for directory, why in store.cache.uncacheable.items()
+            }
+        result.suppressed = {
+            f"{f.overlay} [{check}] {f.line()}"
+            for (_, check), found in self.suppressed.items()
+            for f in found
+        }
+        if unvalidated:
+            for rendered in store.results():
+                if isinstance(rendered, Overlay):
+                    counts = schema.unvalidated_kinds(rendered, self.options)
+                    if counts:
+                        result.unvalidated[f"{rendered.group}:{rendered.name}"] = counts
+        return result
+
     def failure_message(self, spec: OverlaySpec, check_id: str) -> str | None:
         """The failure text of one item, or None when it passes."""
         outcome = self.outcome(spec, check_id)
@@ -118,3 +144,34 @@ class Gate:
             return None
         hints = CHECKS[check_id].hints if check_id in CHECKS else {}
         return format_report(spec.name, check_id, outcome.reported, hints)
+
+
+@dataclass
+class Summary:
+    """What the terminal summary reports, mergeable across pytest-xdist workers."""
+
+    rendered: int = 0
+    hits: int | None = None
+    uncacheable: dict[str, str] = field(default_factory=dict)
+    suppressed: set[str] = field(default_factory=set)
+    #: Custom kinds with no schema, per overlay (so workers that both rendered
+    #: one overlay count it once).
+    unvalidated: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def merge(self, other: dict[str, Any]) -> None:
+        """Add a worker's summary (as sent by to_dict)."""
+        self.rendered += int(other.get("rendered", 0))
+        if other.get("hits") is not None:
+            self.hits = (self.hits or 0) + int(other["hits"])
+        self.uncacheable.update(other.get("uncacheable", {}))
+        self.suppressed.update(other.get("suppressed", []))
+        self.unvalidated.update(other.get("unvalidated", {}))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rendered": self.rendered,
+            "hits": self.hits,
+            "uncacheable": self.uncacheable,
+            "suppressed": sorted(self.suppressed),
+            "unvalidated": self.unvalidated,
+        }

@@ -6,22 +6,26 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from .cache import RenderCache
 from .checks import schema
-from .collect import GATE_KEY, MARKER, OverlayCheckItem, make_items
+from .collect import GATE_KEY, MARKER, OverlayCheckItem, make_items, overlay_file
 from .discovery import DiscoveryError, OverlaySpec, discover_all
 from .findings import SKIP_ANNOTATION, plural
 from .gate import Gate
 from .model import Overlay, Overlays
 from .renderer import Probe, RendererNotFound, RenderError, find_renderer, run_version
 from .settings import Settings, add_options, from_config
-from .store import OverlayStore, RenderFailure, display_path
+from .store import OverlayStore, RenderFailure
 
 SETTINGS_KEY = pytest.StashKey[Settings]()
 PROBE_CACHE_KEY = "k8s-overlays/renderer-versions"
+CACHE_OFF_KEY = pytest.StashKey[str]()
+SPECS_BY_FILE_KEY = pytest.StashKey[dict[Path, OverlaySpec]]()
+WORKER_SUMMARIES_KEY = pytest.StashKey[list[dict[str, Any]]]()
 STORE_KEY = pytest.StashKey[OverlayStore]()
 NOT_CONFIGURED = (
     "no overlays configured: pass --overlays PATH (for example --overlays k8s/overlays) "
@@ -103,8 +107,13 @@ def _make_store(config: pytest.Config, settings: Settings) -> OverlayStore:
     cache = None
     pytest_cache = getattr(config, "cache", None)  # absent with -p no:cacheprovider
     if settings.use_cache and pytest_cache is not None:
-        directory = pytest_cache.mkdir("k8s-overlays")
-        cache = RenderCache(directory, renderer, settings.build_args)
+        try:
+            directory = pytest_cache.mkdir("k8s-overlays")
+        except OSError as error:
+            # A read-only checkout costs speed, never the run.
+            config.stash[CACHE_OFF_KEY] = f"render cache off: {error}"
+        else:
+            cache = RenderCache(directory, renderer, settings.build_args)
     return OverlayStore(
         renderer,
         settings.build_args,
@@ -126,14 +135,64 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     ]
 
 
+def _spec_for(config: pytest.Config, path: Path) -> OverlaySpec | None:
+    gate = config.stash.get(GATE_KEY, None)
+    if gate is None:
+        return None
+    by_file = config.stash.get(SPECS_BY_FILE_KEY, None)
+    if by_file is None:
+        by_file = {spec.kustomization.resolve(): spec for spec in gate.specs}
+        config.stash[SPECS_BY_FILE_KEY] = by_file
+    try:
+        return by_file.get(path.resolve())
+    except OSError:
+        return None
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    """Collect an overlay's kustomization file where pytest's own walk reaches it,
+    so a node id from a report (``.../kustomization.yaml::images``) runs again."""
+    spec = _spec_for(parent.config, file_path)
+    if spec is None:
+        return None
+    return overlay_file(parent, spec, parent.config.stash[SETTINGS_KEY].checks)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
+    """Add the items of the overlays pytest's own collection did not reach.
+
+    Arguments naming gate items (a kustomization file, its node ids, or a
+    directory holding overlays) limit the gate to those; single tests named
+    (``path::test``) while the overlays come from the ini file run alone.
+    Otherwise (``pytest``, ``pytest tests/``, testpaths) every overlay is gated.
+    """
     # tryfirst: our items exist before -k, -m and --lf select among all items.
     gate = config.stash.get(GATE_KEY, None)
-    if gate is not None:
-        items.extend(make_items(session, gate, config.stash[SETTINGS_KEY].checks))
+    if gate is None:
+        return
+    settings = config.stash[SETTINGS_KEY]
+    base = config.invocation_params.dir
+    plain = [(base / arg).resolve() for arg in config.args if "::" not in arg]
+    node_ids = [(base / arg.split("::")[0]).resolve() for arg in config.args if "::" in arg]
+
+    def under(paths: list[Path], spec: OverlaySpec) -> bool:
+        file = spec.kustomization.resolve()
+        return any(path == file or path in file.parents for path in paths)
+
+    if any(under(plain + node_ids, spec) for spec in gate.specs):
+        # pytest collected what the arguments name; add what its walk skipped
+        # (norecursedirs), but not beside a node id, which selects exactly.
+        wanted = [s for s in gate.specs if under(plain, s) and not under(node_ids, s)]
+    elif node_ids and settings.overlays_label != "--overlays":
+        wanted = []
+    else:
+        wanted = gate.specs
+    have = {item.spec for item in items if isinstance(item, OverlayCheckItem)}
+    missing = [spec for spec in wanted if spec not in have]
+    items.extend(make_items(session, missing, settings.checks))
 
 
 def _needed(items: list[pytest.Item], gate: Gate) -> list[OverlaySpec]:
@@ -178,6 +237,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         and gate.store.cache is not None
         and config.pluginmanager.hasplugin("dsession")
         and not config.option.collectonly
+        # Each worker clears the cache again on --cache-clear: filling it first
+        # would only double the renders.
+        and not config.option.cacheclear
     ):
         _prefetch(config, gate, gate.specs)
 
@@ -206,51 +268,61 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("overlay", specs, ids=ids, indirect=True, scope="session")
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On a pytest-xdist worker, hand this worker's summary to the controller."""
+    config = session.config
+    gate = config.stash.get(GATE_KEY, None)
+    output = getattr(config, "workeroutput", None)
+    if gate is not None and output is not None:
+        unvalidated = "schema" in config.stash[SETTINGS_KEY].checks
+        output["k8s_overlays"] = gate.summary(config.rootpath, unvalidated).to_dict()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """On the pytest-xdist controller, collect a worker's summary."""
+    shared = getattr(node, "workeroutput", {}).get("k8s_overlays")
+    if shared is not None:
+        node.config.stash.setdefault(WORKER_SUMMARIES_KEY, []).append(shared)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    gate = terminalreporter.config.stash.get(GATE_KEY, None)
-    if gate is None:
+    config = terminalreporter.config
+    gate = config.stash.get(GATE_KEY, None)
+    if gate is None or config.option.collectonly:
         return
-    lines = [
-        f"{f.overlay} [{check}] {f.line()}"
-        for (_, check), found in sorted(gate.suppressed.items(), key=lambda kv: kv[0][1])
-        for f in found
-    ]
-    store = gate.store
+    summary = gate.summary(config.rootpath, "schema" in config.stash[SETTINGS_KEY].checks)
+    for shared in config.stash.get(WORKER_SUMMARIES_KEY, []):
+        summary.merge(shared)
+    write = terminalreporter.write_line
     terminalreporter.write_sep("-", "k8s-overlays")
-    summary = f"{plural(store.rendered, 'overlay')} rendered"
-    if store.cache is not None:
-        summary += f", {store.cache.hits} from the cache"
-        uncacheable = store.cache.uncacheable
-        if uncacheable:
-            summary += f", {len(uncacheable)} not cacheable"
-    terminalreporter.write_line(summary)
-    if "schema" in terminalreporter.config.stash[SETTINGS_KEY].checks:
-        _report_unvalidated(terminalreporter, gate)
-    if store.cache is not None:
-        for directory, why in sorted(store.cache.uncacheable.items()):
-            shown = display_path(directory, terminalreporter.config.rootpath)
-            terminalreporter.write_line(f"  not cached: {shown}: {why}")
-    if lines:
-        count = plural(len(lines), "finding")
-        terminalreporter.write_line(f"{count} suppressed by the {SKIP_ANNOTATION} annotation:")
-        for line in sorted(lines):
-            terminalreporter.write_line(f"  {line}")
-
-
-def _report_unvalidated(terminalreporter: pytest.TerminalReporter, gate: Gate) -> None:
+    line = f"{plural(summary.rendered, 'overlay')} rendered"
+    if summary.hits is not None:
+        line += f", {summary.hits} from the cache"
+    if summary.uncacheable:
+        line += f", {len(summary.uncacheable)} not cacheable"
+    write(line)
+    for directory, why in sorted(summary.uncacheable.items()):
+        write(f"  not cached: {directory}: {why}")
+    cache_off = config.stash.get(CACHE_OFF_KEY, None)
+    if cache_off:
+        write(f"  {cache_off}")
     counts: Counter[str] = Counter()
-    for result in gate.store.results():
-        if isinstance(result, Overlay):
-            counts.update(schema.unvalidated_kinds(result, gate.options))
-    if not counts:
-        return
-    total = sum(counts.values())
-    terminalreporter.write_line(
-        f"{plural(total, 'custom resource')} not validated, no schema for the kind "
-        "(add the CRD with --overlays-crds PATH; --overlays-require-schemas fails them):"
-    )
-    for kind, count in sorted(counts.items()):
-        terminalreporter.write_line(f"  {kind}: {count}")
+    for per_overlay in summary.unvalidated.values():
+        counts.update(per_overlay)
+    if counts:
+        write(
+            f"{plural(sum(counts.values()), 'custom resource')} not validated, no schema for "
+            "the kind (add the CRD with --overlays-crds PATH; --overlays-require-schemas "
+            "fails them):"
+        )
+        for kind, count in sorted(counts.items()):
+            write(f"  {kind}: {count}")
+    if summary.suppressed:
+        found = plural(len(summary.suppressed), "finding")
+        write(f"{found} suppressed by the {SKIP_ANNOTATION} annotation:")
+        for suppressed in sorted(summary.suppressed):
+            write(f"  {suppressed}")
 
 
 def _store(config: pytest.Config) -> OverlayStore:

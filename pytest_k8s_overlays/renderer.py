@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -14,6 +15,9 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from .discovery import kustomization_file, read_kustomization
 
 #: The extra that brings a renderer, and what it pins.
 INSTALL_HINT = (
@@ -220,11 +224,19 @@ def _run(argv: Sequence[str], env: Mapping[str, str], timeout: float) -> tuple[i
 
 
 def _wrapper_kustomization(directory: Path, workdir: Path) -> None:
-    relative = os.path.relpath(directory, workdir)
+    wrapper: dict[str, Any] = {
+        "resources": [os.path.relpath(directory, workdir)],
+        "buildMetadata": ["originAnnotations"],
+    }
+    # Kustomize honours sortOptions at the top level only: carry the overlay's.
+    kfile = kustomization_file(directory)
+    sort_options = read_kustomization(kfile).get("sortOptions") if kfile else None
+    if sort_options is not None:
+        wrapper["sortOptions"] = sort_options
     (workdir / "kustomization.yaml").write_text(
         "# written by pytest-k8s-overlays to learn where each resource comes from\n"
-        f"resources:\n- {relative}\n"
-        "buildMetadata: [originAnnotations]\n",
+        + json.dumps(wrapper, indent=2)
+        + "\n",
         encoding="utf-8",
     )
 

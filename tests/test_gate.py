@@ -307,3 +307,63 @@ def test_origin_annotations_are_kept_when_asked(pytester: pytest.Pytester, examp
     args = ("--overlays", "k8s/overlays", "--overlays-checks=render")
     pytester.runpytest(*args).assert_outcomes(passed=8)
     pytester.runpytest(*args, "--overlays-origin-annotations").assert_outcomes(passed=8)
+
+
+def test_xdist_summary_gathers_what_the_workers_saw(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    pytest.importorskip("xdist")
+    kfile = example / "k8s/overlays/chat/kustomization.yaml"
+    text = kfile.read_text().split("images:")[0]  # chat forgets its images: entry
+    kfile.write_text(text + "commonAnnotations:\n  pytest-k8s-overlays/skip: images\n")
+    result = pytester.runpytest_subprocess(
+        "--overlays", "k8s/overlays", "-n", "2", "--overlays-no-cache", "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(passed=49)
+    result.stdout.fnmatch_lines(
+        [
+            "* overlays rendered",
+            "2 findings suppressed by the pytest-k8s-overlays/skip annotation:",
+            "  chat [[]images] Deployment/chat/chat-api *placeholder*",
+            "  chat [[]images] Deployment/chat/chat-api *latest*",
+        ]
+    )
+    rendered = int(result.stdout.str().split(" overlays rendered")[0].split()[-1])
+    assert rendered >= 7
+
+
+def test_a_node_id_from_a_report_runs_again(pytester: pytest.Pytester, example: Path) -> None:
+    result = pytester.runpytest(
+        "--overlays", "k8s/overlays", "k8s/overlays/chat/kustomization.yaml::images", "-v"
+    )
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["k8s/overlays/chat/kustomization.yaml::images PASSED*"])
+    whole_file = pytester.runpytest("--overlays", "k8s/overlays", "k8s/overlays/chat")
+    whole_file.assert_outcomes(passed=7)
+
+
+def test_a_single_test_named_with_overlays_from_the_ini_runs_alone(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    pytester.makeini("[pytest]\noverlays = k8s/overlays\n")
+    write(pytester.path, "tests/test_unit.py", "def test_one(): pass\ndef test_two(): pass\n")
+    pytester.runpytest("tests/test_unit.py::test_one").assert_outcomes(passed=1)
+    pytester.runpytest("tests/test_unit.py", "--overlays-checks=render").assert_outcomes(passed=9)
+
+
+def test_a_plain_run_collects_each_gate_item_once(pytester: pytest.Pytester, example: Path) -> None:
+    # No testpaths: pytest's own walk reaches the kustomization files too.
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=render", "-v")
+    result.assert_outcomes(passed=7)
+
+
+def test_overlays_the_walk_skips_are_still_gated(pytester: pytest.Pytester) -> None:
+    # pytest does not walk into "build" directories (norecursedirs); the gate must not skip them.
+    write(pytester.path, "build/k8s/app/kustomization.yaml", "resources: [cm.yaml]\n")
+    write(
+        pytester.path,
+        "build/k8s/app/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: n}\n",
+    )
+    result = pytester.runpytest("--overlays", "build/k8s", "--overlays-checks=render")
+    result.assert_outcomes(passed=1)
