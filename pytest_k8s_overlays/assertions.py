@@ -30,6 +30,8 @@ def check(check_id: str, overlays: OverlayOrMany, **options: Any) -> None:
     """
     __tracebackhide__ = True
     chosen = _as_list(overlays)
+    if check_id not in CHECKS:
+        raise ValueError(f"unknown check {check_id!r}; checks: {', '.join(CHECKS)}")
     registered = CHECKS[check_id]
     settings = replace(CheckOptions(), **options)
     if registered.scope == "overlay":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +40,7 @@ class Gate:
         self.store = store
         self.options = options
         self.jobs = jobs
-        self._group_runs: dict[tuple[str, str], list[Finding]] = {}
+        self._group_runs: dict[tuple[str, str], list[Finding] | Exception] = {}
         self._lock = threading.Lock()
         self.suppressed: dict[tuple[OverlaySpec, str], list[Finding]] = {}
 
@@ -95,10 +96,15 @@ class Gate:
         with self._lock:
             if key not in self._group_runs:
                 group = self.group_of(spec)
-                self._group_runs[key] = self._run_cached(
-                    check_id, group.overlays, self.rendered_group(group)
-                )
+                try:
+                    self._group_runs[key] = self._run_cached(
+                        check_id, group.overlays, self.rendered_group(group)
+                    )
+                except Exception as error:  # remembered: one crash, reported per item
+                    self._group_runs[key] = error
             found = self._group_runs[key]
+        if isinstance(found, Exception):
+            raise found
         return [f for f in found if f.overlay == spec.name]
 
     def outcome(self, spec: OverlaySpec, check_id: str) -> CheckOutcome | RenderFailure:
@@ -137,7 +143,10 @@ class Gate:
 
     def failure_message(self, spec: OverlaySpec, check_id: str) -> str | None:
         """The failure text of one item, or None when it passes."""
-        outcome = self.outcome(spec, check_id)
+        try:
+            outcome = self.outcome(spec, check_id)
+        except Exception as error:
+            return crash_message(spec.name, check_id, error)
         if isinstance(outcome, RenderFailure):
             return outcome.message
         if not outcome.reported:
@@ -175,3 +184,18 @@ class Summary:
             "suppressed": sorted(self.suppressed),
             "unvalidated": self.unvalidated,
         }
+
+
+def crash_message(overlay: str, check_id: str, error: BaseException) -> str:
+    """Say plainly that a check crashed (a bug of ours, not the user's), and where."""
+    innermost = traceback.extract_tb(error.__traceback__)[-3:]
+    where = [f"  at {Path(f.filename).name}:{f.lineno} in {f.name}" for f in innermost]
+    return "\n".join(
+        [
+            f"{overlay}: the {check_id} check crashed: {type(error).__name__}: {error}",
+            *where,
+            "This is a bug in pytest-k8s-overlays, not in your overlay: please report it "
+            "with the manifest that triggers it. Other checks still ran; "
+            f"--overlays-skip-check {check_id} leaves this one out meanwhile.",
+        ]
+    )

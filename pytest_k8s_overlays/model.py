@@ -37,8 +37,13 @@ CONTAINER_FIELDS = ("initContainers", "containers", "ephemeralContainers")
 REDACTED = "<redacted>"
 
 
+#: Annotations that may hold a whole earlier copy of a Secret, values included.
+SECRET_COPY_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
+
+
 def redact(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Return a copy of a manifest with Secret ``data``/``stringData`` values hidden."""
+    """Return a copy of a manifest with Secret ``data``/``stringData`` values hidden,
+    including copies of them kept in annotations (last-applied-configuration)."""
     copy = dict(raw)
     if raw.get("kind") == "Secret":
         for key in ("data", "stringData"):
@@ -47,6 +52,16 @@ def redact(raw: Mapping[str, Any]) -> dict[str, Any]:
                 copy[key] = dict.fromkeys(values, REDACTED)
             elif values is not None:
                 copy[key] = REDACTED
+        metadata = raw.get("metadata")
+        annotations = metadata.get("annotations") if isinstance(metadata, Mapping) else None
+        if isinstance(annotations, Mapping) and any(
+            key in annotations for key in SECRET_COPY_ANNOTATIONS
+        ):
+            hidden = {
+                key: REDACTED if key in SECRET_COPY_ANNOTATIONS else value
+                for key, value in annotations.items()
+            }
+            copy["metadata"] = {**metadata, "annotations": hidden}  # type: ignore[dict-item]
     return copy
 
 
@@ -211,7 +226,10 @@ class Container:
 
     @property
     def ports(self) -> list[dict[str, Any]]:
-        return [p for p in self.raw.get("ports") or [] if isinstance(p, dict)]
+        """The declared ports; a malformed ``ports:`` (not a list) declares none
+        (the schema check reports it)."""
+        entries = self.raw.get("ports")
+        return [p for p in entries if isinstance(p, dict)] if isinstance(entries, list) else []
 
     @property
     def resource(self) -> Resource:

@@ -26,6 +26,9 @@ def _construct_value(loader: Any, node: yaml.Node) -> Any:
 
 
 SafeLoader.add_constructor("tag:yaml.org,2002:value", _construct_value)
+# Likewise a plain ``<<`` used as a value (``op: <<``), which YAML 1.1 resolves
+# to the merge tag; as a mapping key it still merges, before any constructor runs.
+SafeLoader.add_constructor("tag:yaml.org,2002:merge", _construct_value)
 
 
 class ParseError(Exception):
@@ -37,7 +40,7 @@ def load_documents(text: str | bytes) -> list[dict[str, Any]]:
     try:
         documents = list(yaml.load_all(text, Loader=SafeLoader))
     except yaml.YAMLError as error:
-        raise ParseError(f"rendered output is not valid YAML: {error}") from None
+        raise ParseError(f"rendered output is not valid YAML: {_describe(error)}") from None
     result: list[dict[str, Any]] = []
     for index, document in enumerate(documents, start=1):
         if document is None:
@@ -86,3 +89,11 @@ def parse_origin(text: str | None) -> dict[str, Any] | None:
     except yaml.YAMLError:
         return None
     return origin if isinstance(origin, dict) else None
+
+
+def _describe(error: yaml.YAMLError) -> str:
+    """What went wrong and where, without quoting the document (it may hold a Secret)."""
+    problem = getattr(error, "problem", None) or type(error).__name__
+    mark = getattr(error, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"{problem}{where}"

@@ -198,7 +198,18 @@ def clean_error(stderr: str) -> str:
         if not line.strip() or line.startswith(_NOISE):
             continue
         lines.append(line)
-    return "\n".join(lines) or "no error message (exit status without output)"
+    return hide_dumps("\n".join(lines)) or "no error message (exit status without output)"
+
+
+#: Where Kustomize's messages dump a node or object, values (a Secret's too) follow.
+_NODE_DUMP_RE = re.compile(r"node contents:.*", re.DOTALL)
+_GO_MAP_DUMP_RE = re.compile(r"map\[[^\]]*\][^{\n]*\{.*\}")
+
+
+def hide_dumps(message: str) -> str:
+    """Hide the object dumps in a Kustomize message: they may hold Secret values."""
+    message = _NODE_DUMP_RE.sub("node contents: <hidden: may hold Secret values>", message)
+    return _GO_MAP_DUMP_RE.sub("<object hidden: may hold Secret values>", message)
 
 
 def _run(argv: Sequence[str], env: Mapping[str, str], timeout: float) -> tuple[int, bytes, str]:

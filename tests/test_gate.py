@@ -367,3 +367,24 @@ def test_overlays_the_walk_skips_are_still_gated(pytester: pytest.Pytester) -> N
     )
     result = pytester.runpytest("--overlays", "build/k8s", "--overlays-checks=render")
     result.assert_outcomes(passed=1)
+
+
+def test_a_crashing_check_says_it_is_a_bug_and_spares_the_other_checks(
+    pytester: pytest.Pytester, example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_k8s_overlays.checks import CHECKS, Check
+
+    def crash(overlays: object, options: object) -> list[object]:
+        raise TypeError("'int' object is not iterable")
+
+    monkeypatch.setitem(CHECKS, "ports", Check("ports", "group", crash, "crashes"))  # type: ignore[arg-type]
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=render,ports")
+    result.assert_outcomes(passed=7, failed=7)
+    result.stdout.fnmatch_lines(
+        [
+            "auth: the ports check crashed: TypeError: 'int' object is not iterable",
+            "  at test_gate.py:* in crash",
+            "This is a bug in pytest-k8s-overlays, not in your overlay: please report it *",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*_multicall*")

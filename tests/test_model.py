@@ -63,3 +63,17 @@ def test_get_names_what_exists_when_nothing_matches() -> None:
         KeyError, match="auth: no Service named 'api'; Service names rendered: auth-api"
     ):
         overlay.get("Service", "api")
+
+
+def test_a_malformed_ports_field_declares_no_ports() -> None:
+    deployment = rollout()
+    deployment["spec"]["template"] = {"spec": {"containers": [{"name": "api", "ports": 8080}]}}
+    [container] = make_overlay("auth", deployment).containers
+    assert container.ports == []
+
+
+def test_the_helper_names_the_checks_when_asked_for_an_unknown_one() -> None:
+    from pytest_k8s_overlays import check
+
+    with pytest.raises(ValueError, match="unknown check 'nope'; checks: unique-names, "):
+        check("nope", make_overlay("auth"))

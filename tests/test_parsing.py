@@ -40,3 +40,11 @@ def test_other_annotations_stay() -> None:
     doc = {"metadata": {"annotations": {"config.kubernetes.io/origin": "path: a\n", "k": "v"}}}
     pop_origin(doc)
     assert doc == {"metadata": {"annotations": {"k": "v"}}}
+
+
+def test_a_parse_error_does_not_quote_the_document() -> None:
+    with pytest.raises(ParseError) as error:
+        load_documents("kind: Secret\nstringData: {token: hunter2-canary\n")
+    assert "hunter2" not in str(error.value)
+    assert str(error.value).startswith("rendered output is not valid YAML: ")
+    assert " at line " in str(error.value)

@@ -96,3 +96,22 @@ def test_kustomize_v5_on_path_comes_before_kubectl(
 def test_an_explicit_command_that_does_not_exist_is_named(tmp_path: Path) -> None:
     with pytest.raises(RendererNotFound, match="'/nowhere/kustomize': /nowhere/kustomize is not"):
         find_renderer("/nowhere/kustomize", environ={})
+
+
+def test_object_dumps_in_kustomize_messages_are_hidden() -> None:
+    stderr = (
+        'Error: unable to find field "stringData.password.sub" in replacement target: '
+        "wrong node kind: expected MappingNode but got ScalarNode: node contents:\n"
+        "hunter2-canary\n"
+    )
+    assert clean_error(stderr) == (
+        'unable to find field "stringData.password.sub" in replacement target: wrong node '
+        "kind: expected MappingNode but got ScalarNode: node contents: <hidden: may hold "
+        "Secret values>"
+    )
+    go_map = (
+        'Error: map[string]interface {}{"kind":"Secret", "data":map[string]interface {}'
+        '{"password":"aHVudGVyMg=="}}: json: unsupported type: map[interface {}]interface {}\n'
+    )
+    assert "aHVudGVyMg" not in clean_error(go_map)
+    assert clean_error(go_map).startswith("<object hidden: may hold Secret values>")

@@ -60,3 +60,58 @@ def test_the_repr_of_a_secret_redacts_its_values() -> None:
     secret = Resource({"kind": "Secret", "metadata": {"name": "db"}, "data": {"password": ENCODED}})
     assert ENCODED not in repr(secret)
     assert "'password': '<redacted>'" in repr(secret)
+
+
+def test_a_render_failure_does_not_print_a_secret_value(pytester: pytest.Pytester) -> None:
+    # A replacement into a scalar makes Kustomize dump the target node: a Secret value.
+    write(
+        pytester.path,
+        "k8s/d/kustomization.yaml",
+        """
+        namespace: d
+        resources: [secrets.yaml]
+        replacements:
+          - source: {kind: Secret, name: s, fieldPath: stringData.token}
+            targets:
+              - select: {kind: Secret, name: s2}
+                fieldPaths: [stringData.password.sub]
+        """,
+    )
+    write(
+        pytester.path,
+        "k8s/d/secrets.yaml",
+        f"""
+        apiVersion: v1
+        kind: Secret
+        metadata: {{name: s}}
+        stringData: {{token: abc}}
+        ---
+        apiVersion: v1
+        kind: Secret
+        metadata: {{name: s2}}
+        stringData: {{password: {CANARY}}}
+        """,
+    )
+    result = pytester.runpytest("--overlays", "k8s", "--overlays-checks=render", "-vv")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["d: kustomize build failed: *node contents: <hidden*"])
+    assert CANARY not in result.stdout.str() + result.stderr.str()
+
+
+def test_a_last_applied_copy_of_a_secret_is_redacted_too() -> None:
+    applied = f'{{"kind":"Secret","stringData":{{"password":"{CANARY}"}}}}'
+    secret = Resource(
+        {
+            "kind": "Secret",
+            "metadata": {
+                "name": "db",
+                "annotations": {
+                    "kubectl.kubernetes.io/last-applied-configuration": applied,
+                    "team": "auth",
+                },
+            },
+            "stringData": {"password": CANARY},
+        }
+    )
+    assert CANARY not in repr(secret)
+    assert "'team': 'auth'" in repr(secret)
