@@ -388,3 +388,47 @@ def test_a_crashing_check_says_it_is_a_bug_and_spares_the_other_checks(
         ]
     )
     result.stdout.no_fnmatch_line("*_multicall*")
+
+
+def test_discovery_end_to_end(pytester: pytest.Pytester) -> None:
+    # workloads/domains/<svc>/{base,dev,prod} with a component and all three file names.
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: %s}\n"
+    for svc, kfile in (("auth", "kustomization.yaml"), ("scan", "kustomization.yml")):
+        write(
+            pytester.path,
+            f"workloads/domains/{svc}/base/kustomization.yaml",
+            "resources: [cm.yaml]\n",
+        )
+        write(pytester.path, f"workloads/domains/{svc}/base/cm.yaml", cm % svc)
+        for env in ("dev", "prod"):
+            write(
+                pytester.path,
+                f"workloads/domains/{svc}/{env}/{kfile}",
+                f"namePrefix: {env}-\nresources: [../base]\n"
+                "components: [../../../components/tier]\n",
+            )
+    write(
+        pytester.path,
+        "workloads/components/tier/Kustomization",
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+        "labels: [{pairs: {tier: api}}]\n",
+    )
+    result = pytester.runpytest(
+        "--overlays",
+        "workloads/domains/*/dev",
+        "--overlays",
+        "workloads/domains/*/prod",
+        "--overlays-checks=render",
+        "-v",
+    )
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(["k8s-overlays: 4 overlays in 2 groups*"])
+    for node in ("auth/dev", "auth/prod"):
+        result.stdout.fnmatch_lines(
+            [f"workloads/domains/{node}/kustomization.yaml::render PASSED*"]
+        )
+    for node in ("scan/dev", "scan/prod"):
+        result.stdout.fnmatch_lines([f"workloads/domains/{node}/kustomization.yml::render PASSED*"])
+    whole = pytester.runpytest("--overlays", "workloads", "--overlays-checks=render", "-v")
+    whole.assert_outcomes(passed=4)  # leaves only: no base, no component
+    whole.stdout.no_fnmatch_line("*base/kustomization.yaml*")
