@@ -10,6 +10,11 @@ Two shapes exist in Kubernetes:
   ``matchExpressions`` with ``In``, ``NotIn``, ``Exists`` and
   ``DoesNotExist``; a missing (null) selector selects nothing, an empty one
   (``{}``) selects every pod of its namespace.
+
+A malformed selector (a list where a map belongs, a map as a label value, an
+expression that is not a map) is parsed as selecting nothing: the API server
+rejects it, the schema check says why, and no other check judges pods such a
+selector never reaches.
 """
 
 from __future__ import annotations
@@ -67,6 +72,15 @@ class Selector:
     def selects_everything(self) -> bool:
         return not self.requirements
 
+    @property
+    def namespace_wide(self) -> bool:
+        """Tell whether it names no label value: only ``Exists``, ``DoesNotExist``, ``NotIn``.
+
+        Such a selector (``app.kubernetes.io/name`` exists, say) picks pods by a
+        trait every service shares, not one service's pods.
+        """
+        return not any(r.operator in (EQUALS, "In") for r in self.requirements)
+
     def matches(self, labels: Mapping[str, str]) -> bool:
         """Tell whether a pod with these labels is selected."""
         return all(r.matches(labels) for r in self.requirements)
@@ -77,15 +91,24 @@ class Selector:
         return ",".join(str(r) for r in self.requirements)
 
 
+#: Label values as YAML may write them; a map or a list is no label value.
+_SCALARS = (str, int, float, bool)
+
+
 def _text(value: Any) -> str:
     # YAML turns `version: 1` or `canary: true` into numbers and booleans; the
     # model stringifies pod labels the same way, so both sides compare alike.
     return str(value)
 
 
-def _pairs(value: Any) -> list[Requirement]:
-    if not isinstance(value, Mapping):
+def _pairs(value: Any) -> list[Requirement] | None:
+    """The ``key=value`` requirements of an equality map; None when it is malformed."""
+    if value is None:
         return []
+    if not isinstance(value, Mapping):
+        return None
+    if not all(isinstance(v, _SCALARS) or v is None for v in value.values()):
+        return None
     return [Requirement(str(k), EQUALS, (_text(v),)) for k, v in value.items()]
 
 
@@ -101,23 +124,32 @@ def service_selector(spec: Mapping[str, Any]) -> Selector | None:
     return Selector(tuple(sorted(requirements))) if requirements else None
 
 
+def _expression(entry: Any) -> Requirement | None:
+    if not isinstance(entry, Mapping):
+        return None
+    key, operator, values = entry.get("key"), entry.get("operator"), entry.get("values")
+    if not isinstance(key, str) or not isinstance(operator, str):
+        return None
+    if values is None:
+        values = []
+    if not isinstance(values, list) or not all(isinstance(v, _SCALARS) for v in values):
+        return None
+    return Requirement(key, operator, tuple(sorted(_text(v) for v in values)))
+
+
 def label_selector(value: Any) -> Selector | None:
-    """Parse a LabelSelector; None (selects nothing) when it is missing or not a map."""
+    """Parse a LabelSelector; None (selects nothing) when it is missing or malformed."""
     if not isinstance(value, Mapping):
         return None
     requirements = _pairs(value.get("matchLabels"))
     expressions = value.get("matchExpressions")
-    for entry in expressions if isinstance(expressions, list) else []:
-        if not isinstance(entry, Mapping):
-            continue
-        values = entry.get("values")
-        requirements.append(
-            Requirement(
-                str(entry.get("key") or ""),
-                str(entry.get("operator") or ""),
-                tuple(sorted(_text(v) for v in values)) if isinstance(values, list) else (),
-            )
-        )
+    if requirements is None or (expressions is not None and not isinstance(expressions, list)):
+        return None
+    for entry in expressions or []:
+        requirement = _expression(entry)
+        if requirement is None:
+            return None
+        requirements.append(requirement)
     return Selector(tuple(sorted(requirements)))
 
 

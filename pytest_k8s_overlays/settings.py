@@ -73,7 +73,8 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption(
         "--overlays-namespace",
         metavar="PATTERN",
-        help="expected namespace of every namespaced resource; {name} is the overlay name",
+        help="expected namespace of every namespaced resource; {name} is the overlay name, "
+        "{first}/{last} its first/last path component, {group} the group",
     )
     group.addoption(
         "--overlays-allow-latest", action="store_true", help="accept untagged and :latest images"

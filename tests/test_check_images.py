@@ -122,6 +122,20 @@ def test_a_container_without_an_image() -> None:
     ]
 
 
+def test_an_image_that_is_no_string_is_no_image() -> None:
+    # YAML typos: the reference nested one level too deep, or a bare number.
+    nested = {"name": "api", "image": {"name": "ghcr.io/acme/api", "tag": "1.0"}}
+    auth = overlay_of(deployment(nested, {"name": "worker", "image": 1.5}, {"image": ["a:1"]}))
+    assert lines(auth) == [
+        "Deployment/auth/api spec.template.spec.containers[0].image: container api has an image "
+        "that is a map, not a string; expected an image reference [missing-image]",
+        "Deployment/auth/api spec.template.spec.containers[1].image: container worker has an "
+        "image that is a number, not a string; expected an image reference [missing-image]",
+        "Deployment/auth/api spec.template.spec.containers[2].image: container containers[2] "
+        "has an image that is a list, not a string; expected an image reference [missing-image]",
+    ]
+
+
 def test_init_and_ephemeral_containers_are_checked_too() -> None:
     auth = overlay_of(
         deployment({"name": "init", "image": "busybox"}, field="initContainers"),

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
+from pytest_k8s_overlays.assertions import check
 from pytest_k8s_overlays.checks import CheckOptions, isolation
+from pytest_k8s_overlays.findings import SKIP_ANNOTATION
 from pytest_k8s_overlays.model import Overlay
 
 from .conftest import make_overlay, write
@@ -152,6 +154,76 @@ def test_a_namespace_wide_empty_selector_is_intended() -> None:
     assert isolation.run([auth, my], CheckOptions()) == []
 
 
+def test_a_network_policy_naming_no_label_value_covers_the_namespace_by_design() -> None:
+    # A platform overlay's "allow Prometheus to scrape every app" policy: it
+    # picks the pods it applies to by a trait all services share.
+    exists = {"matchExpressions": [{"key": "app.kubernetes.io/name", "operator": "Exists"}]}
+    legacy = {"matchExpressions": [{"key": "legacy", "operator": "DoesNotExist"}]}
+    not_db = {"matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["db"]}]}
+    platform = overlay(
+        "platform",
+        selecting("NetworkPolicy", "allow-prometheus-scrape", exists),
+        selecting("NetworkPolicy", "allow-egress", legacy),
+        selecting("NetworkPolicy", "allow-dns", not_db),
+    )
+    labels = {**APP, "app.kubernetes.io/name": "api"}
+    auth = overlay("auth", workload("auth-api", labels))
+    assert isolation.run([platform, auth], CheckOptions()) == []
+
+
+def test_a_namespace_wide_pdb_or_a_policy_naming_a_value_is_still_reported() -> None:
+    # A PDB over several services' pods blocks their evictions: never by design.
+    exists = {"matchExpressions": [{"key": "app.kubernetes.io/name", "operator": "Exists"}]}
+    platform = overlay(
+        "platform",
+        selecting("PodDisruptionBudget", "all-apps", exists),
+        selecting("NetworkPolicy", "api", {**exists, "matchLabels": APP}),
+    )
+    auth = overlay("auth", workload("auth-api", {**APP, "app.kubernetes.io/name": "api"}))
+    assert [
+        f"{f.overlay}: {f.resource}" for f in isolation.run([platform, auth], CheckOptions())
+    ] == [
+        "auth: Deployment/shared/auth-api",
+        "auth: Deployment/shared/auth-api",
+        "platform: NetworkPolicy/shared/api",
+        "platform: PodDisruptionBudget/shared/all-apps",
+    ]
+
+
+@pytest.mark.parametrize("skip", ["isolation", "images, isolation", "all"])
+def test_skipping_isolation_on_the_selecting_resource_drops_the_mirrored_finding(
+    skip: str,
+) -> None:
+    policy = selecting("NetworkPolicy", "allow-gateway", {"matchLabels": APP})
+    policy["metadata"]["annotations"] = {SKIP_ANNOTATION: skip}
+    platform = overlay("platform", policy)
+    auth = overlay("auth", workload("auth-api", APP))
+    # Only the selecting resource's finding is made; the gate suppresses it
+    # (and lists it in the summary), and auth has nothing to answer for.
+    assert lines(platform, auth) == [
+        "platform: NetworkPolicy/shared/allow-gateway spec.podSelector: app=api also selects "
+        "the pods of overlay auth (Deployment/shared/auth-api); expected a selector matching "
+        "only platform's own pods [cross-overlay-selector]"
+    ]
+    check("isolation", [platform, auth])
+
+
+def test_skipping_isolation_on_the_selected_workload_keeps_the_selecting_finding() -> None:
+    victim = workload("auth-api", APP)
+    victim["metadata"]["annotations"] = {SKIP_ANNOTATION: "isolation"}
+    platform = overlay(
+        "platform", selecting("NetworkPolicy", "allow-gateway", {"matchLabels": APP})
+    )
+    with pytest.raises(AssertionError) as raised:
+        check("isolation", [platform, overlay("auth", victim)])
+    assert str(raised.value).splitlines()[:2] == [
+        "platform: 1 finding in isolation",
+        "  NetworkPolicy/shared/allow-gateway spec.podSelector: app=api also selects the pods "
+        "of overlay auth (Deployment/shared/auth-api); expected a selector matching only "
+        "platform's own pods [cross-overlay-selector]",
+    ]
+
+
 def test_a_null_selector_selects_nothing() -> None:
     auth = overlay("auth", selecting("NetworkPolicy", "x", None), service("auth-api", {}))
     my = overlay("my", workload("my-api", APP))
@@ -215,6 +287,23 @@ def test_ownership_label_takes_the_first_part_of_the_overlay_name() -> None:
         "expected domain=auth (from overlay name auth/dev) [ownership-label]",
     ]
     assert lines(overlay("auth", wrong)) == []
+
+
+def test_an_argo_rollouts_template_needs_the_ownership_label_too() -> None:
+    # includeTemplates does not reach a Rollout's template: the label is missing there.
+    rollout = workload("auth-api", {"app": "api"})
+    rollout["apiVersion"] = "argoproj.io/v1alpha1"
+    rollout["kind"] = "Rollout"
+    rollout["metadata"]["labels"] = {"domain": "auth"}
+    assert lines(overlay("auth", rollout), service_label="domain") == [
+        "auth: Rollout/shared/auth-api spec.template.metadata.labels: no label domain; "
+        "expected domain=auth (the overlay name) [ownership-label]"
+    ]
+    assert isolation.CHECK.hints["ownership-label"] == (
+        "label everything the overlay renders: `labels: [{pairs: {<label>: <overlay>}, "
+        "includeTemplates: true}]` in the overlay's kustomization.yaml; includeTemplates skips "
+        "Argo Rollouts and other custom workloads, so set their template's label with a patch"
+    )
 
 
 def test_two_thousand_overlays_stay_linear() -> None:
@@ -285,7 +374,8 @@ def test_two_overlays_sharing_a_namespace_without_their_label_fail_each_other(
             "[[]cross-overlay-selector] (from k8s/base/service.yaml)",
             "hint [[]cross-overlay-selector]: add a per-service label to selectors, e.g. "
             "`labels: [[]{pairs: {domain: <name>}, includeSelectors: true}]` in the overlay's "
-            "kustomization.yaml, or give each service its own namespace",
+            "kustomization.yaml, or give each service its own namespace; a NetworkPolicy for "
+            "the whole namespace may select with `Exists` or `{}`",
         ]
     )
     result.stdout.fnmatch_lines(
@@ -298,6 +388,76 @@ def test_two_overlays_sharing_a_namespace_without_their_label_fail_each_other(
         ]
     )
     result.stdout.no_fnmatch_line("*Traceback*")
+
+
+PLATFORM_POLICIES = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: default-deny
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: allow-prometheus-scrape
+spec:
+  podSelector:
+    matchExpressions:
+      - {key: app, operator: Exists}
+  ingress:
+    - from:
+        - namespaceSelector:
+            matchLabels:
+              kubernetes.io/metadata.name: monitoring
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: allow-gateway
+  annotations:
+    pytest-k8s-overlays/skip: isolation
+spec:
+  podSelector:
+    matchLabels: {app: api}
+  ingress:
+    - from:
+        - namespaceSelector:
+            matchLabels:
+              kubernetes.io/metadata.name: gateway
+"""
+
+
+def test_a_platform_overlays_namespace_wide_policies_pass_every_service(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # auth and my share the namespace `apps` with a platform overlay holding
+    # its NetworkPolicies: default-deny ({}), allow-Prometheus (Exists) and an
+    # allow-gateway policy that selects `app: api` on purpose and says so.
+    for name in ("auth", "my"):
+        kfile = example / f"k8s/overlays/{name}/kustomization.yaml"
+        kfile.write_text(kfile.read_text().replace(f"namespace: {name}\n", "namespace: apps\n"))
+    write(
+        example,
+        "k8s/overlays/platform/kustomization.yaml",
+        "namespace: apps\nresources: [np.yaml]\n",
+    )
+    write(example, "k8s/overlays/platform/np.yaml", PLATFORM_POLICIES)
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=isolation")
+    result.assert_outcomes(passed=8)
+    result.stdout.fnmatch_lines(
+        [
+            "2 findings suppressed by the pytest-k8s-overlays/skip annotation:",
+            "  platform [[]isolation] NetworkPolicy/apps/allow-gateway spec.podSelector: app=api "
+            "also selects the pods of overlay auth (Deployment/apps/auth-api); expected a "
+            "selector matching only platform's own pods [[]cross-overlay-selector] "
+            "(from k8s/overlays/platform/np.yaml)",
+            "  platform [[]isolation] NetworkPolicy/apps/allow-gateway spec.podSelector: app=api "
+            "also selects the pods of overlay my (Deployment/apps/my-api); *",
+        ]
+    )
 
 
 MIGRATE_JOB = """
@@ -381,7 +541,9 @@ def test_the_ownership_label_must_reach_pod_templates(
             "  Deployment/scan/scan-api spec.template.metadata.labels: no label domain; "
             "expected domain=scan (the overlay name) [[]ownership-label] "
             "(from k8s/base/deployment.yaml)",
-            "hint [[]ownership-label]: label everything the overlay renders: *",
+            "hint [[]ownership-label]: label everything the overlay renders: *; "
+            "includeTemplates skips Argo Rollouts and other custom workloads, so set their "
+            "template's label with a patch",
         ]
     )
 

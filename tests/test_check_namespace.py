@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from pytest_k8s_overlays.checks import CheckOptions
-from pytest_k8s_overlays.checks.namespace import expected_namespace, run
+from pytest_k8s_overlays.checks.namespace import CHECK, expected_namespace, run, valid_namespace
 from pytest_k8s_overlays.checks.scopes import crd_scopes, is_cluster_scoped
 from pytest_k8s_overlays.model import Overlay, Resource
 
@@ -134,6 +134,90 @@ def test_name_in_the_pattern_is_the_whole_overlay_name() -> None:
     assert expected_namespace("{group}-x", dev) == "k8s/overlays-x"
 
 
+def test_first_and_last_take_one_component_of_a_nested_overlay_name() -> None:
+    dev = make(name="auth/eu/dev")
+    assert expected_namespace("{first}", dev) == "auth"
+    assert expected_namespace("{last}", dev) == "dev"
+    assert expected_namespace("{first}-{last}", dev) == "auth-dev"
+    assert expected_namespace("{first}-{last}", make(name="auth")) == "auth-auth"
+
+
+def test_a_pattern_giving_no_valid_namespace_says_so() -> None:
+    # `{name}` of a nested overlay can never match: the finding says why and
+    # which placeholder to use instead.
+    dev = make(obj("v1", "ConfigMap", "a", "auth"), name="auth/dev")
+    assert [f.line() for f in run([dev], CheckOptions(namespace="{name}"))] == [
+        "ConfigMap/auth/a metadata.namespace: namespace auth; expected namespace auth/dev "
+        "(pattern {name}; not a valid namespace: use {first} or {last}) [wrong-namespace]"
+    ]
+    assert [f.expected for f in run([dev], CheckOptions(namespace="Team_A"))] == [
+        "namespace Team_A (not a valid namespace)"
+    ]
+    assert run([dev], CheckOptions(namespace="{first}")) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "valid"),
+    [
+        ("auth", True),
+        ("auth-dev", True),
+        ("a" * 63, True),
+        ("0x", True),
+        ("a" * 64, False),
+        ("auth/dev", False),
+        ("Auth", False),
+        ("-auth", False),
+        ("auth-", False),
+        ("", False),
+    ],
+)
+def test_a_namespace_is_a_dns_label(name: str, valid: bool) -> None:
+    assert valid_namespace(name) is valid
+
+
+def test_a_namespace_written_as_a_map_is_no_namespace() -> None:
+    config = obj("v1", "ConfigMap", "settings")
+    config["metadata"]["namespace"] = {"name": "auth"}
+    assert [f.line() for f in run([make(config)], CheckOptions())] == [
+        "ConfigMap/{'name': 'auth'}/settings metadata.namespace: namespace written as a map, "
+        "not a name; expected a namespace [missing-namespace]"
+    ]
+
+
+def test_a_crd_of_another_overlay_of_the_group_decides_the_scope() -> None:
+    # The CRD lives in a `crds` overlay (its own Argo CD Application); the
+    # objects of its kind in another overlay of the group.
+    crds = make(crd("kueue.x-k8s.io", "ClusterQueue", "Cluster"), name="crds")
+    cluster = make(obj("kueue.x-k8s.io/v1beta1", "ClusterQueue", "team-a"), name="cluster")
+    assert CHECK.scope == "group"
+    assert run([crds, cluster], CheckOptions()) == []
+    assert rules(cluster) == [("ClusterQueue/team-a", "missing-namespace")]
+    # Another group's CRD decides nothing for this one.
+    elsewhere = make_overlay("crds", crd("kueue.x-k8s.io", "ClusterQueue", "Cluster"), group="x")
+    assert [f.resource for f in run([elsewhere, cluster], CheckOptions())] == [
+        "ClusterQueue/team-a"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("api_version", "kind"),
+    [
+        ("constraints.gatekeeper.sh/v1beta1", "K8sRequiredLabels"),
+        ("constraints.gatekeeper.sh/v1", "AnyGeneratedKind"),
+        ("mutations.gatekeeper.sh/v1", "Assign"),
+        ("mutations.gatekeeper.sh/v1", "AssignMetadata"),
+        ("mutations.gatekeeper.sh/v1", "ModifySet"),
+        ("templates.gatekeeper.sh/v1", "ConstraintTemplate"),
+    ],
+)
+def test_gatekeeper_constraints_and_mutators_are_cluster_scoped(
+    api_version: str, kind: str
+) -> None:
+    # Gatekeeper generates each constraint kind's CRD at runtime: no render has it.
+    assert is_cluster_scoped(Resource(obj(api_version, kind, "x")))
+    assert rules(make(obj(api_version, kind, "x"))) == []
+
+
 def test_an_overlay_without_a_namespace_fails_every_namespaced_resource(
     pytester: pytest.Pytester, example: Path
 ) -> None:
@@ -217,5 +301,100 @@ def test_the_namespace_pattern_and_cluster_scoped_overlays(
             "  Service/messaging/chat-api *[[]wrong-namespace]*",
             "hint [[]wrong-namespace]: set namespace: in the overlay's kustomization.yaml to the "
             "expected namespace; *",
+        ]
+    )
+
+
+CLUSTER_QUEUE_CRD = """
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: clusterqueues.kueue.x-k8s.io
+spec:
+  group: kueue.x-k8s.io
+  names: {kind: ClusterQueue, plural: clusterqueues}
+  scope: Cluster
+  versions:
+    - name: v1beta1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          x-kubernetes-preserve-unknown-fields: true
+"""
+
+GATEKEEPER = """
+apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata:
+  name: k8srequiredlabels
+spec:
+  crd:
+    spec:
+      names:
+        kind: K8sRequiredLabels
+---
+apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: K8sRequiredLabels
+metadata:
+  name: ns-must-have-owner
+spec:
+  match:
+    kinds:
+      - apiGroups: [""]
+        kinds: [Namespace]
+"""
+
+
+def test_cluster_scoped_kinds_from_another_overlays_crd_and_gatekeeper_pass(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # The CRDs have their own overlay (Argo CD syncs it first), the objects of
+    # their kinds another one; Gatekeeper constraints have no CRD file at all.
+    write(example, "k8s/overlays/crds/kustomization.yaml", "resources: [crd.yaml]\n")
+    write(example, "k8s/overlays/crds/crd.yaml", CLUSTER_QUEUE_CRD)
+    write(example, "k8s/overlays/queues/kustomization.yaml", "resources: [queue.yaml]\n")
+    write(
+        example,
+        "k8s/overlays/queues/queue.yaml",
+        "apiVersion: kueue.x-k8s.io/v1beta1\nkind: ClusterQueue\nmetadata:\n  name: team-a\n",
+    )
+    write(example, "k8s/overlays/policies/kustomization.yaml", "resources: [policies.yaml]\n")
+    write(example, "k8s/overlays/policies/policies.yaml", GATEKEEPER)
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=namespace")
+    result.assert_outcomes(passed=10)
+
+
+def test_nested_overlays_take_their_namespace_from_first_and_last(
+    pytester: pytest.Pytester,
+) -> None:
+    # auth/dev and auth/prod follow `{first}-{last}`; scan/dev kept the
+    # namespace of the overlay it was copied from.
+    write(pytester.path, "k8s/base/kustomization.yaml", "resources: [configmap.yaml]\n")
+    write(
+        pytester.path,
+        "k8s/base/configmap.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n",
+    )
+    for name, namespace in (
+        ("auth/dev", "auth-dev"),
+        ("auth/prod", "auth-prod"),
+        ("scan/dev", "auth-dev"),
+    ):
+        write(
+            pytester.path,
+            f"k8s/overlays/{name}/kustomization.yaml",
+            f"namespace: {namespace}\nresources: [../../../base]\n",
+        )
+    pytester.makeini("[pytest]\noverlays_namespace = {first}-{last}\n")
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=namespace")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "scan/dev: 1 finding in namespace",
+            "  ConfigMap/auth-dev/settings metadata.namespace: namespace auth-dev; expected "
+            "namespace scan-dev (pattern {first}-{last}) [[]wrong-namespace] "
+            "(from k8s/base/configmap.yaml)",
         ]
     )

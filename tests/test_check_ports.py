@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from copy import deepcopy
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pytest_k8s_overlays.assertions import check
-from pytest_k8s_overlays.checks import CheckOptions, ports
+from pytest_k8s_overlays.checks import CHECKS, CheckOptions, ports
 from pytest_k8s_overlays.findings import SKIP_ANNOTATION
 from pytest_k8s_overlays.model import Overlay
 
@@ -138,6 +139,59 @@ def test_a_numeric_target_port_of_a_pod_declaring_no_port_is_not_judged() -> Non
     assert lines(auth) == []
 
 
+def test_a_sidecars_own_port_does_not_make_the_app_judged() -> None:
+    # A cloud-sql-proxy sidecar declares its metrics port; the app declares
+    # none, and its undeclared 8080 still routes.
+    proxy = container(
+        "cloud-sql-proxy", {"name": "proxy-metrics", "containerPort": 9801}, restartPolicy="Always"
+    )
+    api = deployment("auth-api", container("api"), init=[proxy])
+    target = {"name": "http", "port": 80, "targetPort": 8080}
+    assert lines(overlay("auth", api, service("auth-api", target))) == []
+    # A port any serving container declares satisfies it once the app declares ports.
+    metrics = {"name": "metrics", "port": 9801}
+    declared = deployment("auth-api", container("api", HTTP), init=[proxy])
+    assert lines(overlay("auth", declared, service("auth-api", target, metrics))) == []
+    wrong = {"name": "http", "port": 80, "targetPort": 8081}
+    assert lines(overlay("auth", declared, service("auth-api", wrong))) == [
+        "auth: Service/auth/auth-api spec.ports[0].targetPort: 8081 is not a container port of "
+        "Deployment/auth/auth-api containers cloud-sql-proxy (ports: 9801 (proxy-metrics)), "
+        "api (ports: 8080 (http)); expected containerPort 8081 declared, or a targetPort naming "
+        "a declared port [target-port-number]"
+    ]
+
+
+# Malformed manifests: a check reports, it never crashes.
+
+
+def test_ports_that_are_no_list_declare_nothing() -> None:
+    # `ports: 8080` instead of a list: the probes and the Service see no port.
+    probe = {"readinessProbe": {"httpGet": {"path": "/", "port": "http"}}}
+    api = deployment("auth-api", {"name": "api", "image": "a:1", "ports": 8080, **probe})
+    assert lines(overlay("auth", api, service("auth-api"))) == [
+        "auth: Deployment/auth/auth-api spec.template.spec.containers[0].readinessProbe.httpGet"
+        ".port: http is not a named port of container api (no ports); expected a port named "
+        "http declared by container api [probe-port]",
+        "auth: Service/auth/auth-api spec.ports[0].targetPort: http is not a named port of "
+        "Deployment/auth/auth-api container api (no ports); expected a container port named "
+        "http [target-port-name]",
+    ]
+
+
+def test_a_port_whose_name_is_a_map_is_no_named_port() -> None:
+    # `- name: {containerPort: 8080}`: one indentation level off.
+    probe = {"livenessProbe": {"tcpSocket": {"port": "http"}}}
+    api = deployment("auth-api", container("api", {"name": {"containerPort": 8080}}, **probe))
+    assert lines(overlay("auth", api, service("auth-api"))) == [
+        "auth: Deployment/auth/auth-api spec.template.spec.containers[0].livenessProbe.tcpSocket"
+        ".port: http is not a named port of container api (ports: (a map)); expected a port "
+        "named http declared by container api [probe-port]",
+        "auth: Service/auth/auth-api spec.ports[0].targetPort: http is not a named port of "
+        "Deployment/auth/auth-api container api (ports: (a map)); expected a container port "
+        "named http [target-port-name]",
+    ]
+
+
 # selects-nothing
 
 
@@ -264,11 +318,11 @@ def test_a_node_port_used_by_two_overlays_fails_both() -> None:
     scan = overlay("scan", node_port("scan-api", "scan", 30082))
     assert lines(auth, my, scan) == [
         "auth: Service/auth/auth-api spec.ports[0].nodePort: 30080 is also used by "
-        "Service/my/my-api of overlay my; expected a nodePort no other Service of the group "
-        "uses (or none: Kubernetes picks one) [node-port-reused]",
+        "Service/my/my-api (spec.ports[0]) of overlay my; expected a nodePort no other Service "
+        "of the group uses (or none: Kubernetes picks one) [node-port-reused]",
         "my: Service/my/my-api spec.ports[0].nodePort: 30080 is also used by "
-        "Service/auth/auth-api of overlay auth; expected a nodePort no other Service of the "
-        "group uses (or none: Kubernetes picks one) [node-port-reused]",
+        "Service/auth/auth-api (spec.ports[0]) of overlay auth; expected a nodePort no other "
+        "Service of the group uses (or none: Kubernetes picks one) [node-port-reused]",
     ]
     assert [f.others for f in ports.run([auth, my, scan], CheckOptions())] == [("my",), ("auth",)]
 
@@ -287,9 +341,23 @@ def test_node_ports_within_one_overlay_and_one_service() -> None:
         "this Service, Service/auth/dns-2 (spec.ports[0]); expected a nodePort no other Service "
         "of the group uses (or none: Kubernetes picks one) [node-port-reused]",
         "auth: Service/auth/dns-2 spec.ports[0].nodePort: 30053 is also used by "
-        "Service/auth/dns (spec.ports[0]), Service/auth/dns (spec.ports[1]); expected a "
-        "nodePort no other Service of the group uses (or none: Kubernetes picks one) "
-        "[node-port-reused]",
+        "Service/auth/dns (spec.ports[0], spec.ports[1]); expected a nodePort no other Service "
+        "of the group uses (or none: Kubernetes picks one) [node-port-reused]",
+    ]
+
+
+def test_two_services_each_serving_one_node_port_over_tcp_and_udp_name_each_other_once() -> None:
+    # Each Service alone is legal; the two together clash, whatever the protocols.
+    auth = overlay("auth", node_port("auth-dns", "auth", (30053, "UDP"), (30053, "TCP")))
+    scan = overlay("scan", node_port("scan-dns", "scan", (30053, "UDP"), (30053, "TCP")))
+    assert lines(auth) == []
+    assert lines(auth, scan) == [
+        f"{name}: Service/{name}/{name}-dns spec.ports[{i}].nodePort: 30053 is also used by "
+        f"Service/{other}/{other}-dns (spec.ports[0], spec.ports[1]) of overlay {other}; "
+        "expected a nodePort no other Service of the group uses (or none: Kubernetes picks one) "
+        "[node-port-reused]"
+        for name, other in (("auth", "scan"), ("scan", "auth"))
+        for i in (0, 1)
     ]
 
 
@@ -585,21 +653,28 @@ NODE_PORT = """
 """
 
 
+UDP_TOO = """
+- {op: add, path: /spec/ports/-, value: {name: http3, port: 80, protocol: UDP, targetPort: 8080,
+  nodePort: 30081}}
+"""
+
+
 def test_a_node_port_reused_by_two_overlays_fails_both(
     pytester: pytest.Pytester, example: Path
 ) -> None:
     # The mistake: character's patch was copied from my's, nodePort included.
+    # info serves its nodePort over TCP and UDP from one Service: legal.
     add_patch(example, "my", "Service", "api", NODE_PORT.format(number=30080))
     add_patch(example, "character", "Service", "api", NODE_PORT.format(number=30080))
-    add_patch(example, "info", "Service", "api", NODE_PORT.format(number=30081))
+    add_patch(example, "info", "Service", "api", NODE_PORT.format(number=30081) + UDP_TOO)
     result = run_ports(pytester)
     result.assert_outcomes(passed=5, failed=2)
     result.stdout.fnmatch_lines(
         [
             "character: 1 finding in ports",
             "  Service/character/character-api spec.ports[[]0].nodePort: 30080 is also used by "
-            "Service/my/my-api of overlay my; expected a nodePort no other Service of the group "
-            "uses (or none: Kubernetes picks one) [[]node-port-reused] "
+            "Service/my/my-api (spec.ports[[]0]) of overlay my; expected a nodePort no other "
+            "Service of the group uses (or none: Kubernetes picks one) [[]node-port-reused] "
             "(from k8s/base/service.yaml)",
         ]
     )
@@ -607,9 +682,70 @@ def test_a_node_port_reused_by_two_overlays_fails_both(
         [
             "my: 1 finding in ports",
             "  Service/my/my-api spec.ports[[]0].nodePort: 30080 is also used by "
-            "Service/character/character-api of overlay character; *",
+            "Service/character/character-api (spec.ports[[]0]) of overlay character; *",
         ]
     )
+
+
+SIDECAR_ONLY_PORTS = """
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: worker
+spec:
+  selector:
+    matchLabels: {app: worker}
+  template:
+    metadata:
+      labels: {app: worker}
+    spec:
+      initContainers:
+        - name: cloud-sql-proxy
+          image: gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.11.0
+          restartPolicy: Always
+          ports:
+            - {name: proxy-metrics, containerPort: 9801}
+      containers:
+        - name: worker
+          image: ghcr.io/acme/placeholder:latest
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: worker
+spec:
+  selector: {app: worker}
+  ports:
+    - {name: http, port: 80, targetPort: 8080}
+"""
+
+PORTS_NOT_A_LIST = "- {op: replace, path: /spec/template/spec/containers/0/ports, value: 8080}"
+
+
+def test_a_sidecar_only_declaring_ports_passes_and_ports_not_a_list_are_reported(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # scan's worker declares no port of its own, its cloud-sql-proxy sidecar
+    # does; chat's patch writes `ports: 8080` where a list belongs (a check
+    # reports what then points nowhere, it does not crash).
+    add_resource(example, "scan", "worker.yaml", SIDECAR_ONLY_PORTS)
+    add_patch(example, "chat", "Deployment", "api", PORTS_NOT_A_LIST)
+    result = run_ports(pytester)
+    result.assert_outcomes(passed=6, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "chat: 3 findings in ports",
+            "  Deployment/chat/chat-api spec.template.spec.containers[[]0].livenessProbe.httpGet"
+            ".port: http is not a named port of container api (no ports); expected a port named "
+            "http declared by container api [[]probe-port] (from k8s/base/deployment.yaml)",
+            "  Deployment/chat/chat-api spec.template.spec.containers[[]0].readinessProbe.httpGet"
+            ".port: http is not a named port of container api (no ports); *",
+            "  Service/chat/chat-api spec.ports[[]0].targetPort: http is not a named port of "
+            "Deployment/chat/chat-api container api (no ports); expected a container port named "
+            "http [[]target-port-name] (from k8s/base/service.yaml)",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*crashed*")
 
 
 INGRESS = """
@@ -677,3 +813,104 @@ def test_two_thousand_overlays_stay_linear() -> None:
         "no Service api in namespace auth of the group (Services there: svc0-api, svc1-api, "
         "svc10-api, svc100-api, svc1000-api and 1995 more)"
     )
+
+
+# Fuzz-ish: every check survives a YAML typo anywhere in a realistic overlay.
+
+#: What a typo puts where something else belongs: scalars, lists and maps.
+ODD_VALUES: tuple[Any, ...] = (
+    8080,
+    "x",
+    None,
+    True,
+    1.5,
+    [],
+    [1],
+    {},
+    {"a": {"b": 1}},
+    [{"a": {}}],
+)
+
+
+def _realistic_docs() -> list[dict[str, Any]]:
+    """One overlay using every field the isolation, ports, namespace and images checks read."""
+    probes = {
+        "readinessProbe": {"httpGet": {"path": "/", "port": "http"}},
+        "livenessProbe": {"tcpSocket": {"port": 8080}},
+    }
+    proxy = container("proxy", {"name": "metrics", "containerPort": 9801}, restartPolicy="Always")
+    api = deployment("auth-api", container("api", HTTP, **probes), init=[proxy])
+    api["metadata"]["labels"] = {"domain": "auth"}
+    api["spec"]["selector"] = {"matchLabels": APP}
+    pdb = {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": "auth-api", "namespace": "auth"},
+        "spec": {
+            "selector": {
+                "matchLabels": APP,
+                "matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["db"]}],
+            }
+        },
+    }
+    policy = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "auth-api", "namespace": "auth"},
+        "spec": {"podSelector": {"matchExpressions": [{"key": "app", "operator": "Exists"}]}},
+    }
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "quotas.acme.io"},
+        "spec": {"group": "acme.io", "names": {"kind": "Quota"}, "scope": "Cluster"},
+    }
+    return [
+        api,
+        service("auth-api", {"name": "http", "port": 80, "targetPort": "http", "nodePort": 30080}),
+        ingress({"name": "auth-api", "port": {"name": "http"}}, default={"name": "auth-api"}),
+        pdb,
+        policy,
+        crd,
+        {"apiVersion": "acme.io/v1", "kind": "Quota", "metadata": {"name": "default"}},
+    ]
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix] if prefix else []
+    if isinstance(node, dict | list):
+        for key, value in node.items() if isinstance(node, dict) else enumerate(node):
+            found.extend(_paths(value, (*prefix, key)))
+    return found
+
+
+def _replaced(doc: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
+    copy = deepcopy(doc)
+    node: Any = copy
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = deepcopy(value)
+    return copy
+
+
+@pytest.mark.parametrize("check_id", ["isolation", "ports", "namespace", "unique-names", "images"])
+def test_malformed_manifests_never_crash_a_check(check_id: str) -> None:
+    # Each field of each manifest in turn gets each odd value; the other
+    # overlay of the group stays intact, so group checks compare both.
+    docs = _realistic_docs()
+    options = CheckOptions(
+        service_label="domain", namespace="{name}", allowed_registries=("ghcr.io",)
+    )
+    run = CHECKS[check_id].run
+    intact = overlay("scan", *deepcopy(docs))
+    runs = 0
+    for i, doc in enumerate(docs):
+        for path in _paths(doc):
+            for value in ODD_VALUES:
+                broken = [*docs[:i], _replaced(doc, path, value), *docs[i + 1 :]]
+                try:
+                    run([overlay("auth", *broken), intact], options)
+                except Exception as error:  # pragma: no cover - the failure message says it all
+                    pytest.fail(f"{check_id} crashed on {path} = {value!r}: {error!r}")
+                runs += 1
+    assert runs > 500

@@ -121,6 +121,16 @@ def test_overlays_of_different_groups_do_not_collide() -> None:
     assert run([apps, infra], OPTIONS) == []
 
 
+def test_a_name_or_kind_that_is_no_string_identifies_nothing() -> None:
+    # A map where the name belongs (a YAML typo) is the schema check's to
+    # report; it must not make two overlays "share" an object.
+    typo = obj("v1", "ConfigMap", "settings", "shared")
+    typo["metadata"]["name"] = {"name": "settings"}
+    kind_typo = obj("v1", "ConfigMap", "settings", "shared")
+    kind_typo["kind"] = ["ConfigMap"]
+    assert run([make("auth", typo, kind_typo), make("my", typo, kind_typo)], OPTIONS) == []
+
+
 def test_the_same_overlay_passed_twice_is_one_deployment() -> None:
     auth = make("auth", obj("v1", "Namespace", "auth"))
     assert run([auth, auth], OPTIONS) == []

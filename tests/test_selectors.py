@@ -108,3 +108,70 @@ def test_where_each_kind_keeps_its_selector() -> None:
     assert selector_of("PodDisruptionBudget", {"spec": {}}) is None
     assert selector_of("Deployment", {"spec": {"selector": {"matchLabels": API}}}) is None
     assert selector_of("Service", {"spec": "broken"}) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "wide"),
+    [
+        ({}, True),
+        ({"matchExpressions": [{"key": "app.kubernetes.io/name", "operator": "Exists"}]}, True),
+        ({"matchExpressions": [{"key": "legacy", "operator": "DoesNotExist"}]}, True),
+        ({"matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["db"]}]}, True),
+        ({"matchLabels": {"app": "api"}}, False),
+        ({"matchExpressions": [{"key": "app", "operator": "In", "values": ["api"]}]}, False),
+        (
+            {
+                "matchLabels": {"app": "api"},
+                "matchExpressions": [{"key": "domain", "operator": "Exists"}],
+            },
+            False,
+        ),
+    ],
+    ids=["empty", "exists", "does-not-exist", "not-in", "match-labels", "in", "labels-and-exists"],
+)
+def test_a_selector_naming_no_label_value_is_namespace_wide(
+    value: dict[str, Any], wide: bool
+) -> None:
+    assert parsed(value).namespace_wide is wide
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"matchLabels": ["app", "api"]},
+        {"matchLabels": {"app": {"name": "api"}}},
+        {"matchLabels": {"app": ["api"]}},
+        {"matchExpressions": {"key": "tier", "operator": "In"}},
+        {"matchExpressions": ["tier in (web)"]},
+        {"matchExpressions": [{"key": "tier", "operator": {"In": ["web"]}}]},
+        {"matchExpressions": [{"key": {"name": "tier"}, "operator": "Exists"}]},
+        {"matchExpressions": [{"key": "tier", "operator": "In", "values": "web"}]},
+        {"matchExpressions": [{"key": "tier", "operator": "In", "values": [{"v": "web"}]}]},
+        {"matchExpressions": [{"operator": "Exists"}]},
+    ],
+    ids=[
+        "labels-list",
+        "label-value-map",
+        "label-value-list",
+        "expressions-map",
+        "expression-string",
+        "operator-map",
+        "key-map",
+        "values-string",
+        "value-map",
+        "no-key",
+    ],
+)
+def test_a_malformed_label_selector_selects_nothing(value: dict[str, Any]) -> None:
+    # The API server rejects these; reading them as "every pod" would report
+    # (or excuse) pods such a selector never reaches.
+    assert label_selector(value) is None
+
+
+@pytest.mark.parametrize(
+    "selector",
+    [["app", "api"], {"app": {"name": "api"}}, {"app": ["api", "web"]}, "app=api"],
+    ids=["list", "value-map", "value-list", "string"],
+)
+def test_a_malformed_service_selector_selects_nothing(selector: Any) -> None:
+    assert service_selector({"selector": selector}) is None

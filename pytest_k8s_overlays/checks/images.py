@@ -92,14 +92,22 @@ def _container_findings(
     overlay: Overlay, container: Container, options: CheckOptions
 ) -> Iterator[Finding]:
     path = f"{container.path}.image"
-    image = container.image.strip()
+    raw = container.raw.get("image")
+    image = raw.strip() if isinstance(raw, str) else ""
 
     def report(rule: str, found: str, expected: str) -> Finding:
         return finding(overlay, container.resource, CHECK_ID, rule, path, found, expected)
 
     if not image:
-        label = container.name or f"{container.field}[{container.index}]"
-        yield report("missing-image", f"container {label} has no image", "an image reference")
+        name = container.raw.get("name")
+        label = name if isinstance(name, str) and name else f"{container.field}[{container.index}]"
+        # A number, map or list (a YAML typo) is no image reference: say what it is.
+        what = (
+            "no image"
+            if raw is None or isinstance(raw, str)
+            else f"an image that is {_kind_of(raw)}, not a string"
+        )
+        yield report("missing-image", f"container {label} has {what}", "an image reference")
         return
     ref = parse_image(image)
     if any(fnmatchcase(image, p) or fnmatchcase(ref.name, p) for p in options.placeholder_images):
@@ -120,6 +128,14 @@ def _container_findings(
             f"{image} comes from {registry}",
             f"an image from an allowed registry: {', '.join(options.allowed_registries)}",
         )
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a map"
+    if isinstance(value, list):
+        return "a list"
+    return "a boolean" if isinstance(value, bool) else "a number"
 
 
 def _image_entries(kustomization: Path) -> list[Any]:
@@ -216,7 +232,13 @@ def _unused_entries(overlay: Overlay) -> Iterator[Finding]:
         if len(value) <= _MAX_REFERENCE and not any(c.isspace() for c in value):
             ref = parse_image(value)
             seen.setdefault(ref.name, []).append(ref)
-    rendered = sorted({parse_image(c.image).name for c in overlay.containers if c.image.strip()})
+    rendered = sorted(
+        {
+            parse_image(image).name
+            for c in overlay.containers
+            if isinstance(image := c.raw.get("image"), str) and image.strip()
+        }
+    )
     where = _display(overlay.kustomization)
     for index, raw in enumerate(entries):
         entry = ImageEntry.from_raw(raw)

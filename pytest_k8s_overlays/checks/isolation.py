@@ -6,11 +6,20 @@ Rules:
   (``spec.podSelector``) of overlay A selects a pod template of overlay B in
   the same namespace (resources without a namespace share one). Both sides
   get a finding: A's selecting resource and B's workload, each naming the
-  other overlay. An explicitly empty LabelSelector (``podSelector: {}``, a
-  PDB ``selector: {}``) selects the whole namespace on purpose (the usual
-  default-deny NetworkPolicy) and is not reported. A workload B renders with
-  the very same identity as one of A's resources is one object in the
-  cluster, reported by ``unique-names``, so it is left out here.
+  other overlay. Not reported, because they select the whole namespace on
+  purpose: an explicitly empty LabelSelector (``podSelector: {}``, a PDB
+  ``selector: {}``; the usual default-deny NetworkPolicy), and a
+  NetworkPolicy whose ``podSelector`` names no label value (only ``Exists``,
+  ``DoesNotExist`` or ``NotIn`` expressions: "every pod with an
+  ``app.kubernetes.io/name``", a platform's allow-Prometheus policy). A
+  NetworkPolicy's podSelector only chooses the pods the policy applies to,
+  so a namespace-wide one is a platform rule, not a leak; a PDB spanning
+  several services is a real problem and stays reported. A workload B
+  renders with the very same identity as one of A's resources is one object
+  in the cluster, reported by ``unique-names``, so it is left out here.
+  Skipping ``isolation`` (or ``all``) on the selecting resource with the
+  ``pytest-k8s-overlays/skip`` annotation also drops the mirrored finding on
+  the other overlay's workload: the selecting overlay owns the decision.
 - ``service-selects-job``: within one overlay, a Service selects the pods of
   a Job or CronJob as well as long-running pods (a bootstrap Job reusing the
   API's labels ends up behind the API's Service). A Service selecting only
@@ -20,14 +29,16 @@ Rules:
   ``overlays_service_label``), every resource's ``metadata.labels`` and every
   pod template's labels carry ``<service_label>: <owner>``, where the owner is
   the first path component of the overlay name (``auth`` for ``auth/dev``),
-  because a label value cannot contain ``/``.
+  because a label value cannot contain ``/``. Kustomize's ``includeTemplates``
+  reaches only the built-in workloads: an Argo Rollout's (or any custom
+  workload's) template needs the label set by a patch.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from ..findings import Finding, finding
+from ..findings import Finding, finding, skipped_checks
 from ..model import Overlay, Resource, ResourceKey
 from ..selectors import SelectorSite, selector_of
 from .base import Check, CheckOptions
@@ -56,13 +67,28 @@ def selecting(overlay: Overlay) -> Iterator[tuple[Resource, SelectorSite]]:
                 yield resource, site
 
 
+def namespace_wide(resource: Resource, site: SelectorSite) -> bool:
+    """Tell whether a selector covers its whole namespace by design, so reaches no pod by mistake.
+
+    Any empty LabelSelector does; so does a NetworkPolicy ``podSelector`` that
+    names no label value (``Exists``, ``DoesNotExist``, ``NotIn`` only).
+    """
+    if resource.kind == "NetworkPolicy":
+        return site.selector.namespace_wide
+    return site.selector.selects_everything
+
+
 def _cross_overlay(
     overlay: Overlay, index: PodIndex, keys: dict[str, set[ResourceKey]]
 ) -> Iterator[Finding]:
     own_keys = keys[overlay.name]
     for resource, site in selecting(overlay):
-        if site.selector.selects_everything:
+        if namespace_wide(resource, site):
             continue
+        skipped = skipped_checks(resource.annotations)
+        # The selecting overlay's own skip annotation settles it for both sides:
+        # its finding is suppressed (and listed), the victim's mirror is not made.
+        mirror = CHECK_ID not in skipped and "all" not in skipped
         for pod in index.selected(resource.namespace, site.selector):
             other = pod.overlay.name
             if other == overlay.name or pod.template.resource.key in own_keys:
@@ -77,6 +103,8 @@ def _cross_overlay(
                 f"a selector matching only {overlay.name}'s own pods",
                 others=[other],
             )
+            if not mirror:
+                continue
             yield finding(
                 pod.overlay,
                 pod.template.resource,
@@ -171,7 +199,8 @@ CHECK = Check(
         "cross-overlay-selector": (
             "add a per-service label to selectors, e.g. `labels: [{pairs: {domain: <name>}, "
             "includeSelectors: true}]` in the overlay's kustomization.yaml, or give each "
-            "service its own namespace"
+            "service its own namespace; a NetworkPolicy for the whole namespace may select "
+            "with `Exists` or `{}`"
         ),
         "service-selects-job": (
             "give the Job's pod template labels of its own (e.g. `app: api-migrate`, not the "
@@ -179,7 +208,9 @@ CHECK = Check(
         ),
         "ownership-label": (
             "label everything the overlay renders: `labels: [{pairs: {<label>: <overlay>}, "
-            "includeTemplates: true}]` in the overlay's kustomization.yaml"
+            "includeTemplates: true}]` in the overlay's kustomization.yaml; includeTemplates "
+            "skips Argo Rollouts and other custom workloads, so set their template's label "
+            "with a patch"
         ),
     },
 )

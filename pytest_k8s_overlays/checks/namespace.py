@@ -1,66 +1,123 @@
-"""namespace: every namespaced resource lands in a namespace, the expected one if given."""
+"""namespace: every namespaced resource lands in a namespace, the expected one if given.
+
+Rules:
+
+- ``missing-namespace``: a namespaced resource has no namespace after
+  rendering, so it lands wherever the Argo CD Application or the kubectl
+  context defaults to.
+- ``wrong-namespace``: with a pattern (``--overlays-namespace``), a namespaced
+  resource is in another namespace than the pattern gives for its overlay.
+  ``{name}`` is the overlay name (``auth/dev``), ``{first}`` and ``{last}``
+  its first and last path components (``auth``, ``dev``), ``{group}`` the
+  group. An expansion that is no valid namespace (a DNS-1123 label) is said
+  so in the expected text, since no resource can ever match it.
+
+The check runs over a group: which kinds are cluster-scoped is learnt from
+every CRD the group renders (one overlay may install the CRDs another
+overlay's objects use), plus ``--overlays-crds``; findings stay per overlay.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 
 from ..findings import Finding, finding
 from ..model import Overlay
 from .base import Check, CheckOptions
-from .scopes import crd_scopes, is_cluster_scoped
+from .scopes import GroupKind, crd_scopes, is_cluster_scoped
 
 CHECK_ID = "namespace"
 PATH = "metadata.namespace"
+#: What the API server accepts as a namespace name: a DNS-1123 label.
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_MAX_LABEL = 63
+
+
+def valid_namespace(name: str) -> bool:
+    """Tell whether ``name`` can name a namespace (a DNS-1123 label)."""
+    return len(name) <= _MAX_LABEL and _DNS_LABEL.fullmatch(name) is not None
 
 
 def expected_namespace(pattern: str, overlay: Overlay) -> str:
-    """Expand ``{name}`` (the overlay name, ``auth/dev`` kept whole) and ``{group}``."""
-    return pattern.replace("{name}", overlay.name).replace("{group}", overlay.group)
+    """Expand ``{name}`` (``auth/dev`` kept whole), ``{first}``, ``{last}`` and ``{group}``."""
+    parts = overlay.name.split("/")
+    return (
+        pattern.replace("{name}", overlay.name)
+        .replace("{first}", parts[0])
+        .replace("{last}", parts[-1])
+        .replace("{group}", overlay.group)
+    )
 
 
-def _overlay_findings(overlay: Overlay, options: CheckOptions) -> list[Finding]:
-    scopes = crd_scopes([overlay], options.crds)
+def _expected_text(pattern: str, overlay: Overlay) -> str:
+    """Say which namespace is expected, from which pattern, and whether it can exist."""
+    expected = expected_namespace(pattern, overlay)
+    notes = [f"pattern {pattern}"] if expected != pattern else []
+    if not valid_namespace(expected):
+        nested = "{name}" in pattern and "/" in overlay.name
+        advice = ": use {first} or {last}" if nested else ""
+        notes.append(f"not a valid namespace{advice}")
+    return f"namespace {expected}" + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def _namespace_of(raw: Mapping[str, object]) -> tuple[str | None, str]:
+    """The namespace as a name (None when unset), and how to show it.
+
+    A map or a list written as the namespace (a YAML typo) is no name: it is
+    shown as such instead of being printed as Python.
+    """
+    metadata = raw.get("metadata")
+    value = metadata.get("namespace") if isinstance(metadata, Mapping) else None
+    if value is None or value == "":
+        return None, "no namespace"
+    if isinstance(value, dict | list):
+        word = "a map" if isinstance(value, dict) else "a list"
+        return None, f"namespace written as {word}, not a name"
+    return str(value), f"namespace {value}"
+
+
+def _overlay_findings(
+    overlay: Overlay, options: CheckOptions, scopes: Mapping[GroupKind, bool]
+) -> list[Finding]:
     pattern = (options.namespace or "").strip()
     expected = expected_namespace(pattern, overlay) if pattern else None
-    shown = f"namespace {expected}" if expected else "a namespace"
-    if expected and expected != pattern:
-        shown += f" (pattern {pattern})"
+    shown = _expected_text(pattern, overlay) if pattern else "a namespace"
     found: list[Finding] = []
     for resource in overlay.resources:
         # A cluster-scoped object with a namespace set is harmless: the API
         # server ignores it (Kustomize sets one on CRD kinds it cannot place).
         if not resource.kind or is_cluster_scoped(resource, scopes):
             continue
-        if resource.namespace is None:
-            found.append(
-                finding(
-                    overlay, resource, CHECK_ID, "missing-namespace", PATH, "no namespace", shown
-                )
-            )
-        elif expected is not None and resource.namespace != expected:
-            found.append(
-                finding(
-                    overlay,
-                    resource,
-                    CHECK_ID,
-                    "wrong-namespace",
-                    PATH,
-                    f"namespace {resource.namespace}",
-                    shown,
-                )
-            )
+        namespace, described = _namespace_of(resource.raw)
+        if namespace is None:
+            rule = "missing-namespace"
+        elif expected is not None and namespace != expected:
+            rule = "wrong-namespace"
+        else:
+            continue
+        found.append(finding(overlay, resource, CHECK_ID, rule, PATH, described, shown))
     return found
 
 
 def run(overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:
     """Check that each overlay's namespaced resources have the namespace they should."""
-    found = [f for overlay in overlays for f in _overlay_findings(overlay, options)]
+    groups: dict[str, dict[str, Overlay]] = {}
+    for overlay in overlays:
+        groups.setdefault(overlay.group, {}).setdefault(overlay.name, overlay)
+    found: list[Finding] = []
+    for members in groups.values():
+        # A CRD one overlay installs decides the scope of its kind in every
+        # overlay of the group (the Application applying the CRD comes first).
+        scopes = crd_scopes(members.values(), options.crds)
+        for overlay in members.values():
+            found.extend(_overlay_findings(overlay, options, scopes))
     return sorted(set(found))
 
 
 CHECK = Check(
     id=CHECK_ID,
-    scope="overlay",
+    scope="group",
     run=run,
     summary="every namespaced resource has a namespace, the expected one when configured",
     hints={

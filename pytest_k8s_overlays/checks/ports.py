@@ -6,9 +6,11 @@ Rules:
   every pod template the Service selects (same namespace, any overlay of the
   group): a canary without the port breaks part of the traffic.
 - ``target-port-number``: a numeric ``targetPort`` (``port`` when
-  ``targetPort`` is omitted) is declared as a ``containerPort`` by every
-  selected pod that declares ports at all (undeclared ports still route, so
-  a pod declaring none is not judged).
+  ``targetPort`` is omitted) is declared as a ``containerPort`` (by a
+  regular container or a sidecar) of every selected pod whose regular
+  containers declare ports. Undeclared ports still route, so a pod whose
+  app containers declare none is not judged, even when a sidecar declares
+  its own (a cloud-sql-proxy's metrics port says nothing about the app's).
 - ``selects-nothing``: a Service with a selector matches no pod template of
   its group in its namespace. Services without a selector (their own
   Endpoints) and ExternalName Services are fine.
@@ -20,15 +22,21 @@ Rules:
   together: the regular containers and the sidecars (init containers with
   ``restartPolicy: Always``). Plain init containers run one at a time before
   them and may reuse a port.
-- ``node-port-reused``: one ``nodePort`` used by two Services of the group (or
-  twice with one protocol by one Service); the second apply fails. A Service
-  two overlays render with the same identity is one object (``unique-names``).
+- ``node-port-reused``: one ``nodePort`` used by two Services of the group,
+  whatever the protocols, or twice with one protocol by one Service; the
+  second apply fails. One Service serving one nodePort over TCP and UDP is
+  legal and not reported. A Service two overlays render with the same
+  identity is one object (``unique-names``).
 - ``ingress-backend``: a ``networking.k8s.io`` Ingress backend names a Service
   of the group in the Ingress's namespace, and one of its ports by number or
   name.
 
 Findings about a Service land on the Service's overlay, even when the pods it
 selects belong to another overlay (``isolation`` reports that part).
+
+Malformed manifests (``ports: 8080``, a port name that is a map) are read as
+declaring nothing there: the schema check reports them, this one never fails
+on them.
 """
 
 from __future__ import annotations
@@ -71,8 +79,27 @@ def _list(value: Any) -> list[dict[str, Any]]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
+def container_ports(container: Container) -> list[dict[str, Any]]:
+    """The port entries a container declares; none when ``ports:`` is not a list of maps."""
+    return _list(container.raw.get("ports"))
+
+
+def _shown(value: Any) -> str:
+    """A scalar as written; a map or a list (a YAML typo) as a placeholder, never dumped."""
+    if isinstance(value, dict | list):
+        return "(a map)" if isinstance(value, dict) else "(a list)"
+    return str(value)
+
+
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _name(container: Container) -> str:
+    name = container.raw.get("name")
+    if isinstance(name, str) and name:
+        return name
+    return f"{container.field}[{container.index}]"
 
 
 def serving_containers(template: PodTemplate) -> list[Container]:
@@ -86,11 +113,10 @@ def serving_containers(template: PodTemplate) -> list[Container]:
 
 
 def _port_label(port: Mapping[str, Any], numbers: bool) -> str:
-    name = port.get("name")
-    number = port.get("containerPort")
+    name, number = _shown(port.get("name")), _shown(port.get("containerPort"))
     if numbers:
-        return f"{number} ({name})" if name else str(number)
-    return str(name) if name else str(number)
+        return f"{number} ({name})" if port.get("name") else number
+    return name if port.get("name") else number
 
 
 def _describe(containers: Sequence[Container], numbers: bool) -> str:
@@ -99,9 +125,9 @@ def _describe(containers: Sequence[Container], numbers: bool) -> str:
         return "(no containers)"
     parts = []
     for container in containers:
-        labels = [_port_label(p, numbers) for p in container.ports]
+        labels = [_port_label(p, numbers) for p in container_ports(container)]
         parts.append(
-            f"{container.name} ({'ports: ' + ', '.join(labels) if labels else 'no ports'})"
+            f"{_name(container)} ({'ports: ' + ', '.join(labels) if labels else 'no ports'})"
         )
     word = "container" if len(parts) == 1 else "containers"
     return f"{word} {', '.join(parts)}"
@@ -116,6 +142,9 @@ class _Context:
         self.service_names: dict[str | None, set[str]] = {}
         for overlay in overlays:
             for service in overlay.services:
+                # A name that is no string (a YAML typo) names no Service to point at.
+                if not isinstance(service.metadata.get("name"), str):
+                    continue
                 key = (service.namespace, service.name)
                 self.services.setdefault(key, []).append((overlay, service))
                 self.service_names.setdefault(service.namespace, set()).add(service.name)
@@ -131,7 +160,10 @@ def _target_ports(
         path = f"spec.ports[{i}].targetPort"
         for pod in pods:
             containers = serving_containers(pod.template)
-            declared = [p for c in containers for p in c.ports]
+            declared = [p for c in containers for p in container_ports(c)]
+            # Undeclared ports still route: only an app that declares its ports is
+            # judged, and a sidecar's own ports (proxy metrics) say nothing of the app's.
+            app_declares = any(c.field == "containers" and container_ports(c) for c in containers)
             others: list[str] = []
             elsewhere = ""
             if pod.overlay.name != overlay.name:
@@ -152,7 +184,7 @@ def _target_ports(
                     others,
                 )
             elif number is not None:
-                if not declared or any(
+                if not app_declares or any(
                     port_number(p.get("containerPort")) == number for p in declared
                 ):
                     continue
@@ -197,7 +229,7 @@ def _services(overlay: Overlay, context: _Context) -> Iterator[Finding]:
 
 def _probes(overlay: Overlay) -> Iterator[Finding]:
     for container in overlay.containers:
-        names = {p.get("name") for p in container.ports}
+        names = {port_name(p.get("name")) for p in container_ports(container)}
         for probe in PROBES:
             for handler in NAMED_PROBE_HANDLERS:
                 action = _dict(_dict(container.raw.get(probe)).get(handler))
@@ -211,7 +243,7 @@ def _probes(overlay: Overlay) -> Iterator[Finding]:
                     "probe-port",
                     f"{container.path}.{probe}.{handler}.port",
                     f"{name} is not a named port of {_describe([container], False)}",
-                    f"a port named {name} declared by container {container.name}",
+                    f"a port named {name} declared by container {_name(container)}",
                 )
 
 
@@ -219,16 +251,16 @@ def _duplicates(overlay: Overlay) -> Iterator[Finding]:
     for template in overlay.pod_templates:
         seen: dict[tuple[int, str], tuple[Container, int]] = {}
         for container in serving_containers(template):
-            for j, port in enumerate(container.ports):
+            for j, port in enumerate(container_ports(container)):
                 number = port_number(port.get("containerPort"))
                 if number is None:
                     continue
-                key = (number, str(port.get("protocol") or "TCP"))
+                key = (number, _shown(port.get("protocol") or "TCP"))
                 if key not in seen:
                     seen[key] = (container, j)
                     continue
                 first, k = seen[key]
-                owner = "this container" if first is container else f"container {first.name}"
+                owner = "this container" if first is container else f"container {_name(first)}"
                 yield finding(
                     overlay,
                     template.resource,
@@ -258,6 +290,24 @@ def _clashes(use: _NodePortUse, other: _NodePortUse) -> bool:
     return other.service.key != use.service.key
 
 
+def _name_uses(use: _NodePortUse, clashing: Sequence[_NodePortUse]) -> list[str]:
+    """Name each other Service once, with the ``spec.ports`` entries using the nodePort."""
+    indexes: dict[int, list[_NodePortUse]] = {}
+    for other in clashing:
+        indexes.setdefault(id(other.service), []).append(other)
+    named: list[str] = []
+    for same in indexes.values():
+        first = same[0]
+        where = ", ".join(f"spec.ports[{o.index}]" for o in same)
+        if first.service is use.service:
+            named.append(f"{where} of this Service")
+        elif first.overlay.name == use.overlay.name:
+            named.append(f"{first.service.ref} ({where})")
+        else:
+            named.append(f"{first.service.ref} ({where}) of overlay {first.overlay.name}")
+    return named
+
+
 def _node_ports(overlays: Sequence[Overlay]) -> Iterator[Finding]:
     uses: dict[int, list[_NodePortUse]] = {}
     for overlay in overlays:
@@ -265,7 +315,7 @@ def _node_ports(overlays: Sequence[Overlay]) -> Iterator[Finding]:
             for i, port in enumerate(_list(service.spec.get("ports"))):
                 number = port_number(port.get("nodePort"))
                 if number is not None:
-                    protocol = str(port.get("protocol") or "TCP")
+                    protocol = _shown(port.get("protocol") or "TCP")
                     uses.setdefault(number, []).append(_NodePortUse(overlay, service, i, protocol))
     for number, group in uses.items():
         if len(group) < 2:
@@ -274,14 +324,7 @@ def _node_ports(overlays: Sequence[Overlay]) -> Iterator[Finding]:
             clashing = [o for o in group if _clashes(use, o)]
             if not clashing:
                 continue
-            named = []
-            for o in clashing:
-                if o.service is use.service:
-                    named.append(f"spec.ports[{o.index}] of this Service")
-                elif o.overlay.name == use.overlay.name:
-                    named.append(f"{o.service.ref} (spec.ports[{o.index}])")
-                else:
-                    named.append(f"{o.service.ref} of overlay {o.overlay.name}")
+            named = _name_uses(use, clashing)
             yield finding(
                 use.overlay,
                 use.service,
@@ -310,8 +353,8 @@ def _backends(ingress: Resource) -> Iterator[tuple[str, dict[str, Any]]]:
 def _service_ports(service: Resource) -> str:
     labels = []
     for port in _list(service.spec.get("ports")):
-        name = port.get("name")
-        labels.append(f"{port.get('port')} ({name})" if name else str(port.get("port")))
+        number = _shown(port.get("port"))
+        labels.append(f"{number} ({_shown(port.get('name'))})" if port.get("name") else number)
     return ", ".join(labels) or "none"
 
 
@@ -343,7 +386,8 @@ def _ingresses(overlay: Overlay, context: _Context) -> Iterator[Finding]:
     for ingress in ingresses:
         where = _namespace_phrase(ingress.namespace)
         for path, backend in _backends(ingress):
-            name = str(backend.get("name") or "")
+            raw_name = backend.get("name")
+            name = raw_name if isinstance(raw_name, str) else ""
             # Prefer the overlay's own Service when several overlays render one.
             candidates = sorted(
                 context.services.get((ingress.namespace, name), []),
@@ -357,7 +401,8 @@ def _ingresses(overlay: Overlay, context: _Context) -> Iterator[Finding]:
                     CHECK_ID,
                     "ingress-backend",
                     f"{path}.name",
-                    f"no Service {name or '(no name)'} in {where} of the group ({listed})",
+                    f"no Service {_shown(raw_name) if raw_name else '(no name)'} in {where} "
+                    f"of the group ({listed})",
                     f"the name of a Service in {where}",
                 )
                 continue

@@ -79,6 +79,13 @@ WELL_KNOWN_CLUSTER_SCOPED_CRDS: frozenset[GroupKind] = frozenset(
     }
 )
 
+#: API groups whose every kind is cluster-scoped. Gatekeeper generates the CRD
+#: of each constraint kind at runtime from its ConstraintTemplate, so no render
+#: or CRD file ever declares it; its mutators are all cluster-scoped too.
+WELL_KNOWN_CLUSTER_SCOPED_GROUPS: frozenset[str] = frozenset(
+    {"constraints.gatekeeper.sh", "mutations.gatekeeper.sh"}
+)
+
 _CRD = ("apiextensions.k8s.io", "CustomResourceDefinition")
 
 
@@ -146,15 +153,16 @@ def is_cluster_scoped(resource: Resource, scopes: Mapping[GroupKind, bool] | Non
     """Tell whether ``resource`` lives outside namespaces.
 
     Built-in kinds come from the table; a custom kind from the CRD scopes given
-    (see :func:`crd_scopes`), then the well-known CRD table; any other kind
-    counts as namespaced, like Kustomize's namespace transformer treats it.
+    (see :func:`crd_scopes`), then the well-known CRD kinds and groups; any
+    other kind counts as namespaced, like Kustomize's namespace transformer
+    treats it.
     """
     key = (resource.group, resource.kind)
     if key in CLUSTER_SCOPED:
         return True
     if scopes is not None and key in scopes:
         return scopes[key]
-    return key in WELL_KNOWN_CLUSTER_SCOPED_CRDS
+    return key in WELL_KNOWN_CLUSTER_SCOPED_CRDS or key[0] in WELL_KNOWN_CLUSTER_SCOPED_GROUPS
 
 
 def identity(resource: Resource, scopes: Mapping[GroupKind, bool] | None = None) -> ResourceKey:

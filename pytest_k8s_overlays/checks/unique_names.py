@@ -12,6 +12,16 @@ from .scopes import GroupKind, crd_scopes, identity
 CHECK_ID = "unique-names"
 
 
+def _named(resource: Resource) -> bool:
+    """Tell whether the manifest has a kind and a name that are strings.
+
+    A map or list written there (a YAML typo) identifies no object; the
+    schema check reports it.
+    """
+    kind, name = resource.raw.get("kind"), resource.metadata.get("name")
+    return isinstance(kind, str) and bool(kind) and isinstance(name, str) and bool(name)
+
+
 def _where(other: Resource, resource: Resource) -> str:
     """Name the other manifest by apiVersion, and by file when it comes from another one."""
     if other.source and other.source != resource.source:
@@ -23,7 +33,7 @@ def _duplicates(overlay: Overlay, scopes: Mapping[GroupKind, bool]) -> list[Find
     """Flag objects an overlay renders more than once (same group, kind, namespace, name)."""
     by_key: dict[ResourceKey, list[Resource]] = {}
     for resource in overlay.resources:
-        if resource.kind and resource.name:
+        if _named(resource):
             by_key.setdefault(identity(resource, scopes), []).append(resource)
     found: list[Finding] = []
     for same in by_key.values():
@@ -50,7 +60,7 @@ def _shared(overlays: Sequence[Overlay], scopes: Mapping[GroupKind, bool]) -> li
     owners: dict[ResourceKey, dict[str, tuple[Overlay, Resource]]] = {}
     for overlay in overlays:
         for resource in overlay.resources:
-            if resource.kind and resource.name:
+            if _named(resource):
                 key = identity(resource, scopes)
                 owners.setdefault(key, {}).setdefault(overlay.name, (overlay, resource))
     found: list[Finding] = []
