@@ -65,6 +65,14 @@ def redact(raw: Mapping[str, Any]) -> dict[str, Any]:
     return copy
 
 
+def _scalar(value: Any) -> str:
+    """A name-like field as text; a map or list where a name belongs (a YAML
+    typo the schema check reports) names nothing rather than its Python repr."""
+    if value is None or isinstance(value, dict | list):
+        return ""
+    return str(value)
+
+
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
@@ -117,12 +125,11 @@ class Resource:
 
     @property
     def name(self) -> str:
-        return str(self.metadata.get("name") or "")
+        return _scalar(self.metadata.get("name"))
 
     @property
     def namespace(self) -> str | None:
-        namespace = self.metadata.get("namespace")
-        return str(namespace) if namespace else None
+        return _scalar(self.metadata.get("namespace")) or None
 
     @property
     def labels(self) -> dict[str, str]:
@@ -217,12 +224,11 @@ class Container:
 
     @property
     def name(self) -> str:
-        return str(self.raw.get("name") or "")
+        return _scalar(self.raw.get("name"))
 
     @property
     def image(self) -> str:
-        image = self.raw.get("image")
-        return str(image) if image is not None else ""
+        return _scalar(self.raw.get("image"))
 
     @property
     def ports(self) -> list[dict[str, Any]]:

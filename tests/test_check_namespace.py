@@ -179,7 +179,7 @@ def test_a_namespace_written_as_a_map_is_no_namespace() -> None:
     config = obj("v1", "ConfigMap", "settings")
     config["metadata"]["namespace"] = {"name": "auth"}
     assert [f.line() for f in run([make(config)], CheckOptions())] == [
-        "ConfigMap/{'name': 'auth'}/settings metadata.namespace: namespace written as a map, "
+        "ConfigMap/settings metadata.namespace: namespace written as a map, "
         "not a name; expected a namespace [missing-namespace]"
     ]
 
