@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from pytest_k8s_overlays.checks.schema import (
     unvalidated_kinds,
 )
 from pytest_k8s_overlays.checks.schema_versions import bundled_versions
-from pytest_k8s_overlays.model import Overlay
+from pytest_k8s_overlays.model import Overlay, Resource
 
 from .conftest import make_overlay
 
@@ -91,7 +92,7 @@ def service(**spec: Any) -> dict[str, Any]:
     }
 
 
-CONFIGMAP = {
+CONFIGMAP: dict[str, Any] = {
     "apiVersion": "v1",
     "kind": "ConfigMap",
     "metadata": {"name": "auth-api-config", "namespace": "auth"},
@@ -208,14 +209,35 @@ def test_an_unparsable_quantity_fails() -> None:
     ]
 
 
-@pytest.mark.parametrize("value", ["100m", "0.5", "1", "1e3", "2E", "1Gi", "1.5Gi", "+1", ".5", 2])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "100m",
+        "0.5",
+        "1",
+        "1e3",
+        "1E-3",
+        "2E",
+        "1Gi",
+        "1.5Gi",
+        "+1",
+        ".5",
+        2,
+        "250000000n",
+        "250000u",
+        "1k",
+        "1.",
+    ],
+)
 def test_kubernetes_quantities_pass(value: str | int) -> None:
     doc = deployment()
     container(doc)["resources"]["limits"]["cpu"] = value
     assert lines(doc) == []
 
 
-@pytest.mark.parametrize("value", ["1 Gi", "1gi", "1GB", "1.2.3", "Mi", "1e", "--1", "1Gi\n"])
+@pytest.mark.parametrize(
+    "value", ["1 Gi", "1gi", "1GB", "1.2.3", "Mi", "1e", "--1", "1Gi\n", "1e1.5", "1N", "1U"]
+)
 def test_malformed_quantities_fail(value: str) -> None:
     doc = deployment()
     container(doc)["resources"]["requests"]["memory"] = value
@@ -289,6 +311,14 @@ def test_a_builtin_kind_in_a_version_never_served_is_unknown() -> None:
     ]
 
 
+def test_a_builtin_kind_under_another_groups_api_version_names_the_right_one() -> None:
+    assert lines(deployment(apiVersion="v1")) == [
+        f"{DEPLOYMENT} apiVersion: v1 Deployment is not served by Kubernetes {NEWEST}; "
+        "expected apiVersion apps/v1 for Deployment [unknown-kind]"
+    ]
+    assert lines(deployment()) == []
+
+
 def test_a_core_kind_that_does_not_exist_is_unknown_not_custom() -> None:
     doc = {"apiVersion": "v1", "kind": "Configmap", "metadata": {"name": "x"}}
     assert lines(doc) == [
@@ -359,6 +389,20 @@ def test_an_unknown_selector_operator_is_an_enum_error() -> None:
     ]
 
 
+def test_a_selector_operator_written_as_a_map_is_a_type_error_not_a_crash() -> None:
+    doc = deployment()
+    doc["spec"]["template"]["metadata"]["labels"]["tier"] = "web"
+    doc["spec"]["selector"]["matchExpressions"] = [{"key": "tier", "operator": {"In": ["web"]}}]
+    assert lines(doc) == [
+        f"{DEPLOYMENT} spec.selector.matchExpressions[0].operator: an object; "
+        "expected a string [type]"
+    ]
+    doc["spec"]["selector"]["matchExpressions"] = [
+        {"key": "tier", "operator": "In", "values": ["web"]}
+    ]
+    assert lines(doc) == []
+
+
 # --- name ----------------------------------------------------------------------------
 
 
@@ -387,7 +431,7 @@ def test_a_service_name_must_start_with_a_letter() -> None:
 
 def test_an_overlong_cronjob_name_fails() -> None:
     name = "auth-" + "x" * 48
-    job = {
+    job: dict[str, Any] = {
         "apiVersion": "batch/v1",
         "kind": "CronJob",
         "metadata": {"name": name, "namespace": "auth"},
@@ -473,6 +517,222 @@ def test_an_init_container_named_like_the_app_container_fails() -> None:
     ]
     doc["spec"]["template"]["spec"]["initContainers"][0]["name"] = "migrate"
     assert lines(doc) == []
+
+
+# --- port-name, service-ports --------------------------------------------------------
+
+PORT_NAME = (
+    "expected at most 15 lowercase letters, digits or '-', with at least one letter, "
+    "not starting or ending with '-', no '--' [port-name]"
+)
+
+
+def test_an_overlong_or_uppercase_container_port_name_fails() -> None:
+    doc = deployment()
+    container(doc)["ports"] = [
+        {"name": "prometheus-metrics", "containerPort": 9090},
+        {"name": "HTTP", "containerPort": 8080},
+    ]
+    assert lines(doc) == [
+        f'{DEPLOYMENT} {CONTAINER}.ports[0].name: "prometheus-metrics" is not a valid port '
+        f"name (18 characters); {PORT_NAME}",
+        f'{DEPLOYMENT} {CONTAINER}.ports[1].name: "HTTP" is not a valid port name '
+        f"(uppercase letters); {PORT_NAME}",
+    ]
+    container(doc)["ports"] = [
+        {"name": "metrics", "containerPort": 9090},
+        {"name": "http", "containerPort": 8080},
+        {"name": "grpc-web-2", "containerPort": 8081},
+        {"containerPort": 8082},
+    ]
+    assert lines(doc) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "fault"),
+    [
+        ("8080", "digits only: unquote a port number"),
+        ("-http", "a leading or trailing '-'"),
+        ("grpc--web", "'--'"),
+        ("http_alt", "characters other than a-z, 0-9 and '-'"),
+    ],
+)
+def test_port_names_follow_the_iana_service_name_rules(name: str, fault: str) -> None:
+    doc = deployment()
+    container(doc)["ports"][0]["name"] = name
+    container(doc)["readinessProbe"]["httpGet"]["port"] = name
+    container(doc)["livenessProbe"]["httpGet"]["port"] = 8080
+    shown = f'"{name}" is not a valid port name ({fault}); {PORT_NAME}'
+    assert lines(doc) == [
+        f"{DEPLOYMENT} {CONTAINER}.ports[0].name: {shown}",
+        f"{DEPLOYMENT} {CONTAINER}.readinessProbe.httpGet.port: {shown}",
+    ]
+
+
+def test_a_port_name_used_twice_in_one_container_fails() -> None:
+    doc = deployment()
+    container(doc)["ports"].append({"name": "http", "containerPort": 8081})
+    assert lines(doc) == [
+        f'{DEPLOYMENT} {CONTAINER}.ports[1].name: "http", already the name of '
+        f"{CONTAINER}.ports[0]; expected a port name unique within the container [port-name]"
+    ]
+    # The same name in two containers of the pod is fine.
+    doc = deployment()
+    sidecar: dict[str, Any] = {"name": "proxy", "image": "ghcr.io/acme/proxy:1.0.0"}
+    sidecar["ports"] = [{"name": "http", "containerPort": 9080}]
+    doc["spec"]["template"]["spec"]["containers"].append(sidecar)
+    assert lines(doc) == []
+
+
+def test_service_port_and_target_port_names_are_validated() -> None:
+    svc = service()
+    svc["spec"]["ports"][0].update(name="HTTP", targetPort="Http-Port")
+    assert lines(svc) == [
+        'Service/auth/auth-api spec.ports[0].name: "HTTP" is not a DNS-1123 label; expected '
+        "at most 63 lowercase letters, digits or '-', starting and ending with a letter or "
+        "digit [port-name]",
+        'Service/auth/auth-api spec.ports[0].targetPort: "Http-Port" is not a valid port name '
+        f"(uppercase letters); {PORT_NAME}",
+    ]
+
+
+def test_a_multi_port_service_needs_unique_names_and_ports() -> None:
+    svc = service()
+    svc["spec"]["ports"] += [
+        {"name": "http", "port": 81, "targetPort": 8081},
+        {"port": 80, "targetPort": 8080},
+    ]
+    assert lines(svc) == [
+        'Service/auth/auth-api spec.ports[1].name: "http", already the name of spec.ports[0]; '
+        "expected a port name unique within the Service [service-ports]",
+        "Service/auth/auth-api spec.ports[2]: 80/TCP, already the port of spec.ports[0]; "
+        "expected each port and protocol once in a Service [service-ports]",
+        "Service/auth/auth-api spec.ports[2].name: missing; expected a name on every port of "
+        "a Service with more than one port [service-ports]",
+    ]
+
+
+def test_a_multi_port_service_with_named_distinct_ports_passes() -> None:
+    dns = service()
+    dns["spec"]["ports"] = [
+        {"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 5353},
+        {"name": "dns-tcp", "port": 53, "targetPort": 5353},
+        {"name": "metrics", "port": 9153, "targetPort": "metrics"},
+    ]
+    single = service()
+    del single["spec"]["ports"][0]["name"]
+    single["spec"]["ports"][0]["targetPort"] = ""  # defaults to port
+    assert lines(dns, single) == []
+
+
+def test_a_service_needs_ports_unless_headless_or_external_name() -> None:
+    svc = service()
+    del svc["spec"]["ports"]
+    assert lines(svc) == [
+        "Service/auth/auth-api spec.ports: missing; expected at least one port (only a "
+        "headless Service, clusterIP: None, or an ExternalName Service has none) "
+        "[service-ports]"
+    ]
+    headless = service(clusterIP="None", ports=[])
+    external = service(type="ExternalName", externalName="db.acme.example")
+    del external["spec"]["ports"]
+    del external["spec"]["selector"]
+    assert lines(headless, {**external, "metadata": {"name": "db", "namespace": "auth"}}) == []
+
+
+# --- data-key, base64 ----------------------------------------------------------------
+
+DATA_KEY = (
+    "expected a key of letters, digits, '-', '_' or '.' (at most 253 characters, "
+    'not "." or ".." or starting with "..") [data-key]'
+)
+
+
+def secret(**fields: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "auth-db", "namespace": "auth"},
+        "type": "Opaque",
+        **fields,
+    }
+
+
+def test_a_secret_data_value_that_is_not_base64_fails_without_showing_it() -> None:
+    doc = secret(data={"password": "CANARY-plaintext-hunter2!", "user": "YWRtaW4"})
+    found = lines(doc)
+    assert found == [
+        "Secret/auth/auth-db data.password: not valid base64; expected base64-encoded bytes "
+        "(put plain text under stringData) [base64]",
+        "Secret/auth/auth-db data.user: not valid base64; expected base64-encoded bytes "
+        "(put plain text under stringData) [base64]",
+    ]
+    assert not any("CANARY" in line or "YWRtaW4" in line for line in found)
+
+
+def test_base64_secret_data_and_plain_string_data_pass() -> None:
+    doc = secret(
+        data={"password": "aHVudGVyMg==", "user": "YWRtaW4=", "key": "YWJj\nZGVm", "empty": ""},
+        stringData={"token": "CANARY plain text is fine here!"},
+    )
+    assert lines(doc) == []
+
+
+def test_configmap_binary_data_must_be_base64_too() -> None:
+    doc = copy.deepcopy(CONFIGMAP)
+    doc["binaryData"] = {"logo.png": "not base64!"}
+    assert lines(doc) == [
+        'ConfigMap/auth/auth-api-config binaryData["logo.png"]: not valid base64; expected '
+        "base64-encoded bytes (put text under data) [base64]"
+    ]
+    doc["binaryData"] = {"logo.png": "iVBORw0KGgo="}
+    assert lines(doc) == []
+
+
+def test_an_env_file_export_line_yields_an_invalid_key() -> None:
+    config = copy.deepcopy(CONFIGMAP)
+    config["data"]["export DB_HOST"] = "db.auth"
+    creds = secret(data={"export DB_PASSWORD": "aHVudGVyMg=="}, stringData={"..data": "x"})
+    assert lines(config, creds) == [
+        'ConfigMap/auth/auth-api-config data["export DB_HOST"]: an invalid key (" " is not '
+        f"allowed); {DATA_KEY}",
+        'Secret/auth/auth-db data["export DB_PASSWORD"]: an invalid key (" " is not '
+        f"allowed); {DATA_KEY}",
+        f'Secret/auth/auth-db stringData["..data"]: an invalid key (it starts with ".."); '
+        f"{DATA_KEY}",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "fault"),
+    [
+        (".", '"." is not allowed'),
+        ("config/app.yaml", '"/" is not allowed'),
+        ("a b:c", '" ", ":" are not allowed'),
+        ("k" * 254, "254 characters"),
+    ],
+)
+def test_invalid_config_keys_say_why(key: str, fault: str) -> None:
+    config = copy.deepcopy(CONFIGMAP)
+    config["data"] = {key: "x"}
+    [line] = lines(config)
+    assert line.endswith(f": an invalid key ({fault}); {DATA_KEY}")
+
+
+def test_config_keys_of_letters_digits_dots_dashes_and_underscores_pass() -> None:
+    config = copy.deepcopy(CONFIGMAP)
+    config["data"].update({"app.properties": "a=b", "DB_HOST": "db", "oidc-config.json": "{}"})
+    creds = secret(data={"tls.crt": "YWJj", ".dockerconfigjson": "e30="})
+    assert lines(config, creds) == []
+
+
+def test_a_configmap_key_in_both_data_and_binary_data_fails() -> None:
+    config = copy.deepcopy(CONFIGMAP)
+    config["binaryData"] = {"LOG_LEVEL": "ZGVidWc="}
+    assert lines(config) == [
+        "ConfigMap/auth/auth-api-config data.LOG_LEVEL: also a key of binaryData; expected "
+        "each key in data or in binaryData, not both [data-key]"
+    ]
 
 
 # --- Secrets -------------------------------------------------------------------------
@@ -642,6 +902,73 @@ def test_a_broken_crd_schema_is_reported_not_raised() -> None:
     assert line.endswith("; expected a valid CRD schema [crd-schema]")
 
 
+def test_a_crd_with_scalar_versions_is_reported_on_the_crd_not_raised() -> None:
+    broken = crd()
+    broken["spec"]["versions"] = 1
+    assert lines(broken, widget()) == [
+        "CustomResourceDefinition/widgets.example.com spec.versions: 1 (an integer); "
+        "expected a list [type]"
+    ]
+    # With no usable version the CRD is no schema source: the Widget is merely unvalidated.
+    assert unvalidated_kinds(overlay(broken, widget()), CheckOptions()) == {
+        "example.com/v1 Widget": 1
+    }
+
+
+def crd_with_pattern(pattern: str) -> dict[str, Any]:
+    with_pattern = crd()
+    spec = with_pattern["spec"]["versions"][1]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    spec["properties"]["code"] = {"type": "string", "pattern": pattern}
+    return with_pattern
+
+
+def test_an_re2_end_of_text_pattern_is_translated_and_checked() -> None:
+    assert lines(crd_with_pattern(r"^\d+\z"), widget(code="8080")) == []
+    assert lines(crd_with_pattern(r"^\d+\z"), widget(code="8080a")) == [
+        f'Widget/auth/blue spec.code: "8080a" (a string); expected a string matching '
+        f"^\\d+\\z {WHERE} [crd-schema]"
+    ]
+
+
+@pytest.mark.parametrize("pattern", [r"^\P{C}*$", r"^\p{L}+$", r"(?U)a+"])
+def test_a_pattern_python_cannot_compile_goes_unchecked(pattern: str) -> None:
+    assert lines(crd_with_pattern(pattern), widget(code="x1 ✓")) == []
+    # The rest of the CRD's schema still applies.
+    assert lines(crd_with_pattern(pattern), widget(code="x1 ✓", size="2")) == [
+        f'Widget/auth/blue spec.size: "2" (a string); expected an integer {WHERE} [crd-schema]'
+    ]
+
+
+@pytest.mark.parametrize(
+    ("re2", "python"),
+    [
+        (r"^\d+\z", r"^\d+\Z"),
+        (r"^[[:alpha:]][[:alnum:]_-]*$", r"^[A-Za-z][0-9A-Za-z_-]*$"),
+        (r"^[a-z&|~[]+$", r"^[a-z\&\|\~\[]+$"),
+        (r"^[]a]\]$", r"^[]a]\]$"),
+        (r"^\x{263a}$", r"^\U0000263a$"),
+        (r"^(?<major>\d+)\.(?P<minor>\d+)$", r"^(?P<major>\d+)\.(?P<minor>\d+)$"),
+        (r"(?i)^abc$", r"(?i)^abc$"),
+        (r"^(?i:abc)$", r"^(?i:abc)$"),
+        (r"^\P{C}*$", None),
+        (r"\pL", None),
+        (r"^\Qa.b\E$", None),
+        (r"^a(?i)b$", None),
+        (r"[[:^alpha:]]", None),
+        (r"[!--]", None),
+        (r"^(unclosed$", None),
+    ],
+)
+def test_re2_patterns_translate_to_python_or_not_at_all(re2: str, python: str | None) -> None:
+    import warnings
+
+    from pytest_k8s_overlays.checks.schema_crds import python_pattern
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no FutureWarning about nested sets either
+        assert python_pattern(re2) == python
+
+
 GATEWAY_ROUTE = {
     "apiVersion": "gateway.networking.k8s.io/v1",
     "kind": "HTTPRoute",
@@ -667,6 +994,94 @@ def test_custom_kinds_without_schema_fail_when_schemas_are_required() -> None:
         "HTTPRoute/auth/auth kind: no schema for gateway.networking.k8s.io/v1 HTTPRoute; "
         "expected a CRD with an openAPIV3Schema [no-schema]"
     ]
+
+
+# --- malformed manifests never crash a rule --------------------------------------------
+
+#: Values of every shape, put where another shape belongs; a map with keys YAML
+#: may decode to other types than strings.
+ODD_VALUES: tuple[Any, ...] = (
+    None,
+    7,
+    "x",
+    True,
+    [1],
+    [{"a": []}],
+    {"a": {"b": 1}},
+    {2: "a", None: "b", False: "c", 1.5: "d", "ok": ["e"]},
+)
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield (*prefix, key)
+            yield from _paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield (*prefix, index)
+            yield from _paths(value, (*prefix, index))
+
+
+def malformed(doc: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Copies of ``doc`` with one value, anywhere, replaced by one of another shape."""
+    for path in _paths(doc):
+        for odd in ODD_VALUES:
+            variant = copy.deepcopy(doc)
+            node: Any = variant
+            for step in path[:-1]:
+                node = node[step]
+            node[path[-1]] = copy.deepcopy(odd)
+            yield variant
+
+
+def fuzz_targets() -> list[dict[str, Any]]:
+    doc = deployment()
+    doc["spec"]["selector"]["matchExpressions"] = [
+        {"key": "app", "operator": "In", "values": ["api"]}
+    ]
+    doc["spec"]["template"]["spec"]["initContainers"] = [{"name": "init", "image": "busybox"}]
+    svc = service(clusterIP="None")
+    svc["spec"]["ports"].append({"name": "grpc", "port": 81, "targetPort": "grpc"})
+    config = {**copy.deepcopy(CONFIGMAP), "binaryData": {"logo.png": "iVBORw0KGgo="}}
+    creds = secret(data={"password": "aHVudGVyMg=="}, stringData={"token": "t"})
+    return [doc, svc, config, creds, crd_with_pattern(r"^\d+\z"), widget(color="red")]
+
+
+def test_no_rule_raises_on_malformed_manifests() -> None:
+    from pytest_k8s_overlays.checks.schema_crds import parse_crd
+    from pytest_k8s_overlays.checks.schema_rules import (
+        container_problems,
+        data_problems,
+        name_problems,
+        port_problems,
+        selector_problems,
+        service_port_problems,
+    )
+
+    rules = (
+        name_problems,
+        selector_problems,
+        port_problems,
+        service_port_problems,
+        container_problems,
+        data_problems,
+    )
+    targets = fuzz_targets()
+    checked = 0
+    for index, target in enumerate(targets):
+        others = targets[:index] + targets[index + 1 :]
+        for variant in malformed(target):
+            resource = Resource(variant)
+            for rule in rules:
+                list(rule(resource))
+            parse_crd(variant, "the render")
+            # The whole check, with every other manifest beside it (the CRD for the Widget).
+            found = run([overlay(variant, *others)], CheckOptions())
+            assert all(isinstance(f.line(), str) for f in found)
+            unvalidated_kinds(overlay(variant, *others), CheckOptions())
+            checked += 1
+    assert checked > 1000
 
 
 # --- versions ------------------------------------------------------------------------
@@ -722,7 +1137,11 @@ def test_the_check_is_registered_per_overlay_with_a_hint_per_rule() -> None:
         "selector",
         "name",
         "port-range",
+        "port-name",
+        "service-ports",
         "duplicate-container",
+        "data-key",
+        "base64",
     }
 
 

@@ -137,3 +137,29 @@ def test_crds_given_as_a_path_validate_instances(pytester: pytest.Pytester, exam
             "least 1 per CRD ratelimits.acme.example in crds/ratelimit.yaml [[]crd-schema]*",
         ]
     )
+
+
+def test_an_export_line_in_a_generator_env_file_is_an_invalid_key(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    write(example, "k8s/overlays/my/db.env", "export DB_HOST=db.my\nDB_PORT=5432\n")
+    kfile = example / "k8s/overlays/my/kustomization.yaml"
+    generators = "secretGenerator:\n  - name: db\n    envs: [db.env]\n"
+    kfile.write_text(kfile.read_text() + generators)
+    result = pytester.runpytest(
+        "--overlays", "k8s/overlays", "--overlays-checks=schema", "-k", "my or auth"
+    )
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "my: 1 finding in schema",
+            '  Secret/my/my-db-* data[[]"export DB_HOST"]: an invalid key (" " is not allowed); '
+            "expected a key of letters, digits, '-', '_' or '.' (at most 253 characters, "
+            'not "." or ".." or starting with "..") [[]data-key] '
+            "(from k8s/overlays/my/kustomization.yaml)",
+            "hint [[]data-key]: rename the key*no `export`*",
+        ]
+    )
+    # The value is never shown, plain or encoded.
+    result.stdout.no_fnmatch_line("*db.my*")
+    result.stdout.no_fnmatch_line("*ZGIubXk=*")

@@ -21,8 +21,9 @@ in the render or under ``--overlays-crds``. Rules:
 - ``no-schema``: a custom kind with no CRD at all, only with
   ``--overlays-require-schemas`` (otherwise it is counted by
   :func:`unvalidated_kinds` for the summary).
-- ``selector``, ``name``, ``port-range``, ``duplicate-container``: what the API
-  server rejects beyond the schemas; see :mod:`.schema_rules`.
+- ``selector``, ``name``, ``port-range``, ``port-name``, ``service-ports``,
+  ``duplicate-container``, ``data-key``, ``base64``: what the API server rejects
+  beyond the schemas; see :mod:`.schema_rules`.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from .schema_builtin import (
     REMOVED,
     builtin_validator,
     is_builtin_group,
+    kind_api_versions,
     kinds_of_group,
     minor_key,
     served_versions,
@@ -73,8 +75,17 @@ HINTS = {
     "(Kustomize `labels:` with includeSelectors: true keeps both in step)",
     "name": "use lowercase letters, digits and '-' (namePrefix/nameSuffix count too)",
     "port-range": "use a port number from 1 to 65535",
+    "port-name": "name ports with at most 15 lowercase letters, digits or '-' "
+    "(`metrics`, not `prometheus-metrics` or `HTTP`), once per container; "
+    "refer to a port by that name or by its unquoted number",
+    "service-ports": "give every port of a multi-port Service its own name, and each "
+    "port number/protocol once (a patch may have appended a copy)",
     "duplicate-container": "rename one of the containers; a strategic merge patch "
     "merges containers by name, a JSON patch appends",
+    "data-key": "rename the key to letters, digits, '-', '_' or '.'; in a generator's "
+    "env file write plain KEY=value lines (no `export`, no spaces around '=')",
+    "base64": "base64-encode the value (`base64 -w0`), or move plain text to stringData "
+    "(a ConfigMap: to data); a secretGenerator encodes for you",
 }
 
 
@@ -95,6 +106,11 @@ def _unknown_builtin(resource: Resource, version: str, strict: bool) -> Problem:
     served = served_versions(resource.kind, resource.group, version, strict)
     if served:
         return Problem("unknown-kind", "apiVersion", found, f"apiVersion {' or '.join(served)}")
+    elsewhere = kind_api_versions(resource.kind, version, strict)
+    if elsewhere:
+        # `apiVersion: v1` on a Deployment: the kind exists, in another group.
+        expected = f"apiVersion {' or '.join(elsewhere)} for {resource.kind}"
+        return Problem("unknown-kind", "apiVersion", found, expected)
     kinds = kinds_of_group(resource.group, version, strict)
     close = difflib.get_close_matches(resource.kind, kinds, n=1)
     expected = f"a kind the {resource.group or 'core'} API group serves"

@@ -24,14 +24,17 @@ from jsonschema.protocols import Validator
 
 from .schema_versions import schema_directory
 
-#: The Kubernetes resource quantity grammar (``resource.ParseQuantity``):
-#: a signed decimal, then a binary SI suffix, a decimal SI suffix or an exponent.
-QUANTITY = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[KMGTPE]i|[mkMGTPE]|[eE][+-]?\d+)?\Z"
+#: The Kubernetes resource quantity grammar (``resource.ParseQuantity``): a signed
+#: decimal, then a binary SI suffix (Ki...Ei), a decimal SI suffix (n u m k M G T P E)
+#: or a decimal exponent (``e``/``E`` and a signed integer).
+QUANTITY = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[KMGTPE]i|[numkMGTPE]|[eE][+-]?\d+)?\Z"
 
 #: Keyword naming the definition an inlined object schema came from (``Container``).
 DEFINITION = "x-definition"
 #: Keyword marking a resource quantity, whose ``pattern`` is QUANTITY.
 QUANTITY_KEYWORD = "x-quantity"
+#: Keyword keeping a CRD ``pattern`` as written when it was translated for Python.
+SOURCE_PATTERN = "x-source-pattern"
 
 _QUANTITY_DEF = "io.k8s.apimachinery.pkg.api.resource.Quantity"
 _INT_OR_STRING_DEF = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
@@ -374,6 +377,11 @@ def served_versions(kind: str, group: str, version: str, strict: bool) -> list[s
         for api, served_kind in definitions(version, strict).kinds
         if served_kind == kind and api.rpartition("/")[0] == group
     )
+
+
+def kind_api_versions(kind: str, version: str, strict: bool) -> list[str]:
+    """Every apiVersion, of any built-in group, a Kubernetes version serves ``kind`` in, sorted."""
+    return sorted(api for api, served in definitions(version, strict).kinds if served == kind)
 
 
 def kinds_of_group(group: str, version: str, strict: bool) -> list[str]:

@@ -7,11 +7,16 @@ below honours: ``nullable``, ``x-kubernetes-preserve-unknown-fields``,
 ``x-kubernetes-int-or-string`` and ``x-kubernetes-embedded-resource``.
 Strictness mirrors the API server's pruning: an object that declares
 ``properties`` and does not preserve unknown fields accepts no other field.
+A ``pattern`` is Go RE2 syntax: translated for Python where it maps cleanly
+(``\\z``, ``[[:alpha:]]``), left unchecked where it cannot (``\\p{L}``), so one
+such pattern never makes a whole CRD unusable. A malformed CRD (``versions: 1``)
+is no schema source; the built-in schema reports it on the CRD itself.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
@@ -23,7 +28,7 @@ from jsonschema.protocols import Validator
 
 from ..model import Resource
 from ..parsing import ParseError, load_documents
-from .schema_builtin import DEFINITION, object_meta_schema
+from .schema_builtin import DEFINITION, SOURCE_PATTERN, object_meta_schema
 
 CRD_KIND = "CustomResourceDefinition"
 CRD_GROUP = "apiextensions.k8s.io"
@@ -54,6 +59,27 @@ _KEEP = frozenset(
 _STRING = {"type": "string"}
 _SUFFIXES = (".yaml", ".yml", ".json")
 
+#: RE2's ASCII classes (``[[:alpha:]]``), as Python set contents.
+_POSIX_CLASSES = {
+    "alnum": "0-9A-Za-z",
+    "alpha": "A-Za-z",
+    "ascii": "\\x00-\\x7f",
+    "blank": "\\t ",
+    "cntrl": "\\x00-\\x1f\\x7f",
+    "digit": "0-9",
+    "graph": "!-~",
+    "lower": "a-z",
+    "print": " -~",
+    "punct": "!-/:-@\\[-`{-~",
+    "space": "\\t\\n\\v\\f\\r ",
+    "upper": "A-Z",
+    "word": "0-9A-Za-z_",
+    "xdigit": "0-9A-Fa-f",
+}
+#: A group opening with flags: ``(?i)``, ``(?s:``, ``(?i-m)``.
+_FLAGS = re.compile(r"\(\?([a-zA-Z]*)(?:-([a-zA-Z]*))?([:)])")
+_HEX = re.compile(r"\\x\{([0-9A-Fa-f]{1,6})\}")
+
 
 class CrdFileError(ValueError):
     """A ``--overlays-crds`` path that does not exist or holds no parsable YAML."""
@@ -72,7 +98,20 @@ class CrdVersion:
         """The schema as canonical JSON: the key its compiled validator is cached under."""
         if self.schema is None:
             return None
-        return json.dumps(self.schema, sort_keys=True, default=str)
+        try:
+            return json.dumps(self.schema, sort_keys=True, default=str)
+        except TypeError:
+            # Keys of mixed types (YAML `1:` beside `name:`) cannot be sorted as they are.
+            return json.dumps(_string_keys(self.schema), sort_keys=True, default=str)
+
+
+def _string_keys(node: Any) -> Any:
+    """A copy of a decoded YAML tree with every mapping key a string."""
+    if isinstance(node, Mapping):
+        return {str(key): _string_keys(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_string_keys(value) for value in node]
+    return node
 
 
 @dataclass(frozen=True)
@@ -99,13 +138,17 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _openapi(holder: Any) -> Mapping[str, Any] | None:
     schema = _dict(holder).get("openAPIV3Schema")
     return schema if isinstance(schema, dict) else None
 
 
 def parse_crd(raw: Mapping[str, Any], source: str) -> Crd | None:
-    """Read a CRD manifest (v1, or the legacy v1beta1); None when ``raw`` is not one."""
+    """Read a CRD manifest (v1 or legacy v1beta1); None if ``raw`` is not one or has no version."""
     if raw.get("kind") != CRD_KIND or not str(raw.get("apiVersion", "")).startswith(CRD_GROUP):
         return None
     spec = _dict(raw.get("spec"))
@@ -115,21 +158,26 @@ def parse_crd(raw: Mapping[str, Any], source: str) -> Crd | None:
     # v1beta1 CRDs may share one schema for every version (spec.validation).
     shared = _openapi(spec.get("validation"))
     versions: list[CrdVersion] = []
-    for entry in spec.get("versions") or []:
+    # A malformed entry declares no version; the CRD's own schema reports it.
+    for entry in _list(spec.get("versions")):
         if isinstance(entry, dict) and isinstance(entry.get("name"), str):
             served = entry.get("served", True) is not False
             schema = _openapi(entry.get("schema")) or shared
             versions.append(CrdVersion(entry["name"], served, schema))
     if not versions and isinstance(spec.get("version"), str):
         versions.append(CrdVersion(spec["version"], True, shared))
+    if not versions:
+        return None  # malformed: no schema source (the CRD's own schema reports why)
     name = str(_dict(raw.get("metadata")).get("name") or f"{kind.lower()}s.{group}")
     return Crd(
         name, group, kind, tuple(versions), spec.get("preserveUnknownFields") is True, source
     )
 
 
-def _documents(raw: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+def _documents(raw: Any) -> Iterator[Mapping[str, Any]]:
     # `kubectl get crd -o yaml` prints a List; accept it as well as plain documents.
+    if not isinstance(raw, Mapping):
+        return
     if raw.get("kind") == "List" and isinstance(raw.get("items"), list):
         yield from (item for item in raw["items"] if isinstance(item, dict))
     else:
@@ -212,6 +260,13 @@ def _convert(node: Any, strict: bool, where: str) -> dict[str, Any]:
                 out[key] = _convert(value, strict, f"{where}[]")
         elif key in ("allOf", "anyOf", "oneOf") and isinstance(value, list):
             out[key] = [_convert(sub, strict, where) for sub in value]
+        elif key == "pattern" and isinstance(value, str):
+            translated = python_pattern(value)
+            # A pattern Python cannot express goes unchecked rather than failing every object.
+            if translated is not None:
+                out[key] = translated
+                if translated != value:
+                    out[SOURCE_PATTERN] = value
         elif key in _KEEP:
             out[key] = value
     if node.get("x-kubernetes-int-or-string") is True:
@@ -235,6 +290,83 @@ def _convert(node: Any, strict: bool, where: str) -> dict[str, Any]:
         if isinstance(out.get("enum"), list):
             out["enum"] = [*out["enum"], None]
     return out
+
+
+def python_pattern(pattern: str) -> str | None:
+    """Translate a CRD ``pattern`` (Go RE2 syntax) for Python's ``re``; None if it cannot be.
+
+    ``\\z`` becomes ``\\Z``, ``\\x{...}`` and ``[[:alpha:]]`` are spelt out, and
+    characters Python reads as set operations inside ``[...]`` are escaped; Unicode
+    classes (``\\p{L}``, ``\\P{C}``), ``\\Q...\\E`` and ungreedy ``(?U)`` have no
+    Python equivalent.
+    """
+    out: list[str] = []
+    index, size = 0, len(pattern)
+    in_class, class_start = False, 0
+    while index < size:
+        char = pattern[index]
+        if char == "\\":
+            pair = pattern[index : index + 2]
+            hex_escape = _HEX.match(pattern, index)
+            if pair[1:] in ("p", "P", "Q", "C") or (pair == "\\z" and in_class):
+                return None
+            if hex_escape:
+                codepoint = int(hex_escape.group(1), 16)
+                if codepoint > 0x10FFFF:
+                    return None
+                out.append(f"\\U{codepoint:08x}")
+                index = hex_escape.end()
+                continue
+            out.append("\\Z" if pair == "\\z" else pair)
+            index += 2
+            continue
+        if in_class:
+            if char == "]" and index > class_start:
+                in_class = False
+                out.append(char)
+            elif pattern.startswith("[:", index):
+                end = pattern.find(":]", index + 2)
+                name = pattern[index + 2 : end] if end >= 0 else ""
+                if name not in _POSIX_CLASSES:
+                    return None
+                out.append(_POSIX_CLASSES[name])
+                index = end + 2
+                continue
+            elif pattern.startswith("--", index):
+                return None  # Python may read it as a set difference
+            else:
+                # Literal in RE2; Python reads them as nested sets or set operations.
+                out.append("\\" + char if char in "[&~|" else char)
+            index += 1
+            continue
+        if char == "[":
+            in_class = True
+            negated = pattern.startswith("^", index + 1)
+            out.append("[^" if negated else "[")
+            index += 2 if negated else 1
+            class_start = index
+            continue
+        if pattern.startswith("(?<", index) and pattern[index + 3 : index + 4].isalpha():
+            out.append("(?P<")  # a named group as Go 1.22 spells it
+            index += 3
+            continue
+        flags = _FLAGS.match(pattern, index)
+        if flags:
+            letters = flags.group(1) + (flags.group(2) or "")
+            # RE2's U is ungreedy (Python's is Unicode); Python allows global flags first only.
+            if "U" in letters or (flags.group(3) == ")" and index > 0):
+                return None
+            out.append(flags.group(0))
+            index = flags.end()
+            continue
+        out.append(char)
+        index += 1
+    translated = "".join(out)
+    try:
+        re.compile(translated)
+    except (re.error, OverflowError, RecursionError):
+        return None
+    return translated
 
 
 def to_json_schema(

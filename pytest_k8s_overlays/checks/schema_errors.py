@@ -20,7 +20,7 @@ from typing import Any
 from jsonschema import ValidationError
 
 from ..model import REDACTED
-from .schema_builtin import DEFINITION, QUANTITY_KEYWORD
+from .schema_builtin import DEFINITION, QUANTITY_KEYWORD, SOURCE_PATTERN
 
 #: Longest value shown in a finding before it is cut.
 MAX_VALUE = 60
@@ -66,20 +66,21 @@ class Problem:
     expected: str
 
 
-def format_path(parts: Iterable[str | int]) -> str:
+def format_path(parts: Iterable[Any]) -> str:
     """``spec.template.spec.containers[0].ports[0]``; odd keys as ``labels["app.k8s.io/x"]``."""
     text = ""
     for part in parts:
-        if isinstance(part, int):
+        if isinstance(part, int) and not isinstance(part, bool):
             text += f"[{part}]"
-        elif _PLAIN_KEY.match(part):
+        elif isinstance(part, str) and _PLAIN_KEY.match(part):
             text += f".{part}" if text else part
         else:
-            text += f"[{json.dumps(part)}]"
+            # YAML keys may be booleans, floats or null (`true:`, `1.5:`, `~:`).
+            text += f"[{json.dumps(part if isinstance(part, str) else str(part))}]"
     return text
 
 
-def subpath(prefix: str, *parts: str | int) -> str:
+def subpath(prefix: str, *parts: Any) -> str:
     """A field path under an already formatted one: ``subpath("spec.x[0]", "ports", 1)``."""
     rest = format_path(parts)
     if not prefix or not rest:
@@ -129,7 +130,7 @@ def expected_types(types: Any) -> str:
 
 def _values(values: Sequence[Any]) -> str:
     real = [v for v in values if v is not None]
-    shown = [json.dumps(v) if v == "" or not isinstance(v, str) else v for v in real]
+    shown = [json.dumps(v, default=str) if v == "" or not isinstance(v, str) else v for v in real]
     if len(shown) > MAX_CHOICES:
         return f"{', '.join(shown[:MAX_CHOICES])}... ({len(shown)} values)"
     return ", ".join(shown)
@@ -202,7 +203,8 @@ def problems_of(error: ValidationError, secret: bool = False) -> Iterator[Proble
     schema: Any = error.schema if isinstance(error.schema, Mapping) else {}
     if validator == "additionalProperties" and value is False and isinstance(instance, dict):
         declared = schema.get("properties") or {}
-        for extra in sorted(k for k in instance if k not in declared):
+        # Sorted as text: YAML keys of mixed types (`1:` beside `name:`) do not compare.
+        for extra in sorted((k for k in instance if k not in declared), key=str):
             expected = f"a field of {_where(schema)}{_did_you_mean(extra, declared)}"
             yield Problem("unknown-field", format_path([*parts, extra]), "unknown field", expected)
     elif validator == "required" and isinstance(instance, dict):
@@ -224,6 +226,8 @@ def problems_of(error: ValidationError, secret: bool = False) -> Iterator[Proble
     elif validator in ("oneOf", "anyOf"):
         yield from _alternatives(error, secret)
     elif validator in _BOUNDS:
+        if validator == "pattern":
+            value = schema.get(SOURCE_PATTERN, value)  # as the CRD spells it
         expected = _BOUNDS[str(validator)].format(value)
         if schema.get(f"exclusive{str(validator).capitalize()}") is True:
             expected += " (exclusive)"
@@ -237,4 +241,8 @@ def problems_of(error: ValidationError, secret: bool = False) -> Iterator[Proble
 
 def problems(errors: Iterable[ValidationError], secret: bool = False) -> list[Problem]:
     """Every problem of every error, deduplicated and sorted."""
-    return sorted({p for error in errors for p in problems_of(error, secret)})
+    errors = list(errors)
+    # A value of the wrong type is outside any enum as well: say it once.
+    typed = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
+    kept = (e for e in errors if e.validator != "enum" or tuple(e.absolute_path) not in typed)
+    return sorted({p for error in kept for p in problems_of(error, secret)})

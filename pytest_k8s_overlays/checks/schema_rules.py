@@ -7,16 +7,30 @@
   flow-control objects, a DNS-1123 subdomain otherwise, at most 52 characters
   for a CronJob); ``metadata.namespace`` is a DNS-1123 label.
 - ``port-range``: container, host, probe and Service port numbers lie in 1-65535.
+- ``port-name``: container port names, named probe, lifecycle and Service
+  ``targetPort`` ports are IANA service names (at most 15 lowercase letters,
+  digits or '-', with a letter), unique within a container; Service port names
+  are DNS-1123 labels.
+- ``service-ports``: a Service has ports (unless headless or ExternalName),
+  names every port when it has several, each name and each port/protocol once.
 - ``duplicate-container``: container names are unique within a pod, init and
   ephemeral containers included.
+- ``data-key``: ConfigMap ``data``/``binaryData`` and Secret
+  ``data``/``stringData`` keys are config keys (letters, digits, '-', '_', '.'),
+  and no ConfigMap key is in both ``data`` and ``binaryData``.
+- ``base64``: Secret ``data`` and ConfigMap ``binaryData`` values are base64.
+
+Every rule reads the manifest defensively: a value of the wrong shape is the
+schema's ``type`` finding, never an exception here.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..model import PodTemplate, Resource
 from ..selectors import EQUALS, OPERATORS, Requirement
@@ -87,6 +101,25 @@ NAME_RULES: Mapping[tuple[str, str], NameRule] = {
 
 SELECTOR_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"})
 PORT_RANGE = "a port number from 1 to 65535"
+#: What an IANA service name (IANA_SVC_NAME) is: the rule for named ports.
+PORT_NAME = (
+    "at most 15 lowercase letters, digits or '-', with at least one letter, "
+    "not starting or ending with '-', no '--'"
+)
+_PORT_NAME_CHARS = re.compile(r"^[-a-z0-9]+\Z")
+#: A valid port name, to pass the usual case with one match.
+_PORT_NAME = re.compile(r"^(?=.{1,15}\Z)(?=[^a-z]*[a-z])[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+_PORT_NAME_MAX = 15
+#: A ConfigMap or Secret key (``IsConfigMapKey``).
+_DATA_KEY = re.compile(r"^[-._a-zA-Z0-9]+\Z")
+_DATA_KEY_CHAR = re.compile(r"[-._a-zA-Z0-9]")
+_DATA_KEY_MAX = 253
+DATA_KEY = (
+    "a key of letters, digits, '-', '_' or '.' (at most 253 characters, "
+    'not "." or ".." or starting with "..")'
+)
+#: Go's base64.StdEncoding as the API server decodes ``[]byte`` fields (newlines skipped).
+_BASE64 = re.compile(r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\Z")
 _HANDLERS = ("httpGet", "tcpSocket", "grpc")
 _PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 
@@ -168,8 +201,10 @@ def _expression_problem(expression: Mapping[str, Any], labels: Mapping[str, str]
     key, operator = str(expression.get("key") or ""), expression.get("operator")
     values = [str(v) for v in _list(expression.get("values"))]
     have = labels.get(key)
-    if operator not in OPERATORS:
-        return None  # an unknown operator is the enum rule's business
+    # An unknown operator, or one of another type (`operator: {In: [web]}`), is
+    # the enum or type rule's business.
+    if not isinstance(operator, str) or operator not in OPERATORS:
+        return None
     if Requirement(key, str(operator), tuple(values)).matches(labels):
         return None
     pod = f"{key}={have}" if have is not None else f"no label {key}"
@@ -184,21 +219,76 @@ def _out_of_range(value: Any, zero_means_unset: bool = False) -> bool:
     return not 1 <= number <= 65535
 
 
+def port_name_faults(name: str) -> list[str]:
+    """Why ``name`` is not an IANA service name (a valid port name); empty when it is one."""
+    if not name:
+        return ["empty"]
+    faults: list[str] = []
+    if len(name) > _PORT_NAME_MAX:
+        faults.append(f"{len(name)} characters")
+    if not _PORT_NAME_CHARS.match(name):
+        if _PORT_NAME_CHARS.match(name.lower()):
+            faults.append("uppercase letters")
+        else:
+            faults.append("characters other than a-z, 0-9 and '-'")
+    elif name.isdigit():
+        faults.append("digits only: unquote a port number")
+    elif not any("a" <= char <= "z" for char in name):
+        faults.append("no letter")
+    if "--" in name:
+        faults.append("'--'")
+    if name.startswith("-") or name.endswith("-"):
+        faults.append("a leading or trailing '-'")
+    return faults
+
+
+def _bad_port_name(value: Any) -> TypeGuard[str]:
+    """Tell whether an int-or-string port is a name, and not a valid one."""
+    return isinstance(value, str) and not _PORT_NAME.match(value)
+
+
+def _port_name_problem(name: str, path: str) -> Problem:
+    found = f"{quote(name)} is not a valid port name ({', '.join(port_name_faults(name))})"
+    return Problem("port-name", path, found, PORT_NAME)
+
+
 def _handler_ports(owner: Mapping[str, Any], path: str) -> Iterator[Problem]:
     for handler in _HANDLERS:
         port = _dict(owner.get(handler)).get("port")
         if _out_of_range(port):
             yield Problem("port-range", subpath(path, handler, "port"), show(port), PORT_RANGE)
+        # gRPC probes take a number only (the schema says so).
+        elif handler != "grpc" and _bad_port_name(port):
+            yield _port_name_problem(port, subpath(path, handler, "port"))
+
+
+def _container_port_names(ports: list[Any], prefix: str) -> Iterator[Problem]:
+    seen: dict[str, int] = {}
+    for index, port in enumerate(ports):
+        name = _dict(port).get("name")
+        if not isinstance(name, str) or not name:
+            continue  # the name is optional
+        if _bad_port_name(name):
+            yield _port_name_problem(name, subpath(prefix, "ports", index, "name"))
+        if name in seen:
+            first = subpath(prefix, "ports", seen[name])
+            found = f"{quote(name)}, already the name of {first}"
+            path = subpath(prefix, "ports", index, "name")
+            yield Problem("port-name", path, found, "a port name unique within the container")
+        else:
+            seen[name] = index
 
 
 def _template_ports(template: PodTemplate) -> Iterator[Problem]:
     for container in template.containers:
-        for index, port in enumerate(_list(container.raw.get("ports"))):
+        ports = _list(container.raw.get("ports"))
+        for index, port in enumerate(ports):
             port = _dict(port)
             for field, zero_ok in (("containerPort", False), ("hostPort", True)):
                 if field in port and _out_of_range(port[field], zero_ok):
                     path = subpath(container.path, "ports", index, field)
                     yield Problem("port-range", path, show(port[field]), PORT_RANGE)
+        yield from _container_port_names(ports, container.path)
         for probe in _PROBES:
             owner = _dict(container.raw.get(probe))
             yield from _handler_ports(owner, subpath(container.path, probe))
@@ -209,7 +299,7 @@ def _template_ports(template: PodTemplate) -> Iterator[Problem]:
 
 
 def port_problems(resource: Resource) -> Iterator[Problem]:
-    """``port-range``: every port number a pod template or a Service declares is 1-65535."""
+    """``port-range`` and ``port-name``: the ports a pod template or a Service declares."""
     template = resource.pod_template
     if template is not None:
         yield from _template_ports(template)
@@ -221,6 +311,129 @@ def port_problems(resource: Resource) -> Iterator[Problem]:
                 if field in port and _out_of_range(port[field], zero_ok):
                     path = format_path(["spec", "ports", index, field])
                     yield Problem("port-range", path, show(port[field]), PORT_RANGE)
+            target = port.get("targetPort")
+            # An empty targetPort defaults to port, as 0 does.
+            if target != "" and _bad_port_name(target):
+                path = format_path(["spec", "ports", index, "targetPort"])
+                yield _port_name_problem(target, path)
+            name = port.get("name")
+            if isinstance(name, str) and name and not DNS1123_LABEL.accepts(name):
+                found = f"{quote(name)} is not {DNS1123_LABEL.title}"
+                path = format_path(["spec", "ports", index, "name"])
+                yield Problem("port-name", path, found, DNS1123_LABEL.description)
+
+
+def service_port_problems(resource: Resource) -> Iterator[Problem]:
+    """``service-ports``: a Service's ports are there, named when several, each once."""
+    if resource.kind != "Service" or resource.group != "":
+        return
+    spec = resource.spec
+    ports = spec.get("ports")
+    if ports is None or ports == []:
+        if spec.get("clusterIP") != "None" and spec.get("type") != "ExternalName":
+            yield Problem(
+                "service-ports",
+                "spec.ports",
+                "missing" if ports is None else "an empty list",
+                "at least one port (only a headless Service, clusterIP: None, "
+                "or an ExternalName Service has none)",
+            )
+        return
+    ports = _list(ports)
+    names: dict[str, int] = {}
+    numbers: dict[tuple[int, str], int] = {}
+    for index, port in enumerate(ports):
+        if not isinstance(port, dict):
+            continue
+        name = port.get("name")
+        if name is None or name == "":
+            if len(ports) > 1:
+                yield Problem(
+                    "service-ports",
+                    _service_port(index, "name"),
+                    "missing",
+                    "a name on every port of a Service with more than one port",
+                )
+        elif isinstance(name, str):
+            if name in names:
+                found = f"{quote(name)}, already the name of {_service_port(names[name])}"
+                expected = "a port name unique within the Service"
+                yield Problem("service-ports", _service_port(index, "name"), found, expected)
+            else:
+                names[name] = index
+        number, protocol = _number(port.get("port")), port.get("protocol") or "TCP"
+        if number is not None and isinstance(protocol, str):
+            key = (number, protocol)
+            if key in numbers:
+                first = _service_port(numbers[key])
+                found = f"{number}/{protocol}, already the port of {first}"
+                expected = "each port and protocol once in a Service"
+                yield Problem("service-ports", _service_port(index), found, expected)
+            else:
+                numbers[key] = index
+
+
+def _service_port(index: int, *field: str) -> str:
+    return format_path(["spec", "ports", index, *field])
+
+
+def _data_key_fault(key: str) -> str | None:
+    """Why ``key`` is not a valid ConfigMap or Secret key, or None."""
+    if _DATA_KEY.match(key) and len(key) <= _DATA_KEY_MAX and not key.startswith(".."):
+        return None if key != "." else '"." is not allowed'  # the usual case: one match
+    if not key:
+        return "empty"
+    if len(key) > _DATA_KEY_MAX:
+        return f"{len(key)} characters"
+    bad = sorted({char for char in key if not _DATA_KEY_CHAR.match(char)})
+    if bad:
+        shown = ", ".join(json.dumps(char) for char in bad[:5])
+        return f"{shown} {'is' if len(bad) == 1 else 'are'} not allowed"
+    if key in (".", ".."):
+        return f"{json.dumps(key)} is not allowed"
+    if key.startswith(".."):
+        return 'it starts with ".."'
+    return None
+
+
+def _is_base64(value: str) -> bool:
+    # Go's decoder skips line breaks; anything else outside the alphabet is an error.
+    return bool(_BASE64.match(value.replace("\n", "").replace("\r", "")))
+
+
+def data_problems(resource: Resource) -> Iterator[Problem]:
+    """``data-key`` and ``base64``: a ConfigMap's or Secret's keys, and its base64 values.
+
+    Values are never shown: only the key, which the path names anyway.
+    """
+    if resource.group != "" or resource.kind not in ("ConfigMap", "Secret"):
+        return
+    secret = resource.kind == "Secret"
+    fields = ("data", "stringData") if secret else ("data", "binaryData")
+    encoded = "data" if secret else "binaryData"
+    plain = "stringData" if secret else "data"
+    for field in fields:
+        for key, value in _dict(resource.raw.get(field)).items():
+            fault = _data_key_fault(str(key))
+            if fault:
+                path = format_path([field, str(key)])
+                yield Problem("data-key", path, f"an invalid key ({fault})", DATA_KEY)
+            if field == encoded and isinstance(value, str) and not _is_base64(value):
+                text = "plain text" if secret else "text"
+                expected = f"base64-encoded bytes (put {text} under {plain})"
+                yield Problem(
+                    "base64", format_path([field, str(key)]), "not valid base64", expected
+                )
+    if not secret:
+        binary = _dict(resource.raw.get("binaryData"))
+        for key in _dict(resource.raw.get("data")):
+            if key in binary:
+                yield Problem(
+                    "data-key",
+                    format_path(["data", str(key)]),
+                    "also a key of binaryData",
+                    "each key in data or in binaryData, not both",
+                )
 
 
 def container_problems(resource: Resource) -> Iterator[Problem]:
@@ -250,5 +463,7 @@ def api_server_problems(resource: Resource) -> list[Problem]:
         *name_problems(resource),
         *selector_problems(resource),
         *port_problems(resource),
+        *service_port_problems(resource),
         *container_problems(resource),
+        *data_problems(resource),
     ]
