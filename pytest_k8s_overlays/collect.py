@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from .discovery import OverlaySpec
 from .gate import Gate
+from .stash import GATE_KEY, SETTINGS_KEY, SPECS_BY_FILE_KEY
 
 MARKER = "k8s_overlays"
-GATE_KEY = pytest.StashKey[Gate]()
 
 
 class OverlayCheckFailed(Exception):
@@ -86,3 +87,63 @@ def make_items(
         session.ihook.pytest_collectreport(report=report)
         items.extend(i for i in collected if isinstance(i, pytest.Item))
     return items
+
+
+def spec_for(config: pytest.Config, path: Path) -> OverlaySpec | None:
+    """The overlay whose kustomization file ``path`` is, if any."""
+    gate = config.stash.get(GATE_KEY, None)
+    if gate is None:
+        return None
+    by_file = config.stash.get(SPECS_BY_FILE_KEY, None)
+    if by_file is None:
+        by_file = {spec.kustomization.resolve(): spec for spec in gate.specs}
+        config.stash[SPECS_BY_FILE_KEY] = by_file
+    try:
+        return by_file.get(path.resolve())
+    except OSError:
+        return None
+
+
+def missing_specs(config: pytest.Config, gate: Gate, items: list[pytest.Item]) -> list[OverlaySpec]:
+    """The overlays whose items pytest's own collection did not produce, and should have.
+
+    Arguments naming gate items (a kustomization file, its node ids, or a
+    directory holding overlays) limit the gate to those; single tests named
+    (``path::test``) while the overlays come from the ini file run alone.
+    Otherwise (``pytest``, ``pytest tests/``, testpaths) every overlay is gated.
+    """
+    settings = config.stash[SETTINGS_KEY]
+    base = config.invocation_params.dir
+    plain = [(base / arg).resolve() for arg in config.args if "::" not in arg]
+    node_ids = [(base / arg.split("::")[0]).resolve() for arg in config.args if "::" in arg]
+
+    def under(paths: list[Path], spec: OverlaySpec) -> bool:
+        file = spec.kustomization.resolve()
+        return any(path == file or path in file.parents for path in paths)
+
+    if any(under(plain + node_ids, spec) for spec in gate.specs):
+        # pytest collected what the arguments name; add what its walk skipped
+        # (norecursedirs), but not beside a node id, which selects exactly.
+        wanted = [s for s in gate.specs if under(plain, s) and not under(node_ids, s)]
+    elif node_ids and settings.overlays_label != "--overlays":
+        wanted = []
+    else:
+        wanted = gate.specs
+    have = {item.spec for item in items if isinstance(item, OverlayCheckItem)}
+    return [spec for spec in wanted if spec not in have]
+
+
+def needed_specs(items: list[pytest.Item], gate: Gate) -> list[OverlaySpec]:
+    """The overlays the selected items render: their own, or all for ``overlays``."""
+    needed: dict[OverlaySpec, None] = {}
+    for item in items:
+        if isinstance(item, OverlayCheckItem):
+            needed[item.spec] = None
+        elif "overlays" in getattr(item, "fixturenames", ()):
+            return gate.specs
+        else:
+            callspec = getattr(item, "callspec", None)
+            param = callspec.params.get("overlay") if callspec is not None else None
+            if isinstance(param, OverlaySpec):
+                needed[param] = None
+    return list(needed)

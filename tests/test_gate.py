@@ -432,3 +432,17 @@ def test_discovery_end_to_end(pytester: pytest.Pytester) -> None:
     whole = pytester.runpytest("--overlays", "workloads", "--overlays-checks=render", "-v")
     whole.assert_outcomes(passed=4)  # leaves only: no base, no component
     whole.stdout.no_fnmatch_line("*base/kustomization.yaml*")
+
+
+def test_render_overlay_shares_the_gate_renders(pytester: pytest.Pytester, example: Path) -> None:
+    pytester.makepyfile(
+        test_shared="""
+        def test_shared(render_overlay, overlays):
+            assert render_overlay("k8s/overlays/auth").resources == overlays["auth"].resources
+        """
+    )
+    result = pytester.runpytest(
+        "--overlays", "k8s/overlays", "--overlays-checks=render", "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(passed=8)
+    result.stdout.fnmatch_lines(["7 overlays rendered"])
