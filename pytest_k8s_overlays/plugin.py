@@ -116,14 +116,19 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("overlay", specs, ids=ids, indirect=True, scope="session")
 
 
+def _lists_unvalidated(config: pytest.Config) -> bool:
+    # With --overlays-require-schemas such kinds fail instead of being listed.
+    settings = config.stash[SETTINGS_KEY]
+    return "schema" in settings.checks and not settings.options.require_schemas
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """On a pytest-xdist worker, hand this worker's summary to the controller."""
     config = session.config
     gate = config.stash.get(GATE_KEY, None)
     output = getattr(config, "workeroutput", None)
     if gate is not None and output is not None:
-        unvalidated = "schema" in config.stash[SETTINGS_KEY].checks
-        output["k8s_overlays"] = gate.summary(config.rootpath, unvalidated).to_dict()
+        output["k8s_overlays"] = gate.summary(config.rootpath, _lists_unvalidated(config)).to_dict()
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -139,7 +144,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     gate = config.stash.get(GATE_KEY, None)
     if gate is None or config.option.collectonly:
         return
-    summary = gate.summary(config.rootpath, "schema" in config.stash[SETTINGS_KEY].checks)
+    summary = gate.summary(config.rootpath, _lists_unvalidated(config))
     for shared in config.stash.get(WORKER_SUMMARIES_KEY, []):
         summary.merge(shared)
     report.write_summary(terminalreporter, summary, config.stash.get(CACHE_OFF_KEY, None))

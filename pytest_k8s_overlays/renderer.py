@@ -172,8 +172,12 @@ def find_renderer(
     kubectl = shutil.which("kubectl", path=path)
     if kubectl is not None:
         renderer = _kubectl_renderer(kubectl, "kubectl on PATH", probe)
-        if renderer is not None:
+        major = _VERSION_RE.search(renderer.version) if renderer is not None else None
+        if renderer is not None and major is not None and int(major.group(1)) >= 5:
             return renderer
+        # kubectl before 1.27 bundles Kustomize v4, which builds differently.
+        version = renderer.version if renderer is not None else "no Kustomize version"
+        skipped += f" ({kubectl} bundles {version}; v5+ needed)"
     raise RendererNotFound(f"no Kustomize renderer found{skipped}; {INSTALL_HINT}")
 
 

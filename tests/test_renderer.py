@@ -115,3 +115,15 @@ def test_object_dumps_in_kustomize_messages_are_hidden() -> None:
     )
     assert "aHVudGVyMg" not in clean_error(go_map)
     assert clean_error(go_map).startswith("<object hidden: may hold Secret values>")
+
+
+def test_kubectl_bundling_kustomize_v4_is_passed_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(renderer, "bundled_kubectl", lambda: None)
+    script(tmp_path, "kubectl", 'echo "Kustomize Version: v4.5.7"')
+    with pytest.raises(RendererNotFound) as error:
+        find_renderer(environ={"PATH": str(tmp_path)})
+    assert str(error.value).startswith(
+        f"no Kustomize renderer found ({tmp_path}/kubectl bundles v4.5.7; v5+ needed); install"
+    )

@@ -69,3 +69,4 @@ def test_custom_kinds_without_a_schema_are_listed_not_failed(
     strict.stdout.fnmatch_lines(
         ["auth: 1 finding in schema", "  HTTPRoute/auth/auth-api*[[]no-schema]*"]
     )
+    strict.stdout.no_fnmatch_line("*not validated, no schema for the kind*")
