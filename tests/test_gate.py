@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -446,3 +449,28 @@ def test_render_overlay_shares_the_gate_renders(pytester: pytest.Pytester, examp
     )
     result.assert_outcomes(passed=8)
     result.stdout.fnmatch_lines(["7 overlays rendered"])
+
+
+def test_a_slow_render_shows_progress_on_a_terminal(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    script_cmd = shutil.which("script")
+    if script_cmd is None:
+        pytest.skip("util-linux script (a pseudo-terminal) is not installed")
+    slow = pytester.mkdir("slow") / "kubectl"
+    slow.write_text(f'#!/bin/sh\nsleep 0.2\nexec {_renderer_binary(pytester)} "$@"\n')
+    slow.chmod(slow.stat().st_mode | stat.S_IEXEC)
+    command = (
+        f"{sys.executable} -m pytest --overlays k8s/overlays --overlays-checks=render "
+        f"--overlays-jobs=1 --overlays-kustomize={slow} -p no:cacheprovider"
+    )
+    done = subprocess.run(
+        [script_cmd, "-qec", command, "/dev/null"],
+        cwd=pytester.path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "7 passed" in done.stdout
+    assert "rendering overlays: 7/7" in done.stdout
