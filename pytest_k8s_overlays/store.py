@@ -118,21 +118,21 @@ class OverlayStore:
         cache: RenderCache | None = None,
         keep_origins: bool = False,
     ) -> None:
-        self.keep_origins = keep_origins
-        self.cache = cache
-        #: The cache key of every overlay directory rendered with a usable key.
-        self.keys: dict[Path, str] = {}
-        self._resolved: dict[Path, Path] = {}
         self.renderer = renderer
         self.build_args = tuple(build_args)
         self.timeout = timeout
         self.display_root = display_root or Path.cwd()
         self.env = env
+        self.cache = cache
+        self.keep_origins = keep_origins
+        self.rendered = 0
+        #: The cache key of every overlay directory rendered with a usable key.
+        self.keys: dict[Path, str] = {}
+        self._resolved: dict[Path, Path] = {}
         self._outcomes: dict[Path, tuple[Resource, ...] | str] = {}
         self._by_spec: dict[OverlaySpec, RenderResult] = {}
         self._locks: dict[Path, threading.Lock] = {}
         self._guard = threading.Lock()
-        self.rendered = 0
 
     def _lock_for(self, path: Path) -> threading.Lock:
         with self._guard:
