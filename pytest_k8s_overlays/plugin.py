@@ -76,14 +76,14 @@ def pytest_collection_modifyitems(
         items.extend(make_items(session, missing, config.stash[SETTINGS_KEY].checks))
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    """Under pytest-xdist, fill the render cache once before the workers start."""
-    config = session.config
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_setupnodes(config: pytest.Config, specs: Any) -> None:
+    """Under pytest-xdist, fill the render cache once before the workers start
+    (after the report header, which this hook follows)."""
     gate = config.stash.get(GATE_KEY, None)
     if (
         gate is not None
         and gate.store.cache is not None
-        and config.pluginmanager.hasplugin("dsession")
         and not config.option.collectonly
         # Each worker clears the cache again on --cache-clear: filling it first
         # would only double the renders.
