@@ -91,6 +91,32 @@ def test_a_named_target_port_must_be_in_every_selected_pod() -> None:
     ]
 
 
+def test_a_named_target_port_must_match_the_service_ports_protocol() -> None:
+    # A DNS Service: UDP port 53 to the container port named dns, declared TCP only.
+    dns = {"name": "dns", "containerPort": 5353}
+    udp = {"name": "dns-udp", "port": 53, "targetPort": "dns", "protocol": "UDP"}
+    tcp = {"name": "dns-tcp", "port": 53, "targetPort": "dns"}
+    broken = overlay(
+        "auth", deployment("auth-dns", container("dns", dns)), service("auth-dns", udp, tcp)
+    )
+    assert lines(broken) == [
+        "auth: Service/auth/auth-dns spec.ports[0].targetPort: dns is a TCP port of "
+        "Deployment/auth/auth-dns, but this Service port is UDP; expected a UDP container "
+        "port named dns [target-port-name]",
+    ]
+    # As CoreDNS declares them: one name per protocol (names are unique in a container).
+    declared = [
+        {"name": "dns", "containerPort": 5353, "protocol": "UDP"},
+        {**dns, "name": "dns-tcp"},
+    ]
+    fixed = overlay(
+        "auth",
+        deployment("auth-dns", container("dns", *declared)),
+        service("auth-dns", udp, {**tcp, "targetPort": "dns-tcp"}),
+    )
+    assert lines(fixed) == []
+
+
 def test_a_service_selecting_another_overlays_pods_is_reported_on_its_own_overlay() -> None:
     auth = overlay("auth", service("auth-api"))
     my = overlay("my", deployment("my-api", container("api", {"containerPort": 8080})))

@@ -150,6 +150,12 @@ class _Context:
                 self.service_names.setdefault(service.namespace, set()).add(service.name)
 
 
+def _protocol(port: dict[str, Any]) -> str:
+    """A port's protocol, TCP when unset (a malformed value counts as unset)."""
+    protocol = port.get("protocol")
+    return protocol if isinstance(protocol, str) and protocol else "TCP"
+
+
 def _target_ports(
     overlay: Overlay, service: Resource, pods: Sequence[Pod], ports: list[dict[str, Any]]
 ) -> Iterator[Finding]:
@@ -170,7 +176,24 @@ def _target_ports(
                 others.append(pod.overlay.name)
                 elsewhere = f", in overlay {pod.overlay.name}"
             if name is not None:
-                if any(p.get("name") == name for p in declared):
+                # Endpoints resolve a named targetPort by name and protocol.
+                protocol = _protocol(port)
+                named = [p for p in declared if p.get("name") == name]
+                if any(_protocol(p) == protocol for p in named):
+                    continue
+                if named:
+                    have = "/".join(sorted({_protocol(p) for p in named}))
+                    yield finding(
+                        overlay,
+                        service,
+                        CHECK_ID,
+                        "target-port-name",
+                        path,
+                        f"{name} is a {have} port of {pod.ref}{elsewhere}, "
+                        f"but this Service port is {protocol}",
+                        f"a {protocol} container port named {name}",
+                        others,
+                    )
                     continue
                 yield finding(
                     overlay,
