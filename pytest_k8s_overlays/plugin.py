@@ -17,7 +17,7 @@ from .collect import (
     overlay_file,
     spec_for,
 )
-from .discovery import OverlaySpec
+from .discovery import KUSTOMIZATION_FILES, OverlaySpec
 from .model import Overlay, Overlays
 from .renderer import RenderError
 from .settings import add_options, from_config
@@ -59,6 +59,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     """Collect an overlay's kustomization file where pytest's own walk reaches it,
     so a node id from a report (``.../kustomization.yaml::images``) runs again."""
+    if file_path.name not in KUSTOMIZATION_FILES:
+        return None  # most files: no look-up at all
     spec = spec_for(parent.config, file_path)
     if spec is None:
         return None
