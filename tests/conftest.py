@@ -38,6 +38,13 @@ def write(root: Path, relative: str, text: str) -> Path:
     return path
 
 
+def add_patch(root: Path, overlay: str, name: str, text: str) -> Path:
+    """Give an example overlay (one with no ``patches:`` yet) a patch file; return it."""
+    kfile = root / f"k8s/overlays/{overlay}/kustomization.yaml"
+    kfile.write_text(kfile.read_text() + f"patches:\n  - path: {name}\n")
+    return write(root, f"k8s/overlays/{overlay}/{name}", text)
+
+
 @pytest.fixture
 def example(pytester: pytest.Pytester) -> Path:
     """A copy of example_repo's k8s tree (no ini, no tests) in pytester's directory."""

@@ -10,7 +10,7 @@ import pytest
 from pytest_k8s_overlays.cache import Entry, RenderCache, Uncacheable, inputs, json_exact
 from pytest_k8s_overlays.renderer import Renderer
 
-from .conftest import write
+from .conftest import add_patch, write
 
 RENDERER = Renderer(("/bin/true", "kustomize"), "/bin/true", "v5.8.1", "test")
 
@@ -245,11 +245,10 @@ def test_entries_round_trip_and_reject_another_key(tmp_path: Path) -> None:
 def test_cached_findings_still_fail_and_a_fix_is_seen(
     pytester: pytest.Pytester, example: Path
 ) -> None:
-    kfile = example / "k8s/overlays/auth/kustomization.yaml"
-    kfile.write_text(kfile.read_text() + "patches:\n  - path: typo.yaml\n")
-    typo = write(
+    typo = add_patch(
         example,
-        "k8s/overlays/auth/typo.yaml",
+        "auth",
+        "typo.yaml",
         """
         apiVersion: apps/v1
         kind: Deployment

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SERVICES, write
+from .conftest import SERVICES, add_patch, write
 
 BROKEN_PATCH = """
 apiVersion: apps/v1
@@ -25,9 +25,7 @@ spec:
 
 def break_overlay(root: Path, name: str) -> None:
     """A realistic mistake: a patch naming a resource the overlay does not have."""
-    kfile = root / f"k8s/overlays/{name}/kustomization.yaml"
-    kfile.write_text(kfile.read_text() + "patches:\n  - path: worker-patch.yaml\n")
-    write(root, f"k8s/overlays/{name}/worker-patch.yaml", BROKEN_PATCH)
+    add_patch(root, name, "worker-patch.yaml", BROKEN_PATCH)
 
 
 def test_every_overlay_gets_a_render_item(pytester: pytest.Pytester, example: Path) -> None:

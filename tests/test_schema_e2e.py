@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SERVICES, write
+from .conftest import SERVICES, add_patch, write
 
 TYPO_PATCH = """
 apiVersion: apps/v1
@@ -75,9 +75,7 @@ def test_the_example_repository_passes(pytester: pytest.Pytester, example: Path)
 def test_a_typo_fails_only_its_overlay_unless_not_strict(
     pytester: pytest.Pytester, example: Path
 ) -> None:
-    kfile = example / "k8s/overlays/scan/kustomization.yaml"
-    kfile.write_text(kfile.read_text() + "patches:\n  - path: pull-policy.yaml\n")
-    write(example, "k8s/overlays/scan/pull-policy.yaml", TYPO_PATCH)
+    add_patch(example, "scan", "pull-policy.yaml", TYPO_PATCH)
     result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=schema")
     result.assert_outcomes(passed=6, failed=1)
     result.stdout.fnmatch_lines(
