@@ -8,6 +8,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple, overload
 
+from .fields import as_dict, dicts, str_dict
+
 #: Kinds whose pod template the checks inspect, with where the template lives.
 POD_TEMPLATE_PATHS: Mapping[str, tuple[str, ...]] = {
     "Deployment": ("spec", "template"),
@@ -23,7 +25,6 @@ POD_TEMPLATE_PATHS: Mapping[str, tuple[str, ...]] = {
 CUSTOM_POD_TEMPLATE_PATHS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("argoproj.io", "Rollout"): ("spec", "template"),
 }
-WORKLOAD_KINDS = frozenset(POD_TEMPLATE_PATHS) | {k for _, k in CUSTOM_POD_TEMPLATE_PATHS}
 
 
 def template_path(group: str, kind: str) -> tuple[str, ...] | None:
@@ -73,14 +74,6 @@ def _scalar(value: Any) -> str:
     return str(value)
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _str_dict(value: Any) -> dict[str, str]:
-    return {str(k): str(v) for k, v in _dict(value).items()}
-
-
 class ResourceKey(NamedTuple):
     """What makes two manifests the same object to the API server."""
 
@@ -121,7 +114,7 @@ class Resource:
 
     @property
     def metadata(self) -> dict[str, Any]:
-        return _dict(self.raw.get("metadata"))
+        return as_dict(self.raw.get("metadata"))
 
     @property
     def name(self) -> str:
@@ -133,15 +126,15 @@ class Resource:
 
     @property
     def labels(self) -> dict[str, str]:
-        return _str_dict(self.metadata.get("labels"))
+        return str_dict(self.metadata.get("labels"))
 
     @property
     def annotations(self) -> dict[str, str]:
-        return _str_dict(self.metadata.get("annotations"))
+        return str_dict(self.metadata.get("annotations"))
 
     @property
     def spec(self) -> dict[str, Any]:
-        return _dict(self.raw.get("spec"))
+        return as_dict(self.raw.get("spec"))
 
     @property
     def key(self) -> ResourceKey:
@@ -162,8 +155,8 @@ class Resource:
             return None
         node: Any = self.raw
         for step in path:
-            node = _dict(node).get(step)
-        template = _dict(node)
+            node = as_dict(node).get(step)
+        template = as_dict(node)
         return PodTemplate(self, ".".join(path), template)
 
     def __repr__(self) -> str:
@@ -181,15 +174,15 @@ class PodTemplate:
 
     @property
     def labels(self) -> dict[str, str]:
-        return _str_dict(_dict(self.raw.get("metadata")).get("labels"))
+        return str_dict(as_dict(self.raw.get("metadata")).get("labels"))
 
     @property
     def annotations(self) -> dict[str, str]:
-        return _str_dict(_dict(self.raw.get("metadata")).get("annotations"))
+        return str_dict(as_dict(self.raw.get("metadata")).get("annotations"))
 
     @property
     def spec(self) -> dict[str, Any]:
-        return _dict(self.raw.get("spec"))
+        return as_dict(self.raw.get("spec"))
 
     @property
     def spec_path(self) -> str:
@@ -234,8 +227,7 @@ class Container:
     def ports(self) -> list[dict[str, Any]]:
         """The declared ports; a malformed ``ports:`` (not a list) declares none
         (the schema check reports it)."""
-        entries = self.raw.get("ports")
-        return [p for p in entries if isinstance(p, dict)] if isinstance(entries, list) else []
+        return dicts(self.raw.get("ports"))
 
     @property
     def resource(self) -> Resource:

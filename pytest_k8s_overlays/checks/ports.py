@@ -45,6 +45,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..fields import as_dict, dicts, port_name, port_number, protocol, shown
 from ..findings import Finding, finding
 from ..model import Container, Overlay, PodTemplate, Resource
 from ..selectors import service_selector
@@ -55,44 +56,6 @@ CHECK_ID = "ports"
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 #: Probe handlers whose port may be a name (``grpc.port`` is a number only).
 NAMED_PROBE_HANDLERS = ("httpGet", "tcpSocket")
-
-
-def port_number(value: Any) -> int | None:
-    """Read a port number: an int, or a string of digits; None for a name."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return None
-
-
-def port_name(value: Any) -> str | None:
-    """Read a port name: a non-empty string that is not a number."""
-    if isinstance(value, str) and value and not value.isdigit():
-        return value
-    return None
-
-
-def _list(value: Any) -> list[dict[str, Any]]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
-def container_ports(container: Container) -> list[dict[str, Any]]:
-    """The port entries a container declares; none when ``ports:`` is not a list of maps."""
-    return _list(container.raw.get("ports"))
-
-
-def _shown(value: Any) -> str:
-    """A scalar as written; a map or a list (a YAML typo) as a placeholder, never dumped."""
-    if isinstance(value, dict | list):
-        return "(a map)" if isinstance(value, dict) else "(a list)"
-    return str(value)
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def _name(container: Container) -> str:
@@ -113,7 +76,7 @@ def serving_containers(template: PodTemplate) -> list[Container]:
 
 
 def _port_label(port: Mapping[str, Any], numbers: bool) -> str:
-    name, number = _shown(port.get("name")), _shown(port.get("containerPort"))
+    name, number = shown(port.get("name")), shown(port.get("containerPort"))
     if numbers:
         return f"{number} ({name})" if port.get("name") else number
     return name if port.get("name") else number
@@ -125,7 +88,7 @@ def _describe(containers: Sequence[Container], numbers: bool) -> str:
         return "(no containers)"
     parts = []
     for container in containers:
-        labels = [_port_label(p, numbers) for p in container_ports(container)]
+        labels = [_port_label(p, numbers) for p in container.ports]
         parts.append(
             f"{_name(container)} ({'ports: ' + ', '.join(labels) if labels else 'no ports'})"
         )
@@ -150,12 +113,6 @@ class _Context:
                 self.service_names.setdefault(service.namespace, set()).add(service.name)
 
 
-def _protocol(port: dict[str, Any]) -> str:
-    """A port's protocol, TCP when unset (a malformed value counts as unset)."""
-    protocol = port.get("protocol")
-    return protocol if isinstance(protocol, str) and protocol else "TCP"
-
-
 def _target_ports(
     overlay: Overlay, service: Resource, pods: Sequence[Pod], ports: list[dict[str, Any]]
 ) -> Iterator[Finding]:
@@ -166,10 +123,10 @@ def _target_ports(
         path = f"spec.ports[{i}].targetPort"
         for pod in pods:
             containers = serving_containers(pod.template)
-            declared = [p for c in containers for p in container_ports(c)]
+            declared = [p for c in containers for p in c.ports]
             # Undeclared ports still route: only an app that declares its ports is
             # judged, and a sidecar's own ports (proxy metrics) say nothing of the app's.
-            app_declares = any(c.field == "containers" and container_ports(c) for c in containers)
+            app_declares = any(c.field == "containers" and c.ports for c in containers)
             others: list[str] = []
             elsewhere = ""
             if pod.overlay.name != overlay.name:
@@ -177,12 +134,12 @@ def _target_ports(
                 elsewhere = f", in overlay {pod.overlay.name}"
             if name is not None:
                 # Endpoints resolve a named targetPort by name and protocol.
-                protocol = _protocol(port)
+                wanted = protocol(port)
                 named = [p for p in declared if p.get("name") == name]
-                if any(_protocol(p) == protocol for p in named):
+                if any(protocol(p) == wanted for p in named):
                     continue
                 if named:
-                    have = "/".join(sorted({_protocol(p) for p in named}))
+                    have = "/".join(sorted({protocol(p) for p in named}))
                     yield finding(
                         overlay,
                         service,
@@ -190,8 +147,8 @@ def _target_ports(
                         "target-port-name",
                         path,
                         f"{name} is a {have} port of {pod.ref}{elsewhere}, "
-                        f"but this Service port is {protocol}",
-                        f"a {protocol} container port named {name}",
+                        f"but this Service port is {wanted}",
+                        f"a {wanted} container port named {name}",
                         others,
                     )
                     continue
@@ -247,15 +204,15 @@ def _services(overlay: Overlay, context: _Context) -> Iterator[Finding]:
                 f"a workload in {where} whose pod template carries {selector}",
             )
             continue
-        yield from _target_ports(overlay, service, pods, _list(service.spec.get("ports")))
+        yield from _target_ports(overlay, service, pods, dicts(service.spec.get("ports")))
 
 
 def _probes(overlay: Overlay) -> Iterator[Finding]:
     for container in overlay.containers:
-        names = {port_name(p.get("name")) for p in container_ports(container)}
+        names = {port_name(p.get("name")) for p in container.ports}
         for probe in PROBES:
             for handler in NAMED_PROBE_HANDLERS:
-                action = _dict(_dict(container.raw.get(probe)).get(handler))
+                action = as_dict(as_dict(container.raw.get(probe)).get(handler))
                 name = port_name(action.get("port"))
                 if name is None or name in names:
                     continue
@@ -274,11 +231,11 @@ def _duplicates(overlay: Overlay) -> Iterator[Finding]:
     for template in overlay.pod_templates:
         seen: dict[tuple[int, str], tuple[Container, int]] = {}
         for container in serving_containers(template):
-            for j, port in enumerate(container_ports(container)):
+            for j, port in enumerate(container.ports):
                 number = port_number(port.get("containerPort"))
                 if number is None:
                     continue
-                key = (number, _shown(port.get("protocol") or "TCP"))
+                key = (number, protocol(port))
                 if key not in seen:
                     seen[key] = (container, j)
                     continue
@@ -335,11 +292,11 @@ def _node_ports(overlays: Sequence[Overlay]) -> Iterator[Finding]:
     uses: dict[int, list[_NodePortUse]] = {}
     for overlay in overlays:
         for service in overlay.services:
-            for i, port in enumerate(_list(service.spec.get("ports"))):
+            for i, port in enumerate(dicts(service.spec.get("ports"))):
                 number = port_number(port.get("nodePort"))
                 if number is not None:
-                    protocol = _shown(port.get("protocol") or "TCP")
-                    uses.setdefault(number, []).append(_NodePortUse(overlay, service, i, protocol))
+                    use = _NodePortUse(overlay, service, i, protocol(port))
+                    uses.setdefault(number, []).append(use)
     for number, group in uses.items():
         if len(group) < 2:
             continue
@@ -363,28 +320,28 @@ def _node_ports(overlays: Sequence[Overlay]) -> Iterator[Finding]:
 def _backends(ingress: Resource) -> Iterator[tuple[str, dict[str, Any]]]:
     """Yield (field path, service backend) of an Ingress: the default one, then each path's."""
     spec = ingress.spec
-    default = _dict(_dict(spec.get("defaultBackend")).get("service"))
+    default = as_dict(as_dict(spec.get("defaultBackend")).get("service"))
     if default:
         yield "spec.defaultBackend.service", default
-    for i, rule in enumerate(_list(spec.get("rules"))):
-        for j, entry in enumerate(_list(_dict(rule.get("http")).get("paths"))):
-            service = _dict(_dict(entry.get("backend")).get("service"))
+    for i, rule in enumerate(dicts(spec.get("rules"))):
+        for j, entry in enumerate(dicts(as_dict(rule.get("http")).get("paths"))):
+            service = as_dict(as_dict(entry.get("backend")).get("service"))
             if service:
                 yield f"spec.rules[{i}].http.paths[{j}].backend.service", service
 
 
 def _service_ports(service: Resource) -> str:
     labels = []
-    for port in _list(service.spec.get("ports")):
-        number = _shown(port.get("port"))
-        labels.append(f"{number} ({_shown(port.get('name'))})" if port.get("name") else number)
+    for port in dicts(service.spec.get("ports")):
+        number = shown(port.get("port"))
+        labels.append(f"{number} ({shown(port.get('name'))})" if port.get("name") else number)
     return ", ".join(labels) or "none"
 
 
 def _backend_port(backend: Mapping[str, Any], service: Resource) -> tuple[str, str] | None:
     """Return (field, value) of a backend port the Service lacks, or None when it has it."""
-    ports = _list(service.spec.get("ports"))
-    port = _dict(backend.get("port"))
+    ports = dicts(service.spec.get("ports"))
+    port = as_dict(backend.get("port"))
     number, name = port_number(port.get("number")), port_name(port.get("name"))
     if number is not None:
         found = any(port_number(p.get("port")) == number for p in ports)
@@ -424,7 +381,7 @@ def _ingresses(overlay: Overlay, context: _Context) -> Iterator[Finding]:
                     CHECK_ID,
                     "ingress-backend",
                     f"{path}.name",
-                    f"no Service {_shown(raw_name) if raw_name else '(no name)'} in {where} "
+                    f"no Service {shown(raw_name) if raw_name else '(no name)'} in {where} "
                     f"of the group ({listed})",
                     f"the name of a Service in {where}",
                 )
@@ -433,7 +390,7 @@ def _ingresses(overlay: Overlay, context: _Context) -> Iterator[Finding]:
             missing = _backend_port(backend, service)
             if missing is None:
                 continue
-            field, shown = missing
+            field, value = missing
             others = [owner.name] if owner.name != overlay.name else []
             target = service.ref + (f" of overlay {owner.name}" if others else "")
             yield finding(
@@ -442,7 +399,7 @@ def _ingresses(overlay: Overlay, context: _Context) -> Iterator[Finding]:
                 CHECK_ID,
                 "ingress-backend",
                 f"{path}.port.{field}" if field else f"{path}.port",
-                f"{shown} is not a port of {target} (ports: {_service_ports(service)})"
+                f"{value} is not a port of {target} (ports: {_service_ports(service)})"
                 if field
                 else f"no port number or name for {target}",
                 "one of the Service's port numbers or names",

@@ -26,6 +26,7 @@ from typing import Any
 import jsonschema
 from jsonschema.protocols import Validator
 
+from ..fields import as_dict, as_list
 from ..model import Resource
 from ..parsing import ParseError, load_documents
 from .schema_builtin import DEFINITION, SOURCE_PATTERN, object_meta_schema
@@ -134,16 +135,8 @@ class Crd:
         return [f"{self.group}/{v.name}" for v in self.versions if v.served]
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _openapi(holder: Any) -> Mapping[str, Any] | None:
-    schema = _dict(holder).get("openAPIV3Schema")
+    schema = as_dict(holder).get("openAPIV3Schema")
     return schema if isinstance(schema, dict) else None
 
 
@@ -151,15 +144,15 @@ def parse_crd(raw: Mapping[str, Any], source: str) -> Crd | None:
     """Read a CRD manifest (v1 or legacy v1beta1); None if ``raw`` is not one or has no version."""
     if raw.get("kind") != CRD_KIND or not str(raw.get("apiVersion", "")).startswith(CRD_GROUP):
         return None
-    spec = _dict(raw.get("spec"))
-    group, kind = spec.get("group"), _dict(spec.get("names")).get("kind")
+    spec = as_dict(raw.get("spec"))
+    group, kind = spec.get("group"), as_dict(spec.get("names")).get("kind")
     if not isinstance(group, str) or not isinstance(kind, str):
         return None
     # v1beta1 CRDs may share one schema for every version (spec.validation).
     shared = _openapi(spec.get("validation"))
     versions: list[CrdVersion] = []
     # A malformed entry declares no version; the CRD's own schema reports it.
-    for entry in _list(spec.get("versions")):
+    for entry in as_list(spec.get("versions")):
         if isinstance(entry, dict) and isinstance(entry.get("name"), str):
             served = entry.get("served", True) is not False
             schema = _openapi(entry.get("schema")) or shared
@@ -168,7 +161,7 @@ def parse_crd(raw: Mapping[str, Any], source: str) -> Crd | None:
         versions.append(CrdVersion(spec["version"], True, shared))
     if not versions:
         return None  # malformed: no schema source (the CRD's own schema reports why)
-    name = str(_dict(raw.get("metadata")).get("name") or f"{kind.lower()}s.{group}")
+    name = str(as_dict(raw.get("metadata")).get("name") or f"{kind.lower()}s.{group}")
     return Crd(
         name, group, kind, tuple(versions), spec.get("preserveUnknownFields") is True, source
     )

@@ -32,6 +32,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
+from ..fields import DEFAULT_PROTOCOL, as_dict, as_list, integer
 from ..model import PodTemplate, Resource
 from ..selectors import EQUALS, OPERATORS, Requirement
 from .schema_errors import Problem, format_path, quote, show, subpath
@@ -124,21 +125,9 @@ _HANDLERS = ("httpGet", "tcpSocket", "grpc")
 _PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _number(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def name_problems(resource: Resource) -> Iterator[Problem]:
     """``name``: metadata.name valid for the kind, metadata.namespace a DNS-1123 label."""
-    metadata = _dict(resource.raw.get("metadata"))
+    metadata = as_dict(resource.raw.get("metadata"))
     name = metadata.get("name")
     rule = NAME_RULES.get((resource.group, resource.kind), DNS1123_SUBDOMAIN)
     if name is None and not metadata.get("generateName"):
@@ -170,15 +159,15 @@ def selector_problems(resource: Resource) -> Iterator[Problem]:
         if labels
         else f"a selector, and pod template labels ({labels_path}) it matches"
     )
-    spec = _dict(resource.raw.get("spec"))
+    spec = as_dict(resource.raw.get("spec"))
     selector = spec.get("selector")
     if selector is None:
         yield Problem("selector", "spec.selector", "missing", wanted)
         return
     if not isinstance(selector, dict):
         return  # the schema reports its type
-    match_labels = _dict(selector.get("matchLabels"))
-    expressions = _list(selector.get("matchExpressions"))
+    match_labels = as_dict(selector.get("matchLabels"))
+    expressions = as_list(selector.get("matchExpressions"))
     if not match_labels and not expressions:
         yield Problem("selector", "spec.selector", "an empty selector", wanted)
         return
@@ -191,7 +180,7 @@ def selector_problems(resource: Resource) -> Iterator[Problem]:
             path = format_path(["spec", "selector", "matchLabels", str(key)])
             yield Problem("selector", path, found, expected)
     for index, expression in enumerate(expressions):
-        problem = _expression_problem(_dict(expression), labels)
+        problem = _expression_problem(as_dict(expression), labels)
         if problem:
             path = format_path(["spec", "selector", "matchExpressions", index])
             yield Problem("selector", path, problem, expected)
@@ -199,7 +188,7 @@ def selector_problems(resource: Resource) -> Iterator[Problem]:
 
 def _expression_problem(expression: Mapping[str, Any], labels: Mapping[str, str]) -> str | None:
     key, operator = str(expression.get("key") or ""), expression.get("operator")
-    values = [str(v) for v in _list(expression.get("values"))]
+    values = [str(v) for v in as_list(expression.get("values"))]
     have = labels.get(key)
     # An unknown operator, or one of another type (`operator: {In: [web]}`), is
     # the enum or type rule's business.
@@ -213,7 +202,7 @@ def _expression_problem(expression: Mapping[str, Any], labels: Mapping[str, str]
 
 
 def _out_of_range(value: Any, zero_means_unset: bool = False) -> bool:
-    number = _number(value)
+    number = integer(value)
     if number is None or (zero_means_unset and number == 0):
         return False
     return not 1 <= number <= 65535
@@ -254,7 +243,7 @@ def _port_name_problem(name: str, path: str) -> Problem:
 
 def _handler_ports(owner: Mapping[str, Any], path: str) -> Iterator[Problem]:
     for handler in _HANDLERS:
-        port = _dict(owner.get(handler)).get("port")
+        port = as_dict(owner.get(handler)).get("port")
         if _out_of_range(port):
             yield Problem("port-range", subpath(path, handler, "port"), show(port), PORT_RANGE)
         # gRPC probes take a number only (the schema says so).
@@ -265,7 +254,7 @@ def _handler_ports(owner: Mapping[str, Any], path: str) -> Iterator[Problem]:
 def _container_port_names(ports: list[Any], prefix: str) -> Iterator[Problem]:
     seen: dict[str, int] = {}
     for index, port in enumerate(ports):
-        name = _dict(port).get("name")
+        name = as_dict(port).get("name")
         if not isinstance(name, str) or not name:
             continue  # the name is optional
         if _bad_port_name(name):
@@ -281,20 +270,20 @@ def _container_port_names(ports: list[Any], prefix: str) -> Iterator[Problem]:
 
 def _template_ports(template: PodTemplate) -> Iterator[Problem]:
     for container in template.containers:
-        ports = _list(container.raw.get("ports"))
+        ports = as_list(container.raw.get("ports"))
         for index, port in enumerate(ports):
-            port = _dict(port)
+            port = as_dict(port)
             for field, zero_ok in (("containerPort", False), ("hostPort", True)):
                 if field in port and _out_of_range(port[field], zero_ok):
                     path = subpath(container.path, "ports", index, field)
                     yield Problem("port-range", path, show(port[field]), PORT_RANGE)
         yield from _container_port_names(ports, container.path)
         for probe in _PROBES:
-            owner = _dict(container.raw.get(probe))
+            owner = as_dict(container.raw.get(probe))
             yield from _handler_ports(owner, subpath(container.path, probe))
-        lifecycle = _dict(container.raw.get("lifecycle"))
+        lifecycle = as_dict(container.raw.get("lifecycle"))
         for hook in ("postStart", "preStop"):
-            owner = _dict(lifecycle.get(hook))
+            owner = as_dict(lifecycle.get(hook))
             yield from _handler_ports(owner, subpath(container.path, "lifecycle", hook))
 
 
@@ -304,8 +293,8 @@ def port_problems(resource: Resource) -> Iterator[Problem]:
     if template is not None:
         yield from _template_ports(template)
     if resource.kind == "Service" and resource.group == "":
-        for index, port in enumerate(_list(resource.spec.get("ports"))):
-            port = _dict(port)
+        for index, port in enumerate(as_list(resource.spec.get("ports"))):
+            port = as_dict(port)
             # targetPort 0 defaults to port; nodePort 0 asks for one to be allocated.
             for field, zero_ok in (("port", False), ("targetPort", True), ("nodePort", True)):
                 if field in port and _out_of_range(port[field], zero_ok):
@@ -339,7 +328,7 @@ def service_port_problems(resource: Resource) -> Iterator[Problem]:
                 "or an ExternalName Service has none)",
             )
         return
-    ports = _list(ports)
+    ports = as_list(ports)
     names: dict[str, int] = {}
     numbers: dict[tuple[int, str], int] = {}
     for index, port in enumerate(ports):
@@ -361,7 +350,7 @@ def service_port_problems(resource: Resource) -> Iterator[Problem]:
                 yield Problem("service-ports", _service_port(index, "name"), found, expected)
             else:
                 names[name] = index
-        number, protocol = _number(port.get("port")), port.get("protocol") or "TCP"
+        number, protocol = integer(port.get("port")), port.get("protocol") or DEFAULT_PROTOCOL
         if number is not None and isinstance(protocol, str):
             key = (number, protocol)
             if key in numbers:
@@ -413,7 +402,7 @@ def data_problems(resource: Resource) -> Iterator[Problem]:
     encoded = "data" if secret else "binaryData"
     plain = "stringData" if secret else "data"
     for field in fields:
-        for key, value in _dict(resource.raw.get(field)).items():
+        for key, value in as_dict(resource.raw.get(field)).items():
             fault = _data_key_fault(str(key))
             if fault:
                 path = format_path([field, str(key)])
@@ -425,8 +414,8 @@ def data_problems(resource: Resource) -> Iterator[Problem]:
                     "base64", format_path([field, str(key)]), "not valid base64", expected
                 )
     if not secret:
-        binary = _dict(resource.raw.get("binaryData"))
-        for key in _dict(resource.raw.get("data")):
+        binary = as_dict(resource.raw.get("binaryData"))
+        for key in as_dict(resource.raw.get("data")):
             if key in binary:
                 yield Problem(
                     "data-key",
