@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_k8s_overlays.checks.base import CheckOptions
-from pytest_k8s_overlays.checks.schema import run
+from pytest_k8s_overlays.checks.schema.check import run
 from pytest_k8s_overlays.model import Overlay, Resource
 
 TARGET = 2000

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .checks import CHECKS, CheckOptions
+from .checks.runner import run_check
 from .findings import format_report, split_suppressed
 from .model import Overlay
 
@@ -33,17 +34,13 @@ def check(check_id: str, overlays: OverlayOrMany, **options: Any) -> None:
     if check_id not in CHECKS:
         raise ValueError(f"unknown check {check_id!r}; checks: {', '.join(CHECKS)}")
     registered = CHECKS[check_id]
-    settings = replace(CheckOptions(), **options)
-    if registered.scope == "overlay":
-        found = [f for overlay in chosen for f in registered.run([overlay], settings)]
-    else:
-        found = registered.run(chosen, settings)
+    found = run_check(registered, chosen, replace(CheckOptions(), **options))
     reported, _ = split_suppressed(found, chosen)
     if reported:
         names = sorted({f.overlay for f in reported})
         subject = names[0] if len(names) == 1 else ", ".join(names)
         raise AssertionError(
-            format_report(subject, check_id, reported, registered.hints, len(names) > 1)
+            format_report(subject, check_id, reported, registered.rules, len(names) > 1)
         )
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from .cache import code_fingerprint
-from .checks import CHECKS, RENDER, CheckOptions, schema
+from .checks import CHECKS, CheckOptions
+from .checks.runner import run_check
 from .discovery import Group, OverlaySpec
 from .findings import Finding, format_report, split_suppressed
 from .model import Overlay
@@ -83,7 +84,7 @@ class Gate:
             found = cache.get_findings(key)
             if found is not None:
                 return found
-        found = CHECKS[check_id].run(overlays, self.options)
+        found = run_check(CHECKS[check_id], overlays, self.options)
         if cache is not None and key is not None:
             cache.put_findings(key, found)
         return found
@@ -110,8 +111,8 @@ class Gate:
     def outcome(self, spec: OverlaySpec, check_id: str) -> CheckOutcome | RenderFailure:
         """Run one check on one overlay; a render failure is returned as such."""
         result = self.store.result(spec)
-        if isinstance(result, RenderFailure) or check_id == RENDER:
-            return result if isinstance(result, RenderFailure) else CheckOutcome()
+        if isinstance(result, RenderFailure):
+            return result
         reported, suppressed = split_suppressed(self._findings(spec, result, check_id), [result])
         if suppressed:
             self.suppressed[(spec, check_id)] = suppressed
@@ -134,9 +135,11 @@ class Gate:
             for f in found
         }
         if unvalidated:
+            from .checks.schema.check import unvalidated_kinds
+
             for rendered in store.results():
                 if isinstance(rendered, Overlay):
-                    counts = schema.unvalidated_kinds(rendered, self.options)
+                    counts = unvalidated_kinds(rendered, self.options)
                     if counts:
                         result.unvalidated[f"{rendered.group}:{rendered.name}"] = counts
         return result
@@ -151,8 +154,7 @@ class Gate:
             return outcome.message
         if not outcome.reported:
             return None
-        hints = CHECKS[check_id].hints if check_id in CHECKS else {}
-        return format_report(spec.name, check_id, outcome.reported, hints)
+        return format_report(spec.name, check_id, outcome.reported, CHECKS[check_id].rules)
 
 
 @dataclass

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from .cache import RenderCache
-from .checks import schema
 from .discovery import DiscoveryError, discover_all
 from .gate import Gate
 from .renderer import Probe, RendererNotFound, find_renderer, run_version
@@ -31,14 +30,17 @@ def build_gate(config: pytest.Config, settings: Settings) -> Gate:
 
 def check_schema_inputs(settings: Settings) -> None:
     """Reject an unbundled Kubernetes version or an unreadable CRD path up front."""
+    from .checks.schema.crds import CrdFileError, load_crds
+    from .checks.schema.versions import UnsupportedVersion, resolve_version
+
     options = settings.options
     try:
-        schema.resolve_version(options.k8s_version)
-    except schema.UnsupportedVersion as error:
+        resolve_version(options.k8s_version)
+    except UnsupportedVersion as error:
         raise pytest.UsageError(f"--overlays-k8s-version {options.k8s_version}: {error}") from None
     try:
-        schema.load_crds(options.crds)
-    except schema.CrdFileError as error:
+        load_crds(options.crds)
+    except CrdFileError as error:
         raise pytest.UsageError(str(error)) from None
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from pytest_k8s_overlays.assertions import check
-from pytest_k8s_overlays.checks import CheckOptions, isolation
+from pytest_k8s_overlays.checks import CHECKS, CheckOptions, isolation
 from pytest_k8s_overlays.findings import SKIP_ANNOTATION
 from pytest_k8s_overlays.model import Overlay
 
@@ -299,7 +299,7 @@ def test_an_argo_rollouts_template_needs_the_ownership_label_too() -> None:
         "auth: Rollout/shared/auth-api spec.template.metadata.labels: no label domain; "
         "expected domain=auth (the overlay name) [ownership-label]"
     ]
-    assert isolation.CHECK.hints["ownership-label"] == (
+    assert CHECKS["isolation"].rules["ownership-label"] == (
         "label everything the overlay renders: `labels: [{pairs: {<label>: <overlay>}, "
         "includeTemplates: true}]` in the overlay's kustomization.yaml; includeTemplates skips "
         "Argo Rollouts and other custom workloads, so set their template's label with a patch"

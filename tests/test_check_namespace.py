@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from pytest_k8s_overlays.checks import CheckOptions
-from pytest_k8s_overlays.checks.namespace import CHECK, expected_namespace, run, valid_namespace
+from pytest_k8s_overlays.checks import CHECKS, CheckOptions
+from pytest_k8s_overlays.checks.namespace import expected_namespace, run, valid_namespace
+from pytest_k8s_overlays.checks.runner import run_check
 from pytest_k8s_overlays.checks.scopes import crd_scopes, is_cluster_scoped
 from pytest_k8s_overlays.model import Overlay, Resource
 
@@ -189,14 +190,13 @@ def test_a_crd_of_another_overlay_of_the_group_decides_the_scope() -> None:
     # objects of its kind in another overlay of the group.
     crds = make(crd("kueue.x-k8s.io", "ClusterQueue", "Cluster"), name="crds")
     cluster = make(obj("kueue.x-k8s.io/v1beta1", "ClusterQueue", "team-a"), name="cluster")
-    assert CHECK.scope == "group"
+    assert CHECKS["namespace"].scope == "group"
     assert run([crds, cluster], CheckOptions()) == []
     assert rules(cluster) == [("ClusterQueue/team-a", "missing-namespace")]
     # Another group's CRD decides nothing for this one.
     elsewhere = make_overlay("crds", crd("kueue.x-k8s.io", "ClusterQueue", "Cluster"), group="x")
-    assert [f.resource for f in run([elsewhere, cluster], CheckOptions())] == [
-        "ClusterQueue/team-a"
-    ]
+    found = run_check(CHECKS["namespace"], [elsewhere, cluster], CheckOptions())
+    assert [f.resource for f in found] == ["ClusterQueue/team-a"]
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from pytest_k8s_overlays.checks import CheckOptions
+from pytest_k8s_overlays.checks import CHECKS, CheckOptions
+from pytest_k8s_overlays.checks.runner import run_check
 from pytest_k8s_overlays.checks.unique_names import run
 from pytest_k8s_overlays.model import Overlay
 
@@ -118,7 +119,7 @@ def test_namespaced_objects_without_a_namespace_share_one() -> None:
 def test_overlays_of_different_groups_do_not_collide() -> None:
     apps = make("auth", obj("v1", "Namespace", "shared"), group="k8s/apps")
     infra = make("base", obj("v1", "Namespace", "shared"), group="k8s/infra")
-    assert run([apps, infra], OPTIONS) == []
+    assert run_check(CHECKS["unique-names"], [apps, infra], OPTIONS) == []
 
 
 def test_a_name_or_kind_that_is_no_string_identifies_nothing() -> None:
@@ -133,7 +134,7 @@ def test_a_name_or_kind_that_is_no_string_identifies_nothing() -> None:
 
 def test_the_same_overlay_passed_twice_is_one_deployment() -> None:
     auth = make("auth", obj("v1", "Namespace", "auth"))
-    assert run([auth, auth], OPTIONS) == []
+    assert run_check(CHECKS["unique-names"], [auth, auth], OPTIONS) == []
 
 
 NAMESPACE = """

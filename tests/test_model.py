@@ -75,5 +75,5 @@ def test_a_malformed_ports_field_declares_no_ports() -> None:
 def test_the_helper_names_the_checks_when_asked_for_an_unknown_one() -> None:
     from pytest_k8s_overlays import check
 
-    with pytest.raises(ValueError, match="unknown check 'nope'; checks: unique-names, "):
+    with pytest.raises(ValueError, match="unknown check 'nope'; checks: render, unique-names, "):
         check("nope", make_overlay("auth"))

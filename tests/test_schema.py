@@ -13,7 +13,7 @@ import pytest
 from pytest_k8s_overlays.assertions import check
 from pytest_k8s_overlays.checks import CHECKS
 from pytest_k8s_overlays.checks.base import CheckOptions
-from pytest_k8s_overlays.checks.schema import (
+from pytest_k8s_overlays.checks.schema.check import (
     CrdFileError,
     UnsupportedVersion,
     load_crds,
@@ -21,7 +21,7 @@ from pytest_k8s_overlays.checks.schema import (
     run,
     unvalidated_kinds,
 )
-from pytest_k8s_overlays.checks.schema_versions import bundled_versions
+from pytest_k8s_overlays.checks.schema.versions import bundled_versions
 from pytest_k8s_overlays.model import Overlay, Resource
 
 from .conftest import make_overlay
@@ -962,7 +962,7 @@ def test_a_pattern_python_cannot_compile_goes_unchecked(pattern: str) -> None:
 def test_re2_patterns_translate_to_python_or_not_at_all(re2: str, python: str | None) -> None:
     import warnings
 
-    from pytest_k8s_overlays.checks.schema_crds import python_pattern
+    from pytest_k8s_overlays.checks.schema.crds import python_pattern
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no FutureWarning about nested sets either
@@ -1049,8 +1049,8 @@ def fuzz_targets() -> list[dict[str, Any]]:
 
 
 def test_no_rule_raises_on_malformed_manifests() -> None:
-    from pytest_k8s_overlays.checks.schema_crds import parse_crd
-    from pytest_k8s_overlays.checks.schema_rules import (
+    from pytest_k8s_overlays.checks.schema.crds import parse_crd
+    from pytest_k8s_overlays.checks.schema.rules import (
         container_problems,
         data_problems,
         name_problems,
@@ -1124,7 +1124,7 @@ def test_the_oldest_bundled_version_validates() -> None:
 def test_the_check_is_registered_per_overlay_with_a_hint_per_rule() -> None:
     registered = CHECKS["schema"]
     assert registered.scope == "overlay"
-    assert set(registered.hints) >= {
+    assert set(registered.rules) >= {
         "type",
         "unknown-field",
         "required",

@@ -1,26 +1,218 @@
-"""The built-in checks, one module per family, registered by id."""
+"""The built-in checks: their ids, scopes and rules with hints, in the order their items run.
+
+This module is the catalogue: it is read at start-up (``--help`` lists every
+check and rule) and costs nothing, because each implementation module
+(``images.py``, ``ports.py``, ``schema/check.py``...) is imported only when its
+check first runs. Where is X checked? In the module named after the check.
+"""
 
 from __future__ import annotations
 
-from . import images, isolation, namespace, ports, schema, unique_names
 from .base import Check, CheckFunction, CheckOptions
 
-#: The check every overlay gets first: it renders and parses.
+#: The check every unit gets first: it renders and parses (a failure is the finding).
 RENDER = "render"
 
-#: Every check besides ``render``, in the order their items run.
-CHECKS: dict[str, Check] = {}
-CHECKS["unique-names"] = unique_names.CHECK
-CHECKS["isolation"] = isolation.CHECK
-CHECKS["images"] = images.CHECK
-CHECKS["namespace"] = namespace.CHECK
-CHECKS["ports"] = ports.CHECK
-CHECKS["schema"] = schema.CHECK
+#: The schema check's rules: what the API server (or the CRD) would reject.
+SCHEMA_HINTS = {
+    "type": "give the field a value of the expected type (quote numbers meant as strings, "
+    "unquote numbers); `kubectl explain <kind>.<field>` shows it",
+    "unknown-field": "fix the field name's spelling or indentation in the patch or base "
+    "that sets it; --overlays-no-strict accepts unknown fields",
+    "required": "add the field in the base or a patch of the overlay",
+    "enum": "use one of the values listed (case matters)",
+    "quantity": "write quantities as Kubernetes does: 250m or 0.25 CPUs, 512Mi or 1Gi of memory",
+    "removed-api": "change apiVersion (and any field the newer version renamed) in the base "
+    "or patch; `kubectl convert` helps",
+    "unknown-kind": "fix the apiVersion/kind spelling, or --overlays-k8s-version if the "
+    "cluster runs another Kubernetes version",
+    "crd-schema": "fix the custom resource, or the CRD's openAPIV3Schema if the CRD is wrong",
+    "no-schema": "add the CustomResourceDefinition to the render, or point --overlays-crds "
+    "at a file or directory holding it",
+    "selector": "set spec.selector.matchLabels to labels the pod template carries "
+    "(Kustomize `labels:` with includeSelectors: true keeps both in step)",
+    "name": "use lowercase letters, digits and '-' (namePrefix/nameSuffix count too)",
+    "port-range": "use a port number from 1 to 65535",
+    "port-name": "name ports with at most 15 lowercase letters, digits or '-' "
+    "(`metrics`, not `prometheus-metrics` or `HTTP`), once per container; "
+    "refer to a port by that name or by its unquoted number",
+    "service-ports": "give every port of a multi-port Service its own name, and each "
+    "port number/protocol once (a patch may have appended a copy)",
+    "duplicate-container": "rename one of the containers; a strategic merge patch "
+    "merges containers by name, a JSON patch appends",
+    "data-key": "rename the key to letters, digits, '-', '_' or '.'; in a generator's "
+    "env file write plain KEY=value lines (no `export`, no spaces around '=')",
+    "base64": "base64-encode the value (`base64 -w0`), or move plain text to stringData "
+    "(a ConfigMap: to data); a secretGenerator encodes for you",
+}
+
+
+RENDER_CHECK = Check(
+    id=RENDER,
+    scope="overlay",
+    module=None,
+    summary="the overlay renders with Kustomize and its output parses as YAML mappings",
+    rules={},
+)
+
+UNIQUE_NAMES_CHECK = Check(
+    id="unique-names",
+    scope="group",
+    module="unique_names",
+    summary="every object is rendered once: by one manifest, in one overlay of the group",
+    rules={
+        "duplicate-in-overlay": (
+            "keep one manifest per object: delete the copy with the old apiVersion "
+            "(Kustomize lets two apiVersions of one object through; Argo CD then reports a "
+            "RepeatedResourceWarning and applies only one of them)"
+        ),
+        "shared-object": (
+            "give each overlay its own namePrefix/namespace, or create the shared object in "
+            "one overlay only (a common overlay), so one Argo CD Application owns it"
+        ),
+    },
+)
+
+ISOLATION_CHECK = Check(
+    id="isolation",
+    scope="group",
+    module="isolation",
+    summary="selectors reach only their own overlay's long-running pods",
+    rules={
+        "cross-overlay-selector": (
+            "add a per-service label to selectors, e.g. `labels: [{pairs: {domain: <name>}, "
+            "includeSelectors: true}]` in the overlay's kustomization.yaml, or give each "
+            "service its own namespace; a NetworkPolicy for the whole namespace may select "
+            "with `Exists` or `{}`"
+        ),
+        "service-selects-job": (
+            "give the Job's pod template labels of its own (e.g. `app: api-migrate`, not the "
+            "API's `app: api`) so the Service routes only to the long-running pods"
+        ),
+        "ownership-label": (
+            "label everything the overlay renders: `labels: [{pairs: {<label>: <overlay>}, "
+            "includeTemplates: true}]` in the overlay's kustomization.yaml; includeTemplates "
+            "skips Argo Rollouts and other custom workloads, so set their template's label "
+            "with a patch"
+        ),
+    },
+)
+
+IMAGES_CHECK = Check(
+    id="images",
+    scope="overlay",
+    module="images",
+    summary="containers run real, pinned images, and every images: entry takes effect",
+    rules={
+        "missing-image": (
+            "give the container an image: in its manifest or patch (an images: entry only "
+            "rewrites an image that is already there)"
+        ),
+        "placeholder": (
+            "add an images: entry to the overlay's kustomization.yaml: name: <the placeholder, "
+            "as the base writes it>, newName: <the service's image>, newTag: <its version>"
+        ),
+        "unpinned": (
+            "set newTag: (a version) or digest: in the overlay's images: entry; where :latest "
+            "is intended, set overlays_allow_latest = true (or --overlays-allow-latest)"
+        ),
+        "registry": (
+            "point newName: of the overlay's images: entry at an allowed registry, or add the "
+            "registry to overlays_allowed_registries"
+        ),
+        "unused-images-entry": (
+            "make name: equal the image exactly as the manifests write it, registry included: "
+            "Kustomize matches names literally, so docker.io/org/app does not match org/app; "
+            "or delete the entry"
+        ),
+    },
+)
+
+NAMESPACE_CHECK = Check(
+    id="namespace",
+    scope="group",
+    module="namespace",
+    summary="every namespaced resource has a namespace, the expected one when configured",
+    rules={
+        "missing-namespace": (
+            "set namespace: in the overlay's kustomization.yaml (or metadata.namespace in the "
+            "manifest); without one the object lands in whatever namespace the Argo CD "
+            "Application or kubectl context defaults to"
+        ),
+        "wrong-namespace": (
+            "set namespace: in the overlay's kustomization.yaml to the expected namespace; a "
+            "resource that must live elsewhere can carry pytest-k8s-overlays/skip: namespace"
+        ),
+    },
+)
+
+PORTS_CHECK = Check(
+    id="ports",
+    scope="group",
+    module="ports",
+    summary="Services, probes and Ingresses point at ports that exist",
+    rules={
+        "target-port-name": (
+            "declare the named port in every workload the Service selects (a patch adding "
+            "`ports: [{name: <port>, containerPort: <n>}]`), or narrow the selector"
+        ),
+        "target-port-number": (
+            "set targetPort to a declared containerPort (better: its name), or declare the port"
+        ),
+        "selects-nothing": (
+            "make the Service selector match a workload's pod template labels (check "
+            "`labels:` with includeSelectors in the kustomization), or remove the Service"
+        ),
+        "probe-port": (
+            "name a port the container declares in the probe, or add that port to the container"
+        ),
+        "duplicate-container-port": (
+            "give each container of the pod its own containerPort (patch the copied sidecar)"
+        ),
+        "node-port-reused": (
+            "give each Service its own nodePort in its overlay's patch, or leave nodePort out "
+            "and let Kubernetes allocate one"
+        ),
+        "ingress-backend": (
+            "point the backend at a Service of the same overlay by its base name (Kustomize "
+            "adds namePrefix to both) and at one of that Service's port numbers or names"
+        ),
+    },
+)
+
+SCHEMA_CHECK = Check(
+    id="schema",
+    scope="overlay",
+    module="schema.check",
+    summary="every resource is valid for the Kubernetes API (bundled schemas, CRDs, "
+    "API-server rules)",
+    rules=SCHEMA_HINTS,
+    cache_findings=True,
+)
+
+#: Every check by id, in the order their items run.
+CHECKS: dict[str, Check] = {
+    check.id: check
+    for check in (
+        RENDER_CHECK,
+        UNIQUE_NAMES_CHECK,
+        ISOLATION_CHECK,
+        IMAGES_CHECK,
+        NAMESPACE_CHECK,
+        PORTS_CHECK,
+        SCHEMA_CHECK,
+    )
+}
 
 
 def check_ids() -> list[str]:
-    """All check ids, ``render`` first."""
-    return [RENDER, *CHECKS]
+    """All check ids, ``render`` first, in the order their items run."""
+    return list(CHECKS)
 
 
-__all__ = ["CHECKS", "RENDER", "Check", "CheckFunction", "CheckOptions", "check_ids"]
+def rule_ids() -> dict[str, list[str]]:
+    """Each check's rule ids, sorted: what ``--help`` lists and suppression accepts."""
+    return {check.id: sorted(check.rules) for check in CHECKS.values()}
+
+
+__all__ = ["CHECKS", "RENDER", "Check", "CheckFunction", "CheckOptions", "check_ids", "rule_ids"]

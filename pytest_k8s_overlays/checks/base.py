@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from ..findings import Finding
 from ..model import Overlay
+
+#: Image patterns that mean "the overlay forgot its images: entry".
+DEFAULT_PLACEHOLDERS = ("*placeholder*",)
 
 
 @dataclass(frozen=True)
@@ -16,7 +20,7 @@ class CheckOptions:
     """The settings checks read; built once from options and ini keys."""
 
     allow_latest: bool = False
-    placeholder_images: tuple[str, ...] = ("*placeholder*",)
+    placeholder_images: tuple[str, ...] = DEFAULT_PLACEHOLDERS
     allowed_registries: tuple[str, ...] = ()
     service_label: str | None = None
     namespace: str | None = None
@@ -26,22 +30,44 @@ class CheckOptions:
     require_schemas: bool = False
 
 
+#: A check's implementation: the rendered units of one group (or one unit, for
+#: an ``overlay``-scope check) in, sorted findings out.
 CheckFunction = Callable[[Sequence[Overlay], CheckOptions], list[Finding]]
 
 
 @dataclass(frozen=True)
 class Check:
-    """A registered check: an id, a scope, the pure function and its hints.
+    """A registered check: its id, scope, rules with their hints, and where it is implemented.
 
-    ``scope`` is ``overlay`` for checks that look at one overlay at a time and
-    ``group`` for checks that compare the overlays of one group.
+    ``scope`` is ``overlay`` for checks that look at one rendered unit at a time
+    and ``group`` for checks that compare the units of one group. ``module``
+    (under ``pytest_k8s_overlays.checks``) defines ``run``, a CheckFunction; it
+    is imported on first use, so that listing the checks costs nothing.
     """
 
     id: str
     scope: Literal["overlay", "group"]
-    run: CheckFunction
     summary: str
-    hints: Mapping[str, str] = field(default_factory=dict)
+    #: Every rule the check reports, with the hint printed under its findings.
+    rules: Mapping[str, str]
+    module: str | None
     #: Store findings in the render cache, keyed by the renders' content. Worth it
     #: only where checking costs more than reading a small file back (schema).
     cache_findings: bool = False
+
+    @property
+    def function(self) -> CheckFunction:
+        """The implementation (a check with no module finds nothing: ``render``)."""
+        if self.module is None:
+            return _nothing
+        module = importlib.import_module(f"{__package__}.{self.module}")
+        function: CheckFunction = module.run
+        return function
+
+    def run(self, overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:
+        """Run the implementation on the units of one group (or one unit)."""
+        return self.function(overlays, options)
+
+
+def _nothing(overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:
+    return []

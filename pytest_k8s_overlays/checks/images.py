@@ -13,7 +13,7 @@ import yaml
 
 from ..findings import Finding, finding
 from ..model import Container, Overlay
-from .base import Check, CheckOptions
+from .base import CheckOptions
 
 #: The C BaseLoader when available: several times faster than the pure one.
 _TEXT_LOADER: type[Any] = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
@@ -268,34 +268,3 @@ def run(overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:
             found.extend(_container_findings(overlay, container, options))
         found.extend(_unused_entries(overlay))
     return sorted(set(found))
-
-
-CHECK = Check(
-    id=CHECK_ID,
-    scope="overlay",
-    run=run,
-    summary="containers run real, pinned images, and every images: entry takes effect",
-    hints={
-        "missing-image": (
-            "give the container an image: in its manifest or patch (an images: entry only "
-            "rewrites an image that is already there)"
-        ),
-        "placeholder": (
-            "add an images: entry to the overlay's kustomization.yaml: name: <the placeholder, "
-            "as the base writes it>, newName: <the service's image>, newTag: <its version>"
-        ),
-        "unpinned": (
-            "set newTag: (a version) or digest: in the overlay's images: entry; where :latest "
-            "is intended, set overlays_allow_latest = true (or --overlays-allow-latest)"
-        ),
-        "registry": (
-            "point newName: of the overlay's images: entry at an allowed registry, or add the "
-            "registry to overlays_allowed_registries"
-        ),
-        "unused-images-entry": (
-            "make name: equal the image exactly as the manifests write it, registry included: "
-            "Kustomize matches names literally, so docker.io/org/app does not match org/app; "
-            "or delete the entry"
-        ),
-    },
-)

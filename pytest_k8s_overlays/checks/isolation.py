@@ -41,7 +41,7 @@ from collections.abc import Iterator, Sequence
 from ..findings import Finding, finding, skipped_checks
 from ..model import Overlay, Resource, ResourceKey
 from ..selectors import SelectorSite, selector_of
-from .base import Check, CheckOptions
+from .base import CheckOptions
 from .podindex import Pod, PodIndex
 
 CHECK_ID = "isolation"
@@ -188,29 +188,3 @@ def run(overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:
         if options.service_label:
             found.update(_ownership(overlay, options.service_label))
     return sorted(found)
-
-
-CHECK = Check(
-    id=CHECK_ID,
-    scope="group",
-    run=run,
-    summary="selectors reach only their own overlay's long-running pods",
-    hints={
-        "cross-overlay-selector": (
-            "add a per-service label to selectors, e.g. `labels: [{pairs: {domain: <name>}, "
-            "includeSelectors: true}]` in the overlay's kustomization.yaml, or give each "
-            "service its own namespace; a NetworkPolicy for the whole namespace may select "
-            "with `Exists` or `{}`"
-        ),
-        "service-selects-job": (
-            "give the Job's pod template labels of its own (e.g. `app: api-migrate`, not the "
-            "API's `app: api`) so the Service routes only to the long-running pods"
-        ),
-        "ownership-label": (
-            "label everything the overlay renders: `labels: [{pairs: {<label>: <overlay>}, "
-            "includeTemplates: true}]` in the overlay's kustomization.yaml; includeTemplates "
-            "skips Argo Rollouts and other custom workloads, so set their template's label "
-            "with a patch"
-        ),
-    },
-)

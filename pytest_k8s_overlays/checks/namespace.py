@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 
 from ..findings import Finding, finding
 from ..model import Overlay
-from .base import Check, CheckOptions
+from .base import CheckOptions
 from .scopes import GroupKind, crd_scopes, is_cluster_scoped
 
 CHECK_ID = "namespace"
@@ -102,33 +102,8 @@ def _overlay_findings(
 
 def run(overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:
     """Check that each overlay's namespaced resources have the namespace they should."""
-    groups: dict[str, dict[str, Overlay]] = {}
-    for overlay in overlays:
-        groups.setdefault(overlay.group, {}).setdefault(overlay.name, overlay)
-    found: list[Finding] = []
-    for members in groups.values():
-        # A CRD one overlay installs decides the scope of its kind in every
-        # overlay of the group (the Application applying the CRD comes first).
-        scopes = crd_scopes(members.values(), options.crds)
-        for overlay in members.values():
-            found.extend(_overlay_findings(overlay, options, scopes))
+    # A CRD one overlay installs decides the scope of its kind in every overlay
+    # of the group (the Application applying the CRD comes first).
+    scopes = crd_scopes(overlays, options.crds)
+    found = [f for overlay in overlays for f in _overlay_findings(overlay, options, scopes)]
     return sorted(set(found))
-
-
-CHECK = Check(
-    id=CHECK_ID,
-    scope="group",
-    run=run,
-    summary="every namespaced resource has a namespace, the expected one when configured",
-    hints={
-        "missing-namespace": (
-            "set namespace: in the overlay's kustomization.yaml (or metadata.namespace in the "
-            "manifest); without one the object lands in whatever namespace the Argo CD "
-            "Application or kubectl context defaults to"
-        ),
-        "wrong-namespace": (
-            "set namespace: in the overlay's kustomization.yaml to the expected namespace; a "
-            "resource that must live elsewhere can carry pytest-k8s-overlays/skip: namespace"
-        ),
-    },
-)

@@ -49,7 +49,7 @@ from ..fields import as_dict, dicts, port_name, port_number, protocol, shown
 from ..findings import Finding, finding
 from ..model import Container, Overlay, PodTemplate, Resource
 from ..selectors import service_selector
-from .base import Check, CheckOptions
+from .base import CheckOptions
 from .podindex import Pod, PodIndex
 
 CHECK_ID = "ports"
@@ -418,38 +418,3 @@ def run(overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:
         found.update(_ingresses(overlay, context))
     found.update(_node_ports(overlays))
     return sorted(found)
-
-
-CHECK = Check(
-    id=CHECK_ID,
-    scope="group",
-    run=run,
-    summary="Services, probes and Ingresses point at ports that exist",
-    hints={
-        "target-port-name": (
-            "declare the named port in every workload the Service selects (a patch adding "
-            "`ports: [{name: <port>, containerPort: <n>}]`), or narrow the selector"
-        ),
-        "target-port-number": (
-            "set targetPort to a declared containerPort (better: its name), or declare the port"
-        ),
-        "selects-nothing": (
-            "make the Service selector match a workload's pod template labels (check "
-            "`labels:` with includeSelectors in the kustomization), or remove the Service"
-        ),
-        "probe-port": (
-            "name a port the container declares in the probe, or add that port to the container"
-        ),
-        "duplicate-container-port": (
-            "give each container of the pod its own containerPort (patch the copied sidecar)"
-        ),
-        "node-port-reused": (
-            "give each Service its own nodePort in its overlay's patch, or leave nodePort out "
-            "and let Kubernetes allocate one"
-        ),
-        "ingress-backend": (
-            "point the backend at a Service of the same overlay by its base name (Kustomize "
-            "adds namePrefix to both) and at one of that Service's port numbers or names"
-        ),
-    },
-)

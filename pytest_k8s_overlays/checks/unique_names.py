@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from ..findings import Finding, finding
 from ..model import Overlay, Resource, ResourceKey
-from .base import Check, CheckOptions
+from .base import CheckOptions
 from .scopes import GroupKind, crd_scopes, identity
 
 CHECK_ID = "unique-names"
@@ -91,39 +91,9 @@ def _shared(overlays: Sequence[Overlay], scopes: Mapping[GroupKind, bool]) -> li
     return found
 
 
-def _by_group(overlays: Sequence[Overlay]) -> dict[str, list[Overlay]]:
-    groups: dict[str, dict[str, Overlay]] = {}
-    for overlay in overlays:
-        # The same overlay passed twice is one deployment, not two.
-        groups.setdefault(overlay.group, {}).setdefault(overlay.name, overlay)
-    return {group: list(members.values()) for group, members in groups.items()}
-
-
 def run(overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:
-    """Find objects rendered twice in one overlay or by two overlays of one group."""
-    found: list[Finding] = []
-    for members in _by_group(overlays).values():
-        scopes = crd_scopes(members, options.crds)
-        for overlay in members:
-            found.extend(_duplicates(overlay, scopes))
-        found.extend(_shared(members, scopes))
+    """Find objects rendered twice in one overlay or by two overlays of the group."""
+    scopes = crd_scopes(overlays, options.crds)
+    found = [f for overlay in overlays for f in _duplicates(overlay, scopes)]
+    found.extend(_shared(overlays, scopes))
     return sorted(set(found))
-
-
-CHECK = Check(
-    id=CHECK_ID,
-    scope="group",
-    run=run,
-    summary="every object is rendered once: by one manifest, in one overlay of the group",
-    hints={
-        "duplicate-in-overlay": (
-            "keep one manifest per object: delete the copy with the old apiVersion "
-            "(Kustomize lets two apiVersions of one object through; Argo CD then reports a "
-            "RepeatedResourceWarning and applies only one of them)"
-        ),
-        "shared-object": (
-            "give each overlay its own namePrefix/namespace, or create the shared object in "
-            "one overlay only (a common overlay), so one Argo CD Application owns it"
-        ),
-    },
-)

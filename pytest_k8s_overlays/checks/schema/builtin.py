@@ -22,7 +22,7 @@ from typing import Any
 import jsonschema
 from jsonschema.protocols import Validator
 
-from .schema_versions import schema_directory
+from .versions import schema_directory
 
 #: The Kubernetes resource quantity grammar (``resource.ParseQuantity``): a signed
 #: decimal, then a binary SI suffix (Ki...Ei), a decimal SI suffix (n u m k M G T P E)

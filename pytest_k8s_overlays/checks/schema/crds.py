@@ -26,10 +26,10 @@ from typing import Any
 import jsonschema
 from jsonschema.protocols import Validator
 
-from ..fields import as_dict, as_list
-from ..model import Resource
-from ..parsing import ParseError, load_documents
-from .schema_builtin import DEFINITION, SOURCE_PATTERN, object_meta_schema
+from ...fields import as_dict, as_list
+from ...model import Resource
+from ...parsing import ParseError, load_documents
+from .builtin import DEFINITION, SOURCE_PATTERN, object_meta_schema
 
 CRD_KIND = "CustomResourceDefinition"
 CRD_GROUP = "apiextensions.k8s.io"

@@ -32,10 +32,10 @@ import difflib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from ..findings import Finding, finding
-from ..model import Overlay, Resource
-from .base import Check, CheckOptions
-from .schema_builtin import (
+from ...findings import Finding, finding
+from ...model import Overlay, Resource
+from ..base import CheckOptions
+from .builtin import (
     REMOVED,
     builtin_validator,
     is_builtin_group,
@@ -44,10 +44,10 @@ from .schema_builtin import (
     minor_key,
     served_versions,
 )
-from .schema_crds import Crd, CrdFileError, crd_index, crd_validator, load_crds
-from .schema_errors import Problem, problems
-from .schema_rules import api_server_problems, name_problems, selector_problems
-from .schema_versions import (
+from .crds import Crd, CrdFileError, crd_index, crd_validator, load_crds
+from .errors import Problem, problems
+from .rules import api_server_problems, name_problems, selector_problems
+from .versions import (
     UnsupportedVersion,
     bundled_versions,
     resolve_version,
@@ -55,38 +55,6 @@ from .schema_versions import (
 )
 
 CHECK_ID = "schema"
-
-HINTS = {
-    "type": "give the field a value of the expected type (quote numbers meant as strings, "
-    "unquote numbers); `kubectl explain <kind>.<field>` shows it",
-    "unknown-field": "fix the field name's spelling or indentation in the patch or base "
-    "that sets it; --overlays-no-strict accepts unknown fields",
-    "required": "add the field in the base or a patch of the overlay",
-    "enum": "use one of the values listed (case matters)",
-    "quantity": "write quantities as Kubernetes does: 250m or 0.25 CPUs, 512Mi or 1Gi of memory",
-    "removed-api": "change apiVersion (and any field the newer version renamed) in the base "
-    "or patch; `kubectl convert` helps",
-    "unknown-kind": "fix the apiVersion/kind spelling, or --overlays-k8s-version if the "
-    "cluster runs another Kubernetes version",
-    "crd-schema": "fix the custom resource, or the CRD's openAPIV3Schema if the CRD is wrong",
-    "no-schema": "add the CustomResourceDefinition to the render, or point --overlays-crds "
-    "at a file or directory holding it",
-    "selector": "set spec.selector.matchLabels to labels the pod template carries "
-    "(Kustomize `labels:` with includeSelectors: true keeps both in step)",
-    "name": "use lowercase letters, digits and '-' (namePrefix/nameSuffix count too)",
-    "port-range": "use a port number from 1 to 65535",
-    "port-name": "name ports with at most 15 lowercase letters, digits or '-' "
-    "(`metrics`, not `prometheus-metrics` or `HTTP`), once per container; "
-    "refer to a port by that name or by its unquoted number",
-    "service-ports": "give every port of a multi-port Service its own name, and each "
-    "port number/protocol once (a patch may have appended a copy)",
-    "duplicate-container": "rename one of the containers; a strategic merge patch "
-    "merges containers by name, a JSON patch appends",
-    "data-key": "rename the key to letters, digits, '-', '_' or '.'; in a generator's "
-    "env file write plain KEY=value lines (no `export`, no spaces around '=')",
-    "base64": "base64-encode the value (`base64 -w0`), or move plain text to stringData "
-    "(a ConfigMap: to data); a secretGenerator encodes for you",
-}
 
 
 def _kind_of(resource: Resource) -> str:
@@ -211,19 +179,7 @@ def unvalidated_kinds(overlay: Overlay, options: CheckOptions) -> dict[str, int]
     return dict(sorted(counts.items()))
 
 
-CHECK = Check(
-    id=CHECK_ID,
-    scope="overlay",
-    run=run,
-    summary="every resource is valid for the Kubernetes API (bundled schemas, CRDs, "
-    "API-server rules)",
-    hints=HINTS,
-    # Validation is the costliest check: reuse its findings for unchanged renders.
-    cache_findings=True,
-)
-
 __all__ = [
-    "CHECK",
     "CHECK_ID",
     "CrdFileError",
     "UnsupportedVersion",

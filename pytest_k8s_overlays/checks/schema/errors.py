@@ -19,8 +19,8 @@ from typing import Any
 
 from jsonschema import ValidationError
 
-from ..model import REDACTED
-from .schema_builtin import DEFINITION, QUANTITY_KEYWORD, SOURCE_PATTERN
+from ...model import REDACTED
+from .builtin import DEFINITION, QUANTITY_KEYWORD, SOURCE_PATTERN
 
 #: Longest value shown in a finding before it is cut.
 MAX_VALUE = 60
