@@ -16,7 +16,8 @@ from .checks.runner import run_check
 from .discovery import Group, OverlaySpec
 from .findings import Finding, format_report, split_suppressed
 from .model import Overlay
-from .store import OverlayStore, RenderFailure, display_path
+from .paths import display_path
+from .store import OverlayStore, RenderFailure
 
 
 @dataclass

@@ -250,6 +250,9 @@ class Overlay:
     path: Path
     kustomization: Path
     resources: tuple[Resource, ...] = field(default=())
+    #: The directory paths are shown relative to (the pytest rootdir; None: the
+    #: current directory).
+    root: Path | None = field(default=None, repr=False)
 
     def find(
         self,

@@ -24,14 +24,14 @@ def build_gate(config: pytest.Config, settings: Settings) -> Gate:
         groups = discover_all(settings.overlays, settings.overlays_label)
     except DiscoveryError as error:
         raise pytest.UsageError(str(error)) from None
-    check_schema_inputs(settings)
+    check_schema_inputs(settings, config.rootpath)
     return Gate(groups, make_store(config, settings), settings.options, settings.jobs)
 
 
-def check_schema_inputs(settings: Settings) -> None:
+def check_schema_inputs(settings: Settings, root: Path) -> None:
     """Reject an unbundled Kubernetes version or an unreadable CRD path up front."""
-    from .checks.schema.crds import CrdFileError, load_crds
     from .checks.schema.versions import UnsupportedVersion, resolve_version
+    from .crds import CrdFileError, load_crds
 
     options = settings.options
     try:
@@ -39,7 +39,7 @@ def check_schema_inputs(settings: Settings) -> None:
     except UnsupportedVersion as error:
         raise pytest.UsageError(f"--overlays-k8s-version {options.k8s_version}: {error}") from None
     try:
-        load_crds(options.crds)
+        load_crds(options.crds, root)
     except CrdFileError as error:
         raise pytest.UsageError(str(error)) from None
 

@@ -16,6 +16,7 @@ from .cache import Entry, RenderCache, Uncacheable, json_exact
 from .discovery import OverlaySpec, kustomization_file
 from .model import Overlay, Resource
 from .parsing import ParseError, load_documents, parse_origin, pop_origin, put_origin
+from .paths import display_path
 from .renderer import Renderer, RenderError, build
 
 
@@ -28,14 +29,6 @@ class RenderFailure:
 
 
 RenderResult = Overlay | RenderFailure
-
-
-def display_path(path: Path | str, root: Path) -> str:
-    """Show ``path`` relative to ``root`` when it lies below it."""
-    try:
-        return Path(path).relative_to(root).as_posix()
-    except ValueError:
-        return Path(os.path.normpath(path)).as_posix()
 
 
 #: Origin fields that hold a local path, relative to the kustomization built.
@@ -148,7 +141,9 @@ class OverlayStore:
         if isinstance(outcome, str):
             result = RenderFailure(spec, f"{spec.name}: {outcome}")
         else:
-            result = Overlay(spec.name, spec.group, spec.path, spec.kustomization, outcome)
+            result = Overlay(
+                spec.name, spec.group, spec.path, spec.kustomization, outcome, self.display_root
+            )
         with self._guard:
             return self._by_spec.setdefault(spec, result)
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from pytest_k8s_overlays.checks import CHECKS, CheckOptions
 from pytest_k8s_overlays.checks.namespace import expected_namespace, run, valid_namespace
@@ -108,6 +109,15 @@ def test_crd_files_given_to_the_plugin_declare_scopes_too(tmp_path: Path) -> Non
     write(tmp_path, "crds/broken.yaml", "spec: [unclosed\n")
     assert crd_scopes([], (tmp_path / "crds",)) == {("acme.io", "Quota"): True}
     assert rules(make(obj("acme.io/v1", "Quota", "default")), crds=(tmp_path / "crds",)) == []
+
+
+def test_a_crd_file_edited_during_a_session_is_read_again(tmp_path: Path) -> None:
+    # A long-lived process (pytest-watch, an IDE) sees the edit, not the first read.
+    crd_file = tmp_path / "quota.yaml"
+    crd_file.write_text(yaml.safe_dump(crd("acme.io", "Quota", "Cluster")))
+    assert crd_scopes([], (crd_file,)) == {("acme.io", "Quota"): True}
+    crd_file.write_text(yaml.safe_dump(crd("acme.io", "Quota", "Namespaced")))
+    assert crd_scopes([], (crd_file,)) == {("acme.io", "Quota"): False}
 
 
 def test_a_crd_in_the_render_overrides_the_well_known_table() -> None:

@@ -1049,7 +1049,6 @@ def fuzz_targets() -> list[dict[str, Any]]:
 
 
 def test_no_rule_raises_on_malformed_manifests() -> None:
-    from pytest_k8s_overlays.checks.schema.crds import parse_crd
     from pytest_k8s_overlays.checks.schema.rules import (
         container_problems,
         data_problems,
@@ -1058,6 +1057,7 @@ def test_no_rule_raises_on_malformed_manifests() -> None:
         selector_problems,
         service_port_problems,
     )
+    from pytest_k8s_overlays.crds import parse_crd
 
     rules = (
         name_problems,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -13,6 +12,7 @@ import yaml
 
 from ..findings import Finding, finding
 from ..model import Container, Overlay
+from ..paths import display_path
 from .base import CheckOptions
 
 #: The C BaseLoader when available: several times faster than the pure one.
@@ -214,13 +214,6 @@ class ImageEntry:
         return True
 
 
-def _display(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except (OSError, ValueError):
-        return Path(os.path.normpath(path)).as_posix()
-
-
 def _unused_entries(overlay: Overlay) -> Iterator[Finding]:
     entries = _image_entries(overlay.kustomization)
     if not entries:
@@ -239,7 +232,7 @@ def _unused_entries(overlay: Overlay) -> Iterator[Finding]:
             if isinstance(image := c.raw.get("image"), str) and image.strip()
         }
     )
-    where = _display(overlay.kustomization)
+    where = display_path(overlay.kustomization, overlay.root)
     for index, raw in enumerate(entries):
         entry = ImageEntry.from_raw(raw)
         if entry is None or any(entry.produced(ref) for ref in seen.get(entry.result_name, ())):

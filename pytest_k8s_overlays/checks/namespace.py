@@ -22,10 +22,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from ..crds import GroupKind
 from ..findings import Finding, finding
 from ..model import Overlay
 from .base import CheckOptions
-from .scopes import GroupKind, crd_scopes, is_cluster_scoped
+from .scopes import crd_scopes, is_cluster_scoped
 
 CHECK_ID = "namespace"
 PATH = "metadata.namespace"

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
 from pathlib import Path
 
+from ..crds import GroupKind, crd_scope, file_scopes
 from ..model import Overlay, Resource, ResourceKey
-from ..parsing import ParseError, load_documents
-
-GroupKind = tuple[str, str]
 
 #: Built-in kinds the API server keeps outside any namespace, by (API group, kind).
 CLUSTER_SCOPED: frozenset[GroupKind] = frozenset(
@@ -86,52 +83,6 @@ WELL_KNOWN_CLUSTER_SCOPED_GROUPS: frozenset[str] = frozenset(
     {"constraints.gatekeeper.sh", "mutations.gatekeeper.sh"}
 )
 
-_CRD = ("apiextensions.k8s.io", "CustomResourceDefinition")
-
-
-def crd_scope(raw: Mapping[str, object]) -> tuple[GroupKind, bool] | None:
-    """Read ``((group, kind), cluster_scoped)`` from a CRD manifest, or None if it is not one."""
-    if raw.get("kind") != _CRD[1] or not str(raw.get("apiVersion", "")).startswith(_CRD[0]):
-        return None
-    spec = raw.get("spec")
-    if not isinstance(spec, Mapping):
-        return None
-    names = spec.get("names")
-    kind = names.get("kind") if isinstance(names, Mapping) else None
-    group = spec.get("group")
-    if not isinstance(kind, str) or not isinstance(group, str):
-        return None
-    return (group, kind), spec.get("scope") == "Cluster"
-
-
-def _files(paths: Iterable[Path]) -> list[Path]:
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(
-                sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml", ".json"))
-            )
-        elif path.is_file():
-            found.append(path)
-    return found
-
-
-@lru_cache(maxsize=8)
-def _file_scopes(paths: tuple[Path, ...]) -> dict[GroupKind, bool]:
-    # Read once per session: the namespace check asks again for every overlay.
-    scopes: dict[GroupKind, bool] = {}
-    for path in _files(paths):
-        try:
-            documents = load_documents(path.read_bytes())
-        except (OSError, ParseError):
-            # A broken CRD file is the schema check's business; scopes just skip it.
-            continue
-        for document in documents:
-            declared = crd_scope(document)
-            if declared is not None:
-                scopes[declared[0]] = declared[1]
-    return scopes
-
 
 def crd_scopes(
     overlays: Iterable[Overlay], crd_files: Iterable[Path] = ()
@@ -140,7 +91,7 @@ def crd_scopes(
 
     CRDs in the renders win over the files: they are what gets applied.
     """
-    scopes = dict(_file_scopes(tuple(crd_files)))
+    scopes = file_scopes(crd_files)
     for overlay in overlays:
         for resource in overlay.resources:
             declared = crd_scope(resource.raw)

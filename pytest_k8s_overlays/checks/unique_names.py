@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from ..crds import GroupKind
 from ..findings import Finding, finding
 from ..model import Overlay, Resource, ResourceKey
 from .base import CheckOptions
-from .scopes import GroupKind, crd_scopes, identity
+from .scopes import crd_scopes, identity
 
 CHECK_ID = "unique-names"
 

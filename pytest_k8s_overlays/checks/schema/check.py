@@ -32,6 +32,7 @@ import difflib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
+from ...crds import Crd, CrdFileError, crd_index, load_crds
 from ...findings import Finding, finding
 from ...model import Overlay, Resource
 from ..base import CheckOptions
@@ -44,7 +45,7 @@ from .builtin import (
     minor_key,
     served_versions,
 )
-from .crds import Crd, CrdFileError, crd_index, crd_validator, load_crds
+from .crds import crd_validator
 from .errors import Problem, problems
 from .rules import api_server_problems, name_problems, selector_problems
 from .versions import (
@@ -148,7 +149,7 @@ def run(overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:
     version = resolve_version(options.k8s_version)
     found: list[Finding] = []
     for overlay in overlays:
-        crds = crd_index(overlay.resources, options.crds)
+        crds = crd_index(overlay.resources, options.crds, overlay.root)
         for resource in overlay.resources:
             found.extend(
                 finding(overlay, resource, CHECK_ID, p.rule, p.path, p.found, p.expected)
@@ -160,7 +161,7 @@ def run(overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:
 def unvalidated_kinds(overlay: Overlay, options: CheckOptions) -> dict[str, int]:
     """Count the custom resources no schema validates, by ``group/version Kind``, sorted."""
     version = resolve_version(options.k8s_version)
-    crds = crd_index(overlay.resources, options.crds)
+    crds = crd_index(overlay.resources, options.crds, overlay.root)
     counts: Counter[str] = Counter()
     for resource in overlay.resources:
         if not resource.api_version or not resource.kind:

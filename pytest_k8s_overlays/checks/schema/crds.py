@@ -1,5 +1,7 @@
 # mypy: disable-error-code="import-untyped"
-"""Custom resources: CustomResourceDefinitions read from renders and files, compiled to validators.
+"""Custom resources: the schemas of CustomResourceDefinitions compiled to validators.
+
+CRDs themselves are read by :mod:`pytest_k8s_overlays.crds`.
 
 A CRD's ``openAPIV3Schema`` is OpenAPI 3.0, close to JSON Schema draft 4
 (boolean ``exclusiveMaximum``), plus Kubernetes extensions the conversion
@@ -17,24 +19,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
-from functools import cached_property, lru_cache
-from pathlib import Path
+from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import jsonschema
 from jsonschema.protocols import Validator
 
-from ...fields import as_dict, as_list
-from ...model import Resource
-from ...parsing import ParseError, load_documents
+from ...crds import Crd, CrdVersion
 from .builtin import DEFINITION, SOURCE_PATTERN, object_meta_schema
-
-CRD_KIND = "CustomResourceDefinition"
-CRD_GROUP = "apiextensions.k8s.io"
-#: Where a CRD came from when it is part of the overlay's own render.
-IN_RENDER = "the render"
 
 #: OpenAPI keywords whose value is kept as is (validation keywords of draft 4).
 _KEEP = frozenset(
@@ -58,7 +51,6 @@ _KEEP = frozenset(
     }
 )
 _STRING = {"type": "string"}
-_SUFFIXES = (".yaml", ".yml", ".json")
 
 #: RE2's ASCII classes (``[[:alpha:]]``), as Python set contents.
 _POSIX_CLASSES = {
@@ -80,156 +72,6 @@ _POSIX_CLASSES = {
 #: A group opening with flags: ``(?i)``, ``(?s:``, ``(?i-m)``.
 _FLAGS = re.compile(r"\(\?([a-zA-Z]*)(?:-([a-zA-Z]*))?([:)])")
 _HEX = re.compile(r"\\x\{([0-9A-Fa-f]{1,6})\}")
-
-
-class CrdFileError(ValueError):
-    """A ``--overlays-crds`` path that does not exist or holds no parsable YAML."""
-
-
-@dataclass(frozen=True)
-class CrdVersion:
-    """One version a CRD declares: its name, whether it is served, its schema."""
-
-    name: str
-    served: bool
-    schema: Mapping[str, Any] | None
-
-    @cached_property
-    def schema_json(self) -> str | None:
-        """The schema as canonical JSON: the key its compiled validator is cached under."""
-        if self.schema is None:
-            return None
-        try:
-            return json.dumps(self.schema, sort_keys=True, default=str)
-        except TypeError:
-            # Keys of mixed types (YAML `1:` beside `name:`) cannot be sorted as they are.
-            return json.dumps(_string_keys(self.schema), sort_keys=True, default=str)
-
-
-def _string_keys(node: Any) -> Any:
-    """A copy of a decoded YAML tree with every mapping key a string."""
-    if isinstance(node, Mapping):
-        return {str(key): _string_keys(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_string_keys(value) for value in node]
-    return node
-
-
-@dataclass(frozen=True)
-class Crd:
-    """What the schema check needs from a CustomResourceDefinition."""
-
-    name: str
-    group: str
-    kind: str
-    versions: tuple[CrdVersion, ...]
-    preserve_unknown_fields: bool
-    source: str
-
-    def version(self, name: str) -> CrdVersion | None:
-        return next((v for v in self.versions if v.name == name), None)
-
-    @property
-    def served(self) -> list[str]:
-        """The apiVersions the CRD serves, ``group/version``."""
-        return [f"{self.group}/{v.name}" for v in self.versions if v.served]
-
-
-def _openapi(holder: Any) -> Mapping[str, Any] | None:
-    schema = as_dict(holder).get("openAPIV3Schema")
-    return schema if isinstance(schema, dict) else None
-
-
-def parse_crd(raw: Mapping[str, Any], source: str) -> Crd | None:
-    """Read a CRD manifest (v1 or legacy v1beta1); None if ``raw`` is not one or has no version."""
-    if raw.get("kind") != CRD_KIND or not str(raw.get("apiVersion", "")).startswith(CRD_GROUP):
-        return None
-    spec = as_dict(raw.get("spec"))
-    group, kind = spec.get("group"), as_dict(spec.get("names")).get("kind")
-    if not isinstance(group, str) or not isinstance(kind, str):
-        return None
-    # v1beta1 CRDs may share one schema for every version (spec.validation).
-    shared = _openapi(spec.get("validation"))
-    versions: list[CrdVersion] = []
-    # A malformed entry declares no version; the CRD's own schema reports it.
-    for entry in as_list(spec.get("versions")):
-        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
-            served = entry.get("served", True) is not False
-            schema = _openapi(entry.get("schema")) or shared
-            versions.append(CrdVersion(entry["name"], served, schema))
-    if not versions and isinstance(spec.get("version"), str):
-        versions.append(CrdVersion(spec["version"], True, shared))
-    if not versions:
-        return None  # malformed: no schema source (the CRD's own schema reports why)
-    name = str(as_dict(raw.get("metadata")).get("name") or f"{kind.lower()}s.{group}")
-    return Crd(
-        name, group, kind, tuple(versions), spec.get("preserveUnknownFields") is True, source
-    )
-
-
-def _documents(raw: Any) -> Iterator[Mapping[str, Any]]:
-    # `kubectl get crd -o yaml` prints a List; accept it as well as plain documents.
-    if not isinstance(raw, Mapping):
-        return
-    if raw.get("kind") == "List" and isinstance(raw.get("items"), list):
-        yield from (item for item in raw["items"] if isinstance(item, dict))
-    else:
-        yield raw
-
-
-@lru_cache(maxsize=256)
-def _file_crds(path: str, mtime_ns: int, size: int) -> tuple[Crd, ...]:
-    # Keyed by mtime and size too, so an edited file is read again.
-    documents = load_documents(Path(path).read_bytes())
-    found = (parse_crd(doc, path) for raw in documents for doc in _documents(raw))
-    return tuple(crd for crd in found if crd is not None)
-
-
-def crd_files(paths: Iterable[Path]) -> list[Path]:
-    """Expand ``--overlays-crds`` paths: files as given, directories to their YAML/JSON files."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in _SUFFIXES)
-            )
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise CrdFileError(f"--overlays-crds {path}: no such file or directory")
-    return files
-
-
-def load_crds(paths: Iterable[Path]) -> tuple[Crd, ...]:
-    """Read every CRD under the given paths; raise CrdFileError for a missing or broken file."""
-    crds: list[Crd] = []
-    for path in crd_files(paths):
-        shown = _display(path)
-        try:
-            stat = path.stat()
-            found = _file_crds(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-        except (OSError, ParseError) as error:
-            raise CrdFileError(f"--overlays-crds {shown}: {error}") from None
-        crds.extend(replace(crd, source=shown) for crd in found)
-    return tuple(crds)
-
-
-def _display(path: Path) -> str:
-    # Relative to the working directory, like the sources of rendered resources.
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
-def crd_index(resources: Iterable[Resource], paths: Sequence[Path]) -> dict[tuple[str, str], Crd]:
-    """Map (group, kind) to its CRD; a CRD in the render wins over one from a file."""
-    index = {(crd.group, crd.kind): crd for crd in load_crds(paths)}
-    for resource in resources:
-        crd = parse_crd(resource.raw, IN_RENDER)
-        if crd is not None:
-            index[(crd.group, crd.kind)] = crd
-    return index
 
 
 def _convert(node: Any, strict: bool, where: str) -> dict[str, Any]:

@@ -1,0 +1,217 @@
+"""CustomResourceDefinitions read from renders and files: kinds, scopes, versions, schemas.
+
+Light on purpose (no jsonschema): the namespace and unique-names checks learn
+scopes from here, and the schema check (``checks/schema/crds.py``) compiles the
+schemas into validators. Files are read once per content: the cache is keyed
+by path, modification time and size, so a CRD edited in a long-lived process
+is read again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+from .fields import as_dict, as_list
+from .model import Resource
+from .parsing import ParseError, load_documents
+from .paths import display_path
+
+CRD_KIND = "CustomResourceDefinition"
+CRD_GROUP = "apiextensions.k8s.io"
+#: Where a CRD came from when it is part of the overlay's own render.
+IN_RENDER = "the render"
+_SUFFIXES = (".yaml", ".yml", ".json")
+
+#: ``(API group, kind)``.
+GroupKind = tuple[str, str]
+
+
+class CrdFileError(ValueError):
+    """A ``--overlays-crds`` path that does not exist or holds no parsable YAML."""
+
+
+@dataclass(frozen=True)
+class CrdVersion:
+    """One version a CRD declares: its name, whether it is served, its schema."""
+
+    name: str
+    served: bool
+    schema: Mapping[str, Any] | None
+
+    @cached_property
+    def schema_json(self) -> str | None:
+        """The schema as canonical JSON: the key its compiled validator is cached under."""
+        if self.schema is None:
+            return None
+        try:
+            return json.dumps(self.schema, sort_keys=True, default=str)
+        except TypeError:
+            # Keys of mixed types (YAML `1:` beside `name:`) cannot be sorted as they are.
+            return json.dumps(_string_keys(self.schema), sort_keys=True, default=str)
+
+
+def _string_keys(node: Any) -> Any:
+    """A copy of a decoded YAML tree with every mapping key a string."""
+    if isinstance(node, Mapping):
+        return {str(key): _string_keys(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_string_keys(value) for value in node]
+    return node
+
+
+@dataclass(frozen=True)
+class Crd:
+    """What the schema check needs from a CustomResourceDefinition."""
+
+    name: str
+    group: str
+    kind: str
+    versions: tuple[CrdVersion, ...]
+    preserve_unknown_fields: bool
+    source: str
+    cluster_scoped: bool = False
+
+    def version(self, name: str) -> CrdVersion | None:
+        return next((v for v in self.versions if v.name == name), None)
+
+    @property
+    def served(self) -> list[str]:
+        """The apiVersions the CRD serves, ``group/version``."""
+        return [f"{self.group}/{v.name}" for v in self.versions if v.served]
+
+
+def _openapi(holder: Any) -> Mapping[str, Any] | None:
+    schema = as_dict(holder).get("openAPIV3Schema")
+    return schema if isinstance(schema, dict) else None
+
+
+def parse_crd(raw: Mapping[str, Any], source: str) -> Crd | None:
+    """Read a CRD manifest (v1 or legacy v1beta1); None if ``raw`` is not one or has no version."""
+    if raw.get("kind") != CRD_KIND or not str(raw.get("apiVersion", "")).startswith(CRD_GROUP):
+        return None
+    spec = as_dict(raw.get("spec"))
+    group, kind = spec.get("group"), as_dict(spec.get("names")).get("kind")
+    if not isinstance(group, str) or not isinstance(kind, str):
+        return None
+    # v1beta1 CRDs may share one schema for every version (spec.validation).
+    shared = _openapi(spec.get("validation"))
+    versions: list[CrdVersion] = []
+    # A malformed entry declares no version; the CRD's own schema reports it.
+    for entry in as_list(spec.get("versions")):
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+            served = entry.get("served", True) is not False
+            schema = _openapi(entry.get("schema")) or shared
+            versions.append(CrdVersion(entry["name"], served, schema))
+    if not versions and isinstance(spec.get("version"), str):
+        versions.append(CrdVersion(spec["version"], True, shared))
+    if not versions:
+        return None  # malformed: no schema source (the CRD's own schema reports why)
+    name = str(as_dict(raw.get("metadata")).get("name") or f"{kind.lower()}s.{group}")
+    preserve = spec.get("preserveUnknownFields") is True
+    cluster_scoped = spec.get("scope") == "Cluster"
+    return Crd(name, group, kind, tuple(versions), preserve, source, cluster_scoped)
+
+
+def _documents(raw: Any) -> Iterator[Mapping[str, Any]]:
+    # `kubectl get crd -o yaml` prints a List; accept it as well as plain documents.
+    if not isinstance(raw, Mapping):
+        return
+    if raw.get("kind") == "List" and isinstance(raw.get("items"), list):
+        yield from (item for item in raw["items"] if isinstance(item, dict))
+    else:
+        yield raw
+
+
+@lru_cache(maxsize=256)
+def _file_documents(path: str, mtime_ns: int, size: int) -> tuple[Mapping[str, Any], ...]:
+    # Keyed by mtime and size too, so an edited file is read again.
+    documents = load_documents(Path(path).read_bytes())
+    return tuple(doc for raw in documents for doc in _documents(raw))
+
+
+def _read(path: Path) -> tuple[Mapping[str, Any], ...]:
+    stat = path.stat()
+    return _file_documents(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+def crd_files(paths: Iterable[Path]) -> list[Path]:
+    """Expand ``--overlays-crds`` paths: files as given, directories to their YAML/JSON files."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in _SUFFIXES)
+            )
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise CrdFileError(f"--overlays-crds {path}: no such file or directory")
+    return files
+
+
+def load_crds(paths: Iterable[Path], root: Path | None = None) -> tuple[Crd, ...]:
+    """Read every CRD under the given paths; raise CrdFileError for a missing or broken file.
+
+    A CRD's source is its file, shown relative to ``root`` (the rootdir).
+    """
+    crds: list[Crd] = []
+    for path in crd_files(paths):
+        shown = display_path(path, root)
+        try:
+            documents = _read(path)
+        except (OSError, ParseError) as error:
+            raise CrdFileError(f"--overlays-crds {shown}: {error}") from None
+        found = (parse_crd(document, shown) for document in documents)
+        crds.extend(crd for crd in found if crd is not None)
+    return tuple(crds)
+
+
+def crd_scope(raw: Mapping[str, Any]) -> tuple[GroupKind, bool] | None:
+    """Read ``((group, kind), cluster_scoped)`` from a CRD manifest, or None if it is not one.
+
+    Unlike parse_crd this needs no version: a CRD that serves nothing still says its scope.
+    """
+    if raw.get("kind") != CRD_KIND or not str(raw.get("apiVersion", "")).startswith(CRD_GROUP):
+        return None
+    spec = as_dict(raw.get("spec"))
+    group, kind = spec.get("group"), as_dict(spec.get("names")).get("kind")
+    if not isinstance(kind, str) or not isinstance(group, str):
+        return None
+    return (group, kind), spec.get("scope") == "Cluster"
+
+
+def file_scopes(paths: Iterable[Path]) -> dict[GroupKind, bool]:
+    """The scope of every kind the CRD files declare; a broken file declares nothing
+    (the schema check and start-up report it)."""
+    scopes: dict[GroupKind, bool] = {}
+    try:
+        files = crd_files(paths)
+    except CrdFileError:
+        return scopes
+    for path in files:
+        try:
+            documents = _read(path)
+        except (OSError, ParseError):
+            continue
+        for document in documents:
+            declared = crd_scope(document)
+            if declared is not None:
+                scopes[declared[0]] = declared[1]
+    return scopes
+
+
+def crd_index(
+    resources: Iterable[Resource], paths: Sequence[Path], root: Path | None = None
+) -> dict[GroupKind, Crd]:
+    """Map (group, kind) to its CRD; a CRD in the render wins over one from a file."""
+    index = {(crd.group, crd.kind): crd for crd in load_crds(paths, root)}
+    for resource in resources:
+        crd = parse_crd(resource.raw, IN_RENDER)
+        if crd is not None:
+            index[(crd.group, crd.kind)] = crd
+    return index
