@@ -13,6 +13,7 @@ from typing import Any
 
 from .checks import CHECKS, CheckOptions
 from .checks.runner import run_check
+from .defaults import DEFAULT_PLACEHOLDERS
 from .findings import format_report, split_suppressed
 from .model import Overlay
 
@@ -59,7 +60,7 @@ def assert_isolated(overlays: OverlayOrMany, service_label: str | None = None) -
 def assert_images(
     overlays: OverlayOrMany,
     allow_latest: bool = False,
-    placeholders: Iterable[str] = ("*placeholder*",),
+    placeholders: Iterable[str] = DEFAULT_PLACEHOLDERS,
     allowed_registries: Iterable[str] = (),
 ) -> None:
     """Assert every container has a real, pinned image from an allowed registry."""

@@ -4,107 +4,25 @@ from __future__ import annotations
 
 import glob
 import os
-import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from .parsing import SafeLoader
-
-#: The file names Kustomize accepts for a kustomization, in its own order.
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-
-#: Kustomization fields whose entries may name another kustomization directory.
-_REFERENCE_FIELDS = ("resources", "bases", "components", "generators", "transformers", "validators")
-
-#: ``user@host:path``: a git remote over SSH, for any user (not only ``git@``).
-_SCP_LIKE = re.compile(r"^[\w.-]+@[\w.-]+:")
+from .deployable import Deployable, Group
+from .kustomization import (
+    KUSTOMIZATION_FILES,
+    is_component,
+    is_dir,
+    kustomization_file,
+    read_kustomization,
+    referenced_directories,
+)
 
 _GLOB_CHARS = frozenset("*?[")
 
 
 class DiscoveryError(Exception):
     """A path given to ``--overlays`` that names no overlay."""
-
-
-@dataclass(frozen=True)
-class OverlaySpec:
-    """One overlay as discovered, before it is rendered."""
-
-    name: str
-    group: str
-    path: Path
-    kustomization: Path
-
-
-@dataclass(frozen=True)
-class Group:
-    """The overlays found under one ``--overlays`` value: deployed together."""
-
-    name: str
-    root: Path
-    overlays: tuple[OverlaySpec, ...]
-
-
-def kustomization_file(directory: Path) -> Path | None:
-    """Return the kustomization file of ``directory``, or None if it has none."""
-    for name in KUSTOMIZATION_FILES:
-        candidate = directory / name
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def read_kustomization(path: Path) -> dict[str, Any]:
-    """Load a kustomization file; an unreadable one counts as empty.
-
-    Discovery must never crash on a broken file: the render of that overlay
-    reports the problem in Kustomize's own words.
-    """
-    try:
-        with path.open("rb") as handle:
-            data = yaml.load(handle, Loader=SafeLoader)
-    except (OSError, yaml.YAMLError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def is_remote(entry: str) -> bool:
-    """Tell whether a kustomization entry names a remote target (git, http, ssh)."""
-    return (
-        "://" in entry
-        or entry.startswith(("github.com/", "gitlab.com/", "bitbucket.org/"))
-        or _SCP_LIKE.match(entry) is not None
-    )
-
-
-def _is_dir(path: Path) -> bool:
-    # An entry Kustomize will reject (too long, unreadable) is the render's to report.
-    try:
-        return path.is_dir()
-    except OSError:
-        return False
-
-
-def referenced_directories(directory: Path, kustomization: dict[str, Any]) -> Iterator[Path]:
-    """Yield the local directories a kustomization uses as resources or components."""
-    for field in _REFERENCE_FIELDS:
-        entries = kustomization.get(field)
-        if not isinstance(entries, list):
-            continue
-        for entry in entries:
-            if not isinstance(entry, str) or is_remote(entry):
-                continue
-            target = Path(os.path.normpath(directory / entry))
-            if _is_dir(target):
-                yield target.resolve()
-
-
-def _is_component(kustomization: dict[str, Any]) -> bool:
-    return kustomization.get("kind") == "Component"
 
 
 def _kustomization_dirs(root: Path) -> list[tuple[Path, Path, dict[str, Any]]]:
@@ -138,7 +56,7 @@ def leaf_overlays(root: Path) -> list[tuple[Path, Path]]:
     return [
         (directory, kfile)
         for directory, kfile, data in found
-        if directory.resolve() not in used and not _is_component(data)
+        if directory.resolve() not in used and not is_component(data)
     ]
 
 
@@ -149,14 +67,14 @@ def _relative_name(path: Path, root: Path) -> str:
 def _discover_directory(value: str, root: Path, label: str) -> Group:
     kfile = kustomization_file(root)
     if kfile is not None:
-        if _is_component(read_kustomization(kfile)):
+        if is_component(read_kustomization(kfile)):
             raise DiscoveryError(
                 f"{label} {value}: {kfile.name} there is a kind: Component, "
                 "which is never built on its own; point at the overlays that use it"
             )
-        return Group(value, root, (OverlaySpec(root.name, value, root, kfile),))
+        return Group(value, root, (Deployable(root.name, value, root, kfile),))
     specs = tuple(
-        OverlaySpec(_relative_name(directory, root), value, directory, kfile)
+        Deployable(_relative_name(directory, root), value, directory, kfile)
         for directory, kfile in leaf_overlays(root)
     )
     if not specs:
@@ -193,20 +111,20 @@ def _join(base: str, rest: str) -> str:
 def _discover_glob(value: str, pattern: Path, label: str) -> Group:
     parts = pattern.parts
     prefix = Path(*_glob_prefix(parts))
-    matches = sorted(Path(m) for m in glob.glob(str(pattern), recursive=True) if _is_dir(Path(m)))
+    matches = sorted(Path(m) for m in glob.glob(str(pattern), recursive=True) if is_dir(Path(m)))
     # ``**`` matches a directory and its children, and follows symlink loops:
     # an overlay found twice is one overlay.
-    found: dict[Path, OverlaySpec] = {}
+    found: dict[Path, Deployable] = {}
     for match in matches:
         base = _wildcard_name(parts, match, prefix)
         kfile = kustomization_file(match)
         if kfile is not None:
-            if not _is_component(read_kustomization(kfile)):
-                found.setdefault(kfile.resolve(), OverlaySpec(base, value, match, kfile))
+            if not is_component(read_kustomization(kfile)):
+                found.setdefault(kfile.resolve(), Deployable(base, value, match, kfile))
             continue
         for directory, leaf_file in leaf_overlays(match):
             name = _join(base, _relative_name(directory, match))
-            found.setdefault(leaf_file.resolve(), OverlaySpec(name, value, directory, leaf_file))
+            found.setdefault(leaf_file.resolve(), Deployable(name, value, directory, leaf_file))
     # Leaves only, as under a directory: a matched base that another match uses
     # (``**`` matches ``auth/base`` too) is not an overlay.
     used = {
@@ -223,7 +141,7 @@ def _discover_glob(value: str, pattern: Path, label: str) -> Group:
     names = [spec.name for spec in specs]
     if len(set(names)) != len(names):
         specs = [
-            OverlaySpec(_relative_name(s.path, prefix), value, s.path, s.kustomization)
+            Deployable(_relative_name(s.path, prefix), value, s.path, s.kustomization)
             for s in specs
         ]
     return Group(value, prefix, tuple(specs))

@@ -1,10 +1,15 @@
-"""Turn the YAML stream Kustomize prints into plain dicts."""
+"""Turn the YAML stream Kustomize prints into resources, with where each comes from."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import yaml
+
+from .model import Resource
+from .paths import display_path
 
 _BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -97,3 +102,70 @@ def _describe(error: yaml.YAMLError) -> str:
     mark = getattr(error, "problem_mark", None)
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
     return f"{problem}{where}"
+
+
+#: Origin fields that hold a local path, relative to the kustomization built.
+_ORIGIN_PATHS = ("path", "configuredIn")
+
+
+def absolute_origin(origin: dict[str, Any] | None, wrapper: Path) -> dict[str, Any] | None:
+    """Make the local paths of an origin annotation absolute (they are relative
+    to the wrapper kustomization, a temporary directory)."""
+    if not origin or origin.get("repo"):
+        return origin
+    return {
+        key: os.path.normpath(wrapper / value)
+        if key in _ORIGIN_PATHS and isinstance(value, str)
+        else value
+        for key, value in origin.items()
+    }
+
+
+def origin_source(origin: dict[str, Any] | None) -> str | None:
+    """Turn an origin annotation into a source: a path, or ``repo@ref//path``."""
+    if not origin:
+        return None
+    repo = origin.get("repo")
+    path = origin.get("path") or origin.get("configuredIn")
+    if not isinstance(path, str):
+        return None
+    if isinstance(repo, str) and repo:
+        ref = origin.get("ref")
+        return f"{repo}{'@' + str(ref) if ref else ''}//{path}"
+    return path
+
+
+#: A parsed render: each document, its source (see origin_source) and the
+#: origin annotation taken out of it, with absolute local paths.
+Parsed = list[tuple[dict[str, Any], str | None, dict[str, Any] | None]]
+
+
+def parse_render(text: str | bytes, wrapper: Path | None) -> Parsed:
+    """Parse a render, moving Kustomize's origin annotations out of the documents."""
+    parsed: Parsed = []
+    for document in load_documents(text):
+        origin = None
+        if wrapper is not None:
+            origin = absolute_origin(parse_origin(pop_origin(document)), wrapper)
+        parsed.append((document, origin_source(origin), origin))
+    return parsed
+
+
+def _shown(source: str | None, root: Path) -> str | None:
+    return display_path(source, root) if source and os.path.isabs(source) else source
+
+
+def to_resources(parsed: Parsed, root: Path, keep_origins: bool = False) -> tuple[Resource, ...]:
+    """Build resources, showing source paths relative to ``root``.
+
+    With ``keep_origins``, the origin annotations go back into the manifests.
+    """
+    if keep_origins:
+        for document, _, origin in parsed:
+            if origin is not None:
+                shown = {
+                    key: _shown(value, root) if key in _ORIGIN_PATHS else value
+                    for key, value in origin.items()
+                }
+                put_origin(document, yaml.safe_dump(shown, sort_keys=False))
+    return tuple(Resource(document, _shown(source, root)) for document, source, _ in parsed)

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .discovery import kustomization_file, read_kustomization
+from .defaults import DEFAULT_TIMEOUT
+from .kustomization import kustomization_file, read_kustomization
 
 #: The extra that brings a renderer, and what it pins.
 INSTALL_HINT = (
@@ -260,7 +261,7 @@ def build(
     renderer: Renderer,
     directory: Path,
     build_args: Sequence[str] = (),
-    timeout: float = 60.0,
+    timeout: float = DEFAULT_TIMEOUT,
     env: Mapping[str, str] | None = None,
     origins: bool = True,
 ) -> tuple[bytes, Path | None]:

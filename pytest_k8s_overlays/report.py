@@ -1,41 +1,84 @@
-"""What the gate prints: the header, the rendering progress, the summary."""
+"""What the gate prints: the header, the rendering progress, the summary, a crash."""
 
 from __future__ import annotations
 
 import time
+import traceback
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .discovery import OverlaySpec
 from .findings import SKIP_ANNOTATION, plural
-from .gate import Gate, Summary
+from .store import Progress
+
+if TYPE_CHECKING:
+    from .gate import Gate
+
+#: Seconds of rendering before a progress line appears.
+PROGRESS_AFTER = 0.5
 
 
 def header(gate: Gate) -> list[str]:
-    """The report header line: overlays, groups and the renderer."""
+    """The report header line: deployables, groups and the renderer."""
     return [
         f"k8s-overlays: {plural(len(gate.specs), 'overlay')} in "
         f"{plural(len(gate.groups), 'group')}; renderer: {gate.store.renderer.describe()}"
     ]
 
 
-def prefetch(config: pytest.Config, gate: Gate, specs: list[OverlaySpec]) -> None:
-    """Render ``specs`` in parallel, with a progress line when it takes a while."""
+@contextmanager
+def render_progress(config: pytest.Config) -> Iterator[Progress | None]:
+    """A progress line on a terminal while renders take a while; None elsewhere."""
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is None or not reporter.isatty:
-        gate.store.prefetch(specs, gate.jobs)
+        yield None
         return
     terminal: pytest.TerminalReporter = reporter
     start = time.monotonic()
 
     def progress(done: int, total: int) -> None:
-        if time.monotonic() - start > 0.5:
+        if time.monotonic() - start > PROGRESS_AFTER:
             terminal.rewrite(f"rendering overlays: {done}/{total}", bold=True)
 
-    gate.store.prefetch(specs, gate.jobs, progress)
-    if time.monotonic() - start > 0.5:
+    yield progress
+    if time.monotonic() - start > PROGRESS_AFTER:
         terminal.rewrite("", erase=True)
+
+
+@dataclass
+class Summary:
+    """What the terminal summary reports, mergeable across pytest-xdist workers."""
+
+    rendered: int = 0
+    hits: int | None = None
+    uncacheable: dict[str, str] = field(default_factory=dict)
+    suppressed: set[str] = field(default_factory=set)
+    #: Custom kinds with no schema, per overlay (so workers that both rendered
+    #: one overlay count it once).
+    unvalidated: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def merge(self, other: dict[str, Any]) -> None:
+        """Add a worker's summary (as sent by to_dict)."""
+        self.rendered += int(other.get("rendered", 0))
+        if other.get("hits") is not None:
+            self.hits = (self.hits or 0) + int(other["hits"])
+        self.uncacheable.update(other.get("uncacheable", {}))
+        self.suppressed.update(other.get("suppressed", []))
+        self.unvalidated.update(other.get("unvalidated", {}))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rendered": self.rendered,
+            "hits": self.hits,
+            "uncacheable": self.uncacheable,
+            "suppressed": sorted(self.suppressed),
+            "unvalidated": self.unvalidated,
+        }
 
 
 def write_summary(
@@ -70,3 +113,18 @@ def write_summary(
         write(f"{found} suppressed by the {SKIP_ANNOTATION} annotation:")
         for suppressed in sorted(summary.suppressed):
             write(f"  {suppressed}")
+
+
+def crash_message(overlay: str, check_id: str, error: BaseException) -> str:
+    """Say plainly that a check crashed (a bug of ours, not the user's), and where."""
+    innermost = traceback.extract_tb(error.__traceback__)[-3:]
+    where = [f"  at {Path(f.filename).name}:{f.lineno} in {f.name}" for f in innermost]
+    return "\n".join(
+        [
+            f"{overlay}: the {check_id} check crashed: {type(error).__name__}: {error}",
+            *where,
+            "This is a bug in pytest-k8s-overlays, not in your overlay: please report it "
+            "with the manifest that triggers it. Other checks still ran; "
+            f"--overlays-skip-check {check_id} leaves this one out meanwhile.",
+        ]
+    )

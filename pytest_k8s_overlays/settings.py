@@ -1,15 +1,457 @@
-"""Command-line options and ini keys, read once into a frozen Settings value."""
+"""Where a setting comes from: one table of flags and ini keys, read into a frozen Settings.
+
+Every setting is declared once, in SETTINGS: its flag (and the older
+spellings kept as aliases), its ini key, its type, default and help. Both
+option registration (:func:`add_options`) and reading (:func:`from_config`)
+walk that table, so the two cannot drift. The command line wins over the ini
+file; an empty ini value means the default; numbers and booleans may be
+native TOML values (pytest 9.2+) or strings.
+
+This module runs on every pytest start-up, gate or not: it imports nothing
+heavy (the check catalogue is a table, the checks themselves load later).
+"""
 
 from __future__ import annotations
 
+import argparse
+import math
 import os
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
 import pytest
 
-from .checks import CheckOptions, check_ids
+from .checks import check_ids, rule_ids
+from .checks.base import CheckOptions
+from .defaults import DEFAULT_PLACEHOLDERS, DEFAULT_TIMEOUT
+
+Kind = Literal["str", "float", "int", "bool", "list"]
+
+_PYTEST = tuple(int(part) for part in pytest.__version__.split(".")[:2] if part.isdigit())
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its flag(s), ini key, type, default and help."""
+
+    name: str
+    flags: tuple[str, ...]
+    ini: str
+    kind: Kind
+    default: Any
+    help: str
+    metavar: str | None = None
+    #: For a boolean: the flag that turns it off (``--overlays-no-cache``).
+    negative: str | None = None
+    #: For a list: how one value splits (``,``-separated words, or shell words).
+    split: Literal["comma", "shell", "none"] = "comma"
+    #: For a list: the command line adds to the ini file's list instead of replacing it.
+    additive: bool = False
+    #: Paths of a list are relative to the ini file (or the invocation directory).
+    paths: bool = False
+
+    @property
+    def dest(self) -> str:
+        return self.ini
+
+    @property
+    def flag(self) -> str:
+        return self.flags[0]
+
+
+def _checks_help() -> str:
+    return "comma-separated check ids to run (default: all): " + ", ".join(check_ids())
+
+
+def _skip_help() -> str:
+    listed = "; ".join(
+        f"{check} ({', '.join(rules)})" if rules else check for check, rules in rule_ids().items()
+    )
+    return (
+        "a check id to leave out (repeatable, or comma-separated); the checks and their "
+        f"rules: {listed}"
+    )
+
+
+def _k8s_help() -> str:
+    from .checks.schema.versions import bundled_versions
+
+    versions = bundled_versions()
+    if not versions:
+        return "Kubernetes version to validate against (kubernetes-validate bundles none)"
+    return (
+        f"Kubernetes version to validate against: {versions[0]} to {versions[-1]} "
+        f"(default: {versions[-1]}, the newest bundled)"
+    )
+
+
+def _settings() -> tuple[Setting, ...]:
+    return (
+        Setting(
+            "overlays",
+            ("--overlays",),
+            "overlays",
+            "list",
+            (),
+            "a directory or glob of Kustomize overlays to gate; repeat for several groups",
+            "PATH",
+            split="none",
+            paths=True,
+        ),
+        Setting(
+            "kustomize",
+            ("--overlays-kustomize",),
+            "overlays_kustomize",
+            "str",
+            None,
+            "the renderer command (default: discovered, see the README)",
+            "CMD",
+        ),
+        Setting(
+            "build_args",
+            ("--overlays-build-args", "--overlays-build-arg"),
+            "overlays_build_args",
+            "list",
+            (),
+            "extra kustomize build flags, split like a shell, e.g. "
+            "--overlays-build-args=--enable-helm",
+            "ARGS",
+            split="shell",
+        ),
+        Setting(
+            "timeout",
+            ("--overlays-timeout",),
+            "overlays_timeout",
+            "float",
+            DEFAULT_TIMEOUT,
+            f"seconds per render before it is killed (default: {DEFAULT_TIMEOUT:g})",
+            "SECONDS",
+        ),
+        Setting(
+            "jobs",
+            ("--overlays-jobs",),
+            "overlays_jobs",
+            "int",
+            None,
+            "parallel renders (default: the CPU count)",
+            "N",
+        ),
+        Setting(
+            "checks", ("--overlays-checks",), "overlays_checks", "list", (), _checks_help(), "LIST"
+        ),
+        Setting(
+            "skip_checks",
+            ("--overlays-skip-checks", "--overlays-skip-check"),
+            "overlays_skip_checks",
+            "list",
+            (),
+            _skip_help(),
+            "CHECK",
+            additive=True,
+        ),
+        Setting(
+            "cache",
+            ("--overlays-cache",),
+            "overlays_cache",
+            "bool",
+            True,
+            "reuse renders of unchanged overlays (default: on; --overlays-no-cache renders "
+            "every overlay afresh)",
+            negative="--overlays-no-cache",
+        ),
+        Setting(
+            "origin_annotations",
+            ("--overlays-origin-annotations",),
+            "overlays_origin_annotations",
+            "bool",
+            False,
+            "keep Kustomize's config.kubernetes.io/origin annotations in the manifests",
+            negative="--overlays-no-origin-annotations",
+        ),
+        Setting(
+            "namespace",
+            ("--overlays-namespace",),
+            "overlays_namespace",
+            "str",
+            None,
+            "expected namespace of every namespaced resource; {name} is the overlay name, "
+            "{first}/{last} its first/last path component, {group} the group",
+            "PATTERN",
+        ),
+        Setting(
+            "allow_latest",
+            ("--overlays-allow-latest",),
+            "overlays_allow_latest",
+            "bool",
+            False,
+            "accept untagged and :latest images",
+            negative="--overlays-no-allow-latest",
+        ),
+        Setting(
+            "placeholder_images",
+            ("--overlays-placeholder-images",),
+            "overlays_placeholder_images",
+            "list",
+            DEFAULT_PLACEHOLDERS,
+            "image patterns that mean a forgotten images: entry (default: "
+            f"{', '.join(DEFAULT_PLACEHOLDERS)})",
+            "PATTERNS",
+        ),
+        Setting(
+            "allowed_registries",
+            ("--overlays-allowed-registries",),
+            "overlays_allowed_registries",
+            "list",
+            (),
+            "registries (or registry/path prefixes) images may come from (default: any)",
+            "REGISTRIES",
+        ),
+        Setting(
+            "service_label",
+            ("--overlays-service-label",),
+            "overlays_service_label",
+            "str",
+            None,
+            "a label every resource must carry, valued with the overlay's name",
+            "LABEL",
+        ),
+        Setting(
+            "k8s_version",
+            ("--overlays-k8s-version",),
+            "overlays_k8s_version",
+            "str",
+            None,
+            _k8s_help(),
+            "X.Y",
+        ),
+        Setting(
+            "strict",
+            ("--overlays-strict",),
+            "overlays_strict",
+            "bool",
+            True,
+            "reject fields the schema does not declare (default: on; --overlays-no-strict "
+            "accepts them)",
+            negative="--overlays-no-strict",
+        ),
+        Setting(
+            "crds",
+            ("--overlays-crds",),
+            "overlays_crds",
+            "list",
+            (),
+            "a file or directory of CustomResourceDefinitions to validate against (repeatable)",
+            "PATH",
+            split="none",
+            paths=True,
+        ),
+        Setting(
+            "require_schemas",
+            ("--overlays-require-schemas",),
+            "overlays_require_schemas",
+            "bool",
+            False,
+            "fail custom resources whose kind has no schema",
+            negative="--overlays-no-require-schemas",
+        ),
+    )
+
+
+# -- parsing one value, for the command line (argparse type=) and the ini file alike ------
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value < 1e6 or math.isnan(value):  # also refuses inf and nan: no timer takes them
+        raise ValueError(f"a positive number of seconds is needed, got {text}")
+    return value
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise ValueError(f"at least 1 is needed, got {value}")
+    return value
+
+
+def _command(text: str) -> str:
+    try:
+        shlex.split(text)
+    except ValueError as error:
+        raise ValueError(f"{text!r} does not split like a shell command: {error}") from None
+    return text
+
+
+def _words(text: str, split: str) -> list[str]:
+    if split == "shell":
+        try:
+            return shlex.split(text)
+        except ValueError as error:
+            raise ValueError(f"{text!r} does not split like shell words: {error}") from None
+    if split == "comma":
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return [text]
+
+
+#: Validation of scalar values by setting, shared by the flag and the ini key.
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "timeout": _seconds,
+    "jobs": _jobs,
+    "kustomize": _command,
+}
+
+
+def _argparse_type(setting: Setting) -> Callable[[str], Any] | None:
+    parse = _PARSERS.get(setting.name)
+    if setting.kind == "list":
+
+        def parse_list(text: str) -> list[str]:
+            return _words(text, setting.split)
+
+        parse = parse_list
+    if parse is None:
+        return None
+    checked = parse
+
+    def argparse_type(text: str) -> Any:
+        try:
+            return checked(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return argparse_type
+
+
+# -- registration ----------------------------------------------------------------------
+
+
+def _ini_type(kind: Kind, version: tuple[int, ...] = _PYTEST) -> Any:
+    """The ini type to register, by pytest version.
+
+    pytest 9.2+ takes a union: a native TOML number (or boolean) or a string,
+    and an empty ``key =`` stays a string, which means the default. pytest 9.0
+    and 9.1 read native TOML strictly, so numbers need a number type there
+    (an empty value is then refused). Before 9.0 there is no native TOML:
+    strings, as every ini file writes them.
+    """
+    if kind == "list":
+        return "args"
+    if version >= (9, 2) and kind in ("bool", "float", "int"):
+        return {"bool": bool, "float": float, "int": int}[kind] | str
+    if kind == "bool":
+        return "bool"
+    if version >= (9, 0) and kind in ("float", "int"):
+        return kind
+    return "string"
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """Register every setting's flag(s) and ini key, from the one table."""
+    group = parser.getgroup("k8s-overlays", "Kustomize overlays gate (pytest-k8s-overlays)")
+    for setting in SETTINGS:
+        parser.addini(setting.ini, setting.help, type=_ini_type(setting.kind), default=None)
+        if setting.kind == "bool":
+            group.addoption(
+                *setting.flags,
+                action="store_const",
+                const=True,
+                dest=setting.dest,
+                help=setting.help,
+            )
+            if setting.negative:
+                group.addoption(
+                    setting.negative,
+                    action="store_const",
+                    const=False,
+                    dest=setting.dest,
+                    help=argparse.SUPPRESS,
+                )
+            continue
+        group.addoption(
+            *setting.flags,
+            action="append" if setting.kind == "list" else "store",
+            dest=setting.dest,
+            metavar=setting.metavar,
+            type=_argparse_type(setting),
+            help=setting.help,
+        )
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def _ini_base(config: pytest.Config) -> Path:
+    return config.inipath.parent if config.inipath else config.rootpath
+
+
+def _ini_value(config: pytest.Config, setting: Setting) -> Any:
+    """The ini key's value, parsed; None when unset or empty (the default then applies)."""
+    try:
+        raw = config.getini(setting.ini)
+    except (TypeError, ValueError) as error:
+        # pytest before 9.2 raises these as they are (an INTERNALERROR): say it plainly.
+        raise pytest.UsageError(f"ini {setting.ini}: {error}") from None
+    where = f"ini {setting.ini} = {raw!r}" if not isinstance(raw, list) else f"ini {setting.ini}"
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    try:
+        if setting.kind == "list":
+            return [word for value in raw for word in _words(str(value), setting.split)] or None
+        if setting.kind == "bool":
+            return _bool(raw)
+        if setting.kind in ("float", "int"):
+            if isinstance(raw, bool):
+                raise ValueError("a number is needed, not a boolean")
+            return _PARSERS[setting.name](str(raw).strip())
+        text = str(raw).strip()
+        parse = _PARSERS.get(setting.name)
+        return parse(text) if parse else text
+    except ValueError as error:
+        raise pytest.UsageError(f"{where}: {error}") from None
+
+
+def _bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes", "on", "y", "t"):
+        return True
+    if text in ("0", "false", "no", "off", "n", "f"):
+        return False
+    raise ValueError("true or false is needed")
+
+
+def _cli_value(config: pytest.Config, setting: Setting) -> Any:
+    value = config.getoption(setting.dest)
+    if setting.kind == "list" and value is not None:
+        return [word for words in value for word in words] or None
+    return value
+
+
+def read(config: pytest.Config, setting: Setting) -> tuple[Any, str]:
+    """The value of one setting and where it came from (the flag, the ini key, or default)."""
+    cli = _cli_value(config, setting)
+    ini = _ini_value(config, setting)
+    if setting.additive and cli is not None and ini is not None:
+        return [*ini, *cli], setting.flag
+    if cli is not None:
+        return cli, setting.flag
+    if ini is not None:
+        return ini, f"ini {setting.ini}"
+    return setting.default, "default"
+
+
+SETTINGS: tuple[Setting, ...] = _settings()
+_BY_NAME = {setting.name: setting for setting in SETTINGS}
 
 
 @dataclass(frozen=True)
@@ -17,7 +459,10 @@ class Settings:
     """Everything the plugin was told, the command line winning over the ini file."""
 
     overlays: tuple[tuple[str, Path], ...]
+    #: How the overlays were given, for messages: ``--overlays`` or ``ini overlays =``.
     overlays_label: str
+    #: The overlays came from the command line (so they gate whatever else is named).
+    overlays_from_cli: bool
     kustomize: str | None
     kustomize_source: str
     build_args: tuple[str, ...]
@@ -33,193 +478,60 @@ class Settings:
         return bool(self.overlays)
 
 
-def _split_list(values: list[str] | None) -> list[str]:
-    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+def _value(config: pytest.Config, name: str) -> Any:
+    return read(config, _BY_NAME[name])[0]
 
 
-def add_options(parser: pytest.Parser) -> None:
-    """Register the ``--overlays*`` options and their ini keys."""
-    group = parser.getgroup("k8s-overlays", "Kustomize overlays gate (pytest-k8s-overlays)")
-    group.addoption(
-        "--overlays",
-        action="append",
-        metavar="PATH",
-        help="a directory or glob of Kustomize overlays to gate; repeat for several groups",
-    )
-    group.addoption("--overlays-kustomize", metavar="CMD", help="the renderer command to run")
-    group.addoption(
-        "--overlays-build-arg",
-        action="append",
-        metavar="ARG",
-        help="extra kustomize build flags, e.g. --overlays-build-arg=--enable-helm",
-    )
-    group.addoption("--overlays-timeout", type=float, metavar="SECONDS", help="per render (60)")
-    group.addoption("--overlays-jobs", type=int, metavar="N", help="parallel renders (CPUs)")
-    group.addoption(
-        "--overlays-checks", metavar="LIST", help="comma-separated check ids to run (all)"
-    )
-    group.addoption(
-        "--overlays-skip-check",
-        action="append",
-        metavar="CHECK",
-        help="a check id to leave out (repeatable, or comma-separated)",
-    )
-    group.addoption("--overlays-no-cache", action="store_true", help="render every overlay afresh")
-    group.addoption(
-        "--overlays-origin-annotations",
-        action="store_true",
-        help="keep Kustomize's config.kubernetes.io/origin annotations in the manifests",
-    )
-    group.addoption(
-        "--overlays-namespace",
-        metavar="PATTERN",
-        help="expected namespace of every namespaced resource; {name} is the overlay name, "
-        "{first}/{last} its first/last path component, {group} the group",
-    )
-    group.addoption(
-        "--overlays-allow-latest", action="store_true", help="accept untagged and :latest images"
-    )
-    group.addoption(
-        "--overlays-k8s-version", metavar="X.Y", help="Kubernetes version to validate against"
-    )
-    group.addoption(
-        "--overlays-no-strict", action="store_true", help="accept unknown fields in schemas"
-    )
-    group.addoption(
-        "--overlays-crds",
-        action="append",
-        metavar="PATH",
-        help="a file or directory of CustomResourceDefinitions to validate against",
-    )
-    group.addoption(
-        "--overlays-require-schemas",
-        action="store_true",
-        help="fail custom resources whose kind has no schema",
-    )
-    parser.addini("overlays", "overlay directories or globs, relative to the ini file", "args")
-    parser.addini("overlays_kustomize", "the renderer command to run", default="")
-    parser.addini("overlays_build_args", "extra kustomize build flags", "args")
-    parser.addini("overlays_timeout", "seconds per render", default="60")
-    parser.addini("overlays_jobs", "parallel renders (default: the CPU count)", default="")
-    parser.addini("overlays_checks", "check ids to run", "args")
-    parser.addini("overlays_skip_checks", "check ids to leave out", "args")
-    parser.addini("overlays_cache", "reuse renders of unchanged overlays", "bool", default=True)
-    parser.addini("overlays_namespace", "expected namespace pattern", default="")
-    parser.addini("overlays_origin_annotations", "keep origin annotations", "bool", False)
-    parser.addini("overlays_allow_latest", "accept untagged and :latest images", "bool", False)
-    parser.addini(
-        "overlays_placeholder_images", "image patterns that mean a forgotten images: entry", "args"
-    )
-    parser.addini("overlays_allowed_registries", "registries images may come from", "args")
-    parser.addini("overlays_service_label", "label every resource must carry: the overlay name")
-    parser.addini("overlays_k8s_version", "Kubernetes version to validate against", default="")
-    parser.addini("overlays_strict", "reject unknown fields", "bool", default=True)
-    parser.addini("overlays_crds", "CRD files or directories, relative to the ini file", "args")
-    parser.addini("overlays_require_schemas", "fail custom kinds with no schema", "bool", False)
+def _located(config: pytest.Config, name: str) -> tuple[tuple[str, Path], ...]:
+    """Paths of a list setting with the directory they are relative to."""
+    value, source = read(config, _BY_NAME[name])
+    base = _ini_base(config) if source.startswith("ini") else config.invocation_params.dir
+    return tuple((str(item), base) for item in value)
 
 
-def _ini_base(config: pytest.Config) -> Path:
-    return config.inipath.parent if config.inipath else config.rootpath
-
-
-def _number(config: pytest.Config, option: str, ini: str, kind: type[float] | type[int]) -> float:
-    value = config.getoption(option)
-    if value is not None:
-        return float(value)
-    raw = str(config.getini(ini) or "").strip()
-    if not raw:
-        return float(os.cpu_count() or 1)
-    try:
-        return float(kind(raw))
-    except ValueError:
-        raise pytest.UsageError(f"ini {ini} = {raw!r}: not a number") from None
-
-
-def from_config(config: pytest.Config) -> Settings:
-    """Read options and ini keys; raise UsageError for values that make no sense."""
-    invocation = config.invocation_params.dir
-    cli = config.getoption("overlays")
-    if cli:
-        overlays = tuple((value, invocation) for value in cli)
-        label = "--overlays"
-    else:
-        overlays = tuple((value, _ini_base(config)) for value in config.getini("overlays"))
-        label = "ini overlays ="
-
-    kustomize = config.getoption("overlays_kustomize")
-    source = "--overlays-kustomize"
-    if not kustomize and config.getini("overlays_kustomize"):
-        kustomize, source = str(config.getini("overlays_kustomize")), "ini overlays_kustomize"
-
-    cli_args = config.getoption("overlays_build_arg")
-    raw_args = cli_args if cli_args else config.getini("overlays_build_args")
-    build_args = tuple(word for value in raw_args for word in shlex.split(value))
-
-    timeout = _number(config, "overlays_timeout", "overlays_timeout", float)
-    if not 0 < timeout < 1e6:  # also refuses inf and nan, which no timer takes
-        raise pytest.UsageError(
-            f"--overlays-timeout must be a positive number of seconds, got {timeout:g}"
-        )
-    jobs = int(_number(config, "overlays_jobs", "overlays_jobs", int))
-    if jobs < 1:
-        raise pytest.UsageError(f"--overlays-jobs must be at least 1, got {jobs}")
-
+def _chosen_checks(config: pytest.Config) -> tuple[str, ...]:
     known = check_ids()
-    chosen = _split_list([config.getoption("overlays_checks") or ""]) or _split_list(
-        config.getini("overlays_checks")
-    )
-    skipped = _split_list(config.getoption("overlays_skip_check")) + _split_list(
-        config.getini("overlays_skip_checks")
-    )
+    chosen = list(_value(config, "checks"))
+    skipped = list(_value(config, "skip_checks"))
     for name in [*chosen, *skipped]:
         if name not in known:
             raise pytest.UsageError(f"unknown overlay check {name!r}; checks: {', '.join(known)}")
-    checks = tuple(c for c in (chosen or known) if c not in skipped)
+    return tuple(c for c in (chosen or known) if c not in skipped)
 
-    crds_cli = config.getoption("overlays_crds")
-    crds = (
-        tuple(Path(os.path.normpath(invocation / p)) for p in crds_cli)
-        if crds_cli
-        else tuple(
-            Path(os.path.normpath(_ini_base(config) / p)) for p in config.getini("overlays_crds")
-        )
-    )
-    placeholders = tuple(config.getini("overlays_placeholder_images")) or ("*placeholder*",)
-    options = CheckOptions(
-        allow_latest=bool(
-            config.getoption("overlays_allow_latest") or config.getini("overlays_allow_latest")
-        ),
-        placeholder_images=placeholders,
-        allowed_registries=tuple(_split_list(config.getini("overlays_allowed_registries"))),
-        service_label=str(config.getini("overlays_service_label") or "").strip() or None,
-        namespace=config.getoption("overlays_namespace")
-        or str(config.getini("overlays_namespace") or "").strip()
-        or None,
-        k8s_version=config.getoption("overlays_k8s_version")
-        or str(config.getini("overlays_k8s_version") or "").strip()
-        or None,
-        strict=not config.getoption("overlays_no_strict")
-        and bool(config.getini("overlays_strict")),
+
+def _check_options(config: pytest.Config) -> CheckOptions:
+    crds = tuple(Path(os.path.normpath(base / p)) for p, base in _located(config, "crds"))
+    return CheckOptions(
+        allow_latest=bool(_value(config, "allow_latest")),
+        placeholder_images=tuple(_value(config, "placeholder_images")),
+        allowed_registries=tuple(_value(config, "allowed_registries")),
+        service_label=_value(config, "service_label"),
+        namespace=_value(config, "namespace"),
+        k8s_version=_value(config, "k8s_version"),
+        strict=bool(_value(config, "strict")),
         crds=crds,
-        require_schemas=bool(
-            config.getoption("overlays_require_schemas")
-            or config.getini("overlays_require_schemas")
-        ),
+        require_schemas=bool(_value(config, "require_schemas")),
     )
+
+
+def from_config(config: pytest.Config) -> Settings:
+    """Read every setting; raise UsageError for values that make no sense."""
+    from_cli = read(config, _BY_NAME["overlays"])[1] == "--overlays"
+    kustomize, kustomize_source = read(config, _BY_NAME["kustomize"])
+    jobs = _value(config, "jobs")
     return Settings(
-        overlays=overlays,
-        overlays_label=label,
-        kustomize=kustomize or None,
-        kustomize_source=source,
-        build_args=build_args,
-        timeout=timeout,
-        jobs=jobs,
-        checks=checks,
-        use_cache=not config.getoption("overlays_no_cache")
-        and bool(config.getini("overlays_cache")),
-        keep_origins=bool(
-            config.getoption("overlays_origin_annotations")
-            or config.getini("overlays_origin_annotations")
-        ),
-        options=options,
+        overlays=_located(config, "overlays"),
+        overlays_label="--overlays" if from_cli else "ini overlays =",
+        overlays_from_cli=from_cli,
+        kustomize=kustomize,
+        kustomize_source="ini overlays_kustomize"
+        if kustomize_source.startswith("ini")
+        else "--overlays-kustomize",
+        build_args=tuple(_value(config, "build_args")),
+        timeout=float(_value(config, "timeout")),
+        jobs=jobs if jobs is not None else os.cpu_count() or 1,
+        checks=_chosen_checks(config),
+        use_cache=bool(_value(config, "cache")),
+        keep_origins=bool(_value(config, "origin_annotations")),
+        options=_check_options(config),
     )

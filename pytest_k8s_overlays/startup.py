@@ -1,4 +1,4 @@
-"""Build the session's gate from the settings: discovery, renderer, cache."""
+"""Build the session's gate from the settings: discovery, renderer, cache; usage errors."""
 
 from __future__ import annotations
 

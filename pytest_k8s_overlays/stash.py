@@ -1,23 +1,27 @@
-"""Where the plugin keeps its session state: typed keys into ``config.stash``."""
+"""Where the plugin keeps its session state: typed keys into ``config.stash``.
+
+The gate's own types are named as strings: this module is imported on every
+pytest start-up, and the gate's modules only when the gate is active.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .discovery import OverlaySpec
-from .gate import Gate
 from .settings import Settings
-from .store import OverlayStore
+
+if TYPE_CHECKING:
+    from .session import GateSession
+    from .store import OverlayStore
 
 SETTINGS_KEY = pytest.StashKey[Settings]()
-GATE_KEY = pytest.StashKey[Gate]()
-#: The store of ``render_overlay`` when no --overlays gate exists.
-STORE_KEY = pytest.StashKey[OverlayStore]()
+#: The active gate (registered as a plugin), when overlays are configured.
+SESSION_KEY: pytest.StashKey[GateSession] = pytest.StashKey()
+#: The store of ``render_overlay`` when no gate exists.
+STORE_KEY: pytest.StashKey[OverlayStore] = pytest.StashKey()
 #: Why the render cache is off, when it had to be (a read-only directory).
 CACHE_OFF_KEY = pytest.StashKey[str]()
-SPECS_BY_FILE_KEY = pytest.StashKey[dict[Path, OverlaySpec]]()
 #: Summaries pytest-xdist workers handed to the controller.
 WORKER_SUMMARIES_KEY = pytest.StashKey[list[dict[str, Any]]]()

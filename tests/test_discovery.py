@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_k8s_overlays.discovery import DiscoveryError, discover, discover_all, is_remote
+from pytest_k8s_overlays.discovery import DiscoveryError, discover, discover_all
+from pytest_k8s_overlays.kustomization import is_remote
 
 from .conftest import write
 

@@ -6,13 +6,15 @@ import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from ..findings import Finding
-from ..model import Overlay
+from ..defaults import DEFAULT_PLACEHOLDERS
 
-#: Image patterns that mean "the overlay forgot its images: entry".
-DEFAULT_PLACEHOLDERS = ("*placeholder*",)
+if TYPE_CHECKING:
+    # Only for the types: the catalogue is read on every start-up, and the
+    # model and findings load with the first check that runs.
+    from ..findings import Finding
+    from ..model import Overlay
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class CheckOptions:
 
 #: A check's implementation: the rendered units of one group (or one unit, for
 #: an ``overlay``-scope check) in, sorted findings out.
-CheckFunction = Callable[[Sequence[Overlay], CheckOptions], list[Finding]]
+CheckFunction = Callable[[Sequence["Overlay"], CheckOptions], list["Finding"]]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,147 @@
+"""Cached renders and check findings on disk, written atomically, never trusted blindly.
+
+Keys come from :mod:`.key`; what a build reads, from :mod:`.inputs`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from ..findings import Finding
+from ..renderer import Renderer
+from .key import FORMAT, RenderKeys
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A cached render: Kustomize's output as printed, and the wrapper directory
+    its origin paths are relative to (parsed again on every hit, exactly as a
+    fresh render is, so a cached overlay can never differ from a rendered one).
+    """
+
+    text: str
+    wrapper: str | None
+    #: The parsed documents and their sources, when JSON holds them exactly
+    #: (json_exact): loading JSON is several times faster than parsing YAML.
+    parsed: list[tuple[dict[str, Any], str | None, dict[str, Any] | None]] | None = None
+
+
+def json_exact(value: Any) -> bool:
+    """Tell whether JSON round-trips ``value`` unchanged (no dates, bytes, int keys...)."""
+    if isinstance(value, str) or value is None or isinstance(value, bool | int):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and json_exact(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return all(json_exact(item) for item in value)
+    return False
+
+
+def _parsed(value: Any) -> list[tuple[dict[str, Any], str | None, dict[str, Any] | None]] | None:
+    """Read back Entry.parsed; anything malformed means: parse the text instead."""
+    if not isinstance(value, list):
+        return None
+    parsed = []
+    for row in value:
+        if not (
+            isinstance(row, list)
+            and len(row) == 3
+            and isinstance(row[0], dict)
+            and isinstance(row[1], str | None)
+            and isinstance(row[2], dict | None)
+        ):
+            return None
+        parsed.append((row[0], row[1], row[2]))
+    return parsed
+
+
+class RenderCache:
+    """Render results on disk, keyed by content; safe for concurrent processes."""
+
+    def __init__(
+        self,
+        directory: Path,
+        renderer: Renderer,
+        build_args: Sequence[str],
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.directory = directory
+        self.keys = RenderKeys(renderer, build_args, environ)
+
+    def key(self, overlay_dir: Path) -> str:
+        """The overlay's key; raises Uncacheable when the inputs cannot be accounted for."""
+        return self.keys.key(overlay_dir)
+
+    def files_key(self, paths: Sequence[Path]) -> str:
+        """A key for the content of files or directories (CRDs given on the command line)."""
+        return self.keys.files_key(paths)
+
+    def _path(self, key: str) -> Path:
+        return self.directory / f"{key}.json"
+
+    def get_findings(self, key: str) -> list[Finding] | None:
+        """Return cached check findings; a corrupt entry is None."""
+        try:
+            with (self.directory / "checks" / f"{key}.json").open("rb") as handle:
+                data = json.load(handle)
+            if data["key"] != key or data["format"] != FORMAT:
+                return None
+            return [Finding(**{**row, "others": tuple(row["others"])}) for row in data["findings"]]
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            return None
+
+    def put_findings(self, key: str, findings: Sequence[Finding]) -> None:
+        """Store check findings atomically."""
+        rows = [asdict(f) for f in findings]
+        payload = {"format": FORMAT, "key": key, "findings": rows}
+        self._write(self.directory / "checks", key, payload)
+
+    def get(self, key: str) -> Entry | None:
+        """Return the entry for ``key``; a missing or corrupt entry is None, never trusted."""
+        try:
+            with self._path(key).open("rb") as handle:
+                data = json.load(handle)
+        except (OSError, ValueError):
+            return None
+        if (
+            not isinstance(data, dict)
+            or data.get("format") != FORMAT
+            or data.get("key") != key
+            or not isinstance(data.get("text"), str)
+            or not isinstance(data.get("wrapper"), (str, type(None)))
+        ):
+            return None
+        return Entry(data["text"], data["wrapper"], _parsed(data.get("parsed")))
+
+    def put(self, key: str, entry: Entry) -> None:
+        """Write an entry atomically (temporary file, then rename)."""
+        payload: dict[str, Any] = {
+            "format": FORMAT,
+            "key": key,
+            "text": entry.text,
+            "wrapper": entry.wrapper,
+        }
+        if entry.parsed is not None:
+            payload["parsed"] = [list(row) for row in entry.parsed]
+        self._write(self.directory, key, payload)
+
+    @staticmethod
+    def _write(directory: Path, key: str, payload: dict[str, Any]) -> None:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{key[:12]}-", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(payload, handle, separators=(",", ":"))
+            os.replace(tmp, directory / f"{key}.json")
+        except OSError:
+            # A read-only or full cache directory costs speed, never correctness.
+            return

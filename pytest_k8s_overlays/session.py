@@ -1,0 +1,161 @@
+"""The active gate as a pytest plugin: collection, rendering before the tests, reporting.
+
+Registered by ``plugin.pytest_configure`` only when overlays are configured;
+each hook is a few lines over the gate (:mod:`.gate`), the items
+(:mod:`.collect`) and the report (:mod:`.report`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import report
+from .collect import DeployableItem, deployable_files, make_items, missing_specs, needed_specs
+from .deployable import Deployable
+from .kustomization import KUSTOMIZATION_FILES
+from .model import Overlay, Overlays
+from .settings import Settings
+from .startup import build_gate
+from .stash import CACHE_OFF_KEY, WORKER_SUMMARIES_KEY
+from .store import RenderFailure
+
+
+class GateSession:
+    """The gate of one pytest session (one per pytest-xdist worker too)."""
+
+    def __init__(self, config: pytest.Config, settings: Settings) -> None:
+        self.config = config
+        self.settings = settings
+        self.gate = build_gate(config, settings)
+        self._by_anchor: dict[Path, list[Deployable]] | None = None
+
+    # -- collection --------------------------------------------------------------------
+
+    def specs_at(self, path: Path) -> list[Deployable]:
+        """The deployables whose items are collected under the file ``path``."""
+        if self._by_anchor is None:
+            by_anchor: dict[Path, list[Deployable]] = {}
+            for spec in self.gate.specs:
+                by_anchor.setdefault(spec.anchor.resolve(), []).append(spec)
+            self._by_anchor = by_anchor
+        try:
+            return self._by_anchor.get(path.resolve(), [])
+        except OSError:
+            return []
+
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        return report.header(self.gate)
+
+    def pytest_collect_file(
+        self, file_path: Path, parent: pytest.Collector
+    ) -> pytest.Collector | None:
+        """Collect a deployable's file where pytest's own walk reaches it, so a node id
+        from a report (``.../kustomization.yaml::images``) runs again."""
+        if file_path.name not in KUSTOMIZATION_FILES and file_path.suffix not in (".yaml", ".yml"):
+            return None  # most files: no look-up at all
+        specs = self.specs_at(file_path)
+        if not specs:
+            return None
+        return deployable_files(parent, specs, self.settings.checks)[0]
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        # tryfirst: our items exist before -k, -m and --lf select among all items.
+        missing = missing_specs(config, self.gate.specs, self.settings.overlays_from_cli, items)
+        items.extend(make_items(session, missing, self.settings.checks))
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        if "overlay" not in metafunc.fixturenames:
+            return
+        specs = self.gate.specs
+        names = [spec.name for spec in specs]
+        unique = len(set(names)) == len(names)
+        ids = [spec.name if unique else f"{spec.group}:{spec.name}" for spec in specs]
+        metafunc.parametrize("overlay", specs, ids=ids, indirect=True, scope="session")
+
+    # -- rendering, before any test runs -------------------------------------------------
+
+    def _prefetch(self, specs: list[Deployable]) -> None:
+        with report.render_progress(self.config) as progress:
+            self.gate.prefetch(specs, progress)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_setupnodes(self, config: pytest.Config, specs: Any) -> None:
+        """Under pytest-xdist, fill the render cache once before the workers start
+        (after the report header, which this hook follows)."""
+        if (
+            self.gate.store.cache is not None
+            and not config.option.collectonly
+            # Each worker clears the cache again on --cache-clear: filling it first
+            # would only double the renders.
+            and not config.option.cacheclear
+        ):
+            self._prefetch(self.gate.specs)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Render, in parallel, every deployable a selected item needs, before any runs."""
+        config = session.config
+        if config.option.collectonly or hasattr(config, "workerinput"):
+            return
+        needed = needed_specs(session.items, self.gate.specs)
+        if needed:
+            self._prefetch(needed)
+
+    # -- fixtures ------------------------------------------------------------------------
+
+    def overlay_param(self, request: pytest.FixtureRequest) -> Overlay:
+        """The rendered deployable a parametrized ``overlay`` test runs with."""
+        spec = getattr(request, "param", None)
+        if not isinstance(spec, Deployable):
+            from .plugin import NOT_CONFIGURED
+
+            pytest.fail(NOT_CONFIGURED, pytrace=False)
+        result = self.gate.store.result(spec)
+        if isinstance(result, RenderFailure):
+            pytest.fail(result.message, pytrace=False)
+        return result
+
+    def all_overlays(self) -> Overlays:
+        """Every rendered deployable; failures are left out and listed."""
+        specs = self.gate.specs
+        self.gate.prefetch(specs)
+        results = [self.gate.store.result(spec) for spec in specs]
+        failures = {r.spec.name: r.message for r in results if isinstance(r, RenderFailure)}
+        return Overlays((r for r in results if isinstance(r, Overlay)), failures)
+
+    # -- reporting -----------------------------------------------------------------------
+
+    def _lists_unvalidated(self) -> bool:
+        # With --overlays-require-schemas such kinds fail instead of being listed.
+        return "schema" in self.settings.checks and not self.settings.options.require_schemas
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """On a pytest-xdist worker, hand this worker's summary to the controller."""
+        output = getattr(session.config, "workeroutput", None)
+        if output is not None:
+            summary = self.gate.summary(session.config.rootpath, self._lists_unvalidated())
+            output["k8s_overlays"] = summary.to_dict()
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """On the pytest-xdist controller, collect a worker's summary."""
+        shared = getattr(node, "workeroutput", {}).get("k8s_overlays")
+        if shared is not None:
+            self.config.stash.setdefault(WORKER_SUMMARIES_KEY, []).append(shared)
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        config = terminalreporter.config
+        if config.option.collectonly:
+            return
+        summary = self.gate.summary(config.rootpath, self._lists_unvalidated())
+        for shared in config.stash.get(WORKER_SUMMARIES_KEY, []):
+            summary.merge(shared)
+        report.write_summary(terminalreporter, summary, config.stash.get(CACHE_OFF_KEY, None))
+
+
+__all__ = ["DeployableItem", "GateSession"]

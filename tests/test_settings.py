@@ -1,0 +1,209 @@
+"""Settings: one table of flags and ini keys, read the same way from every source."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from pytest_k8s_overlays.checks import check_ids, rule_ids
+from pytest_k8s_overlays.checks.schema.versions import bundled_versions
+from pytest_k8s_overlays.settings import SETTINGS, _ini_type
+
+PYTEST_9_2 = tuple(int(p) for p in pytest.__version__.split(".")[:2]) >= (9, 2)
+
+#: A test that prints the settings the plugin read, one ``name=value`` per line.
+SHOW_SETTINGS = """
+    import os
+    from pytest_k8s_overlays.stash import SETTINGS_KEY
+
+    def test_show(request):
+        s = request.config.stash[SETTINGS_KEY]
+        o = s.options
+        print()
+        for name, value in (
+            ("timeout", s.timeout), ("jobs", s.jobs), ("cache", s.use_cache),
+            ("checks", ",".join(s.checks)), ("build_args", " ".join(s.build_args)),
+            ("allow_latest", o.allow_latest), ("placeholders", ",".join(o.placeholder_images)),
+            ("registries", ",".join(o.allowed_registries)), ("label", o.service_label),
+            ("strict", o.strict), ("cpus", os.cpu_count() or 1),
+        ):
+            print(f"setting {name}={value}")
+"""
+
+
+def settings_of(pytester: pytest.Pytester, *args: str) -> dict[str, str]:
+    """Run the SHOW_SETTINGS test and return what it printed."""
+    pytester.makepyfile(test_show=SHOW_SETTINGS)
+    result = pytester.runpytest("-s", "-p", "no:cacheprovider", "test_show.py", *args)
+    assert result.ret == 0, result.stdout.str()
+    return dict(
+        line.removeprefix("setting ").split("=", 1)
+        for line in result.outlines
+        if line.startswith("setting ")
+    )
+
+
+def test_every_setting_has_a_flag_and_an_ini_key_of_the_same_name() -> None:
+    for setting in SETTINGS:
+        assert setting.flag.removeprefix("--").replace("-", "_") == setting.ini, setting
+        if setting.kind == "bool":
+            assert setting.negative == setting.flag.replace("--overlays-", "--overlays-no-")
+
+
+def test_an_empty_ini_value_means_the_default(pytester: pytest.Pytester) -> None:
+    # It used to mean the CPU count: a 2-second render timeout on a 2-core runner.
+    pytester.makeini("[pytest]\noverlays_timeout =\noverlays_jobs =\noverlays_cache =\n")
+    shown = settings_of(pytester)
+    assert shown["timeout"] == "60.0"
+    assert shown["jobs"] == shown["cpus"]
+    assert shown["cache"] == "True"
+
+
+@pytest.mark.skipif(not PYTEST_9_2, reason="native TOML values with unions need pytest 9.2")
+def test_native_toml_numbers_and_booleans_are_accepted(pytester: pytest.Pytester) -> None:
+    pytester.makepyprojecttoml(
+        """
+        [tool.pytest]
+        overlays_timeout = 30
+        overlays_jobs = 3
+        overlays_cache = false
+        overlays_allow_latest = true
+        overlays_strict = "false"
+        """
+    )
+    shown = settings_of(pytester)
+    assert (shown["timeout"], shown["jobs"], shown["cache"]) == ("30.0", "3", "False")
+    assert (shown["allow_latest"], shown["strict"]) == ("True", "False")
+
+
+def test_the_ini_types_by_pytest_version() -> None:
+    assert _ini_type("float", (9, 2)) == float | str
+    assert _ini_type("bool", (9, 2)) == bool | str
+    assert _ini_type("int", (9, 0)) == "int"
+    assert _ini_type("float", (8, 0)) == "string"
+    assert _ini_type("bool", (8, 0)) == "bool"
+    assert _ini_type("list", (9, 2)) == "args"
+
+
+def test_the_command_line_wins_and_old_spellings_still_work(pytester: pytest.Pytester) -> None:
+    pytester.makeini(
+        textwrap.dedent(
+            """
+            [pytest]
+            overlays_timeout = 30
+            overlays_build_args = --enable-helm
+            overlays_skip_checks = schema
+            overlays_allowed_registries = ghcr.io/acme
+            """
+        )
+    )
+    shown = settings_of(
+        pytester,
+        "--overlays-timeout=5",
+        "--overlays-build-arg=--load-restrictor LoadRestrictionsNone",
+        "--overlays-skip-check=images",
+        "--overlays-allowed-registries=quay.io,ghcr.io/acme",
+        "--overlays-placeholder-images=*example*",
+        "--overlays-service-label=domain",
+        "--overlays-no-strict",
+    )
+    assert shown["timeout"] == "5.0"
+    assert shown["build_args"] == "--load-restrictor LoadRestrictionsNone"
+    # Skipped checks add up: the ini's and the command line's.
+    assert "schema" not in shown["checks"].split(",")
+    assert "images" not in shown["checks"].split(",")
+    assert shown["registries"] == "quay.io,ghcr.io/acme"
+    assert (shown["placeholders"], shown["label"], shown["strict"]) == (
+        "*example*",
+        "domain",
+        "False",
+    )
+    assert settings_of(pytester, "--overlays-build-args=--enable-helm")["build_args"] == (
+        "--enable-helm"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "ini", "message"),
+    [
+        (["--overlays-timeout=0"], "", "*--overlays-timeout: a positive number of seconds *got 0*"),
+        (["--overlays-timeout=inf"], "", "*--overlays-timeout: a positive number of seconds*"),
+        (["--overlays-jobs=0"], "", "*--overlays-jobs: at least 1 is needed, got 0*"),
+        ([], "overlays_timeout = soon", "*ini overlays_timeout = 'soon': 'soon' is not a number*"),
+        ([], "overlays_cache = maybe", "*ini overlays_cache = 'maybe': true or false is needed*"),
+        (
+            ["--overlays-kustomize", 'kubectl "x'],
+            "",
+            "*--overlays-kustomize: *does not split like a shell command: No closing quotation*",
+        ),
+        (
+            ['--overlays-build-args="x'],
+            "",
+            "*--overlays-build-args/--overlays-build-arg: *does not split like shell words*",
+        ),
+        (
+            [],
+            'overlays_build_args = "x',
+            "*No closing quotation*",
+        ),
+        (["--overlays-checks=render,imagez"], "", "*unknown overlay check 'imagez'; checks: *"),
+    ],
+)
+def test_bad_values_are_usage_errors(
+    pytester: pytest.Pytester, args: list[str], ini: str, message: str
+) -> None:
+    pytester.makeini(f"[pytest]\n{ini}\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+    result.stdout.no_fnmatch_line("*INTERNALERROR*")
+
+
+def test_help_lists_the_checks_their_rules_and_the_kubernetes_versions(
+    pytester: pytest.Pytester,
+) -> None:
+    result = pytester.runpytest("--help")
+    text = " ".join(result.stdout.str().split())
+    assert ", ".join(check_ids()) in text
+    for check, rules in rule_ids().items():
+        if rules:
+            assert f"{check} ({', '.join(rules)})" in text
+    versions = bundled_versions()
+    assert f"{versions[0]} to {versions[-1]} (default: {versions[-1]}" in text
+    assert "--overlays-cache reuse renders" in text
+    assert "--overlays-no-allow-latest" not in text  # negative flags are not listed on their own
+
+
+def test_the_plugin_imports_nothing_heavy_until_the_gate_is_active() -> None:
+    # What every pytest run in the environment pays for: the entry point module.
+    code = (
+        "import sys, pytest_k8s_overlays.plugin; "
+        "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('jsonschema', 'yaml', 'kubernetes_validate', 'pytest_k8s_overlays'))))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert not [
+        m for m in loaded if m.split(".")[0] in ("jsonschema", "yaml", "kubernetes_validate")
+    ]
+    assert "pytest_k8s_overlays.session" not in loaded
+    assert "pytest_k8s_overlays.model" not in loaded
+
+
+def test_the_gate_is_registered_only_when_overlays_are_configured(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    pytester.makepyfile(
+        test_registered="""
+        def test_registered(request):
+            print("gate:", request.config.pluginmanager.has_plugin("k8s-overlays-gate"))
+        """
+    )
+    assert "gate: False" in pytester.runpytest("-s", "test_registered.py").stdout.str()
+    with_gate = pytester.runpytest("-s", "test_registered.py", "--overlays=k8s/overlays")
+    assert "gate: True" in with_gate.stdout.str()
