@@ -10,7 +10,7 @@ pytest-xdist registers its session only with ``-n``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -83,7 +83,7 @@ def overlays(request: pytest.FixtureRequest) -> Overlays:
 
 
 @pytest.fixture(scope="session")
-def render_overlay(request: pytest.FixtureRequest) -> Iterator[Callable[[str | Path], Overlay]]:
+def render_overlay(request: pytest.FixtureRequest) -> Callable[[str | Path], Overlay]:
     """Render any kustomization directory on demand (cached); raises RenderError."""
     from .renderer import RenderError
 
@@ -97,4 +97,4 @@ def render_overlay(request: pytest.FixtureRequest) -> Iterator[Callable[[str | P
             raise RenderError(str(error)) from None
         return store.render_path(base / path)
 
-    yield render
+    return render

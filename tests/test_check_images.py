@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from pytest_k8s_overlays.checks import CheckOptions
 from pytest_k8s_overlays.checks.images import (
     ImageEntry,
     ImageRef,
     parse_image,
     registry_allowed,
-    run,
 )
-from pytest_k8s_overlays.model import Overlay
 
-from .conftest import make_overlay, write
+from .builders import deployment as workload
+from .builders import finding_lines, make_overlay, write
 
 DIGEST = "sha256:" + "a" * 64
 
@@ -95,26 +92,13 @@ def test_an_images_entry_recognises_what_it_wrote(
     assert parsed.produced(parse_image(image)) is produced
 
 
-def deployment(*containers: dict[str, Any], field: str = "containers") -> dict[str, Any]:
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "api", "namespace": "auth"},
-        "spec": {"template": {"spec": {field: list(containers)}}},
-    }
-
-
-def overlay_of(*docs: dict[str, Any], kustomization: Path = Path("missing.yaml")) -> Overlay:
-    return make_overlay("auth", *docs, kustomization=kustomization)
-
-
-def lines(overlay: Overlay, **options: Any) -> list[str]:
-    return [f.line() for f in run([overlay], CheckOptions(**options))]
-
-
 def test_a_container_without_an_image() -> None:
-    auth = overlay_of(deployment({"name": "migrate"}, {"name": "wait", "image": ""}))
-    assert lines(auth) == [
+    auth = make_overlay(
+        "auth",
+        workload("api", {"name": "migrate"}, {"name": "wait", "image": ""}),
+        kustomization=Path("missing.yaml"),
+    )
+    assert finding_lines("images", auth, prefix=False) == [
         "Deployment/auth/api spec.template.spec.containers[0].image: container migrate has no "
         "image; expected an image reference [missing-image]",
         "Deployment/auth/api spec.template.spec.containers[1].image: container wait has no "
@@ -125,8 +109,12 @@ def test_a_container_without_an_image() -> None:
 def test_an_image_that_is_no_string_is_no_image() -> None:
     # YAML typos: the reference nested one level too deep, or a bare number.
     nested = {"name": "api", "image": {"name": "ghcr.io/acme/api", "tag": "1.0"}}
-    auth = overlay_of(deployment(nested, {"name": "worker", "image": 1.5}, {"image": ["a:1"]}))
-    assert lines(auth) == [
+    auth = make_overlay(
+        "auth",
+        workload("api", nested, {"name": "worker", "image": 1.5}, {"image": ["a:1"]}),
+        kustomization=Path("missing.yaml"),
+    )
+    assert finding_lines("images", auth, prefix=False) == [
         "Deployment/auth/api spec.template.spec.containers[0].image: container api has an image "
         "that is a map, not a string; expected an image reference [missing-image]",
         "Deployment/auth/api spec.template.spec.containers[1].image: container worker has an "
@@ -137,11 +125,13 @@ def test_an_image_that_is_no_string_is_no_image() -> None:
 
 
 def test_init_and_ephemeral_containers_are_checked_too() -> None:
-    auth = overlay_of(
-        deployment({"name": "init", "image": "busybox"}, field="initContainers"),
-        deployment({"name": "debug", "image": "busybox:latest"}, field="ephemeralContainers"),
+    auth = make_overlay(
+        "auth",
+        workload("api", {"name": "init", "image": "busybox"}, field="initContainers"),
+        workload("api", {"name": "debug", "image": "busybox:latest"}, field="ephemeralContainers"),
+        kustomization=Path("missing.yaml"),
     )
-    assert lines(auth) == [
+    assert finding_lines("images", auth, prefix=False) == [
         "Deployment/auth/api spec.template.spec.ephemeralContainers[0].image: busybox:latest is "
         "tagged latest; expected a version tag or a digest [unpinned]",
         "Deployment/auth/api spec.template.spec.initContainers[0].image: busybox has no tag, so "
@@ -150,17 +140,36 @@ def test_init_and_ephemeral_containers_are_checked_too() -> None:
 
 
 def test_allow_latest_and_digests_pass_unpinned() -> None:
-    auth = overlay_of(
-        deployment({"name": "a", "image": "app"}, {"name": "b", "image": "app:latest"})
+    auth = make_overlay(
+        "auth",
+        workload("api", {"name": "a", "image": "app"}, {"name": "b", "image": "app:latest"}),
+        kustomization=Path("missing.yaml"),
     )
-    assert lines(auth, allow_latest=True) == []
-    assert lines(overlay_of(deployment({"name": "a", "image": f"app@{DIGEST}"}))) == []
+    assert finding_lines("images", auth, prefix=False, allow_latest=True) == []
+    assert (
+        finding_lines(
+            "images",
+            make_overlay(
+                "auth",
+                workload("api", {"name": "a", "image": f"app@{DIGEST}"}),
+                kustomization=Path("missing.yaml"),
+            ),
+            prefix=False,
+        )
+        == []
+    )
 
 
 def test_placeholder_patterns_match_the_image_or_its_name() -> None:
-    auth = overlay_of(deployment({"name": "a", "image": "registry.acme.io/changeme:1.0"}))
-    assert lines(auth) == []
-    assert lines(auth, placeholder_images=("registry.acme.io/changeme",)) == [
+    auth = make_overlay(
+        "auth",
+        workload("api", {"name": "a", "image": "registry.acme.io/changeme:1.0"}),
+        kustomization=Path("missing.yaml"),
+    )
+    assert finding_lines("images", auth, prefix=False) == []
+    assert finding_lines(
+        "images", auth, prefix=False, placeholder_images=("registry.acme.io/changeme",)
+    ) == [
         "Deployment/auth/api spec.template.spec.containers[0].image: registry.acme.io/changeme:1.0 "
         "is a placeholder image; expected the service's own image from an images: entry "
         "[placeholder]"
@@ -170,17 +179,22 @@ def test_placeholder_patterns_match_the_image_or_its_name() -> None:
 def test_an_unreadable_kustomization_skips_the_images_entry_rule(tmp_path: Path) -> None:
     kfile = tmp_path / "kustomization.yaml"
     kfile.write_text("images: [unclosed\n")
-    auth = overlay_of(deployment({"name": "a", "image": "app:1"}), kustomization=kfile)
-    assert lines(auth) == []
+    auth = make_overlay(
+        "auth", workload("api", {"name": "a", "image": "app:1"}), kustomization=kfile
+    )
+    assert finding_lines("images", auth, prefix=False) == []
 
 
 def test_an_images_entry_that_rewrites_a_crd_container_is_used(tmp_path: Path) -> None:
     # An Argo Rollout is no workload the model knows, but Kustomize rewrites its image.
     kfile = tmp_path / "kustomization.yaml"
     kfile.write_text("images:\n  - name: app\n    newName: ghcr.io/acme/app\n    newTag: 1.10\n")
-    rollout = deployment({"name": "a", "image": "ghcr.io/acme/app:1.10"})
+    rollout = workload("api", {"name": "a", "image": "ghcr.io/acme/app:1.10"})
     rollout["apiVersion"], rollout["kind"] = "argoproj.io/v1alpha1", "Rollout"
-    assert lines(overlay_of(rollout, kustomization=kfile)) == []
+    assert (
+        finding_lines("images", make_overlay("auth", rollout, kustomization=kfile), prefix=False)
+        == []
+    )
 
 
 def delete_images_block(root: Path, name: str) -> None:

@@ -3,69 +3,33 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from pytest_k8s_overlays.assertions import check
 from pytest_k8s_overlays.checks import CHECKS, CheckOptions, isolation
 from pytest_k8s_overlays.findings import SKIP_ANNOTATION
-from pytest_k8s_overlays.model import Overlay
 
-from .conftest import make_overlay, write
-
-APP = {"app": "api"}
-
-
-def workload(
-    name: str, labels: dict[str, str], namespace: str | None = "shared", kind: str = "Deployment"
-) -> dict[str, Any]:
-    """A workload whose pod template carries ``labels``."""
-    template = {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "api"}]}}
-    spec: dict[str, Any] = {"template": template}
-    if kind == "CronJob":
-        spec = {"jobTemplate": {"spec": {"template": template}}}
-    metadata: dict[str, Any] = {"name": name, "labels": dict(labels)}
-    if namespace:
-        metadata["namespace"] = namespace
-    return {"apiVersion": "apps/v1", "kind": kind, "metadata": metadata, "spec": spec}
-
-
-def service(
-    name: str, selector: dict[str, str], namespace: str | None = "shared"
-) -> dict[str, Any]:
-    metadata: dict[str, Any] = {"name": name, "labels": dict(selector)}
-    if namespace:
-        metadata["namespace"] = namespace
-    return {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": metadata,
-        "spec": {"selector": selector},
-    }
-
-
-def selecting(kind: str, name: str, selector: Any, namespace: str = "shared") -> dict[str, Any]:
-    field = "podSelector" if kind == "NetworkPolicy" else "selector"
-    return {
-        "kind": kind,
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {field: selector},
-    }
-
-
-def overlay(name: str, *docs: dict[str, Any]) -> Overlay:
-    return make_overlay(name, *docs)
-
-
-def lines(*overlays: Overlay, **options: Any) -> list[str]:
-    found = isolation.run(overlays, CheckOptions(**options))
-    return [f"{f.overlay}: {f.line()}" for f in found]
+from .builders import (
+    APP,
+    add_resources,
+    count_selector_matches,
+    finding_lines,
+    make_overlay,
+    selecting,
+    service,
+    workload,
+    write,
+)
 
 
 def test_a_shared_label_in_a_shared_namespace_fails_both_overlays() -> None:
-    auth = overlay("auth", workload("auth-api", APP), service("auth-api", APP))
-    my = overlay("my", workload("my-api", APP), service("my-api", APP))
+    auth = make_overlay(
+        "auth", workload("auth-api", APP), service("auth-api", selector=APP, namespace="shared")
+    )
+    my = make_overlay(
+        "my", workload("my-api", APP), service("my-api", selector=APP, namespace="shared")
+    )
     found = isolation.run([auth, my], CheckOptions())
     assert [(f.overlay, f.resource, f.others) for f in found] == [
         ("auth", "Deployment/shared/auth-api", ("my",)),
@@ -73,7 +37,7 @@ def test_a_shared_label_in_a_shared_namespace_fails_both_overlays() -> None:
         ("my", "Deployment/shared/my-api", ("auth",)),
         ("my", "Service/shared/my-api", ("auth",)),
     ]
-    assert lines(auth, my)[:2] == [
+    assert finding_lines("isolation", auth, my)[:2] == [
         "auth: Deployment/shared/auth-api spec.template.metadata.labels: pods selected by "
         "Service/shared/my-api of overlay my (spec.selector app=api); expected labels no "
         "selector of another overlay matches [cross-overlay-selector]",
@@ -84,9 +48,9 @@ def test_a_shared_label_in_a_shared_namespace_fails_both_overlays() -> None:
 
 
 def test_only_the_overlay_whose_selector_is_too_wide_and_its_victim_fail() -> None:
-    auth = overlay("auth", service("auth-api", APP))
-    my = overlay("my", workload("my-api", {"app": "api", "domain": "my"}))
-    scan = overlay("scan", workload("scan-api", {"app": "scan"}))
+    auth = make_overlay("auth", service("auth-api", selector=APP, namespace="shared"))
+    my = make_overlay("my", workload("my-api", {"app": "api", "domain": "my"}))
+    scan = make_overlay("scan", workload("scan-api", {"app": "scan"}))
     assert [f.resource for f in isolation.run([auth, my, scan], CheckOptions())] == [
         "Service/shared/auth-api",
         "Deployment/shared/my-api",
@@ -97,21 +61,35 @@ def test_a_per_service_label_or_namespace_isolates() -> None:
     auth_labels = {"app": "api", "domain": "auth"}
     my_labels = {"app": "api", "domain": "my"}
     labelled = [
-        overlay("auth", workload("auth-api", auth_labels), service("auth-api", auth_labels)),
-        overlay("my", workload("my-api", my_labels), service("my-api", my_labels)),
+        make_overlay(
+            "auth",
+            workload("auth-api", auth_labels),
+            service("auth-api", selector=auth_labels, namespace="shared"),
+        ),
+        make_overlay(
+            "my",
+            workload("my-api", my_labels),
+            service("my-api", selector=my_labels, namespace="shared"),
+        ),
     ]
     spaced = [
-        overlay("auth", workload("auth-api", APP, "auth"), service("auth-api", APP, "auth")),
-        overlay("my", workload("my-api", APP, "my"), service("my-api", APP, "my")),
+        make_overlay(
+            "auth",
+            workload("auth-api", APP, "auth"),
+            service("auth-api", selector=APP, namespace="auth"),
+        ),
+        make_overlay(
+            "my", workload("my-api", APP, "my"), service("my-api", selector=APP, namespace="my")
+        ),
     ]
     assert isolation.run(labelled, CheckOptions()) == []
     assert isolation.run(spaced, CheckOptions()) == []
 
 
 def test_resources_without_a_namespace_share_one() -> None:
-    auth = overlay("auth", service("auth-api", APP, None))
-    my = overlay("my", workload("my-api", APP, None))
-    assert lines(auth, my) == [
+    auth = make_overlay("auth", service("auth-api", selector=APP, namespace=None))
+    my = make_overlay("my", workload("my-api", APP, None))
+    assert finding_lines("isolation", auth, my) == [
         "auth: Service/auth-api spec.selector: app=api also selects the pods of overlay my "
         "(Deployment/my-api); expected a selector matching only auth's own pods "
         "[cross-overlay-selector]",
@@ -119,7 +97,10 @@ def test_resources_without_a_namespace_share_one() -> None:
         "of overlay auth (spec.selector app=api); expected labels no selector of another "
         "overlay matches [cross-overlay-selector]",
     ]
-    assert isolation.run([auth, overlay("my", workload("my-api", APP, "my"))], CheckOptions()) == []
+    assert (
+        isolation.run([auth, make_overlay("my", workload("my-api", APP, "my"))], CheckOptions())
+        == []
+    )
 
 
 def test_pdb_and_network_policy_selectors_count() -> None:
@@ -129,9 +110,9 @@ def test_pdb_and_network_policy_selectors_count() -> None:
         "auth-api",
         {"matchExpressions": [{"key": "app", "operator": "In", "values": ["api", "web"]}]},
     )
-    auth = overlay("auth", pdb, policy)
-    my = overlay("my", workload("my-api", APP))
-    assert lines(auth, my) == [
+    auth = make_overlay("auth", pdb, policy)
+    my = make_overlay("my", workload("my-api", APP))
+    assert finding_lines("isolation", auth, my) == [
         "auth: NetworkPolicy/shared/auth-api spec.podSelector: app in (api,web) also selects "
         "the pods of overlay my (Deployment/shared/my-api); expected a selector matching only "
         "auth's own pods [cross-overlay-selector]",
@@ -149,8 +130,8 @@ def test_pdb_and_network_policy_selectors_count() -> None:
 
 def test_a_namespace_wide_empty_selector_is_intended() -> None:
     deny_all = selecting("NetworkPolicy", "default-deny", {})
-    auth = overlay("auth", deny_all, selecting("PodDisruptionBudget", "all", {}))
-    my = overlay("my", workload("my-api", APP))
+    auth = make_overlay("auth", deny_all, selecting("PodDisruptionBudget", "all", {}))
+    my = make_overlay("my", workload("my-api", APP))
     assert isolation.run([auth, my], CheckOptions()) == []
 
 
@@ -160,26 +141,26 @@ def test_a_network_policy_naming_no_label_value_covers_the_namespace_by_design()
     exists = {"matchExpressions": [{"key": "app.kubernetes.io/name", "operator": "Exists"}]}
     legacy = {"matchExpressions": [{"key": "legacy", "operator": "DoesNotExist"}]}
     not_db = {"matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["db"]}]}
-    platform = overlay(
+    platform = make_overlay(
         "platform",
         selecting("NetworkPolicy", "allow-prometheus-scrape", exists),
         selecting("NetworkPolicy", "allow-egress", legacy),
         selecting("NetworkPolicy", "allow-dns", not_db),
     )
     labels = {**APP, "app.kubernetes.io/name": "api"}
-    auth = overlay("auth", workload("auth-api", labels))
+    auth = make_overlay("auth", workload("auth-api", labels))
     assert isolation.run([platform, auth], CheckOptions()) == []
 
 
 def test_a_namespace_wide_pdb_or_a_policy_naming_a_value_is_still_reported() -> None:
     # A PDB over several services' pods blocks their evictions: never by design.
     exists = {"matchExpressions": [{"key": "app.kubernetes.io/name", "operator": "Exists"}]}
-    platform = overlay(
+    platform = make_overlay(
         "platform",
         selecting("PodDisruptionBudget", "all-apps", exists),
         selecting("NetworkPolicy", "api", {**exists, "matchLabels": APP}),
     )
-    auth = overlay("auth", workload("auth-api", {**APP, "app.kubernetes.io/name": "api"}))
+    auth = make_overlay("auth", workload("auth-api", {**APP, "app.kubernetes.io/name": "api"}))
     assert [
         f"{f.overlay}: {f.resource}" for f in isolation.run([platform, auth], CheckOptions())
     ] == [
@@ -196,11 +177,11 @@ def test_skipping_isolation_on_the_selecting_resource_drops_the_mirrored_finding
 ) -> None:
     policy = selecting("NetworkPolicy", "allow-gateway", {"matchLabels": APP})
     policy["metadata"]["annotations"] = {SKIP_ANNOTATION: skip}
-    platform = overlay("platform", policy)
-    auth = overlay("auth", workload("auth-api", APP))
+    platform = make_overlay("platform", policy)
+    auth = make_overlay("auth", workload("auth-api", APP))
     # Only the selecting resource's finding is made; the gate suppresses it
     # (and lists it in the summary), and auth has nothing to answer for.
-    assert lines(platform, auth) == [
+    assert finding_lines("isolation", platform, auth) == [
         "platform: NetworkPolicy/shared/allow-gateway spec.podSelector: app=api also selects "
         "the pods of overlay auth (Deployment/shared/auth-api); expected a selector matching "
         "only platform's own pods [cross-overlay-selector]"
@@ -211,11 +192,11 @@ def test_skipping_isolation_on_the_selecting_resource_drops_the_mirrored_finding
 def test_skipping_isolation_on_the_selected_workload_keeps_the_selecting_finding() -> None:
     victim = workload("auth-api", APP)
     victim["metadata"]["annotations"] = {SKIP_ANNOTATION: "isolation"}
-    platform = overlay(
+    platform = make_overlay(
         "platform", selecting("NetworkPolicy", "allow-gateway", {"matchLabels": APP})
     )
     with pytest.raises(AssertionError) as raised:
-        check("isolation", [platform, overlay("auth", victim)])
+        check("isolation", [platform, make_overlay("auth", victim)])
     assert str(raised.value).splitlines()[:2] == [
         "platform: 1 finding in isolation",
         "  NetworkPolicy/shared/allow-gateway spec.podSelector: app=api also selects the pods "
@@ -225,27 +206,31 @@ def test_skipping_isolation_on_the_selected_workload_keeps_the_selecting_finding
 
 
 def test_a_null_selector_selects_nothing() -> None:
-    auth = overlay("auth", selecting("NetworkPolicy", "x", None), service("auth-api", {}))
-    my = overlay("my", workload("my-api", APP))
+    auth = make_overlay(
+        "auth",
+        selecting("NetworkPolicy", "x", None),
+        service("auth-api", selector={}, namespace="shared"),
+    )
+    my = make_overlay("my", workload("my-api", APP))
     assert isolation.run([auth, my], CheckOptions()) == []
 
 
 def test_one_object_rendered_by_two_overlays_is_left_to_unique_names() -> None:
     shared = workload("api", APP)
-    auth = overlay("auth", shared, service("auth-api", APP))
-    my = overlay("my", dict(shared))
+    auth = make_overlay("auth", shared, service("auth-api", selector=APP, namespace="shared"))
+    my = make_overlay("my", dict(shared))
     assert isolation.run([auth, my], CheckOptions()) == []
 
 
 def test_a_service_selecting_a_job_beside_its_api_fails() -> None:
-    auth = overlay(
+    auth = make_overlay(
         "auth",
         workload("auth-api", APP),
         workload("auth-migrate", APP, kind="Job"),
         workload("auth-report", APP, kind="CronJob"),
-        service("auth-api", APP),
+        service("auth-api", selector=APP, namespace="shared"),
     )
-    assert lines(auth) == [
+    assert finding_lines("isolation", auth) == [
         "auth: Service/shared/auth-api spec.selector: app=api selects the pods of "
         "CronJob/shared/auth-report as well as Deployment/shared/auth-api; expected a selector "
         "matching only long-running pods [service-selects-job]",
@@ -257,28 +242,30 @@ def test_a_service_selecting_a_job_beside_its_api_fails() -> None:
 
 def test_a_headless_service_of_an_indexed_job_and_a_canary_are_fine() -> None:
     worker = {"app": "worker"}
-    auth = overlay(
+    auth = make_overlay(
         "auth",
         workload("auth-api", APP),
         workload("auth-api-canary", {**APP, "track": "canary"}),
-        service("auth-api", APP),
+        service("auth-api", selector=APP, namespace="shared"),
         workload("auth-index", worker, kind="Job"),
-        service("auth-index", worker),
+        service("auth-index", selector=worker, namespace="shared"),
     )
     assert isolation.run([auth], CheckOptions()) == []
 
 
 def test_ownership_label_takes_the_first_part_of_the_overlay_name() -> None:
     good = {"domain": "auth"}
-    docs = [workload("auth-api", good), service("auth-api", good)]
+    docs = [workload("auth-api", good), service("auth-api", selector=good, namespace="shared")]
     assert isolation.owner("auth/dev") == "auth"
-    assert lines(overlay("auth/dev", *docs), service_label="domain") == []
-    assert lines(overlay("auth", *docs), service_label="domain") == []
+    assert finding_lines("isolation", make_overlay("auth/dev", *docs), service_label="domain") == []
+    assert finding_lines("isolation", make_overlay("auth", *docs), service_label="domain") == []
     untemplated = workload("auth-worker", {})
     untemplated["metadata"]["labels"] = good
     pod = {"kind": "Pod", "metadata": {"name": "debug", "namespace": "shared"}}
-    wrong = service("auth-admin", {"domain": "scan"})
-    assert lines(overlay("auth/dev", untemplated, pod, wrong), service_label="domain") == [
+    wrong = service("auth-admin", selector={"domain": "scan"}, namespace="shared")
+    assert finding_lines(
+        "isolation", make_overlay("auth/dev", untemplated, pod, wrong), service_label="domain"
+    ) == [
         "auth/dev: Deployment/shared/auth-worker spec.template.metadata.labels: no label domain; "
         "expected domain=auth (from overlay name auth/dev) [ownership-label]",
         "auth/dev: Pod/shared/debug metadata.labels: no label domain; "
@@ -286,7 +273,7 @@ def test_ownership_label_takes_the_first_part_of_the_overlay_name() -> None:
         "auth/dev: Service/shared/auth-admin metadata.labels: domain=scan; "
         "expected domain=auth (from overlay name auth/dev) [ownership-label]",
     ]
-    assert lines(overlay("auth", wrong)) == []
+    assert finding_lines("isolation", make_overlay("auth", wrong)) == []
 
 
 def test_an_argo_rollouts_template_needs_the_ownership_label_too() -> None:
@@ -295,7 +282,7 @@ def test_an_argo_rollouts_template_needs_the_ownership_label_too() -> None:
     rollout["apiVersion"] = "argoproj.io/v1alpha1"
     rollout["kind"] = "Rollout"
     rollout["metadata"]["labels"] = {"domain": "auth"}
-    assert lines(overlay("auth", rollout), service_label="domain") == [
+    assert finding_lines("isolation", make_overlay("auth", rollout), service_label="domain") == [
         "auth: Rollout/shared/auth-api spec.template.metadata.labels: no label domain; "
         "expected domain=auth (the overlay name) [ownership-label]"
     ]
@@ -306,22 +293,31 @@ def test_an_argo_rollouts_template_needs_the_ownership_label_too() -> None:
     )
 
 
-def test_two_thousand_overlays_stay_linear() -> None:
+def test_two_thousand_overlays_stay_linear(monkeypatch: pytest.MonkeyPatch) -> None:
     # Every overlay in one namespace, sharing `app: api`: the index must narrow
     # each selector to its own `domain` pair instead of comparing 2,000 x 2,000.
+    compared = count_selector_matches(monkeypatch)
     many = []
     for i in range(2000):
         labels = {"app": "api", "domain": f"svc{i}"}
         pdb = selecting("PodDisruptionBudget", f"svc{i}-api", {"matchLabels": labels})
         pdb["metadata"]["labels"] = labels
         many.append(
-            overlay(f"svc{i}", workload(f"svc{i}-api", labels), service(f"svc{i}-api", labels), pdb)
+            make_overlay(
+                f"svc{i}",
+                workload(f"svc{i}-api", labels),
+                service(f"svc{i}-api", selector=labels, namespace="shared"),
+                pdb,
+            )
         )
     assert isolation.run(many, CheckOptions(service_label="domain")) == []
-    many.append(overlay("wide", service("wide", APP)))
+    many.append(make_overlay("wide", service("wide", selector=APP, namespace="shared")))
     found = isolation.run(many, CheckOptions())
     assert len(found) == 4000
     assert found[0].line().startswith("Deployment/shared/svc0-api ")
+    # Each selector is compared with its own pod (the wide one with all): a few
+    # comparisons per overlay, where comparing every pair would take millions.
+    assert compared() < 10 * len(many)
 
 
 # End to end: real renders of example_repo's overlays, modified.
@@ -498,19 +494,11 @@ spec:
 """
 
 
-def add_resource(root: Path, name: str, filename: str, text: str) -> None:
-    kfile = root / f"k8s/overlays/{name}/kustomization.yaml"
-    kfile.write_text(
-        kfile.read_text().replace("  - ../../base\n", f"  - ../../base\n  - {filename}\n")
-    )
-    write(root, f"k8s/overlays/{name}/{filename}", text)
-
-
 def test_a_bootstrap_job_with_the_api_labels_fails_and_a_canary_passes(
     pytester: pytest.Pytester, example: Path
 ) -> None:
-    add_resource(example, "auth", "migrate.yaml", MIGRATE_JOB)
-    add_resource(example, "my", "canary.yaml", CANARY)
+    add_resources(example, "auth", {"migrate.yaml": MIGRATE_JOB})
+    add_resources(example, "my", {"canary.yaml": CANARY})
     result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=isolation", "-v")
     result.assert_outcomes(passed=6, failed=1)
     result.stdout.fnmatch_lines(["k8s/overlays/my/kustomization.yaml::isolation PASSED*"])

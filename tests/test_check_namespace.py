@@ -14,27 +14,7 @@ from pytest_k8s_overlays.checks.runner import run_check
 from pytest_k8s_overlays.checks.scopes import crd_scopes, is_cluster_scoped
 from pytest_k8s_overlays.model import Overlay, Resource
 
-from .conftest import make_overlay, write
-
-
-def obj(api_version: str, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
-    metadata: dict[str, Any] = {"name": name}
-    if namespace:
-        metadata["namespace"] = namespace
-    return {"apiVersion": api_version, "kind": kind, "metadata": metadata}
-
-
-def crd(group: str, kind: str, scope: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"{kind.lower()}s.{group}"},
-        "spec": {"group": group, "names": {"kind": kind}, "scope": scope},
-    }
-
-
-def make(*docs: dict[str, Any], name: str = "auth") -> Overlay:
-    return make_overlay(name, *docs)
+from .builders import crd, make_overlay, obj, write
 
 
 def rules(overlay: Overlay, **options: Any) -> list[tuple[str, str]]:
@@ -58,15 +38,20 @@ def rules(overlay: Overlay, **options: Any) -> list[tuple[str, str]]:
 )
 def test_cluster_scoped_kinds_need_no_namespace(api_version: str, kind: str) -> None:
     assert is_cluster_scoped(Resource(obj(api_version, kind, "x")))
-    assert rules(make(obj(api_version, kind, "x"))) == []
+    assert rules(make_overlay("auth", obj(api_version, kind, "x"))) == []
 
 
 def test_a_cluster_scoped_object_with_a_namespace_is_harmless() -> None:
-    assert rules(make(obj("v1", "Namespace", "auth", "auth")), namespace="{name}") == []
+    assert (
+        rules(make_overlay("auth", obj("v1", "Namespace", "auth", "auth")), namespace="{name}")
+        == []
+    )
 
 
 def test_namespaced_objects_without_a_namespace_fail() -> None:
-    auth = make(obj("v1", "ConfigMap", "settings"), obj("v1", "Service", "api", "auth"))
+    auth = make_overlay(
+        "auth", obj("v1", "ConfigMap", "settings"), obj("v1", "Service", "api", "auth")
+    )
     found = run([auth], CheckOptions())
     assert [f.line() for f in found] == [
         "ConfigMap/settings metadata.namespace: no namespace; expected a namespace "
@@ -75,7 +60,8 @@ def test_namespaced_objects_without_a_namespace_fail() -> None:
 
 
 def test_a_custom_kind_follows_the_scope_its_crd_declares() -> None:
-    auth = make(
+    auth = make_overlay(
+        "auth",
         crd("acme.io", "Quota", "Cluster"),
         crd("acme.io", "Tenant", "Namespaced"),
         obj("acme.io/v1", "Quota", "default"),
@@ -85,7 +71,7 @@ def test_a_custom_kind_follows_the_scope_its_crd_declares() -> None:
 
 
 def test_a_custom_kind_without_a_crd_counts_as_namespaced() -> None:
-    assert rules(make(obj("acme.io/v1", "Quota", "default"))) == [
+    assert rules(make_overlay("auth", obj("acme.io/v1", "Quota", "default"))) == [
         ("Quota/default", "missing-namespace")
     ]
 
@@ -108,7 +94,12 @@ def test_crd_files_given_to_the_plugin_declare_scopes_too(tmp_path: Path) -> Non
     )
     write(tmp_path, "crds/broken.yaml", "spec: [unclosed\n")
     assert crd_scopes([], (tmp_path / "crds",)) == {("acme.io", "Quota"): True}
-    assert rules(make(obj("acme.io/v1", "Quota", "default")), crds=(tmp_path / "crds",)) == []
+    assert (
+        rules(
+            make_overlay("auth", obj("acme.io/v1", "Quota", "default")), crds=(tmp_path / "crds",)
+        )
+        == []
+    )
 
 
 def test_a_crd_file_edited_during_a_session_is_read_again(tmp_path: Path) -> None:
@@ -122,12 +113,16 @@ def test_a_crd_file_edited_during_a_session_is_read_again(tmp_path: Path) -> Non
 
 def test_a_crd_in_the_render_overrides_the_well_known_table() -> None:
     issuer = obj("cert-manager.io/v1", "ClusterIssuer", "letsencrypt")
-    scopes = crd_scopes([make(crd("cert-manager.io", "ClusterIssuer", "Namespaced"))])
+    scopes = crd_scopes(
+        [make_overlay("auth", crd("cert-manager.io", "ClusterIssuer", "Namespaced"))]
+    )
     assert not is_cluster_scoped(Resource(issuer), scopes)
 
 
 def test_the_expected_namespace_pattern() -> None:
-    auth = make(obj("v1", "ConfigMap", "a", "auth"), obj("v1", "ConfigMap", "b", "default"))
+    auth = make_overlay(
+        "auth", obj("v1", "ConfigMap", "a", "auth"), obj("v1", "ConfigMap", "b", "default")
+    )
     found = run([auth], CheckOptions(namespace="{name}"))
     assert [f.line() for f in found] == [
         "ConfigMap/default/b metadata.namespace: namespace default; expected namespace auth "
@@ -140,23 +135,23 @@ def test_the_expected_namespace_pattern() -> None:
 
 
 def test_name_in_the_pattern_is_the_whole_overlay_name() -> None:
-    dev = make(name="auth/dev")
+    dev = make_overlay("auth/dev")
     assert expected_namespace("{name}", dev) == "auth/dev"
     assert expected_namespace("{group}-x", dev) == "k8s/overlays-x"
 
 
 def test_first_and_last_take_one_component_of_a_nested_overlay_name() -> None:
-    dev = make(name="auth/eu/dev")
+    dev = make_overlay("auth/eu/dev")
     assert expected_namespace("{first}", dev) == "auth"
     assert expected_namespace("{last}", dev) == "dev"
     assert expected_namespace("{first}-{last}", dev) == "auth-dev"
-    assert expected_namespace("{first}-{last}", make(name="auth")) == "auth-auth"
+    assert expected_namespace("{first}-{last}", make_overlay("auth")) == "auth-auth"
 
 
 def test_a_pattern_giving_no_valid_namespace_says_so() -> None:
     # `{name}` of a nested overlay can never match: the finding says why and
     # which placeholder to use instead.
-    dev = make(obj("v1", "ConfigMap", "a", "auth"), name="auth/dev")
+    dev = make_overlay("auth/dev", obj("v1", "ConfigMap", "a", "auth"))
     assert [f.line() for f in run([dev], CheckOptions(namespace="{name}"))] == [
         "ConfigMap/auth/a metadata.namespace: namespace auth; expected namespace auth/dev "
         "(pattern {name}; not a valid namespace: use {first} or {last}) [wrong-namespace]"
@@ -189,7 +184,7 @@ def test_a_namespace_is_a_dns_label(name: str, valid: bool) -> None:
 def test_a_namespace_written_as_a_map_is_no_namespace() -> None:
     config = obj("v1", "ConfigMap", "settings")
     config["metadata"]["namespace"] = {"name": "auth"}
-    assert [f.line() for f in run([make(config)], CheckOptions())] == [
+    assert [f.line() for f in run([make_overlay("auth", config)], CheckOptions())] == [
         "ConfigMap/settings metadata.namespace: namespace written as a map, "
         "not a name; expected a namespace [missing-namespace]"
     ]
@@ -198,8 +193,8 @@ def test_a_namespace_written_as_a_map_is_no_namespace() -> None:
 def test_a_crd_of_another_overlay_of_the_group_decides_the_scope() -> None:
     # The CRD lives in a `crds` overlay (its own Argo CD Application); the
     # objects of its kind in another overlay of the group.
-    crds = make(crd("kueue.x-k8s.io", "ClusterQueue", "Cluster"), name="crds")
-    cluster = make(obj("kueue.x-k8s.io/v1beta1", "ClusterQueue", "team-a"), name="cluster")
+    crds = make_overlay("crds", crd("kueue.x-k8s.io", "ClusterQueue", "Cluster"))
+    cluster = make_overlay("cluster", obj("kueue.x-k8s.io/v1beta1", "ClusterQueue", "team-a"))
     assert CHECKS["namespace"].scope == "group"
     assert run([crds, cluster], CheckOptions()) == []
     assert rules(cluster) == [("ClusterQueue/team-a", "missing-namespace")]
@@ -225,7 +220,7 @@ def test_gatekeeper_constraints_and_mutators_are_cluster_scoped(
 ) -> None:
     # Gatekeeper generates each constraint kind's CRD at runtime: no render has it.
     assert is_cluster_scoped(Resource(obj(api_version, kind, "x")))
-    assert rules(make(obj(api_version, kind, "x"))) == []
+    assert rules(make_overlay("auth", obj(api_version, kind, "x"))) == []
 
 
 def test_an_overlay_without_a_namespace_fails_every_namespaced_resource(

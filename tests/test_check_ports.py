@@ -11,77 +11,33 @@ import pytest
 from pytest_k8s_overlays.assertions import check
 from pytest_k8s_overlays.checks import CHECKS, CheckOptions, ports
 from pytest_k8s_overlays.findings import SKIP_ANNOTATION
-from pytest_k8s_overlays.model import Overlay
 
-from .conftest import make_overlay, write
-
-APP = {"app": "api"}
-HTTP = {"name": "http", "containerPort": 8080}
-
-
-def container(name: str = "api", *declared: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {"name": name, "image": "ghcr.io/acme/api:1.0", "ports": list(declared), **extra}
-
-
-def deployment(
-    name: str,
-    *containers: dict[str, Any],
-    labels: dict[str, str] | None = None,
-    namespace: str | None = "auth",
-    init: list[dict[str, Any]] | None = None,
-) -> dict[str, Any]:
-    pod: dict[str, Any] = {"containers": list(containers) or [container("api", HTTP)]}
-    if init:
-        pod["initContainers"] = init
-    metadata: dict[str, Any] = {"name": name}
-    if namespace:
-        metadata["namespace"] = namespace
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": metadata,
-        "spec": {"template": {"metadata": {"labels": labels or APP}, "spec": pod}},
-    }
-
-
-def service(
-    name: str,
-    *entries: dict[str, Any],
-    selector: dict[str, str] | None = None,
-    namespace: str | None = "auth",
-    **spec: Any,
-) -> dict[str, Any]:
-    metadata: dict[str, Any] = {"name": name}
-    if namespace:
-        metadata["namespace"] = namespace
-    body: dict[str, Any] = {"ports": list(entries) or [{"port": 80, "targetPort": "http"}], **spec}
-    if selector is None:
-        body["selector"] = APP
-    elif selector:
-        body["selector"] = selector
-    return {"apiVersion": "v1", "kind": "Service", "metadata": metadata, "spec": body}
-
-
-def overlay(name: str, *docs: dict[str, Any]) -> Overlay:
-    return make_overlay(name, *docs)
-
-
-def lines(*overlays: Overlay) -> list[str]:
-    return [f"{f.overlay}: {f.line()}" for f in ports.run(overlays, CheckOptions())]
-
+from .builders import (
+    APP,
+    HTTP,
+    add_resources,
+    container,
+    count_selector_matches,
+    deployment,
+    finding_lines,
+    make_overlay,
+    paths,
+    replaced,
+    service,
+)
 
 # target-port-name / target-port-number
 
 
 def test_a_named_target_port_must_be_in_every_selected_pod() -> None:
-    auth = overlay(
+    auth = make_overlay(
         "auth",
         deployment("auth-api"),
         deployment("auth-api-canary", container("api", {"name": "metrics", "containerPort": 9090})),
         deployment("auth-api-mesh", container("api"), container("envoy")),
         service("auth-api"),
     )
-    assert lines(auth) == [
+    assert finding_lines("ports", auth) == [
         "auth: Service/auth/auth-api spec.ports[0].targetPort: http is not a named port of "
         "Deployment/auth/auth-api-canary container api (ports: metrics); expected a container "
         "port named http [target-port-name]",
@@ -96,10 +52,10 @@ def test_a_named_target_port_must_match_the_service_ports_protocol() -> None:
     dns = {"name": "dns", "containerPort": 5353}
     udp = {"name": "dns-udp", "port": 53, "targetPort": "dns", "protocol": "UDP"}
     tcp = {"name": "dns-tcp", "port": 53, "targetPort": "dns"}
-    broken = overlay(
+    broken = make_overlay(
         "auth", deployment("auth-dns", container("dns", dns)), service("auth-dns", udp, tcp)
     )
-    assert lines(broken) == [
+    assert finding_lines("ports", broken) == [
         "auth: Service/auth/auth-dns spec.ports[0].targetPort: dns is a TCP port of "
         "Deployment/auth/auth-dns, but this Service port is UDP; expected a UDP container "
         "port named dns [target-port-name]",
@@ -109,17 +65,17 @@ def test_a_named_target_port_must_match_the_service_ports_protocol() -> None:
         {"name": "dns", "containerPort": 5353, "protocol": "UDP"},
         {**dns, "name": "dns-tcp"},
     ]
-    fixed = overlay(
+    fixed = make_overlay(
         "auth",
         deployment("auth-dns", container("dns", *declared)),
         service("auth-dns", udp, {**tcp, "targetPort": "dns-tcp"}),
     )
-    assert lines(fixed) == []
+    assert finding_lines("ports", fixed) == []
 
 
 def test_a_service_selecting_another_overlays_pods_is_reported_on_its_own_overlay() -> None:
-    auth = overlay("auth", service("auth-api"))
-    my = overlay("my", deployment("my-api", container("api", {"containerPort": 8080})))
+    auth = make_overlay("auth", service("auth-api"))
+    my = make_overlay("my", deployment("my-api", container("api", {"containerPort": 8080})))
     [found] = ports.run([auth, my], CheckOptions())
     assert (found.overlay, found.others, found.rule) == ("auth", ("my",), "target-port-name")
     assert found.found == (
@@ -131,14 +87,18 @@ def test_a_service_selecting_another_overlays_pods_is_reported_on_its_own_overla
 def test_a_sidecar_may_serve_the_port_and_a_plain_init_container_may_not() -> None:
     proxy = container("proxy", HTTP, restartPolicy="Always")
     setup = container("setup", HTTP)
-    served = overlay("auth", deployment("auth-api", container("api"), init=[proxy]), service("s"))
-    assert lines(served) == []
-    unserved = overlay("auth", deployment("auth-api", container("api"), init=[setup]), service("s"))
+    served = make_overlay(
+        "auth", deployment("auth-api", container("api"), init=[proxy]), service("s")
+    )
+    assert finding_lines("ports", served) == []
+    unserved = make_overlay(
+        "auth", deployment("auth-api", container("api"), init=[setup]), service("s")
+    )
     assert [f.rule for f in ports.run([unserved], CheckOptions())] == ["target-port-name"]
 
 
 def test_a_numeric_target_port_must_be_declared_when_ports_are() -> None:
-    auth = overlay(
+    auth = make_overlay(
         "auth",
         deployment("auth-api"),
         service(
@@ -149,7 +109,7 @@ def test_a_numeric_target_port_must_be_declared_when_ports_are() -> None:
             {"port": 9090, "name": "metrics"},
         ),
     )
-    assert lines(auth) == [
+    assert finding_lines("ports", auth) == [
         "auth: Service/auth/auth-api spec.ports[0].targetPort: 8081 is not a container port of "
         "Deployment/auth/auth-api container api (ports: 8080 (http)); expected containerPort "
         "8081 declared, or a targetPort naming a declared port [target-port-number]",
@@ -161,8 +121,10 @@ def test_a_numeric_target_port_must_be_declared_when_ports_are() -> None:
 
 
 def test_a_numeric_target_port_of_a_pod_declaring_no_port_is_not_judged() -> None:
-    auth = overlay("auth", deployment("auth-api", container("api")), service("a", {"port": 80}))
-    assert lines(auth) == []
+    auth = make_overlay(
+        "auth", deployment("auth-api", container("api")), service("a", {"port": 80})
+    )
+    assert finding_lines("ports", auth) == []
 
 
 def test_a_sidecars_own_port_does_not_make_the_app_judged() -> None:
@@ -173,13 +135,16 @@ def test_a_sidecars_own_port_does_not_make_the_app_judged() -> None:
     )
     api = deployment("auth-api", container("api"), init=[proxy])
     target = {"name": "http", "port": 80, "targetPort": 8080}
-    assert lines(overlay("auth", api, service("auth-api", target))) == []
+    assert finding_lines("ports", make_overlay("auth", api, service("auth-api", target))) == []
     # A port any serving container declares satisfies it once the app declares ports.
     metrics = {"name": "metrics", "port": 9801}
     declared = deployment("auth-api", container("api", HTTP), init=[proxy])
-    assert lines(overlay("auth", declared, service("auth-api", target, metrics))) == []
+    assert (
+        finding_lines("ports", make_overlay("auth", declared, service("auth-api", target, metrics)))
+        == []
+    )
     wrong = {"name": "http", "port": 80, "targetPort": 8081}
-    assert lines(overlay("auth", declared, service("auth-api", wrong))) == [
+    assert finding_lines("ports", make_overlay("auth", declared, service("auth-api", wrong))) == [
         "auth: Service/auth/auth-api spec.ports[0].targetPort: 8081 is not a container port of "
         "Deployment/auth/auth-api containers cloud-sql-proxy (ports: 9801 (proxy-metrics)), "
         "api (ports: 8080 (http)); expected containerPort 8081 declared, or a targetPort naming "
@@ -194,7 +159,7 @@ def test_ports_that_are_no_list_declare_nothing() -> None:
     # `ports: 8080` instead of a list: the probes and the Service see no port.
     probe = {"readinessProbe": {"httpGet": {"path": "/", "port": "http"}}}
     api = deployment("auth-api", {"name": "api", "image": "a:1", "ports": 8080, **probe})
-    assert lines(overlay("auth", api, service("auth-api"))) == [
+    assert finding_lines("ports", make_overlay("auth", api, service("auth-api"))) == [
         "auth: Deployment/auth/auth-api spec.template.spec.containers[0].readinessProbe.httpGet"
         ".port: http is not a named port of container api (no ports); expected a port named "
         "http declared by container api [probe-port]",
@@ -208,7 +173,7 @@ def test_a_port_whose_name_is_a_map_is_no_named_port() -> None:
     # `- name: {containerPort: 8080}`: one indentation level off.
     probe = {"livenessProbe": {"tcpSocket": {"port": "http"}}}
     api = deployment("auth-api", container("api", {"name": {"containerPort": 8080}}, **probe))
-    assert lines(overlay("auth", api, service("auth-api"))) == [
+    assert finding_lines("ports", make_overlay("auth", api, service("auth-api"))) == [
         "auth: Deployment/auth/auth-api spec.template.spec.containers[0].livenessProbe.tcpSocket"
         ".port: http is not a named port of container api (ports: (a map)); expected a port "
         "named http declared by container api [probe-port]",
@@ -222,7 +187,7 @@ def test_a_port_whose_name_is_a_map_is_no_named_port() -> None:
 
 
 def test_a_selector_matching_no_pod_fails_and_selectorless_services_pass() -> None:
-    auth = overlay(
+    auth = make_overlay(
         "auth",
         deployment("auth-api"),
         service("auth-worker", selector={"app": "worker"}),
@@ -231,7 +196,7 @@ def test_a_selector_matching_no_pod_fails_and_selectorless_services_pass() -> No
         service("auth-api", namespace="other"),
         service("loose", namespace=None),
     )
-    assert lines(auth) == [
+    assert finding_lines("ports", auth) == [
         "auth: Service/auth/auth-worker spec.selector: app=worker matches no pod template of "
         "group k8s/overlays in namespace auth; expected a workload in namespace auth whose pod "
         "template carries app=worker [selects-nothing]",
@@ -245,8 +210,8 @@ def test_a_selector_matching_no_pod_fails_and_selectorless_services_pass() -> No
 
 
 def test_pods_of_another_overlay_count_for_selects_nothing() -> None:
-    auth = overlay("auth", service("auth-api", selector={"app": "api", "domain": "my"}))
-    my = overlay("my", deployment("my-api", labels={"app": "api", "domain": "my"}))
+    auth = make_overlay("auth", service("auth-api", selector={"app": "api", "domain": "my"}))
+    my = make_overlay("my", deployment("my-api", labels={"app": "api", "domain": "my"}))
     assert ports.run([auth, my], CheckOptions()) == []
 
 
@@ -260,7 +225,7 @@ def test_a_named_probe_port_must_be_declared_by_its_container() -> None:
         "startupProbe": {"grpc": {"port": 9901}},
     }
     sidecar_probe = {"livenessProbe": {"httpGet": {"port": "admin"}}}
-    auth = overlay(
+    auth = make_overlay(
         "auth",
         deployment(
             "auth-api",
@@ -270,7 +235,7 @@ def test_a_named_probe_port_must_be_declared_by_its_container() -> None:
         ),
         service("auth-api"),
     )
-    assert lines(auth) == [
+    assert finding_lines("ports", auth) == [
         "auth: Deployment/auth/auth-api spec.template.spec.containers[0].readinessProbe.httpGet"
         ".port: health is not a named port of container api (ports: http); expected a port "
         "named health declared by container api [probe-port]",
@@ -289,12 +254,12 @@ def test_a_port_declared_twice_in_one_pod_fails() -> None:
     sidecar = container("proxy", {"containerPort": 8080}, restartPolicy="Always")
     init = container("setup", {"containerPort": 8080})
     twice = container("metrics", {"containerPort": 9090}, {"containerPort": 9090})
-    auth = overlay(
+    auth = make_overlay(
         "auth",
         deployment("auth-api", container("api", HTTP), copy, udp, twice, init=[init, sidecar]),
         service("auth-api"),
     )
-    assert lines(auth) == [
+    assert finding_lines("ports", auth) == [
         "auth: Deployment/auth/auth-api spec.template.spec.containers[0].ports[0].containerPort: "
         "8080/TCP is already declared by container proxy (spec.template.spec.initContainers[1]"
         ".ports[0]); expected each containerPort/protocol declared once per pod "
@@ -314,7 +279,7 @@ def test_a_pod_template_annotation_suppresses_its_container_findings() -> None:
     probe = {"readinessProbe": {"httpGet": {"port": "health"}}}
     api = deployment("auth-api", container("api", HTTP, HTTP, **probe))
     orphan = service("auth-worker", selector={"app": "worker"})
-    auth = overlay("auth", api, orphan)
+    auth = make_overlay("auth", api, orphan)
     assert [f.rule for f in ports.run([auth], CheckOptions())] == [
         "duplicate-container-port",
         "probe-port",
@@ -323,8 +288,8 @@ def test_a_pod_template_annotation_suppresses_its_container_findings() -> None:
     # The pod template's annotation covers its containers, not the Service.
     api["spec"]["template"]["metadata"]["annotations"] = {SKIP_ANNOTATION: "ports"}
     with pytest.raises(AssertionError, match=r"^auth: 1 finding in ports\n  Service/auth/auth-"):
-        check("ports", overlay("auth", api, orphan))
-    check("ports", overlay("auth", api))
+        check("ports", make_overlay("auth", api, orphan))
+    check("ports", make_overlay("auth", api))
 
 
 # node-port-reused
@@ -339,10 +304,10 @@ def node_port(name: str, namespace: str, *numbers: int | tuple[int, str]) -> dic
 
 
 def test_a_node_port_used_by_two_overlays_fails_both() -> None:
-    auth = overlay("auth", node_port("auth-api", "auth", 30080))
-    my = overlay("my", node_port("my-api", "my", 30080, 30081))
-    scan = overlay("scan", node_port("scan-api", "scan", 30082))
-    assert lines(auth, my, scan) == [
+    auth = make_overlay("auth", node_port("auth-api", "auth", 30080))
+    my = make_overlay("my", node_port("my-api", "my", 30080, 30081))
+    scan = make_overlay("scan", node_port("scan-api", "scan", 30082))
+    assert finding_lines("ports", auth, my, scan) == [
         "auth: Service/auth/auth-api spec.ports[0].nodePort: 30080 is also used by "
         "Service/my/my-api (spec.ports[0]) of overlay my; expected a nodePort no other Service "
         "of the group uses (or none: Kubernetes picks one) [node-port-reused]",
@@ -355,11 +320,11 @@ def test_a_node_port_used_by_two_overlays_fails_both() -> None:
 
 def test_node_ports_within_one_overlay_and_one_service() -> None:
     both = node_port("dns", "auth", (30053, "TCP"), (30053, "UDP"))
-    assert lines(overlay("auth", both)) == []
+    assert finding_lines("ports", make_overlay("auth", both)) == []
     twice = node_port("dns", "auth", 30053, 30053)
     other = node_port("dns-2", "auth", 30054)
     other["spec"]["ports"][0]["nodePort"] = 30053
-    assert lines(overlay("auth", twice, other)) == [
+    assert finding_lines("ports", make_overlay("auth", twice, other)) == [
         "auth: Service/auth/dns spec.ports[0].nodePort: 30053 is also used by spec.ports[1] of "
         "this Service, Service/auth/dns-2 (spec.ports[0]); expected a nodePort no other Service "
         "of the group uses (or none: Kubernetes picks one) [node-port-reused]",
@@ -374,10 +339,10 @@ def test_node_ports_within_one_overlay_and_one_service() -> None:
 
 def test_two_services_each_serving_one_node_port_over_tcp_and_udp_name_each_other_once() -> None:
     # Each Service alone is legal; the two together clash, whatever the protocols.
-    auth = overlay("auth", node_port("auth-dns", "auth", (30053, "UDP"), (30053, "TCP")))
-    scan = overlay("scan", node_port("scan-dns", "scan", (30053, "UDP"), (30053, "TCP")))
-    assert lines(auth) == []
-    assert lines(auth, scan) == [
+    auth = make_overlay("auth", node_port("auth-dns", "auth", (30053, "UDP"), (30053, "TCP")))
+    scan = make_overlay("scan", node_port("scan-dns", "scan", (30053, "UDP"), (30053, "TCP")))
+    assert finding_lines("ports", auth) == []
+    assert finding_lines("ports", auth, scan) == [
         f"{name}: Service/{name}/{name}-dns spec.ports[{i}].nodePort: 30053 is also used by "
         f"Service/{other}/{other}-dns (spec.ports[0], spec.ports[1]) of overlay {other}; "
         "expected a nodePort no other Service of the group uses (or none: Kubernetes picks one) "
@@ -389,7 +354,9 @@ def test_two_services_each_serving_one_node_port_over_tcp_and_udp_name_each_othe
 
 def test_one_service_rendered_by_two_overlays_is_left_to_unique_names() -> None:
     shared = node_port("gateway", "edge", 30080)
-    assert lines(overlay("auth", shared), overlay("my", dict(shared))) == []
+    assert (
+        finding_lines("ports", make_overlay("auth", shared), make_overlay("my", dict(shared))) == []
+    )
 
 
 # ingress-backend
@@ -416,7 +383,7 @@ def ingress(*paths: dict[str, Any], default: dict[str, Any] | None = None) -> di
 
 def test_an_ingress_backend_must_name_a_service_and_one_of_its_ports() -> None:
     api = service("auth-api", {"name": "http", "port": 80, "targetPort": "http"})
-    auth = overlay(
+    auth = make_overlay(
         "auth",
         deployment("auth-api"),
         api,
@@ -430,7 +397,7 @@ def test_an_ingress_backend_must_name_a_service_and_one_of_its_ports() -> None:
             default={"name": "auth-api", "port": {"number": 80}},
         ),
     )
-    assert lines(auth) == [
+    assert finding_lines("ports", auth) == [
         "auth: Ingress/auth/auth spec.rules[0].http.paths[2].backend.service.port.number: 8080 "
         "is not a port of Service/auth/auth-api (ports: 80 (http)); expected one of the "
         "Service's port numbers or names [ingress-backend]",
@@ -448,8 +415,10 @@ def test_an_ingress_backend_must_name_a_service_and_one_of_its_ports() -> None:
 
 def test_an_ingress_may_point_at_another_overlays_service_of_its_namespace() -> None:
     gateway = ingress({"name": "my-api", "port": {"number": 8080}})
-    auth = overlay("auth", gateway)
-    my = overlay("my", deployment("my-api"), service("my-api", {"port": 80, "targetPort": 8080}))
+    auth = make_overlay("auth", gateway)
+    my = make_overlay(
+        "my", deployment("my-api"), service("my-api", {"port": 80, "targetPort": 8080})
+    )
     found = ports.run([auth, my], CheckOptions())
     assert [(f.overlay, f.others, f.found) for f in found] == [
         (
@@ -459,22 +428,14 @@ def test_an_ingress_may_point_at_another_overlays_service_of_its_namespace() -> 
         )
     ]
     old = {**gateway, "apiVersion": "extensions/v1beta1"}
-    assert ports.run([overlay("auth", old)], CheckOptions()) == []
-    empty = overlay("auth", {**gateway, "metadata": {"name": "x", "namespace": "empty"}})
+    assert ports.run([make_overlay("auth", old)], CheckOptions()) == []
+    empty = make_overlay("auth", {**gateway, "metadata": {"name": "x", "namespace": "empty"}})
     assert [f.found for f in ports.run([empty], CheckOptions())] == [
         "no Service my-api in namespace empty of the group (no Service there)"
     ]
 
 
 # End to end: real renders of example_repo's overlays, modified.
-
-
-def add_resource(root: Path, name: str, filename: str, text: str) -> None:
-    """Add a manifest to an overlay's resources (it then gets the overlay's prefix and labels)."""
-    kfile = root / f"k8s/overlays/{name}/kustomization.yaml"
-    text_before = kfile.read_text()
-    kfile.write_text(text_before.replace("  - ../../base\n", f"  - ../../base\n  - {filename}\n"))
-    write(root, f"k8s/overlays/{name}/{filename}", text)
 
 
 def add_patch(root: Path, name: str, kind: str, target: str, operations: str) -> None:
@@ -518,8 +479,8 @@ def test_a_canary_without_the_named_port_fails_its_service(
 ) -> None:
     # The mistake: the canary only declares its metrics port; the Service's
     # `targetPort: http` then reaches no port on half the pods.
-    add_resource(example, "auth", "canary.yaml", CANARY.format(port="metrics", number=9090))
-    add_resource(example, "my", "canary.yaml", CANARY.format(port="http", number=8080))
+    add_resources(example, "auth", {"canary.yaml": CANARY.format(port="metrics", number=9090)})
+    add_resources(example, "my", {"canary.yaml": CANARY.format(port="http", number=8080)})
     result = run_ports(pytester)
     result.assert_outcomes(passed=6, failed=1)
     result.stdout.fnmatch_lines(
@@ -592,10 +553,10 @@ def test_a_service_whose_workload_is_gone_selects_nothing(
     pytester: pytest.Pytester, example: Path
 ) -> None:
     # The mistake: the scanner worker moved out of the overlay, its Service stayed.
-    add_resource(example, "scan", "scanner-service.yaml", SCANNER_SERVICE)
+    add_resources(example, "scan", {"scanner-service.yaml": SCANNER_SERVICE})
     # An ExternalName Service passes, though includeSelectors gives it a selector:
     # Kubernetes ignores the selector of an ExternalName Service.
-    add_resource(example, "location", "db.yaml", DATABASE_SERVICE)
+    add_resources(example, "location", {"db.yaml": DATABASE_SERVICE})
     result = run_ports(pytester)
     result.assert_outcomes(passed=6, failed=1)
     result.stdout.fnmatch_lines(
@@ -754,7 +715,7 @@ def test_a_sidecar_only_declaring_ports_passes_and_ports_not_a_list_are_reported
     # scan's worker declares no port of its own, its cloud-sql-proxy sidecar
     # does; chat's patch writes `ports: 8080` where a list belongs (a check
     # reports what then points nowhere, it does not crash).
-    add_resource(example, "scan", "worker.yaml", SIDECAR_ONLY_PORTS)
+    add_resources(example, "scan", {"worker.yaml": SIDECAR_ONLY_PORTS})
     add_patch(example, "chat", "Deployment", "api", PORTS_NOT_A_LIST)
     result = run_ports(pytester)
     result.assert_outcomes(passed=6, failed=1)
@@ -797,11 +758,13 @@ def test_an_ingress_on_the_container_port_instead_of_the_service_port_fails(
     pytester: pytest.Pytester, example: Path
 ) -> None:
     # The mistake: the Ingress names the container's 8080, the Service listens on 80.
-    add_resource(
-        example, "info", "ingress.yaml", INGRESS.format(name="info", port="{number: 8080}")
+    add_resources(
+        example, "info", {"ingress.yaml": INGRESS.format(name="info", port="{number: 8080}")}
     )
-    add_resource(example, "chat", "ingress.yaml", INGRESS.format(name="chat", port="{name: http}"))
-    add_resource(example, "my", "ingress.yaml", INGRESS.format(name="my", port="{number: 80}"))
+    add_resources(
+        example, "chat", {"ingress.yaml": INGRESS.format(name="chat", port="{name: http}")}
+    )
+    add_resources(example, "my", {"ingress.yaml": INGRESS.format(name="my", port="{number: 80}")})
     result = run_ports(pytester)
     result.assert_outcomes(passed=6, failed=1)
     result.stdout.fnmatch_lines(
@@ -821,9 +784,10 @@ def test_example_repo_passes_ports(pytester: pytest.Pytester, example: Path) -> 
     result.assert_outcomes(passed=7)
 
 
-def test_two_thousand_overlays_stay_linear() -> None:
+def test_two_thousand_overlays_stay_linear(monkeypatch: pytest.MonkeyPatch) -> None:
     # One shared namespace: the pod index and the Service table keep each
     # Service and Ingress to its own candidates instead of 2,000 x 2,000.
+    compared = count_selector_matches(monkeypatch)
     many = []
     for i in range(2000):
         labels = {"app": "api", "domain": f"svc{i}"}
@@ -831,14 +795,15 @@ def test_two_thousand_overlays_stay_linear() -> None:
         gateway["metadata"] = {"name": f"svc{i}", "namespace": "auth"}
         api = service(f"svc{i}-api", {"name": "http", "port": 80}, selector=labels)
         api["spec"]["ports"][0]["targetPort"] = "http"
-        many.append(overlay(f"svc{i}", deployment(f"svc{i}-api", labels=labels), api, gateway))
+        many.append(make_overlay(f"svc{i}", deployment(f"svc{i}-api", labels=labels), api, gateway))
     assert ports.run(many, CheckOptions()) == []
-    many.append(overlay("edge", ingress({"name": "api", "port": {"number": 80}})))
+    many.append(make_overlay("edge", ingress({"name": "api", "port": {"number": 80}})))
     [found] = ports.run(many, CheckOptions())
     assert found.found == (
         "no Service api in namespace auth of the group (Services there: svc0-api, svc1-api, "
         "svc10-api, svc100-api, svc1000-api and 1995 more)"
     )
+    assert compared() < 10 * len(many)
 
 
 # Fuzz-ish: every check survives a YAML typo anywhere in a realistic overlay.
@@ -902,23 +867,6 @@ def _realistic_docs() -> list[dict[str, Any]]:
     ]
 
 
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix] if prefix else []
-    if isinstance(node, dict | list):
-        for key, value in node.items() if isinstance(node, dict) else enumerate(node):
-            found.extend(_paths(value, (*prefix, key)))
-    return found
-
-
-def _replaced(doc: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
-    copy = deepcopy(doc)
-    node: Any = copy
-    for step in path[:-1]:
-        node = node[step]
-    node[path[-1]] = deepcopy(value)
-    return copy
-
-
 @pytest.mark.parametrize("check_id", ["isolation", "ports", "namespace", "unique-names", "images"])
 def test_malformed_manifests_never_crash_a_check(check_id: str) -> None:
     # Each field of each manifest in turn gets each odd value; the other
@@ -928,14 +876,14 @@ def test_malformed_manifests_never_crash_a_check(check_id: str) -> None:
         service_label="domain", namespace="{name}", allowed_registries=("ghcr.io",)
     )
     run = CHECKS[check_id].run
-    intact = overlay("scan", *deepcopy(docs))
+    intact = make_overlay("scan", *deepcopy(docs))
     runs = 0
     for i, doc in enumerate(docs):
-        for path in _paths(doc):
+        for path in paths(doc):
             for value in ODD_VALUES:
-                broken = [*docs[:i], _replaced(doc, path, value), *docs[i + 1 :]]
+                broken = [*docs[:i], replaced(doc, path, value), *docs[i + 1 :]]
                 try:
-                    run([overlay("auth", *broken), intact], options)
+                    run([make_overlay("auth", *broken), intact], options)
                 except Exception as error:  # pragma: no cover - the failure message says it all
                     pytest.fail(f"{check_id} crashed on {path} = {value!r}: {error!r}")
                 runs += 1

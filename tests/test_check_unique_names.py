@@ -12,20 +12,14 @@ from pytest_k8s_overlays.checks.runner import run_check
 from pytest_k8s_overlays.checks.unique_names import run
 from pytest_k8s_overlays.model import Overlay
 
-from .conftest import make_overlay, write
+from .builders import make_overlay, obj, write
 
 OPTIONS = CheckOptions()
 
 
 def make(name: str, *docs: dict[str, Any], group: str = "k8s/overlays") -> Overlay:
+    """An overlay whose manifests come from one file of its own (named in findings)."""
     return make_overlay(name, *docs, group=group, source=f"k8s/overlays/{name}/x.yaml")
-
-
-def obj(api_version: str, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
-    metadata: dict[str, Any] = {"name": name}
-    if namespace:
-        metadata["namespace"] = namespace
-    return {"apiVersion": api_version, "kind": kind, "metadata": metadata}
 
 
 def test_two_api_versions_of_one_object_in_an_overlay() -> None:

@@ -9,7 +9,7 @@ import pytest
 from pytest_k8s_overlays.discovery import DiscoveryError, discover, discover_all
 from pytest_k8s_overlays.kustomization import is_remote
 
-from .conftest import write
+from .builders import write
 
 BASE = "resources: [deployment.yaml]\n"
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SERVICES, add_patch, write
+from .builders import add_patch, write
+from .conftest import SERVICES
 
 BROKEN_PATCH = """
 apiVersion: apps/v1
@@ -221,7 +222,7 @@ def test_fixtures_expose_the_resource_model(pytester: pytest.Pytester, example: 
         def test_on_demand(render_overlay):
             base = render_overlay("k8s/base")
             assert base.get("Deployment", "api").namespace is None
-            assert render_overlay("k8s/base") is not None
+            assert render_overlay("k8s/base") is base  # rendered once, then shared
         """
     )
     result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=render", "-v")

@@ -8,7 +8,7 @@ import pytest
 
 from pytest_k8s_overlays.checks import CheckOptions, images, ports
 
-from .conftest import make_overlay
+from .builders import make_overlay
 
 TEMPLATE = {
     "metadata": {"labels": {"app": "api"}},

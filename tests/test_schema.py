@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,21 +21,17 @@ from pytest_k8s_overlays.checks.schema.check import (
     unvalidated_kinds,
 )
 from pytest_k8s_overlays.checks.schema.versions import bundled_versions
-from pytest_k8s_overlays.model import Overlay, Resource
+from pytest_k8s_overlays.model import Resource
 
-from .conftest import make_overlay
+from .builders import finding_lines, make_overlay, malformed
 
 NEWEST = bundled_versions()[-1]
 OLDEST = bundled_versions()[0]
 
 
-def overlay(*docs: dict[str, Any]) -> Overlay:
-    return make_overlay("auth", *docs)
-
-
 def lines(*docs: dict[str, Any], **options: Any) -> list[str]:
     """The finding lines of the schema check on one overlay of these manifests."""
-    return [f.line() for f in run([overlay(*docs)], CheckOptions(**options))]
+    return finding_lines("schema", make_overlay("auth", *docs), prefix=False, **options)
 
 
 def deployment(**changes: Any) -> dict[str, Any]:
@@ -910,7 +905,7 @@ def test_a_crd_with_scalar_versions_is_reported_on_the_crd_not_raised() -> None:
         "expected a list [type]"
     ]
     # With no usable version the CRD is no schema source: the Widget is merely unvalidated.
-    assert unvalidated_kinds(overlay(broken, widget()), CheckOptions()) == {
+    assert unvalidated_kinds(make_overlay("auth", broken, widget()), CheckOptions()) == {
         "example.com/v1 Widget": 1
     }
 
@@ -980,11 +975,11 @@ GATEWAY_ROUTE = {
 def test_custom_kinds_without_schema_are_counted_not_failed() -> None:
     docs = (widget(), {**widget(), "metadata": {"name": "red"}}, GATEWAY_ROUTE, deployment())
     assert lines(*docs) == []
-    assert unvalidated_kinds(overlay(*docs), CheckOptions()) == {
+    assert unvalidated_kinds(make_overlay("auth", *docs), CheckOptions()) == {
         "example.com/v1 Widget": 2,
         "gateway.networking.k8s.io/v1 HTTPRoute": 1,
     }
-    assert unvalidated_kinds(overlay(crd(), *docs), CheckOptions()) == {
+    assert unvalidated_kinds(make_overlay("auth", crd(), *docs), CheckOptions()) == {
         "gateway.networking.k8s.io/v1 HTTPRoute": 1
     }
 
@@ -1010,29 +1005,6 @@ ODD_VALUES: tuple[Any, ...] = (
     {"a": {"b": 1}},
     {2: "a", None: "b", False: "c", 1.5: "d", "ok": ["e"]},
 )
-
-
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield (*prefix, key)
-            yield from _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield (*prefix, index)
-            yield from _paths(value, (*prefix, index))
-
-
-def malformed(doc: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Copies of ``doc`` with one value, anywhere, replaced by one of another shape."""
-    for path in _paths(doc):
-        for odd in ODD_VALUES:
-            variant = copy.deepcopy(doc)
-            node: Any = variant
-            for step in path[:-1]:
-                node = node[step]
-            node[path[-1]] = copy.deepcopy(odd)
-            yield variant
 
 
 def fuzz_targets() -> list[dict[str, Any]]:
@@ -1071,15 +1043,15 @@ def test_no_rule_raises_on_malformed_manifests() -> None:
     checked = 0
     for index, target in enumerate(targets):
         others = targets[:index] + targets[index + 1 :]
-        for variant in malformed(target):
+        for _, _, variant in malformed(target, ODD_VALUES):
             resource = Resource(variant)
             for rule in rules:
                 list(rule(resource))
             parse_crd(variant, "the render")
             # The whole check, with every other manifest beside it (the CRD for the Widget).
-            found = run([overlay(variant, *others)], CheckOptions())
-            assert all(isinstance(f.line(), str) for f in found)
-            unvalidated_kinds(overlay(variant, *others), CheckOptions())
+            found = run([make_overlay("auth", variant, *others)], CheckOptions())
+            assert {f.rule for f in found} <= set(CHECKS["schema"].rules), found
+            unvalidated_kinds(make_overlay("auth", variant, *others), CheckOptions())
             checked += 1
     assert checked > 1000
 
@@ -1111,7 +1083,7 @@ def test_an_unbundled_version_names_the_supported_range() -> None:
         f"(kubernetes-validate {version('kubernetes-validate')})"
     )
     with pytest.raises(UnsupportedVersion, match=r"'latest' is not a Kubernetes version"):
-        run([overlay(deployment())], CheckOptions(k8s_version="latest"))
+        run([make_overlay("auth", deployment())], CheckOptions(k8s_version="latest"))
 
 
 def test_the_oldest_bundled_version_validates() -> None:
@@ -1149,7 +1121,7 @@ def test_the_generic_helper_raises_with_every_finding() -> None:
     doc = deployment()
     container(doc)["imagePullPolcy"] = "Always"
     with pytest.raises(AssertionError) as raised:
-        check("schema", overlay(doc, service()))
+        check("schema", make_overlay("auth", doc, service()))
     assert str(raised.value).splitlines() == [
         "auth: 1 finding in schema",
         f"  {DEPLOYMENT} {CONTAINER}.imagePullPolcy: unknown field; "
@@ -1157,11 +1129,11 @@ def test_the_generic_helper_raises_with_every_finding() -> None:
         "hint [unknown-field]: fix the field name's spelling or indentation in the patch or "
         "base that sets it; --overlays-no-strict accepts unknown fields",
     ]
-    check("schema", overlay(doc, service()), strict=False)
+    check("schema", make_overlay("auth", doc, service()), strict=False)
 
 
 def test_the_skip_annotation_suppresses_schema_findings() -> None:
     doc = deployment()
     doc["metadata"]["annotations"] = {"pytest-k8s-overlays/skip": "schema"}
     container(doc)["imagePullPolcy"] = "Always"
-    check("schema", overlay(doc))
+    check("schema", make_overlay("auth", doc))

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SERVICES, add_patch, write
+from .builders import add_patch, add_resources, write
+from .conftest import SERVICES
 
 TYPO_PATCH = """
 apiVersion: apps/v1
@@ -53,16 +54,6 @@ metadata:
 spec:
   requestsPerSecond: "100"
 """
-
-
-def add_resources(root: Path, overlay: str, files: dict[str, str]) -> None:
-    """Add files to an overlay's kustomization as extra resources."""
-    for name, text in files.items():
-        write(root, f"k8s/overlays/{overlay}/{name}", text)
-    kfile = root / f"k8s/overlays/{overlay}/kustomization.yaml"
-    text = kfile.read_text()
-    listed = "".join(f"  - {name}\n" for name in files)
-    kfile.write_text(text.replace("  - ../../base\n", f"  - ../../base\n{listed}"))
 
 
 def test_the_example_repository_passes(pytester: pytest.Pytester, example: Path) -> None:

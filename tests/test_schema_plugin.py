@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import write
+from .builders import write
 
 ROUTE = """
 apiVersion: gateway.networking.k8s.io/v1

@@ -9,7 +9,7 @@ import pytest
 
 from pytest_k8s_overlays import Resource
 
-from .conftest import write
+from .builders import write
 
 CANARY = "hunter2-canary-7f3a"
 ENCODED = base64.b64encode(CANARY.encode()).decode()

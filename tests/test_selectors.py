@@ -101,9 +101,13 @@ def test_where_each_kind_keeps_its_selector() -> None:
     service = selector_of("Service", {"spec": {"selector": {"app": "api"}}})
     pdb = selector_of("PodDisruptionBudget", {"spec": {"selector": {"matchLabels": API}}})
     policy = selector_of("NetworkPolicy", {"spec": {"podSelector": {}}})
-    assert service is not None and service.path == "spec.selector"
-    assert pdb is not None and pdb.path == "spec.selector" and pdb.selector.matches(API)
-    assert policy is not None and policy.path == "spec.podSelector"
+    assert service is not None
+    assert service.path == "spec.selector"
+    assert pdb is not None
+    assert pdb.path == "spec.selector"
+    assert pdb.selector.matches(API)
+    assert policy is not None
+    assert policy.path == "spec.podSelector"
     assert policy.selector.selects_everything
     assert selector_of("PodDisruptionBudget", {"spec": {}}) is None
     assert selector_of("Deployment", {"spec": {"selector": {"matchLabels": API}}}) is None

@@ -164,6 +164,32 @@ class Inputs:
     helm: bool
 
 
+def _read(current: Path, build_args: Sequence[str]) -> tuple[Path, Mapping[str, Any]]:
+    """A kustomization of the chain and what it holds; Uncacheable when it cannot be keyed."""
+    kfile = kustomization_file(current)
+    if kfile is None:
+        raise Uncacheable(f"{current} has no kustomization file")
+    data = read_kustomization(kfile)
+    if not data and kfile.read_bytes().strip():
+        raise Uncacheable(f"{kfile} does not parse")
+    reason = _helm_problem(current, data) or _plugin_problem(current, kfile, data, build_args)
+    if reason:
+        raise Uncacheable(reason)
+    return kfile, data
+
+
+def _local(entry: str, current: Path, kfile: Path) -> Path:
+    """The local file or directory an entry names; Uncacheable for anything else."""
+    if is_remote(entry):
+        raise Uncacheable(f"remote {entry} in {kfile}")
+    target = Path(os.path.normpath(current / entry))
+    if not target.exists():
+        # Kustomize would try it as a remote target, or fail: either way
+        # nothing on disk describes it.
+        raise Uncacheable(f"{entry} in {kfile} is not a local file or directory")
+    return target.resolve()
+
+
 def inputs(directory: Path, build_args: Sequence[str] = ()) -> Inputs:
     """Find everything the build of ``directory`` reads.
 
@@ -174,37 +200,18 @@ def inputs(directory: Path, build_args: Sequence[str] = ()) -> Inputs:
     chain: list[Path] = []
     named: list[Path] = []
     helm = False
-    seen: set[Path] = set()
     todo = [directory.resolve()]
     while todo:
         current = todo.pop()
-        if current in seen:
+        if current in chain:
             continue
-        seen.add(current)
-        kfile = kustomization_file(current)
-        if kfile is None:
-            raise Uncacheable(f"{current} has no kustomization file")
-        data = read_kustomization(kfile)
-        if not data and kfile.read_bytes().strip():
-            raise Uncacheable(f"{kfile} does not parse")
+        kfile, data = _read(current, build_args)
         chain.append(current)
         helm = helm or bool(data.get("helmCharts"))
-        reason = _helm_problem(current, data) or _plugin_problem(current, kfile, data, build_args)
-        if reason:
-            raise Uncacheable(reason)
         for entry in named_files(data):
-            if is_remote(entry):
-                raise Uncacheable(f"remote {entry} in {kfile}")
-            target = Path(os.path.normpath(current / entry))
-            if target.is_dir():
-                if kustomization_file(target) is not None:
-                    todo.append(target.resolve())
-                else:
-                    named.append(target.resolve())
-            elif target.is_file():
-                named.append(target.resolve())
+            target = _local(entry, current, kfile)
+            if target.is_dir() and kustomization_file(target) is not None:
+                todo.append(target)
             else:
-                # Kustomize would try it as a remote target, or fail: either
-                # way nothing on disk describes it.
-                raise Uncacheable(f"{entry} in {kfile} is not a local file or directory")
+                named.append(target)
     return Inputs(chain, named, helm)

@@ -113,72 +113,78 @@ class _Context:
                 self.service_names.setdefault(service.namespace, set()).add(service.name)
 
 
+@dataclass(frozen=True)
+class _Target:
+    """One Service port's target, and where it is written."""
+
+    port: dict[str, Any]
+    path: str
+
+    @property
+    def omitted(self) -> bool:
+        return "targetPort" not in self.port
+
+    @property
+    def value(self) -> Any:
+        return self.port.get("port") if self.omitted else self.port.get("targetPort")
+
+
+def _named_target(target: _Target, name: str, pod: Pod, where: str) -> tuple[str, str] | None:
+    """(found, expected) when no serving container of ``pod`` declares the named port."""
+    containers = serving_containers(pod.template)
+    # Endpoints resolve a named targetPort by name and protocol.
+    wanted = protocol(target.port)
+    named = [p for c in containers for p in c.ports if p.get("name") == name]
+    if any(protocol(p) == wanted for p in named):
+        return None
+    if named:
+        have = "/".join(sorted({protocol(p) for p in named}))
+        return (
+            f"{name} is a {have} port of {pod.ref}{where}, but this Service port is {wanted}",
+            f"a {wanted} container port named {name}",
+        )
+    return (
+        f"{name} is not a named port of {pod.ref} {_describe(containers, False)}{where}",
+        f"a container port named {name}",
+    )
+
+
+def _numbered_target(target: _Target, number: int, pod: Pod, where: str) -> tuple[str, str] | None:
+    """(found, expected) when ``pod`` declares its ports and not this one."""
+    containers = serving_containers(pod.template)
+    # Undeclared ports still route: only an app that declares its ports is
+    # judged, and a sidecar's own ports (proxy metrics) say nothing of the app's.
+    if not any(c.field == "containers" and c.ports for c in containers):
+        return None
+    if any(port_number(p.get("containerPort")) == number for c in containers for p in c.ports):
+        return None
+    shown = f"port {number} (targetPort omitted)" if target.omitted else str(number)
+    return (
+        f"{shown} is not a container port of {pod.ref} {_describe(containers, True)}{where}",
+        f"containerPort {number} declared, or a targetPort naming a declared port",
+    )
+
+
 def _target_ports(
     overlay: Overlay, service: Resource, pods: Sequence[Pod], ports: list[dict[str, Any]]
 ) -> Iterator[Finding]:
     for i, port in enumerate(ports):
-        omitted = "targetPort" not in port
-        target = port.get("port") if omitted else port.get("targetPort")
-        name, number = port_name(target), port_number(target)
-        path = f"spec.ports[{i}].targetPort"
+        target = _Target(port, f"spec.ports[{i}].targetPort")
+        name, number = port_name(target.value), port_number(target.value)
+        rule = "target-port-name" if name is not None else "target-port-number"
         for pod in pods:
-            containers = serving_containers(pod.template)
-            declared = [p for c in containers for p in c.ports]
-            # Undeclared ports still route: only an app that declares its ports is
-            # judged, and a sidecar's own ports (proxy metrics) say nothing of the app's.
-            app_declares = any(c.field == "containers" and c.ports for c in containers)
-            others: list[str] = []
-            elsewhere = ""
-            if pod.overlay.name != overlay.name:
-                others.append(pod.overlay.name)
-                elsewhere = f", in overlay {pod.overlay.name}"
+            others = [pod.overlay.name] if pod.overlay.name != overlay.name else []
+            where = f", in overlay {pod.overlay.name}" if others else ""
             if name is not None:
-                # Endpoints resolve a named targetPort by name and protocol.
-                wanted = protocol(port)
-                named = [p for p in declared if p.get("name") == name]
-                if any(protocol(p) == wanted for p in named):
-                    continue
-                if named:
-                    have = "/".join(sorted({protocol(p) for p in named}))
-                    yield finding(
-                        overlay,
-                        service,
-                        CHECK_ID,
-                        "target-port-name",
-                        path,
-                        f"{name} is a {have} port of {pod.ref}{elsewhere}, "
-                        f"but this Service port is {wanted}",
-                        f"a {wanted} container port named {name}",
-                        others,
-                    )
-                    continue
-                yield finding(
-                    overlay,
-                    service,
-                    CHECK_ID,
-                    "target-port-name",
-                    path,
-                    f"{name} is not a named port of {pod.ref} "
-                    f"{_describe(containers, False)}{elsewhere}",
-                    f"a container port named {name}",
-                    others,
-                )
+                problem = _named_target(target, name, pod, where)
             elif number is not None:
-                if not app_declares or any(
-                    port_number(p.get("containerPort")) == number for p in declared
-                ):
-                    continue
-                shown = f"port {number} (targetPort omitted)" if omitted else str(number)
+                problem = _numbered_target(target, number, pod, where)
+            else:
+                problem = None
+            if problem is not None:
+                found, expected = problem
                 yield finding(
-                    overlay,
-                    service,
-                    CHECK_ID,
-                    "target-port-number",
-                    path,
-                    f"{shown} is not a container port of {pod.ref} "
-                    f"{_describe(containers, True)}{elsewhere}",
-                    f"containerPort {number} declared, or a targetPort naming a declared port",
-                    others,
+                    overlay, service, CHECK_ID, rule, target.path, found, expected, others
                 )
 
 

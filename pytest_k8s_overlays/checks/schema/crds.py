@@ -80,30 +80,39 @@ def _convert(node: Any, strict: bool, where: str) -> dict[str, Any]:
         return {}
     out: dict[str, Any] = {}
     for key, value in node.items():
-        if key == "properties" and isinstance(value, Mapping):
-            out[key] = {
-                name: _convert(sub, strict, f"{where}.{name}") for name, sub in value.items()
-            }
-        elif key in ("additionalProperties", "not"):
-            out[key] = (
-                _convert(value, strict, f"{where}.*") if isinstance(value, Mapping) else value
-            )
-        elif key == "items":
-            if isinstance(value, list):
-                out[key] = [_convert(sub, strict, f"{where}[]") for sub in value]
-            else:
-                out[key] = _convert(value, strict, f"{where}[]")
-        elif key in ("allOf", "anyOf", "oneOf") and isinstance(value, list):
-            out[key] = [_convert(sub, strict, where) for sub in value]
-        elif key == "pattern" and isinstance(value, str):
-            translated = python_pattern(value)
-            # A pattern Python cannot express goes unchecked rather than failing every object.
-            if translated is not None:
-                out[key] = translated
-                if translated != value:
-                    out[SOURCE_PATTERN] = value
-        elif key in _KEEP:
-            out[key] = value
+        _convert_keyword(out, key, value, strict, where)
+    _apply_extensions(node, out, strict, where)
+    return out
+
+
+def _convert_keyword(out: dict[str, Any], key: Any, value: Any, strict: bool, where: str) -> None:
+    """Convert one keyword of a schema node into ``out``; unknown keywords are dropped."""
+    if key == "properties" and isinstance(value, Mapping):
+        out[key] = {name: _convert(sub, strict, f"{where}.{name}") for name, sub in value.items()}
+    elif key in ("additionalProperties", "not"):
+        out[key] = _convert(value, strict, f"{where}.*") if isinstance(value, Mapping) else value
+    elif key == "items":
+        if isinstance(value, list):
+            out[key] = [_convert(sub, strict, f"{where}[]") for sub in value]
+        else:
+            out[key] = _convert(value, strict, f"{where}[]")
+    elif key in ("allOf", "anyOf", "oneOf") and isinstance(value, list):
+        out[key] = [_convert(sub, strict, where) for sub in value]
+    elif key == "pattern" and isinstance(value, str):
+        translated = python_pattern(value)
+        # A pattern Python cannot express goes unchecked rather than failing every object.
+        if translated is not None:
+            out[key] = translated
+            if translated != value:
+                out[SOURCE_PATTERN] = value
+    elif key in _KEEP:
+        out[key] = value
+
+
+def _apply_extensions(
+    node: Mapping[str, Any], out: dict[str, Any], strict: bool, where: str
+) -> None:
+    """Apply the Kubernetes extensions (int-or-string, embedded resources, pruning, nullable)."""
     if node.get("x-kubernetes-int-or-string") is True:
         out["type"] = ["integer", "string"]
     if node.get("x-kubernetes-embedded-resource") is True and "properties" in out:
@@ -124,7 +133,74 @@ def _convert(node: Any, strict: bool, where: str) -> dict[str, Any]:
             out["type"] = [out["type"], "null"]
         if isinstance(out.get("enum"), list):
             out["enum"] = [*out["enum"], None]
-    return out
+
+
+class _Untranslatable(Exception):
+    """A Go RE2 construct Python's ``re`` has no equivalent for."""
+
+
+def _escape(pattern: str, index: int, in_class: bool) -> tuple[str, int]:
+    """Translate the escape at ``index``; return it and where the pattern continues."""
+    pair = pattern[index : index + 2]
+    if pair[1:] in ("p", "P", "Q", "C") or (pair == "\\z" and in_class):
+        raise _Untranslatable
+    hex_escape = _HEX.match(pattern, index)
+    if hex_escape:
+        codepoint = int(hex_escape.group(1), 16)
+        if codepoint > 0x10FFFF:
+            raise _Untranslatable
+        return f"\\U{codepoint:08x}", hex_escape.end()
+    return ("\\Z" if pair == "\\z" else pair), index + 2
+
+
+def _class_member(pattern: str, index: int, class_start: int) -> tuple[str, int, bool]:
+    """Translate a character inside ``[...]``; return it, where to go on, still in the class."""
+    char = pattern[index]
+    if char == "]" and index > class_start:
+        return char, index + 1, False
+    if pattern.startswith("[:", index):
+        end = pattern.find(":]", index + 2)
+        name = pattern[index + 2 : end] if end >= 0 else ""
+        if name not in _POSIX_CLASSES:
+            raise _Untranslatable
+        return _POSIX_CLASSES[name], end + 2, True
+    if pattern.startswith("--", index):
+        raise _Untranslatable  # Python may read it as a set difference
+    # Literal in RE2; Python reads them as nested sets or set operations.
+    return ("\\" + char if char in "[&~|" else char), index + 1, True
+
+
+def _outside_class(pattern: str, index: int) -> tuple[str, int]:
+    """Translate a named group, a flag group or a plain character outside ``[...]``."""
+    if pattern.startswith("(?<", index) and pattern[index + 3 : index + 4].isalpha():
+        return "(?P<", index + 3  # a named group as Go 1.22 spells it
+    flags = _FLAGS.match(pattern, index)
+    if flags:
+        letters = flags.group(1) + (flags.group(2) or "")
+        # RE2's U is ungreedy (Python's is Unicode); Python allows global flags first only.
+        if "U" in letters or (flags.group(3) == ")" and index > 0):
+            raise _Untranslatable
+        return flags.group(0), flags.end()
+    return pattern[index], index + 1
+
+
+def _translate(pattern: str) -> str:
+    out: list[str] = []
+    index, in_class, class_start = 0, False, 0
+    while index < len(pattern):
+        if pattern[index] == "\\":
+            text, index = _escape(pattern, index, in_class)
+        elif in_class:
+            text, index, in_class = _class_member(pattern, index, class_start)
+        elif pattern[index] == "[":
+            negated = pattern.startswith("^", index + 1)
+            text = "[^" if negated else "["
+            index += 2 if negated else 1
+            in_class, class_start = True, index
+        else:
+            text, index = _outside_class(pattern, index)
+        out.append(text)
+    return "".join(out)
 
 
 def python_pattern(pattern: str) -> str | None:
@@ -135,71 +211,10 @@ def python_pattern(pattern: str) -> str | None:
     classes (``\\p{L}``, ``\\P{C}``), ``\\Q...\\E`` and ungreedy ``(?U)`` have no
     Python equivalent.
     """
-    out: list[str] = []
-    index, size = 0, len(pattern)
-    in_class, class_start = False, 0
-    while index < size:
-        char = pattern[index]
-        if char == "\\":
-            pair = pattern[index : index + 2]
-            hex_escape = _HEX.match(pattern, index)
-            if pair[1:] in ("p", "P", "Q", "C") or (pair == "\\z" and in_class):
-                return None
-            if hex_escape:
-                codepoint = int(hex_escape.group(1), 16)
-                if codepoint > 0x10FFFF:
-                    return None
-                out.append(f"\\U{codepoint:08x}")
-                index = hex_escape.end()
-                continue
-            out.append("\\Z" if pair == "\\z" else pair)
-            index += 2
-            continue
-        if in_class:
-            if char == "]" and index > class_start:
-                in_class = False
-                out.append(char)
-            elif pattern.startswith("[:", index):
-                end = pattern.find(":]", index + 2)
-                name = pattern[index + 2 : end] if end >= 0 else ""
-                if name not in _POSIX_CLASSES:
-                    return None
-                out.append(_POSIX_CLASSES[name])
-                index = end + 2
-                continue
-            elif pattern.startswith("--", index):
-                return None  # Python may read it as a set difference
-            else:
-                # Literal in RE2; Python reads them as nested sets or set operations.
-                out.append("\\" + char if char in "[&~|" else char)
-            index += 1
-            continue
-        if char == "[":
-            in_class = True
-            negated = pattern.startswith("^", index + 1)
-            out.append("[^" if negated else "[")
-            index += 2 if negated else 1
-            class_start = index
-            continue
-        if pattern.startswith("(?<", index) and pattern[index + 3 : index + 4].isalpha():
-            out.append("(?P<")  # a named group as Go 1.22 spells it
-            index += 3
-            continue
-        flags = _FLAGS.match(pattern, index)
-        if flags:
-            letters = flags.group(1) + (flags.group(2) or "")
-            # RE2's U is ungreedy (Python's is Unicode); Python allows global flags first only.
-            if "U" in letters or (flags.group(3) == ")" and index > 0):
-                return None
-            out.append(flags.group(0))
-            index = flags.end()
-            continue
-        out.append(char)
-        index += 1
-    translated = "".join(out)
     try:
+        translated = _translate(pattern)
         re.compile(translated)
-    except (re.error, OverflowError, RecursionError):
+    except (_Untranslatable, re.error, OverflowError, RecursionError):
         return None
     return translated
 

@@ -190,53 +190,72 @@ def _alternatives(error: ValidationError, secret: bool) -> Iterator[Problem]:
         yield from problems_of(sub, secret)
 
 
-def problems_of(error: ValidationError, secret: bool = False) -> Iterator[Problem]:
-    """The problems one jsonschema error stands for (several for several unknown fields)."""
-    parts = list(error.absolute_path)
-    path = format_path(parts)
-    # A Secret's values are redacted anywhere under data/stringData.
-    secret = secret and bool(parts) and parts[0] in _SECRET_FIELDS
+def _unknown_fields(parts: list[Any], schema: Any, instance: Any) -> Iterator[Problem]:
+    declared = schema.get("properties") or {}
+    # Sorted as text: YAML keys of mixed types (`1:` beside `name:`) do not compare.
+    for extra in sorted((k for k in instance if k not in declared), key=str):
+        expected = f"a field of {_where(schema)}{_did_you_mean(extra, declared)}"
+        yield Problem("unknown-field", format_path([*parts, extra]), "unknown field", expected)
+
+
+def _missing(parts: list[Any], schema: Any, instance: Any, required: Any) -> Iterator[Problem]:
+    for name in required:
+        if name not in instance:
+            expected = f"a value: {_where(schema)} requires {name}"
+            yield Problem("required", format_path([*parts, name]), "missing", expected)
+
+
+def _bound(validator: str, value: Any, schema: Any) -> str:
+    """What a bound (``maximum``, ``maxLength``, ``pattern``...) expects, in words."""
+    if validator == "pattern":
+        value = schema.get(SOURCE_PATTERN, value)  # as the CRD spells it
+    expected = _BOUNDS[validator].format(value)
+    if schema.get(f"exclusive{validator.capitalize()}") is True:
+        expected += " (exclusive)"
+    return expected
+
+
+def _value_problem(error: ValidationError, path: str, secret: bool, schema: Any) -> Problem:
+    """The one problem of an error about a value (not about fields): type, enum, bounds."""
     # Typed Any: jsonschema types these as unions with its Unset marker.
     validator: Any = error.validator
     value: Any = error.validator_value
     instance: Any = error.instance
-    schema: Any = error.schema if isinstance(error.schema, Mapping) else {}
-    if validator == "additionalProperties" and value is False and isinstance(instance, dict):
-        declared = schema.get("properties") or {}
-        # Sorted as text: YAML keys of mixed types (`1:` beside `name:`) do not compare.
-        for extra in sorted((k for k in instance if k not in declared), key=str):
-            expected = f"a field of {_where(schema)}{_did_you_mean(extra, declared)}"
-            yield Problem("unknown-field", format_path([*parts, extra]), "unknown field", expected)
-    elif validator == "required" and isinstance(instance, dict):
-        for name in value:
-            if name not in instance:
-                yield Problem(
-                    "required",
-                    format_path([*parts, name]),
-                    "missing",
-                    f"a value: {_where(schema)} requires {name}",
-                )
-    elif validator == "type":
-        yield Problem("type", path, show(instance, secret), expected_types(value))
-    elif validator == "enum":
+    found = show(instance, secret)
+    if validator == "type":
+        return Problem("type", path, found, expected_types(value))
+    if validator == "enum":
         hint = "" if secret else _did_you_mean(instance, value)
-        yield Problem("enum", path, show(instance, secret), f"one of {_values(value)}{hint}")
-    elif validator == "pattern" and schema.get(QUANTITY_KEYWORD):
-        yield Problem("quantity", path, show(instance, secret), QUANTITY_EXAMPLES)
+        return Problem("enum", path, found, f"one of {_values(value)}{hint}")
+    if validator == "pattern" and schema.get(QUANTITY_KEYWORD):
+        return Problem("quantity", path, found, QUANTITY_EXAMPLES)
+    if validator in _BOUNDS:
+        return Problem("type", path, found, _bound(str(validator), value, schema))
+    if validator == "uniqueItems":
+        return Problem("type", path, "a list with repeated items", "unique items")
+    expected = f"a value {validator} accepts" if secret else error.message
+    return Problem("type", path, found, expected)
+
+
+def problems_of(error: ValidationError, secret: bool = False) -> Iterator[Problem]:
+    """The problems one jsonschema error stands for (several for several unknown fields)."""
+    parts = list(error.absolute_path)
+    # A Secret's values are redacted anywhere under data/stringData.
+    secret = secret and bool(parts) and parts[0] in _SECRET_FIELDS
+    validator: Any = error.validator
+    instance: Any = error.instance
+    schema: Any = error.schema if isinstance(error.schema, Mapping) else {}
+    if validator == "additionalProperties" and error.validator_value is False:
+        if isinstance(instance, dict):
+            yield from _unknown_fields(parts, schema, instance)
+            return
+    elif validator == "required" and isinstance(instance, dict):
+        yield from _missing(parts, schema, instance, error.validator_value)
+        return
     elif validator in ("oneOf", "anyOf"):
         yield from _alternatives(error, secret)
-    elif validator in _BOUNDS:
-        if validator == "pattern":
-            value = schema.get(SOURCE_PATTERN, value)  # as the CRD spells it
-        expected = _BOUNDS[str(validator)].format(value)
-        if schema.get(f"exclusive{str(validator).capitalize()}") is True:
-            expected += " (exclusive)"
-        yield Problem("type", path, show(instance, secret), expected)
-    elif validator == "uniqueItems":
-        yield Problem("type", path, "a list with repeated items", "unique items")
-    else:
-        expected = f"a value {validator} accepts" if secret else error.message
-        yield Problem("type", path, show(instance, secret), expected)
+        return
+    yield _value_problem(error, format_path(parts), secret, schema)
 
 
 def problems(errors: Iterable[ValidationError], secret: bool = False) -> list[Problem]:

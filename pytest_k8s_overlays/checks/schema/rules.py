@@ -328,38 +328,45 @@ def service_port_problems(resource: Resource) -> Iterator[Problem]:
                 "or an ExternalName Service has none)",
             )
         return
-    ports = as_list(ports)
+    yield from _port_names(as_list(ports))
+    yield from _port_numbers(as_list(ports))
+
+
+def _port_names(ports: list[Any]) -> Iterator[Problem]:
+    """Every port named when there are several, each name once."""
     names: dict[str, int] = {}
+    for index, port in enumerate(ports):
+        name = port.get("name") if isinstance(port, dict) else None
+        if not isinstance(port, dict) or (name in (None, "") and len(ports) < 2):
+            continue
+        if name is None or name == "":
+            expected = "a name on every port of a Service with more than one port"
+            yield Problem("service-ports", _service_port(index, "name"), "missing", expected)
+        elif isinstance(name, str) and name in names:
+            found = f"{quote(name)}, already the name of {_service_port(names[name])}"
+            expected = "a port name unique within the Service"
+            yield Problem("service-ports", _service_port(index, "name"), found, expected)
+        elif isinstance(name, str):
+            names[name] = index
+
+
+def _port_numbers(ports: list[Any]) -> Iterator[Problem]:
+    """Each port number and protocol once."""
     numbers: dict[tuple[int, str], int] = {}
     for index, port in enumerate(ports):
         if not isinstance(port, dict):
             continue
-        name = port.get("name")
-        if name is None or name == "":
-            if len(ports) > 1:
-                yield Problem(
-                    "service-ports",
-                    _service_port(index, "name"),
-                    "missing",
-                    "a name on every port of a Service with more than one port",
-                )
-        elif isinstance(name, str):
-            if name in names:
-                found = f"{quote(name)}, already the name of {_service_port(names[name])}"
-                expected = "a port name unique within the Service"
-                yield Problem("service-ports", _service_port(index, "name"), found, expected)
-            else:
-                names[name] = index
         number, protocol = integer(port.get("port")), port.get("protocol") or DEFAULT_PROTOCOL
-        if number is not None and isinstance(protocol, str):
-            key = (number, protocol)
-            if key in numbers:
-                first = _service_port(numbers[key])
-                found = f"{number}/{protocol}, already the port of {first}"
-                expected = "each port and protocol once in a Service"
-                yield Problem("service-ports", _service_port(index), found, expected)
-            else:
-                numbers[key] = index
+        if number is None or not isinstance(protocol, str):
+            continue
+        key = (number, protocol)
+        if key in numbers:
+            first = _service_port(numbers[key])
+            found = f"{number}/{protocol}, already the port of {first}"
+            expected = "each port and protocol once in a Service"
+            yield Problem("service-ports", _service_port(index), found, expected)
+        else:
+            numbers[key] = index
 
 
 def _service_port(index: int, *field: str) -> str:

@@ -1,0 +1,217 @@
+"""Builders the tests share: manifests as plain dicts, overlays, edits of overlay trees.
+
+Unit tests of checks build manifests here and run the checks on plain
+:class:`Overlay` values; end-to-end tests edit a copy of ``example_repo`` with
+the tree edits below and render it with real Kustomize.
+"""
+
+from __future__ import annotations
+
+import copy
+import textwrap
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_k8s_overlays import Overlay, Resource
+from pytest_k8s_overlays.checks import CHECKS, CheckOptions
+from pytest_k8s_overlays.checks.runner import run_check
+from pytest_k8s_overlays.selectors import Selector
+
+APP = {"app": "api"}
+HTTP = {"name": "http", "containerPort": 8080}
+
+# -- manifests -----------------------------------------------------------------------
+
+
+def obj(api_version: str, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
+    """A bare object: apiVersion, kind, name and (optionally) namespace."""
+    metadata: dict[str, Any] = {"name": name}
+    if namespace:
+        metadata["namespace"] = namespace
+    return {"apiVersion": api_version, "kind": kind, "metadata": metadata}
+
+
+def crd(group: str, kind: str, scope: str = "Namespaced") -> dict[str, Any]:
+    """A CustomResourceDefinition declaring ``kind`` of ``group`` with ``scope``."""
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{kind.lower()}s.{group}"},
+        "spec": {"group": group, "names": {"kind": kind}, "scope": scope},
+    }
+
+
+def container(name: str = "api", *declared: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """A container with an image and the ports given (``HTTP`` and the like)."""
+    return {"name": name, "image": "ghcr.io/acme/api:1.0", "ports": list(declared), **extra}
+
+
+def deployment(
+    name: str = "api",
+    *containers: dict[str, Any],
+    labels: dict[str, str] | None = None,
+    namespace: str | None = "auth",
+    init: list[dict[str, Any]] | None = None,
+    field: str = "containers",
+    kind: str = "Deployment",
+) -> dict[str, Any]:
+    """A workload (any kind with a pod template; a CronJob's is nested) of ``containers``.
+
+    ``labels`` (default ``app: api``) go on the pod template and the workload.
+    """
+    labels = APP if labels is None else labels
+    pod: dict[str, Any] = {field: list(containers) or [container("api", HTTP)]}
+    if init:
+        pod["initContainers"] = init
+    template = {"metadata": {"labels": dict(labels)}, "spec": pod}
+    spec: dict[str, Any] = {"template": template}
+    if kind == "CronJob":
+        spec = {"jobTemplate": {"spec": {"template": template}}}
+    metadata: dict[str, Any] = {"name": name, "labels": dict(labels)}
+    if namespace:
+        metadata["namespace"] = namespace
+    return {"apiVersion": "apps/v1", "kind": kind, "metadata": metadata, "spec": spec}
+
+
+def workload(
+    name: str, labels: dict[str, str], namespace: str | None = "shared", kind: str = "Deployment"
+) -> dict[str, Any]:
+    """A workload known by its pod labels (selector tests), in a namespace services share."""
+    return deployment(name, {"name": "api"}, labels=labels, namespace=namespace, kind=kind)
+
+
+def service(
+    name: str,
+    *entries: dict[str, Any],
+    selector: dict[str, str] | None = None,
+    namespace: str | None = "auth",
+    **spec: Any,
+) -> dict[str, Any]:
+    """A Service with ``entries`` as ports (default: 80 to ``http``).
+
+    ``selector`` defaults to ``app: api``; ``{}`` leaves the selector out. The
+    Service carries its selector's labels, as Kustomize's ``labels:`` would.
+    """
+    selector = APP if selector is None else selector
+    metadata: dict[str, Any] = {"name": name, "labels": dict(selector)}
+    if namespace:
+        metadata["namespace"] = namespace
+    body: dict[str, Any] = {"ports": list(entries) or [{"port": 80, "targetPort": "http"}], **spec}
+    if selector:
+        body["selector"] = selector
+    return {"apiVersion": "v1", "kind": "Service", "metadata": metadata, "spec": body}
+
+
+def selecting(kind: str, name: str, selector: Any, namespace: str = "shared") -> dict[str, Any]:
+    """A PodDisruptionBudget (``selector``) or NetworkPolicy (``podSelector``)."""
+    field = "podSelector" if kind == "NetworkPolicy" else "selector"
+    return {
+        "kind": kind,
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {field: selector},
+    }
+
+
+# -- overlays and findings -------------------------------------------------------------
+
+
+def make_overlay(
+    name: str,
+    *docs: dict[str, Any],
+    group: str = "k8s/overlays",
+    kustomization: Path | None = None,
+    source: str | None = None,
+) -> Overlay:
+    """An overlay of plain manifests, for unit tests of checks (no rendering)."""
+    resources = tuple(Resource(doc, source) for doc in docs)
+    kfile = kustomization or Path(name, "kustomization.yaml")
+    return Overlay(name, group, Path(name), kfile, resources)
+
+
+def finding_lines(
+    check_id: str, *overlays: Overlay, prefix: bool = True, **options: Any
+) -> list[str]:
+    """The lines a check finds in ``overlays`` (``auth: Deployment/... [rule]``), as the gate
+    runs it (per overlay, or per group)."""
+    found = run_check(CHECKS[check_id], overlays, CheckOptions(**options))
+    return [f"{f.overlay}: {f.line()}" if prefix else f.line() for f in found]
+
+
+def count_selector_matches(monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
+    """Count selector-to-pod comparisons from now on; return how to read the count."""
+    calls = 0
+    original = Selector.matches
+
+    def counting(self: Selector, labels: Mapping[str, str]) -> bool:
+        nonlocal calls
+        calls += 1
+        return original(self, labels)
+
+    monkeypatch.setattr(Selector, "matches", counting)
+    return lambda: calls
+
+
+# -- fuzzing ---------------------------------------------------------------------------
+
+
+def paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every path to a value inside a manifest, shallow ones first."""
+    items = (
+        node.items()
+        if isinstance(node, dict)
+        else enumerate(node)
+        if isinstance(node, list)
+        else ()
+    )
+    for key, value in items:
+        yield (*prefix, key)
+        yield from paths(value, (*prefix, key))
+
+
+def replaced(doc: dict[str, Any], path: Sequence[Any], value: Any) -> dict[str, Any]:
+    """A copy of ``doc`` with the value at ``path`` replaced by ``value``."""
+    variant = copy.deepcopy(doc)
+    node: Any = variant
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = copy.deepcopy(value)
+    return variant
+
+
+def malformed(
+    doc: dict[str, Any], odd_values: Sequence[Any]
+) -> Iterator[tuple[tuple[Any, ...], Any, dict[str, Any]]]:
+    """(path, odd value, copy of ``doc`` with that value there), for every path and value."""
+    for path in paths(doc):
+        for value in odd_values:
+            yield path, value, replaced(doc, path, value)
+
+
+# -- overlay trees on disk ---------------------------------------------------------------
+
+
+def write(root: Path, relative: str, text: str) -> Path:
+    """Write a dedented file under root, creating its directories."""
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+def add_patch(root: Path, overlay: str, name: str, text: str) -> Path:
+    """Give an example overlay (one with no ``patches:`` yet) a patch file; return it."""
+    kfile = root / f"k8s/overlays/{overlay}/kustomization.yaml"
+    kfile.write_text(kfile.read_text() + f"patches:\n  - path: {name}\n")
+    return write(root, f"k8s/overlays/{overlay}/{name}", text)
+
+
+def add_resources(root: Path, overlay: str, files: dict[str, str]) -> None:
+    """Add files to an example overlay's resources (they get its prefix and labels)."""
+    for name, text in files.items():
+        write(root, f"k8s/overlays/{overlay}/{name}", text)
+    kfile = root / f"k8s/overlays/{overlay}/kustomization.yaml"
+    listed = "".join(f"  - {name}\n" for name in files)
+    kfile.write_text(kfile.read_text().replace("  - ../../base\n", f"  - ../../base\n{listed}"))
