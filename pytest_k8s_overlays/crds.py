@@ -90,14 +90,23 @@ def _openapi(holder: Any) -> Mapping[str, Any] | None:
     return schema if isinstance(schema, dict) else None
 
 
-def parse_crd(raw: Mapping[str, Any], source: str) -> Crd | None:
-    """Read a CRD manifest (v1 or legacy v1beta1); None if ``raw`` is not one or has no version."""
+def _declares(raw: Mapping[str, Any]) -> tuple[dict[str, Any], str, str] | None:
+    """The spec, API group and kind of a CRD manifest; None if ``raw`` is no CRD."""
     if raw.get("kind") != CRD_KIND or not str(raw.get("apiVersion", "")).startswith(CRD_GROUP):
         return None
     spec = as_dict(raw.get("spec"))
     group, kind = spec.get("group"), as_dict(spec.get("names")).get("kind")
     if not isinstance(group, str) or not isinstance(kind, str):
         return None
+    return spec, group, kind
+
+
+def parse_crd(raw: Mapping[str, Any], source: str) -> Crd | None:
+    """Read a CRD manifest (v1 or legacy v1beta1); None if ``raw`` is not one or has no version."""
+    declared = _declares(raw)
+    if declared is None:
+        return None
+    spec, group, kind = declared
     # v1beta1 CRDs may share one schema for every version (spec.validation).
     shared = _openapi(spec.get("validation"))
     versions: list[CrdVersion] = []
@@ -176,12 +185,10 @@ def crd_scope(raw: Mapping[str, Any]) -> tuple[GroupKind, bool] | None:
 
     Unlike parse_crd this needs no version: a CRD that serves nothing still says its scope.
     """
-    if raw.get("kind") != CRD_KIND or not str(raw.get("apiVersion", "")).startswith(CRD_GROUP):
+    declared = _declares(raw)
+    if declared is None:
         return None
-    spec = as_dict(raw.get("spec"))
-    group, kind = spec.get("group"), as_dict(spec.get("names")).get("kind")
-    if not isinstance(kind, str) or not isinstance(group, str):
-        return None
+    spec, group, kind = declared
     return (group, kind), spec.get("scope") == "Cluster"
 
 
