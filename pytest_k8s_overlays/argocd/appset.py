@@ -42,6 +42,8 @@ class Generated:
     manifest: dict[str, Any]
     #: (field path, key) of every key the parameters did not hold.
     unresolved: tuple[tuple[str, str], ...] = ()
+    #: The keys the parameters did hold, as a template writes them.
+    keys: tuple[str, ...] = ()
 
 
 @dataclass
@@ -130,7 +132,13 @@ def render_application(
     app = renderer.value(app, params)
     if patch:
         app = _apply_patch(app, patch, params, renderer)
-    return Generated(app, tuple(renderer.unresolved))
+    return Generated(app, tuple(renderer.unresolved), _keys(params, renderer.go))
+
+
+def _keys(params: Params, go: bool) -> tuple[str, ...]:
+    """The parameter names a template can use (list entries left out)."""
+    names = (k for k in flatten(params) if not any(p.isdigit() for p in k.split(".")))
+    return tuple(sorted(f".{k}" if go else k for k in names))
 
 
 def _entry(

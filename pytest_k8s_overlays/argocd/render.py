@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ import yaml
 
 from ..crds import GroupKind, crd_scope
 from ..kustomization import KUSTOMIZATION_FILES
-from ..parsing import Parsed, ParseError, parse_render, to_resources
+from ..parsing import Parsed, ParseError, parse_render
 from ..renderer import Renderer, RenderError, build, render_environment
 from .directory import DirectoryError, read_directory
 from .edit import EditError, apply_overrides
@@ -38,7 +38,7 @@ WRAPPER_DIR = ".k8s-overlays-wrapper"
 #: Directories never copied along with a source that is the repository root.
 _NOT_COPIED = (".git", ".pytest_cache", ".tox", ".venv", "__pycache__", "node_modules")
 
-__all__ = ["RenderError", "edited_kustomization", "normalize", "render_recipe", "to_resources"]
+__all__ = ["RenderError", "edited_kustomization", "normalize", "render_recipe"]
 
 
 def _kustomization_files(directory: Path) -> list[Path]:
@@ -155,36 +155,32 @@ def _build_kustomize(
         return parse_render(output.decode("utf-8", "replace"), virtual)
 
 
-def _read_directory(source: SourcePlan) -> tuple[Parsed, list[str]]:
+def _read_directory(source: SourcePlan) -> Parsed:
     result = read_directory(source.path, source.root, source.overrides)
-    parsed: Parsed = [(document, str(path), None) for document, path in result.documents]
-    return parsed, [f"{source.shown}/{note}" for note in result.not_rendered]
+    return [(document, str(path), None) for document, path in result.documents]
 
 
 def render_recipe(
     recipe: Recipe, renderer: Renderer, timeout: float, env: Mapping[str, str] | None = None
-) -> tuple[Parsed, list[str]]:
+) -> Parsed:
     """Render every source of an Application, in order; raise RenderError (Kustomize's words,
     or the edit or directory problem) when one fails."""
     if recipe.error is not None:
         raise RenderError(recipe.error)
     parsed: Parsed = []
-    notes: list[str] = []
     for source in recipe.sources:
         try:
             if source.type == KUSTOMIZE:
                 parsed.extend(_build_kustomize(source, renderer, timeout, env))
             else:
-                rows, skipped = _read_directory(source)
-                parsed.extend(rows)
-                notes.extend(skipped)
+                parsed.extend(_read_directory(source))
         except EditError as error:
             raise RenderError(f"{source.shown}: {error}") from None
         except DirectoryError as error:
             raise RenderError(f"{source.shown}: {error}") from None
         except ParseError as error:
             raise RenderError(f"{source.shown}: {error}") from None
-    return parsed, notes
+    return parsed
 
 
 # -- normalisation ---------------------------------------------------------------------------
@@ -217,7 +213,3 @@ def normalize(parsed: Parsed, namespace: str, known: Mapping[GroupKind, bool]) -
                 del metadata["namespace"]
         elif current in (None, "") and namespace:
             metadata["namespace"] = namespace
-
-
-def kustomize_sources(recipe: Recipe) -> Sequence[SourcePlan]:
-    return [s for s in recipe.sources if s.type == KUSTOMIZE]
