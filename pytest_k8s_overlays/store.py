@@ -211,7 +211,7 @@ class OverlayStore:
         from .argocd import render
 
         if recipe.error is not None:
-            return recipe.error
+            return f"{render.NOT_RENDERED}: {recipe.error}"
         key = self._recipe_cache_key(recipe)
         entry = self.cache.get(key) if self.cache is not None and key is not None else None
         parsed = entry.parsed if entry is not None else None
@@ -224,6 +224,8 @@ class OverlayStore:
                 self._stats.rendered += 1
             try:
                 parsed = render.render_recipe(recipe, self.renderer, self.timeout, self.env)
+            except render.NotRendered as error:
+                return f"{render.NOT_RENDERED}: {error}"
             except RenderError as error:
                 return f"kustomize build failed: {error}"
             self._store_recipe(recipe, key, parsed)

@@ -33,12 +33,18 @@ from .directory import DirectoryError, read_directory
 from .edit import EditError, apply_overrides
 from .model import KUSTOMIZE, Recipe, SourcePlan
 
+#: How a failure Argo CD itself would have is introduced.
+NOT_RENDERED = "Argo CD would render nothing"
 #: Where the origin wrapper kustomization goes, inside the private copy's root.
 WRAPPER_DIR = ".k8s-overlays-wrapper"
 #: Directories never copied along with a source that is the repository root.
 _NOT_COPIED = (".git", ".pytest_cache", ".tox", ".venv", "__pycache__", "node_modules")
 
-__all__ = ["RenderError", "edited_kustomization", "normalize", "render_recipe"]
+__all__ = ["NotRendered", "RenderError", "edited_kustomization", "normalize", "render_recipe"]
+
+
+class NotRendered(RenderError):
+    """Argo CD itself would render nothing: its spec, an edit or a directory fails."""
 
 
 def _kustomization_files(directory: Path) -> list[Path]:
@@ -166,7 +172,7 @@ def render_recipe(
     """Render every source of an Application, in order; raise RenderError (Kustomize's words,
     or the edit or directory problem) when one fails."""
     if recipe.error is not None:
-        raise RenderError(recipe.error)
+        raise NotRendered(recipe.error)
     parsed: Parsed = []
     for source in recipe.sources:
         try:
@@ -174,10 +180,8 @@ def render_recipe(
                 parsed.extend(_build_kustomize(source, renderer, timeout, env))
             else:
                 parsed.extend(_read_directory(source))
-        except EditError as error:
-            raise RenderError(f"{source.shown}: {error}") from None
-        except DirectoryError as error:
-            raise RenderError(f"{source.shown}: {error}") from None
+        except (EditError, DirectoryError) as error:
+            raise NotRendered(f"{source.shown}: {error}") from None
         except ParseError as error:
             raise RenderError(f"{source.shown}: {error}") from None
     return parsed
