@@ -127,7 +127,8 @@ def generated_sets() -> list[dict[str, object]]:
             "go",
             [{"git": GIT_DIRECTORIES}],
             app_template(
-                '{{ .path.basename | upper | lower }}-{{ printf "%s-%d" "go" (len .path.segments) }}',
+                "{{ .path.basename | upper | lower }}-"
+                '{{ printf "%s-%d" "go" (len .path.segments) }}',
                 "{{ .path.path }}",
                 "{{ index .path.segments 1 }}-{{ .path.basename }}",
             ),
@@ -167,7 +168,7 @@ def test_the_template_patch_applies_to_a_only(overlays):
     # ConfigMap names end with Kustomize's content hash.
     assert [r.name.rsplit("-", 1)[0] for r in overlays["a-go-2"]] == ["patched-a"]
     assert [r.name.rsplit("-", 1)[0] for r in overlays["b-go-2"]] == ["b"]
-    assert overlays["c-go-2"].resources[0].namespace == "overlays-c"
+    assert overlays["c-go-2"].resources[0].namespace == "c-c"
 """
 
 
