@@ -89,15 +89,22 @@ def _documents(text: str, shown: str) -> list[dict[str, Any]]:
                 "JSON files."
             )
         return [loaded]
+    documents: list[dict[str, Any]] = []
     try:
-        documents = [d for d in yaml.load_all(text, Loader=SafeLoader) if d is not None]
-    except yaml.YAMLError:
-        if all(marker in text for marker in ("apiVersion:", "kind:", "metadata:")):
-            raise DirectoryError(f'Failed to unmarshal "{shown}"') from None
+        for document in yaml.load_all(text, Loader=SafeLoader):
+            if document is None:
+                continue
+            if not isinstance(document, dict) or "kind" not in document:
+                raise ValueError("Object 'Kind' is missing")
+            documents.append(document)
+    except (yaml.YAMLError, ValueError) as error:
+        # Argo CD fails a file only when it was decoding manifests from it, or when it
+        # looks like one; anything else (values.yaml) is silently not a manifest.
+        looks = all(marker in text for marker in ("apiVersion:", "kind:", "metadata:"))
+        if documents or looks:
+            problem = error if isinstance(error, ValueError) else "not valid YAML"
+            raise DirectoryError(f'Failed to unmarshal "{shown}": {problem}') from None
         return []
-    for document in documents:
-        if not isinstance(document, dict) or "kind" not in document:
-            raise DirectoryError(f'Failed to unmarshal "{shown}": a document has no kind')
     return documents
 
 
