@@ -45,7 +45,9 @@ def names(overlay):
     return sorted(f"{r.kind}/{r.namespace or '-'}/{r.name}" for r in overlay)
 
 
-FLAT = ["ConfigMap/other/pinned", "ConfigMap/web/listed", "ConfigMap/web/settings", "Namespace/-/web"]
+FLAT = [
+    "ConfigMap/other/pinned", "ConfigMap/web/listed", "ConfigMap/web/settings", "Namespace/-/web"
+]
 
 
 def test_a_flat_directory(overlays):
@@ -128,8 +130,9 @@ def test_a_resource_repeated_once_namespaced_is_reported(pytester: pytest.Pytest
         [
             "repeated: 2 findings in unique-names",
             "  source: plain (plain directory)",
-            "  ConfigMap/web/settings apiVersion: v1, but the same object is also rendered as v1 in "
-            "plain/b.yaml; expected one manifest per object [duplicate-in-overlay] (from plain/a.yaml)",
+            "  ConfigMap/web/settings apiVersion: v1, but the same object is also rendered as v1 "
+            "in plain/b.yaml; expected one manifest per object [duplicate-in-overlay] "
+            "(from plain/a.yaml)",
         ]
     )
 
@@ -175,8 +178,9 @@ def test_external_sources_are_listed_never_dropped(pytester: pytest.Pytester) ->
             "https://charts.jetstack.io (external)",
             "  argocd: chart-path (argocd/apps.yaml): charts/web (helm: needs helm template, not "
             "run here)",
-            "  argocd: oci (argocd/apps.yaml): oci://ghcr.io/acme/charts main path web (external OCI)",
-            "  argocd: other-repo (argocd/apps.yaml): https://github.com/acme/other.git path deploy "
-            "(external repository)",
+            "  argocd: oci (argocd/apps.yaml): oci://ghcr.io/acme/charts main path web "
+            "(external OCI)",
+            "  argocd: other-repo (argocd/apps.yaml): https://github.com/acme/other.git path "
+            "deploy (external repository)",
         ]
     )

@@ -57,7 +57,8 @@ def _files(directory: Path, recurse: bool) -> Iterator[Path]:
             yield Path(entry.path)
 
 
-def _wanted(relative: str, settings: Mapping[str, Any]) -> bool:
+def wanted(relative: str, settings: Mapping[str, Any]) -> bool:
+    """Whether ``exclude`` and ``include`` keep a file (path relative to the source)."""
     exclude = settings.get("exclude")
     include = settings.get("include")
     if isinstance(exclude, str) and exclude and glob_match(exclude, relative):
@@ -125,7 +126,7 @@ def read_directory(directory: Path, root: Path, settings: Mapping[str, Any]) -> 
     recurse = bool(settings.get("recurse"))
     for path in _files(directory, recurse):
         relative = path.relative_to(directory).as_posix()
-        if not _MANIFEST.match(path.name) or not _wanted(relative, settings):
+        if not _MANIFEST.match(path.name) or not wanted(relative, settings):
             continue
         target = _target(path, root)
         if target is None:

@@ -23,6 +23,7 @@ from ..kustomization import kustomization_file
 from ..model import Resource
 from ..paths import display_path
 from .appset import Generated, expand, template_options
+from .directory import wanted
 from .generators import IN_CLUSTER, Context
 from .manifests import (
     APPLICATION_SET,
@@ -282,8 +283,8 @@ def _jsonnet_files(source: SourcePlan) -> list[str]:
         dirnames[:] = sorted(dirnames) if recurse else []
         relative = Path(current).relative_to(source.path).as_posix()
         for name in sorted(filenames):
-            if name.endswith(".jsonnet"):
-                shown = name if relative == "." else f"{relative}/{name}"
+            shown = name if relative == "." else f"{relative}/{name}"
+            if name.endswith(".jsonnet") and wanted(shown, source.overrides):
                 found.append(f"{source.shown}/{shown} (Jsonnet: not evaluated here)")
     return found
 
