@@ -203,7 +203,7 @@ def test_each_override_renders_as_kustomize_edit_by_hand(pytester: pytest.Pytest
     make_tree(pytester.path)
     apps = []
     for case, (overrides, change) in CASES.items():
-        source = {"kustomize": overrides} if overrides else {}
+        source: dict[str, Any] = {"kustomize": overrides} if overrides else {}
         apps.append(application(case, "apps/svc", **source))
         write(pytester.path, f"by-hand/{case}/kustomization.yaml", by_hand(change))
     write_manifests(pytester.path, "argocd/apps.yaml", *apps)
