@@ -100,7 +100,8 @@ def manifests() -> list[dict[str, object]]:
 FAILURES = {
     "missing-path": [
         "  Application/argocd/missing-path spec.source.path: apps/gone does not exist; expected "
-        "a directory of this repository, relative to its root [source-path] (from argocd/apps.yaml)",
+        "a directory of this repository, relative to its root [source-path] "
+        "(from argocd/apps.yaml)",
     ],
     "outside": [
         "  Application/argocd/outside spec.source.path: ../elsewhere is outside the repository; *",
