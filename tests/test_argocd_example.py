@@ -145,3 +145,17 @@ def test_stand_in_clusters_must_be_name_equals_server(pytester: pytest.Pytester)
     result.stderr.fnmatch_lines(
         ["ERROR: --overlays-argocd-clusters dev: write NAME=SERVER, e.g. dev=https://*"]
     )
+
+
+def test_overlays_alone_never_load_argo_cd_mode(pytester: pytest.Pytester, example: Path) -> None:
+    pytester.makepyfile(
+        test_modules="""
+        import sys
+
+        def test_argo_cd_mode_not_loaded():
+            loaded = [m for m in sys.modules if m.startswith("pytest_k8s_overlays.argocd")]
+            assert loaded + [m for m in sys.modules if m.endswith("checks.application")] == []
+        """
+    )
+    result = pytester.runpytest_subprocess("--overlays=k8s/overlays", "test_modules.py")
+    result.assert_outcomes(passed=7 * 7 + 1)
