@@ -1,7 +1,7 @@
 """Benchmark Argo CD mode against the same overlays gated with --overlays; prints figures.
 
-    python benchmarks/bench_argocd.py                   # 100 Applications, 5 warm runs each
-    python benchmarks/bench_argocd.py --applications 300 --runs 7
+    python -m benchmarks.bench_argocd                   # 100 Applications, 5 warm runs each
+    python -m benchmarks.bench_argocd --applications 300 --runs 7
 
 It generates the synthetic tree of ``bench_gate.py`` (N overlays over one
 shared base, each with a namePrefix, a namespace, an image override, a patch
@@ -28,7 +28,6 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.bench_gate import RUNNER, generate, peak_mb, timed
-
 from pytest_k8s_overlays.renderer import find_renderer
 
 REPO = "https://github.com/acme/bench.git"
