@@ -176,11 +176,38 @@ def test_external_sources_are_listed_never_dropped(pytester: pytest.Pytester) ->
             "Argo CD: 4 not rendered or evaluated here:",
             "  argocd: cert-manager (argocd/apps.yaml): Helm chart cert-manager v1.14.0 from "
             "https://charts.jetstack.io (external)",
-            "  argocd: chart-path (argocd/apps.yaml): charts/web (helm: needs helm template, not "
-            "run here)",
+            "  argocd: chart-path (argocd/apps.yaml): charts/web (helm: needs helm template, no "
+            "helm binary here)",
             "  argocd: oci (argocd/apps.yaml): oci://ghcr.io/acme/charts main path web "
             "(external OCI)",
             "  argocd: other-repo (argocd/apps.yaml): https://github.com/acme/other.git path "
             "deploy (external repository)",
         ]
+    )
+
+
+def test_build_options_come_from_argocd_cm(pytester: pytest.Pytester) -> None:
+    # An overlay reading a file outside its directory needs LoadRestrictionsNone.
+    write(pytester.path, "shared/settings.env", "A=b\n")
+    write(
+        pytester.path,
+        "apps/a/kustomization.yaml",
+        "configMapGenerator:\n  - name: a\n    envs: [../../shared/settings.env]\n",
+    )
+    app = application("a", "apps/a", namespace="a")
+    write_manifests(pytester.path, "argocd/app.yaml", app)
+    refused = pytester.runpytest("--overlays-argocd=argocd", "--overlays-checks=render")
+    refused.assert_outcomes(failed=1)
+    refused.stdout.fnmatch_lines(
+        ["a: kustomize build failed: *security; file * is not in or below *"]
+    )
+    config = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "argocd-cm", "namespace": "argocd"},
+        "data": {"kustomize.buildOptions": "--load-restrictor LoadRestrictionsNone"},
+    }
+    write_manifests(pytester.path, "argocd/app.yaml", app, config)
+    pytester.runpytest("--overlays-argocd=argocd", "--overlays-checks=render").assert_outcomes(
+        passed=1
     )

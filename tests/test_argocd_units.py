@@ -3,6 +3,7 @@ repository URLs and AppProject rules (no rendering)."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +14,15 @@ from pytest_k8s_overlays.argocd.functions import FUNCTIONS, sanitize_name, slugi
 from pytest_k8s_overlays.argocd.globs import glob_match, path_match
 from pytest_k8s_overlays.argocd.gotemplate import Options, TemplateError, execute
 from pytest_k8s_overlays.argocd.govalues import flatten, format_float, to_json
+from pytest_k8s_overlays.argocd.model import SourcePlan, canonical
 from pytest_k8s_overlays.argocd.projects import (
     destination_permitted,
     kind_permitted,
     project_rules,
     source_permitted,
 )
-from pytest_k8s_overlays.argocd.repo import normalize_url
+from pytest_k8s_overlays.argocd.render import helm_argv
+from pytest_k8s_overlays.argocd.repo import normalize_url, this_repo
 from pytest_k8s_overlays.argocd.templates import fasttemplate
 
 DATA = {
@@ -289,3 +292,45 @@ def test_appproject_rules() -> None:
     assert not kind_permitted(rules, "rbac.authorization.k8s.io", "ClusterRole", "x", False)
     assert not kind_permitted(rules, "", "ResourceQuota", "q", namespaced=True)
     assert kind_permitted(rules, "", "ConfigMap", "c", namespaced=True)
+
+
+def test_this_repository_from_the_git_remotes(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run(
+        ["git", "-C", str(tmp_path), "remote", "add", "origin", "git@github.com:acme/platform.git"],
+        check=True,
+    )
+    repo = this_repo(tmp_path, (), [("https://github.com/acme/other.git", ".")])
+    assert repo.describe() == "git@github.com:acme/platform.git (git remotes)"
+    assert repo.is_local("ssh://git@github.com/Acme/Platform")
+    assert not repo.is_local("https://github.com/acme/platform.git")  # another URL to Argo CD
+    assert this_repo(tmp_path, ("https://x/y",), []).describe() == (
+        "https://x/y (--overlays-argocd-repo)"
+    )
+
+
+def test_helm_template_as_argo_cd_runs_it(tmp_path: Path) -> None:
+    helm = {
+        "releaseName": "web",
+        "namespace": "team",
+        "valueFiles": ["values-dev.yaml"],
+        "parameters": [{"name": "image.tag", "value": "1.2", "forceString": True}],
+        "skipCrds": False,
+    }
+    source = SourcePlan("helm", tmp_path / "chart", tmp_path, canonical(helm))
+    assert helm_argv(source, tmp_path / "v.yaml") == [
+        "helm",
+        "template",
+        str(tmp_path / "chart"),
+        "--name-template",
+        "web",
+        "--namespace",
+        "team",
+        "--values",
+        str(tmp_path / "chart" / "values-dev.yaml"),
+        "--values",
+        str(tmp_path / "v.yaml"),
+        "--set-string",
+        "image.tag=1.2",
+        "--include-crds",
+    ]

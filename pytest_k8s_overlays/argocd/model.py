@@ -13,6 +13,7 @@ from typing import Any
 
 KUSTOMIZE = "kustomize"
 DIRECTORY = "directory"
+HELM = "helm"
 
 
 def canonical(value: Any) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -31,7 +32,7 @@ from ..parsing import Parsed, ParseError, parse_render
 from ..renderer import Renderer, RenderError, build, render_environment
 from .directory import DirectoryError, read_directory
 from .edit import EditError, apply_overrides
-from .model import KUSTOMIZE, Recipe, SourcePlan
+from .model import HELM, KUSTOMIZE, Recipe, SourcePlan
 
 #: How a failure Argo CD itself would have is introduced.
 NOT_RENDERED = "Argo CD would render nothing"
@@ -161,6 +162,61 @@ def _build_kustomize(
         return parse_render(output.decode("utf-8", "replace"), virtual)
 
 
+def helm_argv(source: SourcePlan, values_file: Path | None) -> list[str]:
+    """``helm template`` as Argo CD runs it for a local chart path."""
+    helm = source.overrides
+    argv = ["helm", "template", str(source.path), "--name-template", str(helm["releaseName"])]
+    if helm.get("namespace"):
+        argv += ["--namespace", str(helm["namespace"])]
+    for name in helm.get("valueFiles") or []:
+        argv += ["--values", str(source.path / str(name))]
+    if values_file is not None:
+        argv += ["--values", str(values_file)]
+    for parameter in helm.get("parameters") or []:
+        flag = "--set-string" if parameter.get("forceString") else "--set"
+        argv += [flag, f"{parameter.get('name')}={parameter.get('value')}"]
+    for parameter in helm.get("fileParameters") or []:
+        argv += [
+            "--set-file",
+            f"{parameter.get('name')}={source.path / str(parameter.get('path'))}",
+        ]
+    if helm.get("kubeVersion"):
+        argv += ["--kube-version", str(helm["kubeVersion"])]
+    for version in helm.get("apiVersions") or []:
+        argv += ["--api-versions", str(version)]
+    if not helm.get("skipCrds"):
+        argv.append("--include-crds")
+    if helm.get("skipTests"):
+        argv.append("--skip-tests")
+    return argv
+
+
+def _build_helm(source: SourcePlan, timeout: float, env: Mapping[str, str] | None) -> Parsed:
+    helm = source.overrides
+    values = helm.get("valuesObject") or helm.get("values")
+    environment = dict(render_environment() if env is None else env)
+    environment.update(source.env)
+    with tempfile.TemporaryDirectory(prefix="k8s-overlays-helm-") as tmp:
+        values_file = None
+        if values:
+            values_file = Path(tmp) / "values.yaml"
+            text = values if isinstance(values, str) else yaml.safe_dump(values)
+            values_file.write_text(text, encoding="utf-8")
+        try:
+            done = subprocess.run(
+                helm_argv(source, values_file),
+                capture_output=True,
+                timeout=timeout,
+                env=environment,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise RenderError(f"helm template: {error}") from None
+    if done.returncode != 0:
+        raise RenderError(f"helm template failed: {done.stderr.decode('utf-8', 'replace').strip()}")
+    return parse_render(done.stdout.decode("utf-8", "replace"), None)
+
+
 def _read_directory(source: SourcePlan) -> Parsed:
     result = read_directory(source.path, source.root, source.overrides)
     return [(document, str(path), None) for document, path in result.documents]
@@ -178,6 +234,8 @@ def render_recipe(
         try:
             if source.type == KUSTOMIZE:
                 parsed.extend(_build_kustomize(source, renderer, timeout, env))
+            elif source.type == HELM:
+                parsed.extend(_build_helm(source, timeout, env))
             else:
                 parsed.extend(_read_directory(source))
         except (EditError, DirectoryError) as error:

@@ -12,6 +12,7 @@ OCI and plugin sources are noted as not rendered, never dropped silently.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ import yaml
 from ..fields import as_dict
 from ..kustomization import KUSTOMIZATION_FILES
 from ..parsing import SafeLoader
-from .model import DIRECTORY, KUSTOMIZE, Problem, SourcePlan, canonical
+from .model import DIRECTORY, HELM, KUSTOMIZE, Problem, SourcePlan, canonical
 from .repo import ThisRepo
 
 #: The source type blocks, in the order Argo CD names them in errors.
@@ -261,16 +262,26 @@ def _plan_local(
     except (ValueError, OSError) as error:
         planned.fail(str(error))
         return
-    if kind not in (KUSTOMIZE, DIRECTORY):
-        tool = "helm template" if kind == "helm" else "a config management plugin"
-        planned.not_rendered.append(f"{path} ({kind}: needs {tool}, not run here)")
+    if kind == HELM and shutil.which("helm") is None:
+        planned.not_rendered.append(f"{path} (helm: needs helm template, no helm binary here)")
         return
+    if kind not in (KUSTOMIZE, DIRECTORY, HELM):
+        planned.not_rendered.append(f"{path} ({kind}: needs a config management plugin)")
+        return
+    settings = as_dict(merged.get(kind))
+    if kind == HELM:
+        # What `helm template` needs besides the chart: the release and its namespace.
+        settings = {
+            "releaseName": app.instance_name,
+            **settings,
+            "namespace": settings.get("namespace") or app.namespace,
+        }
     planned.sources.append(
         SourcePlan(
             type=kind,
             path=directory,
             root=context.root,
-            settings=canonical(as_dict(merged.get(kind))),
+            settings=canonical(settings),
             env=source_env(source, app.instance_name, app.namespace, app.project, context.revision),
             build_options=context.build_options if kind == KUSTOMIZE else (),
             merged=tuple(used),

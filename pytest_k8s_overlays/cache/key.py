@@ -162,7 +162,7 @@ class RenderKeys:
         namespace), the kustomization as edited for it, and every input its
         sources read. Raises Uncacheable like :meth:`key`."""
         from ..argocd.edit import EditError
-        from ..argocd.model import KUSTOMIZE, canonical
+        from ..argocd.model import HELM, KUSTOMIZE, canonical
         from ..argocd.render import edited_kustomization
 
         digest = hashlib.sha256(self._base.encode())
@@ -172,6 +172,8 @@ class RenderKeys:
             digest.update(f"source\0{canonical(described)}\n".encode())
             if source.type != KUSTOMIZE:
                 digest.update(f"tree\0{self._hasher.tree(source.path)}\n".encode())
+                if source.type == HELM:
+                    digest.update(f"helm\0{json.dumps(_binary_identity('helm'))}\n".encode())
                 continue
             try:
                 edited = edited_kustomization(source)
