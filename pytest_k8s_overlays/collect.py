@@ -63,7 +63,13 @@ OverlayCheckItem = DeployableItem
 def _check_items(
     parent: pytest.Collector, spec: Deployable, checks: Sequence[str]
 ) -> list[pytest.Item]:
-    return [DeployableItem.from_parent(parent, name=check, spec=spec) for check in checks]
+    from .checks import CHECKS
+
+    return [
+        DeployableItem.from_parent(parent, name=check, spec=spec)
+        for check in checks
+        if CHECKS[check].applies_to(spec.kind)
+    ]
 
 
 class DeployableCollector(pytest.Collector):

@@ -11,6 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # Argo CD mode's values; the argocd package loads only with --overlays-argocd.
+    from .argocd.model import AppFacts, Recipe
 
 #: The kinds of deployable, as shown in messages.
 OVERLAY = "overlay"
@@ -33,6 +38,11 @@ class Deployable:
     #: The manifest that defines it (an Application's or ApplicationSet's file);
     #: None for an overlay, which its kustomization file defines.
     defined_in: Path | None = None
+    #: How Argo CD renders it (an Application's sources, overrides, environment);
+    #: None for an overlay, which Kustomize builds as it is.
+    recipe: Recipe | None = None
+    #: What Argo CD mode knows of the Application (its problems, its project).
+    application: AppFacts | None = None
 
     @property
     def anchor(self) -> Path:

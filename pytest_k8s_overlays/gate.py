@@ -7,6 +7,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .cache import code_fingerprint
 from .checks import CHECKS, CheckOptions
@@ -17,6 +18,9 @@ from .model import Overlay
 from .paths import display_path
 from .report import Summary, crash_message
 from .store import OverlayStore, Progress, RenderFailure
+
+if TYPE_CHECKING:
+    from .argocd.discovery import Instance
 
 
 @dataclass
@@ -44,6 +48,8 @@ class Gate:
         self._group_runs: dict[tuple[str, str], list[Finding] | Exception] = {}
         self._lock = threading.Lock()
         self.suppressed: dict[tuple[Deployable, str], list[Finding]] = {}
+        #: The Argo CD instances discovered (``--overlays-argocd``).
+        self.instances: list[Instance] = []
 
     @property
     def specs(self) -> list[Deployable]:
@@ -118,7 +124,10 @@ class Gate:
         """Run one check on one deployable; a render failure is returned as such."""
         result = self.store.result(spec)
         if isinstance(result, RenderFailure):
-            return result
+            if CHECKS[check_id].needs_render:
+                return result
+            # What such a check reports does not depend on the render: run it on nothing.
+            result = Overlay(spec.name, spec.group, spec.path, spec.kustomization, deployable=spec)
         reported, suppressed = split_suppressed(self._findings(spec, result, check_id), [result])
         if suppressed:
             self.suppressed[(spec, check_id)] = suppressed
@@ -131,16 +140,19 @@ class Gate:
         except Exception as error:
             return crash_message(spec.name, check_id, error)
         if isinstance(outcome, RenderFailure):
-            return outcome.message
+            return _with_source(spec, outcome.message)
         if not outcome.reported:
             return None
-        return format_report(spec.name, check_id, outcome.reported, CHECKS[check_id].rules)
+        report = format_report(spec.name, check_id, outcome.reported, CHECKS[check_id].rules)
+        return _with_source(spec, report)
 
     def summary(self, root: Path, unvalidated: bool) -> Summary:
         """This process's share of the terminal summary; ``unvalidated`` adds the
         custom kinds the schema check had no schema for."""
         stats = self.store.stats()
         result = Summary(rendered=stats.rendered, hits=stats.hits)
+        result.applications = any(spec.application is not None for spec in self.specs)
+        result.argocd = {f"{i.value}: {note}" for i in self.instances for note in i.notes}
         result.uncacheable = {
             display_path(directory, root): why for directory, why in stats.uncacheable.items()
         }
@@ -158,3 +170,12 @@ class Gate:
                     if counts:
                         result.unvalidated[f"{rendered.group}:{rendered.name}"] = counts
         return result
+
+
+def _with_source(spec: Deployable, message: str) -> str:
+    """An Application's failure names its source below the first line."""
+    if spec.application is None:
+        return message
+    first, _, rest = message.partition("\n")
+    source = f"  source: {spec.application.source}"
+    return "\n".join(part for part in (first, source, rest) if part)

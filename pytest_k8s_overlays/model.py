@@ -6,9 +6,12 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, NamedTuple, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 from .fields import as_dict, dicts, str_dict
+
+if TYPE_CHECKING:
+    from .deployable import Deployable
 
 #: Kinds whose pod template the checks inspect, with where the template lives.
 POD_TEMPLATE_PATHS: Mapping[str, tuple[str, ...]] = {
@@ -253,6 +256,8 @@ class Overlay:
     #: The directory paths are shown relative to (the pytest rootdir; None: the
     #: current directory).
     root: Path | None = field(default=None, repr=False)
+    #: What was discovered and rendered (an Argo CD Application's facts included).
+    deployable: Deployable | None = field(default=None, repr=False)
 
     def find(
         self,

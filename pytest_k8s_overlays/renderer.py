@@ -264,23 +264,31 @@ def build(
     timeout: float = DEFAULT_TIMEOUT,
     env: Mapping[str, str] | None = None,
     origins: bool = True,
+    workdir: Path | None = None,
 ) -> tuple[bytes, Path | None]:
     """Run ``kustomize build`` on ``directory``; return stdout and the wrapper dir.
 
     With ``origins``, the overlay is built through a wrapper kustomization that
     asks Kustomize for ``config.kubernetes.io/origin`` annotations; origin paths
-    are then relative to the returned wrapper directory. On failure the overlay
-    is built again directly, so the error names the user's paths, not the
-    wrapper's. Raises RenderError with Kustomize's cleaned message.
+    are then relative to the returned wrapper directory (``workdir``, created
+    for it, or a temporary one). On failure the overlay is built again
+    directly, so the error names the user's paths, not the wrapper's. Raises
+    RenderError with Kustomize's cleaned message.
     """
     environment = render_environment() if env is None else dict(env)
-    if origins:
+    if origins and workdir is not None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        _wrapper_kustomization(directory, workdir)
+        code, stdout, _ = _build_once(renderer, workdir, build_args, timeout, environment)
+        if code == 0:
+            return stdout, workdir
+    elif origins:
         with tempfile.TemporaryDirectory(prefix="k8s-overlays-") as tmp:
-            workdir = Path(tmp)
-            _wrapper_kustomization(directory, workdir)
-            code, stdout, _ = _build_once(renderer, workdir, build_args, timeout, environment)
+            temporary = Path(tmp)
+            _wrapper_kustomization(directory, temporary)
+            code, stdout, _ = _build_once(renderer, temporary, build_args, timeout, environment)
             if code == 0:
-                return stdout, workdir
+                return stdout, temporary
     code, stdout, stderr = _build_once(renderer, directory, build_args, timeout, environment)
     if code != 0:
         raise RenderError(clean_error(stderr))

@@ -24,11 +24,24 @@ PROGRESS_AFTER = 0.5
 
 
 def header(gate: Gate) -> list[str]:
-    """The report header line: deployables, groups and the renderer."""
-    return [
-        f"k8s-overlays: {plural(len(gate.specs), 'overlay')} in "
+    """The report header lines: deployables, groups and the renderer; each Argo CD
+    instance and which URL was taken as this repository."""
+    overlays = sum(1 for spec in gate.specs if spec.application is None)
+    applications = len(gate.specs) - overlays
+    counted = [plural(overlays, "overlay")] if overlays or not applications else []
+    if applications:
+        counted.append(plural(applications, "Application"))
+    lines = [
+        f"k8s-overlays: {' and '.join(counted)} in "
         f"{plural(len(gate.groups), 'group')}; renderer: {gate.store.renderer.describe()}"
     ]
+    for instance in gate.instances:
+        lines.append(
+            f"k8s-overlays: Argo CD {instance.value}: "
+            f"{plural(instance.applications, 'Application')}; "
+            f"this repository: {instance.repo.describe()}"
+        )
+    return lines
 
 
 @contextmanager
@@ -61,6 +74,10 @@ class Summary:
     #: Custom kinds with no schema, per overlay (so workers that both rendered
     #: one overlay count it once).
     unvalidated: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: Argo CD Applications are among the deployables (renders are then not all overlays).
+    applications: bool = False
+    #: What Argo CD mode could not render here: external sources, generators.
+    argocd: set[str] = field(default_factory=set)
 
     def merge(self, other: dict[str, Any]) -> None:
         """Add a worker's summary (as sent by to_dict)."""
@@ -70,6 +87,8 @@ class Summary:
         self.uncacheable.update(other.get("uncacheable", {}))
         self.suppressed.update(other.get("suppressed", []))
         self.unvalidated.update(other.get("unvalidated", {}))
+        self.applications = self.applications or bool(other.get("applications"))
+        self.argocd.update(other.get("argocd", []))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -78,36 +97,56 @@ class Summary:
             "uncacheable": self.uncacheable,
             "suppressed": sorted(self.suppressed),
             "unvalidated": self.unvalidated,
+            "applications": self.applications,
+            "argocd": sorted(self.argocd),
         }
+
+
+def _renders_line(summary: Summary) -> str:
+    line = (
+        f"{summary.rendered} rendered"
+        if summary.applications
+        else f"{plural(summary.rendered, 'overlay')} rendered"
+    )
+    if summary.hits is not None:
+        line += f", {summary.hits} from the cache"
+    if summary.uncacheable:
+        line += f", {len(summary.uncacheable)} not cacheable"
+    return line
+
+
+def _unvalidated_lines(summary: Summary) -> list[str]:
+    counts: Counter[str] = Counter()
+    for per_overlay in summary.unvalidated.values():
+        counts.update(per_overlay)
+    if not counts:
+        return []
+    return [
+        f"{plural(sum(counts.values()), 'custom resource')} not validated, no schema for "
+        "the kind (add the CRD with --overlays-crds PATH; --overlays-require-schemas "
+        "fails them):",
+        *(f"  {kind}: {count}" for kind, count in sorted(counts.items())),
+    ]
 
 
 def write_summary(
     terminal: pytest.TerminalReporter, summary: Summary, cache_off: str | None
 ) -> None:
-    """Renders and cache use, what was not cached or validated, what was suppressed."""
+    """Renders and cache use, what was not cached or validated or rendered, what was
+    suppressed."""
     write = terminal.write_line
     terminal.write_sep("-", "k8s-overlays")
-    line = f"{plural(summary.rendered, 'overlay')} rendered"
-    if summary.hits is not None:
-        line += f", {summary.hits} from the cache"
-    if summary.uncacheable:
-        line += f", {len(summary.uncacheable)} not cacheable"
-    write(line)
+    write(_renders_line(summary))
     for directory, why in sorted(summary.uncacheable.items()):
         write(f"  not cached: {directory}: {why}")
     if cache_off:
         write(f"  {cache_off}")
-    counts: Counter[str] = Counter()
-    for per_overlay in summary.unvalidated.values():
-        counts.update(per_overlay)
-    if counts:
-        write(
-            f"{plural(sum(counts.values()), 'custom resource')} not validated, no schema for "
-            "the kind (add the CRD with --overlays-crds PATH; --overlays-require-schemas "
-            "fails them):"
-        )
-        for kind, count in sorted(counts.items()):
-            write(f"  {kind}: {count}")
+    for line in _unvalidated_lines(summary):
+        write(line)
+    if summary.argocd:
+        write(f"Argo CD: {len(summary.argocd)} not rendered or evaluated here:")
+        for note in sorted(summary.argocd):
+            write(f"  {note}")
     if summary.suppressed:
         found = plural(len(summary.suppressed), "finding")
         write(f"{found} suppressed by the {SKIP_ANNOTATION} annotation:")

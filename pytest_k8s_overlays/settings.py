@@ -257,6 +257,50 @@ def _settings() -> tuple[Setting, ...]:
             "fail custom resources whose kind has no schema",
             negative="--overlays-no-require-schemas",
         ),
+        Setting(
+            "argocd",
+            ("--overlays-argocd",),
+            "overlays_argocd",
+            "list",
+            (),
+            "a file or directory of Argo CD manifests (one Argo CD instance): gate the "
+            "Applications it deploys, rendered as Argo CD renders them; repeatable",
+            "PATH",
+            split="none",
+            paths=True,
+        ),
+        Setting(
+            "argocd_repo",
+            ("--overlays-argocd-repo",),
+            "overlays_argocd_repo",
+            "list",
+            (),
+            "a repoURL that names this repository (default: its git remotes, else the "
+            "repoURL of the Applications whose paths exist here); repeatable",
+            "URL",
+            split="none",
+        ),
+        Setting(
+            "argocd_clusters",
+            ("--overlays-argocd-clusters",),
+            "overlays_argocd_clusters",
+            "list",
+            (),
+            "the clusters of the Argo CD instances, NAME=SERVER (stand-ins for the clusters "
+            "generator; destinations are checked against them); repeatable",
+            "NAME=SERVER",
+            split="shell",
+        ),
+        Setting(
+            "argocd_build_options",
+            ("--overlays-argocd-build-options",),
+            "overlays_argocd_build_options",
+            "str",
+            None,
+            "Argo CD's kustomize.buildOptions (default: from an argocd-cm ConfigMap among "
+            "the instance's manifests)",
+            "OPTIONS",
+        ),
     )
 
 
@@ -472,10 +516,17 @@ class Settings:
     use_cache: bool
     keep_origins: bool
     options: CheckOptions
+    #: Argo CD instances (``--overlays-argocd``), as given, with their base directory.
+    argocd: tuple[tuple[str, Path], ...] = ()
+    argocd_label: str = "--overlays-argocd"
+    argocd_repos: tuple[str, ...] = ()
+    #: (name, server) of the clusters the instances declare.
+    argocd_clusters: tuple[tuple[str, str], ...] = ()
+    argocd_build_options: str | None = None
 
     @property
     def active(self) -> bool:
-        return bool(self.overlays)
+        return bool(self.overlays or self.argocd)
 
 
 def _value(config: pytest.Config, name: str) -> Any:
@@ -514,15 +565,42 @@ def _check_options(config: pytest.Config) -> CheckOptions:
     )
 
 
+def _clusters(config: pytest.Config) -> tuple[tuple[str, str], ...]:
+    value, source = read(config, _BY_NAME["argocd_clusters"])
+    clusters = []
+    for entry in value:
+        name, separator, server = str(entry).partition("=")
+        if not separator or not name or not server:
+            where = "--overlays-argocd-clusters" if source.startswith("--") else source
+            raise pytest.UsageError(
+                f"{where} {entry}: write NAME=SERVER, e.g. dev=https://dev.example.com"
+            )
+        clusters.append((name, server.rstrip("/")))
+    return tuple(clusters)
+
+
+def _argocd(config: pytest.Config) -> dict[str, Any]:
+    """The Argo CD mode settings, as Settings fields."""
+    from_cli = read(config, _BY_NAME["argocd"])[1] == "--overlays-argocd"
+    return {
+        "argocd": _located(config, "argocd"),
+        "argocd_label": "--overlays-argocd" if from_cli else "ini overlays_argocd =",
+        "argocd_repos": tuple(str(u) for u in _value(config, "argocd_repo")),
+        "argocd_clusters": _clusters(config),
+        "argocd_build_options": _value(config, "argocd_build_options"),
+    }
+
+
 def from_config(config: pytest.Config) -> Settings:
     """Read every setting; raise UsageError for values that make no sense."""
     from_cli = read(config, _BY_NAME["overlays"])[1] == "--overlays"
+    argocd_from_cli = read(config, _BY_NAME["argocd"])[1] == "--overlays-argocd"
     kustomize, kustomize_source = read(config, _BY_NAME["kustomize"])
     jobs = _value(config, "jobs")
     return Settings(
         overlays=_located(config, "overlays"),
         overlays_label="--overlays" if from_cli else "ini overlays =",
-        overlays_from_cli=from_cli,
+        overlays_from_cli=from_cli or argocd_from_cli,
         kustomize=kustomize,
         kustomize_source="ini overlays_kustomize"
         if kustomize_source.startswith("ini")
@@ -534,4 +612,5 @@ def from_config(config: pytest.Config) -> Settings:
         use_cache=bool(_value(config, "cache")),
         keep_origins=bool(_value(config, "origin_annotations")),
         options=_check_options(config),
+        **_argocd(config),
     )

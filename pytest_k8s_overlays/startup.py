@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -15,17 +17,53 @@ from .settings import Settings
 from .stash import CACHE_OFF_KEY
 from .store import OverlayStore
 
+if TYPE_CHECKING:
+    from .argocd.discovery import Instance
+
 PROBE_CACHE_KEY = "k8s-overlays/renderer-versions"
 
 
 def build_gate(config: pytest.Config, settings: Settings) -> Gate:
-    """Discover the overlays and set up rendering; UsageError for bad input."""
+    """Discover the overlays and Argo CD Applications and set up rendering; UsageError
+    for bad input."""
     try:
         groups = discover_all(settings.overlays, settings.overlays_label)
     except DiscoveryError as error:
         raise pytest.UsageError(str(error)) from None
     check_schema_inputs(settings, config.rootpath)
-    return Gate(groups, make_store(config, settings), settings.options, settings.jobs)
+    store = make_store(config, settings)
+    instances = discover_argocd(config, settings, store) if settings.argocd else []
+    gate = Gate(
+        [*groups, *(g for i in instances for g in i.groups)], store, settings.options, settings.jobs
+    )
+    gate.instances = instances
+    return gate
+
+
+def discover_argocd(
+    config: pytest.Config, settings: Settings, store: OverlayStore
+) -> list[Instance]:
+    """Discover each Argo CD instance (the argocd package loads only here)."""
+    from .argocd.discovery import ArgoSettings, InstanceError, discover_instance
+
+    argo = ArgoSettings(
+        settings.argocd_repos, settings.argocd_clusters, settings.argocd_build_options
+    )
+    instances: list[Instance] = []
+    seen: set[str] = set()
+    for value, base in settings.argocd:
+        where = os.path.normpath(base / value) if value.strip() else value
+        if where in seen:
+            continue
+        seen.add(where)
+        try:
+            instance = discover_instance(
+                value, base, config.rootpath, argo, store.documents, settings.argocd_label
+            )
+        except InstanceError as error:
+            raise pytest.UsageError(str(error)) from None
+        instances.append(instance)
+    return instances
 
 
 def check_schema_inputs(settings: Settings, root: Path) -> None:
@@ -98,4 +136,5 @@ def make_store(config: pytest.Config, settings: Settings) -> OverlayStore:
         display_root=config.rootpath,
         cache=cache,
         keep_origins=settings.keep_origins,
+        crd_files=settings.options.crds,
     )

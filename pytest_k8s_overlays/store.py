@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .cache import Entry, RenderCache, Uncacheable, json_exact
 from .defaults import DEFAULT_TIMEOUT
@@ -15,6 +16,10 @@ from .kustomization import kustomization_file
 from .model import Overlay, Resource
 from .parsing import Parsed, ParseError, parse_render, to_resources
 from .renderer import Renderer, RenderError, build
+
+if TYPE_CHECKING:
+    from .argocd.model import Recipe
+    from .crds import GroupKind
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,12 @@ Outcome = tuple[Resource, ...] | str
 
 #: Told how many renders are done, out of how many: a progress line.
 Progress = Callable[[int, int], None]
+
+
+def _order(key: Path | Recipe) -> tuple[int, str]:
+    """Renders are keyed by an overlay's directory (resolved) or an Argo CD Application's
+    recipe (two Applications with the same path but other overrides are two renders)."""
+    return (0, str(key)) if isinstance(key, Path) else (1, key.sort_key())
 
 
 @dataclass
@@ -56,6 +67,7 @@ class OverlayStore:
         env: dict[str, str] | None = None,
         cache: RenderCache | None = None,
         keep_origins: bool = False,
+        crd_files: Sequence[Path] = (),
     ) -> None:
         self.renderer = renderer
         self.build_args = tuple(build_args)
@@ -64,13 +76,14 @@ class OverlayStore:
         self.env = env
         self.cache = cache
         self.keep_origins = keep_origins
+        self.crd_files = tuple(crd_files)
         self._stats = StoreStats(hits=0 if cache is not None else None)
-        #: The cache key of every directory rendered with a usable key.
-        self._keys: dict[Path, str] = {}
+        #: The cache key of every directory (or recipe) rendered with a usable key.
+        self._keys: dict[Path | Recipe, str] = {}
         self._resolved: dict[Path, Path] = {}
-        self._outcomes: dict[Path, Outcome] = {}
+        self._outcomes: dict[Path | Recipe, Outcome] = {}
         self._by_spec: dict[Deployable, RenderResult] = {}
-        self._locks: dict[Path, threading.Lock] = {}
+        self._locks: dict[Path | Recipe, threading.Lock] = {}
         self._guard = threading.Lock()
 
     # -- what callers ask for ----------------------------------------------------
@@ -86,7 +99,13 @@ class OverlayStore:
             result = RenderFailure(spec, f"{spec.name}: {outcome}")
         else:
             result = Overlay(
-                spec.name, spec.group, spec.path, spec.kustomization, outcome, self.display_root
+                spec.name,
+                spec.group,
+                spec.path,
+                spec.kustomization,
+                outcome,
+                self.display_root,
+                deployable=spec,
             )
         with self._guard:
             return self._by_spec.setdefault(spec, result)
@@ -109,7 +128,7 @@ class OverlayStore:
         self, specs: Iterable[Deployable], jobs: int, progress: Progress | None = None
     ) -> None:
         """Render every spec not rendered yet, ``jobs`` at a time."""
-        todo = sorted({self._render_key(s) for s in specs} - self._outcomes.keys())
+        todo = sorted({self._render_key(s) for s in specs} - self._outcomes.keys(), key=_order)
         if not todo:
             return
         done = 0
@@ -132,22 +151,31 @@ class OverlayStore:
 
     # -- rendering -----------------------------------------------------------------
 
-    def _render_key(self, spec: Deployable) -> Path:
+    def documents(self, recipe: Recipe) -> Outcome:
+        """The normalised resources of an Argo CD recipe, rendered on first use (an
+        app-of-apps root's children are found this way)."""
+        return self._outcome(recipe)
+
+    def _render_key(self, spec: Deployable) -> Path | Recipe:
+        if spec.recipe is not None:
+            return spec.recipe
         # Symlinked directories render once; resolve() costs system calls.
         resolved = self._resolved.get(spec.path)
         if resolved is None:
             resolved = self._resolved.setdefault(spec.path, spec.path.resolve())
         return resolved
 
-    def _lock_for(self, path: Path) -> threading.Lock:
+    def _lock_for(self, key: Path | Recipe) -> threading.Lock:
         with self._guard:
-            return self._locks.setdefault(path, threading.Lock())
+            return self._locks.setdefault(key, threading.Lock())
 
-    def _outcome(self, directory: Path) -> Outcome:
-        with self._lock_for(directory):
-            if directory not in self._outcomes:
-                self._outcomes[directory] = self._render(directory)
-            return self._outcomes[directory]
+    def _outcome(self, key: Path | Recipe) -> Outcome:
+        with self._lock_for(key):
+            if key not in self._outcomes:
+                self._outcomes[key] = (
+                    self._render(key) if isinstance(key, Path) else self._render_recipe(key)
+                )
+            return self._outcomes[key]
 
     def _render(self, directory: Path) -> Outcome:
         key = self._cache_key(directory)
@@ -174,6 +202,62 @@ class OverlayStore:
             return str(error)
         self._store(directory, key, Entry(text, str(wrapper) if wrapper else None), parsed)
         return to_resources(parsed, self.display_root, self.keep_origins)
+
+    # -- Argo CD Applications ---------------------------------------------------------
+
+    def _render_recipe(self, recipe: Recipe) -> Outcome:
+        """Render an Application as Argo CD does (see argocd.render), through the cache,
+        then normalise it as Argo CD's controller does."""
+        from .argocd import render
+
+        if recipe.error is not None:
+            return f"{render.NOT_RENDERED}: {recipe.error}"
+        key = self._recipe_cache_key(recipe)
+        entry = self.cache.get(key) if self.cache is not None and key is not None else None
+        parsed = entry.parsed if entry is not None else None
+        if parsed is not None:
+            with self._guard:
+                self._stats.hits = (self._stats.hits or 0) + 1
+            self._keep_key(recipe, key)
+        else:
+            with self._guard:
+                self._stats.rendered += 1
+            try:
+                parsed = render.render_recipe(recipe, self.renderer, self.timeout, self.env)
+            except render.NotRendered as error:
+                return f"{render.NOT_RENDERED}: {error}"
+            except RenderError as error:
+                return f"kustomize build failed: {error}"
+            self._store_recipe(recipe, key, parsed)
+        render.normalize(parsed, recipe.namespace, self._known_scopes())
+        return to_resources(parsed, self.display_root, self.keep_origins)
+
+    def _known_scopes(self) -> dict[GroupKind, bool]:
+        from .crds import file_scopes
+
+        return file_scopes(self.crd_files)
+
+    def _recipe_cache_key(self, recipe: Recipe) -> str | None:
+        if self.cache is None:
+            return None
+        try:
+            return self.cache.recipe_key(recipe)
+        except Uncacheable as why:
+            reason = str(why)
+        except OSError as error:
+            reason = f"unreadable input: {error}"
+        with self._guard:
+            self._stats.uncacheable[recipe.sources[0].path if recipe.sources else Path()] = reason
+        return None
+
+    def _store_recipe(self, recipe: Recipe, key: str | None, parsed: Parsed) -> None:
+        # The parsed documents are the entry: origins were read from the private copy.
+        if self.cache is None or key is None or not json_exact(parsed):
+            return
+        if self._recipe_cache_key(recipe) != key:
+            return
+        self.cache.put(key, Entry("", None, parsed))
+        self._keep_key(recipe, key)
 
     # -- the cache -----------------------------------------------------------------
 
@@ -216,7 +300,7 @@ class OverlayStore:
         self.cache.put(key, replace(entry, parsed=parsed if json_exact(parsed) else None))
         self._keep_key(directory, key)
 
-    def _keep_key(self, directory: Path, key: str | None) -> None:
+    def _keep_key(self, directory: Path | Recipe, key: str | None) -> None:
         if key is not None:
             with self._guard:
                 self._keys[directory] = key

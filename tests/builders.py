@@ -215,3 +215,81 @@ def add_resources(root: Path, overlay: str, files: dict[str, str]) -> None:
     kfile = root / f"k8s/overlays/{overlay}/kustomization.yaml"
     listed = "".join(f"  - {name}\n" for name in files)
     kfile.write_text(kfile.read_text().replace("  - ../../base\n", f"  - ../../base\n{listed}"))
+
+
+# -- Argo CD manifests -------------------------------------------------------------------
+
+#: The repository URL of the example's Argo CD manifests.
+REPO = "https://github.com/acme/platform.git"
+IN_CLUSTER = "https://kubernetes.default.svc"
+
+
+def application(
+    name: str,
+    path: str | None = None,
+    *,
+    namespace: str = "",
+    project: str = "default",
+    repo: str = REPO,
+    server: str | None = IN_CLUSTER,
+    cluster: str | None = None,
+    **source: Any,
+) -> dict[str, Any]:
+    """An Argo CD Application of one source (``kustomize=``, ``directory=``... go in it);
+    ``sources=[...]`` makes it multi-source."""
+    destination: dict[str, Any] = {"namespace": namespace}
+    if server:
+        destination["server"] = server
+    if cluster:
+        destination["name"] = cluster
+    spec: dict[str, Any] = {"project": project, "destination": destination}
+    if "sources" in source:
+        spec["sources"] = source.pop("sources")
+    else:
+        spec["source"] = {"repoURL": repo, "targetRevision": "main", "path": path, **source}
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {"name": name, "namespace": "argocd"},
+        "spec": spec,
+    }
+
+
+def application_set(
+    name: str, generators: list[dict[str, Any]], template: dict[str, Any], **spec: Any
+) -> dict[str, Any]:
+    """An ApplicationSet (``goTemplate=True``, ``templatePatch=``... go in its spec)."""
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "ApplicationSet",
+        "metadata": {"name": name, "namespace": "argocd"},
+        "spec": {"generators": generators, "template": template, **spec},
+    }
+
+
+def app_template(
+    name: str, path: str, namespace: str, project: str = "default", **source: Any
+) -> dict[str, Any]:
+    """An ApplicationSet template: an Application's metadata and spec, templated."""
+    app = application(name, path, namespace=namespace, project=project, **source)
+    return {"metadata": {"name": name}, "spec": app["spec"]}
+
+
+def app_project(name: str, **spec: Any) -> dict[str, Any]:
+    """An AppProject with ``spec``."""
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AppProject",
+        "metadata": {"name": name, "namespace": "argocd"},
+        "spec": spec,
+    }
+
+
+def write_manifests(root: Path, relative: str, *documents: dict[str, Any]) -> Path:
+    """Write documents as one multi-document YAML file under root."""
+    import yaml
+
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump_all(documents, sort_keys=False), encoding="utf-8")
+    return path

@@ -24,3 +24,11 @@ def example(pytester: pytest.Pytester) -> Path:
     """A copy of example_repo's k8s tree (no ini, no tests) in pytester's directory."""
     shutil.copytree(EXAMPLE / "k8s", pytester.path / "k8s")
     return pytester.path
+
+
+@pytest.fixture
+def argocd_example(example: Path) -> Path:
+    """The example's k8s tree with its Argo CD layer: clusters/dev and platform/."""
+    for part in ("clusters", "platform"):
+        shutil.copytree(EXAMPLE / part, example / part)
+    return example

@@ -193,6 +193,7 @@ def test_the_plugin_imports_nothing_heavy_until_the_gate_is_active() -> None:
     ]
     assert "pytest_k8s_overlays.session" not in loaded
     assert "pytest_k8s_overlays.model" not in loaded
+    assert not [m for m in loaded if m.startswith("pytest_k8s_overlays.argocd")]
 
 
 def test_the_gate_is_registered_only_when_overlays_are_configured(

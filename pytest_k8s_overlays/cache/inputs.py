@@ -164,13 +164,15 @@ class Inputs:
     helm: bool
 
 
-def _read(current: Path, build_args: Sequence[str]) -> tuple[Path, Mapping[str, Any]]:
+def _read(
+    current: Path, build_args: Sequence[str], replaced: Mapping[str, Any] | None = None
+) -> tuple[Path, Mapping[str, Any]]:
     """A kustomization of the chain and what it holds; Uncacheable when it cannot be keyed."""
     kfile = kustomization_file(current)
     if kfile is None:
         raise Uncacheable(f"{current} has no kustomization file")
-    data = read_kustomization(kfile)
-    if not data and kfile.read_bytes().strip():
+    data = read_kustomization(kfile) if replaced is None else replaced
+    if not data and replaced is None and kfile.read_bytes().strip():
         raise Uncacheable(f"{kfile} does not parse")
     reason = _helm_problem(current, data) or _plugin_problem(current, kfile, data, build_args)
     if reason:
@@ -190,22 +192,27 @@ def _local(entry: str, current: Path, kfile: Path) -> Path:
     return target.resolve()
 
 
-def inputs(directory: Path, build_args: Sequence[str] = ()) -> Inputs:
+def inputs(
+    directory: Path, build_args: Sequence[str] = (), top: Mapping[str, Any] | None = None
+) -> Inputs:
     """Find everything the build of ``directory`` reads.
 
-    Raises Uncacheable for anything the build reads that files cannot describe:
-    remote targets, entries that exist nowhere locally, fetched helm charts,
-    plugins that run programs or read outside the tree.
+    ``top`` replaces what the kustomization of ``directory`` itself holds (an
+    Argo CD Application's edited copy of it). Raises Uncacheable for anything
+    the build reads that files cannot describe: remote targets, entries that
+    exist nowhere locally, fetched helm charts, plugins that run programs or
+    read outside the tree.
     """
     chain: list[Path] = []
     named: list[Path] = []
     helm = False
-    todo = [directory.resolve()]
+    start = directory.resolve()
+    todo = [start]
     while todo:
         current = todo.pop()
         if current in chain:
             continue
-        kfile, data = _read(current, build_args)
+        kfile, data = _read(current, build_args, top if current == start else None)
         chain.append(current)
         helm = helm or bool(data.get("helmCharts"))
         for entry in named_files(data):

@@ -19,10 +19,13 @@ import threading
 from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..renderer import Renderer
-from .inputs import inputs
+from .inputs import Inputs, Uncacheable, inputs
+
+if TYPE_CHECKING:
+    from ..argocd.model import Recipe
 
 #: Bumped whenever the entry format or the key's meaning changes.
 FORMAT = 3
@@ -150,8 +153,42 @@ class RenderKeys:
         found = inputs(overlay_dir, self.build_args)
         digest = hashlib.sha256(self._base.encode())
         digest.update(f"overlay\0{overlay_dir.resolve()}\n".encode())
+        self._add_inputs(digest, found, self.build_args)
+        return digest.hexdigest()
+
+    def recipe_key(self, recipe: Recipe) -> str:
+        """An Argo CD Application's key: its recipe (every override, the merged
+        ``.argocd-source`` files' result, the build options, the destination
+        namespace), the kustomization as edited for it, and every input its
+        sources read. Raises Uncacheable like :meth:`key`."""
+        from ..argocd.edit import EditError
+        from ..argocd.model import HELM, KUSTOMIZE, canonical
+        from ..argocd.render import edited_kustomization
+
+        digest = hashlib.sha256(self._base.encode())
+        digest.update(f"argocd\0{recipe.namespace}\0{recipe.error}\n".encode())
+        for source in recipe.sources:
+            described = [source.type, str(source.path), source.settings, source.build_options]
+            digest.update(f"source\0{canonical(described)}\n".encode())
+            if source.type != KUSTOMIZE:
+                digest.update(f"tree\0{self._hasher.tree(source.path)}\n".encode())
+                if source.type == HELM:
+                    digest.update(f"helm\0{json.dumps(_binary_identity('helm'))}\n".encode())
+                continue
+            try:
+                edited = edited_kustomization(source)
+            except EditError as error:
+                raise Uncacheable(f"{source.shown}: {error}") from None
+            top = edited[1] if edited is not None else None
+            digest.update(f"edited\0{canonical(top)}\n".encode())
+            self._add_inputs(
+                digest, inputs(source.path, source.build_options, top), source.build_options
+            )
+        return digest.hexdigest()
+
+    def _add_inputs(self, digest: Any, found: Inputs, build_args: Sequence[str]) -> None:
         if found.helm:
-            helm = _binary_identity(_helm_command(self.build_args))
+            helm = _binary_identity(_helm_command(build_args))
             digest.update(f"helm\0{json.dumps(helm)}\n".encode())
         for directory in sorted(found.chain):
             digest.update(f"dir\0{directory}\0{self._hasher.tree(directory)}\n".encode())
@@ -160,7 +197,6 @@ class RenderKeys:
                 digest.update(f"tree\0{path}\0{self._hasher.tree(path)}\n".encode())
             else:
                 digest.update(f"file\0{path}\0{self._hasher.file(path)}\n".encode())
-        return digest.hexdigest()
 
     def files_key(self, paths: Sequence[Path]) -> str:
         """A key for the content of files or directories (CRDs given on the command line)."""

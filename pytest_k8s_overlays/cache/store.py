@@ -12,11 +12,14 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..findings import Finding
 from ..renderer import Renderer
 from .key import FORMAT, RenderKeys
+
+if TYPE_CHECKING:
+    from ..argocd.model import Recipe
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,10 @@ class RenderCache:
     def key(self, overlay_dir: Path) -> str:
         """The overlay's key; raises Uncacheable when the inputs cannot be accounted for."""
         return self.keys.key(overlay_dir)
+
+    def recipe_key(self, recipe: Recipe) -> str:
+        """An Argo CD Application's key (see RenderKeys.recipe_key)."""
+        return self.keys.recipe_key(recipe)
 
     def files_key(self, paths: Sequence[Path]) -> str:
         """A key for the content of files or directories (CRDs given on the command line)."""

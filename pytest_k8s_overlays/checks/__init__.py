@@ -190,6 +190,63 @@ SCHEMA_CHECK = Check(
     cache_findings=True,
 )
 
+APPLICATION_CHECK = Check(
+    id="application",
+    scope="overlay",
+    module="application",
+    summary="an Argo CD Application Argo CD accepts: a unique name, its source path, "
+    "resolved templates, a known cluster and project, what its AppProject permits",
+    rules={
+        "duplicate-name": (
+            "rename one of the two Applications, or delete the standalone one the "
+            "ApplicationSet now generates: Argo CD keeps overwriting one with the other"
+        ),
+        "duplicate-generated-name": (
+            "make the template's metadata.name unique per parameter set (add the parameter "
+            "that differs, e.g. '{{name}}-{{env}}'); Argo CD creates none of the Applications "
+            "that share a name"
+        ),
+        "invalid-applicationset": (
+            "fix the generator or template the message names; until then Argo CD creates, "
+            "updates and deletes none of the ApplicationSet's Applications"
+        ),
+        "source-path": (
+            "point the source's path at a directory of this repository, relative to its "
+            "root (no leading / and no .. out of it)"
+        ),
+        "unresolved-template": (
+            "use a parameter the generators give (listed above) or fix its spelling: "
+            "fasttemplate leaves an unknown {{key}} as written and goTemplate prints <no value>; "
+            "goTemplateOptions: [missingkey=error] makes it an error"
+        ),
+        "unknown-cluster": (
+            "use a destination server or name the instance declares "
+            "(--overlays-argocd-clusters), or in-cluster for the cluster Argo CD runs in"
+        ),
+        "unknown-project": (
+            "create the AppProject among the instance's manifests, or use one of its projects"
+        ),
+        "source-repo": (
+            "add the repository to the AppProject's sourceRepos, or take the source from a "
+            "repository it allows"
+        ),
+        "destination": (
+            "add the server and namespace to the AppProject's destinations, or deploy into a "
+            "namespace it allows"
+        ),
+        "cluster-resource": (
+            "allow the group and kind in the AppProject's clusterResourceWhitelist, or deploy "
+            "it with a project allowed to create cluster-scoped resources"
+        ),
+        "namespace-resource": (
+            "take the kind out of the AppProject's namespaceResourceBlacklist (or add it to "
+            "namespaceResourceWhitelist), or deploy it with another project"
+        ),
+    },
+    kinds=frozenset({"application"}),
+    needs_render=False,
+)
+
 #: Every check by id, in the order their items run.
 CHECKS: dict[str, Check] = {
     check.id: check
@@ -201,6 +258,7 @@ CHECKS: dict[str, Check] = {
         NAMESPACE_CHECK,
         PORTS_CHECK,
         SCHEMA_CHECK,
+        APPLICATION_CHECK,
     )
 }
 

@@ -56,6 +56,15 @@ class Check:
     #: Store findings in the render cache, keyed by the renders' content. Worth it
     #: only where checking costs more than reading a small file back (schema).
     cache_findings: bool = False
+    #: The kinds of deployable it applies to (``overlay``, ``application``); None: all.
+    kinds: frozenset[str] | None = None
+    #: False for a check that reports something of a unit that did not render
+    #: (an Argo CD Application's spec): it then runs on the unit with no resources.
+    needs_render: bool = True
+
+    def applies_to(self, kind: str) -> bool:
+        """Tell whether units of ``kind`` get this check's items."""
+        return self.kinds is None or kind in self.kinds
 
     @property
     def function(self) -> CheckFunction:

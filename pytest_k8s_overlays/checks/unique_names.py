@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ..crds import GroupKind
+from ..deployable import APPLICATION
 from ..findings import Finding, finding
 from ..model import Overlay, Resource, ResourceKey
 from .base import CheckOptions
@@ -76,7 +77,9 @@ def _shared(overlays: Sequence[Overlay], scopes: Mapping[GroupKind, bool]) -> li
                 n if by_overlay[n][1].ref == resource.ref else f"{n} ({by_overlay[n][1].ref})"
                 for n in others
             ]
-            word = "overlay" if len(others) == 1 else "overlays"
+            # Argo CD Applications "manage" what they render (a SharedResourceWarning).
+            noun, verb = _words(overlay)
+            word = noun if len(others) == 1 else f"{noun}s"
             found.append(
                 finding(
                     overlay,
@@ -84,12 +87,19 @@ def _shared(overlays: Sequence[Overlay], scopes: Mapping[GroupKind, bool]) -> li
                     CHECK_ID,
                     "shared-object",
                     "",
-                    f"also rendered by {word} {', '.join(described)}",
-                    "one overlay to own it",
+                    f"also {verb} by {word} {', '.join(described)}",
+                    f"one {noun} to own it",
                     others=others,
                 )
             )
     return found
+
+
+def _words(overlay: Overlay) -> tuple[str, str]:
+    deployable = overlay.deployable
+    if deployable is not None and deployable.kind == APPLICATION:
+        return "Application", "managed"
+    return "overlay", "rendered"
 
 
 def run(overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:

@@ -1,0 +1,635 @@
+"""Go ``text/template`` for ApplicationSets with ``goTemplate: true``: the part users write.
+
+Supported: text and actions with ``{{-``/``-}}`` trimming and comments; field
+chains on the data (``.path.basename``), on variables (``$x.a``) and on
+parenthesised pipelines; ``$`` and variables (``:=``, ``=``); string, raw
+string, number, boolean and ``nil`` literals; pipelines (``|``); ``if`` /
+``else if`` / ``else``, ``range`` (with ``$i, $v :=``, ``else``, ``break``,
+``continue``), ``with`` / ``else with``; the Go built-in functions and the
+Sprig and Argo CD functions listed in :mod:`.functions`. ``define``,
+``template`` and ``block`` are not supported (a parse error says so).
+
+A missing map key prints ``<no value>`` (Go's default, and ``missingkey=zero``
+for Argo CD's ``map[string]any`` data) and is reported to ``on_missing``;
+with ``missingkey=error`` it is an error, as in Argo CD.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .govalues import MISSING, format_value
+
+
+class TemplateError(Exception):
+    """A Go template that does not parse or execute; the message says where."""
+
+
+# -- lexing -----------------------------------------------------------------------------
+
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<string>"(?:[^"\\\n]|\\.)*")
+  | (?P<raw>`[^`]*`)
+  | (?P<char>'(?:[^'\\]|\\.)+')
+  | (?P<declare>:=)
+  | (?P<op>[|(),=])
+  | (?P<variable>\$[A-Za-z0-9_]*)
+  | (?P<field>(?:\.[A-Za-z_][A-Za-z0-9_]*)+|\.)
+  | (?P<number>[-+]?(?:0[xX][0-9a-fA-F_]+|(?:\d[\d_]*)?\.?\d[\d_]*(?:[eE][-+]?\d+)?))
+  | (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
+    """,
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    #: Whether whitespace came right before it (a field chain needs none).
+    spaced: bool
+
+
+def tokenize(action: str) -> list[Token]:
+    """Split the inside of one ``{{ }}`` action into tokens."""
+    tokens: list[Token] = []
+    index = 0
+    spaced = True
+    while index < len(action):
+        match = _TOKEN.match(action, index)
+        if match is None:
+            raise TemplateError(f"unexpected {action[index]!r} in action {{{{{action}}}}}")
+        kind = match.lastgroup or ""
+        if kind == "space":
+            spaced = True
+        else:
+            tokens.append(Token(kind, match.group(), spaced))
+            spaced = False
+        index = match.end()
+    return tokens
+
+
+def _action_end(text: str, start: int) -> int:
+    """The index of the ``}}`` closing the action that starts at ``start`` (quotes respected)."""
+    index = start
+    quote = ""
+    while index < len(text):
+        char = text[index]
+        if quote:
+            if char == "\\" and quote != "`":
+                index += 2
+                continue
+            if char == quote:
+                quote = ""
+        elif char in "\"'`":
+            quote = char
+        elif text.startswith("}}", index):
+            return index
+        index += 1
+    raise TemplateError(f"unclosed action in {text!r}")
+
+
+def split_actions(text: str) -> list[tuple[str, str]]:
+    """Split a template into ``("text", ...)`` and ``("action", ...)`` parts, trimming
+    the spaces ``{{-`` and ``-}}`` ask to trim and dropping comments."""
+    parts: list[tuple[str, str]] = []
+    index = 0
+    trim_next = False
+    while True:
+        start = text.find("{{", index)
+        chunk = text[index:] if start < 0 else text[index:start]
+        if trim_next:
+            chunk = chunk.lstrip()
+        if start < 0:
+            parts.append(("text", chunk))
+            return parts
+        inner_start = start + 2
+        if text[inner_start : inner_start + 2] in ("- ", "-\t", "-\n", "-\r"):
+            chunk = chunk.rstrip()
+            inner_start += 1
+        parts.append(("text", chunk))
+        end = _action_end(text, inner_start)
+        inner = text[inner_start:end]
+        trim_next = inner.endswith((" -", "\t-", "\n-", "\r-"))
+        if trim_next:
+            inner = inner[:-1]
+        if not inner.strip().startswith("/*"):
+            parts.append(("action", inner))
+        index = end + 2
+
+
+# -- the tree ---------------------------------------------------------------------------
+
+
+@dataclass
+class Command:
+    """One command of a pipeline: operands, the first of which may name a function."""
+
+    operands: list[Any]
+
+
+@dataclass
+class Pipeline:
+    commands: list[Command]
+    #: ``$x :=`` (declare) or ``$x =`` (assign), with the variable names.
+    variables: list[str] = field(default_factory=list)
+    declare: bool = True
+
+
+@dataclass(frozen=True)
+class Literal:
+    value: Any
+
+
+@dataclass(frozen=True)
+class FieldChain:
+    """``.a.b`` on dot, ``$x.a`` on a variable, or ``(pipe).a`` on a pipeline's value."""
+
+    base: Any  # None for dot, a variable name, or a Pipeline
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FunctionName:
+    name: str
+
+
+@dataclass
+class Text:
+    text: str
+
+
+@dataclass
+class Action:
+    pipeline: Pipeline
+
+
+@dataclass
+class Branch:
+    """``if``/``with``/``range``: the pipeline, its body, and the ``else`` body."""
+
+    kind: str
+    pipeline: Pipeline
+    body: list[Any] = field(default_factory=list)
+    otherwise: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class Loop:
+    """``break`` or ``continue``."""
+
+    kind: str
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "'": "'", "0": "\0"}
+
+
+def _unquote(text: str) -> str:
+    body = text[1:-1]
+    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(1)), body)
+
+
+def _number(text: str) -> Any:
+    clean = text.replace("_", "")
+    if re.fullmatch(r"[-+]?\d+", clean):
+        return int(clean)
+    if clean.lower().lstrip("+-").startswith("0x"):
+        return int(clean, 16)
+    return float(clean)
+
+
+_LITERALS: dict[str, Any] = {"true": True, "false": False, "nil": None}
+
+
+class _Parser:
+    """Parses the tokens of one action into a pipeline."""
+
+    def __init__(self, tokens: list[Token], functions: Mapping[str, Any]) -> None:
+        self.tokens = tokens
+        self.index = 0
+        self.functions = functions
+
+    def peek(self) -> Token | None:
+        return self.tokens[self.index] if self.index < len(self.tokens) else None
+
+    def take(self) -> Token:
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def pipeline(self, stop: str = "") -> Pipeline:
+        variables, declare = self._declaration()
+        commands = [self._command(stop)]
+        while (token := self.peek()) is not None and token.text == "|":
+            self.take()
+            commands.append(self._command(stop))
+        return Pipeline(commands, variables, declare)
+
+    def _declaration(self) -> tuple[list[str], bool]:
+        names: list[str] = []
+        start = self.index
+        while (token := self.peek()) is not None and token.kind == "variable":
+            names.append(self.take().text)
+            following = self.peek()
+            if following is not None and following.text == ",":
+                self.take()
+                continue
+            if following is not None and following.text in (":=", "="):
+                return names, self.take().text == ":="
+            break
+        self.index = start
+        return [], True
+
+    def _command(self, stop: str) -> Command:
+        operands: list[Any] = []
+        while (token := self.peek()) is not None and token.text not in ("|", ")", stop or "|"):
+            operands.append(self._operand())
+        if not operands:
+            raise TemplateError("missing value for command")
+        return Command(operands)
+
+    def _operand(self) -> Any:
+        token = self.take()
+        value = self._term(token)
+        following = self.peek()
+        while following is not None and following.kind == "field" and not following.spaced:
+            names = tuple(following.text.lstrip(".").split("."))
+            if isinstance(value, FieldChain):
+                value = FieldChain(value.base, value.names + names)
+            else:
+                value = FieldChain(value, names)
+            self.take()
+            following = self.peek()
+        return value
+
+    def _term(self, token: Token) -> Any:
+        if token.kind == "field":
+            names = tuple(n for n in token.text.split(".") if n)
+            return FieldChain(None, names)
+        if token.kind == "variable":
+            return FieldChain(token.text, ())
+        if token.kind in ("string", "raw"):
+            return Literal(_unquote(token.text) if token.kind == "string" else token.text[1:-1])
+        if token.kind == "char":
+            return Literal(ord(_unquote(token.text)))
+        if token.kind == "number":
+            return Literal(_number(token.text))
+        if token.text == "(":
+            inner = self.pipeline(")")
+            closing = self.peek()
+            if closing is None or closing.text != ")":
+                raise TemplateError("unclosed left paren")
+            self.take()
+            return inner
+        if token.kind == "ident":
+            return self._identifier(token.text)
+        raise TemplateError(f"unexpected {token.text!r} in command")
+
+    def _identifier(self, name: str) -> Any:
+        if name in _LITERALS:
+            return Literal(_LITERALS[name])
+        if name not in self.functions:
+            raise TemplateError(f'function "{name}" not defined')
+        return FunctionName(name)
+
+
+_BLOCKS = ("if", "range", "with")
+
+
+def parse(text: str, functions: Mapping[str, Any]) -> list[Any]:
+    """Parse a template into a list of nodes."""
+    root: list[Any] = []
+    stack: list[tuple[Branch, list[Any]]] = []
+    current = root
+    for kind, content in split_actions(text):
+        if kind == "text":
+            if content:
+                current.append(Text(content))
+            continue
+        current, stack = _action(content.strip(), functions, current, stack)
+    if stack:
+        raise TemplateError(f"unexpected EOF: {stack[-1][0].kind} has no end")
+    return root
+
+
+def _keyword(action: str) -> tuple[str, str]:
+    word, _, rest = action.partition(" ")
+    if word in ("if", "range", "with", "else", "end", "break", "continue"):
+        return word, rest.strip()
+    if word in ("define", "template", "block"):
+        raise TemplateError(f"{{{{{word}}}}} is not supported in ApplicationSet templates here")
+    return "", action
+
+
+def _action(
+    action: str,
+    functions: Mapping[str, Any],
+    current: list[Any],
+    stack: list[tuple[Branch, list[Any]]],
+) -> tuple[list[Any], list[tuple[Branch, list[Any]]]]:
+    """Add one action to the tree; return where the next node goes."""
+    word, rest = _keyword(action)
+    if word in _BLOCKS:
+        branch = Branch(word, _pipeline(rest, functions))
+        current.append(branch)
+        return branch.body, [*stack, (branch, current)]
+    if word in ("break", "continue"):
+        current.append(Loop(word))
+        return current, stack
+    if not stack and word in ("else", "end"):
+        raise TemplateError(f"unexpected {{{{{word}}}}}")
+    if word == "end":
+        branch, parent = stack[-1]
+        return parent, stack[:-1]
+    if word == "else":
+        return _else(rest, functions, stack)
+    current.append(Action(_pipeline(action, functions)))
+    return current, stack
+
+
+def _else(
+    rest: str, functions: Mapping[str, Any], stack: list[tuple[Branch, list[Any]]]
+) -> tuple[list[Any], list[tuple[Branch, list[Any]]]]:
+    branch, parent = stack[-1]
+    word, condition = _keyword(rest)
+    if word in ("if", "with"):
+        # ``else if`` is an ``if`` inside the else branch, closed by the same end.
+        nested = Branch(word, _pipeline(condition, functions))
+        branch.otherwise.append(nested)
+        return nested.body, [*stack[:-1], (nested, parent)]
+    return branch.otherwise, stack
+
+
+def _pipeline(text: str, functions: Mapping[str, Any]) -> Pipeline:
+    parser = _Parser(tokenize(text), functions)
+    pipeline = parser.pipeline()
+    if parser.peek() is not None:
+        raise TemplateError(f"unexpected {parser.peek().text!r} in {{{{{text}}}}}")  # type: ignore[union-attr]
+    return pipeline
+
+
+# -- execution --------------------------------------------------------------------------
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+def truthy(value: Any) -> bool:
+    """Go template truth: false, 0, nil, empty string, list or map are false."""
+    if value is MISSING or value is None:
+        return False
+    if isinstance(value, bool | int | float):
+        return bool(value)
+    if isinstance(value, str | list | tuple | dict):
+        return len(value) > 0
+    return True
+
+
+@dataclass
+class Options:
+    """``goTemplateOptions``: ``missingkey=error`` makes a missing key an error."""
+
+    missing_error: bool = False
+
+
+class Executor:
+    """Executes a parsed template on the data, with variables in nested scopes."""
+
+    def __init__(
+        self,
+        functions: Mapping[str, Callable[..., Any]],
+        data: Any,
+        options: Options,
+        on_missing: Callable[[str], None] | None = None,
+    ) -> None:
+        self.functions = functions
+        self.options = options
+        self.on_missing = on_missing
+        self.scopes: list[dict[str, Any]] = [{"$": data}]
+
+    def run(self, nodes: Sequence[Any], dot: Any) -> str:
+        return "".join(self._nodes(nodes, dot))
+
+    def _nodes(self, nodes: Sequence[Any], dot: Any) -> Iterator[str]:
+        for node in nodes:
+            yield from self._node(node, dot)
+
+    def _node(self, node: Any, dot: Any) -> Iterator[str]:
+        if isinstance(node, Text):
+            yield node.text
+        elif isinstance(node, Action):
+            value = self.pipeline(node.pipeline, dot)
+            if not node.pipeline.variables:
+                yield format_value(value)
+        elif isinstance(node, Loop):
+            raise _Break() if node.kind == "break" else _Continue()
+        else:
+            yield from self._branch(node, dot)
+
+    def _scoped(self, nodes: Sequence[Any], dot: Any) -> str:
+        self.scopes.append({})
+        try:
+            return self.run(nodes, dot)
+        finally:
+            self.scopes.pop()
+
+    def _branch(self, node: Branch, dot: Any) -> Iterator[str]:
+        self.scopes.append({})
+        try:
+            value = self.pipeline(node.pipeline, dot, loop=node.kind == "range")
+            if node.kind == "range":
+                yield self._range(node, value, dot)
+            elif truthy(value):
+                yield self._scoped(node.body, value if node.kind == "with" else dot)
+            else:
+                yield self._scoped(node.otherwise, dot)
+        finally:
+            self.scopes.pop()
+
+    def _range(self, node: Branch, value: Any, dot: Any) -> str:
+        items = _range_items(value)
+        if not items:
+            return self._scoped(node.otherwise, dot)
+        out: list[str] = []
+        names = node.pipeline.variables
+        for key, item in items:
+            self.scopes.append({})
+            if len(names) == 1:
+                self.scopes[-1][names[0]] = item
+            elif len(names) == 2:
+                self.scopes[-1].update({names[0]: key, names[1]: item})
+            try:
+                out.append(self.run(node.body, item))
+            except _Break:
+                break
+            except _Continue:
+                continue
+            finally:
+                self.scopes.pop()
+        return "".join(out)
+
+    # -- pipelines ---------------------------------------------------------------------
+
+    def pipeline(self, pipeline: Pipeline, dot: Any, loop: bool = False) -> Any:
+        value: Any = MISSING
+        piped = False
+        for command in pipeline.commands:
+            value = self._command(command, dot, value if piped else None, piped)
+            piped = True
+        if pipeline.variables and not loop:
+            self._bind(pipeline.variables[0], value, pipeline.declare)
+        return value
+
+    def _bind(self, name: str, value: Any, declare: bool) -> None:
+        if declare:
+            self.scopes[-1][name] = value
+            return
+        for scope in reversed(self.scopes):
+            if name in scope:
+                scope[name] = value
+                return
+        raise TemplateError(f"undefined variable: {name}")
+
+    def _command(self, command: Command, dot: Any, piped: Any, has_piped: bool) -> Any:
+        head, *rest = command.operands
+        if isinstance(head, FunctionName):
+            if head.name in ("and", "or"):
+                return self._logic(head.name, rest, dot, piped, has_piped)
+            args = [self._operand(op, dot) for op in rest]
+            if has_piped:
+                args.append(piped)
+            return self._call(head.name, args)
+        if rest or has_piped:
+            raise TemplateError(f"can't give argument to non-function {_describe(head)}")
+        return self._operand(head, dot)
+
+    def _logic(self, name: str, rest: list[Any], dot: Any, piped: Any, has_piped: bool) -> Any:
+        operands: list[tuple[bool, Any]] = [(False, op) for op in rest]
+        if has_piped:
+            operands.append((True, piped))
+        if not operands:
+            raise TemplateError(f"wrong number of args for {name}: want at least 1 got 0")
+        value: Any = None
+        for evaluated, operand in operands:
+            # Evaluated one at a time: and/or stop at the first value that settles them.
+            value = operand if evaluated else self._operand(operand, dot)
+            if truthy(value) == (name == "or"):
+                return value
+        return value
+
+    def _call(self, name: str, args: list[Any]) -> Any:
+        try:
+            return self.functions[name](*args)
+        except TemplateError:
+            raise
+        except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError) as error:
+            raise TemplateError(f"error calling {name}: {error}") from None
+
+    def _operand(self, operand: Any, dot: Any) -> Any:
+        if isinstance(operand, Literal):
+            return operand.value
+        if isinstance(operand, Pipeline):
+            return self.pipeline(operand, dot)
+        if isinstance(operand, FunctionName):
+            return self._call(operand.name, [])
+        return self._chain(operand, dot)
+
+    def _chain(self, chain: FieldChain, dot: Any) -> Any:
+        if chain.base is None:
+            value = dot
+        elif isinstance(chain.base, str):
+            value = self._variable(chain.base)
+        else:
+            value = self._operand(chain.base, dot)
+        shown = chain.base if isinstance(chain.base, str) else ""
+        for name in chain.names:
+            value = self._field(value, name, f"{shown}.{name}")
+            shown = f"{shown}.{name}"
+        return value
+
+    def _variable(self, name: str) -> Any:
+        for scope in reversed(self.scopes):
+            if name in scope:
+                return scope[name]
+        raise TemplateError(f'undefined variable "{name}"')
+
+    def _field(self, value: Any, name: str, shown: str) -> Any:
+        if isinstance(value, Mapping):
+            if name in value:
+                return value[name]
+            if self.options.missing_error:
+                raise TemplateError(f'map has no entry for key "{name}"')
+            if self.on_missing is not None:
+                self.on_missing(shown)
+            return MISSING
+        if value is None or value is MISSING:
+            raise TemplateError(f"nil pointer evaluating interface {{}}.{name}")
+        raise TemplateError(f"can't evaluate field {name} in type {_go_type(value)}")
+
+
+def _range_items(value: Any) -> list[tuple[Any, Any]]:
+    if value is MISSING or value is None:
+        return []
+    if isinstance(value, Mapping):
+        return [(k, value[k]) for k in sorted(value)]
+    if isinstance(value, list | tuple):
+        return list(enumerate(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return [(i, i) for i in range(value)]
+    raise TemplateError(f"range can't iterate over {format_value(value)}")
+
+
+def _describe(operand: Any) -> str:
+    if isinstance(operand, Literal):
+        return format_value(operand.value)
+    if isinstance(operand, FieldChain):
+        base = operand.base if isinstance(operand.base, str) else ""
+        return base + "".join(f".{n}" for n in operand.names) or "."
+    return "pipeline"
+
+
+def _go_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, float):
+        return "float64"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, list | tuple):
+        return "[]interface {}"
+    return type(value).__name__
+
+
+def execute(
+    text: str,
+    data: Any,
+    functions: Mapping[str, Callable[..., Any]],
+    options: Options | None = None,
+    on_missing: Callable[[str], None] | None = None,
+) -> str:
+    """Parse and execute ``text`` on ``data``; raise TemplateError in Argo CD's words."""
+    try:
+        nodes = parse(text, functions)
+    except TemplateError as error:
+        raise TemplateError(f"failed to parse template {text}: {error}") from None
+    executor = Executor(functions, data, options or Options(), on_missing)
+    try:
+        return executor.run(nodes, data)
+    except (_Break, _Continue):
+        message = f"failed to parse template {text}: break or continue outside range"
+        raise TemplateError(message) from None
+    except TemplateError as error:
+        raise TemplateError(f"failed to execute go template {text}: {error}") from None

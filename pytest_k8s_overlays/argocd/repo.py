@@ -1,0 +1,131 @@
+"""This repository as Argo CD sees it: its URLs, its files, its revision.
+
+A source is local when its ``repoURL`` names this checkout: one of the URLs
+given (``--overlays-argocd-repo``), else one of the checkout's git remotes
+(when the rootdir is the top of a git work tree), else the repoURL most of
+the Applications whose paths exist here share. URLs are compared after
+Argo CD's ``NormalizeGitURL``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import subprocess
+import urllib.parse
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+_SSH = re.compile(r"^(ssh://)?([^/:]*?)@[^@]+$")
+_SKIP_DIRS = frozenset({".git", "node_modules", "__pycache__"})
+
+
+def normalize_url(url: str) -> str:
+    """Argo CD's ``NormalizeGitURL``: lower case, scp-style ssh as ``user@host/path``,
+    one ``.git`` suffix removed; ``""`` when it does not parse."""
+    repo = url.strip().lower()
+    if _SSH.match(repo) and not repo.startswith("ssh://"):
+        repo = "ssh://" + repo.replace(":", "/", 1)
+    repo = repo.removesuffix(".git")
+    try:
+        parsed = urllib.parse.urlsplit(repo)
+    except ValueError:
+        return ""
+    return urllib.parse.urlunsplit(parsed).removeprefix("ssh://")
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def _is_toplevel(root: Path) -> bool:
+    top = _git(root, "rev-parse", "--show-toplevel")
+    return top is not None and Path(top.strip()).resolve() == root.resolve()
+
+
+def git_remotes(root: Path) -> list[str]:
+    """The fetch URLs of the checkout's remotes, when ``root`` is the top of a work tree."""
+    if not _is_toplevel(root):
+        return []
+    output = _git(root, "config", "--get-regexp", r"^remote\..*\.url$") or ""
+    return sorted({line.split(" ", 1)[1].strip() for line in output.splitlines() if " " in line})
+
+
+def head_revision(root: Path) -> str:
+    """The commit checked out (Argo CD's ``ARGOCD_APP_REVISION``), or "" outside git."""
+    output = _git(root, "rev-parse", "HEAD")
+    return output.strip() if output else ""
+
+
+def _walk(root: Path) -> list[str]:
+    files: list[str] = []
+    for current, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+        relative = Path(current).relative_to(root).as_posix()
+        files.extend(name if relative == "." else f"{relative}/{name}" for name in filenames)
+    return sorted(files)
+
+
+@functools.lru_cache(maxsize=16)
+def repo_files(root: Path) -> tuple[str, ...]:
+    """The files of the checkout, relative to ``root``: git's tracked and untracked
+    (not ignored) files in a work tree, every file otherwise."""
+    output = _git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    if output is None:
+        return tuple(_walk(root))
+    listed = {f for f in output.split("\0") if f and (root / f).exists()}
+    return tuple(sorted(listed))
+
+
+@dataclass(frozen=True)
+class ThisRepo:
+    """Which repository URLs name this checkout, and how that was decided."""
+
+    urls: tuple[str, ...]
+    how: str
+
+    def is_local(self, url: str) -> bool:
+        normalized = normalize_url(url)
+        return bool(normalized) and normalized in {normalize_url(u) for u in self.urls}
+
+    def describe(self) -> str:
+        shown = ", ".join(self.urls) if self.urls else "none"
+        return f"{shown} ({self.how})"
+
+
+def this_repo(root: Path, given: Sequence[str], candidates: Iterable[tuple[str, str]]) -> ThisRepo:
+    """Decide which URLs name this checkout.
+
+    ``candidates`` are (repoURL, path) of every source the instance names; when
+    neither the URLs given nor git remotes settle it, the repoURL shared by the
+    most sources whose path exists here wins (ties: the first in sorted order).
+    """
+    if given:
+        return ThisRepo(tuple(given), "--overlays-argocd-repo")
+    remotes = git_remotes(root)
+    if remotes:
+        return ThisRepo(tuple(remotes), "git remotes")
+    counts: Counter[str] = Counter()
+    spelled: dict[str, str] = {}
+    for url, path in candidates:
+        if url and path and not os.path.isabs(path) and (root / path).is_dir():
+            counts[normalize_url(url)] += 1
+            spelled.setdefault(normalize_url(url), url)
+    if not counts:
+        return ThisRepo((), "no remote, and no Application's path exists here")
+    best = max(sorted(counts), key=lambda u: counts[u])
+    return ThisRepo((spelled[best],), "the repoURL of the Applications whose paths exist here")

@@ -1,0 +1,83 @@
+"""Rendering ApplicationSet templates: fasttemplate ``{{name}}`` or Go ``{{ .name }}``.
+
+Every string of a template is rendered on its own, map keys included, as
+Argo CD's ``RenderTemplateParams`` does. What a template asks for and the
+parameters do not hold is recorded (field path and key), so that an
+unresolved key becomes a finding instead of an Application named
+``dev-api-{{nam}}``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .functions import FUNCTIONS
+from .gotemplate import Options, TemplateError, execute
+
+#: Argo CD renders a string only when ``{{`` and ``}}`` are on one line.
+_HAS_TAG = re.compile(r"\{\{.*\}\}")
+
+
+def fasttemplate(text: str, params: Mapping[str, Any], on_missing: Callable[[str], None]) -> str:
+    """valyala/fasttemplate as Argo CD calls it: ``{{ key }}`` becomes the parameter's
+    string value; an unknown key (or a value that is not a string) stays as written."""
+    if not _HAS_TAG.search(text):
+        return text
+    out: list[str] = []
+    index = 0
+    while True:
+        start = text.find("{{", index)
+        if start < 0:
+            out.append(text[index:])
+            return "".join(out)
+        end = text.find("}}", start + 2)
+        if end < 0:
+            raise TemplateError(f'invalid template: cannot find end tag "}}}}" in {text!r}')
+        out.append(text[index:start])
+        tag = text[start + 2 : end]
+        value = params.get(tag.strip())
+        if tag.strip() and isinstance(value, str):
+            out.append(value)
+        else:
+            out.append("{{" + tag + "}}")
+            on_missing(tag.strip())
+        index = end + 2
+
+
+@dataclass
+class TemplateRenderer:
+    """Renders templates in one syntax, recording unresolved keys as (field path, key)."""
+
+    go: bool = False
+    options: Options = field(default_factory=Options)
+    unresolved: list[tuple[str, str]] = field(default_factory=list)
+
+    def string(self, text: str, params: Mapping[str, Any], where: str = "") -> str:
+        """Render one string."""
+
+        def missing(key: str) -> None:
+            self.unresolved.append((where, key))
+
+        if not self.go:
+            return fasttemplate(text, params, missing)
+        if "{{" not in text:
+            return text
+        return execute(text, params, FUNCTIONS, self.options, missing)
+
+    def value(self, value: Any, params: Mapping[str, Any], where: str = "") -> Any:
+        """Render every string in ``value`` (map keys too), recursively."""
+        if isinstance(value, str):
+            return self.string(value, params, where)
+        if isinstance(value, dict):
+            rendered: dict[str, Any] = {}
+            for key, item in value.items():
+                path = f"{where}.{key}" if where else str(key)
+                new_key = self.string(key, params, path) if isinstance(key, str) else key
+                rendered[new_key] = self.value(item, params, path)
+            return rendered
+        if isinstance(value, list):
+            return [self.value(item, params, f"{where}[{i}]") for i, item in enumerate(value)]
+        return value

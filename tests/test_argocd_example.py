@@ -1,0 +1,161 @@
+"""Argo CD mode end to end on example_repo's clusters/dev: real renders through pytester."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .builders import application, write, write_manifests
+from .conftest import SERVICES
+
+#: Items per Application: every check, the application check included.
+ITEMS = 8
+
+
+def test_the_example_cluster_passes(pytester: pytest.Pytester, argocd_example: Path) -> None:
+    result = pytester.runpytest("--overlays-argocd", "clusters/dev", "-v")
+    result.assert_outcomes(passed=ITEMS * 9)
+    result.stdout.fnmatch_lines(
+        [
+            "k8s-overlays: 9 Applications in 1 group; renderer: *",
+            "k8s-overlays: Argo CD clusters/dev: 9 Applications; this repository: "
+            f"{'https://github.com/acme/platform.git'} (the repoURL of the Applications whose "
+            "paths exist here)",
+        ]
+    )
+    for service in SERVICES:
+        result.stdout.fnmatch_lines(
+            [f"clusters/dev/apps/services.yaml::dev-api-{service}::application PASSED*"]
+        )
+    result.stdout.fnmatch_lines(
+        ["clusters/dev/apps/platform.yaml::dev-platform::namespace PASSED*"]
+    )
+    result.stdout.fnmatch_lines(["clusters/dev/root.yaml::dev-root::render PASSED*"])
+    result.stdout.fnmatch_lines(["9 rendered, 0 from the cache"])
+    again = pytester.runpytest("--overlays-argocd", "clusters/dev")
+    again.assert_outcomes(passed=ITEMS * 9)
+    again.stdout.fnmatch_lines(["0 rendered, 9 from the cache"])
+
+
+def test_a_standalone_application_duplicating_a_generated_one_fails(
+    pytester: pytest.Pytester, argocd_example: Path
+) -> None:
+    write_manifests(
+        argocd_example,
+        "clusters/dev/apps/info.yaml",
+        application("dev-api-info", "k8s/overlays/info", namespace="info", project="dev-services"),
+    )
+    result = pytester.runpytest("--overlays-argocd", "clusters/dev", "-k", "application")
+    result.assert_outcomes(passed=8, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "dev-api-info: 1 finding in application",
+            "  source: k8s/overlays/info",
+            "  Application/argocd/dev-api-info metadata.name: Application argocd/dev-api-info is "
+            "also defined by ApplicationSet dev-api (clusters/dev/apps/services.yaml); expected "
+            "one Application of that name in the namespace [duplicate-name] "
+            "(from clusters/dev/apps/info.yaml)",
+            "hint [duplicate-name]: rename one of the two Applications, or delete the standalone "
+            "one the ApplicationSet now generates: Argo CD keeps overwriting one with the other",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "FAILED clusters/dev/apps/info.yaml::dev-api-info::application - dev-api-info*",
+            "FAILED clusters/dev/apps/services.yaml::dev-api-info::application - dev-api-i*",
+        ]
+    )
+
+
+def test_two_applications_managing_one_object_share_it(
+    pytester: pytest.Pytester, argocd_example: Path
+) -> None:
+    # A hotfix Application for info, under another name: both manage info's objects.
+    write_manifests(
+        argocd_example,
+        "clusters/dev/apps/hotfix.yaml",
+        application(
+            "dev-info-hotfix", "k8s/overlays/info", namespace="info", project="dev-services"
+        ),
+    )
+    result = pytester.runpytest("--overlays-argocd", "clusters/dev", "-k", "unique-names")
+    result.assert_outcomes(passed=8, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "dev-info-hotfix: 3 findings in unique-names",
+            "  source: k8s/overlays/info",
+            "  ConfigMap/info/info-api-config: also managed by Application dev-api-info; "
+            "expected one Application to own it [shared-object] (from k8s/base/configmap.yaml)",
+        ]
+    )
+
+
+def test_combined_with_overlays(pytester: pytest.Pytester, argocd_example: Path) -> None:
+    result = pytester.runpytest(
+        "--overlays",
+        "k8s/overlays",
+        "--overlays-argocd",
+        "clusters/dev",
+        "--overlays-checks=render",
+    )
+    result.assert_outcomes(passed=7 + 9)
+    result.stdout.fnmatch_lines(["k8s-overlays: 7 overlays and 9 Applications in 2 groups; *"])
+
+
+def test_a_node_id_from_a_report_runs_again(
+    pytester: pytest.Pytester, argocd_example: Path
+) -> None:
+    result = pytester.runpytest(
+        "clusters/dev/apps/services.yaml::dev-api-auth::images", "--overlays-argocd", "clusters/dev"
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_a_missing_instance_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--overlays-argocd", "clusters/nowhere")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: --overlays-argocd clusters/nowhere: no such file or directory (*)"]
+    )
+
+
+def test_an_instance_without_applications_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    write(pytester.path, "clusters/dev/readme.yaml", "kind: ConfigMap\n")
+    result = pytester.runpytest("--overlays-argocd", "clusters/dev")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: --overlays-argocd clusters/dev: no Argo CD Application or ApplicationSet *"]
+    )
+
+
+def test_an_unparsable_manifest_is_a_usage_error_naming_it(pytester: pytest.Pytester) -> None:
+    write(pytester.path, "clusters/dev/app.yaml", "kind: Application\nspec: [\n")
+    result = pytester.runpytest("--overlays-argocd", "clusters/dev")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: --overlays-argocd clusters/dev/app.yaml: not valid YAML: * at line 3, column 1"]
+    )
+    result.stdout.no_fnmatch_line("*Traceback*")
+
+
+def test_stand_in_clusters_must_be_name_equals_server(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--overlays-argocd=x", "--overlays-argocd-clusters=dev")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: --overlays-argocd-clusters dev: write NAME=SERVER, e.g. dev=https://*"]
+    )
+
+
+def test_overlays_alone_never_load_argo_cd_mode(pytester: pytest.Pytester, example: Path) -> None:
+    pytester.makepyfile(
+        test_modules="""
+        import sys
+
+        def test_argo_cd_mode_not_loaded():
+            loaded = [m for m in sys.modules if m.startswith("pytest_k8s_overlays.argocd")]
+            assert loaded + [m for m in sys.modules if m.endswith("checks.application")] == []
+        """
+    )
+    result = pytester.runpytest_subprocess("--overlays=k8s/overlays", "test_modules.py")
+    result.assert_outcomes(passed=7 * 7 + 1)

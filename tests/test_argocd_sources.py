@@ -1,0 +1,213 @@
+"""Plain-directory and multi-source Applications, namespace normalisation, external
+sources: end to end with real renders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .builders import REPO, application, write, write_manifests
+
+
+def config_map(name: str, namespace: str | None = None) -> str:
+    meta = f"\n  namespace: {namespace}" if namespace else ""
+    return f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}{meta}\ndata: {{A: b}}\n"
+
+
+def make_plain(root: Path) -> None:
+    """A plain directory of manifests, as platform teams keep them."""
+    write(root, "plain/app.yaml", config_map("settings") + "---\n" + config_map("pinned", "other"))
+    # A cluster-scoped object written with a namespace: Argo CD drops it.
+    write(
+        root,
+        "plain/ns.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: web\n  namespace: oops\n",
+    )
+    write(
+        root,
+        "plain/list.json",
+        '{"apiVersion": "v1", "kind": "List", "items": ['
+        '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "listed"}}]}',
+    )
+    write(root, "plain/values.yaml", "replicas: 2\nimage: {tag: x}\n")  # not a manifest: ignored
+    write(root, "plain/skipped.yaml", "# +argocd:skip-file-rendering\n" + config_map("skipped"))
+    write(root, "plain/gen.jsonnet", "{}\n")
+    write(root, "plain/sub/extra.yaml", config_map("extra"))
+    write(root, "plain/sub/excluded.yaml", config_map("excluded"))
+    write(
+        root, "apps/a/kustomization.yaml", "configMapGenerator:\n  - name: a\n    literals: [A=a]\n"
+    )
+
+
+CONTRACTS = """
+def names(overlay):
+    return sorted(f"{r.kind}/{r.namespace or '-'}/{r.name}" for r in overlay)
+
+
+FLAT = [
+    "ConfigMap/other/pinned", "ConfigMap/web/listed", "ConfigMap/web/settings", "Namespace/-/web"
+]
+
+
+def test_a_flat_directory(overlays):
+    assert names(overlays["flat"]) == FLAT
+
+
+def test_recurse_with_exclude(overlays):
+    assert names(overlays["deep"]) == sorted([*FLAT, "ConfigMap/web/extra"])
+
+
+def test_recurse_with_include(overlays):
+    assert names(overlays["picky"]) == [
+        "ConfigMap/other/pinned", "ConfigMap/web/excluded", "ConfigMap/web/extra",
+        "ConfigMap/web/settings",
+    ]
+
+
+def test_multi_source_concatenates_in_order(overlays):
+    # The directory in file order (app.yaml, list.json, ns.yaml), then the kustomization.
+    rendered = [r.name for r in overlays["multi"]]
+    assert rendered[:4] == ["settings", "pinned", "listed", "web"]
+    assert len(rendered) == 5 and rendered[4].startswith("a-")
+"""
+
+
+def test_plain_directories_and_multi_source(pytester: pytest.Pytester) -> None:
+    make_plain(pytester.path)
+    write_manifests(
+        pytester.path,
+        "argocd/apps.yaml",
+        application("flat", "plain", namespace="web"),
+        application(
+            "deep",
+            "plain",
+            namespace="web",
+            directory={"recurse": True, "exclude": "sub/excluded.yaml"},
+        ),
+        application(
+            "picky",
+            "plain",
+            namespace="web",
+            directory={"recurse": True, "include": "{sub/*,app.yaml}"},
+        ),
+        application(
+            "multi",
+            namespace="web",
+            sources=[
+                {"repoURL": REPO, "path": "plain", "targetRevision": "main"},
+                {"repoURL": REPO, "path": "apps/a", "targetRevision": "main"},
+                {"repoURL": REPO, "targetRevision": "main", "ref": "values"},
+            ],
+        ),
+    )
+    pytester.makepyfile(test_contracts=CONTRACTS)
+    result = pytester.runpytest(
+        "--overlays-argocd=argocd", "--overlays-checks=render,namespace", "-v"
+    )
+    result.assert_outcomes(passed=4 * 2 + 4)
+    result.stdout.fnmatch_lines(
+        [
+            "Argo CD: 3 not rendered or evaluated here:",
+            "  argocd: deep (argocd/apps.yaml): plain/gen.jsonnet (Jsonnet: not evaluated here)",
+            "  argocd: flat (argocd/apps.yaml): plain/gen.jsonnet (Jsonnet: not evaluated here)",
+            "  argocd: multi (argocd/apps.yaml): plain/gen.jsonnet (Jsonnet: not evaluated here)",
+        ]
+    )
+
+
+def test_a_resource_repeated_once_namespaced_is_reported(pytester: pytest.Pytester) -> None:
+    # One file leaves the namespace out, the other writes the destination namespace:
+    # after Argo CD's namespace defaulting both are ConfigMap/web/settings.
+    write(pytester.path, "plain/a.yaml", config_map("settings"))
+    write(pytester.path, "plain/b.yaml", config_map("settings", "web"))
+    write_manifests(
+        pytester.path, "argocd/app.yaml", application("repeated", "plain", namespace="web")
+    )
+    result = pytester.runpytest("--overlays-argocd=argocd", "--overlays-checks=unique-names")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "repeated: 2 findings in unique-names",
+            "  source: plain (plain directory)",
+            "  ConfigMap/web/settings apiVersion: v1, but the same object is also rendered as v1 "
+            "in plain/b.yaml; expected one manifest per object [duplicate-in-overlay] "
+            "(from plain/a.yaml)",
+        ]
+    )
+
+
+def test_without_a_destination_namespace_the_namespace_check_reports_it(
+    pytester: pytest.Pytester,
+) -> None:
+    write(pytester.path, "plain/a.yaml", config_map("settings"))
+    write_manifests(pytester.path, "argocd/app.yaml", application("nowhere", "plain"))
+    result = pytester.runpytest("--overlays-argocd=argocd", "--overlays-checks=namespace")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["  ConfigMap/settings metadata.namespace: no namespace; expected a namespace *"]
+    )
+
+
+def test_external_sources_are_listed_never_dropped(pytester: pytest.Pytester) -> None:
+    make_plain(pytester.path)
+    write(pytester.path, "charts/web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 1.0.0\n")
+    write_manifests(
+        pytester.path,
+        "argocd/apps.yaml",
+        application("local", "apps/a", namespace="a"),
+        application(
+            "cert-manager",
+            namespace="cert-manager",
+            repo="https://charts.jetstack.io",
+            chart="cert-manager",
+            targetRevision="v1.14.0",
+        ),
+        application(
+            "other-repo", "deploy", namespace="x", repo="https://github.com/acme/other.git"
+        ),
+        application("oci", "web", namespace="x", repo="oci://ghcr.io/acme/charts"),
+        application("chart-path", "charts/web", namespace="x"),
+    )
+    result = pytester.runpytest("--overlays-argocd=argocd", "--overlays-checks=render")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "Argo CD: 4 not rendered or evaluated here:",
+            "  argocd: cert-manager (argocd/apps.yaml): Helm chart cert-manager v1.14.0 from "
+            "https://charts.jetstack.io (external)",
+            "  argocd: chart-path (argocd/apps.yaml): charts/web (helm: needs helm template, no "
+            "helm binary here)",
+            "  argocd: oci (argocd/apps.yaml): oci://ghcr.io/acme/charts main path web "
+            "(external OCI)",
+            "  argocd: other-repo (argocd/apps.yaml): https://github.com/acme/other.git path "
+            "deploy (external repository)",
+        ]
+    )
+
+
+def test_build_options_come_from_argocd_cm(pytester: pytest.Pytester) -> None:
+    # An overlay reading a file outside its directory needs LoadRestrictionsNone.
+    write(pytester.path, "shared/settings.env", "A=b\n")
+    write(
+        pytester.path,
+        "apps/a/kustomization.yaml",
+        "configMapGenerator:\n  - name: a\n    envs: [../../shared/settings.env]\n",
+    )
+    app = application("a", "apps/a", namespace="a")
+    write_manifests(pytester.path, "argocd/app.yaml", app)
+    refused = pytester.runpytest("--overlays-argocd=argocd", "--overlays-checks=render")
+    refused.assert_outcomes(failed=1)
+    refused.stdout.fnmatch_lines(
+        ["a: kustomize build failed: *security; file * is not in or below *"]
+    )
+    config = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "argocd-cm", "namespace": "argocd"},
+        "data": {"kustomize.buildOptions": "--load-restrictor LoadRestrictionsNone"},
+    }
+    write_manifests(pytester.path, "argocd/app.yaml", app, config)
+    pytester.runpytest("--overlays-argocd=argocd", "--overlays-checks=render").assert_outcomes(
+        passed=1
+    )

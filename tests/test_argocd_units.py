@@ -1,0 +1,336 @@
+"""Unit tests of Argo CD mode's pure pieces: templates, Go values, kustomize edit, globs,
+repository URLs and AppProject rules (no rendering)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_k8s_overlays.argocd.edit import EditError, apply_overrides, envsubst, parse_image
+from pytest_k8s_overlays.argocd.functions import FUNCTIONS, sanitize_name, slugify
+from pytest_k8s_overlays.argocd.globs import glob_match, path_match
+from pytest_k8s_overlays.argocd.gotemplate import Options, TemplateError, execute
+from pytest_k8s_overlays.argocd.govalues import flatten, format_float, to_json
+from pytest_k8s_overlays.argocd.model import SourcePlan, canonical
+from pytest_k8s_overlays.argocd.projects import (
+    destination_permitted,
+    kind_permitted,
+    project_rules,
+    source_permitted,
+)
+from pytest_k8s_overlays.argocd.render import helm_argv
+from pytest_k8s_overlays.argocd.repo import normalize_url, this_repo
+from pytest_k8s_overlays.argocd.templates import fasttemplate
+
+DATA = {
+    "name": "auth",
+    "env": "dev",
+    "replicas": 3.0,
+    "path": {"basename": "auth", "segments": ["k8s", "overlays", "auth"]},
+    "list": ["a", "b"],
+}
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("{{ .name }}-api", "auth-api"),
+        ("{{.path.basename | upper}}", "AUTH"),
+        ("{{ index .path.segments 1 }}", "overlays"),
+        ('{{ printf "%s-%s" .env .name }}', "dev-auth"),
+        ('{{ printf "%d" .replicas }}', "%!d(float64=3)"),
+        ("{{ .replicas }}", "3"),
+        ('{{ if eq .env "prod" }}p{{ else if eq .env "dev" }}d{{ else }}x{{ end }}', "d"),
+        ("{{- range $i, $v := .list }}[{{ $i }}={{ $v }}]{{ end -}}", "[0=a][1=b]"),
+        ("{{ range .nothing }}x{{ else }}empty{{ end }}", "empty"),
+        ("{{ $x := .name }}{{ with .path }}{{ $x }}/{{ .basename }}{{ end }}", "auth/auth"),
+        ("a {{- /* a comment */ -}} b", "ab"),
+        ('{{ default "x" .missing }}', "x"),
+        ('{{ or .missing "fallback" }}', "fallback"),
+        ("{{ .missing }}", "<no value>"),
+        ('{{ .name | trunc 2 }}{{ trimPrefix "k8s/" "k8s/x" }}', "aux"),
+        ('{{ normalize "Foo_Bar.baz-" }}', "foo-bar.baz"),
+        ("{{ toJson .list }}", '["a","b"]'),
+        ('{{ dig "path" "basename" "none" . }}', "auth"),
+        ('{{ list "a" "b" | join "," }}', "a,b"),
+        ("{{ (index .path.segments 2) | quote }}", '"auth"'),
+        ('{{ regexReplaceAll "(a)(u)" .name "${2}$1" }}', "uath"),
+        ('{{ "x" | b64enc }}', "eA=="),
+        ("{{ add 1 .replicas }}", "4"),
+    ],
+)
+def test_go_templates(template: str, expected: str) -> None:
+    assert execute(template, DATA, FUNCTIONS) == expected
+
+
+@pytest.mark.parametrize(
+    ("template", "options", "message"),
+    [
+        (
+            "{{ .name | shout }}",
+            Options(),
+            'failed to parse template {{ .name | shout }}: function "shout" not defined',
+        ),
+        (
+            "{{ .missing.x }}",
+            Options(),
+            "failed to execute go template {{ .missing.x }}: nil pointer evaluating interface {}.x",
+        ),
+        (
+            "{{ if .name }}",
+            Options(),
+            "failed to parse template {{ if .name }}: unexpected EOF: if has no end",
+        ),
+        (
+            "{{ .nope }}",
+            Options(missing_error=True),
+            'failed to execute go template {{ .nope }}: map has no entry for key "nope"',
+        ),
+    ],
+)
+def test_go_template_errors_in_argo_cds_words(
+    template: str, options: Options, message: str
+) -> None:
+    with pytest.raises(TemplateError) as raised:
+        execute(template, DATA, FUNCTIONS, options)
+    assert str(raised.value) == message
+
+
+def test_go_templates_report_missing_keys() -> None:
+    missing: list[str] = []
+    assert execute("{{ .nam }}/{{ .path.base }}", DATA, FUNCTIONS, on_missing=missing.append) == (
+        "<no value>/<no value>"
+    )
+    assert missing == [".nam", ".path.base"]
+
+
+def test_fasttemplate_leaves_unknown_keys_as_written() -> None:
+    missing: list[str] = []
+    params = {"name": "auth", "values.env": "dev", "count": 3.0}
+    text = "{{name}}-{{ values.env }}-{{nam}}-{{count}}-{{}}"
+    assert fasttemplate(text, params, missing.append) == "auth-dev-{{nam}}-{{count}}-{{}}"
+    assert missing == ["nam", "count", ""]
+    # Rendered only with {{ and }} on one line; then an unclosed tag is an error.
+    assert fasttemplate("{{name", params, missing.append) == "{{name"
+    with pytest.raises(TemplateError):
+        fasttemplate("{{name}}-{{rest", params, missing.append)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown", "json"),
+    [
+        (3.0, "3", "3"),
+        (1.5, "1.5", "1.5"),
+        (123456.0, "123456", "123456"),
+        (1e6, "1e+06", "1000000"),
+        (1234567.0, "1.234567e+06", "1234567"),
+        (1e-5, "1e-05", "0.00001"),
+    ],
+)
+def test_numbers_are_written_as_go_writes_float64(value: float, shown: str, json: str) -> None:
+    assert format_float(value) == shown
+    assert format_float(value, json_style=True) == json
+
+
+def test_flatten_and_json_as_argo_cd_sees_parameters() -> None:
+    assert flatten({"a": {"b": 1.0, "c": [{"d": True}]}, "e": {}}) == {
+        "a.b": "1",
+        "a.c.0.d": "true",
+    }
+    assert to_json({"b": 1e6, "a": "<x>"}) == '{"a":"\\u003cx\\u003e","b":1000000}'
+
+
+def test_names_argo_cd_normalises() -> None:
+    assert sanitize_name("My_App.v2-") == "my-app.v2"
+    assert slugify(10, True, "Hello Big World") == "hello-big"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("img:$ARGOCD_APP_NAME", "img:auth"),
+        ("img:${ARGOCD_APP_NAME}-x", "img:auth-x"),
+        ("$$HOME", "$HOME"),
+        ("$UNKNOWN/x", "/x"),
+        ("cost: 5$", "cost: 5$"),
+        ("a $ b", "a $ b"),
+        ("${unterminated", ""),
+    ],
+)
+def test_envsubst_is_gos_os_expand(text: str, expected: str) -> None:
+    assert envsubst(text, {"ARGOCD_APP_NAME": "auth"}) == expected
+
+
+@pytest.mark.parametrize(
+    ("argument", "image"),
+    [
+        ("nginx:1.25", {"name": "nginx", "newTag": "1.25", "digest": ""}),
+        (
+            "nginx=ghcr.io/x/nginx:1.2",
+            {"name": "nginx", "newName": "ghcr.io/x/nginx", "newTag": "1.2", "digest": ""},
+        ),
+        (
+            "registry:5000/app@sha256:ab",
+            {"name": "registry:5000/app", "newTag": "", "digest": "sha256:ab"},
+        ),
+        ("a=b:1@sha256:cd", {"name": "a", "newName": "b", "newTag": "1", "digest": "sha256:cd"}),
+        ("nginx=other", {"name": "nginx", "newName": "other", "newTag": "", "digest": ""}),
+    ],
+)
+def test_images_parse_as_kustomize_edit_set_image(argument: str, image: dict[str, str]) -> None:
+    assert parse_image(argument) == image
+
+
+def test_an_image_without_tag_or_new_name_is_refused() -> None:
+    with pytest.raises(EditError, match="invalid format of image"):
+        parse_image("nginx")
+
+
+def edited(data: dict[str, Any], overrides: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
+    return apply_overrides(data, overrides, {"ARGOCD_APP_NAME": "auth"}, tmp_path, tmp_path)
+
+
+def test_kustomize_edit_writes_what_kustomize_would(tmp_path: Path) -> None:
+    data = {
+        "bases": ["../base"],
+        "images": [{"name": "nginx", "newName": "docker.io/nginx", "newTag": "1"}],
+        "replicas": [{"name": "web", "count": 1}],
+        "labels": [{"pairs": {"a": "b"}, "includeSelectors": False}],
+    }
+    overrides = {
+        "namePrefix": "dev-",
+        "images": ["nginx=*:2", "redis:7"],
+        "replicas": [{"name": "api", "count": "2"}],
+        "commonLabels": {"tier": '"web"'},
+        "labelWithoutSelector": True,
+        "commonAnnotations": {"by": "$ARGOCD_APP_NAME"},
+        "namespace": "staging",
+        "patches": [{"path": "p.yaml", "target": {"kind": "Deployment", "name": ""}}],
+    }
+    assert edited(data, overrides, tmp_path) == {
+        "images": [
+            {"name": "nginx", "newName": "docker.io/nginx", "newTag": "2"},
+            {"name": "redis", "newTag": "7"},
+        ],
+        "replicas": [{"name": "api", "count": 2}, {"name": "web", "count": 1}],
+        "labels": [{"pairs": {"a": "b", "tier": "web"}, "includeSelectors": False}],
+        "kind": "Kustomization",
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "resources": ["../base"],
+        "namePrefix": "dev-",
+        "commonAnnotations": {"by": "$ARGOCD_APP_NAME"},
+        "namespace": "staging",
+        "patches": [{"path": "p.yaml", "target": {"kind": "Deployment"}}],
+    }
+
+
+def test_kustomize_edit_refuses_like_kustomize(tmp_path: Path) -> None:
+    with pytest.raises(EditError) as raised:
+        edited({"commonAnnotations": {"by": "x"}}, {"commonAnnotations": {"by": "y"}}, tmp_path)
+    assert str(raised.value) == (
+        "`kustomize edit add annotation` failed: annotation by already in kustomization file. "
+        "Use --force to override."
+    )
+    with pytest.raises(EditError) as raised:
+        edited({"patches": None}, {"patches": [{"path": "p.yaml"}]}, tmp_path)
+    assert str(raised.value) == (
+        "expected 'patches' field in kustomization.yaml to be []any, but got <nil>"
+    )
+
+
+def test_globs() -> None:
+    assert glob_match("{*.yml,*.yaml}", "a/b.yaml")
+    assert glob_match("sub/*", "sub/x/y.yaml")
+    assert not glob_match("https://github.com/org/*", "https://github.com/org/g/r", "/")
+    assert glob_match("https://github.com/org/**", "https://github.com/org/g/r", "/")
+    assert glob_match("[!a-c]x", "dx")
+    assert not glob_match("[abc", "a")
+    assert path_match("k8s/overlays/*", "k8s/overlays/auth")
+    assert not path_match("k8s/*", "k8s/overlays/auth")
+
+
+@pytest.mark.parametrize(
+    ("url", "normalized"),
+    [
+        ("https://GitHub.com/Org/Repo.git", "https://github.com/org/repo"),
+        ("git@github.com:Org/Repo.git", "git@github.com/org/repo"),
+        ("ssh://git@github.com/org/repo", "git@github.com/org/repo"),
+        ("https://github.com/org/repo.git/", "https://github.com/org/repo.git/"),
+    ],
+)
+def test_repository_urls_normalise_as_argo_cd_does(url: str, normalized: str) -> None:
+    assert normalize_url(url) == normalized
+
+
+def test_appproject_rules() -> None:
+    rules = project_rules(
+        {
+            "metadata": {"name": "p"},
+            "spec": {
+                "sourceRepos": ["https://github.com/acme/*", "!https://github.com/acme/secret"],
+                "destinations": [
+                    {"server": "*", "namespace": "team-*"},
+                    {"name": "!prod", "namespace": "*"},
+                ],
+                "clusterResourceWhitelist": [{"group": "", "kind": "Namespace"}],
+                "namespaceResourceBlacklist": [{"group": "*", "kind": "*Quota"}],
+            },
+        }
+    )
+    assert source_permitted(rules, "https://github.com/Acme/app.git")
+    assert not source_permitted(rules, "https://github.com/acme/secret")
+    # A denial that does not match counts as a match, as in Argo CD.
+    assert source_permitted(rules, "https://github.com/acme/group/app")
+    only = project_rules({"spec": {"sourceRepos": ["https://github.com/acme/*"]}})
+    assert not source_permitted(only, "https://github.com/acme/group/app")
+    assert destination_permitted(rules, "https://dev", "dev", "team-a")
+    assert not destination_permitted(rules, "https://prod", "prod", "team-a")
+    assert kind_permitted(rules, "", "Namespace", "x", namespaced=False)
+    assert not kind_permitted(rules, "rbac.authorization.k8s.io", "ClusterRole", "x", False)
+    assert not kind_permitted(rules, "", "ResourceQuota", "q", namespaced=True)
+    assert kind_permitted(rules, "", "ConfigMap", "c", namespaced=True)
+
+
+def test_this_repository_from_the_git_remotes(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run(
+        ["git", "-C", str(tmp_path), "remote", "add", "origin", "git@github.com:acme/platform.git"],
+        check=True,
+    )
+    repo = this_repo(tmp_path, (), [("https://github.com/acme/other.git", ".")])
+    assert repo.describe() == "git@github.com:acme/platform.git (git remotes)"
+    assert repo.is_local("ssh://git@github.com/Acme/Platform")
+    assert not repo.is_local("https://github.com/acme/platform.git")  # another URL to Argo CD
+    assert this_repo(tmp_path, ("https://x/y",), []).describe() == (
+        "https://x/y (--overlays-argocd-repo)"
+    )
+
+
+def test_helm_template_as_argo_cd_runs_it(tmp_path: Path) -> None:
+    helm = {
+        "releaseName": "web",
+        "namespace": "team",
+        "valueFiles": ["values-dev.yaml"],
+        "parameters": [{"name": "image.tag", "value": "1.2", "forceString": True}],
+        "skipCrds": False,
+    }
+    source = SourcePlan("helm", tmp_path / "chart", tmp_path, canonical(helm))
+    assert helm_argv(source, tmp_path / "v.yaml") == [
+        "helm",
+        "template",
+        str(tmp_path / "chart"),
+        "--name-template",
+        "web",
+        "--namespace",
+        "team",
+        "--values",
+        str(tmp_path / "chart" / "values-dev.yaml"),
+        "--values",
+        str(tmp_path / "v.yaml"),
+        "--set-string",
+        "image.tag=1.2",
+        "--include-crds",
+    ]
