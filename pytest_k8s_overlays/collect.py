@@ -53,7 +53,8 @@ class DeployableItem(pytest.Item):
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
-        return self.path, None, f"{self.spec.name} [{self.check}]"
+        label = self.config.stash[SESSION_KEY].gate.label(self.spec)
+        return self.path, None, f"{label} [{self.check}]"
 
 
 #: The name earlier versions gave the item class.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,10 +45,19 @@ class Gate:
         self._group_runs: dict[tuple[str, str], list[Finding] | Exception] = {}
         self._lock = threading.Lock()
         self.suppressed: dict[tuple[Deployable, str], list[Finding]] = {}
+        self._repeated: set[str] | None = None
 
     @property
     def specs(self) -> list[Deployable]:
         return [spec for group in self.groups for spec in group.overlays]
+
+    def label(self, spec: Deployable) -> str:
+        """A deployable's name in failure headers: with its group when the name repeats
+        across groups (``info (deploy/overlays/prod)``), so that each header is unique."""
+        if self._repeated is None:
+            counts = Counter(s.name for s in self.specs)
+            self._repeated = {name for name, count in counts.items() if count > 1}
+        return f"{spec.name} ({spec.group})" if spec.name in self._repeated else spec.name
 
     def group_of(self, spec: Deployable) -> Group:
         return next(g for g in self.groups if g.name == spec.group)

@@ -82,8 +82,7 @@ ISOLATION_CHECK = Check(
         "cross-overlay-selector": (
             "add a per-service label to selectors, e.g. `labels: [{pairs: {domain: <name>}, "
             "includeSelectors: true}]` in the overlay's kustomization.yaml, or give each "
-            "service its own namespace; a NetworkPolicy for the whole namespace may select "
-            "with `Exists` or `{}`"
+            "service its own namespace"
         ),
         "service-selects-job": (
             "give the Job's pod template labels of its own (e.g. `app: api-migrate`, not the "
