@@ -21,9 +21,11 @@ POD_TEMPLATE_PATHS: Mapping[str, tuple[str, ...]] = {
     "Pod": (),
 }
 #: Custom workloads with a pod template, by (API group, kind): an Argo Rollout
-#: replaces a Deployment in many Argo CD repositories.
+#: replaces a Deployment in many Argo CD repositories; OpenShift's
+#: DeploymentConfig predates Deployments there.
 CUSTOM_POD_TEMPLATE_PATHS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("argoproj.io", "Rollout"): ("spec", "template"),
+    ("apps.openshift.io", "DeploymentConfig"): ("spec", "template"),
 }
 
 
@@ -294,7 +296,8 @@ class Overlay:
 
     @cached_property
     def workloads(self) -> tuple[Resource, ...]:
-        """Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs and Pods."""
+        """Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs, Pods, Argo
+        Rollouts and OpenShift DeploymentConfigs."""
         return tuple(r for r in self.resources if template_path(r.group, r.kind) is not None)
 
     @cached_property

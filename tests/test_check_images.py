@@ -106,6 +106,28 @@ def test_a_container_without_an_image() -> None:
     ]
 
 
+def test_an_image_an_openshift_trigger_sets_is_not_judged() -> None:
+    # The ImageChange trigger sets jenkins' image at deploy time; the sidecar it
+    # does not name still needs one, as does the annotated Deployment's worker.
+    config = workload("jenkins", {"name": "jenkins", "image": " "}, {"name": "sidecar"})
+    config["apiVersion"], config["kind"] = "apps.openshift.io/v1", "DeploymentConfig"
+    config["spec"]["triggers"] = [
+        {"type": "ImageChange", "imageChangeParams": {"containerNames": ["jenkins"]}},
+        {"type": "ConfigChange"},
+    ]
+    triggers = '[{"from":{"kind":"ImageStreamTag","name":"web:1"},"fieldPath":'
+    triggers += '"spec.template.spec.containers[?(@.name==\\"web\\")].image"}]'
+    annotated = workload("web", {"name": "web", "image": " "}, {"name": "worker", "image": " "})
+    annotated["metadata"]["annotations"] = {"image.openshift.io/triggers": triggers}
+    auth = make_overlay("auth", config, annotated, kustomization=Path("missing.yaml"))
+    assert finding_lines("images", auth, prefix=False) == [
+        "Deployment/auth/web spec.template.spec.containers[1].image: container worker has no "
+        "image; expected an image reference [missing-image]",
+        "DeploymentConfig/auth/jenkins spec.template.spec.containers[1].image: container sidecar "
+        "has no image; expected an image reference [missing-image]",
+    ]
+
+
 def test_an_image_that_is_no_string_is_no_image() -> None:
     # YAML typos: the reference nested one level too deep, or a bare number.
     nested = {"name": "api", "image": {"name": "ghcr.io/acme/api", "tag": "1.0"}}

@@ -131,12 +131,19 @@ NAMESPACE_CHECK = Check(
     id="namespace",
     scope="group",
     module="namespace",
-    summary="every namespaced resource has a namespace, the expected one when configured",
+    summary="an overlay's namespaced resources share one namespace (the expected one when "
+    "configured), or all leave it to deploy time",
     rules={
+        "partial-namespace": (
+            "set namespace: in the overlay's kustomization.yaml so every resource gets it; or, "
+            "if the namespace is chosen at deploy time (kubectl apply -n, an Argo CD "
+            "destination), drop metadata.namespace from the resources that set one"
+        ),
         "missing-namespace": (
             "set namespace: in the overlay's kustomization.yaml (or metadata.namespace in the "
             "manifest); without one the object lands in whatever namespace the Argo CD "
-            "Application or kubectl context defaults to"
+            "Application or kubectl context defaults to (overlays_namespace_required or "
+            "overlays_namespace asked for one)"
         ),
         "wrong-namespace": (
             "set namespace: in the overlay's kustomization.yaml to the expected namespace; a "

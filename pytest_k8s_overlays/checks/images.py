@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -10,8 +11,9 @@ from typing import Any
 
 import yaml
 
+from ..fields import as_dict, as_list, dicts
 from ..findings import Finding, finding
-from ..model import Container, Overlay
+from ..model import Container, Overlay, Resource
 from ..paths import display_path
 from .base import CheckOptions
 
@@ -88,9 +90,31 @@ def registry_allowed(ref: ImageRef, allowed: Sequence[str]) -> bool:
     return False
 
 
+#: The annotation OpenShift reads to set a workload's container images from image streams.
+TRIGGERS_ANNOTATION = "image.openshift.io/triggers"
+_TRIGGERED_CONTAINER = re.compile(r"""@\.name\s*==\s*\\?["']([^"'\\]+)""")
+
+
+def triggered_containers(resource: Resource) -> frozenset[str]:
+    """The containers whose image an OpenShift image trigger sets at deploy time: a
+    DeploymentConfig's ImageChange triggers, or the triggers annotation of a workload.
+    The manifest's own ``image:`` (often empty) is then never run."""
+    names: set[str] = set()
+    for trigger in dicts(resource.spec.get("triggers")):
+        params = as_dict(trigger.get("imageChangeParams"))
+        if trigger.get("type") == "ImageChange":
+            names.update(n for n in as_list(params.get("containerNames")) if isinstance(n, str))
+    annotation = resource.annotations.get(TRIGGERS_ANNOTATION)
+    if annotation:
+        names.update(_TRIGGERED_CONTAINER.findall(annotation))
+    return frozenset(names)
+
+
 def _container_findings(
     overlay: Overlay, container: Container, options: CheckOptions
 ) -> Iterator[Finding]:
+    if container.name and container.name in triggered_containers(container.resource):
+        return
     path = f"{container.path}.image"
     raw = container.raw.get("image")
     image = raw.strip() if isinstance(raw, str) else ""
