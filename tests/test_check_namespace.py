@@ -88,6 +88,22 @@ def test_an_overlay_with_no_namespace_at_all_is_a_relocatable_package() -> None:
     ]
 
 
+def test_resources_in_a_namespace_the_overlay_creates_are_no_siblings() -> None:
+    # An aggregate: the operator goes into its own Namespace, the instance (a
+    # Secret beside the custom resources) wherever the Application deploys it.
+    aggregate = make_overlay(
+        "registry",
+        obj("v1", "Namespace", "registry-operator"),
+        obj("operators.coreos.com/v1", "OperatorGroup", "registry", "registry-operator"),
+        obj("operators.coreos.com/v1alpha1", "Subscription", "registry", "registry-operator"),
+        obj("v1", "Secret", "registry-db-credentials"),
+    )
+    assert run([aggregate], CheckOptions()) == []
+    # Without its Namespace object, the operator's namespace is a sibling's.
+    stray = make_overlay("registry", *(r.raw for r in aggregate.resources[1:]))
+    assert [f.resource for f in run([stray], CheckOptions())] == ["Secret/registry-db-credentials"]
+
+
 def test_a_custom_kind_of_unknown_scope_without_a_namespace_is_not_partial() -> None:
     # OAuth/cluster of config.openshift.io is known to be cluster-scoped; the
     # CRD of a Widget is in no render: it may be cluster-scoped too.

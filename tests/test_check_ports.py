@@ -566,6 +566,23 @@ def test_an_ingress_to_a_service_an_operator_makes_for_its_custom_resource_passe
     ] == ["ingress-backend"]
 
 
+def test_an_ingress_rule_without_paths_routes_nothing() -> None:
+    gateway = ingress({"name": "auth-api", "port": {"number": 80}})
+    gateway["spec"]["rules"] += [{"host": "www.example.com"}, {"host": "x.example.com", "http": {}}]
+    auth = make_overlay("auth", deployment("auth-api"), service("auth-api"), gateway)
+    assert finding_lines("ports", auth) == [
+        "auth: Ingress/auth/auth spec.rules[1].http.paths: the rule for host www.example.com has "
+        "no paths, so it routes nothing; expected http.paths with at least one path and backend "
+        "(or a spec.defaultBackend) [empty-ingress-rule]",
+        "auth: Ingress/auth/auth spec.rules[2].http.paths: the rule for host x.example.com has "
+        "no paths, so it routes nothing; expected http.paths with at least one path and backend "
+        "(or a spec.defaultBackend) [empty-ingress-rule]",
+    ]
+    # With a default backend, a host-only rule sends that host there.
+    gateway["spec"]["defaultBackend"] = {"service": {"name": "auth-api", "port": {"number": 80}}}
+    assert finding_lines("ports", auth) == []
+
+
 def test_a_missing_backend_says_where_a_service_of_that_name_lives() -> None:
     gateway = ingress({"name": "users-api", "port": {"number": 80}})
     users = make_overlay("users", service("users-api", namespace="users", selector={}))
@@ -1058,6 +1075,41 @@ def test_an_ingress_on_the_container_port_instead_of_the_service_port_fails(
             "Service's port numbers or names [[]ingress-backend] "
             "(from k8s/overlays/info/ingress.yaml)",
             "hint [[]ingress-backend]: *",
+        ]
+    )
+
+
+HOST_PATCH = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: api
+spec:
+  rules:
+    - host: info.acme.example
+"""
+
+
+def test_a_patch_that_replaces_the_rules_with_a_bare_host_fails(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # The mistake: prod's patch changes the host; a strategic merge replaces the
+    # whole rules list, and the paths are gone.
+    add_resources(
+        example, "info", {"ingress.yaml": INGRESS.format(name="info", port="{number: 80}")}
+    )
+    kfile = example / "k8s/overlays/info/kustomization.yaml"
+    kfile.write_text(kfile.read_text() + "patches:\n  - path: host.yaml\n")
+    write(example, "k8s/overlays/info/host.yaml", HOST_PATCH)
+    result = run_ports(pytester)
+    result.assert_outcomes(passed=6, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "info: 1 finding in ports",
+            "  Ingress/info/info-api spec.rules[[]0].http.paths: the rule for host "
+            "info.acme.example has no paths, so it routes nothing; expected http.paths with at "
+            "least one path and backend (or a spec.defaultBackend) [[]empty-ingress-rule] (from *",
+            "hint [[]empty-ingress-rule]: give the rule its http.paths again: *",
         ]
     )
 

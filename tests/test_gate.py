@@ -321,7 +321,7 @@ def test_xdist_summary_gathers_what_the_workers_saw(
     result = pytester.runpytest_subprocess(
         "--overlays", "k8s/overlays", "-n", "2", "--overlays-no-cache", "-p", "no:cacheprovider"
     )
-    result.assert_outcomes(passed=49)
+    result.assert_outcomes(passed=56)
     result.stdout.fnmatch_lines(
         [
             "* overlays rendered",
@@ -341,7 +341,7 @@ def test_a_node_id_from_a_report_runs_again(pytester: pytest.Pytester, example: 
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["k8s/overlays/chat/kustomization.yaml::images PASSED*"])
     whole_file = pytester.runpytest("--overlays", "k8s/overlays", "k8s/overlays/chat")
-    whole_file.assert_outcomes(passed=7)
+    whole_file.assert_outcomes(passed=8)
 
 
 def test_a_single_test_named_with_overlays_from_the_ini_runs_alone(

@@ -181,7 +181,38 @@ PORTS_CHECK = Check(
         ),
         "ingress-backend": (
             "point the backend at a Service of the same overlay by its base name (Kustomize "
-            "adds namePrefix to both) and at one of that Service's port numbers or names"
+            "adds namePrefix to both) and at one of that Service's port numbers or names; list "
+            "a Service installed elsewhere in overlays_external_services"
+        ),
+        "empty-ingress-rule": (
+            "give the rule its http.paths again: a strategic-merge patch replaces the whole "
+            "spec.rules list, so repeat each rule's paths in the patch (or use a JSON patch on "
+            "/spec/rules/0/host)"
+        ),
+    },
+)
+
+REFERENCES_CHECK = Check(
+    id="references",
+    scope="group",
+    module="references",
+    summary="mesh and Gateway API routes, Prometheus monitors and in-cluster DNS names lead to "
+    "a Service and port that exist",
+    rules={
+        "route-backend": (
+            "point the route at a Service of the group by its rendered name (namePrefix "
+            "included) and one of its port numbers (the Service's port, not the container's); "
+            "list a Service installed elsewhere in overlays_external_services"
+        ),
+        "monitor-port": (
+            "name a port of the selected Services (ServiceMonitor endpoints[].port) or a "
+            "container port of the selected pods (PodMonitor podMetricsEndpoints[].port): "
+            "names, not numbers, and exactly as the Service or container declares them"
+        ),
+        "dns-name": (
+            "write the Service's rendered name and namespace "
+            "(<service>.<namespace>.svc.cluster.local) and one of its ports; list a Service "
+            "installed elsewhere in overlays_external_services"
         ),
     },
 )
@@ -206,6 +237,7 @@ CHECKS: dict[str, Check] = {
         IMAGES_CHECK,
         NAMESPACE_CHECK,
         PORTS_CHECK,
+        REFERENCES_CHECK,
         SCHEMA_CHECK,
     )
 }

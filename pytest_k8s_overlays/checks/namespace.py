@@ -5,6 +5,8 @@ Rules:
 - ``partial-namespace``: an overlay sets a namespace on some of its namespaced
   resources and not on others, so those land wherever the Argo CD
   Application or the kubectl context defaults to, away from their siblings.
+  Resources in a namespace the overlay itself creates (an operator installed
+  into its own ``Namespace``) do not count as siblings.
   An overlay whose namespaced resources all lack a namespace is a relocatable
   package (upstream install manifests, a demo app, a package deployed with
   ``kubectl apply -n`` or an Application's destination namespace) and passes.
@@ -93,8 +95,18 @@ def _namespace_of(raw: Mapping[str, object]) -> tuple[str | None, str]:
 def _partial(
     overlay: Overlay, namespaced: Sequence[tuple[Resource, str | None, str]], scopes: Scopes
 ) -> list[Finding]:
-    """Namespaced resources without a namespace beside others that have one."""
-    placed = Counter(namespace for _, namespace, _ in namespaced if namespace is not None)
+    """Namespaced resources without a namespace beside others that have one.
+
+    Resources in a namespace the overlay creates itself are left out of the
+    comparison: an operator installed into its own ``Namespace`` beside an
+    instance that goes wherever the Application deploys it is by design.
+    """
+    created = {r.name for r in overlay.resources if r.kind == "Namespace" and r.group == ""}
+    placed = Counter(
+        namespace
+        for _, namespace, _ in namespaced
+        if namespace is not None and namespace not in created
+    )
     if not placed:
         return []  # a relocatable package: the namespace comes at deploy time
     where = ", ".join(sorted(placed))

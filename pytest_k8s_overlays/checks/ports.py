@@ -29,7 +29,11 @@ Rules:
   identity is one object (``unique-names``).
 - ``ingress-backend``: a ``networking.k8s.io`` Ingress backend names a Service
   of the group in the Ingress's namespace, and one of its ports by number or
-  name.
+  name. A Service listed in ``overlays_external_services``, or named after a
+  custom resource of the namespace (its operator makes it), may be missing.
+- ``empty-ingress-rule``: an Ingress rule with no ``http.paths`` (a
+  strategic-merge patch that replaced ``spec.rules`` and kept only the host)
+  routes nothing, unless the Ingress has a ``defaultBackend`` for such hosts.
 
 Findings about a Service land on the Service's overlay, even when the pods it
 selects belong to another overlay (``isolation`` reports that part).
@@ -382,6 +386,29 @@ def _ingresses(overlay: Overlay, context: _Context) -> Iterator[Finding]:
             )
 
 
+def _empty_rules(overlay: Overlay) -> Iterator[Finding]:
+    for ingress in overlay.resources:
+        if ingress.kind != "Ingress" or ingress.group != "networking.k8s.io":
+            continue
+        # A host-only rule sends that host to the default backend: fine when there is one.
+        if as_dict(ingress.spec.get("defaultBackend")):
+            continue
+        for i, rule in enumerate(dicts(ingress.spec.get("rules"))):
+            if dicts(as_dict(rule.get("http")).get("paths")):
+                continue
+            host = rule.get("host")
+            which = f"host {shown(host)}" if host else "no host"
+            yield finding(
+                overlay,
+                ingress,
+                CHECK_ID,
+                "empty-ingress-rule",
+                f"spec.rules[{i}].http.paths",
+                f"the rule for {which} has no paths, so it routes nothing",
+                "http.paths with at least one path and backend (or a spec.defaultBackend)",
+            )
+
+
 def run(overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:
     """Find Service, probe, container, nodePort and Ingress ports that point nowhere."""
     context = _Context(overlays, options)
@@ -391,5 +418,6 @@ def run(overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:
         found.update(_probes(overlay))
         found.update(_duplicates(overlay))
         found.update(_ingresses(overlay, context))
+        found.update(_empty_rules(overlay))
     found.update(_node_ports(overlays))
     return sorted(found)
