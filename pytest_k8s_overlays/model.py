@@ -6,9 +6,12 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, NamedTuple, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 from .fields import as_dict, dicts, str_dict
+
+if TYPE_CHECKING:
+    from .patches import Patch
 
 #: Kinds whose pod template the checks inspect, with where the template lives.
 POD_TEMPLATE_PATHS: Mapping[str, tuple[str, ...]] = {
@@ -90,11 +93,15 @@ class Resource:
     """One rendered Kubernetes manifest.
 
     ``source`` is the file it came from (``k8s/base/service.yaml``), when
-    Kustomize could tell; ``raw`` is the manifest as rendered.
+    Kustomize could tell; ``raw`` is the manifest as rendered; ``source_of``
+    names the patch that set a field, when one did.
     """
 
     raw: dict[str, Any]
     source: str | None = None
+    #: The patches that plausibly touched it (see :mod:`.patches`), so findings
+    #: about a field a patch set can name the patch file.
+    patches: tuple[Patch, ...] = field(default=(), repr=False)
 
     @property
     def kind(self) -> str:
@@ -148,6 +155,20 @@ class Resource:
         if self.namespace:
             return f"{self.kind}/{self.namespace}/{self.name}"
         return f"{self.kind}/{self.name}"
+
+    def source_of(self, path: str) -> str | None:
+        """Where the field ``path`` comes from: the patch that set it last
+        (``prod/patch.yaml, patching base/ingress.yaml``), else ``source``."""
+        if not self.patches or not path:
+            return self.source
+        from .patches import field_path, setting_patch
+
+        patch = setting_patch(self.patches, *field_path(path, self.raw))
+        if patch is None:
+            return self.source
+        if self.source and self.source != patch.source:
+            return f"{patch.source}, patching {self.source}"
+        return patch.source
 
     @cached_property
     def pod_template(self) -> PodTemplate | None:

@@ -252,7 +252,9 @@ def _run(argv: Sequence[str], env: Mapping[str, str], timeout: float) -> tuple[i
 def _wrapper_kustomization(directory: Path, workdir: Path) -> None:
     wrapper: dict[str, Any] = {
         "resources": [os.path.relpath(directory, workdir)],
-        "buildMetadata": ["originAnnotations"],
+        # Origins say which file defines each resource; transformer annotations
+        # which kustomizations patched it (see patches.py).
+        "buildMetadata": ["originAnnotations", "transformerAnnotations"],
     }
     # Kustomize honours sortOptions at the top level only: carry the overlay's.
     kfile = kustomization_file(directory)

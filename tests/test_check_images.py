@@ -321,10 +321,11 @@ def test_a_container_without_image_and_one_from_a_foreign_registry(
             "chat: 2 findings in images",
             "  Deployment/chat/chat-api spec.template.spec.containers[[]0].image: "
             "docker.io/envoyproxy/envoy:v1.31.0 comes from docker.io; expected an image from an "
-            "allowed registry: ghcr.io/acme [[]registry] (from k8s/base/deployment.yaml)",
+            "allowed registry: ghcr.io/acme [[]registry] (from k8s/overlays/chat/sidecar.yaml, "
+            "patching k8s/base/deployment.yaml)",
             "  Deployment/chat/chat-api spec.template.spec.initContainers[[]0].image: container "
             "migrate has no image; expected an image reference [[]missing-image] "
-            "(from k8s/base/deployment.yaml)",
+            "(from k8s/overlays/chat/sidecar.yaml, patching k8s/base/deployment.yaml)",
             "hint [[]missing-image]: give the container an image: in its manifest or patch *",
             "hint [[]registry]: point newName: of the overlay's images: entry at an allowed *",
         ]

@@ -679,7 +679,8 @@ def test_a_numeric_target_port_the_container_does_not_declare_fails(
             "  Service/chat/chat-api spec.ports[[]0].targetPort: 8081 is not a container port of "
             "Deployment/chat/chat-api container api (ports: 8080 (http)); expected containerPort "
             "8081 declared, or a targetPort naming a declared port [[]target-port-number] "
-            "(from k8s/base/service.yaml)",
+            "(from k8s/overlays/chat/kustomization.yaml patches[[]1], patching "
+            "k8s/base/service.yaml)",
         ]
     )
 
@@ -899,7 +900,8 @@ def test_a_probe_on_an_undeclared_named_port_fails(
             "  Deployment/chat/chat-api spec.template.spec.containers[[]0].readinessProbe.httpGet"
             ".port: health is not a named port of container api (ports: http); expected a port "
             "named health declared by container api [[]probe-port] "
-            "(from k8s/base/deployment.yaml)",
+            "(from k8s/overlays/chat/kustomization.yaml patches[[]1], patching "
+            "k8s/base/deployment.yaml)",
             "hint [[]probe-port]: *",
         ]
     )
@@ -929,7 +931,8 @@ def test_a_sidecar_copying_the_app_port_fails(pytester: pytest.Pytester, example
             ".containerPort: 8080/TCP is already declared by container api "
             "(spec.template.spec.containers[[]0].ports[[]0]); expected each "
             "containerPort/protocol declared once per pod [[]duplicate-container-port] "
-            "(from k8s/base/deployment.yaml)",
+            "(from k8s/overlays/location/kustomization.yaml patches[[]0], patching "
+            "k8s/base/deployment.yaml)",
         ]
     )
 
@@ -962,7 +965,8 @@ def test_a_node_port_reused_by_two_overlays_fails_both(
             "  Service/character/character-api spec.ports[[]0].nodePort: 30080 is also used by "
             "Service/my/my-api (spec.ports[[]0]) of overlay my; expected a nodePort no other "
             "Service of the group uses (or none: Kubernetes picks one) [[]node-port-reused] "
-            "(from k8s/base/service.yaml)",
+            "(from k8s/overlays/character/kustomization.yaml patches[[]0], patching "
+            "k8s/base/service.yaml)",
         ]
     )
     result.stdout.fnmatch_lines(
@@ -1108,7 +1112,8 @@ def test_a_patch_that_replaces_the_rules_with_a_bare_host_fails(
             "info: 1 finding in ports",
             "  Ingress/info/info-api spec.rules[[]0].http.paths: the rule for host "
             "info.acme.example has no paths, so it routes nothing; expected http.paths with at "
-            "least one path and backend (or a spec.defaultBackend) [[]empty-ingress-rule] (from *",
+            "least one path and backend (or a spec.defaultBackend) [[]empty-ingress-rule] "
+            "(from k8s/overlays/info/host.yaml, patching k8s/overlays/info/ingress.yaml)",
             "hint [[]empty-ingress-rule]: give the rule its http.paths again: *",
         ]
     )
