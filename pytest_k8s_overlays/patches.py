@@ -155,11 +155,13 @@ def _json_pointer(path: str) -> FieldPath:
     return tuple(ANY if p.isdigit() or p == "-" else p for p in parts if p)
 
 
-def _documents(text: str) -> list[Any]:
+@lru_cache(maxsize=1024)
+def _documents(text: str) -> tuple[Any, ...]:
+    """The YAML documents of a kustomization or patch (read once per content)."""
     try:
-        return [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
+        return tuple(d for d in yaml.load_all(text, Loader=_Loader) if d is not None)
     except yaml.YAMLError:
-        return []
+        return ()
 
 
 def _patches_in(
@@ -219,10 +221,43 @@ def _entries(kustomization: Mapping[str, Any]) -> Iterator[tuple[str, Any, Any]]
             yield where, entry.get("path") or entry.get("patch"), entry.get("target")
 
 
+def _file_entry(kfile: Path, value: str) -> Path | None:
+    """The patch file a one-line entry names, if it is one (else the entry is the patch)."""
+    candidate = kfile.parent / value.strip()
+    return candidate if "\n" not in value.strip() and candidate.is_file() else None
+
+
 def kustomization_patches(kfile: Path, root: Path | None) -> tuple[Patch, ...]:
-    """Every patch a kustomization file lists, with what it targets and sets."""
+    """Every patch a kustomization file lists, with what it targets and sets.
+
+    Read once per content of the kustomization and its patch files: every
+    resource an overlay patches asks again.
+    """
     text = _text(kfile)
-    documents = _documents(text) if text is not None else []
+    if text is None:
+        return ()
+    documents = _documents(text)
+    data = documents[0] if documents and isinstance(documents[0], Mapping) else {}
+    stamps = []
+    for _, value, _ in _entries(data):
+        file = _file_entry(kfile, value) if isinstance(value, str) and value.strip() else None
+        stamps.append(_stamp(file) if file is not None else None)
+    return _kustomization_patches(kfile, root, text, tuple(stamps))
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+@lru_cache(maxsize=1024)
+def _kustomization_patches(
+    kfile: Path, root: Path | None, text: str, stamps: tuple[tuple[int, int] | None, ...]
+) -> tuple[Patch, ...]:
+    documents = _documents(text)
     data = documents[0] if documents and isinstance(documents[0], Mapping) else {}
     shown_kfile = display_path(kfile, root)
     found: list[Patch] = []
@@ -230,11 +265,10 @@ def kustomization_patches(kfile: Path, root: Path | None) -> tuple[Patch, ...]:
         if not isinstance(value, str) or not value.strip():
             continue
         target = target if isinstance(target, Mapping) else None
-        # A one-line value naming a file is a path; anything else is the patch itself.
-        candidate = kfile.parent / value.strip()
-        if "\n" not in value.strip() and candidate.is_file():
-            body = _text(candidate)
-            source = display_path(os.path.normpath(candidate), root)
+        file = _file_entry(kfile, value)
+        if file is not None:
+            body = _text(file)
+            source = display_path(os.path.normpath(file), root)
         else:
             body, source = value, f"{shown_kfile} {where}"
         if body is not None:
@@ -243,15 +277,21 @@ def kustomization_patches(kfile: Path, root: Path | None) -> tuple[Patch, ...]:
 
 
 def patches_for(
-    kind: str, name: str, kustomizations: Sequence[str], root: Path | None
+    kind: str,
+    name: str,
+    kustomizations: Sequence[str],
+    root: Path | None,
+    known: dict[str, tuple[Patch, ...]] | None = None,
 ) -> tuple[Patch, ...]:
     """The patches of ``kustomizations`` (absolute paths, in the order applied) that
-    plausibly target the resource ``kind``/``name``."""
+    plausibly target the resource ``kind``/``name``. ``known`` keeps each file's
+    patches for the resources of one render (they all ask about the same files)."""
+    known = {} if known is None else known
     found: list[Patch] = []
     for kfile in dict.fromkeys(kustomizations):
-        found.extend(
-            p for p in kustomization_patches(Path(kfile), root) if p.applies_to(kind, name)
-        )
+        if kfile not in known:
+            known[kfile] = kustomization_patches(Path(kfile), root)
+        found.extend(p for p in known[kfile] if p.applies_to(kind, name))
     return tuple(found)
 
 
