@@ -211,6 +211,17 @@ def _settings() -> tuple[Setting, ...]:
             "PATTERNS",
         ),
         Setting(
+            "image_convention",
+            ("--overlays-image-convention",),
+            "overlays_image_convention",
+            "list",
+            (),
+            "image patterns every container must match, comma-separated: {overlay}, {first}, "
+            "{last}, {group}, {workload} and {container} are filled in, e.g. "
+            "docker.io/acme/app:{workload}-{last}-*",
+            "PATTERNS",
+        ),
+        Setting(
             "allowed_registries",
             ("--overlays-allowed-registries",),
             "overlays_allowed_registries",
@@ -529,6 +540,8 @@ def _check_options(config: pytest.Config) -> CheckOptions:
         namespace=_value(config, "namespace"),
         namespace_required=bool(_value(config, "namespace_required")),
         external_services=tuple(_value(config, "external_services")),
+        image_convention=tuple(_value(config, "image_convention")),
+        groups=tuple(str(value) for value, _ in _located(config, "overlays")),
         k8s_version=_value(config, "k8s_version"),
         strict=bool(_value(config, "strict")),
         crds=crds,

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from pytest_k8s_overlays import Overlay
+from pytest_k8s_overlays.checks.environments import environments_named
 from pytest_k8s_overlays.checks.images import (
     ImageEntry,
     ImageRef,
@@ -361,5 +363,139 @@ def test_the_skip_annotation_on_a_pod_template_suppresses_images(
             "2 findings suppressed by the pytest-k8s-overlays/skip annotation:",
             "  auth [[]images] Deployment/auth/auth-api *[[]placeholder]*",
             "  auth [[]images] Deployment/auth/auth-api *[[]unpinned]*",
+        ]
+    )
+
+
+# environment-leak and image-convention
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("envs/prod-eu", {"prod"}),
+        ("deploy/overlays/production", {"prod"}),
+        ("workloads/domains/*/dev", {"dev"}),
+        ("character-api-dev-latest", {"dev"}),
+        ("1.4.2-staging.3", {"staging"}),
+        ("kustomize", set()),
+        ("product-2.0", set()),  # a word, not an environment
+        ("dev-to-prod", {"dev", "prod"}),
+    ],
+)
+def test_environment_words(text: str, named: set[str]) -> None:
+    assert environments_named(text) == named
+
+
+def test_a_tag_naming_another_groups_environment_leaks() -> None:
+    def prod(image: str) -> Overlay:
+        api = workload("character-api", {"name": "api", "image": image})
+        return make_overlay(
+            "character", api, group="workloads/*/prod", kustomization=Path("missing.yaml")
+        )
+
+    groups = ("workloads/*/dev", "workloads/*/prod")
+    assert finding_lines("images", prod("acme/app:api-dev-latest"), groups=groups) == [
+        "character: Deployment/auth/character-api spec.template.spec.containers[0].image: the "
+        "tag api-dev-latest names environment dev, and this is group workloads/*/prod (prod); "
+        "expected the prod image: an images: entry in the overlay setting newTag for prod "
+        "[environment-leak]"
+    ]
+    for fine in ("acme/app:api-prod-1", "acme/app:dev-to-prod-1", "acme/app:1.2.3"):
+        assert finding_lines("images", prod(fine), groups=groups) == []
+    # One group alone, or groups of no known environment: nothing to compare with.
+    assert finding_lines("images", prod("acme/app:api-dev-latest")) == []
+    assert finding_lines("images", prod("acme/app:api-dev-1"), groups=("a", "b")) == []
+
+
+def test_every_image_must_follow_the_convention() -> None:
+    convention = ("docker.io/acme/app:{workload}-{last}-*", "docker.io/istio/*")
+    worker = workload(
+        "character-worker",
+        {"name": "worker", "image": "docker.io/acme/app:character-api-dev-latest"},
+        {"name": "istio-proxy", "image": "docker.io/istio/proxyv2:1.22.0"},
+    )
+    api = workload(
+        "character-api", {"name": "api", "image": "docker.io/acme/app:character-api-dev-7"}
+    )
+    dev = make_overlay("character/dev", worker, api, kustomization=Path("missing.yaml"))
+    assert finding_lines("images", dev, image_convention=convention, allow_latest=True) == [
+        "character/dev: Deployment/auth/character-worker spec.template.spec.containers[0].image: "
+        "docker.io/acme/app:character-api-dev-latest does not follow the image convention; "
+        "expected an image matching docker.io/acme/app:character-worker-dev-* (from "
+        "docker.io/acme/app:{workload}-{last}-*) or docker.io/istio/* [image-convention]"
+    ]
+
+
+def environments_tree(root: Path) -> None:
+    """A base built for dev, overlays per environment: prod/character forgot its images: entry."""
+    write(root, "base/kustomization.yaml", "resources: [deployment.yaml]\n")
+    write(
+        root,
+        "base/deployment.yaml",
+        """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: api
+        spec:
+          selector: {matchLabels: {app: api}}
+          template:
+            metadata: {labels: {app: api}}
+            spec:
+              containers:
+                - name: api
+                  image: ghcr.io/acme/app:api-dev-41
+        """,
+    )
+    prod_tag = "images:\n  - name: ghcr.io/acme/app\n    newTag: api-prod-41\n"
+    for env, service, images in (
+        ("dev", "character", ""),
+        ("prod", "character", ""),
+        ("prod", "info", prod_tag),
+    ):
+        write(
+            root,
+            f"{env}/{service}/kustomization.yaml",
+            f"namespace: {service}\nnamePrefix: {service}-\nresources: [../../base]\n{images}",
+        )
+
+
+def test_a_prod_overlay_still_on_the_dev_tag_fails(pytester: pytest.Pytester) -> None:
+    environments_tree(pytester.path)
+    result = pytester.runpytest("--overlays=dev", "--overlays=prod", "--overlays-checks=images")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "character: 1 finding in images",
+            "  Deployment/character/character-api spec.template.spec.containers[[]0].image: the "
+            "tag api-dev-41 names environment dev, and this is group prod (prod); expected the "
+            "prod image: an images: entry in the overlay setting newTag for prod "
+            "[[]environment-leak] (from base/deployment.yaml)",
+            "hint [[]environment-leak]: give the overlay an images: entry *",
+        ]
+    )
+    # The dev group alone has nothing to leak from.
+    pytester.runpytest("--overlays=dev", "--overlays-checks=images").assert_outcomes(passed=1)
+
+
+def test_an_image_off_the_convention_fails_when_one_is_set(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # The mistake: chat's images: entry was copied from info and kept info's image.
+    kfile = example / "k8s/overlays/chat/kustomization.yaml"
+    kfile.write_text(kfile.read_text().replace("ghcr.io/acme/chat-api", "ghcr.io/acme/info-api"))
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=images")
+    result.assert_outcomes(passed=7)
+    pytester.makeini("[pytest]\noverlays_image_convention = ghcr.io/acme/{first}-api:*\n")
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=images")
+    result.assert_outcomes(passed=6, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "chat: 1 finding in images",
+            "  Deployment/chat/chat-api spec.template.spec.containers[[]0].image: "
+            "ghcr.io/acme/info-api:* does not follow the image convention; expected an image "
+            "matching ghcr.io/acme/chat-api:* (from ghcr.io/acme/{first}-api:*) "
+            "[[]image-convention] (from k8s/base/deployment.yaml)",
         ]
     )

@@ -119,6 +119,14 @@ IMAGES_CHECK = Check(
             "point newName: of the overlay's images: entry at an allowed registry, or add the "
             "registry to overlays_allowed_registries"
         ),
+        "environment-leak": (
+            "give the overlay an images: entry with the tag built for its own environment "
+            "(newTag:), so it does not keep the tag its base or another environment uses"
+        ),
+        "image-convention": (
+            "point the container at its own image (an images: entry with newName:/newTag:, or "
+            "the image: in the patch that adds it), or widen overlays_image_convention"
+        ),
         "unused-images-entry": (
             "make name: equal the image exactly as the manifests write it, registry included: "
             "Kustomize matches names literally, so docker.io/org/app does not match org/app; "

@@ -34,6 +34,10 @@ class CheckOptions:
     require_schemas: bool = False
     #: Services installed outside the repository, ``namespace/name`` globs.
     external_services: tuple[str, ...] = ()
+    #: Patterns every container image must match (``{workload}``, ``{last}``... filled in).
+    image_convention: tuple[str, ...] = ()
+    #: Every group of the session (``--overlays`` values): their environments.
+    groups: tuple[str, ...] = ()
 
 
 #: A check's implementation: the rendered units of one group (or one unit, for

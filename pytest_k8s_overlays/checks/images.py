@@ -1,4 +1,17 @@
-"""images: every container runs a real, pinned image that the overlay chose on purpose."""
+"""images: every container runs a real, pinned image that the overlay chose on purpose.
+
+Besides the image of each container (``missing-image``, ``placeholder``,
+``unpinned``, ``registry``) and the ``images:`` entries (``unused-images-entry``):
+
+- ``environment-leak``: an image whose tag names another group's environment
+  and not its own (``acme/app:api-dev-latest`` in the ``prod`` group): a prod
+  overlay that kept the dev tag because it has no ``images:`` entry. Judged
+  only when the session has groups of known, different environments.
+- ``image-convention``: with ``--overlays-image-convention`` patterns, every
+  container's image matches one of them once ``{overlay}``, ``{first}``,
+  ``{last}``, ``{group}``, ``{workload}`` and ``{container}`` are filled in
+  (``docker.io/acme/app:{workload}-{last}-*``): a worker running the API's image.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +29,7 @@ from ..findings import Finding, finding
 from ..model import Container, Overlay, Resource
 from ..paths import display_path
 from .base import CheckOptions
+from .environments import environment_of, environments_named, other_environments
 
 #: The C BaseLoader when available: several times faster than the pure one.
 _TEXT_LOADER: type[Any] = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
@@ -145,6 +159,12 @@ def _container_findings(
             f"{image} is tagged latest" if ref.tag else f"{image} has no tag, so it pulls latest"
         )
         yield report("unpinned", found, "a version tag or a digest")
+    leak = _leak(overlay, ref, options)
+    if leak is not None:
+        yield report("environment-leak", *leak)
+    convention = _convention(overlay, container, image, options)
+    if convention is not None:
+        yield report("image-convention", *convention)
     if options.allowed_registries and not registry_allowed(ref, options.allowed_registries):
         registry = ref.registry or f"{DOCKER_HUB} (Docker Hub)"
         yield report(
@@ -152,6 +172,53 @@ def _container_findings(
             f"{image} comes from {registry}",
             f"an image from an allowed registry: {', '.join(options.allowed_registries)}",
         )
+
+
+def expand_convention(pattern: str, overlay: Overlay, container: Container) -> str:
+    """Fill in a convention pattern for one container of one overlay."""
+    parts = overlay.name.split("/")
+    values = {
+        "{overlay}": overlay.name,
+        "{name}": overlay.name,
+        "{first}": parts[0],
+        "{last}": parts[-1],
+        "{group}": overlay.group,
+        "{workload}": container.resource.name,
+        "{container}": container.name,
+    }
+    for placeholder, value in values.items():
+        pattern = pattern.replace(placeholder, value)
+    return pattern
+
+
+def _convention(
+    overlay: Overlay, container: Container, image: str, options: CheckOptions
+) -> tuple[str, str] | None:
+    """(found, expected) when the image matches none of the convention's patterns."""
+    patterns = [p.strip() for p in options.image_convention if p.strip()]
+    expanded = [expand_convention(p, overlay, container) for p in patterns]
+    if not expanded or any(fnmatchcase(image, p) for p in expanded):
+        return None
+    shown = " or ".join(
+        e if e == p else f"{e} (from {p})" for e, p in zip(expanded, patterns, strict=True)
+    )
+    return f"{image} does not follow the image convention", f"an image matching {shown}"
+
+
+def _leak(overlay: Overlay, ref: ImageRef, options: CheckOptions) -> tuple[str, str] | None:
+    """(found, expected) when the tag names another group's environment, not its own."""
+    own = environment_of(overlay.group)
+    if own is None or not ref.tag:
+        return None
+    named = environments_named(ref.tag)
+    leaked = named & other_environments(overlay.group, options.groups)
+    if not leaked or own in named:
+        return None
+    return (
+        f"the tag {ref.tag} names environment {', '.join(sorted(leaked))}, and this is "
+        f"group {overlay.group} ({own})",
+        f"the {own} image: an images: entry in the overlay setting newTag for {own}",
+    )
 
 
 def _kind_of(value: Any) -> str:
