@@ -76,9 +76,10 @@ FINDING = re.compile(
 )
 #: The first line of a failure: ``OVERLAY: N findings in CHECK``.
 HEADLINE = re.compile(r"^(?P<overlay>.+?): (?P<count>\d+) findings? in (?P<check>\S+)")
-#: A render failure's first line.
+#: A render failure's first line (an unused Component's names its consumer first).
 RENDER_FAILED = re.compile(
-    r"^(?P<overlay>.+?): (?P<message>(?:kustomize build failed|rendered output is not).*)$"
+    r"^(?P<overlay>.+?): (?P<message>(?:a Component no gated overlay uses, rendered through "
+    r"[^:]+: )?(?:kustomize build failed|rendered output is not|timed out).*)$"
 )
 #: A check that crashed (the plugin's own wording).
 CRASHED = re.compile(r"^(?P<overlay>.+?): the (?P<check>\S+) check crashed: (?P<error>.*)$")

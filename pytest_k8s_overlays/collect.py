@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from .deployable import Deployable
+from .checks import RENDER
+from .deployable import COMPONENT, Deployable
 from .plugin import MARKER
 from .stash import SESSION_KEY
 
@@ -64,7 +65,10 @@ OverlayCheckItem = DeployableItem
 def _check_items(
     parent: pytest.Collector, spec: Deployable, checks: Sequence[str]
 ) -> list[pytest.Item]:
-    return [DeployableItem.from_parent(parent, name=check, spec=spec) for check in checks]
+    # A Component rendered through a consumer proves it renders; the consumer's
+    # objects are the consumer's, judged where it is gated.
+    chosen = [c for c in checks if c == RENDER] if spec.kind == COMPONENT else checks
+    return [DeployableItem.from_parent(parent, name=check, spec=spec) for check in chosen]
 
 
 class DeployableCollector(pytest.Collector):

@@ -15,6 +15,8 @@ from pathlib import Path
 #: The kinds of deployable, as shown in messages.
 OVERLAY = "overlay"
 APPLICATION = "application"
+#: A ``kind: Component`` no gated overlay uses, rendered through a consumer.
+COMPONENT = "component"
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,9 @@ class Deployable:
     #: The manifest that defines it (an Application's or ApplicationSet's file);
     #: None for an overlay, which its kustomization file defines.
     defined_in: Path | None = None
+    #: For a Component: the kustomization directories it is rendered through, in
+    #: order of preference (see :mod:`.components`).
+    consumers: tuple[Path, ...] = ()
 
     @property
     def anchor(self) -> Path:
@@ -51,3 +56,7 @@ class Group:
     name: str
     root: Path
     overlays: tuple[Deployable, ...]
+    #: Components under the root that no gated overlay uses, each with consumers.
+    components: tuple[Deployable, ...] = ()
+    #: Components under the root that no gated overlay uses and none can render.
+    unexercised: tuple[Path, ...] = ()

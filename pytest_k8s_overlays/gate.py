@@ -51,6 +51,16 @@ class Gate:
     def specs(self) -> list[Deployable]:
         return [spec for group in self.groups for spec in group.overlays]
 
+    @property
+    def components(self) -> list[Deployable]:
+        """The Components no gated overlay uses, each rendered through a consumer."""
+        return [spec for group in self.groups for spec in group.components]
+
+    @property
+    def item_specs(self) -> list[Deployable]:
+        """Everything that gets test items: the overlays, then the unused Components."""
+        return self.specs + self.components
+
     def label(self, spec: Deployable) -> str:
         """A deployable's name in failure headers: with its group when the name repeats
         across groups (``info (deploy/overlays/prod)``), so that each header is unique."""
@@ -151,6 +161,9 @@ class Gate:
         custom kinds the schema check had no schema for."""
         stats = self.store.stats()
         result = Summary(rendered=stats.rendered, hits=stats.hits)
+        result.unexercised = {
+            display_path(path, root) for group in self.groups for path in group.unexercised
+        }
         result.uncacheable = {
             display_path(directory, root): why for directory, why in stats.uncacheable.items()
         }

@@ -25,9 +25,12 @@ PROGRESS_AFTER = 0.5
 
 def header(gate: Gate) -> list[str]:
     """The report header line: deployables, groups and the renderer."""
+    components = len(gate.components)
+    unused = f", {plural(components, 'unused component')}" if components else ""
     return [
         f"k8s-overlays: {plural(len(gate.specs), 'overlay')} in "
-        f"{plural(len(gate.groups), 'group')}; renderer: {gate.store.renderer.describe()}"
+        f"{plural(len(gate.groups), 'group')}{unused}; "
+        f"renderer: {gate.store.renderer.describe()}"
     ]
 
 
@@ -61,6 +64,8 @@ class Summary:
     #: Custom kinds with no schema, per overlay (so workers that both rendered
     #: one overlay count it once).
     unvalidated: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: Components no gated overlay uses and no consumer could render.
+    unexercised: set[str] = field(default_factory=set)
 
     def merge(self, other: dict[str, Any]) -> None:
         """Add a worker's summary (as sent by to_dict)."""
@@ -70,6 +75,7 @@ class Summary:
         self.uncacheable.update(other.get("uncacheable", {}))
         self.suppressed.update(other.get("suppressed", []))
         self.unvalidated.update(other.get("unvalidated", {}))
+        self.unexercised.update(other.get("unexercised", []))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -78,6 +84,7 @@ class Summary:
             "uncacheable": self.uncacheable,
             "suppressed": sorted(self.suppressed),
             "unvalidated": self.unvalidated,
+            "unexercised": sorted(self.unexercised),
         }
 
 
@@ -108,11 +115,23 @@ def write_summary(
         )
         for kind, count in sorted(counts.items()):
             write(f"  {kind}: {count}")
+    _write_unexercised(terminal, summary)
     if summary.suppressed:
         found = plural(len(summary.suppressed), "finding")
         write(f"{found} suppressed by the {SKIP_ANNOTATION} annotation:")
         for suppressed in sorted(summary.suppressed):
             write(f"  {suppressed}")
+
+
+def _write_unexercised(terminal: pytest.TerminalReporter, summary: Summary) -> None:
+    if summary.unexercised:
+        terminal.write_line(
+            f"{plural(len(summary.unexercised), 'component')} no gated overlay uses, and "
+            "nothing to render it through (no kustomization of its tree uses it, a sibling "
+            "component or is its ancestor): not exercised:"
+        )
+        for path in sorted(summary.unexercised):
+            terminal.write_line(f"  {path}")
 
 
 def crash_message(overlay: str, check_id: str, error: BaseException) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from .cache import RenderCache
+from .components import with_components
 from .discovery import DiscoveryError, discover_all
 from .gate import Gate
 from .renderer import Probe, RendererNotFound, find_renderer, run_version
@@ -21,7 +22,7 @@ PROBE_CACHE_KEY = "k8s-overlays/renderer-versions"
 def build_gate(config: pytest.Config, settings: Settings) -> Gate:
     """Discover the overlays and set up rendering; UsageError for bad input."""
     try:
-        groups = discover_all(settings.overlays, settings.overlays_label)
+        groups = with_components(discover_all(settings.overlays, settings.overlays_label))
     except DiscoveryError as error:
         raise pytest.UsageError(str(error)) from None
     check_schema_inputs(settings, config.rootpath)
