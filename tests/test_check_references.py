@@ -62,18 +62,27 @@ def http_route(*refs: dict[str, Any], namespace: str = "users") -> dict[str, Any
             [Address("redis.db.svc.cluster.local", "redis", "db", None)],
         ),
         ("redis://redis.db.svc:6379/0", [Address("redis.db.svc:6379", "redis", "db", 6379)]),
-        ("redis.db:6379", [Address("redis.db:6379", "redis", "db", 6379)]),
+        ("redis.db:6379", [Address("redis.db:6379", "redis", "db", 6379, short=True)]),
         (
             "kafka-0.kafka.broker.svc.cluster.local:9092",
             [Address("kafka-0.kafka.broker.svc.cluster.local:9092", "kafka", "broker", 9092, True)],
         ),
-        ("postgres://app:pw@pg.data:5432/app", [Address("pg.data:5432", "pg", "data", 5432)]),
-        ("a.db:1,b.db:2", [Address("a.db:1", "a", "db", 1), Address("b.db:2", "b", "db", 2)]),
+        (
+            "postgres://app:pw@pg.data:5432/app",
+            [Address("pg.data:5432", "pg", "data", 5432, short=True)],
+        ),
+        (
+            "a.db:1,b.db:2",
+            [
+                Address("a.db:1", "a", "db", 1, short=True),
+                Address("b.db:2", "b", "db", 2, short=True),
+            ],
+        ),
         # Not Service addresses: a bare short name, an external host, a name
         # built from a variable, a file, an IP, an SRV record.
         ("redis:6379", []),
         ("api.example.com", []),
-        ("api.example.com:443", [Address("api.example.com:443", "api", "example.com", 443)][:0]),
+        ("api.example.com:443", []),
         ("$(POD_NAME).redis.db.svc", []),
         ("settings.yaml", []),
         ("10.0.0.1:8080", []),
@@ -86,7 +95,9 @@ def test_addresses_in_a_value(text: str, expected: list[Address]) -> None:
 
 def test_an_address_needs_a_port_or_the_svc_label() -> None:
     assert parse_address("redis.db", None) is None
-    assert parse_address("redis.db", 6379) == Address("redis.db:6379", "redis", "db", 6379)
+    assert parse_address("redis.db", 6379) == Address(
+        "redis.db:6379", "redis", "db", 6379, short=True
+    )
     assert parse_address("1redis.db", 6379) is None  # a Service name starts with a letter
 
 
@@ -265,6 +276,20 @@ def test_an_address_must_name_a_service_of_a_namespace_the_group_renders() -> No
         "group in namespace db, or db/redis in overlays_external_services if it is installed "
         "outside the repository [dns-name]",
     ]
+
+
+def test_a_pod_of_a_headless_service_next_door_is_no_service_address() -> None:
+    # In namespace redis, `redis-0.redis:6379` is pod redis-0 of Service redis,
+    # not a Service redis-0 of namespace redis.
+    redis = service("redis", {"port": 6379}, selector={"app": "redis"}, namespace="redis")
+    sts = deployment("redis", labels={"app": "redis"}, namespace="redis", kind="StatefulSet")
+    settings = config_map("redis", SENTINEL="redis-0.redis:26379")
+    assert references.run([make_overlay("redis", sts, redis, settings)], CheckOptions()) == []
+    # Written with .svc, it names namespace redis and is judged.
+    wrong = config_map("redis", PRIMARY="redis-0.redis.svc:6379")
+    assert [
+        f.rule for f in references.run([make_overlay("redis", sts, redis, wrong)], CheckOptions())
+    ] == ["dns-name"]
 
 
 def test_headless_services_and_pod_addresses_take_any_port() -> None:

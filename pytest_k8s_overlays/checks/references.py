@@ -70,6 +70,9 @@ class Address:
     port: int | None
     #: A StatefulSet pod's own name (``redis-0.redis.db.svc``): its port is the pod's.
     pod: bool = False
+    #: Written ``name.ns:port``, without ``.svc``: also how a pod of a headless
+    #: Service of one's own namespace is written (``redis-0.redis:6379``).
+    short: bool = False
 
 
 def parse_address(host: str, port: int | None) -> Address | None:
@@ -93,7 +96,7 @@ def parse_address(host: str, port: int | None) -> Address | None:
         return None
     if not _SERVICE_NAME.fullmatch(name) or name == "svc":
         return None
-    return Address(text, name, namespace, port, pod)
+    return Address(text, name, namespace, port, pod, short="svc" not in labels)
 
 
 def addresses(text: str) -> Iterator[Address]:
@@ -372,6 +375,9 @@ def _dns_names(overlay: Overlay, context: _Context) -> Iterator[Finding]:
             if address.text in seen:
                 continue
             seen.add(address.text)
+            # `redis-0.redis:6379` is pod redis-0 of the headless Service redis next door.
+            if address.short and context.services.find(resource.namespace, address.namespace):
+                continue
             port = None if address.pod else address.port
             ref = Reference(address.namespace, address.service, port, path, path, address.text)
             yield from context.target(overlay, resource, "dns-name", ref)
