@@ -208,14 +208,19 @@ def _text(path: Path) -> str | None:
     return _read(str(path), stat.st_mtime_ns, stat.st_size)
 
 
+def _listed(kustomization: Mapping[str, Any], field: str) -> list[Any]:
+    value = kustomization.get(field)
+    return value if isinstance(value, list) else []
+
+
 def _entries(kustomization: Mapping[str, Any]) -> Iterator[tuple[str, Any, Any]]:
     """(field[index], file or inline text, target) of every patch a kustomization lists."""
-    for index, entry in enumerate(kustomization.get("patches") or ()):
+    for index, entry in enumerate(_listed(kustomization, "patches")):
         if isinstance(entry, Mapping):
             yield f"patches[{index}]", entry.get("path") or entry.get("patch"), entry.get("target")
-    for index, entry in enumerate(kustomization.get("patchesStrategicMerge") or ()):
+    for index, entry in enumerate(_listed(kustomization, "patchesStrategicMerge")):
         yield f"patchesStrategicMerge[{index}]", entry, None
-    for index, entry in enumerate(kustomization.get("patchesJson6902") or ()):
+    for index, entry in enumerate(_listed(kustomization, "patchesJson6902")):
         if isinstance(entry, Mapping):
             where = f"patchesJson6902[{index}]"
             yield where, entry.get("path") or entry.get("patch"), entry.get("target")

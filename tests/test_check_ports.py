@@ -1196,6 +1196,9 @@ def _realistic_docs() -> list[dict[str, Any]]:
         "metadata": {"name": "quotas.acme.io"},
         "spec": {"group": "acme.io", "names": {"kind": "Quota"}, "scope": "Cluster"},
     }
+    api["spec"]["template"]["spec"]["containers"][0]["env"] = [
+        {"name": "PEER", "value": "http://auth-api.auth.svc.cluster.local:80"}
+    ]
     return [
         api,
         service("auth-api", {"name": "http", "port": 80, "targetPort": "http", "nodePort": 30080}),
@@ -1204,16 +1207,73 @@ def _realistic_docs() -> list[dict[str, Any]]:
         policy,
         crd,
         {"apiVersion": "acme.io/v1", "kind": "Quota", "metadata": {"name": "default"}},
+        *_routing_docs(),
     ]
 
 
-@pytest.mark.parametrize("check_id", ["isolation", "ports", "namespace", "unique-names", "images"])
+def _routing_docs() -> list[dict[str, Any]]:
+    """The routes, monitors, addresses and OpenShift workloads the references check reads."""
+    meta = {"name": "auth", "namespace": "auth"}
+    destination = {"host": "auth-api.auth.svc.cluster.local", "port": {"number": 80}}
+    config = deployment("jenkins", container("jenkins"), labels={"name": "jenkins"})
+    config["apiVersion"], config["kind"] = "apps.openshift.io/v1", "DeploymentConfig"
+    config["spec"]["triggers"] = [
+        {"type": "ImageChange", "imageChangeParams": {"containerNames": ["jenkins"]}}
+    ]
+    return [
+        {
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "VirtualService",
+            "metadata": meta,
+            "spec": {"http": [{"route": [{"destination": destination}]}]},
+        },
+        {
+            "apiVersion": "gateway.networking.k8s.io/v1",
+            "kind": "HTTPRoute",
+            "metadata": meta,
+            "spec": {"rules": [{"backendRefs": [{"name": "auth-api", "port": 80}]}]},
+        },
+        {
+            "apiVersion": "monitoring.coreos.com/v1",
+            "kind": "ServiceMonitor",
+            "metadata": meta,
+            "spec": {
+                "selector": {"matchLabels": APP},
+                "namespaceSelector": {"matchNames": ["auth"]},
+                "endpoints": [{"port": "http"}],
+            },
+        },
+        {
+            "apiVersion": "monitoring.coreos.com/v1",
+            "kind": "PodMonitor",
+            "metadata": meta,
+            "spec": {"selector": {"matchLabels": APP}, "podMetricsEndpoints": [{"port": "http"}]},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": meta,
+            "data": {"PEER": "auth-api.auth:80", "PEER2": "redis-0.auth-api:6379"},
+        },
+        {"apiVersion": "monitoring.coreos.com/v1", "kind": "Prometheus", "metadata": meta},
+        config,
+    ]
+
+
+@pytest.mark.parametrize(
+    "check_id", ["isolation", "ports", "namespace", "unique-names", "images", "references"]
+)
 def test_malformed_manifests_never_crash_a_check(check_id: str) -> None:
     # Each field of each manifest in turn gets each odd value; the other
     # overlay of the group stays intact, so group checks compare both.
     docs = _realistic_docs()
     options = CheckOptions(
-        service_label="domain", namespace="{name}", allowed_registries=("ghcr.io",)
+        service_label="domain",
+        namespace="{name}",
+        allowed_registries=("ghcr.io",),
+        external_services=("auth/ext-*",),
+        image_convention=("ghcr.io/acme/{workload}:*",),
+        groups=("k8s/dev", "k8s/overlays"),
     )
     run = CHECKS[check_id].run
     intact = make_overlay("scan", *deepcopy(docs))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pytest_k8s_overlays.model import Resource
 from pytest_k8s_overlays.patches import (
@@ -15,7 +16,7 @@ from pytest_k8s_overlays.patches import (
     patches_for,
 )
 
-from .builders import write
+from .builders import malformed, write
 
 TRANSFORMATIONS = """
 - configuredIn: ../prod/kustomization.yaml
@@ -235,3 +236,28 @@ def test_a_field_a_patch_set_names_the_patch_and_others_the_base(
     )
     result = pytester.runpytest("--overlays=prod", "--overlays-origin-annotations", "-k", "origins")
     result.assert_outcomes(passed=1)
+
+
+def test_malformed_kustomizations_and_patches_never_crash(tmp_path: Path) -> None:
+    kustomization = {
+        "patches": [
+            {"path": "p.yaml", "target": {"kind": "Ingress", "name": "web"}},
+            {"patch": "- {op: add, path: /spec/x, value: 1}", "target": {"kind": "Ingress"}},
+        ],
+        "patchesStrategicMerge": ["p.yaml"],
+        "patchesJson6902": [{"path": "p.yaml", "target": {"kind": "Ingress"}}],
+    }
+    write(tmp_path, "p.yaml", "kind: Ingress\nmetadata: {name: web}\nspec: {rules: [{host: a}]}\n")
+    kfile = tmp_path / "kustomization.yaml"
+    raw = {"kind": "Ingress", "metadata": {"name": "web"}, "spec": {"rules": [{"host": "a"}]}}
+    runs = 0
+    for path, value, variant in malformed(kustomization, (8080, None, [], {}, [1], {"a": []})):
+        kfile.write_text(yaml.safe_dump(variant))
+        try:
+            patches = patches_for("Ingress", "web", [str(kfile)], tmp_path)
+            Resource(raw, "base.yaml", patches).source_of("spec.rules[0].host")
+        except Exception as error:  # pragma: no cover - the failure message says it all
+            pytest.fail(f"crashed on {path} = {value!r}: {error!r}")
+        runs += 1
+    assert runs > 50
+    assert field_path("spec.rules[0].host", {"spec": 1}) == (("spec", "rules", "*", "host"), False)
