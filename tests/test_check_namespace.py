@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
+from pytest_k8s_overlays import assert_namespace
 from pytest_k8s_overlays.checks import CHECKS, CheckOptions
 from pytest_k8s_overlays.checks.namespace import expected_namespace, run, valid_namespace
 from pytest_k8s_overlays.checks.runner import run_check
@@ -519,3 +520,15 @@ def test_nested_overlays_take_their_namespace_from_first_and_last(
             "(from k8s/base/configmap.yaml)",
         ]
     )
+
+
+def test_the_assertion_helper_requires_a_namespace_when_asked() -> None:
+    package = make_overlay("install", obj("v1", "ConfigMap", "settings"))
+    assert_namespace(package)
+    with pytest.raises(AssertionError) as raised:
+        assert_namespace(package, required=True)
+    assert str(raised.value).splitlines()[:2] == [
+        "install: 1 finding in namespace",
+        "  ConfigMap/settings metadata.namespace: no namespace; expected a namespace "
+        "[missing-namespace]",
+    ]

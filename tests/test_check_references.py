@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from pytest_k8s_overlays import assert_references
 from pytest_k8s_overlays.checks import CheckOptions, references
 from pytest_k8s_overlays.checks.references import Address, addresses, parse_address
 
@@ -464,3 +465,12 @@ def test_addresses_of_a_missing_service_or_port_fail(
 
 def test_example_repo_passes_references(pytester: pytest.Pytester, example: Path) -> None:
     run_references(pytester).assert_outcomes(passed=7)
+
+
+def test_the_assertion_helper_reports_and_accepts_external_services() -> None:
+    gateway = http_route({"name": "istio-ingressgateway", "port": 80})
+    users_overlay = make_overlay("users", *users(), gateway)
+    with pytest.raises(AssertionError) as raised:
+        assert_references(users_overlay)
+    assert str(raised.value).splitlines()[0] == "users: 1 finding in references"
+    assert_references(users_overlay, external_services=["users/istio-ingressgateway"])
