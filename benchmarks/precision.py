@@ -459,7 +459,7 @@ def print_table(reports: Sequence[Report]) -> None:
         causes = Counter(r.cause for r in report.render_failures)
         renders = ", ".join(f"{cause} {n}" for cause, n in sorted(causes.items()))
         out(
-            f"{report.name:<34} {report.overlays_collected:>4} overlays  "
+            f"{report.name:<34} {report.overlays_collected:>4} gated  "
             f"findings: {rules or 'none'}"
             + (f"; render failures: {renders}" if renders else "")
             + (f"; GATE PROBLEMS: {len(report.problems)}" if report.problems else "")
