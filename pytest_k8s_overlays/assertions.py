@@ -62,8 +62,10 @@ def assert_images(
     allow_latest: bool = False,
     placeholders: Iterable[str] = DEFAULT_PLACEHOLDERS,
     allowed_registries: Iterable[str] = (),
+    convention: Iterable[str] = (),
 ) -> None:
-    """Assert every container has a real, pinned image from an allowed registry."""
+    """Assert every container has a real, pinned image from an allowed registry (and
+    following the ``convention`` patterns, if given)."""
     __tracebackhide__ = True
     check(
         "images",
@@ -71,19 +73,29 @@ def assert_images(
         allow_latest=allow_latest,
         placeholder_images=tuple(placeholders),
         allowed_registries=tuple(allowed_registries),
+        image_convention=tuple(convention),
     )
 
 
-def assert_namespace(overlays: OverlayOrMany, expected: str | None = None) -> None:
-    """Assert every namespaced resource has a namespace (matching ``expected``, if given)."""
+def assert_namespace(
+    overlays: OverlayOrMany, expected: str | None = None, required: bool = False
+) -> None:
+    """Assert no overlay leaves some namespaced resources without the namespace others
+    have; with ``required`` or ``expected``, that every one has one (``expected``)."""
     __tracebackhide__ = True
-    check("namespace", overlays, namespace=expected)
+    check("namespace", overlays, namespace=expected, namespace_required=required)
 
 
-def assert_ports(overlays: OverlayOrMany) -> None:
+def assert_ports(overlays: OverlayOrMany, external_services: Iterable[str] = ()) -> None:
     """Assert Services, probes, node ports and Ingress backends point at declared ports."""
     __tracebackhide__ = True
-    check("ports", overlays)
+    check("ports", overlays, external_services=tuple(external_services))
+
+
+def assert_references(overlays: OverlayOrMany, external_services: Iterable[str] = ()) -> None:
+    """Assert routes, monitors and in-cluster DNS names lead to a Service and port."""
+    __tracebackhide__ = True
+    check("references", overlays, external_services=tuple(external_services))
 
 
 def assert_valid_schema(

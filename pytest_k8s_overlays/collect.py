@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from .deployable import Deployable
+from .checks import CHECKS, RENDER
+from .deployable import COMPONENT, Deployable
 from .plugin import MARKER
 from .stash import SESSION_KEY
 
@@ -53,7 +54,8 @@ class DeployableItem(pytest.Item):
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
-        return self.path, None, f"{self.spec.name} [{self.check}]"
+        label = self.config.stash[SESSION_KEY].gate.label(self.spec)
+        return self.path, None, f"{label} [{self.check}]"
 
 
 #: The name earlier versions gave the item class.
@@ -63,11 +65,12 @@ OverlayCheckItem = DeployableItem
 def _check_items(
     parent: pytest.Collector, spec: Deployable, checks: Sequence[str]
 ) -> list[pytest.Item]:
-    from .checks import CHECKS
-
+    # A Component rendered through a consumer proves it renders; the consumer's
+    # objects are the consumer's, judged where it is gated.
+    chosen = [c for c in checks if c == RENDER] if spec.kind == COMPONENT else checks
     return [
         DeployableItem.from_parent(parent, name=check, spec=spec)
-        for check in checks
+        for check in chosen
         if CHECKS[check].applies_to(spec.kind)
     ]
 

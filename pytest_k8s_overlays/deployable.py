@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 #: The kinds of deployable, as shown in messages.
 OVERLAY = "overlay"
 APPLICATION = "application"
+#: A ``kind: Component`` no gated overlay uses, rendered through a consumer.
+COMPONENT = "component"
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,9 @@ class Deployable:
     recipe: Recipe | None = None
     #: What Argo CD mode knows of the Application (its problems, its project).
     application: AppFacts | None = None
+    #: For a Component: the kustomization directories it is rendered through, in
+    #: order of preference (see :mod:`.components`).
+    consumers: tuple[Path, ...] = ()
 
     @property
     def anchor(self) -> Path:
@@ -61,3 +66,7 @@ class Group:
     name: str
     root: Path
     overlays: tuple[Deployable, ...]
+    #: Components under the root that no gated overlay uses, each with consumers.
+    components: tuple[Deployable, ...] = ()
+    #: Components under the root that no gated overlay uses and none can render.
+    unexercised: tuple[Path, ...] = ()

@@ -25,7 +25,8 @@ class DiscoveryError(Exception):
     """A path given to ``--overlays`` that names no overlay."""
 
 
-def _kustomization_dirs(root: Path) -> list[tuple[Path, Path, dict[str, Any]]]:
+def kustomization_dirs(root: Path) -> list[tuple[Path, Path, dict[str, Any]]]:
+    """(directory, kustomization file, its content) of every kustomization under ``root``."""
     found = []
     seen: set[str] = set()
     # Symlinked directories are followed (an overlay may be a link), once each.
@@ -49,7 +50,7 @@ def leaf_overlays(root: Path) -> list[tuple[Path, Path]]:
     A leaf is a kustomization that no other kustomization under ``root`` uses as
     a resource or component, and that is not itself a ``kind: Component``.
     """
-    found = _kustomization_dirs(root)
+    found = kustomization_dirs(root)
     used = {
         target for directory, _, data in found for target in referenced_directories(directory, data)
     }

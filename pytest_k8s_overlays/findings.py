@@ -57,7 +57,7 @@ def finding(
         rule,
         found,
         expected,
-        resource.source,
+        resource.source_of(path),
         tuple(sorted(set(others))),
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,10 +51,29 @@ class Gate:
         self.suppressed: dict[tuple[Deployable, str], list[Finding]] = {}
         #: The Argo CD instances discovered (``--overlays-argocd``).
         self.instances: list[Instance] = []
+        self._repeated: set[str] | None = None
 
     @property
     def specs(self) -> list[Deployable]:
         return [spec for group in self.groups for spec in group.overlays]
+
+    @property
+    def components(self) -> list[Deployable]:
+        """The Components no gated overlay uses, each rendered through a consumer."""
+        return [spec for group in self.groups for spec in group.components]
+
+    @property
+    def item_specs(self) -> list[Deployable]:
+        """Everything that gets test items: the overlays, then the unused Components."""
+        return self.specs + self.components
+
+    def label(self, spec: Deployable) -> str:
+        """A deployable's name in failure headers: with its group when the name repeats
+        across groups (``info (deploy/overlays/prod)``), so that each header is unique."""
+        if self._repeated is None:
+            counts = Counter(s.name for s in self.specs)
+            self._repeated = {name for name, count in counts.items() if count > 1}
+        return f"{spec.name} ({spec.group})" if spec.name in self._repeated else spec.name
 
     def group_of(self, spec: Deployable) -> Group:
         return next(g for g in self.groups if g.name == spec.group)
@@ -153,6 +173,9 @@ class Gate:
         result = Summary(rendered=stats.rendered, hits=stats.hits)
         result.applications = any(spec.application is not None for spec in self.specs)
         result.argocd = {f"{i.value}: {note}" for i in self.instances for note in i.notes}
+        result.unexercised = {
+            display_path(path, root) for group in self.groups for path in group.unexercised
+        }
         result.uncacheable = {
             display_path(directory, root): why for directory, why in stats.uncacheable.items()
         }

@@ -12,6 +12,7 @@ from .fields import as_dict, dicts, str_dict
 
 if TYPE_CHECKING:
     from .deployable import Deployable
+    from .patches import Patch
 
 #: Kinds whose pod template the checks inspect, with where the template lives.
 POD_TEMPLATE_PATHS: Mapping[str, tuple[str, ...]] = {
@@ -24,9 +25,11 @@ POD_TEMPLATE_PATHS: Mapping[str, tuple[str, ...]] = {
     "Pod": (),
 }
 #: Custom workloads with a pod template, by (API group, kind): an Argo Rollout
-#: replaces a Deployment in many Argo CD repositories.
+#: replaces a Deployment in many Argo CD repositories; OpenShift's
+#: DeploymentConfig predates Deployments there.
 CUSTOM_POD_TEMPLATE_PATHS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("argoproj.io", "Rollout"): ("spec", "template"),
+    ("apps.openshift.io", "DeploymentConfig"): ("spec", "template"),
 }
 
 
@@ -91,11 +94,15 @@ class Resource:
     """One rendered Kubernetes manifest.
 
     ``source`` is the file it came from (``k8s/base/service.yaml``), when
-    Kustomize could tell; ``raw`` is the manifest as rendered.
+    Kustomize could tell; ``raw`` is the manifest as rendered; ``source_of``
+    names the patch that set a field, when one did.
     """
 
     raw: dict[str, Any]
     source: str | None = None
+    #: The patches that plausibly touched it (see :mod:`.patches`), so findings
+    #: about a field a patch set can name the patch file.
+    patches: tuple[Patch, ...] = field(default=(), repr=False)
 
     @property
     def kind(self) -> str:
@@ -149,6 +156,20 @@ class Resource:
         if self.namespace:
             return f"{self.kind}/{self.namespace}/{self.name}"
         return f"{self.kind}/{self.name}"
+
+    def source_of(self, path: str) -> str | None:
+        """Where the field ``path`` comes from: the patch that set it last
+        (``prod/patch.yaml, patching base/ingress.yaml``), else ``source``."""
+        if not self.patches or not path:
+            return self.source
+        from .patches import field_path, setting_patch
+
+        patch = setting_patch(self.patches, *field_path(path, self.raw))
+        if patch is None:
+            return self.source
+        if self.source and self.source != patch.source:
+            return f"{patch.source}, patching {self.source}"
+        return patch.source
 
     @cached_property
     def pod_template(self) -> PodTemplate | None:
@@ -299,7 +320,8 @@ class Overlay:
 
     @cached_property
     def workloads(self) -> tuple[Resource, ...]:
-        """Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs and Pods."""
+        """Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs, Pods, Argo
+        Rollouts and OpenShift DeploymentConfigs."""
         return tuple(r for r in self.resources if template_path(r.group, r.kind) is not None)
 
     @cached_property

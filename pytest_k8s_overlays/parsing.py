@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .model import Resource
+from .patches import Patch, patched_in, patches_for
 from .paths import display_path
 
 _BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 #: The annotation Kustomize's ``buildMetadata: [originAnnotations]`` adds.
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
+#: The annotation ``buildMetadata: [transformerAnnotations]`` adds.
+TRANSFORMATIONS_ANNOTATION = "alpha.config.kubernetes.io/transformations"
+#: Where an origin keeps the kustomization files whose patches touched the resource.
+PATCHED_IN = "patchedIn"
 
 
 class SafeLoader(_BaseLoader):  # type: ignore[misc]
@@ -64,16 +71,33 @@ def pop_origin(document: dict[str, Any]) -> str | None:
     Leaves ``metadata.annotations`` out entirely when the origin was its only
     entry, so the document reads as a plain render.
     """
+    value = _pop_annotation(document, ORIGIN_ANNOTATION)
+    return value if isinstance(value, str) else None
+
+
+def pop_transformations(document: dict[str, Any]) -> Any:
+    """Remove the transformations annotation Kustomize added and return it: its text,
+    or the list of kustomizations it names once compacted."""
+    return _pop_annotation(document, TRANSFORMATIONS_ANNOTATION, str | list)
+
+
+def _patched_in(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [k for k in value if isinstance(k, str)]
+    return patched_in(value) if isinstance(value, str) else []
+
+
+def _pop_annotation(document: dict[str, Any], key: str, kinds: Any = str) -> Any:
     metadata = document.get("metadata")
     if not isinstance(metadata, dict):
         return None
     annotations = metadata.get("annotations")
-    if not isinstance(annotations, dict) or ORIGIN_ANNOTATION not in annotations:
+    if not isinstance(annotations, dict) or key not in annotations:
         return None
-    raw = annotations.pop(ORIGIN_ANNOTATION)
+    raw = annotations.pop(key)
     if not annotations:
         del metadata["annotations"]
-    return raw if isinstance(raw, str) else None
+    return raw if isinstance(raw, kinds) else None
 
 
 def put_origin(document: dict[str, Any], text: str) -> None:
@@ -116,6 +140,8 @@ def absolute_origin(origin: dict[str, Any] | None, wrapper: Path) -> dict[str, A
     return {
         key: os.path.normpath(wrapper / value)
         if key in _ORIGIN_PATHS and isinstance(value, str)
+        else [os.path.normpath(wrapper / path) for path in value]
+        if key == PATCHED_IN and isinstance(value, list)
         else value
         for key, value in origin.items()
     }
@@ -140,13 +166,39 @@ def origin_source(origin: dict[str, Any] | None) -> str | None:
 Parsed = list[tuple[dict[str, Any], str | None, dict[str, Any] | None]]
 
 
+#: A transformations annotation as Kustomize prints it: a literal block, indented.
+_TRANSFORMATIONS_BLOCK = re.compile(
+    r"^( +)alpha\.config\.kubernetes\.io/transformations: \|-?\n((?:\1  .*\n)+)", re.MULTILINE
+)
+
+
+def _compact_transformations(text: str) -> str:
+    """Replace each transformations annotation with the list of kustomizations whose
+    patches it names, before YAML parsing: the full blocks more than double a render."""
+
+    def compact(match: re.Match[str]) -> str:
+        kept = json.dumps(patched_in(match.group(2)))
+        return f"{match.group(1)}{TRANSFORMATIONS_ANNOTATION}: {kept}\n"
+
+    return _TRANSFORMATIONS_BLOCK.sub(compact, text)
+
+
 def parse_render(text: str | bytes, wrapper: Path | None) -> Parsed:
-    """Parse a render, moving Kustomize's origin annotations out of the documents."""
+    """Parse a render, moving Kustomize's origin and transformer annotations out of the
+    documents."""
     parsed: Parsed = []
+    if wrapper is not None:
+        text = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+        if TRANSFORMATIONS_ANNOTATION in text:
+            text = _compact_transformations(text)
     for document in load_documents(text):
         origin = None
         if wrapper is not None:
-            origin = absolute_origin(parse_origin(pop_origin(document)), wrapper)
+            origin = parse_origin(pop_origin(document))
+            kustomizations = _patched_in(pop_transformations(document))
+            if kustomizations:
+                origin = {**(origin or {}), PATCHED_IN: kustomizations}
+            origin = absolute_origin(origin, wrapper)
         parsed.append((document, origin_source(origin), origin))
     return parsed
 
@@ -162,10 +214,33 @@ def to_resources(parsed: Parsed, root: Path, keep_origins: bool = False) -> tupl
     """
     if keep_origins:
         for document, _, origin in parsed:
-            if origin is not None:
+            if origin is not None and set(origin) - {PATCHED_IN}:
                 shown = {
                     key: _shown(value, root) if key in _ORIGIN_PATHS else value
                     for key, value in origin.items()
+                    if key != PATCHED_IN
                 }
                 put_origin(document, yaml.safe_dump(shown, sort_keys=False))
-    return tuple(Resource(document, _shown(source, root)) for document, source, _ in parsed)
+    known: dict[str, tuple[Patch, ...]] = {}
+    return tuple(
+        Resource(document, _shown(source, root), _patches(document, origin, root, known))
+        for document, source, origin in parsed
+    )
+
+
+def _patches(
+    document: dict[str, Any],
+    origin: dict[str, Any] | None,
+    root: Path,
+    known: dict[str, tuple[Patch, ...]],
+) -> tuple[Patch, ...]:
+    """The patches that plausibly touched a resource, from the kustomizations that did."""
+    kustomizations = origin.get(PATCHED_IN) if origin else None
+    if not isinstance(kustomizations, list) or not kustomizations:
+        return ()
+    kind, metadata = document.get("kind"), document.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    if not isinstance(kind, str) or not isinstance(name, str):
+        return ()
+    paths = [k for k in kustomizations if isinstance(k, str)]
+    return patches_for(kind, name, paths, root, known)

@@ -191,9 +191,18 @@ def render_environment(environ: Mapping[str, str] | None = None) -> dict[str, st
     return env
 
 
+#: A Kustomize deprecation notice (``# Warning: 'commonLabels' is deprecated...``).
+_WARNING_PREFIX = "# Warning:"
+
+
 def clean_error(stderr: str) -> str:
-    """Reduce Kustomize's stderr to its own words, without log prefixes or usage noise."""
-    lines = []
+    """Reduce Kustomize's stderr to its own words, without log prefixes or usage noise.
+
+    The error comes first and Kustomize's warnings after it: the first line is
+    what pytest's short summary shows, and a deprecation notice there hides the error.
+    """
+    lines: list[str] = []
+    warnings: list[str] = []
     for raw in stderr.splitlines():
         line = _KLOG_PREFIX_RE.sub("", raw.rstrip())
         failed = _COMMAND_FAILED_RE.match(line)
@@ -202,8 +211,9 @@ def clean_error(stderr: str) -> str:
         line = _ERROR_PREFIX_RE.sub("", line)
         if not line.strip() or line.startswith(_NOISE):
             continue
-        lines.append(line)
-    return hide_dumps("\n".join(lines)) or "no error message (exit status without output)"
+        (warnings if line.startswith(_WARNING_PREFIX) else lines).append(line)
+    cleaned = hide_dumps("\n".join(lines + warnings))
+    return cleaned or "no error message (exit status without output)"
 
 
 #: Where Kustomize's messages dump a node or object, values (a Secret's too) follow.
@@ -242,7 +252,9 @@ def _run(argv: Sequence[str], env: Mapping[str, str], timeout: float) -> tuple[i
 def _wrapper_kustomization(directory: Path, workdir: Path) -> None:
     wrapper: dict[str, Any] = {
         "resources": [os.path.relpath(directory, workdir)],
-        "buildMetadata": ["originAnnotations"],
+        # Origins say which file defines each resource; transformer annotations
+        # which kustomizations patched it (see patches.py).
+        "buildMetadata": ["originAnnotations", "transformerAnnotations"],
     }
     # Kustomize honours sortOptions at the top level only: carry the overlay's.
     kfile = kustomization_file(directory)

@@ -24,16 +24,19 @@ PROGRESS_AFTER = 0.5
 
 
 def header(gate: Gate) -> list[str]:
-    """The report header lines: deployables, groups and the renderer; each Argo CD
-    instance and which URL was taken as this repository."""
+    """The report header lines: deployables, groups, unused Components and the renderer;
+    each Argo CD instance and which URL was taken as this repository."""
     overlays = sum(1 for spec in gate.specs if spec.application is None)
     applications = len(gate.specs) - overlays
     counted = [plural(overlays, "overlay")] if overlays or not applications else []
     if applications:
         counted.append(plural(applications, "Application"))
+    components = len(gate.components)
+    unused = f", {plural(components, 'unused component')}" if components else ""
     lines = [
         f"k8s-overlays: {' and '.join(counted)} in "
-        f"{plural(len(gate.groups), 'group')}; renderer: {gate.store.renderer.describe()}"
+        f"{plural(len(gate.groups), 'group')}{unused}; "
+        f"renderer: {gate.store.renderer.describe()}"
     ]
     for instance in gate.instances:
         lines.append(
@@ -78,6 +81,8 @@ class Summary:
     applications: bool = False
     #: What Argo CD mode could not render here: external sources, generators.
     argocd: set[str] = field(default_factory=set)
+    #: Components no gated overlay uses and no consumer could render.
+    unexercised: set[str] = field(default_factory=set)
 
     def merge(self, other: dict[str, Any]) -> None:
         """Add a worker's summary (as sent by to_dict)."""
@@ -89,6 +94,7 @@ class Summary:
         self.unvalidated.update(other.get("unvalidated", {}))
         self.applications = self.applications or bool(other.get("applications"))
         self.argocd.update(other.get("argocd", []))
+        self.unexercised.update(other.get("unexercised", []))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,6 +105,7 @@ class Summary:
             "unvalidated": self.unvalidated,
             "applications": self.applications,
             "argocd": sorted(self.argocd),
+            "unexercised": sorted(self.unexercised),
         }
 
 
@@ -147,11 +154,23 @@ def write_summary(
         write(f"Argo CD: {len(summary.argocd)} not rendered or evaluated here:")
         for note in sorted(summary.argocd):
             write(f"  {note}")
+    _write_unexercised(terminal, summary)
     if summary.suppressed:
         found = plural(len(summary.suppressed), "finding")
         write(f"{found} suppressed by the {SKIP_ANNOTATION} annotation:")
         for suppressed in sorted(summary.suppressed):
             write(f"  {suppressed}")
+
+
+def _write_unexercised(terminal: pytest.TerminalReporter, summary: Summary) -> None:
+    if summary.unexercised:
+        terminal.write_line(
+            f"{plural(len(summary.unexercised), 'component')} no gated overlay uses, and "
+            "nothing to render it through (no kustomization of its tree uses it, a sibling "
+            "component or is its ancestor): not exercised:"
+        )
+        for path in sorted(summary.unexercised):
+            terminal.write_line(f"  {path}")
 
 
 def crash_message(overlay: str, check_id: str, error: BaseException) -> str:

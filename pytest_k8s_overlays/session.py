@@ -38,7 +38,7 @@ class GateSession:
         """The deployables whose items are collected under the file ``path``."""
         if self._by_anchor is None:
             by_anchor: dict[Path, list[Deployable]] = {}
-            for spec in self.gate.specs:
+            for spec in self.gate.item_specs:
                 by_anchor.setdefault(spec.anchor.resolve(), []).append(spec)
             self._by_anchor = by_anchor
         try:
@@ -66,7 +66,9 @@ class GateSession:
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
         # tryfirst: our items exist before -k, -m and --lf select among all items.
-        missing = missing_specs(config, self.gate.specs, self.settings.overlays_from_cli, items)
+        missing = missing_specs(
+            config, self.gate.item_specs, self.settings.overlays_from_cli, items
+        )
         items.extend(make_items(session, missing, self.settings.checks))
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:

@@ -182,6 +182,16 @@ def _settings() -> tuple[Setting, ...]:
             "PATTERN",
         ),
         Setting(
+            "namespace_required",
+            ("--overlays-namespace-required",),
+            "overlays_namespace_required",
+            "bool",
+            False,
+            "every namespaced resource must have a namespace, even in an overlay that sets "
+            "none at all (a package deployed with kubectl apply -n)",
+            negative="--overlays-no-namespace-required",
+        ),
+        Setting(
             "allow_latest",
             ("--overlays-allow-latest",),
             "overlays_allow_latest",
@@ -201,6 +211,17 @@ def _settings() -> tuple[Setting, ...]:
             "PATTERNS",
         ),
         Setting(
+            "image_convention",
+            ("--overlays-image-convention",),
+            "overlays_image_convention",
+            "list",
+            (),
+            "image patterns every container must match, comma-separated: {overlay}, {first}, "
+            "{last}, {group}, {workload} and {container} are filled in, e.g. "
+            "docker.io/acme/app:{workload}-{last}-*",
+            "PATTERNS",
+        ),
+        Setting(
             "allowed_registries",
             ("--overlays-allowed-registries",),
             "overlays_allowed_registries",
@@ -217,6 +238,16 @@ def _settings() -> tuple[Setting, ...]:
             None,
             "a label every resource must carry, valued with the overlay's name",
             "LABEL",
+        ),
+        Setting(
+            "external_services",
+            ("--overlays-external-services",),
+            "overlays_external_services",
+            "list",
+            (),
+            "Services installed outside the repository that Ingresses, routes, monitors and "
+            "DNS names may point at: namespace/name globs, e.g. istio-system/istio-ingressgateway",
+            "PATTERNS",
         ),
         Setting(
             "k8s_version",
@@ -558,6 +589,10 @@ def _check_options(config: pytest.Config) -> CheckOptions:
         allowed_registries=tuple(_value(config, "allowed_registries")),
         service_label=_value(config, "service_label"),
         namespace=_value(config, "namespace"),
+        namespace_required=bool(_value(config, "namespace_required")),
+        external_services=tuple(_value(config, "external_services")),
+        image_convention=tuple(_value(config, "image_convention")),
+        groups=tuple(str(value) for value, _ in _located(config, "overlays")),
         k8s_version=_value(config, "k8s_version"),
         strict=bool(_value(config, "strict")),
         crds=crds,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from .cache import RenderCache
+from .components import with_components
 from .discovery import DiscoveryError, discover_all
 from .gate import Gate
 from .renderer import Probe, RendererNotFound, find_renderer, run_version
@@ -27,7 +28,7 @@ def build_gate(config: pytest.Config, settings: Settings) -> Gate:
     """Discover the overlays and Argo CD Applications and set up rendering; UsageError
     for bad input."""
     try:
-        groups = discover_all(settings.overlays, settings.overlays_label)
+        groups = with_components(discover_all(settings.overlays, settings.overlays_label))
     except DiscoveryError as error:
         raise pytest.UsageError(str(error)) from None
     check_schema_inputs(settings, config.rootpath)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -10,11 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .cache import Entry, RenderCache, Uncacheable, json_exact
+from .components import uses_directly
 from .defaults import DEFAULT_TIMEOUT
-from .deployable import Deployable
+from .deployable import COMPONENT, Deployable
 from .kustomization import kustomization_file
 from .model import Overlay, Resource
 from .parsing import Parsed, ParseError, parse_render, to_resources
+from .paths import display_path
 from .renderer import Renderer, RenderError, build
 
 if TYPE_CHECKING:
@@ -93,7 +98,10 @@ class OverlayStore:
         known = self._by_spec.get(spec)
         if known is not None:
             return known
-        outcome = self._outcome(self._render_key(spec))
+        if spec.kind == COMPONENT:
+            outcome = self._component_outcome(spec)
+        else:
+            outcome = self._outcome(self._render_key(spec))
         result: RenderResult
         if isinstance(outcome, str):
             result = RenderFailure(spec, f"{spec.name}: {outcome}")
@@ -128,12 +136,25 @@ class OverlayStore:
         self, specs: Iterable[Deployable], jobs: int, progress: Progress | None = None
     ) -> None:
         """Render every spec not rendered yet, ``jobs`` at a time."""
-        todo = sorted({self._render_key(s) for s in specs} - self._outcomes.keys(), key=_order)
+        specs = list(specs)
+        components = [s for s in specs if s.kind == COMPONENT and s not in self._by_spec]
+        plain = {self._render_key(s) for s in specs if s.kind != COMPONENT}
+        todo: list[Path | Recipe | Deployable] = [
+            *sorted(plain - self._outcomes.keys(), key=_order),
+            *components,
+        ]
         if not todo:
             return
         done = 0
+
+        def render(item: Path | Recipe | Deployable) -> None:
+            if isinstance(item, Deployable):
+                self.result(item)
+            else:
+                self._outcome(item)
+
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            for _ in pool.map(self._outcome, todo):
+            for _ in pool.map(render, todo):
                 done += 1
                 if progress is not None:
                     progress(done, len(todo))
@@ -148,6 +169,52 @@ class OverlayStore:
         if isinstance(result, RenderFailure):
             raise RenderError(result.message)
         return result
+
+    # -- Components, through their consumers ----------------------------------------
+
+    def _component_outcome(self, spec: Deployable) -> Outcome:
+        """Render a Component through each consumer until one succeeds; fail with the
+        first consumer's message when all fail."""
+        failures: list[str] = []
+        for consumer in spec.consumers:
+            if uses_directly(consumer, spec.path):
+                outcome = self._outcome(consumer.resolve())  # the repository's own use
+            else:
+                outcome = self._composed(consumer, spec.path)
+            if not isinstance(outcome, str):
+                return outcome
+            shown = display_path(consumer, self.display_root)
+            failures.append(f"through {shown}: {outcome}")
+        if not failures:
+            return "no kustomization to render it through"
+        others = [f.split(":", 1)[0] for f in failures[1:]]
+        also = f"\n(also failed {', '.join(others)})" if others else ""
+        return f"a Component no gated overlay uses, rendered {failures[0]}{also}"
+
+    def _composed(self, consumer: Path, component: Path) -> Outcome:
+        """Render ``consumer`` with ``component`` added (never cached: rare, and cheap)."""
+        with self._guard:
+            self._stats.rendered += 1
+        with tempfile.TemporaryDirectory(prefix="k8s-overlays-component-") as tmp:
+            workdir = Path(tmp)
+            wrapper = {
+                "resources": [os.path.relpath(consumer, workdir)],
+                "components": [os.path.relpath(component, workdir)],
+            }
+            (workdir / "kustomization.yaml").write_text(json.dumps(wrapper), encoding="utf-8")
+            try:
+                output, _ = build(
+                    self.renderer, workdir, self.build_args, self.timeout, self.env, origins=False
+                )
+            except RenderError as error:
+                # Built from a temporary directory: show the user's paths as the gate does.
+                root = f"{self.display_root.resolve()}{os.sep}"
+                return f"kustomize build failed: {str(error).replace(root, '')}"
+        try:
+            parsed = parse_render(output.decode("utf-8", "replace"), None)
+        except ParseError as error:
+            return str(error)
+        return to_resources(parsed, self.display_root)
 
     # -- rendering -----------------------------------------------------------------
 

@@ -293,3 +293,48 @@ def write_manifests(root: Path, relative: str, *documents: dict[str, Any]) -> Pa
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump_all(documents, sort_keys=False), encoding="utf-8")
     return path
+
+
+# -- realistic manifests the end-to-end tests share ---------------------------------------
+
+#: An OpenShift DeploymentConfig whose image an ImageChange trigger sets (the
+#: manifest's own image is empty), and the Service in front of its pods.
+JENKINS_DEPLOYMENT_CONFIG = """
+apiVersion: apps.openshift.io/v1
+kind: DeploymentConfig
+metadata:
+  name: jenkins
+spec:
+  replicas: 1
+  selector:
+    name: jenkins
+  template:
+    metadata:
+      labels:
+        name: jenkins
+    spec:
+      containers:
+        - name: jenkins
+          image: " "
+          ports:
+            - {name: http, containerPort: 8080}
+  triggers:
+    - type: ImageChange
+      imageChangeParams:
+        automatic: true
+        containerNames: [jenkins]
+        from:
+          kind: ImageStreamTag
+          name: jenkins:2
+          namespace: openshift
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: jenkins
+spec:
+  selector:
+    name: jenkins
+  ports:
+    - {name: web, port: 80, targetPort: http}
+"""

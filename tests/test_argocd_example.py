@@ -10,7 +10,7 @@ from .builders import application, write, write_manifests
 from .conftest import SERVICES
 
 #: Items per Application: every check, the application check included.
-ITEMS = 8
+ITEMS = 9
 
 
 def test_the_example_cluster_passes(pytester: pytest.Pytester, argocd_example: Path) -> None:
@@ -158,4 +158,4 @@ def test_overlays_alone_never_load_argo_cd_mode(pytester: pytest.Pytester, examp
         """
     )
     result = pytester.runpytest_subprocess("--overlays=k8s/overlays", "test_modules.py")
-    result.assert_outcomes(passed=7 * 7 + 1)
+    result.assert_outcomes(passed=7 * 8 + 1)

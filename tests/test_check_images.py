@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from pytest_k8s_overlays import Overlay
+from pytest_k8s_overlays.checks.environments import environments_named
 from pytest_k8s_overlays.checks.images import (
     ImageEntry,
     ImageRef,
@@ -103,6 +105,28 @@ def test_a_container_without_an_image() -> None:
         "image; expected an image reference [missing-image]",
         "Deployment/auth/api spec.template.spec.containers[1].image: container wait has no "
         "image; expected an image reference [missing-image]",
+    ]
+
+
+def test_an_image_an_openshift_trigger_sets_is_not_judged() -> None:
+    # The ImageChange trigger sets jenkins' image at deploy time; the sidecar it
+    # does not name still needs one, as does the annotated Deployment's worker.
+    config = workload("jenkins", {"name": "jenkins", "image": " "}, {"name": "sidecar"})
+    config["apiVersion"], config["kind"] = "apps.openshift.io/v1", "DeploymentConfig"
+    config["spec"]["triggers"] = [
+        {"type": "ImageChange", "imageChangeParams": {"containerNames": ["jenkins"]}},
+        {"type": "ConfigChange"},
+    ]
+    triggers = '[{"from":{"kind":"ImageStreamTag","name":"web:1"},"fieldPath":'
+    triggers += '"spec.template.spec.containers[?(@.name==\\"web\\")].image"}]'
+    annotated = workload("web", {"name": "web", "image": " "}, {"name": "worker", "image": " "})
+    annotated["metadata"]["annotations"] = {"image.openshift.io/triggers": triggers}
+    auth = make_overlay("auth", config, annotated, kustomization=Path("missing.yaml"))
+    assert finding_lines("images", auth, prefix=False) == [
+        "Deployment/auth/web spec.template.spec.containers[1].image: container worker has no "
+        "image; expected an image reference [missing-image]",
+        "DeploymentConfig/auth/jenkins spec.template.spec.containers[1].image: container sidecar "
+        "has no image; expected an image reference [missing-image]",
     ]
 
 
@@ -299,10 +323,11 @@ def test_a_container_without_image_and_one_from_a_foreign_registry(
             "chat: 2 findings in images",
             "  Deployment/chat/chat-api spec.template.spec.containers[[]0].image: "
             "docker.io/envoyproxy/envoy:v1.31.0 comes from docker.io; expected an image from an "
-            "allowed registry: ghcr.io/acme [[]registry] (from k8s/base/deployment.yaml)",
+            "allowed registry: ghcr.io/acme [[]registry] (from k8s/overlays/chat/sidecar.yaml, "
+            "patching k8s/base/deployment.yaml)",
             "  Deployment/chat/chat-api spec.template.spec.initContainers[[]0].image: container "
             "migrate has no image; expected an image reference [[]missing-image] "
-            "(from k8s/base/deployment.yaml)",
+            "(from k8s/overlays/chat/sidecar.yaml, patching k8s/base/deployment.yaml)",
             "hint [[]missing-image]: give the container an image: in its manifest or patch *",
             "hint [[]registry]: point newName: of the overlay's images: entry at an allowed *",
         ]
@@ -338,5 +363,139 @@ def test_the_skip_annotation_on_a_pod_template_suppresses_images(
             "2 findings suppressed by the pytest-k8s-overlays/skip annotation:",
             "  auth [[]images] Deployment/auth/auth-api *[[]placeholder]*",
             "  auth [[]images] Deployment/auth/auth-api *[[]unpinned]*",
+        ]
+    )
+
+
+# environment-leak and image-convention
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("envs/prod-eu", {"prod"}),
+        ("deploy/overlays/production", {"prod"}),
+        ("workloads/domains/*/dev", {"dev"}),
+        ("character-api-dev-latest", {"dev"}),
+        ("1.4.2-staging.3", {"staging"}),
+        ("kustomize", set()),
+        ("product-2.0", set()),  # a word, not an environment
+        ("dev-to-prod", {"dev", "prod"}),
+    ],
+)
+def test_environment_words(text: str, named: set[str]) -> None:
+    assert environments_named(text) == named
+
+
+def test_a_tag_naming_another_groups_environment_leaks() -> None:
+    def prod(image: str) -> Overlay:
+        api = workload("character-api", {"name": "api", "image": image})
+        return make_overlay(
+            "character", api, group="workloads/*/prod", kustomization=Path("missing.yaml")
+        )
+
+    groups = ("workloads/*/dev", "workloads/*/prod")
+    assert finding_lines("images", prod("acme/app:api-dev-latest"), groups=groups) == [
+        "character: Deployment/auth/character-api spec.template.spec.containers[0].image: the "
+        "tag api-dev-latest names environment dev, and this is group workloads/*/prod (prod); "
+        "expected the prod image: an images: entry in the overlay setting newTag for prod "
+        "[environment-leak]"
+    ]
+    for fine in ("acme/app:api-prod-1", "acme/app:dev-to-prod-1", "acme/app:1.2.3"):
+        assert finding_lines("images", prod(fine), groups=groups) == []
+    # One group alone, or groups of no known environment: nothing to compare with.
+    assert finding_lines("images", prod("acme/app:api-dev-latest")) == []
+    assert finding_lines("images", prod("acme/app:api-dev-1"), groups=("a", "b")) == []
+
+
+def test_every_image_must_follow_the_convention() -> None:
+    convention = ("docker.io/acme/app:{workload}-{last}-*", "docker.io/istio/*")
+    worker = workload(
+        "character-worker",
+        {"name": "worker", "image": "docker.io/acme/app:character-api-dev-latest"},
+        {"name": "istio-proxy", "image": "docker.io/istio/proxyv2:1.22.0"},
+    )
+    api = workload(
+        "character-api", {"name": "api", "image": "docker.io/acme/app:character-api-dev-7"}
+    )
+    dev = make_overlay("character/dev", worker, api, kustomization=Path("missing.yaml"))
+    assert finding_lines("images", dev, image_convention=convention, allow_latest=True) == [
+        "character/dev: Deployment/auth/character-worker spec.template.spec.containers[0].image: "
+        "docker.io/acme/app:character-api-dev-latest does not follow the image convention; "
+        "expected an image matching docker.io/acme/app:character-worker-dev-* (from "
+        "docker.io/acme/app:{workload}-{last}-*) or docker.io/istio/* [image-convention]"
+    ]
+
+
+def environments_tree(root: Path) -> None:
+    """A base built for dev, overlays per environment: prod/character forgot its images: entry."""
+    write(root, "base/kustomization.yaml", "resources: [deployment.yaml]\n")
+    write(
+        root,
+        "base/deployment.yaml",
+        """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: api
+        spec:
+          selector: {matchLabels: {app: api}}
+          template:
+            metadata: {labels: {app: api}}
+            spec:
+              containers:
+                - name: api
+                  image: ghcr.io/acme/app:api-dev-41
+        """,
+    )
+    prod_tag = "images:\n  - name: ghcr.io/acme/app\n    newTag: api-prod-41\n"
+    for env, service, images in (
+        ("dev", "character", ""),
+        ("prod", "character", ""),
+        ("prod", "info", prod_tag),
+    ):
+        write(
+            root,
+            f"{env}/{service}/kustomization.yaml",
+            f"namespace: {service}\nnamePrefix: {service}-\nresources: [../../base]\n{images}",
+        )
+
+
+def test_a_prod_overlay_still_on_the_dev_tag_fails(pytester: pytest.Pytester) -> None:
+    environments_tree(pytester.path)
+    result = pytester.runpytest("--overlays=dev", "--overlays=prod", "--overlays-checks=images")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "character: 1 finding in images",
+            "  Deployment/character/character-api spec.template.spec.containers[[]0].image: the "
+            "tag api-dev-41 names environment dev, and this is group prod (prod); expected the "
+            "prod image: an images: entry in the overlay setting newTag for prod "
+            "[[]environment-leak] (from base/deployment.yaml)",
+            "hint [[]environment-leak]: give the overlay an images: entry *",
+        ]
+    )
+    # The dev group alone has nothing to leak from.
+    pytester.runpytest("--overlays=dev", "--overlays-checks=images").assert_outcomes(passed=1)
+
+
+def test_an_image_off_the_convention_fails_when_one_is_set(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # The mistake: chat's images: entry was copied from info and kept info's image.
+    kfile = example / "k8s/overlays/chat/kustomization.yaml"
+    kfile.write_text(kfile.read_text().replace("ghcr.io/acme/chat-api", "ghcr.io/acme/info-api"))
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=images")
+    result.assert_outcomes(passed=7)
+    pytester.makeini("[pytest]\noverlays_image_convention = ghcr.io/acme/{first}-api:*\n")
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=images")
+    result.assert_outcomes(passed=6, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "chat: 1 finding in images",
+            "  Deployment/chat/chat-api spec.template.spec.containers[[]0].image: "
+            "ghcr.io/acme/info-api:* does not follow the image convention; expected an image "
+            "matching ghcr.io/acme/chat-api:* (from ghcr.io/acme/{first}-api:*) "
+            "[[]image-convention] (from k8s/base/deployment.yaml)",
         ]
     )

@@ -103,7 +103,9 @@ def test_resources_without_a_namespace_share_one() -> None:
     )
 
 
-def test_pdb_and_network_policy_selectors_count() -> None:
+def test_pdb_selectors_count_and_network_policies_do_not() -> None:
+    # A PDB over another service's pods blocks its evictions; a NetworkPolicy
+    # choosing them is what a central policy overlay is for.
     pdb = selecting("PodDisruptionBudget", "auth-api", {"matchLabels": APP})
     policy = selecting(
         "NetworkPolicy",
@@ -113,15 +115,9 @@ def test_pdb_and_network_policy_selectors_count() -> None:
     auth = make_overlay("auth", pdb, policy)
     my = make_overlay("my", workload("my-api", APP))
     assert finding_lines("isolation", auth, my) == [
-        "auth: NetworkPolicy/shared/auth-api spec.podSelector: app in (api,web) also selects "
-        "the pods of overlay my (Deployment/shared/my-api); expected a selector matching only "
-        "auth's own pods [cross-overlay-selector]",
         "auth: PodDisruptionBudget/shared/auth-api spec.selector: app=api also selects the pods "
         "of overlay my (Deployment/shared/my-api); expected a selector matching only auth's "
         "own pods [cross-overlay-selector]",
-        "my: Deployment/shared/my-api spec.template.metadata.labels: pods selected by "
-        "NetworkPolicy/shared/auth-api of overlay auth (spec.podSelector app in (api,web)); "
-        "expected labels no selector of another overlay matches [cross-overlay-selector]",
         "my: Deployment/shared/my-api spec.template.metadata.labels: pods selected by "
         "PodDisruptionBudget/shared/auth-api of overlay auth (spec.selector app=api); "
         "expected labels no selector of another overlay matches [cross-overlay-selector]",
@@ -135,38 +131,30 @@ def test_a_namespace_wide_empty_selector_is_intended() -> None:
     assert isolation.run([auth, my], CheckOptions()) == []
 
 
-def test_a_network_policy_naming_no_label_value_covers_the_namespace_by_design() -> None:
-    # A platform overlay's "allow Prometheus to scrape every app" policy: it
-    # picks the pods it applies to by a trait all services share.
+def test_a_central_policy_overlays_network_policies_are_not_judged() -> None:
+    # network-policies/<env>: one policy per service, each naming that service's
+    # pods, beside namespace-wide ones; none of them is a leak.
     exists = {"matchExpressions": [{"key": "app.kubernetes.io/name", "operator": "Exists"}]}
-    legacy = {"matchExpressions": [{"key": "legacy", "operator": "DoesNotExist"}]}
-    not_db = {"matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["db"]}]}
     platform = make_overlay(
-        "platform",
+        "network-policies",
         selecting("NetworkPolicy", "allow-prometheus-scrape", exists),
-        selecting("NetworkPolicy", "allow-egress", legacy),
-        selecting("NetworkPolicy", "allow-dns", not_db),
+        selecting("NetworkPolicy", "auth-api", {"matchLabels": APP}),
+        selecting("NetworkPolicy", "allow-gateway", {**exists, "matchLabels": APP}),
     )
     labels = {**APP, "app.kubernetes.io/name": "api"}
     auth = make_overlay("auth", workload("auth-api", labels))
     assert isolation.run([platform, auth], CheckOptions()) == []
 
 
-def test_a_namespace_wide_pdb_or_a_policy_naming_a_value_is_still_reported() -> None:
+def test_a_namespace_wide_pdb_is_still_reported() -> None:
     # A PDB over several services' pods blocks their evictions: never by design.
     exists = {"matchExpressions": [{"key": "app.kubernetes.io/name", "operator": "Exists"}]}
-    platform = make_overlay(
-        "platform",
-        selecting("PodDisruptionBudget", "all-apps", exists),
-        selecting("NetworkPolicy", "api", {**exists, "matchLabels": APP}),
-    )
+    platform = make_overlay("platform", selecting("PodDisruptionBudget", "all-apps", exists))
     auth = make_overlay("auth", workload("auth-api", {**APP, "app.kubernetes.io/name": "api"}))
     assert [
         f"{f.overlay}: {f.resource}" for f in isolation.run([platform, auth], CheckOptions())
     ] == [
         "auth: Deployment/shared/auth-api",
-        "auth: Deployment/shared/auth-api",
-        "platform: NetworkPolicy/shared/api",
         "platform: PodDisruptionBudget/shared/all-apps",
     ]
 
@@ -175,14 +163,14 @@ def test_a_namespace_wide_pdb_or_a_policy_naming_a_value_is_still_reported() -> 
 def test_skipping_isolation_on_the_selecting_resource_drops_the_mirrored_finding(
     skip: str,
 ) -> None:
-    policy = selecting("NetworkPolicy", "allow-gateway", {"matchLabels": APP})
-    policy["metadata"]["annotations"] = {SKIP_ANNOTATION: skip}
-    platform = make_overlay("platform", policy)
+    pdb = selecting("PodDisruptionBudget", "api", {"matchLabels": APP})
+    pdb["metadata"]["annotations"] = {SKIP_ANNOTATION: skip}
+    platform = make_overlay("platform", pdb)
     auth = make_overlay("auth", workload("auth-api", APP))
     # Only the selecting resource's finding is made; the gate suppresses it
     # (and lists it in the summary), and auth has nothing to answer for.
     assert finding_lines("isolation", platform, auth) == [
-        "platform: NetworkPolicy/shared/allow-gateway spec.podSelector: app=api also selects "
+        "platform: PodDisruptionBudget/shared/api spec.selector: app=api also selects "
         "the pods of overlay auth (Deployment/shared/auth-api); expected a selector matching "
         "only platform's own pods [cross-overlay-selector]"
     ]
@@ -193,13 +181,13 @@ def test_skipping_isolation_on_the_selected_workload_keeps_the_selecting_finding
     victim = workload("auth-api", APP)
     victim["metadata"]["annotations"] = {SKIP_ANNOTATION: "isolation"}
     platform = make_overlay(
-        "platform", selecting("NetworkPolicy", "allow-gateway", {"matchLabels": APP})
+        "platform", selecting("PodDisruptionBudget", "api", {"matchLabels": APP})
     )
     with pytest.raises(AssertionError) as raised:
         check("isolation", [platform, make_overlay("auth", victim)])
     assert str(raised.value).splitlines()[:2] == [
         "platform: 1 finding in isolation",
-        "  NetworkPolicy/shared/allow-gateway spec.podSelector: app=api also selects the pods "
+        "  PodDisruptionBudget/shared/api spec.selector: app=api also selects the pods "
         "of overlay auth (Deployment/shared/auth-api); expected a selector matching only "
         "platform's own pods [cross-overlay-selector]",
     ]
@@ -370,8 +358,7 @@ def test_two_overlays_sharing_a_namespace_without_their_label_fail_each_other(
             "[[]cross-overlay-selector] (from k8s/base/service.yaml)",
             "hint [[]cross-overlay-selector]: add a per-service label to selectors, e.g. "
             "`labels: [[]{pairs: {domain: <name>}, includeSelectors: true}]` in the overlay's "
-            "kustomization.yaml, or give each service its own namespace; a NetworkPolicy for "
-            "the whole namespace may select with `Exists` or `{}`",
+            "kustomization.yaml, or give each service its own namespace",
         ]
     )
     result.stdout.fnmatch_lines(
@@ -412,9 +399,7 @@ spec:
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
-  name: allow-gateway
-  annotations:
-    pytest-k8s-overlays/skip: isolation
+  name: allow-gateway-to-api
 spec:
   podSelector:
     matchLabels: {app: api}
@@ -425,13 +410,25 @@ spec:
               kubernetes.io/metadata.name: gateway
 """
 
+SHARED_PDB = """
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: api
+spec:
+  minAvailable: 1
+  selector:
+    matchLabels: {app: api}
+"""
 
-def test_a_platform_overlays_namespace_wide_policies_pass_every_service(
+
+def test_a_central_policy_overlays_network_policies_pass_and_its_pdb_fails(
     pytester: pytest.Pytester, example: Path
 ) -> None:
     # auth and my share the namespace `apps` with a platform overlay holding
-    # its NetworkPolicies: default-deny ({}), allow-Prometheus (Exists) and an
-    # allow-gateway policy that selects `app: api` on purpose and says so.
+    # its NetworkPolicies: default-deny ({}), allow-Prometheus (Exists) and one
+    # naming the services' `app: api` pods, as policies do. The PDB it also
+    # holds would block both services' evictions.
     for name in ("auth", "my"):
         kfile = example / f"k8s/overlays/{name}/kustomization.yaml"
         kfile.write_text(kfile.read_text().replace(f"namespace: {name}\n", "namespace: apps\n"))
@@ -443,17 +440,18 @@ def test_a_platform_overlays_namespace_wide_policies_pass_every_service(
     write(example, "k8s/overlays/platform/np.yaml", PLATFORM_POLICIES)
     result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=isolation")
     result.assert_outcomes(passed=8)
+    write(example, "k8s/overlays/platform/np.yaml", PLATFORM_POLICIES + "---" + SHARED_PDB)
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=isolation")
+    result.assert_outcomes(passed=5, failed=3)
     result.stdout.fnmatch_lines(
         [
-            "2 findings suppressed by the pytest-k8s-overlays/skip annotation:",
-            "  platform [[]isolation] NetworkPolicy/apps/allow-gateway spec.podSelector: app=api "
-            "also selects the pods of overlay auth (Deployment/apps/auth-api); expected a "
-            "selector matching only platform's own pods [[]cross-overlay-selector] "
-            "(from k8s/overlays/platform/np.yaml)",
-            "  platform [[]isolation] NetworkPolicy/apps/allow-gateway spec.podSelector: app=api "
-            "also selects the pods of overlay my (Deployment/apps/my-api); *",
+            "platform: 2 findings in isolation",
+            "  PodDisruptionBudget/apps/api spec.selector: app=api also selects the pods of "
+            "overlay auth (Deployment/apps/auth-api); expected a selector matching only "
+            "platform's own pods [[]cross-overlay-selector] (from k8s/overlays/platform/np.yaml)",
         ]
     )
+    result.stdout.no_fnmatch_line("*NetworkPolicy/apps/*")
 
 
 MIGRATE_JOB = """

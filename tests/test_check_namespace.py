@@ -8,13 +8,14 @@ from typing import Any
 import pytest
 import yaml
 
+from pytest_k8s_overlays import assert_namespace
 from pytest_k8s_overlays.checks import CHECKS, CheckOptions
 from pytest_k8s_overlays.checks.namespace import expected_namespace, run, valid_namespace
 from pytest_k8s_overlays.checks.runner import run_check
 from pytest_k8s_overlays.checks.scopes import crd_scopes, is_cluster_scoped
 from pytest_k8s_overlays.model import Overlay, Resource
 
-from .builders import crd, make_overlay, obj, write
+from .builders import add_resources, crd, make_overlay, obj, write
 
 
 def rules(overlay: Overlay, **options: Any) -> list[tuple[str, str]]:
@@ -48,15 +49,74 @@ def test_a_cluster_scoped_object_with_a_namespace_is_harmless() -> None:
     )
 
 
-def test_namespaced_objects_without_a_namespace_fail() -> None:
+def test_some_resources_with_a_namespace_and_others_without_fail() -> None:
     auth = make_overlay(
-        "auth", obj("v1", "ConfigMap", "settings"), obj("v1", "Service", "api", "auth")
+        "auth",
+        obj("v1", "ConfigMap", "settings"),
+        obj("v1", "Secret", "token"),
+        obj("v1", "Service", "api", "auth"),
+        obj("rbac.authorization.k8s.io/v1", "ClusterRole", "reader"),
     )
     found = run([auth], CheckOptions())
     assert [f.line() for f in found] == [
-        "ConfigMap/settings metadata.namespace: no namespace; expected a namespace "
+        "ConfigMap/settings metadata.namespace: no namespace, while 1 other namespaced "
+        "resource of the overlay is in namespace auth; expected the namespace of the overlay's "
+        "other resources (auth) [partial-namespace]",
+        "Secret/token metadata.namespace: no namespace, while 1 other namespaced resource of "
+        "the overlay is in namespace auth; expected the namespace of the overlay's other "
+        "resources (auth) [partial-namespace]",
+    ]
+
+
+def test_an_overlay_with_no_namespace_at_all_is_a_relocatable_package() -> None:
+    # Upstream install manifests: `kubectl apply -n argocd -k` or an Argo CD
+    # Application chooses the namespace.
+    package = make_overlay(
+        "install",
+        obj("v1", "ConfigMap", "settings"),
+        obj("v1", "Service", "api"),
+        obj("rbac.authorization.k8s.io/v1", "ClusterRole", "reader"),
+    )
+    assert run([package], CheckOptions()) == []
+    # Requiring a namespace stays available, with or without a pattern.
+    assert rules(package, namespace_required=True) == [
+        ("ConfigMap/settings", "missing-namespace"),
+        ("Service/api", "missing-namespace"),
+    ]
+    assert [f.line() for f in run([package], CheckOptions(namespace="argocd"))][:1] == [
+        "ConfigMap/settings metadata.namespace: no namespace; expected namespace argocd "
         "[missing-namespace]"
     ]
+
+
+def test_resources_in_a_namespace_the_overlay_creates_are_no_siblings() -> None:
+    # An aggregate: the operator goes into its own Namespace, the instance (a
+    # Secret beside the custom resources) wherever the Application deploys it.
+    aggregate = make_overlay(
+        "registry",
+        obj("v1", "Namespace", "registry-operator"),
+        obj("operators.coreos.com/v1", "OperatorGroup", "registry", "registry-operator"),
+        obj("operators.coreos.com/v1alpha1", "Subscription", "registry", "registry-operator"),
+        obj("v1", "Secret", "registry-db-credentials"),
+    )
+    assert run([aggregate], CheckOptions()) == []
+    # Without its Namespace object, the operator's namespace is a sibling's.
+    stray = make_overlay("registry", *(r.raw for r in aggregate.resources[1:]))
+    assert [f.resource for f in run([stray], CheckOptions())] == ["Secret/registry-db-credentials"]
+
+
+def test_a_custom_kind_of_unknown_scope_without_a_namespace_is_not_partial() -> None:
+    # OAuth/cluster of config.openshift.io is known to be cluster-scoped; the
+    # CRD of a Widget is in no render: it may be cluster-scoped too.
+    overlay = make_overlay(
+        "idp",
+        obj("v1", "Secret", "htpass", "openshift-config"),
+        obj("config.openshift.io/v1", "OAuth", "cluster"),
+        obj("operator.openshift.io/v1alpha1", "SpireServer", "cluster"),
+        obj("acme.io/v1", "Widget", "default"),
+    )
+    assert run([overlay], CheckOptions()) == []
+    assert rules(overlay, namespace_required=True) == [("Widget/default", "missing-namespace")]
 
 
 def test_a_custom_kind_follows_the_scope_its_crd_declares() -> None:
@@ -67,13 +127,12 @@ def test_a_custom_kind_follows_the_scope_its_crd_declares() -> None:
         obj("acme.io/v1", "Quota", "default"),
         obj("acme.io/v1", "Tenant", "default"),
     )
-    assert rules(auth) == [("Tenant/default", "missing-namespace")]
+    assert rules(auth, namespace_required=True) == [("Tenant/default", "missing-namespace")]
 
 
-def test_a_custom_kind_without_a_crd_counts_as_namespaced() -> None:
-    assert rules(make_overlay("auth", obj("acme.io/v1", "Quota", "default"))) == [
-        ("Quota/default", "missing-namespace")
-    ]
+def test_a_custom_kind_without_a_crd_counts_as_namespaced_when_required() -> None:
+    quota = make_overlay("auth", obj("acme.io/v1", "Quota", "default"))
+    assert rules(quota, namespace_required=True) == [("Quota/default", "missing-namespace")]
 
 
 def test_crd_files_given_to_the_plugin_declare_scopes_too(tmp_path: Path) -> None:
@@ -184,10 +243,12 @@ def test_a_namespace_is_a_dns_label(name: str, valid: bool) -> None:
 def test_a_namespace_written_as_a_map_is_no_namespace() -> None:
     config = obj("v1", "ConfigMap", "settings")
     config["metadata"]["namespace"] = {"name": "auth"}
-    assert [f.line() for f in run([make_overlay("auth", config)], CheckOptions())] == [
+    overlay = make_overlay("auth", config, obj("v1", "Service", "api", "auth"))
+    assert [f.line() for f in run([overlay], CheckOptions(namespace_required=True))] == [
         "ConfigMap/settings metadata.namespace: namespace written as a map, "
         "not a name; expected a namespace [missing-namespace]"
     ]
+    assert [f.rule for f in run([overlay], CheckOptions())] == ["partial-namespace"]
 
 
 def test_a_crd_of_another_overlay_of_the_group_decides_the_scope() -> None:
@@ -196,11 +257,12 @@ def test_a_crd_of_another_overlay_of_the_group_decides_the_scope() -> None:
     crds = make_overlay("crds", crd("kueue.x-k8s.io", "ClusterQueue", "Cluster"))
     cluster = make_overlay("cluster", obj("kueue.x-k8s.io/v1beta1", "ClusterQueue", "team-a"))
     assert CHECKS["namespace"].scope == "group"
-    assert run([crds, cluster], CheckOptions()) == []
-    assert rules(cluster) == [("ClusterQueue/team-a", "missing-namespace")]
+    required = CheckOptions(namespace_required=True)
+    assert run([crds, cluster], required) == []
+    assert rules(cluster, namespace_required=True) == [("ClusterQueue/team-a", "missing-namespace")]
     # Another group's CRD decides nothing for this one.
     elsewhere = make_overlay("crds", crd("kueue.x-k8s.io", "ClusterQueue", "Cluster"), group="x")
-    found = run_check(CHECKS["namespace"], [elsewhere, cluster], CheckOptions())
+    found = run_check(CHECKS["namespace"], [elsewhere, cluster], required)
     assert [f.resource for f in found] == ["ClusterQueue/team-a"]
 
 
@@ -223,12 +285,61 @@ def test_gatekeeper_constraints_and_mutators_are_cluster_scoped(
     assert rules(make_overlay("auth", obj(api_version, kind, "x"))) == []
 
 
-def test_an_overlay_without_a_namespace_fails_every_namespaced_resource(
+INFO_INGRESS = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: api
+  namespace: info
+spec:
+  rules:
+    - host: info.example.com
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: api
+                port: {number: 80}
+"""
+
+
+def test_an_overlay_with_namespaces_on_some_resources_only_fails_the_others(
     pytester: pytest.Pytester, example: Path
 ) -> None:
-    # A realistic mistake: the overlay relies on Argo CD's destination namespace.
+    # A realistic mistake: the overlay dropped `namespace: info` (Argo CD's
+    # destination would do) but its Ingress still names the namespace, so the
+    # Ingress lands in `info` and the Service it routes to wherever Argo CD says.
     kfile = example / "k8s/overlays/info/kustomization.yaml"
     kfile.write_text(kfile.read_text().replace("namespace: info\n", ""))
+    add_resources(example, "info", {"ingress.yaml": INFO_INGRESS})
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=namespace")
+    result.assert_outcomes(passed=6, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "info: 3 findings in namespace",
+            "  ConfigMap/info-api-config metadata.namespace: no namespace, while 1 other "
+            "namespaced resource of the overlay is in namespace info; expected the namespace of "
+            "the overlay's other resources (info) [[]partial-namespace] "
+            "(from k8s/base/configmap.yaml)",
+            "  Deployment/info-api metadata.namespace: no namespace, while 1 other *",
+            "  Service/info-api metadata.namespace: no namespace, while 1 other *",
+            "hint [[]partial-namespace]: set namespace: in the overlay's kustomization.yaml *",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*Traceback*")
+
+
+def test_an_overlay_without_any_namespace_passes_unless_one_is_required(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # info is deployed like an upstream package: the namespace comes at deploy time.
+    kfile = example / "k8s/overlays/info/kustomization.yaml"
+    kfile.write_text(kfile.read_text().replace("namespace: info\n", ""))
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=namespace")
+    result.assert_outcomes(passed=7)
+    pytester.makeini("[pytest]\noverlays_namespace_required = true\n")
     result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=namespace")
     result.assert_outcomes(passed=6, failed=1)
     result.stdout.fnmatch_lines(
@@ -243,7 +354,13 @@ def test_an_overlay_without_a_namespace_fails_every_namespaced_resource(
             "hint [[]missing-namespace]: set namespace: in the overlay's kustomization.yaml *",
         ]
     )
-    result.stdout.no_fnmatch_line("*Traceback*")
+    result = pytester.runpytest(
+        "--overlays",
+        "k8s/overlays",
+        "--overlays-checks=namespace",
+        "--overlays-no-namespace-required",
+    )
+    result.assert_outcomes(passed=7)
 
 
 PLATFORM = """
@@ -403,3 +520,15 @@ def test_nested_overlays_take_their_namespace_from_first_and_last(
             "(from k8s/base/configmap.yaml)",
         ]
     )
+
+
+def test_the_assertion_helper_requires_a_namespace_when_asked() -> None:
+    package = make_overlay("install", obj("v1", "ConfigMap", "settings"))
+    assert_namespace(package)
+    with pytest.raises(AssertionError) as raised:
+        assert_namespace(package, required=True)
+    assert str(raised.value).splitlines()[:2] == [
+        "install: 1 finding in namespace",
+        "  ConfigMap/settings metadata.namespace: no namespace; expected a namespace "
+        "[missing-namespace]",
+    ]

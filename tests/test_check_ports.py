@@ -15,6 +15,7 @@ from pytest_k8s_overlays.findings import SKIP_ANNOTATION
 from .builders import (
     APP,
     HTTP,
+    JENKINS_DEPLOYMENT_CONFIG,
     add_resources,
     container,
     count_selector_matches,
@@ -24,6 +25,8 @@ from .builders import (
     paths,
     replaced,
     service,
+    workload,
+    write,
 )
 
 # target-port-name / target-port-number
@@ -213,6 +216,100 @@ def test_pods_of_another_overlay_count_for_selects_nothing() -> None:
     auth = make_overlay("auth", service("auth-api", selector={"app": "api", "domain": "my"}))
     my = make_overlay("my", deployment("my-api", labels={"app": "api", "domain": "my"}))
     assert ports.run([auth, my], CheckOptions()) == []
+
+
+def test_per_pod_services_of_a_statefulset_select_the_labels_its_controller_adds() -> None:
+    # argocd-redis-ha-announce-N select one pod each by the label the StatefulSet
+    # controller adds at runtime; a Service on pod 3 of 3, or of another name, is wrong.
+    redis = {"app": "redis-ha"}
+    server = workload("redis-ha-server", redis, "argocd", kind="StatefulSet")
+    pod_name = "statefulset.kubernetes.io/pod-name"
+
+    def announce(pod: str, key: str = pod_name) -> dict[str, Any]:
+        return service(
+            f"announce-{pod}", {"port": 6379}, selector={**redis, key: pod}, namespace="argocd"
+        )
+
+    fine = make_overlay(
+        "redis",
+        server,
+        announce("redis-ha-server-0"),
+        announce("redis-ha-server-2"),
+        announce("1", key="apps.kubernetes.io/pod-index"),
+        service(
+            "hashed",
+            {"port": 6379},
+            selector={**redis, "controller-revision-hash": "abc"},
+            namespace="argocd",
+        ),
+    )
+    assert finding_lines("ports", fine) == []
+    wrong = make_overlay(
+        "redis",
+        server,
+        announce("redis-ha-sever-0"),
+        announce("redis-ha-server-x"),
+        service(
+            "hashed",
+            {"port": 6379},
+            selector={**redis, "pod-template-hash": "abc"},
+            namespace="argocd",
+        ),
+    )
+    assert [f.resource for f in ports.run([wrong], CheckOptions())] == [
+        "Service/argocd/announce-redis-ha-server-x",
+        "Service/argocd/announce-redis-ha-sever-0",
+        "Service/argocd/hashed",  # pod-template-hash: a Deployment's, not a StatefulSet's
+    ]
+
+
+def test_a_selector_typo_is_still_caught_beside_operator_and_deploymentconfig_pods() -> None:
+    prometheus = {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "Prometheus",
+        "metadata": {"name": "k8s", "namespace": "monitoring"},
+    }
+    jenkins = workload("jenkins", {"name": "jenkins"}, "monitoring")
+    jenkins["apiVersion"] = "apps.openshift.io/v1"
+    jenkins["kind"] = "DeploymentConfig"
+    monitoring = make_overlay(
+        "monitoring",
+        prometheus,
+        jenkins,
+        # Pods the Prometheus operator makes for the Prometheus `k8s`.
+        service(
+            "prometheus-k8s", {"port": 9090}, selector={"prometheus": "k8s"}, namespace="monitoring"
+        ),
+        service(
+            "prometheus-app", {"port": 9090}, selector={"app": "prometheus"}, namespace="monitoring"
+        ),
+        # The DeploymentConfig's own template label, and the one its controller adds.
+        service("jenkins", {"port": 8080}, selector={"name": "jenkins"}, namespace="monitoring"),
+        service(
+            "jenkins-dc",
+            {"port": 8080},
+            selector={"deploymentconfig": "jenkins"},
+            namespace="monitoring",
+        ),
+        # The typo.
+        service(
+            "jenkins-typo", {"port": 8080}, selector={"name": "jenkin"}, namespace="monitoring"
+        ),
+    )
+    assert finding_lines("ports", monitoring) == [
+        "monitoring: Service/monitoring/jenkins-typo spec.selector: name=jenkin matches no pod "
+        "template of group k8s/overlays in namespace monitoring; expected a workload in "
+        "namespace monitoring whose pod template carries name=jenkin [selects-nothing]"
+    ]
+    # The operator's pods are presumed only beside its custom resource, in its namespace.
+    elsewhere = make_overlay(
+        "monitoring",
+        service(
+            "prometheus-k8s", {"port": 9090}, selector={"prometheus": "k8s"}, namespace="other"
+        ),
+        prometheus,
+    )
+    assert [f.rule for f in ports.run([elsewhere], CheckOptions())] == ["selects-nothing"]
 
 
 # probe-port
@@ -405,8 +502,9 @@ def test_an_ingress_backend_must_name_a_service_and_one_of_its_ports() -> None:
         "is not a port of Service/auth/auth-api (ports: 80 (http)); expected one of the "
         "Service's port numbers or names [ingress-backend]",
         "auth: Ingress/auth/auth spec.rules[0].http.paths[4].backend.service.name: no Service "
-        "api in namespace auth of the group (Services there: auth-api); expected the name of a "
-        "Service in namespace auth [ingress-backend]",
+        "api in namespace auth of the group (Services there: auth-api); expected a Service of "
+        "the group in namespace auth, or auth/api in overlays_external_services if it is "
+        "installed outside the repository [ingress-backend]",
         "auth: Ingress/auth/auth spec.rules[0].http.paths[5].backend.service.port: no port "
         "number or name for Service/auth/auth-api; expected one of the Service's port numbers "
         "or names [ingress-backend]",
@@ -433,6 +531,66 @@ def test_an_ingress_may_point_at_another_overlays_service_of_its_namespace() -> 
     assert [f.found for f in ports.run([empty], CheckOptions())] == [
         "no Service my-api in namespace empty of the group (no Service there)"
     ]
+
+
+def test_an_ingress_to_a_service_installed_elsewhere_passes_once_listed() -> None:
+    # argocd-server comes from the Argo CD Helm chart; the Ingress is ours.
+    gateway = ingress({"name": "argocd-server", "port": {"name": "https"}})
+    gateway["metadata"]["namespace"] = "argocd"
+    edge = make_overlay("edge", gateway, service("auth-api", namespace="argocd", selector={}))
+    [found] = ports.run([edge], CheckOptions())
+    assert found.line() == (
+        "Ingress/argocd/auth spec.rules[0].http.paths[0].backend.service.name: no Service "
+        "argocd-server in namespace argocd of the group (Services there: auth-api); expected a "
+        "Service of the group in namespace argocd, or argocd/argocd-server in "
+        "overlays_external_services if it is installed outside the repository [ingress-backend]"
+    )
+    for listed in (("argocd/argocd-server",), ("argocd/*",), ("*/argocd-*", "istio-system/x")):
+        assert ports.run([edge], CheckOptions(external_services=listed)) == []
+    assert ports.run([edge], CheckOptions(external_services=("other/argocd-server",))) != []
+
+
+def test_an_ingress_to_a_service_an_operator_makes_for_its_custom_resource_passes() -> None:
+    # An ApicurioRegistry `default` makes the operator create `default-service`.
+    registry = {
+        "apiVersion": "registry.apicur.io/v1",
+        "kind": "ApicurioRegistry",
+        "metadata": {"name": "default", "namespace": "auth"},
+    }
+    gateway = ingress({"name": "default-service", "port": {"number": 8080}})
+    assert ports.run([make_overlay("auth", gateway, registry)], CheckOptions()) == []
+    # A configuration-only resource of that name makes no Service.
+    monitor = {**registry, "apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor"}
+    assert [
+        f.rule for f in ports.run([make_overlay("auth", gateway, monitor)], CheckOptions())
+    ] == ["ingress-backend"]
+
+
+def test_an_ingress_rule_without_paths_routes_nothing() -> None:
+    gateway = ingress({"name": "auth-api", "port": {"number": 80}})
+    gateway["spec"]["rules"] += [{"host": "www.example.com"}, {"host": "x.example.com", "http": {}}]
+    auth = make_overlay("auth", deployment("auth-api"), service("auth-api"), gateway)
+    assert finding_lines("ports", auth) == [
+        "auth: Ingress/auth/auth spec.rules[1].http.paths: the rule for host www.example.com has "
+        "no paths, so it routes nothing; expected http.paths with at least one path and backend "
+        "(or a spec.defaultBackend) [empty-ingress-rule]",
+        "auth: Ingress/auth/auth spec.rules[2].http.paths: the rule for host x.example.com has "
+        "no paths, so it routes nothing; expected http.paths with at least one path and backend "
+        "(or a spec.defaultBackend) [empty-ingress-rule]",
+    ]
+    # With a default backend, a host-only rule sends that host there.
+    gateway["spec"]["defaultBackend"] = {"service": {"name": "auth-api", "port": {"number": 80}}}
+    assert finding_lines("ports", auth) == []
+
+
+def test_a_missing_backend_says_where_a_service_of_that_name_lives() -> None:
+    gateway = ingress({"name": "users-api", "port": {"number": 80}})
+    users = make_overlay("users", service("users-api", namespace="users", selector={}))
+    [found] = ports.run([make_overlay("auth", gateway), users], CheckOptions())
+    assert found.found == (
+        "no Service users-api in namespace auth of the group (no Service there; users-api "
+        "exists in namespace users)"
+    )
 
 
 # End to end: real renders of example_repo's overlays, modified.
@@ -521,7 +679,8 @@ def test_a_numeric_target_port_the_container_does_not_declare_fails(
             "  Service/chat/chat-api spec.ports[[]0].targetPort: 8081 is not a container port of "
             "Deployment/chat/chat-api container api (ports: 8080 (http)); expected containerPort "
             "8081 declared, or a targetPort naming a declared port [[]target-port-number] "
-            "(from k8s/base/service.yaml)",
+            "(from k8s/overlays/chat/kustomization.yaml patches[[]1], patching "
+            "k8s/base/service.yaml)",
         ]
     )
 
@@ -570,6 +729,148 @@ def test_a_service_whose_workload_is_gone_selects_nothing(
     )
 
 
+REDIS_HA = """
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: redis-ha-server
+spec:
+  replicas: 3
+  serviceName: redis-ha
+  selector:
+    matchLabels: {app: redis-ha}
+  template:
+    metadata:
+      labels: {app: redis-ha}
+    spec:
+      containers:
+        - name: redis
+          image: redis:7.2.4
+          ports:
+            - {name: redis, containerPort: 6379}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: redis-ha-announce-0
+spec:
+  selector:
+    app: redis-ha
+    statefulset.kubernetes.io/pod-name: redis-ha-server-0
+  ports:
+    - {name: redis, port: 6379, targetPort: redis}
+---
+apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata:
+  name: k8s
+spec:
+  replicas: 2
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: prometheus-k8s
+spec:
+  selector:
+    prometheus: k8s
+  ports:
+    - {name: web, port: 9090, targetPort: web}
+"""
+
+TYPO_SERVICE = """
+apiVersion: v1
+kind: Service
+metadata:
+  name: redis-ha-announce-1
+spec:
+  selector:
+    app: redis-ha
+    statefulset.kubernetes.io/pod-name: redis-ha-sever-1
+  ports:
+    - {name: redis, port: 6379, targetPort: redis}
+"""
+
+
+def test_pods_a_controller_or_an_operator_makes_count_and_a_selector_typo_fails(
+    pytester: pytest.Pytester,
+) -> None:
+    # A platform overlay: a StatefulSet's per-pod Service, a Service in front of
+    # a Prometheus custom resource's pods, an OpenShift DeploymentConfig's Service.
+    write(pytester.path, "platform/kustomization.yaml", "resources: [redis.yaml, jenkins.yaml]\n")
+    write(pytester.path, "platform/redis.yaml", REDIS_HA)
+    write(pytester.path, "platform/jenkins.yaml", JENKINS_DEPLOYMENT_CONFIG)
+    result = pytester.runpytest("--overlays=platform", "--overlays-checks=ports,images")
+    result.assert_outcomes(passed=2)
+    # The mistake: pod 1's Service misspells the StatefulSet's name.
+    write(pytester.path, "platform/typo.yaml", TYPO_SERVICE)
+    write(
+        pytester.path,
+        "platform/kustomization.yaml",
+        "resources: [redis.yaml, jenkins.yaml, typo.yaml]\n",
+    )
+    result = pytester.runpytest("--overlays=platform", "--overlays-checks=ports")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "platform: 1 finding in ports",
+            "  Service/redis-ha-announce-1 spec.selector: app=redis-ha,statefulset.kubernetes.io/"
+            "pod-name=redis-ha-sever-1 matches no pod template of group platform in no namespace; "
+            "expected a workload in no namespace whose pod template carries app=redis-ha,"
+            "statefulset.kubernetes.io/pod-name=redis-ha-sever-1 [[]selects-nothing] "
+            "(from platform/typo.yaml)",
+        ]
+    )
+
+
+EDGE_INGRESS = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: argocd
+  namespace: argocd
+spec:
+  rules:
+    - host: argocd.example.com
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: argocd-server
+                port: {name: https}
+"""
+
+
+def test_an_ingress_to_a_service_a_helm_chart_installs_passes_once_listed(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    write(example, "k8s/overlays/edge/kustomization.yaml", "resources: [ingress.yaml]\n")
+    write(example, "k8s/overlays/edge/ingress.yaml", EDGE_INGRESS)
+    result = run_ports(pytester)
+    result.assert_outcomes(passed=7, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "edge: 1 finding in ports",
+            "  Ingress/argocd/argocd spec.rules[[]0].http.paths[[]0].backend.service.name: no "
+            "Service argocd-server in namespace argocd of the group (no Service there); expected "
+            "a Service of the group in namespace argocd, or argocd/argocd-server in "
+            "overlays_external_services if it is installed outside the repository "
+            "[[]ingress-backend] (from k8s/overlays/edge/ingress.yaml)",
+        ]
+    )
+    pytester.makeini("[pytest]\noverlays_external_services = argocd/argocd-server\n")
+    run_ports(pytester).assert_outcomes(passed=8)
+    result = pytester.runpytest(
+        "--overlays",
+        "k8s/overlays",
+        "--overlays-checks=ports",
+        "--overlays-external-services=istio-system/*,argocd/argocd-*",
+    )
+    result.assert_outcomes(passed=8)
+
+
 def test_a_probe_on_an_undeclared_named_port_fails(
     pytester: pytest.Pytester, example: Path
 ) -> None:
@@ -599,7 +900,8 @@ def test_a_probe_on_an_undeclared_named_port_fails(
             "  Deployment/chat/chat-api spec.template.spec.containers[[]0].readinessProbe.httpGet"
             ".port: health is not a named port of container api (ports: http); expected a port "
             "named health declared by container api [[]probe-port] "
-            "(from k8s/base/deployment.yaml)",
+            "(from k8s/overlays/chat/kustomization.yaml patches[[]1], patching "
+            "k8s/base/deployment.yaml)",
             "hint [[]probe-port]: *",
         ]
     )
@@ -629,7 +931,8 @@ def test_a_sidecar_copying_the_app_port_fails(pytester: pytest.Pytester, example
             ".containerPort: 8080/TCP is already declared by container api "
             "(spec.template.spec.containers[[]0].ports[[]0]); expected each "
             "containerPort/protocol declared once per pod [[]duplicate-container-port] "
-            "(from k8s/base/deployment.yaml)",
+            "(from k8s/overlays/location/kustomization.yaml patches[[]0], patching "
+            "k8s/base/deployment.yaml)",
         ]
     )
 
@@ -662,7 +965,8 @@ def test_a_node_port_reused_by_two_overlays_fails_both(
             "  Service/character/character-api spec.ports[[]0].nodePort: 30080 is also used by "
             "Service/my/my-api (spec.ports[[]0]) of overlay my; expected a nodePort no other "
             "Service of the group uses (or none: Kubernetes picks one) [[]node-port-reused] "
-            "(from k8s/base/service.yaml)",
+            "(from k8s/overlays/character/kustomization.yaml patches[[]0], patching "
+            "k8s/base/service.yaml)",
         ]
     )
     result.stdout.fnmatch_lines(
@@ -779,6 +1083,42 @@ def test_an_ingress_on_the_container_port_instead_of_the_service_port_fails(
     )
 
 
+HOST_PATCH = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: api
+spec:
+  rules:
+    - host: info.acme.example
+"""
+
+
+def test_a_patch_that_replaces_the_rules_with_a_bare_host_fails(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # The mistake: prod's patch changes the host; a strategic merge replaces the
+    # whole rules list, and the paths are gone.
+    add_resources(
+        example, "info", {"ingress.yaml": INGRESS.format(name="info", port="{number: 80}")}
+    )
+    kfile = example / "k8s/overlays/info/kustomization.yaml"
+    kfile.write_text(kfile.read_text() + "patches:\n  - path: host.yaml\n")
+    write(example, "k8s/overlays/info/host.yaml", HOST_PATCH)
+    result = run_ports(pytester)
+    result.assert_outcomes(passed=6, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "info: 1 finding in ports",
+            "  Ingress/info/info-api spec.rules[[]0].http.paths: the rule for host "
+            "info.acme.example has no paths, so it routes nothing; expected http.paths with at "
+            "least one path and backend (or a spec.defaultBackend) [[]empty-ingress-rule] "
+            "(from k8s/overlays/info/host.yaml, patching k8s/overlays/info/ingress.yaml)",
+            "hint [[]empty-ingress-rule]: give the rule its http.paths again: *",
+        ]
+    )
+
+
 def test_example_repo_passes_ports(pytester: pytest.Pytester, example: Path) -> None:
     result = run_ports(pytester)
     result.assert_outcomes(passed=7)
@@ -856,6 +1196,9 @@ def _realistic_docs() -> list[dict[str, Any]]:
         "metadata": {"name": "quotas.acme.io"},
         "spec": {"group": "acme.io", "names": {"kind": "Quota"}, "scope": "Cluster"},
     }
+    api["spec"]["template"]["spec"]["containers"][0]["env"] = [
+        {"name": "PEER", "value": "http://auth-api.auth.svc.cluster.local:80"}
+    ]
     return [
         api,
         service("auth-api", {"name": "http", "port": 80, "targetPort": "http", "nodePort": 30080}),
@@ -864,16 +1207,73 @@ def _realistic_docs() -> list[dict[str, Any]]:
         policy,
         crd,
         {"apiVersion": "acme.io/v1", "kind": "Quota", "metadata": {"name": "default"}},
+        *_routing_docs(),
     ]
 
 
-@pytest.mark.parametrize("check_id", ["isolation", "ports", "namespace", "unique-names", "images"])
+def _routing_docs() -> list[dict[str, Any]]:
+    """The routes, monitors, addresses and OpenShift workloads the references check reads."""
+    meta = {"name": "auth", "namespace": "auth"}
+    destination = {"host": "auth-api.auth.svc.cluster.local", "port": {"number": 80}}
+    config = deployment("jenkins", container("jenkins"), labels={"name": "jenkins"})
+    config["apiVersion"], config["kind"] = "apps.openshift.io/v1", "DeploymentConfig"
+    config["spec"]["triggers"] = [
+        {"type": "ImageChange", "imageChangeParams": {"containerNames": ["jenkins"]}}
+    ]
+    return [
+        {
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "VirtualService",
+            "metadata": meta,
+            "spec": {"http": [{"route": [{"destination": destination}]}]},
+        },
+        {
+            "apiVersion": "gateway.networking.k8s.io/v1",
+            "kind": "HTTPRoute",
+            "metadata": meta,
+            "spec": {"rules": [{"backendRefs": [{"name": "auth-api", "port": 80}]}]},
+        },
+        {
+            "apiVersion": "monitoring.coreos.com/v1",
+            "kind": "ServiceMonitor",
+            "metadata": meta,
+            "spec": {
+                "selector": {"matchLabels": APP},
+                "namespaceSelector": {"matchNames": ["auth"]},
+                "endpoints": [{"port": "http"}],
+            },
+        },
+        {
+            "apiVersion": "monitoring.coreos.com/v1",
+            "kind": "PodMonitor",
+            "metadata": meta,
+            "spec": {"selector": {"matchLabels": APP}, "podMetricsEndpoints": [{"port": "http"}]},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": meta,
+            "data": {"PEER": "auth-api.auth:80", "PEER2": "redis-0.auth-api:6379"},
+        },
+        {"apiVersion": "monitoring.coreos.com/v1", "kind": "Prometheus", "metadata": meta},
+        config,
+    ]
+
+
+@pytest.mark.parametrize(
+    "check_id", ["isolation", "ports", "namespace", "unique-names", "images", "references"]
+)
 def test_malformed_manifests_never_crash_a_check(check_id: str) -> None:
     # Each field of each manifest in turn gets each odd value; the other
     # overlay of the group stays intact, so group checks compare both.
     docs = _realistic_docs()
     options = CheckOptions(
-        service_label="domain", namespace="{name}", allowed_registries=("ghcr.io",)
+        service_label="domain",
+        namespace="{name}",
+        allowed_registries=("ghcr.io",),
+        external_services=("auth/ext-*",),
+        image_convention=("ghcr.io/acme/{workload}:*",),
+        groups=("k8s/dev", "k8s/overlays"),
     )
     run = CHECKS[check_id].run
     intact = make_overlay("scan", *deepcopy(docs))

@@ -321,7 +321,7 @@ def test_xdist_summary_gathers_what_the_workers_saw(
     result = pytester.runpytest_subprocess(
         "--overlays", "k8s/overlays", "-n", "2", "--overlays-no-cache", "-p", "no:cacheprovider"
     )
-    result.assert_outcomes(passed=49)
+    result.assert_outcomes(passed=56)
     result.stdout.fnmatch_lines(
         [
             "* overlays rendered",
@@ -341,7 +341,7 @@ def test_a_node_id_from_a_report_runs_again(pytester: pytest.Pytester, example: 
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["k8s/overlays/chat/kustomization.yaml::images PASSED*"])
     whole_file = pytester.runpytest("--overlays", "k8s/overlays", "k8s/overlays/chat")
-    whole_file.assert_outcomes(passed=7)
+    whole_file.assert_outcomes(passed=8)
 
 
 def test_a_single_test_named_with_overlays_from_the_ini_runs_alone(
@@ -473,3 +473,39 @@ def test_a_slow_render_shows_progress_on_a_terminal(
     )
     assert "7 passed" in done.stdout
     assert "rendering overlays: 7/7" in done.stdout
+
+
+def test_a_render_failure_names_the_error_before_kustomizes_warnings(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # An overlay still on the deprecated commonLabels, with a patch naming nothing.
+    kfile = example / "k8s/overlays/my/kustomization.yaml"
+    kfile.write_text(kfile.read_text() + "commonLabels:\n  team: my\n")
+    break_overlay(example, "my")
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=render")
+    result.assert_outcomes(passed=6, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "my: kustomize build failed: no resource matches strategic merge patch *",
+            "# Warning: 'commonLabels' is deprecated. Please use 'labels' instead.*",
+            "FAILED k8s/overlays/my/kustomization.yaml::render - my: kustomize*",
+        ]
+    )
+
+
+def test_failure_headers_name_the_group_when_an_overlay_name_repeats(
+    pytester: pytest.Pytester,
+) -> None:
+    # info exists in dev and in prod; only prod's is broken.
+    write(pytester.path, "base/kustomization.yaml", "resources: [cm.yaml]\n")
+    write(pytester.path, "base/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
+    for env in ("dev", "prod"):
+        write(pytester.path, f"{env}/info/kustomization.yaml", "resources: [../../base]\n")
+        write(pytester.path, f"{env}/chat/kustomization.yaml", "resources: [../../base]\n")
+    add_patch_file = pytester.path / "prod/info/kustomization.yaml"
+    add_patch_file.write_text("resources: [../../base]\npatches:\n  - path: missing.yaml\n")
+    result = pytester.runpytest("--overlays=dev", "--overlays=prod", "--overlays-checks=render")
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines(["*_ info (prod) [[]render] _*"])
+    result.stdout.no_fnmatch_line("*_ info [[]render] _*")
+    result.stdout.no_fnmatch_line("*_ chat*")

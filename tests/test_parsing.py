@@ -1,10 +1,18 @@
-"""Parsing renders: multi-document YAML, the `=` trap, origin annotations."""
+"""Parsing renders: multi-document YAML, the `=` trap, origin and transformer annotations."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from pytest_k8s_overlays.parsing import ParseError, load_documents, parse_origin, pop_origin
+from pytest_k8s_overlays.parsing import (
+    ParseError,
+    load_documents,
+    parse_origin,
+    parse_render,
+    pop_origin,
+)
 
 
 def test_a_bare_equals_sign_parses_as_a_string() -> None:
@@ -48,3 +56,51 @@ def test_a_parse_error_does_not_quote_the_document() -> None:
     assert "hunter2" not in str(error.value)
     assert str(error.value).startswith("rendered output is not valid YAML: ")
     assert " at line " in str(error.value)
+
+
+RENDER = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  annotations:
+    alpha.config.kubernetes.io/transformations: |
+      - configuredIn: ../prod/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: PatchTransformer
+      - configuredIn: ../prod/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: NamespaceTransformer
+    config.kubernetes.io/origin: |
+      path: ../base/ingress.yaml
+    team: web
+  name: web
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  annotations:
+    alpha.config.kubernetes.io/transformations: |
+      - configuredIn: ../prod/kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: NamespaceTransformer
+    config.kubernetes.io/origin: |
+      path: ../base/cm.yaml
+  name: settings
+"""
+
+
+def test_transformer_annotations_become_the_kustomizations_that_patched(tmp_path: Path) -> None:
+    wrapper = tmp_path / "wrapper"
+    [(ingress, source, origin), (config, _, config_origin)] = parse_render(RENDER, wrapper)
+    assert ingress["metadata"] == {"annotations": {"team": "web"}, "name": "web"}
+    assert source == str(tmp_path / "base/ingress.yaml")
+    assert origin == {
+        "path": str(tmp_path / "base/ingress.yaml"),
+        "patchedIn": [str(tmp_path / "prod/kustomization.yaml")],
+    }
+    # Namespaced, labelled, prefixed: transformed, but patched by nothing.
+    assert config["metadata"] == {"name": "settings"}
+    assert config_origin == {"path": str(tmp_path / "base/cm.yaml")}

@@ -39,6 +39,22 @@ def test_error_prefixes_and_usage_noise_are_removed() -> None:
     assert clean_error(stderr) == "unknown flag: --bogus"
 
 
+def test_kustomize_warnings_come_after_the_error() -> None:
+    # The first line is what pytest's short summary shows: the error, not a notice.
+    stderr = (
+        "# Warning: 'commonLabels' is deprecated. Please use 'labels' instead. Run "
+        "'kustomize edit fix' to update your Kustomization automatically.\n"
+        "error: accumulating resources: accumulation err='accumulating resources from "
+        "'../base': no such file or directory\n"
+    )
+    assert clean_error(stderr).splitlines() == [
+        "accumulating resources: accumulation err='accumulating resources from "
+        "'../base': no such file or directory",
+        "# Warning: 'commonLabels' is deprecated. Please use 'labels' instead. Run "
+        "'kustomize edit fix' to update your Kustomization automatically.",
+    ]
+
+
 def test_empty_stderr_still_says_something() -> None:
     assert clean_error("") == "no error message (exit status without output)"
 

@@ -82,8 +82,7 @@ ISOLATION_CHECK = Check(
         "cross-overlay-selector": (
             "add a per-service label to selectors, e.g. `labels: [{pairs: {domain: <name>}, "
             "includeSelectors: true}]` in the overlay's kustomization.yaml, or give each "
-            "service its own namespace; a NetworkPolicy for the whole namespace may select "
-            "with `Exists` or `{}`"
+            "service its own namespace"
         ),
         "service-selects-job": (
             "give the Job's pod template labels of its own (e.g. `app: api-migrate`, not the "
@@ -120,6 +119,14 @@ IMAGES_CHECK = Check(
             "point newName: of the overlay's images: entry at an allowed registry, or add the "
             "registry to overlays_allowed_registries"
         ),
+        "environment-leak": (
+            "give the overlay an images: entry with the tag built for its own environment "
+            "(newTag:), so it does not keep the tag its base or another environment uses"
+        ),
+        "image-convention": (
+            "point the container at its own image (an images: entry with newName:/newTag:, or "
+            "the image: in the patch that adds it), or widen overlays_image_convention"
+        ),
         "unused-images-entry": (
             "make name: equal the image exactly as the manifests write it, registry included: "
             "Kustomize matches names literally, so docker.io/org/app does not match org/app; "
@@ -132,12 +139,19 @@ NAMESPACE_CHECK = Check(
     id="namespace",
     scope="group",
     module="namespace",
-    summary="every namespaced resource has a namespace, the expected one when configured",
+    summary="an overlay's namespaced resources share one namespace (the expected one when "
+    "configured), or all leave it to deploy time",
     rules={
+        "partial-namespace": (
+            "set namespace: in the overlay's kustomization.yaml so every resource gets it; or, "
+            "if the namespace is chosen at deploy time (kubectl apply -n, an Argo CD "
+            "destination), drop metadata.namespace from the resources that set one"
+        ),
         "missing-namespace": (
             "set namespace: in the overlay's kustomization.yaml (or metadata.namespace in the "
             "manifest); without one the object lands in whatever namespace the Argo CD "
-            "Application or kubectl context defaults to"
+            "Application or kubectl context defaults to (overlays_namespace_required or "
+            "overlays_namespace asked for one)"
         ),
         "wrong-namespace": (
             "set namespace: in the overlay's kustomization.yaml to the expected namespace; a "
@@ -175,7 +189,38 @@ PORTS_CHECK = Check(
         ),
         "ingress-backend": (
             "point the backend at a Service of the same overlay by its base name (Kustomize "
-            "adds namePrefix to both) and at one of that Service's port numbers or names"
+            "adds namePrefix to both) and at one of that Service's port numbers or names; list "
+            "a Service installed elsewhere in overlays_external_services"
+        ),
+        "empty-ingress-rule": (
+            "give the rule its http.paths again: a strategic-merge patch replaces the whole "
+            "spec.rules list, so repeat each rule's paths in the patch (or use a JSON patch on "
+            "/spec/rules/0/host)"
+        ),
+    },
+)
+
+REFERENCES_CHECK = Check(
+    id="references",
+    scope="group",
+    module="references",
+    summary="mesh and Gateway API routes, Prometheus monitors and in-cluster DNS names lead to "
+    "a Service and port that exist",
+    rules={
+        "route-backend": (
+            "point the route at a Service of the group by its rendered name (namePrefix "
+            "included) and one of its port numbers (the Service's port, not the container's); "
+            "list a Service installed elsewhere in overlays_external_services"
+        ),
+        "monitor-port": (
+            "name a port of the selected Services (ServiceMonitor endpoints[].port) or a "
+            "container port of the selected pods (PodMonitor podMetricsEndpoints[].port): "
+            "names, not numbers, and exactly as the Service or container declares them"
+        ),
+        "dns-name": (
+            "write the Service's rendered name and namespace "
+            "(<service>.<namespace>.svc.cluster.local) and one of its ports; list a Service "
+            "installed elsewhere in overlays_external_services"
         ),
     },
 )
@@ -257,6 +302,7 @@ CHECKS: dict[str, Check] = {
         IMAGES_CHECK,
         NAMESPACE_CHECK,
         PORTS_CHECK,
+        REFERENCES_CHECK,
         SCHEMA_CHECK,
         APPLICATION_CHECK,
     )

@@ -26,10 +26,18 @@ class CheckOptions:
     allowed_registries: tuple[str, ...] = ()
     service_label: str | None = None
     namespace: str | None = None
+    #: Require a namespace even in an overlay that sets none (a relocatable package).
+    namespace_required: bool = False
     k8s_version: str | None = None
     strict: bool = True
     crds: tuple[Path, ...] = ()
     require_schemas: bool = False
+    #: Services installed outside the repository, ``namespace/name`` globs.
+    external_services: tuple[str, ...] = ()
+    #: Patterns every container image must match (``{workload}``, ``{last}``... filled in).
+    image_convention: tuple[str, ...] = ()
+    #: Every group of the session (``--overlays`` values): their environments.
+    groups: tuple[str, ...] = ()
 
 
 #: A check's implementation: the rendered units of one group (or one unit, for

@@ -1,7 +1,21 @@
-"""images: every container runs a real, pinned image that the overlay chose on purpose."""
+"""images: every container runs a real, pinned image that the overlay chose on purpose.
+
+Besides the image of each container (``missing-image``, ``placeholder``,
+``unpinned``, ``registry``) and the ``images:`` entries (``unused-images-entry``):
+
+- ``environment-leak``: an image whose tag names another group's environment
+  and not its own (``acme/app:api-dev-latest`` in the ``prod`` group): a prod
+  overlay that kept the dev tag because it has no ``images:`` entry. Judged
+  only when the session has groups of known, different environments.
+- ``image-convention``: with ``--overlays-image-convention`` patterns, every
+  container's image matches one of them once ``{overlay}``, ``{first}``,
+  ``{last}``, ``{group}``, ``{workload}`` and ``{container}`` are filled in
+  (``docker.io/acme/app:{workload}-{last}-*``): a worker running the API's image.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -10,10 +24,12 @@ from typing import Any
 
 import yaml
 
+from ..fields import as_dict, as_list, dicts
 from ..findings import Finding, finding
-from ..model import Container, Overlay
+from ..model import Container, Overlay, Resource
 from ..paths import display_path
 from .base import CheckOptions
+from .environments import environment_of, environments_named, other_environments
 
 #: The C BaseLoader when available: several times faster than the pure one.
 _TEXT_LOADER: type[Any] = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
@@ -88,9 +104,31 @@ def registry_allowed(ref: ImageRef, allowed: Sequence[str]) -> bool:
     return False
 
 
+#: The annotation OpenShift reads to set a workload's container images from image streams.
+TRIGGERS_ANNOTATION = "image.openshift.io/triggers"
+_TRIGGERED_CONTAINER = re.compile(r"""@\.name\s*==\s*\\?["']([^"'\\]+)""")
+
+
+def triggered_containers(resource: Resource) -> frozenset[str]:
+    """The containers whose image an OpenShift image trigger sets at deploy time: a
+    DeploymentConfig's ImageChange triggers, or the triggers annotation of a workload.
+    The manifest's own ``image:`` (often empty) is then never run."""
+    names: set[str] = set()
+    for trigger in dicts(resource.spec.get("triggers")):
+        params = as_dict(trigger.get("imageChangeParams"))
+        if trigger.get("type") == "ImageChange":
+            names.update(n for n in as_list(params.get("containerNames")) if isinstance(n, str))
+    annotation = resource.annotations.get(TRIGGERS_ANNOTATION)
+    if annotation:
+        names.update(_TRIGGERED_CONTAINER.findall(annotation))
+    return frozenset(names)
+
+
 def _container_findings(
     overlay: Overlay, container: Container, options: CheckOptions
 ) -> Iterator[Finding]:
+    if container.name and container.name in triggered_containers(container.resource):
+        return
     path = f"{container.path}.image"
     raw = container.raw.get("image")
     image = raw.strip() if isinstance(raw, str) else ""
@@ -121,6 +159,12 @@ def _container_findings(
             f"{image} is tagged latest" if ref.tag else f"{image} has no tag, so it pulls latest"
         )
         yield report("unpinned", found, "a version tag or a digest")
+    leak = _leak(overlay, ref, options)
+    if leak is not None:
+        yield report("environment-leak", *leak)
+    convention = _convention(overlay, container, image, options)
+    if convention is not None:
+        yield report("image-convention", *convention)
     if options.allowed_registries and not registry_allowed(ref, options.allowed_registries):
         registry = ref.registry or f"{DOCKER_HUB} (Docker Hub)"
         yield report(
@@ -128,6 +172,53 @@ def _container_findings(
             f"{image} comes from {registry}",
             f"an image from an allowed registry: {', '.join(options.allowed_registries)}",
         )
+
+
+def expand_convention(pattern: str, overlay: Overlay, container: Container) -> str:
+    """Fill in a convention pattern for one container of one overlay."""
+    parts = overlay.name.split("/")
+    values = {
+        "{overlay}": overlay.name,
+        "{name}": overlay.name,
+        "{first}": parts[0],
+        "{last}": parts[-1],
+        "{group}": overlay.group,
+        "{workload}": container.resource.name,
+        "{container}": container.name,
+    }
+    for placeholder, value in values.items():
+        pattern = pattern.replace(placeholder, value)
+    return pattern
+
+
+def _convention(
+    overlay: Overlay, container: Container, image: str, options: CheckOptions
+) -> tuple[str, str] | None:
+    """(found, expected) when the image matches none of the convention's patterns."""
+    patterns = [p.strip() for p in options.image_convention if p.strip()]
+    expanded = [expand_convention(p, overlay, container) for p in patterns]
+    if not expanded or any(fnmatchcase(image, p) for p in expanded):
+        return None
+    shown = " or ".join(
+        e if e == p else f"{e} (from {p})" for e, p in zip(expanded, patterns, strict=True)
+    )
+    return f"{image} does not follow the image convention", f"an image matching {shown}"
+
+
+def _leak(overlay: Overlay, ref: ImageRef, options: CheckOptions) -> tuple[str, str] | None:
+    """(found, expected) when the tag names another group's environment, not its own."""
+    own = environment_of(overlay.group)
+    if own is None or not ref.tag:
+        return None
+    named = environments_named(ref.tag)
+    leaked = named & other_environments(overlay.group, options.groups)
+    if not leaked or own in named:
+        return None
+    return (
+        f"the tag {ref.tag} names environment {', '.join(sorted(leaked))}, and this is "
+        f"group {overlay.group} ({own})",
+        f"the {own} image: an images: entry in the overlay setting newTag for {own}",
+    )
 
 
 def _kind_of(value: Any) -> str:

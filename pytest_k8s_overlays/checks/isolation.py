@@ -2,22 +2,18 @@
 
 Rules:
 
-- ``cross-overlay-selector``: a Service, PodDisruptionBudget or NetworkPolicy
-  (``spec.podSelector``) of overlay A selects a pod template of overlay B in
-  the same namespace (resources without a namespace share one). Both sides
-  get a finding: A's selecting resource and B's workload, each naming the
-  other overlay. Not reported, because they select the whole namespace on
-  purpose: an explicitly empty LabelSelector (``podSelector: {}``, a PDB
-  ``selector: {}``; the usual default-deny NetworkPolicy), and a
-  NetworkPolicy whose ``podSelector`` names no label value (only ``Exists``,
-  ``DoesNotExist`` or ``NotIn`` expressions: "every pod with an
-  ``app.kubernetes.io/name``", a platform's allow-Prometheus policy). A
-  NetworkPolicy's podSelector only chooses the pods the policy applies to,
-  so a namespace-wide one is a platform rule, not a leak; a PDB spanning
-  several services is a real problem and stays reported. A workload B
-  renders with the very same identity as one of A's resources is one object
-  in the cluster, reported by ``unique-names``, so it is left out here.
-  Skipping ``isolation`` (or ``all``) on the selecting resource with the
+- ``cross-overlay-selector``: a Service or PodDisruptionBudget of overlay A
+  selects a pod template of overlay B in the same namespace (resources
+  without a namespace share one). Both sides get a finding: A's selecting
+  resource and B's workload, each naming the other overlay. Not reported: an
+  explicitly empty LabelSelector (a PDB ``selector: {}``) covers its
+  namespace on purpose. NetworkPolicies are not judged at all: choosing
+  other teams' pods is what a central policy overlay is for, and a policy
+  neither routes traffic nor blocks evictions. A PDB spanning several
+  services is a real problem and stays reported. A workload B renders with
+  the very same identity as one of A's resources is one object in the
+  cluster, reported by ``unique-names``, so it is left out here. Skipping
+  ``isolation`` (or ``all``) on the selecting resource with the
   ``pytest-k8s-overlays/skip`` annotation also drops the mirrored finding on
   the other overlay's workload: the selecting overlay owns the decision.
 - ``service-selects-job``: within one overlay, a Service selects the pods of
@@ -49,8 +45,10 @@ CHECK_ID = "isolation"
 #: Kinds whose pods run to completion: never meant to be behind a Service.
 JOB_KINDS = frozenset({"Job", "CronJob"})
 
-#: Kinds that pick pods by label selector, with the ones this check compares.
-SELECTING_KINDS = frozenset({"Service", "PodDisruptionBudget", "NetworkPolicy"})
+#: Kinds whose pod selector must reach only their own overlay's pods: a Service
+#: routes to them and a PDB guards their evictions. A NetworkPolicy is left
+#: out: a central policy overlay selects every team's pods by design.
+SELECTING_KINDS = frozenset({"Service", "PodDisruptionBudget"})
 
 
 def owner(overlay_name: str) -> str:
@@ -59,7 +57,7 @@ def owner(overlay_name: str) -> str:
 
 
 def selecting(overlay: Overlay) -> Iterator[tuple[Resource, SelectorSite]]:
-    """Yield the overlay's Services, PDBs and NetworkPolicies with their selectors."""
+    """Yield the overlay's Services and PDBs with their selectors."""
     for resource in overlay.resources:
         if resource.kind in SELECTING_KINDS:
             site = selector_of(resource.kind, resource.raw)
@@ -67,23 +65,13 @@ def selecting(overlay: Overlay) -> Iterator[tuple[Resource, SelectorSite]]:
                 yield resource, site
 
 
-def namespace_wide(resource: Resource, site: SelectorSite) -> bool:
-    """Tell whether a selector covers its whole namespace by design, so reaches no pod by mistake.
-
-    Any empty LabelSelector does; so does a NetworkPolicy ``podSelector`` that
-    names no label value (``Exists``, ``DoesNotExist``, ``NotIn`` only).
-    """
-    if resource.kind == "NetworkPolicy":
-        return site.selector.namespace_wide
-    return site.selector.selects_everything
-
-
 def _cross_overlay(
     overlay: Overlay, index: PodIndex, keys: dict[str, set[ResourceKey]]
 ) -> Iterator[Finding]:
     own_keys = keys[overlay.name]
     for resource, site in selecting(overlay):
-        if namespace_wide(resource, site):
+        # An empty LabelSelector (a PDB's `selector: {}`) covers its namespace on purpose.
+        if site.selector.selects_everything:
             continue
         skipped = skipped_checks(resource.annotations)
         # The selecting overlay's own skip annotation settles it for both sides:

@@ -2,9 +2,21 @@
 
 Rules:
 
-- ``missing-namespace``: a namespaced resource has no namespace after
-  rendering, so it lands wherever the Argo CD Application or the kubectl
-  context defaults to.
+- ``partial-namespace``: an overlay sets a namespace on some of its namespaced
+  resources and not on others, so those land wherever the Argo CD
+  Application or the kubectl context defaults to, away from their siblings.
+  Resources in a namespace the overlay itself creates (an operator installed
+  into its own ``Namespace``) do not count as siblings.
+  An overlay whose namespaced resources all lack a namespace is a relocatable
+  package (upstream install manifests, a demo app, a package deployed with
+  ``kubectl apply -n`` or an Application's destination namespace) and passes.
+  Only kinds whose scope is known count: a custom kind with no CRD anywhere
+  may be cluster-scoped.
+- ``missing-namespace``: with a namespace required (``--overlays-namespace``
+  or ``--overlays-namespace-required``), a namespaced resource has no
+  namespace after rendering. An Argo CD Application with no destination
+  namespace always requires one: no deploy step will give its resources one,
+  they land wherever the controller's kubectl defaults.
 - ``wrong-namespace``: with a pattern (``--overlays-namespace``), a namespaced
   resource is in another namespace than the pattern gives for its overlay.
   ``{name}`` is the overlay name (``auth/dev``), ``{first}`` and ``{last}``
@@ -20,13 +32,18 @@ overlay's objects use), plus ``--overlays-crds``; findings stay per overlay.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from ..crds import GroupKind
+from ..deployable import APPLICATION
 from ..findings import Finding, finding
-from ..model import Overlay
+from ..model import Overlay, Resource
 from .base import CheckOptions
-from .scopes import crd_scopes, is_cluster_scoped
+from .scopes import crd_scopes, is_cluster_scoped, scope_known
+
+#: Which custom kinds are cluster-scoped, as the group's CRDs declare.
+Scopes = Mapping[GroupKind, bool]
 
 CHECK_ID = "namespace"
 PATH = "metadata.namespace"
@@ -78,19 +95,65 @@ def _namespace_of(raw: Mapping[str, object]) -> tuple[str | None, str]:
     return str(value), f"namespace {value}"
 
 
-def _overlay_findings(
-    overlay: Overlay, options: CheckOptions, scopes: Mapping[GroupKind, bool]
+def _partial(
+    overlay: Overlay, namespaced: Sequence[tuple[Resource, str | None, str]], scopes: Scopes
 ) -> list[Finding]:
+    """Namespaced resources without a namespace beside others that have one.
+
+    Resources in a namespace the overlay creates itself are left out of the
+    comparison: an operator installed into its own ``Namespace`` beside an
+    instance that goes wherever the Application deploys it is by design.
+    """
+    created = {r.name for r in overlay.resources if r.kind == "Namespace" and r.group == ""}
+    placed = Counter(
+        namespace
+        for _, namespace, _ in namespaced
+        if namespace is not None and namespace not in created
+    )
+    if not placed:
+        return []  # a relocatable package: the namespace comes at deploy time
+    where = ", ".join(sorted(placed))
+    count = sum(placed.values())
+    others = f"{count} other namespaced resource{'' if count == 1 else 's'} of the overlay"
+    in_where = f"namespace{'s' if len(placed) > 1 else ''} {where}"
+    return [
+        finding(
+            overlay,
+            resource,
+            CHECK_ID,
+            "partial-namespace",
+            PATH,
+            f"{described}, while {others} {'is' if count == 1 else 'are'} in {in_where}",
+            f"the namespace of the overlay's other resources ({where})",
+        )
+        for resource, namespace, described in namespaced
+        # A custom kind of unknown scope may be cluster-scoped: say nothing.
+        if namespace is None and scope_known(resource, scopes)
+    ]
+
+
+def _no_destination(overlay: Overlay) -> bool:
+    """Tell whether the unit is an Argo CD Application without a destination namespace."""
+    spec = overlay.deployable
+    return spec is not None and spec.kind == APPLICATION and not spec.namespace
+
+
+def _overlay_findings(overlay: Overlay, options: CheckOptions, scopes: Scopes) -> list[Finding]:
     pattern = (options.namespace or "").strip()
     expected = expected_namespace(pattern, overlay) if pattern else None
     shown = _expected_text(pattern, overlay) if pattern else "a namespace"
-    found: list[Finding] = []
-    for resource in overlay.resources:
+    required = bool(pattern) or options.namespace_required or _no_destination(overlay)
+    namespaced = [
+        (resource, *_namespace_of(resource.raw))
+        for resource in overlay.resources
         # A cluster-scoped object with a namespace set is harmless: the API
         # server ignores it (Kustomize sets one on CRD kinds it cannot place).
-        if not resource.kind or is_cluster_scoped(resource, scopes):
-            continue
-        namespace, described = _namespace_of(resource.raw)
+        if resource.kind and not is_cluster_scoped(resource, scopes)
+    ]
+    if not required:
+        return _partial(overlay, namespaced, scopes)
+    found: list[Finding] = []
+    for resource, namespace, described in namespaced:
         if namespace is None:
             rule = "missing-namespace"
         elif expected is not None and namespace != expected:

@@ -5,6 +5,10 @@ Comparing every selector with every pod template of a group is quadratic:
 under its namespace and under every ``(namespace, key, value)`` label pair; a
 selector then only verifies the smallest candidate list its requirements
 allow (usually the one pod template carrying its most specific label).
+
+Labels a controller adds at runtime (``statefulset.kubernetes.io/pod-name``,
+``pod-template-hash``...) are in no template: a selector naming them matches
+the workloads whose controller adds them (see :mod:`.controllers`).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 
 from ..model import Overlay, PodTemplate
 from ..selectors import EQUALS, Selector
+from .controllers import RUNTIME_LABELS, has_runtime_label, matches_at_runtime
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,6 +70,8 @@ class PodIndex:
         """The smallest list of pods that holds every pod the selector can match."""
         best: Sequence[Pod] = self._by_namespace.get(namespace, [])
         for requirement in selector.requirements:
+            if requirement.key in RUNTIME_LABELS:
+                continue  # in no template: its controller adds it
             if requirement.operator in (EQUALS, "In"):
                 if len(requirement.values) == 1:
                     found: Sequence[Pod] = self._by_pair.get(
@@ -88,4 +95,9 @@ class PodIndex:
 
     def selected(self, namespace: str | None, selector: Selector) -> list[Pod]:
         """Return the pods in ``namespace`` the selector matches, in overlay order."""
-        return [p for p in self._candidates(namespace, selector) if selector.matches(p.labels)]
+        candidates = self._candidates(namespace, selector)
+        if has_runtime_label(selector):
+            return [
+                p for p in candidates if matches_at_runtime(selector, p.labels, p.template.resource)
+            ]
+        return [p for p in candidates if selector.matches(p.labels)]

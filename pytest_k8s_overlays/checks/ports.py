@@ -29,7 +29,11 @@ Rules:
   identity is one object (``unique-names``).
 - ``ingress-backend``: a ``networking.k8s.io`` Ingress backend names a Service
   of the group in the Ingress's namespace, and one of its ports by number or
-  name.
+  name. A Service listed in ``overlays_external_services``, or named after a
+  custom resource of the namespace (its operator makes it), may be missing.
+- ``empty-ingress-rule``: an Ingress rule with no ``http.paths`` (a
+  strategic-merge patch that replaced ``spec.rules`` and kept only the host)
+  routes nothing, unless the Ingress has a ``defaultBackend`` for such hosts.
 
 Findings about a Service land on the Service's overlay, even when the pods it
 selects belong to another overlay (``isolation`` reports that part).
@@ -51,6 +55,7 @@ from ..model import Container, Overlay, PodTemplate, Resource
 from ..selectors import service_selector
 from .base import CheckOptions
 from .podindex import Pod, PodIndex
+from .services import ServiceIndex, namespace_phrase, service_ports
 
 CHECK_ID = "ports"
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
@@ -97,20 +102,11 @@ def _describe(containers: Sequence[Container], numbers: bool) -> str:
 
 
 class _Context:
-    """What every overlay's run shares: the pod index and the Services by namespace and name."""
+    """What every overlay's run shares: the pod index and the Services of the group."""
 
-    def __init__(self, overlays: Sequence[Overlay]) -> None:
+    def __init__(self, overlays: Sequence[Overlay], options: CheckOptions) -> None:
         self.index = PodIndex(overlays)
-        self.services: dict[tuple[str | None, str], list[tuple[Overlay, Resource]]] = {}
-        self.service_names: dict[str | None, set[str]] = {}
-        for overlay in overlays:
-            for service in overlay.services:
-                # A name that is no string (a YAML typo) names no Service to point at.
-                if not isinstance(service.metadata.get("name"), str):
-                    continue
-                key = (service.namespace, service.name)
-                self.services.setdefault(key, []).append((overlay, service))
-                self.service_names.setdefault(service.namespace, set()).add(service.name)
+        self.services = ServiceIndex(overlays, options.external_services)
 
 
 @dataclass(frozen=True)
@@ -188,10 +184,6 @@ def _target_ports(
                 )
 
 
-def _namespace_phrase(namespace: str | None) -> str:
-    return f"namespace {namespace}" if namespace else "no namespace"
-
-
 def _services(overlay: Overlay, context: _Context) -> Iterator[Finding]:
     for service in overlay.services:
         selector = service_selector(service.spec)
@@ -199,7 +191,11 @@ def _services(overlay: Overlay, context: _Context) -> Iterator[Finding]:
             continue
         pods = context.index.selected(service.namespace, selector)
         if not pods:
-            where = _namespace_phrase(service.namespace)
+            # Pods an operator makes for a custom resource of the namespace
+            # (a Prometheus `k8s` behind `prometheus: k8s`) are in no render.
+            if context.services.operated.pods_owner(service.namespace, selector) is not None:
+                continue
+            where = namespace_phrase(service.namespace)
             yield finding(
                 overlay,
                 service,
@@ -336,14 +332,6 @@ def _backends(ingress: Resource) -> Iterator[tuple[str, dict[str, Any]]]:
                 yield f"spec.rules[{i}].http.paths[{j}].backend.service", service
 
 
-def _service_ports(service: Resource) -> str:
-    labels = []
-    for port in dicts(service.spec.get("ports")):
-        number = shown(port.get("port"))
-        labels.append(f"{number} ({shown(port.get('name'))})" if port.get("name") else number)
-    return ", ".join(labels) or "none"
-
-
 def _backend_port(backend: Mapping[str, Any], service: Resource) -> tuple[str, str] | None:
     """Return (field, value) of a backend port the Service lacks, or None when it has it."""
     ports = dicts(service.spec.get("ports"))
@@ -357,42 +345,27 @@ def _backend_port(backend: Mapping[str, Any], service: Resource) -> tuple[str, s
     return "", ""
 
 
-def _listing(names: Sequence[str], most: int = 5) -> str:
-    """Name the Services of a namespace, a few at most: a shared one may hold thousands."""
-    if not names:
-        return "no Service there"
-    more = f" and {len(names) - most} more" if len(names) > most else ""
-    return f"Services there: {', '.join(names[:most])}{more}"
-
-
 def _ingresses(overlay: Overlay, context: _Context) -> Iterator[Finding]:
     ingresses = [
         r for r in overlay.resources if r.kind == "Ingress" and r.group == "networking.k8s.io"
     ]
     for ingress in ingresses:
-        where = _namespace_phrase(ingress.namespace)
         for path, backend in _backends(ingress):
             raw_name = backend.get("name")
             name = raw_name if isinstance(raw_name, str) else ""
             # Prefer the overlay's own Service when several overlays render one.
-            candidates = sorted(
-                context.services.get((ingress.namespace, name), []),
-                key=lambda pair: pair[0].name != overlay.name,
-            )
-            if not candidates:
-                listed = _listing(sorted(context.service_names.get(ingress.namespace, ())))
+            found = context.services.find(ingress.namespace, name, overlay)
+            if found is None:
+                if name and context.services.accounted_for(ingress.namespace, name):
+                    continue
+                problem, expected = context.services.missing(
+                    ingress.namespace, shown(raw_name) if raw_name else "(no name)"
+                )
                 yield finding(
-                    overlay,
-                    ingress,
-                    CHECK_ID,
-                    "ingress-backend",
-                    f"{path}.name",
-                    f"no Service {shown(raw_name) if raw_name else '(no name)'} in {where} "
-                    f"of the group ({listed})",
-                    f"the name of a Service in {where}",
+                    overlay, ingress, CHECK_ID, "ingress-backend", f"{path}.name", problem, expected
                 )
                 continue
-            owner, service = candidates[0]
+            owner, service = found
             missing = _backend_port(backend, service)
             if missing is None:
                 continue
@@ -405,7 +378,7 @@ def _ingresses(overlay: Overlay, context: _Context) -> Iterator[Finding]:
                 CHECK_ID,
                 "ingress-backend",
                 f"{path}.port.{field}" if field else f"{path}.port",
-                f"{value} is not a port of {target} (ports: {_service_ports(service)})"
+                f"{value} is not a port of {target} (ports: {service_ports(service)})"
                 if field
                 else f"no port number or name for {target}",
                 "one of the Service's port numbers or names",
@@ -413,14 +386,38 @@ def _ingresses(overlay: Overlay, context: _Context) -> Iterator[Finding]:
             )
 
 
+def _empty_rules(overlay: Overlay) -> Iterator[Finding]:
+    for ingress in overlay.resources:
+        if ingress.kind != "Ingress" or ingress.group != "networking.k8s.io":
+            continue
+        # A host-only rule sends that host to the default backend: fine when there is one.
+        if as_dict(ingress.spec.get("defaultBackend")):
+            continue
+        for i, rule in enumerate(dicts(ingress.spec.get("rules"))):
+            if dicts(as_dict(rule.get("http")).get("paths")):
+                continue
+            host = rule.get("host")
+            which = f"host {shown(host)}" if host else "no host"
+            yield finding(
+                overlay,
+                ingress,
+                CHECK_ID,
+                "empty-ingress-rule",
+                f"spec.rules[{i}].http.paths",
+                f"the rule for {which} has no paths, so it routes nothing",
+                "http.paths with at least one path and backend (or a spec.defaultBackend)",
+            )
+
+
 def run(overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:
     """Find Service, probe, container, nodePort and Ingress ports that point nowhere."""
-    context = _Context(overlays)
+    context = _Context(overlays, options)
     found: set[Finding] = set()
     for overlay in overlays:
         found.update(_services(overlay, context))
         found.update(_probes(overlay))
         found.update(_duplicates(overlay))
         found.update(_ingresses(overlay, context))
+        found.update(_empty_rules(overlay))
     found.update(_node_ports(overlays))
     return sorted(found)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..crds import GroupKind, crd_scope, file_scopes
 from ..model import Overlay, Resource, ResourceKey
+from .controllers import BUILTIN_GROUPS
 
 #: Built-in kinds the API server keeps outside any namespace, by (API group, kind).
 CLUSTER_SCOPED: frozenset[GroupKind] = frozenset(
@@ -68,8 +69,40 @@ WELL_KNOWN_CLUSTER_SCOPED_CRDS: frozenset[GroupKind] = frozenset(
         ("karpenter.k8s.aws", "EC2NodeClass"),
         ("karpenter.sh", "NodeClaim"),
         ("karpenter.sh", "NodePool"),
+        ("kataconfiguration.openshift.io", "KataConfig"),
+        ("kueue.openshift.io", "Kueue"),
         ("kyverno.io", "ClusterCleanupPolicy"),
         ("kyverno.io", "ClusterPolicy"),
+        ("multicluster.openshift.io", "MultiClusterEngine"),
+        ("nmstate.io", "NMState"),
+        ("nmstate.io", "NodeNetworkConfigurationPolicy"),
+        ("nvidia.com", "ClusterPolicy"),
+        ("observability.open-cluster-management.io", "MultiClusterObservability"),
+        ("operator.openshift.io", "Authentication"),
+        ("operator.openshift.io", "CloudCredential"),
+        ("operator.openshift.io", "ClusterCSIDriver"),
+        ("operator.openshift.io", "Console"),
+        ("operator.openshift.io", "CSISnapshotController"),
+        ("operator.openshift.io", "DNS"),
+        ("operator.openshift.io", "Etcd"),
+        ("operator.openshift.io", "KubeAPIServer"),
+        ("operator.openshift.io", "KubeControllerManager"),
+        ("operator.openshift.io", "KubeScheduler"),
+        ("operator.openshift.io", "Network"),
+        ("operator.openshift.io", "OpenShiftAPIServer"),
+        ("operator.openshift.io", "OpenShiftControllerManager"),
+        ("operator.openshift.io", "ServiceCA"),
+        ("operator.openshift.io", "SpiffeCSIDriver"),
+        ("operator.openshift.io", "SpireAgent"),
+        ("operator.openshift.io", "SpireOIDCDiscoveryProvider"),
+        ("operator.openshift.io", "SpireServer"),
+        ("operator.openshift.io", "Storage"),
+        ("operator.openshift.io", "ZeroTrustWorkloadIdentityManager"),
+        ("operators.coreos.com", "OLMConfig"),
+        ("operators.coreos.com", "Operator"),
+        ("quota.openshift.io", "ClusterResourceQuota"),
+        ("security.openshift.io", "RangeAllocation"),
+        ("security.openshift.io", "SecurityContextConstraints"),
         ("snapshot.storage.k8s.io", "VolumeSnapshotClass"),
         ("snapshot.storage.k8s.io", "VolumeSnapshotContent"),
         ("templates.gatekeeper.sh", "ConstraintTemplate"),
@@ -79,8 +112,21 @@ WELL_KNOWN_CLUSTER_SCOPED_CRDS: frozenset[GroupKind] = frozenset(
 #: API groups whose every kind is cluster-scoped. Gatekeeper generates the CRD
 #: of each constraint kind at runtime from its ConstraintTemplate, so no render
 #: or CRD file ever declares it; its mutators are all cluster-scoped too.
+#: OpenShift's cluster configuration (``config.openshift.io`` OAuth, Ingress,
+#: Proxy...), users and groups, projects, console extensions and machine
+#: configuration come with the cluster: no repository ships their CRDs.
 WELL_KNOWN_CLUSTER_SCOPED_GROUPS: frozenset[str] = frozenset(
-    {"constraints.gatekeeper.sh", "mutations.gatekeeper.sh"}
+    {
+        "config.openshift.io",
+        "console.openshift.io",
+        "constraints.gatekeeper.sh",
+        "imageregistry.operator.openshift.io",
+        "machineconfiguration.openshift.io",
+        "mutations.gatekeeper.sh",
+        "oauth.openshift.io",
+        "project.openshift.io",
+        "user.openshift.io",
+    }
 )
 
 
@@ -114,6 +160,17 @@ def is_cluster_scoped(resource: Resource, scopes: Mapping[GroupKind, bool] | Non
     if scopes is not None and key in scopes:
         return scopes[key]
     return key in WELL_KNOWN_CLUSTER_SCOPED_CRDS or key[0] in WELL_KNOWN_CLUSTER_SCOPED_GROUPS
+
+
+def scope_known(resource: Resource, scopes: Mapping[GroupKind, bool] | None = None) -> bool:
+    """Tell whether the scope of ``resource``'s kind is known rather than guessed: a
+    built-in kind, a kind some CRD declares, or a well-known custom kind."""
+    key = (resource.group, resource.kind)
+    return (
+        key[0] in BUILTIN_GROUPS
+        or (scopes is not None and key in scopes)
+        or is_cluster_scoped(resource, scopes)
+    )
 
 
 def identity(resource: Resource, scopes: Mapping[GroupKind, bool] | None = None) -> ResourceKey:

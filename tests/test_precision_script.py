@@ -1,0 +1,60 @@
+"""benchmarks/precision.py reads the gate's failure texts as the gate writes them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from benchmarks.precision import Report, _member_names, parse_failure, render_cause
+
+
+def report() -> Report:
+    return Report("run", "repo", [], [], 1)
+
+
+def test_finding_lines_are_counted_per_rule_with_their_sources() -> None:
+    text = "\n".join(
+        [
+            "prod: 2 findings in schema",
+            "  Ingress/web/web annotations: unknown field; expected a field of Ingress "
+            "[unknown-field] (from prod/patch.yaml, patching base/ingress.yaml)",
+            "  Service/web/web spec.type: x; expected y [enum]",
+            "hint [enum]: use one of the values listed (case matters)",
+        ]
+    )
+    found = report()
+    parse_failure("schema", "node", "prod/kustomization.yaml", text, found, set())
+    assert [(f.rule, f.overlay, f.source) for f in found.findings] == [
+        ("unknown-field", "prod", "prod/patch.yaml, patching base/ingress.yaml"),
+        ("enum", "prod", None),
+    ]
+
+
+def test_render_failures_count_once_per_overlay_by_cause() -> None:
+    found = report()
+    seen: set[str] = set()
+    component = (
+        "components/debug: a Component no gated overlay uses, rendered through k8s/overlays/auth: "
+        "kustomize build failed: invalid Kustomization"
+    )
+    network = "remote: kustomize build failed: dial tcp: lookup github.com: no such host"
+    for check in ("render", "images"):
+        parse_failure(check, "n", "components/debug/kustomization.yaml", component, found, seen)
+        parse_failure(check, "n", "remote/kustomization.yaml", network, found, seen)
+    assert [(r.overlay, r.cause) for r in found.render_failures] == [
+        ("components/debug", "other"),
+        ("remote", "network"),
+    ]
+    assert render_cause("must specify --enable-helm") == "plugin/helm"
+
+
+def test_composite_group_members_are_named_by_what_tells_them_apart() -> None:
+    members = [
+        Path("src/accounts/accounts-db/k8s/overlays/staging"),
+        Path("src/accounts/accounts-db/k8s/overlays/init-db-staging"),
+        Path("src/frontend/k8s/overlays/staging"),
+    ]
+    assert _member_names(members) == [
+        "accounts-accounts-db-staging",
+        "accounts-accounts-db-init-db-staging",
+        "frontend-staging",
+    ]
