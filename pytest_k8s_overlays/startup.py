@@ -10,7 +10,14 @@ import pytest
 from .cache import RenderCache
 from .discovery import DiscoveryError, discover_all
 from .gate import Gate
-from .renderer import Probe, RendererNotFound, find_renderer, run_version
+from .renderer import (
+    PROBE_TIMEOUT,
+    Probe,
+    RendererNotFound,
+    find_renderer,
+    run_version,
+    version_of,
+)
 from .settings import Settings
 from .stash import CACHE_OFF_KEY
 from .store import OverlayStore
@@ -44,15 +51,21 @@ def check_schema_inputs(settings: Settings, root: Path) -> None:
         raise pytest.UsageError(str(error)) from None
 
 
-def version_probe(config: pytest.Config) -> Probe:
+def version_probe(config: pytest.Config, timeout: float = PROBE_TIMEOUT) -> Probe:
     """Remember what a renderer binary says of its version, per binary file.
 
     Keyed by path, size and modification time: a replaced binary is asked again.
-    Saves starting kubectl once more on every run.
+    Saves starting kubectl once more on every run. Each probe is bounded by
+    ``timeout`` (--overlays-timeout); an answer naming no version (a timeout,
+    a crash) is not remembered.
     """
+
+    def run(argv: Sequence[str]) -> str:
+        return run_version(argv, timeout)
+
     cache = getattr(config, "cache", None)
     if cache is None:
-        return run_version
+        return run
     known = cache.get(PROBE_CACHE_KEY, {})
     if not isinstance(known, dict):
         known = {}
@@ -61,13 +74,14 @@ def version_probe(config: pytest.Config) -> Probe:
         try:
             stat = Path(argv[0]).stat()
         except OSError:
-            return run_version(argv)
+            return run(argv)
         key = f"{' '.join(argv)}|{stat.st_size}|{stat.st_mtime_ns}"
         output = known.get(key)
         if not isinstance(output, str):
-            output = run_version(argv)
-            known[key] = output
-            cache.set(PROBE_CACHE_KEY, known)
+            output = run(argv)
+            if version_of(output) is not None:
+                known[key] = output
+                cache.set(PROBE_CACHE_KEY, known)
         return output
 
     return probe
@@ -77,7 +91,9 @@ def make_store(config: pytest.Config, settings: Settings) -> OverlayStore:
     """Find the renderer and open the render cache in pytest's cache directory."""
     try:
         renderer = find_renderer(
-            settings.kustomize, settings.kustomize_source, probe=version_probe(config)
+            settings.kustomize,
+            settings.kustomize_source,
+            probe=version_probe(config, settings.timeout),
         )
     except RendererNotFound as error:
         raise pytest.UsageError(str(error)) from None

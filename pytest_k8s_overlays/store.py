@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import threading
+import time
+import traceback
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .cache import Entry, RenderCache, Uncacheable, json_exact
+from .cache.inputs import Budget
+from .cache.key import Seen
 from .defaults import DEFAULT_TIMEOUT
 from .deployable import Deployable
 from .kustomization import kustomization_file
 from .model import Overlay, Resource
 from .parsing import Parsed, ParseError, parse_render, to_resources
+from .redact import Redactor
 from .renderer import Renderer, RenderError, build
 
 
@@ -32,6 +37,17 @@ Outcome = tuple[Resource, ...] | str
 
 #: Told how many renders are done, out of how many: a progress line.
 Progress = Callable[[int, int], None]
+
+
+def render_crash(error: BaseException) -> str:
+    """Say plainly that rendering crashed (a bug of ours, not the user's), and where."""
+    innermost = traceback.extract_tb(error.__traceback__)[-2:]
+    where = "; ".join(f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in innermost)
+    return (
+        f"the gate crashed while rendering: {type(error).__name__}: {error} (at {where}). "
+        "This is a bug in pytest-k8s-overlays, not in your overlay: please report it with "
+        "the kustomization that triggers it. The other overlays are not affected."
+    )
 
 
 @dataclass
@@ -150,45 +166,85 @@ class OverlayStore:
             return self._outcomes[directory]
 
     def _render(self, directory: Path) -> Outcome:
-        key = self._cache_key(directory)
+        # Whatever goes wrong is this overlay's failure, never the session's.
+        try:
+            return self._render_once(directory)
+        except Exception as error:
+            return Redactor(directory, self.display_root).scrub(render_crash(error))
+
+    def _render_once(self, directory: Path) -> Outcome:
+        # One deadline for the whole overlay: its key, the build (and a rebuild
+        # for a better error), and the check that no input changed meanwhile.
+        start = time.monotonic()
+        deadline = start + self.timeout
+        seen: Seen = {}
+        key_budget = Budget(
+            deadline=start + self.timeout / 2,
+            why_deadline=f"reading its inputs took more than half of --overlays-timeout "
+            f"({self.timeout:g}s)",
+        )
+        key = self._cache_key(directory, key_budget, seen)
         cached = self._from_cache(key)
         if cached is not None:
             self._keep_key(directory, key)
             return cached
-        return self._build(directory, key)
+        return self._build(directory, key, seen, deadline)
 
-    def _build(self, directory: Path, key: str | None) -> Outcome:
+    def _build(self, directory: Path, key: str | None, seen: Seen, deadline: float) -> Outcome:
         with self._guard:
             self._stats.rendered += 1
+        redactor = Redactor(directory, self.display_root)
         try:
             output, wrapper = build(
-                self.renderer, directory, self.build_args, self.timeout, self.env
+                self.renderer,
+                directory,
+                self.build_args,
+                self.timeout,
+                self.env,
+                deadline=deadline,
+                locate=redactor.locate,
             )
         except RenderError as error:
             # Failures are never cached: a fix must show at once.
-            return f"kustomize build failed: {error}"
+            return f"kustomize build failed: {redactor.scrub(str(error))}"
         text = output.decode("utf-8", "replace")
         try:
             parsed = parse_render(text, wrapper)
         except ParseError as error:
             return str(error)
-        self._store(directory, key, Entry(text, str(wrapper) if wrapper else None), parsed)
+        entry = Entry(text, str(wrapper) if wrapper else None)
+        self._store(directory, key, seen, deadline, entry, parsed)
         return to_resources(parsed, self.display_root, self.keep_origins)
 
     # -- the cache -----------------------------------------------------------------
 
-    def _cache_key(self, directory: Path) -> str | None:
+    def _cache_key(self, directory: Path, budget: Budget, seen: Seen) -> str | None:
         if self.cache is None:
             return None
         try:
-            return self.cache.key(directory)
+            return self.cache.key(directory, budget, seen)
         except Uncacheable as why:
             reason = str(why)
-        except OSError as error:
+        except (OSError, ValueError) as error:
             reason = f"unreadable input: {error}"
         with self._guard:
             self._stats.uncacheable[directory] = reason
         return None
+
+    def _unchanged(self, directory: Path, key: str, seen: Seen, deadline: float) -> bool:
+        """Tell whether every input still holds what the key was computed from.
+
+        Every file is read again (content, not metadata, decides), and no
+        file's change time may differ: an edit restored during the build
+        (same content, size and modification time) still shows.
+        """
+        assert self.cache is not None
+        after: Seen = {}
+        try:
+            again = self.cache.key(directory, Budget(deadline=deadline), after, fresh=True)
+        except (Uncacheable, OSError, ValueError):
+            return False
+        return again == key and after == seen
 
     def _from_cache(self, key: str | None) -> tuple[Resource, ...] | None:
         if self.cache is None or key is None:
@@ -208,10 +264,18 @@ class OverlayStore:
             self._stats.hits = (self._stats.hits or 0) + 1
         return resources
 
-    def _store(self, directory: Path, key: str | None, entry: Entry, parsed: Parsed) -> None:
+    def _store(
+        self,
+        directory: Path,
+        key: str | None,
+        seen: Seen,
+        deadline: float,
+        entry: Entry,
+        parsed: Parsed,
+    ) -> None:
         # An input edited while Kustomize ran (a branch switch, an editor saving)
-        # changes the key: the render then matches neither state and is not kept.
-        if self.cache is None or key is None or self._cache_key(directory) != key:
+        # means the render matches neither state: it is not kept.
+        if self.cache is None or key is None or not self._unchanged(directory, key, seen, deadline):
             return
         self.cache.put(key, replace(entry, parsed=parsed if json_exact(parsed) else None))
         self._keep_key(directory, key)

@@ -16,7 +16,8 @@ from typing import Any
 
 from ..findings import Finding
 from ..renderer import Renderer
-from .key import FORMAT, RenderKeys
+from .inputs import Budget
+from .key import FORMAT, RenderKeys, Seen
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,15 @@ class RenderCache:
         self.directory = directory
         self.keys = RenderKeys(renderer, build_args, environ)
 
-    def key(self, overlay_dir: Path) -> str:
+    def key(
+        self,
+        overlay_dir: Path,
+        budget: Budget | None = None,
+        seen: Seen | None = None,
+        fresh: bool = False,
+    ) -> str:
         """The overlay's key; raises Uncacheable when the inputs cannot be accounted for."""
-        return self.keys.key(overlay_dir)
+        return self.keys.key(overlay_dir, budget, seen, fresh)
 
     def files_key(self, paths: Sequence[Path]) -> str:
         """A key for the content of files or directories (CRDs given on the command line)."""
