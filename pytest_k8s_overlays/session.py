@@ -7,6 +7,8 @@ each hook is a few lines over the gate (:mod:`.gate`), the items
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -30,21 +32,34 @@ class GateSession:
         self.config = config
         self.settings = settings
         self.gate = build_gate(config, settings)
-        self._by_anchor: dict[Path, list[Deployable]] | None = None
+        self._by_anchor: dict[str, list[Deployable]] | None = None
+        self._by_real: dict[Path, list[Deployable]] = {}
+        #: The deployables whose items pytest's walk has collected: once each.
+        self._collected: set[Deployable] = set()
 
     # -- collection --------------------------------------------------------------------
 
-    def specs_at(self, path: Path) -> list[Deployable]:
-        """The deployables whose items are collected under the file ``path``."""
+    def specs_at(self, path: Path, named: bool = False) -> list[Deployable]:
+        """The deployables whose items are collected under the file ``path``.
+
+        Only the path discovery found them by counts: the same file reached
+        through a symlinked directory (or a symlink loop) is not collected
+        again, unless the user named it (``named``).
+        """
         if self._by_anchor is None:
-            by_anchor: dict[Path, list[Deployable]] = {}
+            by_anchor: dict[str, list[Deployable]] = {}
             for spec in self.gate.specs:
-                by_anchor.setdefault(spec.anchor.resolve(), []).append(spec)
+                by_anchor.setdefault(os.path.normpath(spec.anchor.absolute()), []).append(spec)
+                with contextlib.suppress(OSError):
+                    self._by_real.setdefault(spec.anchor.resolve(), []).append(spec)
             self._by_anchor = by_anchor
-        try:
-            return self._by_anchor.get(path.resolve(), [])
-        except OSError:
-            return []
+        found = self._by_anchor.get(os.path.normpath(path), [])
+        if not found and named:
+            try:
+                found = self._by_real.get(path.resolve(), [])
+            except OSError:
+                return []
+        return found
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         return report.header(self.gate)
@@ -56,9 +71,11 @@ class GateSession:
         from a report (``.../kustomization.yaml::images``) runs again."""
         if file_path.name not in KUSTOMIZATION_FILES and file_path.suffix not in (".yaml", ".yml"):
             return None  # most files: no look-up at all
-        specs = self.specs_at(file_path)
+        named = parent.session.isinitpath(file_path)
+        specs = [s for s in self.specs_at(file_path, named) if s not in self._collected]
         if not specs:
             return None
+        self._collected.update(specs)
         return deployable_files(parent, specs, self.settings.checks)[0]
 
     @pytest.hookimpl(tryfirst=True)
