@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from .cache import RenderCache
+from .cache.secret import KeyUnavailable, cache_secret
+from .cache.store import private_directory
 from .discovery import DiscoveryError, discover_all
 from .gate import Gate
+from .paths import display_path
 from .renderer import (
     PROBE_TIMEOUT,
     Probe,
+    Renderer,
     RendererNotFound,
     find_renderer,
     run_version,
@@ -98,15 +104,12 @@ def make_store(config: pytest.Config, settings: Settings) -> OverlayStore:
     except RendererNotFound as error:
         raise pytest.UsageError(str(error)) from None
     cache = None
-    pytest_cache = getattr(config, "cache", None)  # absent with -p no:cacheprovider
-    if settings.use_cache and pytest_cache is not None:
+    if settings.use_cache:
         try:
-            directory = pytest_cache.mkdir("k8s-overlays")
-        except OSError as error:
-            # A read-only checkout costs speed, never the run.
-            config.stash[CACHE_OFF_KEY] = f"render cache off: {error}"
-        else:
-            cache = RenderCache(directory, renderer, settings.build_args)
+            cache = open_cache(config, settings, renderer)
+        except CacheOff as why:
+            # A read-only checkout or a missing key costs speed, never the run.
+            config.stash[CACHE_OFF_KEY] = f"render cache off: {why}"
     return OverlayStore(
         renderer,
         settings.build_args,
@@ -115,3 +118,53 @@ def make_store(config: pytest.Config, settings: Settings) -> OverlayStore:
         cache=cache,
         keep_origins=settings.keep_origins,
     )
+
+
+class CacheOff(Exception):
+    """The render cache cannot be used this session; the message says why."""
+
+
+def open_cache(config: pytest.Config, settings: Settings, renderer: Renderer) -> RenderCache | None:
+    """Open the render cache in pytest's cache directory: private, signed, never committed.
+
+    None with ``-p no:cacheprovider``; CacheOff when it cannot be trusted or used.
+    """
+    pytest_cache = getattr(config, "cache", None)
+    if pytest_cache is None:
+        return None
+    try:
+        directory = pytest_cache.mkdir("k8s-overlays")
+        private_directory(directory)
+        info = directory.stat()
+    except OSError as error:
+        raise CacheOff(str(error)) from None
+    shown = display_path(directory, config.rootpath)
+    if (hasattr(os, "getuid") and info.st_uid != os.getuid()) or info.st_mode & 0o077:
+        raise CacheOff(f"{shown} is not private to you (owner or mode); remove it")
+    if tracked_by_git(directory):
+        raise CacheOff(
+            f"{shown} is tracked by git: entries from a commit are never trusted; "
+            f"untrack it (git rm -r --cached {shown}) and keep .pytest_cache out of commits"
+        )
+    try:
+        secret = cache_secret(settings.cache_key_file)
+    except KeyUnavailable as error:
+        raise CacheOff(str(error)) from None
+    return RenderCache(directory, renderer, settings.build_args, secret=secret)
+
+
+def tracked_by_git(directory: Path) -> bool:
+    """Tell whether git tracks any file under ``directory`` (False without git or a repo)."""
+    try:
+        if not any(directory.iterdir()):
+            return False  # nothing there: nothing committed
+        done = subprocess.run(
+            ["git", "-C", str(directory), "ls-files", "-z", "--", "."],
+            capture_output=True,
+            timeout=10,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0 and bool(done.stdout)

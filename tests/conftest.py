@@ -24,3 +24,13 @@ def example(pytester: pytest.Pytester) -> Path:
     """A copy of example_repo's k8s tree (no ini, no tests) in pytester's directory."""
     shutil.copytree(EXAMPLE / "k8s", pytester.path / "k8s")
     return pytester.path
+
+
+@pytest.fixture(autouse=True)
+def private_cache_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keep the secret that signs render cache entries (and anything else under
+    $XDG_CACHE_HOME) out of the home directory of whoever runs the suite."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
+    monkeypatch.delenv("PYTEST_K8S_OVERLAYS_CACHE_KEY", raising=False)

@@ -26,7 +26,7 @@ from ..renderer import Renderer
 from .inputs import Budget, Uncacheable, inputs
 
 #: Bumped whenever the entry format or the key's meaning changes.
-FORMAT = 3
+FORMAT = 4
 
 #: Environment variables that change what Kustomize (or helm under it) renders.
 ENV_PREFIXES = ("KUSTOMIZE_", "HELM_", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME")
