@@ -465,6 +465,11 @@ SETTINGS: tuple[Setting, ...] = _settings()
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 
 
+def value_flags() -> list[str]:
+    """Every flag that takes a value (``--overlays-kustomize CMD``): booleans take none."""
+    return [flag for setting in SETTINGS if setting.kind != "bool" for flag in setting.flags]
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the plugin was told, the command line winning over the ini file."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,16 +12,20 @@ from pathlib import Path
 import pytest
 
 from .cache import RenderCache
+from .cache.key import ENV_PREFIXES
 from .cache.secret import KeyUnavailable, cache_secret
 from .cache.store import private_directory
 from .discovery import DiscoveryError, discover_all
 from .gate import Gate
 from .paths import display_path
+from .processes import clean_stale_directories, temporary_directory
 from .renderer import (
     PROBE_TIMEOUT,
     Probe,
     Renderer,
     RendererNotFound,
+    RenderError,
+    build,
     find_renderer,
     run_version,
     version_of,
@@ -38,7 +44,57 @@ def build_gate(config: pytest.Config, settings: Settings) -> Gate:
     except DiscoveryError as error:
         raise pytest.UsageError(str(error)) from None
     check_schema_inputs(settings, config.rootpath)
-    return Gate(groups, make_store(config, settings), settings.options, settings.jobs)
+    store = make_store(config, settings)
+    if not hasattr(config, "workerinput"):  # the pytest-xdist controller checked already
+        check_renderer(config, settings, store.renderer)
+    return Gate(groups, store, settings.options, settings.jobs)
+
+
+BUILDS_CACHE_KEY = "k8s-overlays/renderer-builds"
+
+
+def check_renderer(config: pytest.Config, settings: Settings, renderer: Renderer) -> None:
+    """Build an empty kustomization with the renderer and the build arguments; a
+    failure, which every overlay would share, is one usage error, not a flood.
+
+    A success is remembered per renderer binary, arguments and environment.
+    """
+    cache = getattr(config, "cache", None)
+    key = _renderer_identity(renderer, settings.build_args)
+    known = cache.get(BUILDS_CACHE_KEY, []) if cache is not None else []
+    if isinstance(known, list) and key in known:
+        return
+    with temporary_directory("probe-") as tmp:
+        Path(tmp, "kustomization.yaml").write_text("resources: []\n", encoding="utf-8")
+        try:
+            build(renderer, Path(tmp), settings.build_args, settings.timeout, origins=False)
+        except RenderError as error:
+            raise pytest.UsageError(_unusable(renderer, settings.build_args, error)) from None
+    if cache is not None:
+        cache.set(BUILDS_CACHE_KEY, [*(known if isinstance(known, list) else [])[-20:], key])
+
+
+def _renderer_identity(renderer: Renderer, build_args: Sequence[str]) -> str:
+    try:
+        stat = Path(renderer.binary).stat()
+        binary = f"{renderer.binary}|{stat.st_size}|{stat.st_mtime_ns}"
+    except OSError:
+        binary = renderer.binary
+    env = sorted((k, v) for k, v in os.environ.items() if k.startswith(ENV_PREFIXES))
+    return json.dumps([binary, list(renderer.argv), list(build_args), env])
+
+
+def _unusable(renderer: Renderer, build_args: Sequence[str], error: RenderError) -> str:
+    command = " ".join([Path(renderer.argv[0]).name, *renderer.argv[1:]])
+    if build_args:
+        return (
+            f"--overlays-build-args={shlex.join(build_args)}: {command} cannot build even an "
+            f"empty kustomization with them, so every overlay would fail alike: {error}"
+        )
+    return (
+        f"the renderer {command} ({renderer.binary}) cannot build even an empty "
+        f"kustomization, so every overlay would fail alike: {error}"
+    )
 
 
 def check_schema_inputs(settings: Settings, root: Path) -> None:
@@ -95,6 +151,8 @@ def version_probe(config: pytest.Config, timeout: float = PROBE_TIMEOUT) -> Prob
 
 def make_store(config: pytest.Config, settings: Settings) -> OverlayStore:
     """Find the renderer and open the render cache in pytest's cache directory."""
+    # What a run killed with kill -9 left behind (its wrapper kustomizations).
+    clean_stale_directories()
     try:
         renderer = find_renderer(
             settings.kustomize,

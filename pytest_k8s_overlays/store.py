@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from . import processes
 from .cache import Entry, RenderCache, Uncacheable, json_exact
 from .cache.inputs import Budget
 from .cache.key import Seen
@@ -88,6 +89,7 @@ class OverlayStore:
         self._by_spec: dict[Deployable, RenderResult] = {}
         self._locks: dict[Path, threading.Lock] = {}
         self._guard = threading.Lock()
+        processes.reset()
 
     # -- what callers ask for ----------------------------------------------------
 
@@ -129,11 +131,19 @@ class OverlayStore:
         if not todo:
             return
         done = 0
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+        try:
             for _ in pool.map(self._outcome, todo):
                 done += 1
                 if progress is not None:
                     progress(done, len(todo))
+        except BaseException:
+            # Ctrl-C: kill the renders now rather than wait for each to end (up to
+            # its timeout), and start no more.
+            processes.kill_all()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
 
     def render_path(self, path: Path | str, name: str | None = None) -> Overlay:
         """Render any kustomization directory on demand; raise RenderError on failure."""

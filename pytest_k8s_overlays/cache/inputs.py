@@ -24,6 +24,7 @@ from ..kustomization import (
     load_kustomization,
 )
 from ..parsing import UnsafeYAML, read_bounded
+from ..processes import stopping
 
 #: Plugin configuration that runs a program: its output cannot be keyed.
 _FUNCTION_MARKERS = ("config.kubernetes.io/function", "exec:", "container:", "starlark:")
@@ -56,9 +57,11 @@ class Budget:
         self.why_deadline = why_deadline
 
     def check_time(self) -> None:
-        """Raise Uncacheable once the deadline has passed."""
+        """Raise Uncacheable once the deadline has passed (or the session is stopping)."""
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise Uncacheable(self.why_deadline)
+        if stopping():
+            raise Uncacheable("interrupted")
 
     def entry(self) -> None:
         """Count one kustomization entry read."""
