@@ -17,6 +17,7 @@ import pytest
 from . import report
 from .collect import DeployableItem, deployable_files, make_items, missing_specs, needed_specs
 from .deployable import Deployable
+from .handoff import WORKERINPUT_KEY, SessionRenders
 from .kustomization import KUSTOMIZATION_FILES
 from .model import Overlay, Overlays
 from .settings import Settings
@@ -32,6 +33,12 @@ class GateSession:
         self.config = config
         self.settings = settings
         self.gate = build_gate(config, settings)
+        # A pytest-xdist worker reads the renders its controller made.
+        workerinput = getattr(config, "workerinput", None)
+        if workerinput is not None:
+            self.gate.store.shared = SessionRenders.from_workerinput(
+                workerinput.get(WORKERINPUT_KEY)
+            )
         self._by_anchor: dict[str, list[Deployable]] | None = None
         self._by_real: dict[Path, list[Deployable]] = {}
         #: The deployables whose items pytest's walk has collected: once each.
@@ -103,16 +110,26 @@ class GateSession:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_setupnodes(self, config: pytest.Config, specs: Any) -> None:
-        """Under pytest-xdist, fill the render cache once before the workers start
-        (after the report header, which this hook follows)."""
-        if (
-            self.gate.store.cache is not None
-            and not config.option.collectonly
-            # Each worker clears the cache again on --cache-clear: filling it first
-            # would only double the renders.
-            and not config.option.cacheclear
-        ):
-            self._prefetch(self.gate.specs)
+        """Under pytest-xdist, render every deployable once, on the controller, before
+        the workers start (after the report header, which this hook follows); the
+        workers read these renders, cache or no cache."""
+        if config.option.collectonly:
+            return
+        store = self.gate.store
+        store.shared = SessionRenders.create()
+        self._prefetch(self.gate.specs)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """Tell each pytest-xdist worker where the controller's renders are."""
+        shared = self.gate.store.shared
+        if shared is not None:
+            node.workerinput[WORKERINPUT_KEY] = shared.to_workerinput()
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        shared = self.gate.store.shared
+        if shared is not None:
+            shared.remove()
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Render, in parallel, every deployable a selected item needs, before any runs."""

@@ -16,6 +16,7 @@ from .cache.inputs import Budget
 from .cache.key import Seen
 from .defaults import DEFAULT_TIMEOUT
 from .deployable import Deployable
+from .handoff import SessionRenders
 from .kustomization import kustomization_file
 from .model import Overlay, Resource
 from .parsing import Parsed, ParseError, parse_render, to_resources
@@ -81,6 +82,8 @@ class OverlayStore:
         self.env = env
         self.cache = cache
         self.keep_origins = keep_origins
+        #: Under pytest-xdist: the renders the controller hands to the workers.
+        self.shared: SessionRenders | None = None
         self._stats = StoreStats(hits=0 if cache is not None else None)
         #: The cache key of every directory rendered with a usable key.
         self._keys: dict[Path, str] = {}
@@ -176,11 +179,49 @@ class OverlayStore:
             return self._outcomes[directory]
 
     def _render(self, directory: Path) -> Outcome:
+        handed = self._handed_over(directory)
+        if handed is not None:
+            return handed
         # Whatever goes wrong is this overlay's failure, never the session's.
         try:
-            return self._render_once(directory)
+            outcome = self._render_once(directory)
         except Exception as error:
-            return Redactor(directory, self.display_root).scrub(render_crash(error))
+            outcome = Redactor(directory, self.display_root).scrub(render_crash(error))
+        self._hand_over(directory, outcome)
+        return outcome
+
+    # -- the pytest-xdist hand-off ---------------------------------------------------
+
+    def _hand_over(self, directory: Path, outcome: Outcome) -> None:
+        """On the controller: keep the outcome for the workers."""
+        if self.shared is None or not self.shared.writable:
+            return
+        if isinstance(outcome, str):
+            self.shared.put(directory, {"failure": outcome, "key": self._keys.get(directory)})
+            return
+        resources = [[resource.raw, resource.source] for resource in outcome]
+        if json_exact(resources):  # else each worker renders it (a date in a manifest)
+            self.shared.put(directory, {"resources": resources, "key": self._keys.get(directory)})
+
+    def _handed_over(self, directory: Path) -> Outcome | None:
+        """On a worker: the controller's outcome, not counted again in the summary."""
+        if self.shared is None or self.shared.writable:
+            return None
+        record = self.shared.get(directory)
+        if record is None:
+            return None
+        if isinstance(record.get("key"), str):
+            self._keep_key(directory, record["key"])
+        if isinstance(record.get("failure"), str):
+            return str(record["failure"])
+        rows = record.get("resources")
+        if not isinstance(rows, list) or not all(
+            isinstance(row, list) and len(row) == 2 and isinstance(row[0], dict) for row in rows
+        ):
+            return None
+        return tuple(
+            Resource(raw, source if isinstance(source, str) else None) for raw, source in rows
+        )
 
     def _render_once(self, directory: Path) -> Outcome:
         # One deadline for the whole overlay: its key, the build (and a rebuild
