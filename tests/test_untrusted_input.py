@@ -213,7 +213,7 @@ def test_a_billion_laughs_or_a_path_to_the_root_cannot_hang_the_session(
             "  not cached: ov/laughs: *excessive aliasing: the document expands to more than "
             "100000 nodes",
             "  not cached: ov/root: absolute path / in *",
-            "  not cached: ov/up: it reads more than *",
+            "  not cached: ov/up: * in * holds the kustomization itself",
         ]
     )
 
@@ -250,3 +250,27 @@ def test_a_kustomization_the_plugin_refuses_names_why(tmp_path: Path) -> None:
     write(tmp_path, "nul/kustomization.yaml", 'resources: ["a\\0b"]\n')
     with pytest.raises(Uncacheable, match="is not a local file or directory"):
         inputs(tmp_path / "nul")
+
+
+def test_keying_an_overlay_is_bounded(tmp_path: Path) -> None:
+    import time
+
+    from pytest_k8s_overlays.cache.inputs import Budget
+    from pytest_k8s_overlays.cache.store import RenderCache
+    from pytest_k8s_overlays.renderer import Renderer
+
+    for index in range(4):
+        write(tmp_path, f"o/cm{index}.yaml", CM)
+    write(tmp_path, "o/kustomization.yaml", "resources: [cm0.yaml, ../o/cm1.yaml, cm0.yaml]\n")
+    cache = RenderCache(tmp_path / "c", Renderer(("/bin/true",), "/bin/true", "v5", "t"), ())
+    # Five files under the overlay, two of them named again: seven reads.
+    cache.key(tmp_path / "o", Budget(max_files=7))
+    with pytest.raises(Uncacheable, match="it reads more than 6 files"):
+        cache.key(tmp_path / "o", Budget(max_files=6))
+    with pytest.raises(Uncacheable, match="more than 1 entries"):
+        cache.key(tmp_path / "o", Budget(max_entries=1))
+    with pytest.raises(Uncacheable, match="too slow"):
+        cache.key(tmp_path / "o", Budget(deadline=time.monotonic() - 1, why_deadline="too slow"))
+    write(tmp_path, "d/kustomization.yaml", "resources: [../..]\n")
+    with pytest.raises(Uncacheable, match=r"\.\./\.\. in .* is a directory with no kustomization"):
+        inputs(tmp_path / "d")

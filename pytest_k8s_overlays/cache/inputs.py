@@ -51,6 +51,7 @@ class Budget:
         why_deadline: str = "reading its inputs took too long",
     ) -> None:
         self.deadline = deadline
+        self.limits = (max_entries, max_files, max_bytes)
         self.entries = max_entries
         self.files = max_files
         self.bytes = max_bytes
@@ -67,7 +68,7 @@ class Budget:
         """Count one kustomization entry read."""
         self.entries -= 1
         if self.entries < 0:
-            raise Uncacheable("its kustomizations name more than 20000 entries")
+            raise Uncacheable(f"its kustomizations name more than {self.limits[0]} entries")
         if self.entries % 256 == 0:
             self.check_time()
 
@@ -76,9 +77,9 @@ class Budget:
         self.files -= 1
         self.bytes -= size
         if self.files < 0:
-            raise Uncacheable("it reads more than 50000 files")
+            raise Uncacheable(f"it reads more than {self.limits[1]} files")
         if self.bytes < 0:
-            raise Uncacheable("it reads more than 1 GiB")
+            raise Uncacheable(f"it reads more than {self.limits[2] >> 20} MiB")
         self.check_time()
 
 
@@ -166,8 +167,22 @@ NAMED_FILES: Mapping[str, Callable[[Any], Iterator[str]]] = {
 
 def named_files(data: Mapping[str, Any]) -> Iterator[str]:
     """Yield every path a kustomization names (files or directories), remote ones too."""
+    for _, entry in named_entries(data):
+        yield entry
+
+
+def named_entries(data: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """Yield (field, path) for every path a kustomization names, each once."""
+    seen: set[tuple[str, str]] = set()
     for field, extract in NAMED_FILES.items():
-        yield from extract(data.get(field))
+        for entry in extract(data.get(field)):
+            if (field, entry) not in seen:
+                seen.add((field, entry))
+                yield field, entry
+
+
+#: The one field naming a directory that is not a kustomization (charts live there).
+_PLAIN_DIRECTORY_FIELDS = frozenset({"helmGlobals"})
 
 
 def _helm_problem(directory: Path, data: Mapping[str, Any]) -> str | None:
@@ -302,11 +317,25 @@ def inputs(directory: Path, build_args: Sequence[str] = (), budget: Budget | Non
         kfile, data = _read(current, build_args)
         chain[current] = None
         helm = helm or bool(data.get("helmCharts"))
-        for entry in dict.fromkeys(named_files(data)):
+        for field, entry in named_entries(data):
             budget.entry()
             target = _local(entry, current, kfile)
-            if is_dir(target) and kustomization_file(target) is not None:
+            if not is_dir(target):
+                named[target] = None
+            elif kustomization_file(target) is not None:
                 todo.append(target)
             else:
-                named[target] = None
+                named[_plain_directory(field, entry, target, current, kfile)] = None
     return Inputs(list(chain), list(named), helm)
+
+
+def _plain_directory(field: str, entry: str, target: Path, current: Path, kfile: Path) -> Path:
+    """A directory named without a kustomization (a chart home): keyed as a tree,
+    unless Kustomize cannot use it or it holds the kustomization itself (``../..``,
+    up to ``/``: a tree far too wide to read)."""
+    if field not in _PLAIN_DIRECTORY_FIELDS:
+        # Kustomize fails on it: the render reports why, and failures are not cached.
+        raise Uncacheable(f"{_short(entry)} in {kfile} is a directory with no kustomization")
+    if target == current or target in current.parents:
+        raise Uncacheable(f"{_short(entry)} in {kfile} holds the kustomization itself")
+    return target
