@@ -186,9 +186,18 @@ class OverlayStore:
         try:
             outcome = self._render_once(directory)
         except Exception as error:
-            outcome = Redactor(directory, self.display_root).scrub(render_crash(error))
+            outcome = self._crash(directory, error)
         self._hand_over(directory, outcome)
         return outcome
+
+    def _crash(self, directory: Path, error: Exception) -> str:
+        """The failure of an overlay whose rendering crashed, with no Secret value in it."""
+        message = render_crash(error)
+        try:
+            return Redactor(directory, self.display_root).scrub(message)
+        except Exception:
+            # Nothing can say which values to hide: keep where it happened only.
+            return message.replace(f": {error} (at", " (at", 1)
 
     # -- the pytest-xdist hand-off ---------------------------------------------------
 

@@ -274,3 +274,30 @@ def test_keying_an_overlay_is_bounded(tmp_path: Path) -> None:
     write(tmp_path, "d/kustomization.yaml", "resources: [../..]\n")
     with pytest.raises(Uncacheable, match=r"\.\./\.\. in .* is a directory with no kustomization"):
         inputs(tmp_path / "d")
+
+
+def test_a_crash_while_rendering_fails_that_overlay_only(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_k8s_overlays import parsing, store
+
+    original = parsing.parse_render
+
+    def crash_on_b(text: str | bytes, wrapper: Path | None) -> object:
+        if "name: b" in str(text):
+            raise TypeError("'int' object is not iterable")
+        return original(text, wrapper)
+
+    monkeypatch.setattr(store, "parse_render", crash_on_b)
+    for name in ("a", "b"):
+        write(pytester.path, f"ov/{name}/kustomization.yaml", "resources: [cm.yaml]\n")
+        write(pytester.path, f"ov/{name}/cm.yaml", CM.replace("name: c", f"name: {name}"))
+    result = pytester.runpytest("--overlays=ov", "--overlays-checks=render")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "b: the gate crashed while rendering: TypeError: 'int' object is not iterable (at "
+            "store.py:* in _build; test_untrusted_input.py:* in crash_on_b). This is a bug in "
+            "pytest-k8s-overlays, not in your overlay: *"
+        ]
+    )
