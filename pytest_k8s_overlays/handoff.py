@@ -17,12 +17,11 @@ import json
 import os
 import secrets
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from .cache.secret import Signer
-from .processes import TEMP_PREFIX
+from .processes import session_directory
 
 #: The key of the hand-off in pytest-xdist's ``workerinput``.
 WORKERINPUT_KEY = "k8s_overlays_renders"
@@ -40,8 +39,7 @@ class SessionRenders:
     @classmethod
     def create(cls) -> SessionRenders:
         """A new, private directory for this session (the controller's)."""
-        directory = tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-session-")
-        return cls(Path(directory), secrets.token_bytes(32), writable=True)
+        return cls(session_directory("session"), secrets.token_bytes(32), writable=True)
 
     def to_workerinput(self) -> dict[str, str]:
         """What a worker needs to read the renders (plain strings: execnet sends them)."""

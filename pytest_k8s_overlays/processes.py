@@ -18,18 +18,19 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
-#: Every temporary directory of the plugin starts with this, then the pid that made it.
+#: The plugin's temporary directories live in ``pytest-k8s-overlays-<uid>``.
 TEMP_PREFIX = "k8s-overlays-"
 
 #: The watchdog: reads ``+PGID`` and ``-PGID`` lines on stdin; at end of input
@@ -180,9 +181,31 @@ def run(argv: Sequence[str], env: Mapping[str, str], timeout: float) -> tuple[in
     return process.returncode, stdout, stderr.decode("utf-8", "replace")
 
 
+def temp_root() -> Path:
+    """The plugin's own directory under the temporary directory, private to this user
+    (``$TMPDIR/pytest-k8s-overlays-<uid>``): what is in it is the plugin's, so a later
+    run can remove what a killed one left without touching anything else."""
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    root = Path(tempfile.gettempdir()) / f"pytest-{TEMP_PREFIX}{uid}"
+    try:
+        root.mkdir(mode=0o700, exist_ok=True)
+        info = root.lstat()
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == uid and not info.st_mode & 0o077:
+            return root
+    except OSError:
+        pass
+    # Someone else's, or unusable: plain temporary directories, never cleaned up by us.
+    return Path(tempfile.gettempdir())
+
+
 def temporary_directory(kind: str = "") -> tempfile.TemporaryDirectory[str]:
     """A temporary directory named after this process, so a later run can tell it is stale."""
-    return tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-{kind}")
+    return tempfile.TemporaryDirectory(prefix=f"{os.getpid()}-{kind}", dir=temp_root())
+
+
+def session_directory(kind: str) -> Path:
+    """A directory that outlives this call (removed by its owner), named after this process."""
+    return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-{kind}-", dir=temp_root()))
 
 
 def _alive(pid: int) -> bool:
@@ -195,41 +218,46 @@ def _alive(pid: int) -> bool:
     return True
 
 
-#: A directory of an earlier version (no pid in its name) is stale after this long.
-_OLD_FORMAT_AGE = 3600.0
+def _dead_owner(name: str) -> bool:
+    pid, dash, _ = name.partition("-")
+    return bool(dash) and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid))
 
 
-def _stale(entry: os.DirEntry[str]) -> bool:
-    rest = entry.name[len(TEMP_PREFIX) :]
-    pid, dash, _ = rest.partition("-")
-    if dash and pid.isdigit():
-        return int(pid) != os.getpid() and not _alive(int(pid))
+#: What earlier versions left directly in the temporary directory:
+#: ``k8s-overlays-`` and mkdtemp's 8 characters, holding one wrapper kustomization.
+_OLD_WRAPPER_RE = re.compile(rf"{TEMP_PREFIX}[a-z0-9_]{{8}}")
+_WRAPPER_HEADER = b"# written by pytest-k8s-overlays"
+
+
+def _old_wrapper(path: Path) -> bool:
+    """A directory of ours, left by an earlier version: one wrapper kustomization, or none."""
     try:
-        return time.time() - entry.stat(follow_symlinks=False).st_mtime > _OLD_FORMAT_AGE
+        info = path.lstat()
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+            return False
+        entries = list(path.iterdir())
+        return all(
+            entry.name == "kustomization.yaml"
+            and entry.read_bytes()[: len(_WRAPPER_HEADER)] == _WRAPPER_HEADER
+            for entry in entries
+        )
     except OSError:
         return False
 
 
-def clean_stale_directories(root: str | None = None) -> int:
+def clean_stale_directories() -> int:
     """Remove the temporary directories of runs that died (``kill -9``); return how many."""
     removed = 0
-    base = root or tempfile.gettempdir()
-    try:
-        entries = list(os.scandir(base))
-    except OSError:
-        return 0
-    uid = os.getuid() if hasattr(os, "getuid") else None
-    for entry in entries:
-        if not entry.name.startswith(TEMP_PREFIX):
-            continue
-        try:
-            if not entry.is_dir(follow_symlinks=False):
-                continue
-            if uid is not None and entry.stat(follow_symlinks=False).st_uid != uid:
-                continue
-        except OSError:
-            continue
-        if _stale(entry):
-            shutil.rmtree(Path(entry.path), ignore_errors=True)
-            removed += 1
+    root = temp_root()
+    if root.name.startswith(f"pytest-{TEMP_PREFIX}"):
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(root):
+                if _dead_owner(entry.name):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                    removed += 1
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(tempfile.gettempdir()):
+            if _OLD_WRAPPER_RE.fullmatch(entry.name) and _old_wrapper(Path(entry.path)):
+                shutil.rmtree(entry.path, ignore_errors=True)
+                removed += 1
     return removed

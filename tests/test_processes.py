@@ -126,8 +126,12 @@ def test_kill_9_leaves_no_renderer_and_the_next_run_cleans_up(pytester: pytest.P
     os.kill(process.pid, signal.SIGKILL)  # no chance to clean up
     process.communicate(timeout=60)
     wait_for(lambda: not any(alive(pid) for pid in pids(marks)), "the watchdog to kill them")
-    left = sorted(path.name for path in tmp.glob("k8s-overlays-*"))
-    assert [name.split("-")[2] for name in left] == [str(process.pid)] * 2
+    ours = tmp / f"pytest-k8s-overlays-{os.getuid()}"
+    left = sorted(path.name for path in ours.iterdir())
+    assert [name.split("-")[0] for name in left] == [str(process.pid)] * 2
+    # What an earlier version left, beside someone else's directory of a similar name.
+    old = write(tmp, "k8s-overlays-ab12cd_3/kustomization.yaml", "# written by pytest-k8s-overlays")
+    other = write(tmp, "k8s-overlays-bench-x1/kustomization.yaml", "resources: []\n")
     for path in (pytester.path / "ov").iterdir():
         (path / "kustomization.yaml").write_text("resources: [cm.yaml]\n# now fine\n")
     rerun = subprocess.run(
@@ -139,7 +143,9 @@ def test_kill_9_leaves_no_renderer_and_the_next_run_cleans_up(pytester: pytest.P
         check=False,
     )
     assert rerun.returncode == 0, rerun.stdout.decode()
-    assert list(tmp.glob("k8s-overlays-*")) == []
+    assert list(ours.iterdir()) == []
+    assert not old.exists()
+    assert other.exists()
 
 
 def test_the_version_probe_honours_the_timeout_and_kills_its_children(

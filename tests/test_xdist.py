@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -53,7 +54,7 @@ def test_each_overlay_renders_once_across_workers(
     assert len(log.read_text().splitlines()) == len(SERVICES)
     result.stdout.fnmatch_lines([f"{len(SERVICES)} overlays rendered*"])
     # The controller's private directory of renders is gone with the session.
-    assert list(tmp.glob("k8s-overlays-*")) == []
+    assert list((tmp / f"pytest-k8s-overlays-{os.getuid()}").iterdir()) == []
 
 
 def test_a_warm_cache_renders_nothing_and_counts_each_overlay_once(
