@@ -9,6 +9,7 @@ deployables (an Argo CD ApplicationSet) holds one collector per deployable
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -50,12 +51,43 @@ class DeployableItem(pytest.Item):
         style: Any = None,
     ) -> str | Any:
         if isinstance(excinfo.value, CheckFailed):
-            return str(excinfo.value)
+            return failure_repr(self, str(excinfo.value))
         return super().repr_failure(excinfo, style=style)
 
-    def reportinfo(self) -> tuple[Any, int | None, str]:
+    def reportinfo(self) -> tuple[Any, int, str]:
+        # An int line (0: the file itself): pytest's skip and skipif markers
+        # report an item at its line and assert that it has one.
         label = self.config.stash[SESSION_KEY].gate.label(self.spec)
-        return self.path, None, f"{label} [{self.check}]"
+        return self.path, 0, f"{label} [{self.check}]"
+
+
+def failure_repr(item: pytest.Item, message: str) -> Any:
+    """A failure as pytest's own reports are built: the message, and a crash
+    location whose first line is the message's, so that every ``--tb`` style,
+    ``-r`` summary, JUnit XML and pytest-xdist show the message once and whole.
+
+    pytest has no public API for this: a plain string is cut to 50 characters
+    by ``--tb=line`` (pytest 8) or printed twice (pytest 9), and only these
+    classes survive pytest-xdist's serialisation. Should they move, the
+    message is returned as it is.
+    """
+    try:
+        from _pytest._code.code import (
+            ReprEntryNative,
+            ReprExceptionInfo,
+            ReprFileLocation,
+            ReprTraceback,
+        )
+    except ImportError:  # pragma: no cover - a future pytest
+        return message
+
+    crash = ReprFileLocation(item.location[0], 1, message)
+    if item.config.getoption("tbstyle", "auto") == "line":
+        # pytest prints the crash line itself: the entries stay empty, or the
+        # message would show twice (pytest 9) or not at all (pytest 8).
+        return ReprExceptionInfo(reprtraceback=ReprTraceback([], None, "line"), reprcrash=crash)
+    entry = ReprEntryNative([message + "\n"])
+    return ReprExceptionInfo(reprtraceback=ReprTraceback([entry], None, "native"), reprcrash=crash)
 
 
 #: The name earlier versions gave the item class.
@@ -112,11 +144,22 @@ def deployable_files(
         by_anchor.setdefault(spec.anchor, []).append(spec)
     files = []
     for anchor, defined in by_anchor.items():
-        file = DeployableFile.from_parent(parent, path=anchor)
+        file = DeployableFile.from_parent(parent, path=anchor, nodeid=_nodeid(parent, anchor))
         file.specs = defined
         file.checks = checks
         files.append(file)
     return files
+
+
+def _nodeid(parent: pytest.Collector, anchor: Path) -> str | None:
+    """A file outside the rootdir is named relative to it (``../other/kustomization.yaml``):
+    pytest would name every such file ``::kustomization.yaml``, one id for all of them."""
+    root = parent.config.rootpath
+    try:
+        anchor.relative_to(root)
+    except ValueError:
+        return Path(os.path.relpath(anchor, root)).as_posix()
+    return None  # pytest's own
 
 
 def _report_collection(session: pytest.Session, node: pytest.Collector) -> Iterator[pytest.Item]:
@@ -157,8 +200,11 @@ def missing_specs(
     Otherwise (``pytest``, ``pytest tests/``, testpaths) every deployable is gated.
     """
     base = config.invocation_params.dir
-    plain = [(base / arg).resolve() for arg in config.args if "::" not in arg]
-    node_ids = [(base / arg.split("::")[0]).resolve() for arg in config.args if "::" in arg]
+    # Only what the user named selects: the invocation directory pytest walks
+    # by default, or testpaths, name no overlay (a group outside them still counts).
+    named = config.args if config.args_source == pytest.Config.ArgsSource.ARGS else []
+    plain = [(base / arg).resolve() for arg in named if "::" not in arg]
+    node_ids = [(base / arg.split("::")[0]).resolve() for arg in named if "::" in arg]
 
     def under(paths: list[Path], spec: Deployable) -> bool:
         file = spec.anchor.resolve()

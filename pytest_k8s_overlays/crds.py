@@ -18,7 +18,7 @@ from typing import Any
 
 from .fields import as_dict, as_list
 from .model import Resource
-from .parsing import ParseError, load_documents
+from .parsing import MAX_USER_FILE_BYTES, ParseError, UnsafeYAML, load_documents, read_bounded
 from .paths import display_path
 
 CRD_KIND = "CustomResourceDefinition"
@@ -139,7 +139,11 @@ def _documents(raw: Any) -> Iterator[Mapping[str, Any]]:
 @lru_cache(maxsize=256)
 def _file_documents(path: str, mtime_ns: int, size: int) -> tuple[Mapping[str, Any], ...]:
     # Keyed by mtime and size too, so an edited file is read again.
-    documents = load_documents(Path(path).read_bytes())
+    try:
+        data = read_bounded(Path(path))
+    except UnsafeYAML as error:
+        raise ParseError(str(error)) from None
+    documents = load_documents(data, max_bytes=MAX_USER_FILE_BYTES)
     return tuple(doc for raw in documents for doc in _documents(raw))
 
 

@@ -121,11 +121,11 @@ def _discover_glob(value: str, pattern: Path, label: str) -> Group:
         kfile = kustomization_file(match)
         if kfile is not None:
             if not is_component(read_kustomization(kfile)):
-                found.setdefault(kfile.resolve(), Deployable(base, value, match, kfile))
+                found.setdefault(match.resolve(), Deployable(base, value, match, kfile))
             continue
         for directory, leaf_file in leaf_overlays(match):
             name = _join(base, _relative_name(directory, match))
-            found.setdefault(leaf_file.resolve(), Deployable(name, value, directory, leaf_file))
+            found.setdefault(directory.resolve(), Deployable(name, value, directory, leaf_file))
     # Leaves only, as under a directory: a matched base that another match uses
     # (``**`` matches ``auth/base`` too) is not an overlay.
     used = {
@@ -171,7 +171,9 @@ def discover_all(values: Iterable[tuple[str, Path]], label: str = "--overlays") 
 
     A value naming the same place as an earlier one (``./k8s/overlays`` after
     ``k8s/overlays``) counts once; groups that share an overlay are an error,
-    since cross-overlay checks and test ids need one group per overlay.
+    since cross-overlay checks and test ids need one group per overlay. An
+    overlay is its directory: two directories sharing one kustomization file
+    through a symlink are two overlays (two Argo CD Applications).
     """
     groups: list[Group] = []
     seen: set[str] = set()
@@ -183,12 +185,13 @@ def discover_all(values: Iterable[tuple[str, Path]], label: str = "--overlays") 
         seen.add(where)
         group = discover(value, base, label)
         for spec in group.overlays:
-            other = owner.get(spec.kustomization.resolve())
-            if other is not None:
+            identity = spec.path.resolve()
+            other = owner.get(identity)
+            if other is not None and other is not group:
                 raise DiscoveryError(
                     f"{label} {value}: overlay {spec.name} is already in group {other.name}; "
                     "each overlay belongs to one group (one Argo CD ApplicationSet)"
                 )
-            owner[spec.kustomization.resolve()] = group
+            owner[identity] = group
         groups.append(group)
     return groups

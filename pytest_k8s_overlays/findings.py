@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from .model import Overlay, Resource
 
 #: The annotation that suppresses findings on a resource (or a pod template's
-#: containers): a comma-separated list of check ids, or ``all``.
+#: containers): a comma-separated list of check ids, rule ids, or ``all``.
 SKIP_ANNOTATION = "pytest-k8s-overlays/skip"
 
 
@@ -85,13 +85,22 @@ def format_report(
 
 
 def skipped_checks(annotations: Mapping[str, str]) -> frozenset[str]:
-    """Parse the skip annotation into a set of check ids (``all`` included)."""
+    """Parse the skip annotation into a set of ids: checks, rules, ``all``."""
     value = annotations.get(SKIP_ANNOTATION, "")
     return frozenset(part.strip() for part in value.split(",") if part.strip())
 
 
+def valid_skip_ids() -> frozenset[str]:
+    """What the skip annotation accepts: every check id, every rule id, and ``all``."""
+    from .checks import rule_ids
+
+    ids = rule_ids()
+    return frozenset({"all", *ids, *(rule for rules in ids.values() for rule in rules)})
+
+
 def is_suppressed(item: Finding, overlays: Sequence[Overlay]) -> bool:
-    """Tell whether the resource (or the pod template a path is in) skips this check."""
+    """Tell whether the resource (or the pod template a path is in) skips this finding's
+    check or rule."""
     for overlay in overlays:
         if overlay.name != item.overlay:
             continue
@@ -104,7 +113,7 @@ def is_suppressed(item: Finding, overlays: Sequence[Overlay]) -> bool:
             # (its labels and containers), not the rest of the workload.
             if template is not None and item.path.startswith(template.path or "spec"):
                 skipped |= skipped_checks(template.annotations)
-            if item.check in skipped or "all" in skipped:
+            if skipped & {item.check, item.rule, "all"}:
                 return True
     return False
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from .parsing import SafeLoader
+from .parsing import describe_yaml_error, load_bounded, read_bounded
 
 #: The file names Kustomize accepts for a kustomization, in its own order.
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -31,6 +31,38 @@ def kustomization_file(directory: Path) -> Path | None:
     return None
 
 
+#: The largest kustomization file the plugin reads itself (Kustomize reads any).
+MAX_KUSTOMIZATION_BYTES = 4 << 20
+
+
+class KustomizationError(ValueError):
+    """A kustomization file the plugin cannot read: unreadable, not YAML, too large,
+    aliasing too much, or not a mapping."""
+
+
+def load_kustomization(path: Path, loader: type[Any] | None = None) -> dict[str, Any]:
+    """Load a kustomization file (an empty one is ``{}``); raise KustomizationError.
+
+    Its YAML is loaded with bounded size and alias expansion: whatever walks
+    the result (discovery, the cache key, the wrapper) can never be made to
+    walk a billion entries or a cycle.
+    """
+    try:
+        documents = load_bounded(read_bounded(path, MAX_KUSTOMIZATION_BYTES), loader)
+    except OSError as error:
+        raise KustomizationError(f"unreadable: {error.strerror or error}") from None
+    except yaml.YAMLError as error:
+        raise KustomizationError(f"not loadable YAML: {describe_yaml_error(error)}") from None
+    if len(documents) > 1:
+        raise KustomizationError("holds several YAML documents")
+    data = documents[0] if documents else None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise KustomizationError(f"is a {type(data).__name__}, not a mapping")
+    return data
+
+
 def read_kustomization(path: Path) -> dict[str, Any]:
     """Load a kustomization file; an unreadable one counts as empty.
 
@@ -38,11 +70,9 @@ def read_kustomization(path: Path) -> dict[str, Any]:
     reports the problem in Kustomize's own words.
     """
     try:
-        with path.open("rb") as handle:
-            data = yaml.load(handle, Loader=SafeLoader)
-    except (OSError, yaml.YAMLError):
+        return load_kustomization(path)
+    except KustomizationError:
         return {}
-    return data if isinstance(data, dict) else {}
 
 
 def is_remote(entry: str) -> bool:

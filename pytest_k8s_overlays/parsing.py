@@ -47,12 +47,101 @@ class ParseError(Exception):
     """Rendered output that is not a stream of YAML mappings."""
 
 
-def load_documents(text: str | bytes) -> list[dict[str, Any]]:
+#: Nodes one document may hold once its aliases are expanded. Go's yaml.v3
+#: (Kustomize's parser) refuses "excessive aliasing" the same way; without a
+#: bound, nine levels of nine aliases ("billion laughs", 500 bytes) expand to
+#: 387 million entries in any code that walks the document.
+MAX_EXPANDED_NODES = 100_000
+
+#: The largest user file (a kustomization, a CRD file) the plugin parses itself.
+MAX_USER_FILE_BYTES = 64 << 20
+
+
+class UnsafeYAML(yaml.YAMLError):
+    """YAML the plugin refuses to load: too large, too many aliases, a recursive alias."""
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def check_expansion(root: yaml.Node, limit: int = MAX_EXPANDED_NODES) -> None:
+    """Refuse a document that expands (through aliases) past ``limit`` nodes, or
+    whose aliases contain themselves; raise UnsafeYAML.
+
+    Sizes are memoised per node, so the check itself costs one visit per node
+    as written, never per node as expanded; it is iterative, so deep nesting
+    cannot exhaust Python's stack.
+    """
+    sizes: dict[int, int] = {}
+    entered: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        ident = id(node)
+        if finished:
+            entered.discard(ident)
+            total = 1 + sum(sizes[id(child)] for child in _children(node))
+            if total > limit:
+                raise UnsafeYAML(
+                    f"excessive aliasing: the document expands to more than {limit} nodes"
+                )
+            sizes[ident] = total
+        elif ident in entered:
+            raise UnsafeYAML("an alias contains itself (a recursive anchor)")
+        elif ident not in sizes:
+            entered.add(ident)
+            stack.append((node, True))
+            stack.extend((child, False) for child in _children(node))
+
+
+def load_bounded(
+    data: str | bytes,
+    loader: type[Any] | None = None,
+    max_bytes: int | None = MAX_USER_FILE_BYTES,
+) -> list[Any]:
+    """Load every document of a YAML stream with bounded size and alias expansion.
+
+    Raises UnsafeYAML (a YAMLError) for a stream over ``max_bytes`` or a
+    document that aliases too much; other YAMLErrors as PyYAML raises them.
+    """
+    if max_bytes is not None and len(data) > max_bytes:
+        raise UnsafeYAML(f"larger than {max_bytes >> 20} MiB")
+    anchors = ("&" in data) if isinstance(data, str) else (b"&" in data)
+    parser = (loader or SafeLoader)(data)
+    try:
+        documents = []
+        while parser.check_node():
+            node = parser.get_node()
+            if anchors:  # no anchor, no alias: nothing to expand
+                check_expansion(node)
+            documents.append(parser.construct_document(node))
+        return documents
+    finally:
+        parser.dispose()
+
+
+def read_bounded(path: Path, max_bytes: int = MAX_USER_FILE_BYTES) -> bytes:
+    """Read a user file, refusing (UnsafeYAML) one over ``max_bytes``; OSError as raised."""
+    with path.open("rb") as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise UnsafeYAML(f"{path.name} is larger than {max_bytes >> 20} MiB")
+    return data
+
+
+def load_documents(text: str | bytes, max_bytes: int | None = None) -> list[dict[str, Any]]:
     """Parse a multi-document YAML stream into dicts, skipping empty documents."""
     try:
-        documents = list(yaml.load_all(text, Loader=SafeLoader))
+        documents = load_bounded(text, max_bytes=max_bytes)
     except yaml.YAMLError as error:
-        raise ParseError(f"rendered output is not valid YAML: {_describe(error)}") from None
+        raise ParseError(
+            f"rendered output is not valid YAML: {describe_yaml_error(error)}"
+        ) from None
     result: list[dict[str, Any]] = []
     for index, document in enumerate(documents, start=1):
         if document is None:
@@ -114,14 +203,17 @@ def parse_origin(text: str | None) -> dict[str, Any] | None:
     if text is None:
         return None
     try:
-        origin = yaml.load(text, Loader=SafeLoader)
+        documents = load_bounded(text)
     except yaml.YAMLError:
         return None
+    origin = documents[0] if len(documents) == 1 else None
     return origin if isinstance(origin, dict) else None
 
 
-def _describe(error: yaml.YAMLError) -> str:
+def describe_yaml_error(error: yaml.YAMLError) -> str:
     """What went wrong and where, without quoting the document (it may hold a Secret)."""
+    if isinstance(error, UnsafeYAML):
+        return str(error)
     problem = getattr(error, "problem", None) or type(error).__name__
     mark = getattr(error, "problem_mark", None)
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .settings import add_options, from_config
+from . import rootguard
+from .settings import add_options, from_config, value_flags
 from .stash import SESSION_KEY, SETTINGS_KEY, STORE_KEY
 
 if TYPE_CHECKING:
@@ -40,6 +41,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", f"{MARKER}: a built-in pytest-k8s-overlays check of one overlay"
     )
+    # ``--overlays-kustomize /usr/bin/kubectl``: pytest took the path for a test path.
+    rootguard.check(config, value_flags())
     settings = from_config(config)
     config.stash[SETTINGS_KEY] = settings
     if settings.active and not (config.option.help or config.option.version):

@@ -7,18 +7,20 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import sysconfig
-import tempfile
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import processes
 from .defaults import DEFAULT_TIMEOUT
 from .kustomization import kustomization_file, read_kustomization
+from .redact import Locate, hide_quotations
 
 #: The extra that brings a renderer, and what it pins.
 INSTALL_HINT = (
@@ -67,13 +69,27 @@ class Renderer:
         return f"{command} ({self.binary}), Kustomize {self.version}, from {self.source}"
 
 
-def run_version(argv: Sequence[str]) -> str:
-    """Run a version command and return what it printed (empty when it could not run)."""
+#: Seconds a version probe may take at most, whatever the render timeout.
+PROBE_TIMEOUT = 30.0
+
+
+def run_version(argv: Sequence[str], timeout: float = PROBE_TIMEOUT) -> str:
+    """Run a version command and return what it printed (empty when it could not run).
+
+    Bounded by ``timeout`` (and PROBE_TIMEOUT); on a timeout the command and
+    every process it started are killed.
+    """
     try:
-        done = subprocess.run(list(argv), capture_output=True, text=True, timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired):
+        _, stdout, stderr = processes.run(argv, render_environment(), min(timeout, PROBE_TIMEOUT))
+    except (OSError, subprocess.TimeoutExpired, processes.Interrupted):
         return ""
-    return done.stdout + done.stderr
+    return stdout.decode("utf-8", "replace") + stderr
+
+
+def version_of(output: str) -> str | None:
+    """The first version number a probe printed (``v5.8.1``), or None."""
+    match = _KUSTOMIZE_IN_KUBECTL_RE.search(output) or _VERSION_RE.search(output)
+    return match.group(0) if match else None
 
 
 def _kubectl_renderer(binary: str, source: str, probe: Probe = run_version) -> Renderer | None:
@@ -93,7 +109,12 @@ def _kustomize_version(binary: str, probe: Probe = run_version) -> tuple[str, in
 
 
 def _explicit_renderer(command: str, source: str, probe: Probe = run_version) -> Renderer:
-    argv = shlex.split(command)
+    try:
+        argv = shlex.split(command)
+    except ValueError as error:
+        raise RendererNotFound(
+            f"{source} {command!r} does not split like a shell command: {error}"
+        ) from None
     if not argv:
         raise RendererNotFound(f"{source} is empty; {INSTALL_HINT}")
     binary = shutil.which(argv[0])
@@ -195,8 +216,8 @@ def render_environment(environ: Mapping[str, str] | None = None) -> dict[str, st
 _WARNING_PREFIX = "# Warning:"
 
 
-def clean_error(stderr: str) -> str:
-    """Reduce Kustomize's stderr to its own words, without log prefixes or usage noise.
+def _kustomize_words(stderr: str) -> str:
+    """Kustomize's stderr without log prefixes, error prefixes or usage noise.
 
     The error comes first and Kustomize's warnings after it: the first line is
     what pytest's short summary shows, and a deprecation notice there hides the error.
@@ -212,44 +233,79 @@ def clean_error(stderr: str) -> str:
         if not line.strip() or line.startswith(_NOISE):
             continue
         (warnings if line.startswith(_WARNING_PREFIX) else lines).append(line)
-    cleaned = hide_dumps("\n".join(lines + warnings))
-    return cleaned or "no error message (exit status without output)"
+    return "\n".join(lines + warnings)
 
 
-#: Where Kustomize's messages dump a node or object, values (a Secret's too) follow.
-_NODE_DUMP_RE = re.compile(r"node contents:.*", re.DOTALL)
-_GO_MAP_DUMP_RE = re.compile(r"map\[[^\]]*\][^{\n]*\{.*\}")
+def clean_error(stderr: str, locate: Locate | None = None) -> str:
+    """Reduce Kustomize's stderr to its own words, without log prefixes or usage noise,
+    and with what it quotes from Secret sources hidden (``locate`` says where it is)."""
+    return _finish(_kustomize_words(stderr), locate)
+
+
+def _finish(message: str, locate: Locate | None) -> str:
+    return hide_quotations(message, locate) or "no error message (exit status without output)"
+
+
+#: What Kustomize puts before an error of the overlay built through the wrapper.
+_WRAPPED_RE = re.compile(
+    r"accumulating resources: accumulation err='accumulating resources from "
+    r"'(?P<relative>[^'\n]*)': '(?P<path>[^'\n]*)' must resolve to a file': "
+    r"(?:couldn't make target for path|recursed accumulation of path) '(?P=path)': "
+)
+
+
+def _unwrap(message: str, relative: str) -> str | None:
+    """The overlay's own error out of the wrapper build's (as a direct build says it),
+    or None when the error is not the overlay's."""
+    match = _WRAPPED_RE.match(message)
+    if match is None or match.group("relative") != relative:
+        return None
+    return message[match.end() :]
 
 
 def hide_dumps(message: str) -> str:
-    """Hide the object dumps in a Kustomize message: they may hold Secret values."""
-    message = _NODE_DUMP_RE.sub("node contents: <hidden: may hold Secret values>", message)
-    return _GO_MAP_DUMP_RE.sub("<object hidden: may hold Secret values>", message)
+    """Hide the object dumps and quotations in a Kustomize message: they may hold
+    Secret values."""
+    return hide_quotations(message)
 
 
 def _run(argv: Sequence[str], env: Mapping[str, str], timeout: float) -> tuple[int, bytes, str]:
-    # A session of its own, so that a timeout kills git and helm children too.
-    with subprocess.Popen(
-        list(argv),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        env=dict(env),
-        start_new_session=os.name == "posix",
-    ) as process:
-        try:
-            stdout, stderr = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            if os.name == "posix":
-                os.killpg(process.pid, signal.SIGKILL)
-            else:  # pragma: no cover - Windows
-                process.kill()
-            process.communicate()
-            raise
-        return process.returncode, stdout, stderr.decode("utf-8", "replace")
+    # A process group of its own, so that a timeout kills git and helm children too.
+    return processes.run(argv, env, timeout)
 
 
-def _wrapper_kustomization(directory: Path, workdir: Path) -> None:
+#: A ``sortOptions`` the wrapper cannot carry as it is.
+_ODD = object()
+
+
+def _string_lists(value: Any) -> bool:
+    """A map of lists of strings, small (``legacySortOptions``)."""
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        return False
+    lists = list(value.values())
+    if not all(isinstance(v, list) and all(isinstance(i, str) for i in v) for v in lists):
+        return False
+    return sum(len(v) for v in lists) <= 1000
+
+
+def _sort_options(directory: Path) -> Any:
+    """The overlay's ``sortOptions`` to carry into the wrapper: None, a small
+    well-formed value, or _ODD (Kustomize must then read it itself)."""
+    kfile = kustomization_file(directory)
+    value = read_kustomization(kfile).get("sortOptions") if kfile else None
+    if value is None:
+        return None
+    if (
+        isinstance(value, dict)
+        and set(value) <= {"order", "legacySortOptions"}
+        and isinstance(value.get("order", ""), str)
+        and _string_lists(value.get("legacySortOptions", {}))
+    ):
+        return value
+    return _ODD
+
+
+def _wrapper_kustomization(directory: Path, workdir: Path, sort_options: Any = None) -> None:
     wrapper: dict[str, Any] = {
         "resources": [os.path.relpath(directory, workdir)],
         # Origins say which file defines each resource; transformer annotations
@@ -257,8 +313,6 @@ def _wrapper_kustomization(directory: Path, workdir: Path) -> None:
         "buildMetadata": ["originAnnotations", "transformerAnnotations"],
     }
     # Kustomize honours sortOptions at the top level only: carry the overlay's.
-    kfile = kustomization_file(directory)
-    sort_options = read_kustomization(kfile).get("sortOptions") if kfile else None
     if sort_options is not None:
         wrapper["sortOptions"] = sort_options
     (workdir / "kustomization.yaml").write_text(
@@ -269,6 +323,23 @@ def _wrapper_kustomization(directory: Path, workdir: Path) -> None:
     )
 
 
+@contextmanager
+def _wrapper_directory(workdir: Path | None) -> Iterator[Path]:
+    """Where the wrapper kustomization goes: ``workdir`` (an Argo CD Application's
+    private copy, which its owner removes), or a private temporary directory."""
+    if workdir is not None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        yield workdir
+        return
+    with processes.temporary_directory() as tmp:
+        yield Path(tmp)
+
+
+#: A direct rebuild (for an error naming the user's paths) needs at least this
+#: share of the timeout left; otherwise the wrapper's error is reported.
+_REBUILD_SHARE = 0.1
+
+
 def build(
     renderer: Renderer,
     directory: Path,
@@ -277,33 +348,57 @@ def build(
     env: Mapping[str, str] | None = None,
     origins: bool = True,
     workdir: Path | None = None,
+    deadline: float | None = None,
+    locate: Locate | None = None,
 ) -> tuple[bytes, Path | None]:
     """Run ``kustomize build`` on ``directory``; return stdout and the wrapper dir.
 
     With ``origins``, the overlay is built through a wrapper kustomization that
     asks Kustomize for ``config.kubernetes.io/origin`` annotations; origin paths
     are then relative to the returned wrapper directory (``workdir``, created
-    for it, or a temporary one). On failure the overlay is built again
-    directly, so the error names the user's paths, not the wrapper's. Raises
-    RenderError with Kustomize's cleaned message.
+    for it, or a private temporary one). On failure the overlay is built again
+    directly, so the error names the user's paths, not the wrapper's (unless
+    the wrapper's error is the overlay's, word for word, as it usually is).
+    Both builds share one deadline (``timeout`` from now, or ``deadline``, a
+    time.monotonic() value), so a failing overlay never takes longer than its
+    timeout. Raises RenderError with Kustomize's cleaned message, quotations of
+    Secret sources hidden (``locate`` says where).
     """
     environment = render_environment() if env is None else dict(env)
-    if origins and workdir is not None:
-        workdir.mkdir(parents=True, exist_ok=True)
-        _wrapper_kustomization(directory, workdir)
-        code, stdout, _ = _build_once(renderer, workdir, build_args, timeout, environment)
-        if code == 0:
-            return stdout, workdir
-    elif origins:
-        with tempfile.TemporaryDirectory(prefix="k8s-overlays-") as tmp:
-            temporary = Path(tmp)
-            _wrapper_kustomization(directory, temporary)
-            code, stdout, _ = _build_once(renderer, temporary, build_args, timeout, environment)
+    deadline = time.monotonic() + timeout if deadline is None else deadline
+    first_error: str | None = None
+    sort_options = _sort_options(directory) if origins else _ODD
+    if sort_options is not _ODD:
+        with _wrapper_directory(workdir) as wrapper:
+            _wrapper_kustomization(directory, wrapper, sort_options)
+            code, stdout, stderr = _build_once(
+                renderer, wrapper, build_args, timeout, environment, deadline
+            )
             if code == 0:
-                return stdout, temporary
-    code, stdout, stderr = _build_once(renderer, directory, build_args, timeout, environment)
+                return stdout, wrapper
+            words = _kustomize_words(stderr)
+            relative = os.path.relpath(directory, wrapper)
+            own = _unwrap(words, relative)
+            if own is not None:
+                # Word for word what a direct build says: no second build needed.
+                raise RenderError(_finish(own, locate))
+            first_error = words.replace(relative, str(directory)).replace(
+                str(wrapper), str(directory)
+            )
+    left = deadline - time.monotonic()
+    if first_error is not None and left < timeout * _REBUILD_SHARE:
+        raise RenderError(_finish(first_error, locate))
+    try:
+        code, stdout, stderr = _build_once(
+            renderer, directory, build_args, timeout, environment, deadline
+        )
+    except RenderError:
+        if first_error is None:
+            raise
+        # Out of time for the rebuild: the wrapper's error is the answer.
+        raise RenderError(_finish(first_error, locate)) from None
     if code != 0:
-        raise RenderError(clean_error(stderr))
+        raise RenderError(clean_error(stderr, locate))
     return stdout, None
 
 
@@ -313,14 +408,20 @@ def _build_once(
     build_args: Sequence[str],
     timeout: float,
     env: Mapping[str, str],
+    deadline: float,
 ) -> tuple[int, bytes, str]:
     argv = [*renderer.argv, str(directory), *build_args]
+    left = deadline - time.monotonic()
     try:
-        return _run(argv, env, timeout)
+        if left <= 0:
+            raise subprocess.TimeoutExpired(argv, timeout)
+        return _run(argv, env, left)
     except subprocess.TimeoutExpired:
         raise RenderError(
             f"timed out after {timeout:g}s (a remote base on an unreachable network? "
             "raise --overlays-timeout if the build is just slow)"
         ) from None
+    except processes.Interrupted:
+        raise RenderError("interrupted") from None
     except OSError as error:
         raise RenderError(f"could not run {renderer.argv[0]}: {error}") from None

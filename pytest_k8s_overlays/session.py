@@ -7,6 +7,8 @@ each hook is a few lines over the gate (:mod:`.gate`), the items
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ import pytest
 from . import report
 from .collect import DeployableItem, deployable_files, make_items, missing_specs, needed_specs
 from .deployable import Deployable
+from .handoff import WORKERINPUT_KEY, SessionRenders
 from .kustomization import KUSTOMIZATION_FILES
 from .model import Overlay, Overlays
 from .settings import Settings
@@ -30,21 +33,34 @@ class GateSession:
         self.config = config
         self.settings = settings
         self.gate = build_gate(config, settings)
-        self._by_anchor: dict[Path, list[Deployable]] | None = None
+        self._by_anchor: dict[str, list[Deployable]] | None = None
+        self._by_real: dict[Path, list[Deployable]] = {}
+        #: The deployables whose items pytest's walk has collected: once each.
+        self._collected: set[Deployable] = set()
 
     # -- collection --------------------------------------------------------------------
 
-    def specs_at(self, path: Path) -> list[Deployable]:
-        """The deployables whose items are collected under the file ``path``."""
+    def specs_at(self, path: Path, named: bool = False) -> list[Deployable]:
+        """The deployables whose items are collected under the file ``path``.
+
+        Only the path discovery found them by counts: the same file reached
+        through a symlinked directory (or a symlink loop) is not collected
+        again, unless the user named it (``named``).
+        """
         if self._by_anchor is None:
-            by_anchor: dict[Path, list[Deployable]] = {}
+            by_anchor: dict[str, list[Deployable]] = {}
             for spec in self.gate.item_specs:
-                by_anchor.setdefault(spec.anchor.resolve(), []).append(spec)
+                by_anchor.setdefault(os.path.normpath(spec.anchor.absolute()), []).append(spec)
+                with contextlib.suppress(OSError):
+                    self._by_real.setdefault(spec.anchor.resolve(), []).append(spec)
             self._by_anchor = by_anchor
-        try:
-            return self._by_anchor.get(path.resolve(), [])
-        except OSError:
-            return []
+        found = self._by_anchor.get(os.path.normpath(path), [])
+        if not found and named:
+            try:
+                found = self._by_real.get(path.resolve(), [])
+            except OSError:
+                return []
+        return found
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         return report.header(self.gate)
@@ -56,9 +72,11 @@ class GateSession:
         from a report (``.../kustomization.yaml::images``) runs again."""
         if file_path.name not in KUSTOMIZATION_FILES and file_path.suffix not in (".yaml", ".yml"):
             return None  # most files: no look-up at all
-        specs = self.specs_at(file_path)
+        named = parent.session.isinitpath(file_path)
+        specs = [s for s in self.specs_at(file_path, named) if s not in self._collected]
         if not specs:
             return None
+        self._collected.update(specs)
         return deployable_files(parent, specs, self.settings.checks)[0]
 
     @pytest.hookimpl(tryfirst=True)
@@ -88,16 +106,26 @@ class GateSession:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_setupnodes(self, config: pytest.Config, specs: Any) -> None:
-        """Under pytest-xdist, fill the render cache once before the workers start
-        (after the report header, which this hook follows)."""
-        if (
-            self.gate.store.cache is not None
-            and not config.option.collectonly
-            # Each worker clears the cache again on --cache-clear: filling it first
-            # would only double the renders.
-            and not config.option.cacheclear
-        ):
-            self._prefetch(self.gate.specs)
+        """Under pytest-xdist, render every deployable once, on the controller, before
+        the workers start (after the report header, which this hook follows); the
+        workers read these renders, cache or no cache."""
+        if config.option.collectonly:
+            return
+        store = self.gate.store
+        store.share(SessionRenders.create())
+        self._prefetch(self.gate.item_specs)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """Tell each pytest-xdist worker where the controller's renders are."""
+        shared = self.gate.store.shared
+        if shared is not None:
+            node.workerinput[WORKERINPUT_KEY] = shared.to_workerinput()
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        shared = self.gate.store.shared
+        if shared is not None:
+            shared.remove()
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Render, in parallel, every deployable a selected item needs, before any runs."""

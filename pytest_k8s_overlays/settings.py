@@ -163,6 +163,17 @@ def _settings() -> tuple[Setting, ...]:
             negative="--overlays-no-cache",
         ),
         Setting(
+            "cache_key_file",
+            ("--overlays-cache-key-file",),
+            "overlays_cache_key_file",
+            "str",
+            None,
+            "the file holding the secret that signs render cache entries, kept outside the "
+            "checkout (default: $PYTEST_K8S_OVERLAYS_CACHE_KEY, else "
+            "$XDG_CACHE_HOME/pytest-k8s-overlays/key, created on first use)",
+            "PATH",
+        ),
+        Setting(
             "origin_annotations",
             ("--overlays-origin-annotations",),
             "overlays_origin_annotations",
@@ -529,6 +540,11 @@ SETTINGS: tuple[Setting, ...] = _settings()
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 
 
+def value_flags() -> list[str]:
+    """Every flag that takes a value (``--overlays-kustomize CMD``): booleans take none."""
+    return [flag for setting in SETTINGS if setting.kind != "bool" for flag in setting.flags]
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the plugin was told, the command line winning over the ini file."""
@@ -554,6 +570,8 @@ class Settings:
     #: (name, server) of the clusters the instances declare.
     argocd_clusters: tuple[tuple[str, str], ...] = ()
     argocd_build_options: str | None = None
+    #: The file holding the secret that signs cache entries (None: the default sources).
+    cache_key_file: Path | None = None
 
     @property
     def active(self) -> bool:
@@ -648,4 +666,14 @@ def from_config(config: pytest.Config) -> Settings:
         keep_origins=bool(_value(config, "origin_annotations")),
         options=_check_options(config),
         **_argocd(config),
+        cache_key_file=_located_file(config, "cache_key_file"),
     )
+
+
+def _located_file(config: pytest.Config, name: str) -> Path | None:
+    """A path setting, relative to the ini file (or the invocation directory)."""
+    value, source = read(config, _BY_NAME[name])
+    if value is None:
+        return None
+    base = _ini_base(config) if source.startswith("ini") else config.invocation_params.dir
+    return Path(os.path.normpath(base / os.path.expanduser(str(value))))

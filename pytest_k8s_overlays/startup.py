@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,10 +13,26 @@ from typing import TYPE_CHECKING
 import pytest
 
 from .cache import RenderCache
+from .cache.key import ENV_PREFIXES
+from .cache.secret import KeyUnavailable, cache_secret
+from .cache.store import private_directory
 from .components import with_components
 from .discovery import DiscoveryError, discover_all
 from .gate import Gate
-from .renderer import Probe, RendererNotFound, find_renderer, run_version
+from .handoff import WORKERINPUT_KEY, SessionRenders
+from .paths import display_path
+from .processes import clean_stale_directories, temporary_directory
+from .renderer import (
+    PROBE_TIMEOUT,
+    Probe,
+    Renderer,
+    RendererNotFound,
+    RenderError,
+    build,
+    find_renderer,
+    run_version,
+    version_of,
+)
 from .settings import Settings
 from .stash import CACHE_OFF_KEY
 from .store import OverlayStore
@@ -33,6 +52,8 @@ def build_gate(config: pytest.Config, settings: Settings) -> Gate:
         raise pytest.UsageError(str(error)) from None
     check_schema_inputs(settings, config.rootpath)
     store = make_store(config, settings)
+    if not hasattr(config, "workerinput"):  # the pytest-xdist controller checked already
+        check_renderer(config, settings, store.renderer)
     instances = discover_argocd(config, settings, store) if settings.argocd else []
     gate = Gate(
         [*groups, *(g for i in instances for g in i.groups)], store, settings.options, settings.jobs
@@ -67,6 +88,53 @@ def discover_argocd(
     return instances
 
 
+BUILDS_CACHE_KEY = "k8s-overlays/renderer-builds"
+
+
+def check_renderer(config: pytest.Config, settings: Settings, renderer: Renderer) -> None:
+    """Build an empty kustomization with the renderer and the build arguments; a
+    failure, which every overlay would share, is one usage error, not a flood.
+
+    A success is remembered per renderer binary, arguments and environment.
+    """
+    cache = getattr(config, "cache", None)
+    key = _renderer_identity(renderer, settings.build_args)
+    known = cache.get(BUILDS_CACHE_KEY, []) if cache is not None else []
+    if isinstance(known, list) and key in known:
+        return
+    with temporary_directory("probe-") as tmp:
+        Path(tmp, "kustomization.yaml").write_text("resources: []\n", encoding="utf-8")
+        try:
+            build(renderer, Path(tmp), settings.build_args, settings.timeout, origins=False)
+        except RenderError as error:
+            raise pytest.UsageError(_unusable(renderer, settings.build_args, error)) from None
+    if cache is not None:
+        cache.set(BUILDS_CACHE_KEY, [*(known if isinstance(known, list) else [])[-20:], key])
+
+
+def _renderer_identity(renderer: Renderer, build_args: Sequence[str]) -> str:
+    try:
+        stat = Path(renderer.binary).stat()
+        binary = f"{renderer.binary}|{stat.st_size}|{stat.st_mtime_ns}"
+    except OSError:
+        binary = renderer.binary
+    env = sorted((k, v) for k, v in os.environ.items() if k.startswith(ENV_PREFIXES))
+    return json.dumps([binary, list(renderer.argv), list(build_args), env])
+
+
+def _unusable(renderer: Renderer, build_args: Sequence[str], error: RenderError) -> str:
+    command = " ".join([Path(renderer.argv[0]).name, *renderer.argv[1:]])
+    if build_args:
+        return (
+            f"--overlays-build-args={shlex.join(build_args)}: {command} cannot build even an "
+            f"empty kustomization with them, so every overlay would fail alike: {error}"
+        )
+    return (
+        f"the renderer {command} ({renderer.binary}) cannot build even an empty "
+        f"kustomization, so every overlay would fail alike: {error}"
+    )
+
+
 def check_schema_inputs(settings: Settings, root: Path) -> None:
     """Reject an unbundled Kubernetes version or an unreadable CRD path up front."""
     from .checks.schema.versions import UnsupportedVersion, resolve_version
@@ -83,15 +151,21 @@ def check_schema_inputs(settings: Settings, root: Path) -> None:
         raise pytest.UsageError(str(error)) from None
 
 
-def version_probe(config: pytest.Config) -> Probe:
+def version_probe(config: pytest.Config, timeout: float = PROBE_TIMEOUT) -> Probe:
     """Remember what a renderer binary says of its version, per binary file.
 
     Keyed by path, size and modification time: a replaced binary is asked again.
-    Saves starting kubectl once more on every run.
+    Saves starting kubectl once more on every run. Each probe is bounded by
+    ``timeout`` (--overlays-timeout); an answer naming no version (a timeout,
+    a crash) is not remembered.
     """
+
+    def run(argv: Sequence[str]) -> str:
+        return run_version(argv, timeout)
+
     cache = getattr(config, "cache", None)
     if cache is None:
-        return run_version
+        return run
     known = cache.get(PROBE_CACHE_KEY, {})
     if not isinstance(known, dict):
         known = {}
@@ -100,13 +174,14 @@ def version_probe(config: pytest.Config) -> Probe:
         try:
             stat = Path(argv[0]).stat()
         except OSError:
-            return run_version(argv)
+            return run(argv)
         key = f"{' '.join(argv)}|{stat.st_size}|{stat.st_mtime_ns}"
         output = known.get(key)
         if not isinstance(output, str):
-            output = run_version(argv)
-            known[key] = output
-            cache.set(PROBE_CACHE_KEY, known)
+            output = run(argv)
+            if version_of(output) is not None:
+                known[key] = output
+                cache.set(PROBE_CACHE_KEY, known)
         return output
 
     return probe
@@ -114,23 +189,24 @@ def version_probe(config: pytest.Config) -> Probe:
 
 def make_store(config: pytest.Config, settings: Settings) -> OverlayStore:
     """Find the renderer and open the render cache in pytest's cache directory."""
+    # What a run killed with kill -9 left behind (its wrapper kustomizations).
+    clean_stale_directories()
     try:
         renderer = find_renderer(
-            settings.kustomize, settings.kustomize_source, probe=version_probe(config)
+            settings.kustomize,
+            settings.kustomize_source,
+            probe=version_probe(config, settings.timeout),
         )
     except RendererNotFound as error:
         raise pytest.UsageError(str(error)) from None
     cache = None
-    pytest_cache = getattr(config, "cache", None)  # absent with -p no:cacheprovider
-    if settings.use_cache and pytest_cache is not None:
+    if settings.use_cache:
         try:
-            directory = pytest_cache.mkdir("k8s-overlays")
-        except OSError as error:
-            # A read-only checkout costs speed, never the run.
-            config.stash[CACHE_OFF_KEY] = f"render cache off: {error}"
-        else:
-            cache = RenderCache(directory, renderer, settings.build_args)
-    return OverlayStore(
+            cache = open_cache(config, settings, renderer)
+        except CacheOff as why:
+            # A read-only checkout or a missing key costs speed, never the run.
+            config.stash[CACHE_OFF_KEY] = f"render cache off: {why}"
+    store = OverlayStore(
         renderer,
         settings.build_args,
         settings.timeout,
@@ -139,3 +215,59 @@ def make_store(config: pytest.Config, settings: Settings) -> OverlayStore:
         keep_origins=settings.keep_origins,
         crd_files=settings.options.crds,
     )
+    # A pytest-xdist worker reads the renders its controller made, from the start
+    # (Argo CD discovery renders app-of-apps roots before any item runs).
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        store.shared = SessionRenders.from_workerinput(workerinput.get(WORKERINPUT_KEY))
+    return store
+
+
+class CacheOff(Exception):
+    """The render cache cannot be used this session; the message says why."""
+
+
+def open_cache(config: pytest.Config, settings: Settings, renderer: Renderer) -> RenderCache | None:
+    """Open the render cache in pytest's cache directory: private, signed, never committed.
+
+    None with ``-p no:cacheprovider``; CacheOff when it cannot be trusted or used.
+    """
+    pytest_cache = getattr(config, "cache", None)
+    if pytest_cache is None:
+        return None
+    try:
+        directory = pytest_cache.mkdir("k8s-overlays")
+        private_directory(directory)
+        info = directory.stat()
+    except OSError as error:
+        raise CacheOff(str(error)) from None
+    shown = display_path(directory, config.rootpath)
+    if (hasattr(os, "getuid") and info.st_uid != os.getuid()) or info.st_mode & 0o077:
+        raise CacheOff(f"{shown} is not private to you (owner or mode); remove it")
+    if tracked_by_git(directory):
+        raise CacheOff(
+            f"{shown} is tracked by git: entries from a commit are never trusted; "
+            f"untrack it (git rm -r --cached {shown}) and keep .pytest_cache out of commits"
+        )
+    try:
+        secret = cache_secret(settings.cache_key_file)
+    except KeyUnavailable as error:
+        raise CacheOff(str(error)) from None
+    return RenderCache(directory, renderer, settings.build_args, secret=secret)
+
+
+def tracked_by_git(directory: Path) -> bool:
+    """Tell whether git tracks any file under ``directory`` (False without git or a repo)."""
+    try:
+        if not any(directory.iterdir()):
+            return False  # nothing there: nothing committed
+        done = subprocess.run(
+            ["git", "-C", str(directory), "ls-files", "-z", "--", "."],
+            capture_output=True,
+            timeout=10,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0 and bool(done.stdout)

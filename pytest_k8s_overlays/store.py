@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-import tempfile
 import threading
+import time
+import traceback
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import processes
 from .cache import Entry, RenderCache, Uncacheable, json_exact
+from .cache.inputs import Budget
+from .cache.key import Seen
 from .components import uses_directly
 from .defaults import DEFAULT_TIMEOUT
 from .deployable import COMPONENT, Deployable
+from .handoff import SessionRenders
 from .kustomization import kustomization_file
 from .model import Overlay, Resource
 from .parsing import Parsed, ParseError, parse_render, to_resources
 from .paths import display_path
+from .redact import Redactor
 from .renderer import Renderer, RenderError, build
 
 if TYPE_CHECKING:
@@ -48,6 +55,23 @@ def _order(key: Path | Recipe) -> tuple[int, str]:
     """Renders are keyed by an overlay's directory (resolved) or an Argo CD Application's
     recipe (two Applications with the same path but other overrides are two renders)."""
     return (0, str(key)) if isinstance(key, Path) else (1, key.sort_key())
+
+
+def _handoff_name(recipe: Recipe) -> Path:
+    """The name an Argo CD recipe's render is handed to pytest-xdist workers under."""
+    digest = hashlib.sha256(repr(recipe).encode()).hexdigest()
+    return Path(f"argocd-recipe-{digest}")
+
+
+def render_crash(error: BaseException) -> str:
+    """Say plainly that rendering crashed (a bug of ours, not the user's), and where."""
+    innermost = traceback.extract_tb(error.__traceback__)[-2:]
+    where = "; ".join(f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in innermost)
+    return (
+        f"the gate crashed while rendering: {type(error).__name__}: {error} (at {where}). "
+        "This is a bug in pytest-k8s-overlays, not in your overlay: please report it with "
+        "the kustomization that triggers it. The other overlays are not affected."
+    )
 
 
 @dataclass
@@ -82,6 +106,8 @@ class OverlayStore:
         self.cache = cache
         self.keep_origins = keep_origins
         self.crd_files = tuple(crd_files)
+        #: Under pytest-xdist: the renders the controller hands to the workers.
+        self.shared: SessionRenders | None = None
         self._stats = StoreStats(hits=0 if cache is not None else None)
         #: The cache key of every directory (or recipe) rendered with a usable key.
         self._keys: dict[Path | Recipe, str] = {}
@@ -90,6 +116,7 @@ class OverlayStore:
         self._by_spec: dict[Deployable, RenderResult] = {}
         self._locks: dict[Path | Recipe, threading.Lock] = {}
         self._guard = threading.Lock()
+        processes.reset()
 
     # -- what callers ask for ----------------------------------------------------
 
@@ -153,11 +180,19 @@ class OverlayStore:
             else:
                 self._outcome(item)
 
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+        try:
             for _ in pool.map(render, todo):
                 done += 1
                 if progress is not None:
                     progress(done, len(todo))
+        except BaseException:
+            # Ctrl-C: kill the renders now rather than wait for each to end (up to
+            # its timeout), and start no more.
+            processes.kill_all()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
 
     def render_path(self, path: Path | str, name: str | None = None) -> Overlay:
         """Render any kustomization directory on demand; raise RenderError on failure."""
@@ -195,7 +230,7 @@ class OverlayStore:
         """Render ``consumer`` with ``component`` added (never cached: rare, and cheap)."""
         with self._guard:
             self._stats.rendered += 1
-        with tempfile.TemporaryDirectory(prefix="k8s-overlays-component-") as tmp:
+        with processes.temporary_directory("component-") as tmp:
             workdir = Path(tmp)
             wrapper = {
                 "resources": [os.path.relpath(consumer, workdir)],
@@ -239,35 +274,122 @@ class OverlayStore:
     def _outcome(self, key: Path | Recipe) -> Outcome:
         with self._lock_for(key):
             if key not in self._outcomes:
-                self._outcomes[key] = (
-                    self._render(key) if isinstance(key, Path) else self._render_recipe(key)
-                )
+                self._outcomes[key] = self._render(key)
             return self._outcomes[key]
 
-    def _render(self, directory: Path) -> Outcome:
-        key = self._cache_key(directory)
+    def _render(self, key: Path | Recipe) -> Outcome:
+        """Render an overlay directory or an Argo CD recipe once; under pytest-xdist,
+        the controller renders and the workers read its outcome."""
+        handle = key if isinstance(key, Path) else _handoff_name(key)
+        handed = self._handed_over(handle, key)
+        if handed is not None:
+            return handed
+        # Whatever goes wrong is this unit's failure, never the session's.
+        try:
+            outcome = self._render_once(key) if isinstance(key, Path) else self._render_recipe(key)
+        except Exception as error:
+            outcome = self._crash(self._directory_of(key), error)
+        self._hand_over(handle, key, outcome)
+        return outcome
+
+    def _directory_of(self, key: Path | Recipe) -> Path:
+        if isinstance(key, Path):
+            return key
+        return key.sources[0].path if key.sources else self.display_root
+
+    def _crash(self, directory: Path, error: Exception) -> str:
+        """The failure of an overlay whose rendering crashed, with no Secret value in it."""
+        message = render_crash(error)
+        try:
+            return Redactor(directory, self.display_root).scrub(message)
+        except Exception:
+            # Nothing can say which values to hide: keep where it happened only.
+            return message.replace(f": {error} (at", " (at", 1)
+
+    # -- the pytest-xdist hand-off ---------------------------------------------------
+
+    def share(self, shared: SessionRenders) -> None:
+        """On the controller: hand the workers every render from now on, and those made
+        already (an app-of-apps root rendered at discovery)."""
+        self.shared = shared
+        with self._guard:
+            made = list(self._outcomes.items())
+        for key, outcome in made:
+            self._hand_over(key if isinstance(key, Path) else _handoff_name(key), key, outcome)
+
+    def _hand_over(self, handle: Path, key: Path | Recipe, outcome: Outcome) -> None:
+        """On the controller: keep the outcome for the workers."""
+        if self.shared is None or not self.shared.writable:
+            return
+        if isinstance(outcome, str):
+            self.shared.put(handle, {"failure": outcome, "key": self._keys.get(key)})
+            return
+        resources = [[resource.raw, resource.source] for resource in outcome]
+        if json_exact(resources):  # else each worker renders it (a date in a manifest)
+            self.shared.put(handle, {"resources": resources, "key": self._keys.get(key)})
+
+    def _handed_over(self, handle: Path, key: Path | Recipe) -> Outcome | None:
+        """On a worker: the controller's outcome, not counted again in the summary."""
+        if self.shared is None or self.shared.writable:
+            return None
+        record = self.shared.get(handle)
+        if record is None:
+            return None
+        if isinstance(record.get("key"), str):
+            self._keep_key(key, record["key"])
+        if isinstance(record.get("failure"), str):
+            return str(record["failure"])
+        rows = record.get("resources")
+        if not isinstance(rows, list) or not all(
+            isinstance(row, list) and len(row) == 2 and isinstance(row[0], dict) for row in rows
+        ):
+            return None
+        return tuple(
+            Resource(raw, source if isinstance(source, str) else None) for raw, source in rows
+        )
+
+    def _render_once(self, directory: Path) -> Outcome:
+        # One deadline for the whole overlay: its key, the build (and a rebuild
+        # for a better error), and the check that no input changed meanwhile.
+        start = time.monotonic()
+        deadline = start + self.timeout
+        seen: Seen = {}
+        key_budget = Budget(
+            deadline=start + self.timeout / 2,
+            why_deadline=f"reading its inputs took more than half of --overlays-timeout "
+            f"({self.timeout:g}s)",
+        )
+        key = self._cache_key(directory, key_budget, seen)
         cached = self._from_cache(key)
         if cached is not None:
             self._keep_key(directory, key)
             return cached
-        return self._build(directory, key)
+        return self._build(directory, key, seen, deadline)
 
-    def _build(self, directory: Path, key: str | None) -> Outcome:
+    def _build(self, directory: Path, key: str | None, seen: Seen, deadline: float) -> Outcome:
         with self._guard:
             self._stats.rendered += 1
+        redactor = Redactor(directory, self.display_root)
         try:
             output, wrapper = build(
-                self.renderer, directory, self.build_args, self.timeout, self.env
+                self.renderer,
+                directory,
+                self.build_args,
+                self.timeout,
+                self.env,
+                deadline=deadline,
+                locate=redactor.locate,
             )
         except RenderError as error:
             # Failures are never cached: a fix must show at once.
-            return f"kustomize build failed: {error}"
+            return f"kustomize build failed: {redactor.scrub(str(error))}"
         text = output.decode("utf-8", "replace")
         try:
             parsed = parse_render(text, wrapper)
         except ParseError as error:
             return str(error)
-        self._store(directory, key, Entry(text, str(wrapper) if wrapper else None), parsed)
+        entry = Entry(text, str(wrapper) if wrapper else None)
+        self._store(directory, key, seen, deadline, entry, parsed)
         return to_resources(parsed, self.display_root, self.keep_origins)
 
     # -- Argo CD Applications ---------------------------------------------------------
@@ -294,7 +416,9 @@ class OverlayStore:
             except render.NotRendered as error:
                 return f"{render.NOT_RENDERED}: {error}"
             except RenderError as error:
-                return f"kustomize build failed: {error}"
+                # Failures are never cached; what they quote of a Secret source is hidden.
+                redactor = Redactor(self._directory_of(recipe), self.display_root)
+                return f"kustomize build failed: {redactor.scrub(str(error))}"
             self._store_recipe(recipe, key, parsed)
         render.normalize(parsed, recipe.namespace, self._known_scopes())
         return to_resources(parsed, self.display_root, self.keep_origins)
@@ -328,18 +452,33 @@ class OverlayStore:
 
     # -- the cache -----------------------------------------------------------------
 
-    def _cache_key(self, directory: Path) -> str | None:
+    def _cache_key(self, directory: Path, budget: Budget, seen: Seen) -> str | None:
         if self.cache is None:
             return None
         try:
-            return self.cache.key(directory)
+            return self.cache.key(directory, budget, seen)
         except Uncacheable as why:
             reason = str(why)
-        except OSError as error:
+        except (OSError, ValueError) as error:
             reason = f"unreadable input: {error}"
         with self._guard:
             self._stats.uncacheable[directory] = reason
         return None
+
+    def _unchanged(self, directory: Path, key: str, seen: Seen, deadline: float) -> bool:
+        """Tell whether every input still holds what the key was computed from.
+
+        Every file is read again (content, not metadata, decides), and no
+        file's change time may differ: an edit restored during the build
+        (same content, size and modification time) still shows.
+        """
+        assert self.cache is not None
+        after: Seen = {}
+        try:
+            again = self.cache.key(directory, Budget(deadline=deadline), after, fresh=True)
+        except (Uncacheable, OSError, ValueError):
+            return False
+        return again == key and after == seen
 
     def _from_cache(self, key: str | None) -> tuple[Resource, ...] | None:
         if self.cache is None or key is None:
@@ -359,10 +498,18 @@ class OverlayStore:
             self._stats.hits = (self._stats.hits or 0) + 1
         return resources
 
-    def _store(self, directory: Path, key: str | None, entry: Entry, parsed: Parsed) -> None:
+    def _store(
+        self,
+        directory: Path,
+        key: str | None,
+        seen: Seen,
+        deadline: float,
+        entry: Entry,
+        parsed: Parsed,
+    ) -> None:
         # An input edited while Kustomize ran (a branch switch, an editor saving)
-        # changes the key: the render then matches neither state and is not kept.
-        if self.cache is None or key is None or self._cache_key(directory) != key:
+        # means the render matches neither state: it is not kept.
+        if self.cache is None or key is None or not self._unchanged(directory, key, seen, deadline):
             return
         self.cache.put(key, replace(entry, parsed=parsed if json_exact(parsed) else None))
         self._keep_key(directory, key)

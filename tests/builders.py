@@ -21,6 +21,8 @@ from pytest_k8s_overlays.checks.runner import run_check
 from pytest_k8s_overlays.selectors import Selector
 
 APP = {"app": "api"}
+#: The checks an overlay gets items for, in order.
+OVERLAY_CHECKS = tuple(c for c in CHECKS if CHECKS[c].applies_to("overlay"))
 HTTP = {"name": "http", "containerPort": 8080}
 
 # -- manifests -----------------------------------------------------------------------

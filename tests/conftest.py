@@ -32,3 +32,13 @@ def argocd_example(example: Path) -> Path:
     for part in ("clusters", "platform"):
         shutil.copytree(EXAMPLE / part, example / part)
     return example
+
+
+@pytest.fixture(autouse=True)
+def private_cache_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keep the secret that signs render cache entries (and anything else under
+    $XDG_CACHE_HOME) out of the home directory of whoever runs the suite."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
+    monkeypatch.delenv("PYTEST_K8S_OVERLAYS_CACHE_KEY", raising=False)

@@ -115,3 +115,104 @@ def test_a_last_applied_copy_of_a_secret_is_redacted_too() -> None:
     )
     assert CANARY not in repr(secret)
     assert "'team': 'auth'" in repr(secret)
+
+
+#: Each way Kustomize's own error text quotes a Secret source: the overlay's
+#: files, its canary, and the redacted message (first line) the gate prints.
+LEAKING_FAILURES = {
+    "inline-patch": (
+        {
+            "kustomization.yaml": """
+                resources: [secret.yaml]
+                patches:
+                - patch: |-
+                    apiVersion: v1
+                    kind: Secret
+                    metadata: {name: s}
+                    stringData: {password: CANARYINLINE
+                """,
+            "secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n",
+        },
+        "CANARYINLINE",
+        "inline-patch: kustomize build failed: trouble configuring builtin PatchTransformer "
+        "with config: <hidden: may hold Secret values; see k8s/inline-patch/kustomization.yaml:3>"
+        ": unable to parse SM or JSON patch from <hidden>",
+    ),
+    "env-file": (
+        {
+            "kustomization.yaml": "secretGenerator:\n- name: s\n  envs: [secret.env]\n",
+            "secret.env": "USER=u\nPASSWORD=CANARYENV<FF>\n",
+        },
+        "CANARYENV",
+        "env-file: kustomize build failed: loading KV pairs: env source files: [[]secret.env]: "
+        "line <hidden; see k8s/env-file/secret.env:2> has invalid utf8 bytes",
+    ),
+    "literal": (
+        {
+            "kustomization.yaml": "secretGenerator:\n- name: s\n"
+            '  literals: ["password=CANARYGOOD", "=CANARYLIT"]\n',
+        },
+        "CANARY",
+        "literal: kustomize build failed: loading KV pairs: literal sources <hidden: may hold "
+        "Secret values; see k8s/literal/kustomization.yaml:3>: invalid literal source <hidden>, "
+        "expected key=value",
+    ),
+    "helm-values": (
+        {
+            "kustomization.yaml": "helmCharts:\n- name: c\n  valuesInline:\n"
+            "    password: CANARYHELM\n",
+            "charts/c/Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+        },
+        "CANARYHELM",
+        "helm-values: kustomize build failed: trouble configuring builtin "
+        "HelmChartInflationGenerator with config: <hidden: may hold Secret values; see "
+        "k8s/helm-values/kustomization.yaml:2>: must specify --enable-helm",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LEAKING_FAILURES))
+def test_render_failures_quote_no_secret_source(pytester: pytest.Pytester, case: str) -> None:
+    files, canary, message = LEAKING_FAILURES[case]
+    for name, text in files.items():
+        path = write(pytester.path, f"k8s/{case}/{name}", text)
+        # <FF>: the env file's one byte that is not UTF-8.
+        path.write_bytes(path.read_bytes().replace(b"<FF>", b"\xff"))
+    junit = pytester.path / "junit.xml"
+    debug = pytester.path / "debug.log"
+    result = pytester.runpytest(
+        "--overlays=k8s", "--overlays-checks=render", f"--junitxml={junit}", f"--debug={debug}"
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([message])
+    outputs = {
+        "terminal": result.stdout.str() + result.stderr.str(),
+        "junit": junit.read_text(),
+        "debug log": debug.read_text(errors="replace"),
+    }
+    assert {where: canary in text for where, text in outputs.items()} == dict.fromkeys(
+        outputs, False
+    )
+    # The decimal bytes Kustomize prints for a line that is not UTF-8.
+    assert "67 65 78 65 82 89" not in "".join(outputs.values())
+
+
+def test_values_of_secret_sources_are_hidden_in_any_message_shape(tmp_path: Path) -> None:
+    from pytest_k8s_overlays.redact import Redactor
+
+    write(
+        tmp_path,
+        "o/kustomization.yaml",
+        "resources: [secret.yaml]\nsecretGenerator:\n- name: g\n  literals: [token=CANARYTOKEN]\n"
+        "  envs: [db.env]\n",
+    )
+    write(tmp_path, "o/db.env", "PASSWORD=CANARYDBPASS\n")
+    write(
+        tmp_path,
+        "o/secret.yaml",
+        f"apiVersion: v1\nkind: Secret\nmetadata: {{name: s}}\ndata: {{key: {ENCODED}}}\n",
+    )
+    redactor = Redactor(tmp_path / "o", tmp_path)
+    # A message shape no rule foresees still loses every value it quotes.
+    message = f"odd: CANARYTOKEN, CANARYDBPASS, {CANARY}, {ENCODED} and base64 of it"
+    assert redactor(message) == "odd: <hidden>, <hidden>, <hidden>, <hidden> and base64 of it"

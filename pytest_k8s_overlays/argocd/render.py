@@ -19,13 +19,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from .. import processes
 from ..crds import GroupKind, crd_scope
 from ..kustomization import KUSTOMIZATION_FILES
 from ..parsing import Parsed, ParseError, parse_render
@@ -137,7 +137,7 @@ def _build_kustomize(
     kube_version = source.overrides.get("kubeVersion")
     if kube_version and any("--enable-helm" in option for option in arguments):
         arguments += ["--helm-kube-version", str(kube_version).removeprefix("v")]
-    with tempfile.TemporaryDirectory(prefix="k8s-overlays-argocd-") as tmp:
+    with processes.temporary_directory("argocd-") as tmp:
         mirror = Path(tmp) / "repo"
         copy = private_copy(source.root, source.path, mirror)
         if edited is not None:
@@ -196,7 +196,7 @@ def _build_helm(source: SourcePlan, timeout: float, env: Mapping[str, str] | Non
     values = helm.get("valuesObject") or helm.get("values")
     environment = dict(render_environment() if env is None else env)
     environment.update(source.env)
-    with tempfile.TemporaryDirectory(prefix="k8s-overlays-helm-") as tmp:
+    with processes.temporary_directory("helm-") as tmp:
         values_file = None
         if values:
             values_file = Path(tmp) / "values.yaml"

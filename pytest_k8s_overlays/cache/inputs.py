@@ -8,13 +8,23 @@ read outside the tree) raises Uncacheable: such a render is never cached.
 from __future__ import annotations
 
 import os
+import stat
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..fields import as_dict, as_list
-from ..kustomization import is_remote, kustomization_file, read_kustomization
+from ..fields import as_dict, as_list, shown
+from ..kustomization import (
+    KustomizationError,
+    is_dir,
+    is_remote,
+    kustomization_file,
+    load_kustomization,
+)
+from ..parsing import UnsafeYAML, read_bounded
+from ..processes import stopping
 
 #: Plugin configuration that runs a program: its output cannot be keyed.
 _FUNCTION_MARKERS = ("config.kubernetes.io/function", "exec:", "container:", "starlark:")
@@ -24,12 +34,68 @@ class Uncacheable(Exception):
     """The overlay reads something the key cannot account for; the message says what."""
 
 
+class Budget:
+    """What keying one overlay may cost: a deadline, entries, files and bytes read.
+
+    Keying runs in Python before any timeout of the renderer applies, so it is
+    bounded on its own: past any limit the overlay is not cacheable (and still
+    renders). Limits are far above any real overlay's inputs.
+    """
+
+    def __init__(
+        self,
+        deadline: float | None = None,
+        max_entries: int = 20_000,
+        max_files: int = 50_000,
+        max_bytes: int = 1 << 30,
+        why_deadline: str = "reading its inputs took too long",
+    ) -> None:
+        self.deadline = deadline
+        self.limits = (max_entries, max_files, max_bytes)
+        self.entries = max_entries
+        self.files = max_files
+        self.bytes = max_bytes
+        self.why_deadline = why_deadline
+
+    def check_time(self) -> None:
+        """Raise Uncacheable once the deadline has passed (or the session is stopping)."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise Uncacheable(self.why_deadline)
+        if stopping():
+            raise Uncacheable("interrupted")
+
+    def entry(self) -> None:
+        """Count one kustomization entry read."""
+        self.entries -= 1
+        if self.entries < 0:
+            raise Uncacheable(f"its kustomizations name more than {self.limits[0]} entries")
+        if self.entries % 256 == 0:
+            self.check_time()
+
+    def file(self, size: int) -> None:
+        """Count one file hashed and its size."""
+        self.files -= 1
+        self.bytes -= size
+        if self.files < 0:
+            raise Uncacheable(f"it reads more than {self.limits[1]} files")
+        if self.bytes < 0:
+            raise Uncacheable(f"it reads more than {self.limits[2] >> 20} MiB")
+        self.check_time()
+
+
+#: Nesting deeper than this in a kustomization field is no path list Kustomize takes.
+_MAX_DEPTH = 64
+
+
 def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
+    # Iterative and bounded: a YAML list nested 990 deep must not exhaust the stack.
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, list) and depth < _MAX_DEPTH:
+            stack.extend((child, depth + 1) for child in reversed(item))
 
 
 def _plain(value: Any) -> Iterator[str]:
@@ -101,8 +167,22 @@ NAMED_FILES: Mapping[str, Callable[[Any], Iterator[str]]] = {
 
 def named_files(data: Mapping[str, Any]) -> Iterator[str]:
     """Yield every path a kustomization names (files or directories), remote ones too."""
+    for _, entry in named_entries(data):
+        yield entry
+
+
+def named_entries(data: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """Yield (field, path) for every path a kustomization names, each once."""
+    seen: set[tuple[str, str]] = set()
     for field, extract in NAMED_FILES.items():
-        yield from extract(data.get(field))
+        for entry in extract(data.get(field)):
+            if (field, entry) not in seen:
+                seen.add((field, entry))
+                yield field, entry
+
+
+#: The one field naming a directory that is not a kustomization (charts live there).
+_PLAIN_DIRECTORY_FIELDS = frozenset({"helmGlobals"})
 
 
 def _helm_problem(directory: Path, data: Mapping[str, Any]) -> str | None:
@@ -116,11 +196,16 @@ def _helm_problem(directory: Path, data: Mapping[str, Any]) -> str | None:
         if not isinstance(chart, dict):
             continue
         name = chart.get("name")
+        shown_name = name if isinstance(name, str) else shown(name)
         # With a repo, Kustomize pulls the chart (into a versioned directory of
         # its own), whatever lies in chartHome: the registry is an input.
         if chart.get("repo"):
-            return f"helm chart {name} is fetched from a repository"
-        if name and not (directory / home / str(name)).is_dir():
+            return f"helm chart {shown_name} is fetched from a repository"
+        if not isinstance(name, str):
+            if name:
+                return f"helm chart {shown_name} has no name Kustomize can use"
+            continue
+        if name and not is_dir(directory / home / name):
             return f"helm chart {name} is not in {home}/ (fetched at build time)"
     return None
 
@@ -143,16 +228,23 @@ def _plugin_problem(
     open_flags = [arg for arg in build_args if any(flag in arg for flag in _OPEN_FLAGS)]
     if open_flags:
         return f"plugins in {kfile} with {open_flags[0]} may read any file or run programs"
-    for entry in entries:
-        target = current / entry
-        text = (
-            entry
-            if "\n" in entry
-            else (target.read_text("utf-8", "replace") if target.is_file() else "")
-        )
+    for entry in dict.fromkeys(entries):
+        text = entry if "\n" in entry else _plugin_text(current, entry)
         if any(marker in text for marker in _FUNCTION_MARKERS):
-            return f"plugin {entry.splitlines()[0]} in {kfile} runs a program"
+            first = entry.strip().splitlines()[0] if entry.strip() else entry
+            return f"plugin {first} in {kfile} runs a program"
     return None
+
+
+def _plugin_text(current: Path, entry: str) -> str:
+    """A plugin configuration file's text ("" for anything else: Kustomize reports it)."""
+    try:
+        target = current / entry
+        if not target.is_file():
+            return ""
+        return read_bounded(target, 4 << 20).decode("utf-8", "replace")
+    except (OSError, ValueError, UnsafeYAML):
+        return ""
 
 
 @dataclass(frozen=True)
@@ -171,29 +263,49 @@ def _read(
     kfile = kustomization_file(current)
     if kfile is None:
         raise Uncacheable(f"{current} has no kustomization file")
-    data = read_kustomization(kfile) if replaced is None else replaced
-    if not data and replaced is None and kfile.read_bytes().strip():
-        raise Uncacheable(f"{kfile} does not parse")
+    if replaced is not None:
+        data = replaced
+    else:
+        try:
+            data = load_kustomization(kfile)
+        except KustomizationError as error:
+            raise Uncacheable(f"{kfile} {error}") from None
     reason = _helm_problem(current, data) or _plugin_problem(current, kfile, data, build_args)
     if reason:
         raise Uncacheable(reason)
     return kfile, data
 
 
+def _short(entry: str) -> str:
+    return entry if len(entry) <= 80 else f"{entry[:77]}..."
+
+
 def _local(entry: str, current: Path, kfile: Path) -> Path:
     """The local file or directory an entry names; Uncacheable for anything else."""
     if is_remote(entry):
-        raise Uncacheable(f"remote {entry} in {kfile}")
-    target = Path(os.path.normpath(current / entry))
-    if not target.exists():
+        raise Uncacheable(f"remote {_short(entry)} in {kfile}")
+    if os.path.isabs(entry):
+        # Kustomize refuses absolute roots; hashing one (``/``) would read the disk.
+        raise Uncacheable(f"absolute path {_short(entry)} in {kfile}")
+    try:
+        target = Path(os.path.normpath(current / entry))
+        mode = target.stat().st_mode
+        resolved = target.resolve()
+    except (OSError, ValueError):
         # Kustomize would try it as a remote target, or fail: either way
         # nothing on disk describes it.
-        raise Uncacheable(f"{entry} in {kfile} is not a local file or directory")
-    return target.resolve()
+        raise Uncacheable(f"{_short(entry)} in {kfile} is not a local file or directory") from None
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        # A pipe or a device: reading it could block, or never end.
+        raise Uncacheable(f"{_short(entry)} in {kfile} is not a regular file")
+    return resolved
 
 
 def inputs(
-    directory: Path, build_args: Sequence[str] = (), top: Mapping[str, Any] | None = None
+    directory: Path,
+    build_args: Sequence[str] = (),
+    top: Mapping[str, Any] | None = None,
+    budget: Budget | None = None,
 ) -> Inputs:
     """Find everything the build of ``directory`` reads.
 
@@ -201,10 +313,11 @@ def inputs(
     Argo CD Application's edited copy of it). Raises Uncacheable for anything
     the build reads that files cannot describe: remote targets, entries that
     exist nowhere locally, fetched helm charts, plugins that run programs or
-    read outside the tree.
+    read outside the tree, and for inputs past the ``budget``.
     """
-    chain: list[Path] = []
-    named: list[Path] = []
+    budget = budget or Budget()
+    chain: dict[Path, None] = {}
+    named: dict[Path, None] = {}
     helm = False
     start = directory.resolve()
     todo = [start]
@@ -212,13 +325,29 @@ def inputs(
         current = todo.pop()
         if current in chain:
             continue
+        budget.check_time()
         kfile, data = _read(current, build_args, top if current == start else None)
-        chain.append(current)
+        chain[current] = None
         helm = helm or bool(data.get("helmCharts"))
-        for entry in named_files(data):
+        for field, entry in named_entries(data):
+            budget.entry()
             target = _local(entry, current, kfile)
-            if target.is_dir() and kustomization_file(target) is not None:
+            if not is_dir(target):
+                named[target] = None
+            elif kustomization_file(target) is not None:
                 todo.append(target)
             else:
-                named.append(target)
-    return Inputs(chain, named, helm)
+                named[_plain_directory(field, entry, target, current, kfile)] = None
+    return Inputs(list(chain), list(named), helm)
+
+
+def _plain_directory(field: str, entry: str, target: Path, current: Path, kfile: Path) -> Path:
+    """A directory named without a kustomization (a chart home): keyed as a tree,
+    unless Kustomize cannot use it or it holds the kustomization itself (``../..``,
+    up to ``/``: a tree far too wide to read)."""
+    if field not in _PLAIN_DIRECTORY_FIELDS:
+        # Kustomize fails on it: the render reports why, and failures are not cached.
+        raise Uncacheable(f"{_short(entry)} in {kfile} is a directory with no kustomization")
+    if target == current or target in current.parents:
+        raise Uncacheable(f"{_short(entry)} in {kfile} holds the kustomization itself")
+    return target

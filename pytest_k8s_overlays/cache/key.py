@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import threading
 from collections.abc import Mapping, Sequence
 from importlib import metadata
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..renderer import Renderer
-from .inputs import Inputs, Uncacheable, inputs
+from .inputs import Budget, Inputs, Uncacheable, inputs
 
 if TYPE_CHECKING:
     from ..argocd.model import Recipe
@@ -57,21 +58,43 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-class _Hasher:
-    """Hashes files and directory trees.
+#: What identifies one state of a file without reading it: size, modification and
+#: change times, inode and device. The change time cannot be set back (``touch``
+#: and ``os.utime`` set only the modification time), so an edit that restores
+#: size and modification time still shows.
+Signature = tuple[int, int, int, int, int]
 
-    A file's digest is reused while its size, modification time and inode stay
-    the same, so a file edited during a session is read again; trees are walked
-    on every call, so a file added or removed is seen.
+#: The signature of every file hashed for one key: what a check after the build compares.
+Seen = dict[Path, Signature]
+
+
+def _signature(stat: os.stat_result) -> Signature:
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev)
+
+
+class _Hasher:
+    """Hashes files and directory trees within a budget.
+
+    A file's digest is reused while its signature (size, modification and change
+    times, inode, device) stays the same, so a file edited during a session is
+    read again; trees are walked on every call, so a file added or removed is
+    seen. A fresh hasher (``memo=False``) reads every file again: what the check
+    after a build uses, so that it compares content, not file metadata.
     """
 
-    def __init__(self) -> None:
-        self._files: dict[Path, tuple[tuple[int, int, int], str]] = {}
+    def __init__(self, memo: bool = True) -> None:
+        self._files: dict[Path, tuple[Signature, str]] = {}
+        self._memo = memo
         self._lock = threading.Lock()
 
-    def file(self, path: Path) -> str:
-        stat = path.stat()
-        signature = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    def file(self, path: Path, budget: Budget, seen: Seen | None = None) -> str:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise Uncacheable(f"{path} is not a regular file")
+        budget.file(info.st_size)
+        signature = _signature(info)
+        if seen is not None:
+            seen[path] = signature
         known = self._files.get(path)
         if known is not None and known[0] == signature:
             return known[1]
@@ -79,15 +102,18 @@ class _Hasher:
         with path.open("rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
+                budget.check_time()
         value = digest.hexdigest()
-        with self._lock:
-            self._files[path] = (signature, value)
+        if self._memo:
+            with self._lock:
+                self._files[path] = (signature, value)
         return value
 
-    def tree(self, root: Path) -> str:
+    def tree(self, root: Path, budget: Budget, seen: Seen | None = None) -> str:
         digest = hashlib.sha256()
         visited: set[str] = set()
         for current, dirnames, filenames in os.walk(root, followlinks=True):
+            budget.check_time()
             real = os.path.realpath(current)
             if real in visited:  # a symlink loop
                 dirnames[:] = []
@@ -98,7 +124,7 @@ class _Hasher:
                 path = Path(current, name)
                 if path.is_file():
                     relative = path.relative_to(root).as_posix()
-                    digest.update(f"{relative}\0{self.file(path)}\n".encode())
+                    digest.update(f"{relative}\0{self.file(path, budget, seen)}\n".encode())
         return digest.hexdigest()
 
 
@@ -148,30 +174,51 @@ class RenderKeys:
         }
         self._base = json.dumps(identity, sort_keys=True)
 
-    def key(self, overlay_dir: Path) -> str:
-        """The overlay's key; raises Uncacheable when the inputs cannot be accounted for."""
-        found = inputs(overlay_dir, self.build_args)
+    def key(
+        self,
+        overlay_dir: Path,
+        budget: Budget | None = None,
+        seen: Seen | None = None,
+        fresh: bool = False,
+    ) -> str:
+        """The overlay's key; raises Uncacheable when the inputs cannot be accounted for.
+
+        ``budget`` bounds the work (default: no deadline); ``seen`` receives the
+        signature of every file read; ``fresh`` reads every file again.
+        """
+        budget = budget or Budget()
+        hasher = _Hasher(memo=False) if fresh else self._hasher
+        found = inputs(overlay_dir, self.build_args, budget=budget)
         digest = hashlib.sha256(self._base.encode())
         digest.update(f"overlay\0{overlay_dir.resolve()}\n".encode())
-        self._add_inputs(digest, found, self.build_args)
+        self._add_inputs(digest, found, self.build_args, hasher, budget, seen)
         return digest.hexdigest()
 
-    def recipe_key(self, recipe: Recipe) -> str:
+    def recipe_key(
+        self,
+        recipe: Recipe,
+        budget: Budget | None = None,
+        seen: Seen | None = None,
+        fresh: bool = False,
+    ) -> str:
         """An Argo CD Application's key: its recipe (every override, the merged
         ``.argocd-source`` files' result, the build options, the destination
         namespace), the kustomization as edited for it, and every input its
-        sources read. Raises Uncacheable like :meth:`key`."""
+        sources read. Raises Uncacheable like :meth:`key`, with the same
+        ``budget``, ``seen`` and ``fresh``."""
         from ..argocd.edit import EditError
         from ..argocd.model import HELM, KUSTOMIZE, canonical
         from ..argocd.render import edited_kustomization
 
+        budget = budget or Budget()
+        hasher = _Hasher(memo=False) if fresh else self._hasher
         digest = hashlib.sha256(self._base.encode())
         digest.update(f"argocd\0{recipe.namespace}\0{recipe.error}\n".encode())
         for source in recipe.sources:
             described = [source.type, str(source.path), source.settings, source.build_options]
             digest.update(f"source\0{canonical(described)}\n".encode())
             if source.type != KUSTOMIZE:
-                digest.update(f"tree\0{self._hasher.tree(source.path)}\n".encode())
+                digest.update(f"tree\0{hasher.tree(source.path, budget, seen)}\n".encode())
                 if source.type == HELM:
                     digest.update(f"helm\0{json.dumps(_binary_identity('helm'))}\n".encode())
                 continue
@@ -181,31 +228,40 @@ class RenderKeys:
                 raise Uncacheable(f"{source.shown}: {error}") from None
             top = edited[1] if edited is not None else None
             digest.update(f"edited\0{canonical(top)}\n".encode())
-            self._add_inputs(
-                digest, inputs(source.path, source.build_options, top), source.build_options
-            )
+            found = inputs(source.path, source.build_options, top, budget)
+            self._add_inputs(digest, found, source.build_options, hasher, budget, seen)
         return digest.hexdigest()
 
-    def _add_inputs(self, digest: Any, found: Inputs, build_args: Sequence[str]) -> None:
+    def _add_inputs(
+        self,
+        digest: Any,
+        found: Inputs,
+        build_args: Sequence[str],
+        hasher: _Hasher,
+        budget: Budget,
+        seen: Seen | None,
+    ) -> None:
         if found.helm:
             helm = _binary_identity(_helm_command(build_args))
             digest.update(f"helm\0{json.dumps(helm)}\n".encode())
         for directory in sorted(found.chain):
-            digest.update(f"dir\0{directory}\0{self._hasher.tree(directory)}\n".encode())
+            tree = hasher.tree(directory, budget, seen)
+            digest.update(f"dir\0{directory}\0{tree}\n".encode())
         for path in sorted(set(found.named)):
             if path.is_dir():
-                digest.update(f"tree\0{path}\0{self._hasher.tree(path)}\n".encode())
+                digest.update(f"tree\0{path}\0{hasher.tree(path, budget, seen)}\n".encode())
             else:
-                digest.update(f"file\0{path}\0{self._hasher.file(path)}\n".encode())
+                digest.update(f"file\0{path}\0{hasher.file(path, budget, seen)}\n".encode())
 
     def files_key(self, paths: Sequence[Path]) -> str:
         """A key for the content of files or directories (CRDs given on the command line)."""
         digest = hashlib.sha256()
+        budget = Budget(max_entries=1 << 62, max_files=1 << 62, max_bytes=1 << 62)
         for path in sorted(paths):
             if path.is_dir():
-                digest.update(f"tree\0{path}\0{self._hasher.tree(path)}\n".encode())
+                digest.update(f"tree\0{path}\0{self._hasher.tree(path, budget)}\n".encode())
             elif path.is_file():
-                digest.update(f"file\0{path}\0{self._hasher.file(path)}\n".encode())
+                digest.update(f"file\0{path}\0{self._hasher.file(path, budget)}\n".encode())
             else:
                 digest.update(f"missing\0{path}\n".encode())
         return digest.hexdigest()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -16,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..findings import Finding
 from ..renderer import Renderer
-from .key import FORMAT, RenderKeys
+from .inputs import Budget
+from .key import FORMAT, RenderKeys, Seen
+from .secret import Signer
 
 if TYPE_CHECKING:
     from ..argocd.model import Recipe
@@ -68,7 +71,11 @@ def _parsed(value: Any) -> list[tuple[dict[str, Any], str | None, dict[str, Any]
 
 
 class RenderCache:
-    """Render results on disk, keyed by content; safe for concurrent processes."""
+    """Render results on disk, keyed by content; safe for concurrent processes.
+
+    Every entry is signed (see :mod:`.secret`): an entry the gate did not
+    write with the same secret reads as missing, however well-formed.
+    """
 
     def __init__(
         self,
@@ -76,13 +83,21 @@ class RenderCache:
         renderer: Renderer,
         build_args: Sequence[str],
         environ: Mapping[str, str] | None = None,
+        secret: bytes | None = None,
     ) -> None:
         self.directory = directory
         self.keys = RenderKeys(renderer, build_args, environ)
+        self._signer = Signer(secret)
 
-    def key(self, overlay_dir: Path) -> str:
+    def key(
+        self,
+        overlay_dir: Path,
+        budget: Budget | None = None,
+        seen: Seen | None = None,
+        fresh: bool = False,
+    ) -> str:
         """The overlay's key; raises Uncacheable when the inputs cannot be accounted for."""
-        return self.keys.key(overlay_dir)
+        return self.keys.key(overlay_dir, budget, seen, fresh)
 
     def recipe_key(self, recipe: Recipe) -> str:
         """An Argo CD Application's key (see RenderKeys.recipe_key)."""
@@ -95,11 +110,24 @@ class RenderCache:
     def _path(self, key: str) -> Path:
         return self.directory / f"{key}.json"
 
-    def get_findings(self, key: str) -> list[Finding] | None:
-        """Return cached check findings; a corrupt entry is None."""
+    def _load(self, path: Path) -> Any:
+        """The JSON of a signed file; None when missing, corrupt or not signed by us."""
         try:
-            with (self.directory / "checks" / f"{key}.json").open("rb") as handle:
-                data = json.load(handle)
+            signed = path.read_bytes()
+        except OSError:
+            return None
+        data = self._signer.open(signed)
+        if data is None:
+            return None
+        try:
+            return json.loads(data)
+        except ValueError:
+            return None
+
+    def get_findings(self, key: str) -> list[Finding] | None:
+        """Return cached check findings; a corrupt or unsigned entry is None."""
+        try:
+            data = self._load(self.directory / "checks" / f"{key}.json")
             if data["key"] != key or data["format"] != FORMAT:
                 return None
             return [Finding(**{**row, "others": tuple(row["others"])}) for row in data["findings"]]
@@ -113,12 +141,9 @@ class RenderCache:
         self._write(self.directory / "checks", key, payload)
 
     def get(self, key: str) -> Entry | None:
-        """Return the entry for ``key``; a missing or corrupt entry is None, never trusted."""
-        try:
-            with self._path(key).open("rb") as handle:
-                data = json.load(handle)
-        except (OSError, ValueError):
-            return None
+        """Return the entry for ``key``; a missing, corrupt or unsigned entry is None,
+        never trusted."""
+        data = self._load(self._path(key))
         if (
             not isinstance(data, dict)
             or data.get("format") != FORMAT
@@ -141,14 +166,26 @@ class RenderCache:
             payload["parsed"] = [list(row) for row in entry.parsed]
         self._write(self.directory, key, payload)
 
-    @staticmethod
-    def _write(directory: Path, key: str, payload: dict[str, Any]) -> None:
+    def _write(self, directory: Path, key: str, payload: dict[str, Any]) -> None:
+        data = self._signer.sign(json.dumps(payload, separators=(",", ":")).encode())
         try:
-            directory.mkdir(parents=True, exist_ok=True)
+            private_directory(directory)
+            # mkstemp: 0600, the entries hold rendered Secrets.
             fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{key[:12]}-", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(payload, handle, separators=(",", ":"))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
             os.replace(tmp, directory / f"{key}.json")
         except OSError:
             # A read-only or full cache directory costs speed, never correctness.
             return
+
+
+def private_directory(directory: Path) -> None:
+    """Create ``directory`` (and its parents) readable and writable by its owner only.
+
+    The cache holds rendered Secrets; with a group- or world-writable umask,
+    others could also replace entries (which signing would then refuse).
+    """
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if stat.S_IMODE(directory.stat().st_mode) != 0o700:
+        directory.chmod(0o700)

@@ -50,9 +50,15 @@ SCHEMA_HINTS = {
 RENDER_CHECK = Check(
     id=RENDER,
     scope="overlay",
-    module=None,
-    summary="the overlay renders with Kustomize and its output parses as YAML mappings",
-    rules={},
+    module="render",
+    summary="the overlay renders with Kustomize and its output parses as YAML mappings; "
+    "its suppression annotations name known checks and rules",
+    rules={
+        "unknown-skip-id": (
+            "write check ids (images) or rule ids (unpinned), comma-separated, or all, in the "
+            "pytest-k8s-overlays/skip annotation; `pytest --help` lists every check and rule"
+        ),
+    },
 )
 
 UNIQUE_NAMES_CHECK = Check(

@@ -26,6 +26,7 @@ import yaml
 
 from ..fields import as_dict, as_list, dicts
 from ..findings import Finding, finding
+from ..kustomization import KustomizationError, load_kustomization
 from ..model import Container, Overlay, Resource
 from ..paths import display_path
 from .base import CheckOptions
@@ -232,13 +233,12 @@ def _kind_of(value: Any) -> str:
 def _image_entries(kustomization: Path) -> list[Any]:
     """The ``images:`` list of a kustomization file, or [] when it cannot be read."""
     try:
-        with kustomization.open("rb") as handle:
-            # BaseLoader keeps every scalar a string, as Kustomize reads them:
-            # ``newTag: 1.10`` stays "1.10", not the float 1.1.
-            data = yaml.load(handle, Loader=_TEXT_LOADER)
-    except (OSError, yaml.YAMLError):
+        # BaseLoader keeps every scalar a string, as Kustomize reads them:
+        # ``newTag: 1.10`` stays "1.10", not the float 1.1.
+        data = load_kustomization(kustomization, _TEXT_LOADER)
+    except KustomizationError:
         return []
-    images = data.get("images") if isinstance(data, dict) else None
+    images = data.get("images")
     return images if isinstance(images, list) else []
 
 

@@ -1,0 +1,97 @@
+"""This session's renders, made once by the pytest-xdist controller and read by its workers.
+
+Without it, workers share renders only through the on-disk render cache, and
+with no usable cache (``--cache-clear``, ``-p no:cacheprovider``,
+``--overlays-no-cache``, an uncacheable overlay, a render failure) every
+worker renders every overlay again. The controller renders each overlay once
+into a private directory (0700, like the cache it holds rendered Secrets),
+signed with a key of this session only, and passes both to the workers; it
+removes the directory when the session ends (a killed session's is removed by
+the next run, see :mod:`.processes`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import shutil
+from pathlib import Path
+from typing import Any
+
+from .cache.secret import Signer
+from .processes import session_directory
+
+#: The key of the hand-off in pytest-xdist's ``workerinput``.
+WORKERINPUT_KEY = "k8s_overlays_renders"
+
+
+class SessionRenders:
+    """Render outcomes by overlay directory: written by the controller, read by workers."""
+
+    def __init__(self, directory: Path, secret: bytes, writable: bool) -> None:
+        self.directory = directory
+        self.writable = writable
+        self._secret = secret
+        self._signer = Signer(secret)
+
+    @classmethod
+    def create(cls) -> SessionRenders:
+        """A new, private directory for this session (the controller's)."""
+        return cls(session_directory("session"), secrets.token_bytes(32), writable=True)
+
+    def to_workerinput(self) -> dict[str, str]:
+        """What a worker needs to read the renders (plain strings: execnet sends them)."""
+        return {"directory": str(self.directory), "secret": self._secret.hex()}
+
+    @classmethod
+    def from_workerinput(cls, data: Any) -> SessionRenders | None:
+        """The controller's renders, as a worker reads them; None if not handed over."""
+        if not isinstance(data, dict):
+            return None
+        try:
+            return cls(Path(data["directory"]), bytes.fromhex(data["secret"]), writable=False)
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def _path(self, overlay_dir: Path) -> Path:
+        name = hashlib.sha256(str(overlay_dir).encode()).hexdigest()
+        return self.directory / f"{name}.json"
+
+    def put(self, overlay_dir: Path, record: dict[str, Any]) -> None:
+        """Keep one overlay's outcome (``failure``, or ``text``/``wrapper``/``parsed``)."""
+        if not self.writable:
+            return
+        data = json.dumps({**record, "dir": str(overlay_dir)}, separators=(",", ":"))
+        target = self._path(overlay_dir)
+        tmp = target.with_suffix(".tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(self._signer.sign(data.encode()))
+            os.replace(tmp, target)
+        except OSError:
+            return  # a worker then renders it itself
+
+    def get(self, overlay_dir: Path) -> dict[str, Any] | None:
+        """One overlay's outcome, or None (not rendered by the controller, or not ours)."""
+        try:
+            signed = self._path(overlay_dir).read_bytes()
+        except OSError:
+            return None
+        data = self._signer.open(signed)
+        if data is None:
+            return None
+        try:
+            record = json.loads(data)
+        except ValueError:
+            return None
+        if not isinstance(record, dict) or record.get("dir") != str(overlay_dir):
+            return None
+        return record
+
+    def remove(self) -> None:
+        """Remove the directory (the controller, when the session ends)."""
+        if self.writable:
+            shutil.rmtree(self.directory, ignore_errors=True)
