@@ -125,6 +125,23 @@ def load_bounded(
         parser.dispose()
 
 
+def load_one(
+    data: str | bytes, loader: type[Any] | None = None, max_bytes: int | None = MAX_USER_FILE_BYTES
+) -> Any:
+    """Load a single-document YAML text (as ``yaml.load``) with bounded size and alias
+    expansion; a second document is a YAMLError, as PyYAML says it."""
+    documents = load_bounded(data, loader, max_bytes)
+    if len(documents) > 1:
+        raise yaml.YAMLError("expected a single document in the stream, but found another")
+    return documents[0] if documents else None
+
+
+def read_text(path: Path, max_bytes: int = MAX_USER_FILE_BYTES) -> str:
+    """Read a user text file (UTF-8) of bounded size: UnsafeYAML past ``max_bytes``,
+    OSError and UnicodeDecodeError as raised."""
+    return read_bounded(path, max_bytes).decode("utf-8")
+
+
 def read_bounded(path: Path, max_bytes: int = MAX_USER_FILE_BYTES) -> bytes:
     """Read a user file, refusing (UnsafeYAML) one over ``max_bytes``; OSError as raised."""
     with path.open("rb") as handle:

@@ -158,8 +158,10 @@ def _json_pointer(path: str) -> FieldPath:
 @lru_cache(maxsize=1024)
 def _documents(text: str) -> tuple[Any, ...]:
     """The YAML documents of a kustomization or patch (read once per content)."""
+    from .parsing import load_bounded  # parsing imports this module
+
     try:
-        return tuple(d for d in yaml.load_all(text, Loader=_Loader) if d is not None)
+        return tuple(d for d in load_bounded(text, _Loader) if d is not None)
     except yaml.YAMLError:
         return ()
 

@@ -211,3 +211,29 @@ def test_build_options_come_from_argocd_cm(pytester: pytest.Pytester) -> None:
     pytester.runpytest("--overlays-argocd=argocd", "--overlays-checks=render").assert_outcomes(
         passed=1
     )
+
+
+def _laughs(field: str, indent: str = "") -> str:
+    """Nine levels of nine aliases under ``field``: 387 million entries once expanded."""
+    lines = [f"{indent}{field}:", f"{indent}- &l0 [" + ", ".join(["x"] * 9) + "]"]
+    lines += [f"{indent}- &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]" for i in range(1, 9)]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_billion_laughs_in_argo_cd_manifests_is_refused_not_expanded(
+    pytester: pytest.Pytester,
+) -> None:
+    # In the instance's own manifests: a usage error naming the file.
+    write(pytester.path, "laughs/app.yaml", "kind: Application\n" + _laughs("spec"))
+    refused = pytester.runpytest_subprocess("--overlays-argocd=laughs", timeout=120)
+    assert refused.ret == pytest.ExitCode.USAGE_ERROR
+    refused.stderr.fnmatch_lines(["*laughs/app.yaml*excessive aliasing*"])
+    # In an .argocd-source file of an Application's path: that Application fails.
+    make_plain(pytester.path)
+    write(pytester.path, "apps/a/.argocd-source.yaml", _laughs("kustomize"))
+    write_manifests(pytester.path, "argocd/app.yaml", application("a", "apps/a", namespace="a"))
+    failed = pytester.runpytest_subprocess(
+        "--overlays-argocd=argocd", "--overlays-checks=render", timeout=120
+    )
+    failed.assert_outcomes(failed=1)
+    failed.stdout.fnmatch_lines(["*.argocd-source.yaml*excessive aliasing*"])

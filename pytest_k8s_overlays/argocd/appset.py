@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from ..fields import as_dict
-from ..parsing import SafeLoader
+from ..parsing import SafeLoader, load_one
 from .generators import (
     LIVE_GENERATORS,
     Context,
@@ -103,7 +103,7 @@ def _apply_patch(
 ) -> dict[str, Any]:
     text = renderer.string(patch, params, "spec.templatePatch")
     try:
-        loaded = yaml.load(text, Loader=SafeLoader)
+        loaded = load_one(text, SafeLoader)
     except yaml.YAMLError as error:
         raise GeneratorError(f"invalid templatePatch: {error}") from None
     if loaded is None:

@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from ..parsing import SafeLoader
+from ..parsing import SafeLoader, load_bounded
 from .globs import glob_match
 
 _MANIFEST = re.compile(r"^.*\.(yaml|yml|json|jsonnet)$")
@@ -92,7 +92,7 @@ def _documents(text: str, shown: str) -> list[dict[str, Any]]:
         return [loaded]
     documents: list[dict[str, Any]] = []
     try:
-        for document in yaml.load_all(text, Loader=SafeLoader):
+        for document in load_bounded(text, SafeLoader):
             if document is None:
                 continue
             if not isinstance(document, dict) or "kind" not in document:

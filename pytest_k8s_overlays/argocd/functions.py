@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from ..parsing import load_one
 from .gotemplate import TemplateError, truthy
 from .govalues import MISSING, format_value, to_json, to_yaml
 
@@ -238,7 +239,7 @@ def slugify(*args: Any) -> str:
 
 def _from_yaml(text: Any) -> Any:
     try:
-        loaded = yaml.safe_load(_string(text))
+        loaded = load_one(_string(text), yaml.SafeLoader)
     except yaml.YAMLError as error:
         raise TemplateError(f"error calling fromYaml: {error}") from None
     return loaded if loaded is not None else {}

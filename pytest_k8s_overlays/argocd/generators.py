@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from ..parsing import SafeLoader
+from ..parsing import SafeLoader, load_one, read_text
 from .functions import sanitize_name
 from .globs import glob_match, path_match
 from .gotemplate import TemplateError, truthy
@@ -84,7 +84,7 @@ def _list(spec: dict[str, Any], context: Context) -> list[Params]:
     text = spec.get("elementsYaml")
     if isinstance(text, str) and text.strip():
         try:
-            extra = yaml.load(text, Loader=SafeLoader)
+            extra = load_one(text, SafeLoader)
         except yaml.YAMLError as error:
             raise GeneratorError(f"error unmarshling decoded ElementsYaml {error}") from None
         if not isinstance(extra, list) or not all(isinstance(e, dict) for e in extra):
@@ -205,7 +205,7 @@ def _git_files(spec: dict[str, Any], context: Context, prefix: str) -> list[Para
 
 def _file_contents(path: Path, shown: str) -> list[dict[str, Any]]:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
+        data = load_one(read_text(path), SafeLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise GeneratorError(f"unable to process file '{shown}': {error}") from None
     if data is None:

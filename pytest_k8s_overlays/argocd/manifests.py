@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from ..fields import as_dict
-from ..parsing import SafeLoader
+from ..parsing import SafeLoader, describe_yaml_error, load_bounded, read_text
 
 APPLICATION = "Application"
 APPLICATION_SET = "ApplicationSet"
@@ -96,15 +96,11 @@ def _yaml_files(path: Path) -> list[Path]:
 def read_file(file: Path, shown: str) -> list[Any]:
     """The documents of one YAML file; ManifestError says where it does not parse."""
     try:
-        text = file.read_text(encoding="utf-8")
-        return list(yaml.load_all(text, Loader=SafeLoader))
+        return load_bounded(read_text(file), SafeLoader)
     except (OSError, UnicodeDecodeError) as error:
         raise ManifestError(f"{shown}: cannot be read: {error}") from None
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or type(error).__name__
-        raise ManifestError(f"{shown}: not valid YAML: {problem}{where}") from None
+        raise ManifestError(f"{shown}: not valid YAML: {describe_yaml_error(error)}") from None
 
 
 def read_manifests(path: Path, shown: str) -> Manifests:

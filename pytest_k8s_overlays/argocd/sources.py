@@ -22,7 +22,7 @@ import yaml
 
 from ..fields import as_dict
 from ..kustomization import KUSTOMIZATION_FILES
-from ..parsing import SafeLoader
+from ..parsing import SafeLoader, load_one, read_text
 from .model import DIRECTORY, HELM, KUSTOMIZE, Problem, SourcePlan, canonical
 from .repo import ThisRepo
 
@@ -103,7 +103,7 @@ def merge_source_files(
         if not path.is_file():
             continue
         try:
-            patch = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
+            patch = load_one(read_text(path), SafeLoader)
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
             raise ValueError(
                 f"error while parsing source parameters: {path.name}: {error}"
