@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO
@@ -229,11 +230,19 @@ _OLD_WRAPPER_RE = re.compile(rf"{TEMP_PREFIX}[a-z0-9_]{{8}}")
 _WRAPPER_HEADER = b"# written by pytest-k8s-overlays"
 
 
+#: An earlier version's wrapper directory younger than this may belong to a run
+#: still going (with that version): it is left alone.
+_OLD_WRAPPER_AGE = 3600.0
+
+
 def _old_wrapper(path: Path) -> bool:
-    """A directory of ours, left by an earlier version: one wrapper kustomization, or none."""
+    """A directory of ours, left by an earlier version: one wrapper kustomization, or none,
+    and older than any render of a run still going could be."""
     try:
         info = path.lstat()
         if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+            return False
+        if time.time() - info.st_mtime < _OLD_WRAPPER_AGE:
             return False
         entries = list(path.iterdir())
         return all(

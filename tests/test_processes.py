@@ -131,6 +131,11 @@ def test_kill_9_leaves_no_renderer_and_the_next_run_cleans_up(pytester: pytest.P
     assert [name.split("-")[0] for name in left] == [str(process.pid)] * 2
     # What an earlier version left, beside someone else's directory of a similar name.
     old = write(tmp, "k8s-overlays-ab12cd_3/kustomization.yaml", "# written by pytest-k8s-overlays")
+    hour_ago = time.time() - 3700
+    os.utime(old.parent, (hour_ago, hour_ago))
+    # A younger one may belong to a run of that version still going: it stays.
+    header = "# written by pytest-k8s-overlays"
+    young = write(tmp, "k8s-overlays-ef34gh_5/kustomization.yaml", header)
     other = write(tmp, "k8s-overlays-bench-x1/kustomization.yaml", "resources: []\n")
     for path in (pytester.path / "ov").iterdir():
         (path / "kustomization.yaml").write_text("resources: [cm.yaml]\n# now fine\n")
@@ -145,6 +150,7 @@ def test_kill_9_leaves_no_renderer_and_the_next_run_cleans_up(pytester: pytest.P
     assert rerun.returncode == 0, rerun.stdout.decode()
     assert list(ours.iterdir()) == []
     assert not old.exists()
+    assert young.exists()
     assert other.exists()
 
 
