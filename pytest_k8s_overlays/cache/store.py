@@ -75,7 +75,8 @@ class RenderCache:
         environ: Mapping[str, str] | None = None,
     ) -> None:
         self.directory = directory
-        self.keys = RenderKeys(renderer, build_args, environ)
+        memo = directory / "programs" / "digests.json"
+        self.keys = RenderKeys(renderer, build_args, environ, memo)
 
     def key(self, overlay_dir: Path) -> str:
         """The overlay's key; raises Uncacheable when the inputs cannot be accounted for."""
