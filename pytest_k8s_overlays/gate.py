@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cache import code_fingerprint
-from .checks import CHECKS, CheckOptions
+from .checks import CHECKS, RENDER, CheckOptions
 from .checks.runner import run_check
 from .deployable import Deployable, Group
 from .findings import Finding, format_report, split_suppressed
@@ -44,6 +44,8 @@ class Gate:
         self._group_runs: dict[tuple[str, str], list[Finding] | Exception] = {}
         self._lock = threading.Lock()
         self.suppressed: dict[tuple[Deployable, str], list[Finding]] = {}
+        #: What each item run in this process found: the CI outputs' input.
+        self.outcomes: dict[tuple[Deployable, str], CheckOutcome | RenderFailure] = {}
 
     @property
     def specs(self) -> list[Deployable]:
@@ -130,11 +132,19 @@ class Gate:
             outcome = self.outcome(spec, check_id)
         except Exception as error:
             return crash_message(spec.name, check_id, error)
+        self.outcomes[(spec, check_id)] = outcome
         if isinstance(outcome, RenderFailure):
             return outcome.message
         if not outcome.reported:
             return None
         return format_report(spec.name, check_id, outcome.reported, CHECKS[check_id].rules)
+
+    def fired_rules(self, spec: Deployable, check_id: str) -> list[str]:
+        """The rules an item's run reported (``render`` when the deployable did not render)."""
+        outcome = self.outcomes.get((spec, check_id))
+        if isinstance(outcome, RenderFailure):
+            return [RENDER]
+        return sorted({f.rule for f in outcome.reported}) if outcome is not None else []
 
     def summary(self, root: Path, unvalidated: bool) -> Summary:
         """This process's share of the terminal summary; ``unvalidated`` adds the

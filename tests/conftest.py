@@ -24,3 +24,10 @@ def example(pytester: pytest.Pytester) -> Path:
     """A copy of example_repo's k8s tree (no ini, no tests) in pytester's directory."""
     shutil.copytree(EXAMPLE / "k8s", pytester.path / "k8s")
     return pytester.path
+
+
+@pytest.fixture(autouse=True)
+def _outside_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs print GitHub annotations inside GitHub Actions: the suite's runs behave
+    alike wherever it runs (tests that want annotations set the variable)."""
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
