@@ -436,6 +436,26 @@ def test_discovery_end_to_end(pytester: pytest.Pytester) -> None:
     whole.stdout.no_fnmatch_line("*base/kustomization.yaml*")
 
 
+def test_globs_users_type_end_to_end(pytester: pytest.Pytester, example: Path) -> None:
+    braces = pytester.runpytest("--overlays=k8s/overlays/{auth,chat}", "-v")
+    braces.assert_outcomes(passed=14)
+    braces.stdout.fnmatch_lines(
+        [
+            "k8s-overlays: 2 overlays in 1 group*",
+            "k8s/overlays/auth/kustomization.yaml::isolation PASSED*",
+            "k8s/overlays/chat/kustomization.yaml::isolation PASSED*",
+        ]
+    )
+    files = pytester.runpytest("--overlays=k8s/**/kustomization.yaml", "-k", "chat and render")
+    files.assert_outcomes(passed=1, deselected=48)  # the base is not an overlay
+    files.stdout.fnmatch_lines(["k8s-overlays: 7 overlays in 1 group*"])
+    typo = pytester.runpytest("--overlays=k8s/overlays/{auth,chta}")
+    assert typo.ret == pytest.ExitCode.USAGE_ERROR
+    typo.stderr.fnmatch_lines(
+        ["ERROR: --overlays k8s/overlays/{auth,chta}: the alternative */chta matches no directory"]
+    )
+
+
 def test_render_overlay_shares_the_gate_renders(pytester: pytest.Pytester, example: Path) -> None:
     pytester.makepyfile(
         test_shared="""
