@@ -35,13 +35,23 @@ class DeployableItem(pytest.Item):
         self.add_marker(MARKER)
         # -k matches node names; the deployable's name and group are not among them.
         self.extra_keyword_matches.update({spec.name, spec.group, *spec.name.split("/")})
+        # JUnit XML <properties>, so that CI dashboards can group failures.
+        self.user_properties += [
+            ("check", self.name),
+            ("overlay", spec.name),
+            ("group", spec.group),
+        ]
 
     @property
     def check(self) -> str:
         return self.name
 
     def runtest(self) -> None:
-        message = self.config.stash[SESSION_KEY].gate.failure_message(self.spec, self.check)
+        gate = self.config.stash[SESSION_KEY].gate
+        message = gate.failure_message(self.spec, self.check)
+        rules = gate.fired_rules(self.spec, self.check)
+        if rules:
+            self.user_properties.append(("rules", ",".join(rules)))
         if message is not None:
             raise CheckFailed(message)
 

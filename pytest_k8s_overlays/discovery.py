@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import os
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,34 @@ from .kustomization import (
 )
 
 _GLOB_CHARS = frozenset("*?[")
+#: What makes a path part a wildcard, for naming: glob characters and brace alternatives.
+_WILDCARD_CHARS = _GLOB_CHARS | {"{"}
+_BRACES_RE = re.compile(r"\{([^{}]*,[^{}]*)\}")
+
+
+def expand_braces(value: str) -> list[str]:
+    """``k8s/{auth,chat}/dev`` as a shell expands it: ``k8s/auth/dev``, ``k8s/chat/dev``."""
+    match = _BRACES_RE.search(value)
+    if match is None:
+        return [value]
+    expanded: dict[str, None] = {}
+    for choice in match.group(1).split(","):
+        for each in expand_braces(value[: match.start()] + choice + value[match.end() :]):
+            expanded[each] = None
+    return list(expanded)
+
+
+def _names_kustomization_files(part: str) -> bool:
+    return any(fnmatch.fnmatchcase(name, part) for name in KUSTOMIZATION_FILES)
+
+
+def _directory_value(value: str) -> str:
+    """A value naming kustomization files (``k8s/**/kustomization.yaml``) means the
+    directories that hold them (``k8s/**``)."""
+    head, _, last = value.rstrip("/").rpartition("/")
+    if head and _names_kustomization_files(last):
+        return head
+    return value
 
 
 class DiscoveryError(Exception):
@@ -89,7 +119,7 @@ def _discover_directory(value: str, root: Path, label: str) -> Group:
 def _glob_prefix(parts: Sequence[str]) -> list[str]:
     prefix: list[str] = []
     for part in parts:
-        if _GLOB_CHARS & set(part):
+        if _WILDCARD_CHARS & set(part):
             break
         prefix.append(part)
     return prefix
@@ -100,7 +130,9 @@ def _wildcard_name(pattern_parts: Sequence[str], match: Path, prefix: Path) -> s
     if "**" in pattern_parts or len(match.parts) != len(pattern_parts):
         return match.relative_to(prefix).as_posix()
     picked = [
-        got for want, got in zip(pattern_parts, match.parts, strict=True) if _GLOB_CHARS & set(want)
+        got
+        for want, got in zip(pattern_parts, match.parts, strict=True)
+        if _WILDCARD_CHARS & set(want)
     ]
     return "/".join(picked)
 
@@ -109,10 +141,32 @@ def _join(base: str, rest: str) -> str:
     return rest if base in ("", ".") else f"{base}/{rest}"
 
 
-def _discover_glob(value: str, pattern: Path, label: str) -> Group:
+def _matches(value: str, patterns: Sequence[Path], label: str) -> list[Path]:
+    """The directories the patterns match; each brace alternative must match one."""
+    matches: list[Path] = []
+    files: list[Path] = []
+    for pattern in patterns:
+        found = [Path(m) for m in glob.glob(str(pattern), recursive=True)]
+        directories = [m for m in found if is_dir(m)]
+        files += [m for m in found if not is_dir(m)]
+        if not directories and len(patterns) > 1:
+            raise DiscoveryError(f"{label} {value}: the alternative {pattern} matches no directory")
+        matches += directories
+    if not matches and files:
+        raise DiscoveryError(
+            f"{label} {value}: the pattern matches files, not overlay directories; name the "
+            "directories (k8s/overlays/*) or their kustomization files "
+            "(k8s/overlays/*/kustomization.yaml)"
+        )
+    return sorted(set(matches))
+
+
+def _discover_glob(value: str, pattern: Path, patterns: Sequence[Path], label: str) -> Group:
+    """The overlays of a glob, or of brace alternatives (``patterns``, their expansions):
+    named by what the wildcards and alternatives of ``pattern`` matched."""
     parts = pattern.parts
     prefix = Path(*_glob_prefix(parts))
-    matches = sorted(Path(m) for m in glob.glob(str(pattern), recursive=True) if is_dir(Path(m)))
+    matches = _matches(value, patterns, label)
     # ``**`` matches a directory and its children, and follows symlink loops:
     # an overlay found twice is one overlay.
     found: dict[Path, Deployable] = {}
@@ -152,17 +206,25 @@ def discover(value: str, base: Path, label: str = "--overlays") -> Group:
     """Discover the group of overlays named by one ``--overlays`` value.
 
     ``value`` is a directory or a glob, relative to ``base`` unless absolute;
-    ``label`` names where the value came from, for error messages.
+    brace alternatives (``k8s/{auth,chat}``) expand as a shell would; a value
+    naming kustomization files (``k8s/**/kustomization.yaml``) means their
+    directories. ``label`` names where the value came from, for error messages.
     """
     if not value.strip():
         raise DiscoveryError(f"{label}: an empty path (an unset variable in the CI script?)")
-    path = Path(os.path.normpath(base / value))
-    if _GLOB_CHARS & set(value):
-        return _discover_glob(value, path, label)
+    directories = _directory_value(value)
+    path = Path(os.path.normpath(base / directories))
+    expanded = expand_braces(directories)
+    if len(expanded) > 1 or _GLOB_CHARS & set(directories):
+        patterns = [Path(os.path.normpath(base / each)) for each in expanded]
+        return _discover_glob(value, path, patterns, label)
     if not path.exists():
         raise DiscoveryError(f"{label} {value}: no such directory ({path})")
     if not path.is_dir():
-        raise DiscoveryError(f"{label} {value}: not a directory ({path})")
+        raise DiscoveryError(
+            f"{label} {value}: a file, not an overlay directory; name the directory that "
+            f"holds the overlay's kustomization.yaml ({path.parent})"
+        )
     return _discover_directory(value, path, label)
 
 

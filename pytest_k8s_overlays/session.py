@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from . import report
+from . import outputs, report
 from .collect import DeployableItem, deployable_files, make_items, missing_specs, needed_specs
 from .deployable import Deployable
 from .handoff import WORKERINPUT_KEY, SessionRenders
@@ -22,7 +22,7 @@ from .kustomization import KUSTOMIZATION_FILES
 from .model import Overlay, Overlays
 from .settings import Settings
 from .startup import build_gate
-from .stash import CACHE_OFF_KEY, WORKER_SUMMARIES_KEY
+from .stash import CACHE_OFF_KEY, WORKER_RECORDS_KEY, WORKER_SUMMARIES_KEY
 from .store import RenderFailure
 
 
@@ -37,6 +37,10 @@ class GateSession:
         self._by_real: dict[Path, list[Deployable]] = {}
         #: The deployables whose items pytest's walk has collected: once each.
         self._collected: set[Deployable] = set()
+        self._merged_summary: report.Summary | None = None
+        #: The run's finding records, once gathered for the CI outputs.
+        self._records: list[outputs.Record] | None = None
+        self._write_error: str | None = None
 
     # -- collection --------------------------------------------------------------------
 
@@ -165,27 +169,65 @@ class GateSession:
         return "schema" in self.settings.checks and not self.settings.options.require_schemas
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """On a pytest-xdist worker, hand this worker's summary to the controller."""
+        """On a pytest-xdist worker, hand this worker's summary (and the records of
+        its findings) to the controller; on the controller, write the CI outputs."""
         output = getattr(session.config, "workeroutput", None)
         if output is not None:
             summary = self.gate.summary(session.config.rootpath, self._lists_unvalidated())
             output["k8s_overlays"] = summary.to_dict()
+            if outputs.wanted(self.settings, os.environ):
+                output["k8s_overlays_records"] = outputs.gather(self.gate, self.config.rootpath)
+            return
+        if outputs.wanted(self.settings, os.environ) and not self.config.option.collectonly:
+            self._write_outputs(session)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
-        """On the pytest-xdist controller, collect a worker's summary."""
-        shared = getattr(node, "workeroutput", {}).get("k8s_overlays")
+        """On the pytest-xdist controller, collect a worker's summary and records."""
+        workeroutput = getattr(node, "workeroutput", {})
+        shared = workeroutput.get("k8s_overlays")
         if shared is not None:
             self.config.stash.setdefault(WORKER_SUMMARIES_KEY, []).append(shared)
+        records = workeroutput.get("k8s_overlays_records")
+        if records is not None:
+            self.config.stash.setdefault(WORKER_RECORDS_KEY, []).append(records)
+
+    def _summary(self) -> report.Summary:
+        """This run's summary: this process's figures and every worker's, once."""
+        if self._merged_summary is None:
+            config = self.config
+            summary = self.gate.summary(config.rootpath, self._lists_unvalidated())
+            for shared in config.stash.get(WORKER_SUMMARIES_KEY, []):
+                summary.merge(shared)
+            self._merged_summary = summary
+        return self._merged_summary
+
+    def _write_outputs(self, session: pytest.Session) -> None:
+        config = self.config
+        parts = [outputs.gather(self.gate, config.rootpath)]
+        merged = outputs.merge([*parts, *config.stash.get(WORKER_RECORDS_KEY, [])])
+        self._records = merged[0]
+        summary = self._summary()
+        try:
+            outputs.write_files(
+                self.settings, self.gate, merged, (summary.rendered, summary.hits), config.rootpath
+            )
+        except OSError as error:
+            self._write_error = f"k8s-overlays: could not write a report: {error}"
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         config = terminalreporter.config
         if config.option.collectonly:
             return
-        summary = self.gate.summary(config.rootpath, self._lists_unvalidated())
-        for shared in config.stash.get(WORKER_SUMMARIES_KEY, []):
-            summary.merge(shared)
-        report.write_summary(terminalreporter, summary, config.stash.get(CACHE_OFF_KEY, None))
+        report.write_summary(
+            terminalreporter, self._summary(), config.stash.get(CACHE_OFF_KEY, None)
+        )
+        if self._write_error:
+            terminalreporter.write_line(self._write_error, red=True)
+        if self._records is not None and self.settings.github_annotations(os.environ):
+            for line in outputs.annotation_lines(self._records):
+                terminalreporter.write_line(line)
 
 
 __all__ = ["DeployableItem", "GateSession"]

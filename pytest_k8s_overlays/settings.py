@@ -17,7 +17,7 @@ import argparse
 import math
 import os
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -343,6 +343,34 @@ def _settings() -> tuple[Setting, ...]:
             "the instance's manifests)",
             "OPTIONS",
         ),
+        Setting(
+            "annotations",
+            ("--overlays-annotations",),
+            "overlays_annotations",
+            "str",
+            "auto",
+            "GitHub Actions annotations for findings: github, none, or auto (default: "
+            "github when GITHUB_ACTIONS=true)",
+            "MODE",
+        ),
+        Setting(
+            "report",
+            ("--overlays-report",),
+            "overlays_report",
+            "str",
+            None,
+            "write every finding and the run's summary as JSON to PATH",
+            "PATH",
+        ),
+        Setting(
+            "sarif",
+            ("--overlays-sarif",),
+            "overlays_sarif",
+            "str",
+            None,
+            "write every finding as SARIF 2.1.0 (GitHub code scanning) to PATH",
+            "PATH",
+        ),
     )
 
 
@@ -388,11 +416,22 @@ def _words(text: str, split: str) -> list[str]:
     return [text]
 
 
+#: What --overlays-annotations accepts.
+ANNOTATION_MODES = ("auto", "github", "none")
+
+
+def _annotations(text: str) -> str:
+    if text not in ANNOTATION_MODES:
+        raise ValueError(f"{text!r} is not one of {', '.join(ANNOTATION_MODES)}")
+    return text
+
+
 #: Validation of scalar values by setting, shared by the flag and the ini key.
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "timeout": _seconds,
     "jobs": _jobs,
     "kustomize": _command,
+    "annotations": _annotations,
 }
 
 
@@ -572,10 +611,21 @@ class Settings:
     argocd_build_options: str | None = None
     #: The file holding the secret that signs cache entries (None: the default sources).
     cache_key_file: Path | None = None
+    #: GitHub Actions annotations: ``auto``, ``github`` or ``none``.
+    annotations: str = "auto"
+    #: Where to write the JSON report and the SARIF log (absolute), if anywhere.
+    report: Path | None = None
+    sarif: Path | None = None
 
     @property
     def active(self) -> bool:
         return bool(self.overlays or self.argocd)
+
+    def github_annotations(self, environ: Mapping[str, str]) -> bool:
+        """Print annotations: asked for, or ``auto`` inside GitHub Actions."""
+        if self.annotations == "auto":
+            return environ.get("GITHUB_ACTIONS") == "true"
+        return self.annotations == "github"
 
 
 def _value(config: pytest.Config, name: str) -> Any:
@@ -587,6 +637,15 @@ def _located(config: pytest.Config, name: str) -> tuple[tuple[str, Path], ...]:
     value, source = read(config, _BY_NAME[name])
     base = _ini_base(config) if source.startswith("ini") else config.invocation_params.dir
     return tuple((str(item), base) for item in value)
+
+
+def _output_path(config: pytest.Config, name: str) -> Path | None:
+    """A file to write, relative to the ini file's directory or the invocation directory."""
+    value, source = read(config, _BY_NAME[name])
+    if value is None:
+        return None
+    base = _ini_base(config) if source.startswith("ini") else config.invocation_params.dir
+    return Path(os.path.normpath(base / value))
 
 
 def _chosen_checks(config: pytest.Config) -> tuple[str, ...]:
@@ -667,6 +726,9 @@ def from_config(config: pytest.Config) -> Settings:
         options=_check_options(config),
         **_argocd(config),
         cache_key_file=_located_file(config, "cache_key_file"),
+        annotations=_value(config, "annotations"),
+        report=_output_path(config, "report"),
+        sarif=_output_path(config, "sarif"),
     )
 
 

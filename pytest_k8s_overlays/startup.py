@@ -51,6 +51,7 @@ def build_gate(config: pytest.Config, settings: Settings) -> Gate:
     except DiscoveryError as error:
         raise pytest.UsageError(str(error)) from None
     check_schema_inputs(settings, config.rootpath)
+    check_output_paths(settings)
     store = make_store(config, settings)
     if not hasattr(config, "workerinput"):  # the pytest-xdist controller checked already
         check_renderer(config, settings, store.renderer)
@@ -149,6 +150,24 @@ def check_schema_inputs(settings: Settings, root: Path) -> None:
         load_crds(options.crds, root)
     except CrdFileError as error:
         raise pytest.UsageError(str(error)) from None
+
+
+def check_output_paths(settings: Settings) -> None:
+    """Refuse a report path that cannot be written before anything runs, not after."""
+    for flag, path in (
+        ("--overlays-report", settings.report),
+        ("--overlays-sarif", settings.sarif),
+    ):
+        if path is None:
+            continue
+        if path.is_dir():
+            raise pytest.UsageError(f"{flag}={path}: a directory; name the file to write")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise pytest.UsageError(
+                f"{flag}={path}: cannot create its directory: {error}"
+            ) from None
 
 
 def version_probe(config: pytest.Config, timeout: float = PROBE_TIMEOUT) -> Probe:

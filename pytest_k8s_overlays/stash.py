@@ -25,3 +25,5 @@ STORE_KEY: pytest.StashKey[OverlayStore] = pytest.StashKey()
 CACHE_OFF_KEY = pytest.StashKey[str]()
 #: Summaries pytest-xdist workers handed to the controller.
 WORKER_SUMMARIES_KEY = pytest.StashKey[list[dict[str, Any]]]()
+#: Finding records pytest-xdist workers handed to the controller (for the CI outputs).
+WORKER_RECORDS_KEY = pytest.StashKey[list[dict[str, Any]]]()

@@ -340,3 +340,26 @@ spec:
   ports:
     - {name: web, port: 80, targetPort: http}
 """
+
+
+def drop_field(root: Path, overlay: str, key: str) -> None:
+    """Delete a top-level field (with its block) from an example overlay's kustomization."""
+    kfile = root / f"k8s/overlays/{overlay}/kustomization.yaml"
+    kept: list[str] = []
+    dropping = False
+    for line in kfile.read_text().splitlines(keepends=True):
+        if not line.startswith((" ", "-")):
+            dropping = line.startswith(f"{key}:")
+        if not dropping:
+            kept.append(line)
+    kfile.write_text("".join(kept))
+
+
+def leak_selectors(root: Path, overlay: str, namespace: str = "web") -> None:
+    """Move an example overlay into a shared namespace without its per-service label:
+    its Service (``app: api``) then selects every other such overlay's pods too."""
+    kfile = root / f"k8s/overlays/{overlay}/kustomization.yaml"
+    kfile.write_text(
+        kfile.read_text().replace(f"namespace: {overlay}\n", f"namespace: {namespace}\n")
+    )
+    drop_field(root, overlay, "labels")

@@ -11,7 +11,12 @@ import pytest
 # once, before any in-process pytester run: pytester drops the modules a run
 # imported when it ends, and PyYAML's C extension cannot be imported twice
 # (the second import's loaders would not recognise the first one's nodes).
+import pytest_k8s_overlays.argocd.discovery
 import pytest_k8s_overlays.session  # noqa: F401
+from pytest_k8s_overlays.checks import CHECKS
+
+for _check in CHECKS.values():
+    _check.function  # noqa: B018 - each check's module, loaded once (see above)
 
 pytest_plugins = ["pytester"]
 
@@ -42,3 +47,10 @@ def private_cache_home(
     $XDG_CACHE_HOME) out of the home directory of whoever runs the suite."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
     monkeypatch.delenv("PYTEST_K8S_OVERLAYS_CACHE_KEY", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _outside_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs print GitHub annotations inside GitHub Actions: the suite's runs behave
+    alike wherever it runs (tests that want annotations set the variable)."""
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -108,6 +109,7 @@ EDITS = {
 
 DUMP = """
 import json
+import os
 
 def test_dump(overlay):
     with open("dump.json", "w") as handle:
@@ -334,3 +336,24 @@ def test_a_file_edited_during_a_session_changes_the_key(tmp_path: Path) -> None:
     # A file added to a directory of the chain is an input too.
     (tmp_path / "overlay/new-file.txt").write_text("added\n")
     assert cache.key(tmp_path / "overlay") not in {before, edited}
+
+
+def test_the_renderer_is_known_by_its_content_not_its_install_time(tmp_path: Path) -> None:
+    """A CI runner installs kubectl afresh on every run (new path, new file times):
+    the renders a restored cache holds must still match."""
+    for relative, text in RICH.items():
+        write(tmp_path, relative, text)
+    overlay = tmp_path / "overlay"
+    installs = []
+    for run, content in (("main", b"kubectl 1.37.1"), ("pr", b"kubectl 1.37.1"), ("x", b"other")):
+        binary = tmp_path / run / "bin" / "kubectl"
+        binary.parent.mkdir(parents=True)
+        binary.write_bytes(content)
+        installs.append(Renderer((str(binary), "kustomize"), str(binary), "v5.8.1", "t"))
+    os.utime(installs[1].binary, (1, 1))
+    main, pr, other = (_cache(tmp_path, renderer=r).key(overlay) for r in installs)
+    assert main == pr
+    assert other != main
+    # The digest is remembered by path, size, time and inode: an edit in place is seen.
+    Path(installs[0].binary).write_bytes(b"kubectl 1.38.0")
+    assert _cache(tmp_path, renderer=installs[0]).key(overlay) != main

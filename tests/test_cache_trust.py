@@ -219,3 +219,14 @@ def test_an_input_edited_during_the_build_is_not_cached(
     # The stale render (nginx:latest) was not stored under the original's key.
     again.assert_outcomes(passed=1)
     again.stdout.fnmatch_lines(["1 overlay rendered, 0 from the cache"])
+
+
+def test_an_empty_secret_variable_means_unset_and_a_short_one_is_refused(tmp_path: Path) -> None:
+    from pytest_k8s_overlays.cache.secret import KeyUnavailable, cache_secret
+
+    # A CI secret that is not configured (a fork's pull request) expands to nothing.
+    empty = {"PYTEST_K8S_OVERLAYS_CACHE_KEY": "", "XDG_CACHE_HOME": str(tmp_path)}
+    assert cache_secret(None, empty) == cache_secret(None, empty)
+    assert (tmp_path / "pytest-k8s-overlays" / "key").is_file()
+    with pytest.raises(KeyUnavailable, match="fewer than 16 characters"):
+        cache_secret(None, {"PYTEST_K8S_OVERLAYS_CACHE_KEY": "short"})

