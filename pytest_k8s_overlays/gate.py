@@ -52,6 +52,7 @@ class Gate:
         #: The Argo CD instances discovered (``--overlays-argocd``).
         self.instances: list[Instance] = []
         self._repeated: set[str] | None = None
+        self._repeated_in_group: set[tuple[str, str]] = set()
         #: What each item run in this process found: the CI outputs' input.
         self.outcomes: dict[tuple[Deployable, str], CheckOutcome | RenderFailure] = {}
 
@@ -70,11 +71,16 @@ class Gate:
         return self.specs + self.components
 
     def label(self, spec: Deployable) -> str:
-        """A deployable's name in failure headers: with its group when the name repeats
-        across groups (``info (deploy/overlays/prod)``), so that each header is unique."""
+        """A deployable's name in failure headers, unique: with its group when the name
+        repeats across groups (``info (deploy/overlays/prod)``), with the file that
+        defines it when it repeats within one (two Argo CD Applications of one name)."""
         if self._repeated is None:
             counts = Counter(s.name for s in self.specs)
+            in_group = Counter((s.group, s.name) for s in self.specs)
             self._repeated = {name for name, count in counts.items() if count > 1}
+            self._repeated_in_group = {key for key, count in in_group.items() if count > 1}
+        if (spec.group, spec.name) in self._repeated_in_group:
+            return f"{spec.name} ({display_path(spec.anchor, self.store.display_root)})"
         return f"{spec.name} ({spec.group})" if spec.name in self._repeated else spec.name
 
     def group_of(self, spec: Deployable) -> Group:

@@ -48,6 +48,13 @@ def test_a_standalone_application_duplicating_a_generated_one_fails(
     )
     result = pytester.runpytest("--overlays-argocd", "clusters/dev", "-k", "application")
     result.assert_outcomes(passed=8, failed=2)
+    # The two headers are told apart by the file that defines each.
+    result.stdout.fnmatch_lines_random(
+        [
+            "*_ dev-api-info (clusters/dev/apps/info.yaml) [[]application] _*",
+            "*_ dev-api-info (clusters/dev/apps/services.yaml) [[]application] _*",
+        ]
+    )
     result.stdout.fnmatch_lines(
         [
             "dev-api-info: 1 finding in application",
