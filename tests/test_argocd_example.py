@@ -166,3 +166,39 @@ def test_overlays_alone_never_load_argo_cd_mode(pytester: pytest.Pytester, examp
     )
     result = pytester.runpytest_subprocess("--overlays=k8s/overlays", "test_modules.py")
     result.assert_outcomes(passed=7 * 8 + 1)
+
+
+def test_an_image_an_application_overrides_is_an_images_entry_that_took_effect(
+    pytester: pytest.Pytester, argocd_example: Path
+) -> None:
+    # Pinned by hand in the Application, or written back by Argo CD Image Updater
+    # into .argocd-source-<app>.yaml: Argo CD's `kustomize edit set image` replaces
+    # the overlay's own images: entry of that name, which then did change the image.
+    pinned = {"images": ["ghcr.io/acme/placeholder=ghcr.io/acme/auth-api:1.1.1-hotfix"]}
+    write_manifests(
+        argocd_example,
+        "clusters/dev/apps/hotfix.yaml",
+        application("dev-auth-hotfix", "k8s/overlays/auth", namespace="auth", kustomize=pinned),
+        application("dev-auth-updated", "k8s/overlays/auth", namespace="auth"),
+    )
+    write(
+        argocd_example,
+        "k8s/overlays/auth/.argocd-source-dev-auth-updated.yaml",
+        # `*` keeps the entry's newName, as `kustomize edit set image` does.
+        "kustomize:\n  images:\n    - ghcr.io/acme/placeholder=*:1.1.2\n",
+    )
+    pytester.makepyfile(
+        test_images="""
+        def test_images_of_hotfix_and_updated(overlays):
+            assert overlays["dev-auth-hotfix"].images == ("ghcr.io/acme/auth-api:1.1.1-hotfix",)
+            assert overlays["dev-auth-updated"].images == ("ghcr.io/acme/auth-api:1.1.2",)
+        """
+    )
+    result = pytester.runpytest(
+        "--overlays-argocd=clusters/dev",
+        "-k",
+        "(hotfix or updated) and images",
+        "-p",
+        "no:randomly",
+    )
+    result.assert_outcomes(passed=3)

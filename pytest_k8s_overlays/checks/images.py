@@ -305,8 +305,36 @@ class ImageEntry:
         return True
 
 
+def _edited_entries(overlay: Overlay) -> list[Any] | None:
+    """The ``images:`` entries of the kustomization Argo CD builds for an Application
+    (its ``kustomize.images`` overrides and ``.argocd-source`` files applied), or None
+    when the unit is no Application that edits its kustomization."""
+    recipe = overlay.deployable.recipe if overlay.deployable is not None else None
+    if recipe is None:
+        return None
+    from ..argocd.edit import EditError
+    from ..argocd.model import KUSTOMIZE
+    from ..argocd.render import edited_kustomization
+
+    for source in recipe.sources:
+        if source.type != KUSTOMIZE or source.path.resolve() != overlay.path.resolve():
+            continue
+        try:
+            edited = edited_kustomization(source)
+        except EditError:
+            return []  # the render fails and says why
+        if edited is None:
+            return None
+        images = edited[1].get("images")
+        return images if isinstance(images, list) else []
+    return None
+
+
 def _unused_entries(overlay: Overlay) -> Iterator[Finding]:
-    entries = _image_entries(overlay.kustomization)
+    # An Application's images: entries are those Argo CD's edits leave (an
+    # Image Updater's .argocd-source file sets newTag on an entry the overlay has).
+    edited = _edited_entries(overlay)
+    entries = _image_entries(overlay.kustomization) if edited is None else edited
     if not entries:
         return
     # Every string in the render, not only pod containers: an images: entry
