@@ -6,7 +6,7 @@ import fnmatch
 import glob
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +74,53 @@ def kustomization_dirs(root: Path) -> list[tuple[Path, Path, dict[str, Any]]]:
     return found
 
 
+#: How far a reference chain is followed to tell a cycle (Kustomize refuses one).
+_MAX_CHAIN = 10_000
+
+
+def used_by_others(kustomizations: Mapping[Path, dict[str, Any]]) -> set[Path]:
+    """The directories (resolved) that another of ``kustomizations`` (by directory, as
+    found) uses as a resource or component.
+
+    A kustomization that uses itself, directly or through a cycle, is not used
+    by others: Kustomize refuses to build it, so it must stay an overlay whose
+    render fails, never silently drop out of the gate.
+    """
+    edges: dict[Path, set[Path]] = {}  # by resolved directory
+    users: list[tuple[Path, set[Path]]] = []
+    for directory, data in kustomizations.items():
+        references = set(referenced_directories(directory, data))
+        real = directory.resolve()
+        edges.setdefault(real, references)
+        users.append((real, references))
+
+    def targets(directory: Path) -> set[Path]:
+        if directory not in edges:  # a base outside the root: read it on demand
+            kfile = kustomization_file(directory)
+            data = read_kustomization(kfile) if kfile is not None else {}
+            edges[directory] = set(referenced_directories(directory, data))
+        return edges[directory]
+
+    def reaches(start: Path, goal: Path) -> bool:
+        seen: set[Path] = set()
+        todo = [start]
+        while todo and len(seen) < _MAX_CHAIN:
+            current = todo.pop()
+            if current == goal:
+                return True
+            if current not in seen:
+                seen.add(current)
+                todo.extend(targets(current))
+        return False
+
+    return {
+        target
+        for user, references in users
+        for target in references
+        if target != user and not reaches(target, user)
+    }
+
+
 def leaf_overlays(root: Path) -> list[tuple[Path, Path]]:
     """Return (directory, kustomization file) of every leaf overlay under ``root``.
 
@@ -81,9 +128,7 @@ def leaf_overlays(root: Path) -> list[tuple[Path, Path]]:
     a resource or component, and that is not itself a ``kind: Component``.
     """
     found = kustomization_dirs(root)
-    used = {
-        target for directory, _, data in found for target in referenced_directories(directory, data)
-    }
+    used = used_by_others({directory: data for directory, _, data in found})
     return [
         (directory, kfile)
         for directory, kfile, data in found
@@ -182,11 +227,7 @@ def _discover_glob(value: str, pattern: Path, patterns: Sequence[Path], label: s
             found.setdefault(directory.resolve(), Deployable(name, value, directory, leaf_file))
     # Leaves only, as under a directory: a matched base that another match uses
     # (``**`` matches ``auth/base`` too) is not an overlay.
-    used = {
-        target
-        for spec in found.values()
-        for target in referenced_directories(spec.path, read_kustomization(spec.kustomization))
-    }
+    used = used_by_others({s.path: read_kustomization(s.kustomization) for s in found.values()})
     specs = [spec for spec in found.values() if spec.path.resolve() not in used]
     if not specs:
         raise DiscoveryError(

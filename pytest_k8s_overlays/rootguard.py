@@ -67,7 +67,8 @@ def check(config: pytest.Config, flags: Iterable[str]) -> None:
     pairs = separated_values(tokens, flags)
     if not pairs:
         return
-    fix = ", ".join(f"{flag}={value}" for flag, value in pairs)
+    # Quoted for the shell when it needs it: a path with a space is one value.
+    fix = ", ".join(shlex.quote(f"{flag}={value}") for flag, value in pairs)
     expected = _setup_without_them(config)
     if expected is None:
         config.issue_config_time_warning(

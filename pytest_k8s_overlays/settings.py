@@ -71,8 +71,8 @@ def _skip_help() -> str:
         f"{check} ({', '.join(rules)})" if rules else check for check, rules in rule_ids().items()
     )
     return (
-        "a check id to leave out (repeatable, or comma-separated); the checks and their "
-        f"rules: {listed}"
+        "a check id, or a rule id (or check/rule) to leave out everywhere (repeatable, or "
+        f"comma-separated); the checks and their rules: {listed}"
     )
 
 
@@ -649,13 +649,32 @@ def _output_path(config: pytest.Config, name: str) -> Path | None:
 
 
 def _chosen_checks(config: pytest.Config) -> tuple[str, ...]:
+    """The checks to run: ``--overlays-checks`` (all by default) less the skipped ones."""
     known = check_ids()
     chosen = list(_value(config, "checks"))
-    skipped = list(_value(config, "skip_checks"))
-    for name in [*chosen, *skipped]:
+    for name in chosen:
         if name not in known:
             raise pytest.UsageError(f"unknown overlay check {name!r}; checks: {', '.join(known)}")
+    skipped = _skipped(config)
     return tuple(c for c in (chosen or known) if c not in skipped)
+
+
+def _skipped(config: pytest.Config) -> set[str]:
+    """What ``--overlays-skip-checks`` names: check ids, rule ids, or ``check/rule``."""
+    rules = {rule for ids in rule_ids().values() for rule in ids}
+    names = {name.partition("/")[2] or name for name in _value(config, "skip_checks")}
+    for name in sorted(names):
+        if name not in rules and name not in check_ids():
+            raise pytest.UsageError(
+                f"unknown overlay check or rule {name!r}; checks: {', '.join(check_ids())} "
+                "(pytest --help lists their rules)"
+            )
+    return names
+
+
+def _skipped_rules(config: pytest.Config) -> tuple[str, ...]:
+    rules = {rule for ids in rule_ids().values() for rule in ids}
+    return tuple(sorted(name for name in _skipped(config) if name in rules))
 
 
 def _check_options(config: pytest.Config) -> CheckOptions:
@@ -674,6 +693,7 @@ def _check_options(config: pytest.Config) -> CheckOptions:
         strict=bool(_value(config, "strict")),
         crds=crds,
         require_schemas=bool(_value(config, "require_schemas")),
+        skip_rules=_skipped_rules(config),
     )
 
 

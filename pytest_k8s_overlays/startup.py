@@ -219,7 +219,11 @@ def make_store(config: pytest.Config, settings: Settings) -> OverlayStore:
     except RendererNotFound as error:
         raise pytest.UsageError(str(error)) from None
     cache = None
-    if settings.use_cache:
+    if not settings.use_cache:
+        config.stash[CACHE_OFF_KEY] = "render cache off: --overlays-no-cache (or overlays_cache)"
+    elif getattr(config, "cache", None) is None:
+        config.stash[CACHE_OFF_KEY] = "render cache off: pytest's cacheprovider plugin is off"
+    else:
         try:
             cache = open_cache(config, settings, renderer)
         except CacheOff as why:
@@ -271,6 +275,9 @@ def open_cache(config: pytest.Config, settings: Settings, renderer: Renderer) ->
     try:
         secret = cache_secret(settings.cache_key_file)
     except KeyUnavailable as error:
+        if settings.cache_key_file is not None:
+            # Named on purpose: a typo there must not turn the cache off unnoticed.
+            raise pytest.UsageError(f"--overlays-cache-key-file: {error}") from None
         raise CacheOff(str(error)) from None
     return RenderCache(directory, renderer, settings.build_args, secret=secret)
 

@@ -230,3 +230,19 @@ def test_an_empty_secret_variable_means_unset_and_a_short_one_is_refused(tmp_pat
     assert (tmp_path / "pytest-k8s-overlays" / "key").is_file()
     with pytest.raises(KeyUnavailable, match="fewer than 16 characters"):
         cache_secret(None, {"PYTEST_K8S_OVERLAYS_CACHE_KEY": "short"})
+
+
+def test_a_named_key_file_that_is_missing_is_a_usage_error_and_off_says_why(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    missing = pytester.runpytest("--overlays=k8s/overlays", "--overlays-cache-key-file=nope")
+    assert missing.ret == pytest.ExitCode.USAGE_ERROR
+    missing.stderr.fnmatch_lines(["*--overlays-cache-key-file: cache key file *nope*"])
+    off = pytester.runpytest(
+        "--overlays=k8s/overlays", "--overlays-checks=render", "--overlays-no-cache"
+    )
+    off.stdout.fnmatch_lines(["7 overlays rendered", "  render cache off: --overlays-no-cache*"])
+    provider_off = pytester.runpytest(
+        "--overlays=k8s/overlays", "--overlays-checks=render", "-p", "no:cacheprovider"
+    )
+    provider_off.stdout.fnmatch_lines(["  render cache off: pytest's cacheprovider plugin is off"])

@@ -200,3 +200,24 @@ def test_naming_other_files_says_what_to_write(tmp_path: Path, value: str, messa
     with pytest.raises(DiscoveryError) as error:
         discover(value, tmp_path)
     assert str(error.value) == message.format(root=tmp_path)
+
+
+def test_a_kustomization_in_a_cycle_stays_an_overlay(tmp_path: Path) -> None:
+    # Copy-paste slips Kustomize refuses to build ("cycle detected"): they must
+    # fail their render item, not drop out of the gate and let the run pass.
+    tree(tmp_path)
+    write(tmp_path, "domains/auth/dev/kustomization.yaml", "resources: [../base, ../dev]\n")
+    write(tmp_path, "domains/scan/dev/Kustomization", "resources: [../base, ../../auth/prod]\n")
+    write(tmp_path, "domains/auth/prod/kustomization.yml", "resources: [../base, ../../scan/dev]\n")
+    assert names("domains", tmp_path) == ["auth/dev", "auth/prod", "scan/dev"]
+    assert names("domains/*/*", tmp_path) == ["auth/dev", "auth/prod", "scan/dev"]
+    # A base that a cycle member uses is still no overlay.
+    assert "auth/base" not in names("domains", tmp_path)
+
+
+def test_a_cycle_fails_its_render_item_with_kustomizes_words(pytester: pytest.Pytester) -> None:
+    write(pytester.path, "ov/a/kustomization.yaml", "resources: [cm.yaml, ../a]\n")
+    write(pytester.path, "ov/a/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+    result = pytester.runpytest("--overlays=ov", "--overlays-checks=render")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["a: kustomize build failed: *cycle detected*"])

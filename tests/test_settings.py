@@ -13,6 +13,8 @@ from pytest_k8s_overlays.checks import check_ids, rule_ids
 from pytest_k8s_overlays.checks.schema.versions import bundled_versions
 from pytest_k8s_overlays.settings import SETTINGS, _ini_type
 
+from .builders import drop_field
+
 PYTEST_9_2 = tuple(int(p) for p in pytest.__version__.split(".")[:2]) >= (9, 2)
 
 #: A test that prints the settings the plugin read, one ``name=value`` per line.
@@ -208,3 +210,19 @@ def test_the_gate_is_registered_only_when_overlays_are_configured(
     assert "gate: False" in pytester.runpytest("-s", "test_registered.py").stdout.str()
     with_gate = pytester.runpytest("-s", "test_registered.py", "--overlays=k8s/overlays")
     assert "gate: True" in with_gate.stdout.str()
+
+
+def test_a_rule_can_be_left_out_everywhere(pytester: pytest.Pytester, example: Path) -> None:
+    # chat without its images: entry runs the placeholder, which is also :latest.
+    drop_field(example, "chat", "images")
+    both = pytester.runpytest("--overlays=k8s/overlays", "--overlays-checks=images")
+    both.stdout.fnmatch_lines(["chat: 2 findings in images"])
+    for skipped in ("unpinned", "images/unpinned"):
+        args = ("--overlays-checks=images", f"--overlays-skip-checks={skipped}")
+        result = pytester.runpytest("--overlays=k8s/overlays", *args)
+        result.assert_outcomes(passed=6, failed=1)
+        result.stdout.fnmatch_lines(["chat: 1 finding in images", "*[[]placeholder]*"])
+        result.stdout.no_fnmatch_line("*[[]unpinned]*")
+    unknown = pytester.runpytest("--overlays=k8s/overlays", "--overlays-skip-checks=unpined")
+    assert unknown.ret == pytest.ExitCode.USAGE_ERROR
+    unknown.stderr.fnmatch_lines(["*unknown overlay check or rule 'unpined'; checks: render, *"])

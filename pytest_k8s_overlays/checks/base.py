@@ -38,6 +38,8 @@ class CheckOptions:
     image_convention: tuple[str, ...] = ()
     #: Every group of the session (``--overlays`` values): their environments.
     groups: tuple[str, ...] = ()
+    #: Rule ids left out everywhere (``--overlays-skip-checks=unpinned``).
+    skip_rules: tuple[str, ...] = ()
 
 
 #: A check's implementation: the rendered units of one group (or one unit, for

@@ -22,7 +22,8 @@ def by_group(overlays: Sequence[Overlay]) -> dict[str, list[Overlay]]:
 
 
 def run_check(check: Check, overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:
-    """Run ``check`` on each unit (overlay scope) or on each group's units (group scope)."""
+    """Run ``check`` on each unit (overlay scope) or on each group's units (group scope);
+    the rules ``options.skip_rules`` names are left out."""
     found: set[Finding] = set()
     for members in by_group(overlays).values():
         if check.scope == "overlay":
@@ -30,4 +31,4 @@ def run_check(check: Check, overlays: Sequence[Overlay], options: CheckOptions) 
                 found.update(check.run([overlay], options))
         else:
             found.update(check.run(members, options))
-    return sorted(found)
+    return sorted(f for f in found if f.rule not in options.skip_rules)
