@@ -18,6 +18,7 @@ from . import processes
 from .cache import Entry, RenderCache, Uncacheable, json_exact
 from .cache.inputs import Budget
 from .cache.key import Seen
+from .cache.store import read_parsed
 from .components import uses_directly
 from .defaults import DEFAULT_TIMEOUT
 from .deployable import COMPONENT, Deployable
@@ -113,6 +114,8 @@ class OverlayStore:
         self._keys: dict[Path | Recipe, str] = {}
         self._resolved: dict[Path, Path] = {}
         self._outcomes: dict[Path | Recipe, Outcome] = {}
+        #: On the pytest-xdist controller: parsed renders waiting to be handed over.
+        self._parsed: dict[Path | Recipe, Parsed] = {}
         self._by_spec: dict[Deployable, RenderResult] = {}
         self._locks: dict[Path | Recipe, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -317,12 +320,27 @@ class OverlayStore:
         for key, outcome in made:
             self._hand_over(key if isinstance(key, Path) else _handoff_name(key), key, outcome)
 
+    def _resources(self, unit: Path | Recipe, parsed: Parsed) -> tuple[Resource, ...]:
+        """The resources of a render; on the pytest-xdist controller, its parsed documents
+        are kept for the hand-off (the workers build the same resources from them)."""
+        if self.shared is not None and self.shared.writable:
+            with self._guard:
+                self._parsed[unit] = parsed
+        return to_resources(parsed, self.display_root, self.keep_origins)
+
     def _hand_over(self, handle: Path, key: Path | Recipe, outcome: Outcome) -> None:
         """On the controller: keep the outcome for the workers."""
         if self.shared is None or not self.shared.writable:
             return
         if isinstance(outcome, str):
             self.shared.put(handle, {"failure": outcome, "key": self._keys.get(key)})
+            return
+        with self._guard:
+            parsed = self._parsed.pop(key, None)
+        if parsed is not None and json_exact(parsed):
+            # Origins and the patches they name: a worker's findings read as a serial run's.
+            rows = [list(row) for row in parsed]
+            self.shared.put(handle, {"parsed": rows, "key": self._keys.get(key)})
             return
         resources = [[resource.raw, resource.source] for resource in outcome]
         if json_exact(resources):  # else each worker renders it (a date in a manifest)
@@ -339,6 +357,9 @@ class OverlayStore:
             self._keep_key(key, record["key"])
         if isinstance(record.get("failure"), str):
             return str(record["failure"])
+        parsed = read_parsed(record.get("parsed"))
+        if parsed is not None:
+            return to_resources(parsed, self.display_root, self.keep_origins)
         rows = record.get("resources")
         if not isinstance(rows, list) or not all(
             isinstance(row, list) and len(row) == 2 and isinstance(row[0], dict) for row in rows
@@ -360,7 +381,7 @@ class OverlayStore:
             f"({self.timeout:g}s)",
         )
         key = self._cache_key(directory, key_budget, seen)
-        cached = self._from_cache(key)
+        cached = self._from_cache(key, directory)
         if cached is not None:
             self._keep_key(directory, key)
             return cached
@@ -390,7 +411,7 @@ class OverlayStore:
             return str(error)
         entry = Entry(text, str(wrapper) if wrapper else None)
         self._store(directory, key, seen, deadline, entry, parsed)
-        return to_resources(parsed, self.display_root, self.keep_origins)
+        return self._resources(directory, parsed)
 
     # -- Argo CD Applications ---------------------------------------------------------
 
@@ -421,7 +442,7 @@ class OverlayStore:
                 return f"kustomize build failed: {redactor.scrub(str(error))}"
             self._store_recipe(recipe, key, parsed)
         render.normalize(parsed, recipe.namespace, self._known_scopes())
-        return to_resources(parsed, self.display_root, self.keep_origins)
+        return self._resources(recipe, parsed)
 
     def _known_scopes(self) -> dict[GroupKind, bool]:
         from .crds import file_scopes
@@ -480,7 +501,7 @@ class OverlayStore:
             return False
         return again == key and after == seen
 
-    def _from_cache(self, key: str | None) -> tuple[Resource, ...] | None:
+    def _from_cache(self, key: str | None, unit: Path) -> tuple[Resource, ...] | None:
         if self.cache is None or key is None:
             return None
         entry = self.cache.get(key)
@@ -493,7 +514,7 @@ class OverlayStore:
                 parsed = parse_render(entry.text, wrapper)
             except ParseError:
                 return None  # a corrupt entry: render again and overwrite it
-        resources = to_resources(parsed, self.display_root, self.keep_origins)
+        resources = self._resources(unit, parsed)
         with self._guard:
             self._stats.hits = (self._stats.hits or 0) + 1
         return resources

@@ -578,3 +578,43 @@ def test_a_ci_log_gets_a_plain_progress_line_every_few_seconds(
     monkeypatch.setattr(report, "PROGRESS_INTERVAL", 1e9)  # renders quicker than that: silent
     result = pytester.runpytest(*args, "--overlays-no-cache")
     assert "k8s-overlays: rendered" not in result.stdout.str()
+
+
+SIDECAR = """
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  template:
+    spec:
+      containers:
+        - name: proxy
+          image: docker.io/envoyproxy/envoy:v1.30.1
+"""
+
+
+def test_a_finding_a_patch_caused_is_placed_on_the_patch_under_xdist_too(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # The sidecar comes from info's own patch: the finding, its report record and
+    # its annotation name that patch, in a serial run and under pytest-xdist alike.
+    pytest.importorskip("xdist")
+    add_patch(example, "info", "sidecar.yaml", SIDECAR)
+    args = (*GATE, "--overlays-checks=images", "--overlays-allowed-registries=ghcr.io/acme")
+    serial = pytester.runpytest(*args, "--overlays-report=serial.json")
+    serial.stdout.fnmatch_lines(
+        [
+            "*containers[[]0].image: docker.io/envoyproxy/envoy:v1.30.1 comes from docker.io;*"
+            "(from k8s/overlays/info/sidecar.yaml, patching k8s/base/deployment.yaml)"
+        ]
+    )
+    parallel = pytester.runpytest_subprocess(*args, "-n", "2", "--overlays-report=parallel.json")
+    parallel.stdout.fnmatch_lines(["*(from k8s/overlays/info/sidecar.yaml, patching *"])
+    reports = [
+        json.loads((pytester.path / n).read_text()) for n in ("serial.json", "parallel.json")
+    ]
+    assert reports[0]["findings"] == reports[1]["findings"]
+    [record] = [r for r in reports[0]["findings"] if r["rule"] == "registry"]
+    # The line of the image: field in the patch (its tenth line).
+    assert record["source"] == {"file": "k8s/overlays/info/sidecar.yaml", "line": 10}

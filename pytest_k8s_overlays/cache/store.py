@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..findings import Finding
+from ..parsing import Parsed
 from ..renderer import Renderer
 from .inputs import Budget
 from .key import FORMAT, RenderKeys, Seen
@@ -52,8 +53,9 @@ def json_exact(value: Any) -> bool:
     return False
 
 
-def _parsed(value: Any) -> list[tuple[dict[str, Any], str | None, dict[str, Any] | None]] | None:
-    """Read back Entry.parsed; anything malformed means: parse the text instead."""
+def read_parsed(value: Any) -> Parsed | None:
+    """Read back parsed documents (an Entry's, a hand-off's); anything malformed is None
+    (parse the text, or render, instead)."""
     if not isinstance(value, list):
         return None
     parsed = []
@@ -153,7 +155,7 @@ class RenderCache:
             or not isinstance(data.get("wrapper"), (str, type(None)))
         ):
             return None
-        return Entry(data["text"], data["wrapper"], _parsed(data.get("parsed")))
+        return Entry(data["text"], data["wrapper"], read_parsed(data.get("parsed")))
 
     def put(self, key: str, entry: Entry) -> None:
         """Write an entry atomically (temporary file, then rename)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -40,11 +41,40 @@ def _local(source: str | None, root: Path) -> Path | None:
     return path if path.is_file() else None
 
 
+#: How a finding's source names the patch that set its field (see Resource.source_of).
+_PATCHING = ", patching "
+_INLINE_PATCH = re.compile(r"^(?P<file>.+) (?P<field>patches(?:Json6902|StrategicMerge)?\[\d+\])$")
+
+
+def _patch_location(finding: Finding, resource: Resource | None, root: Path) -> Location | None:
+    """Where the patch a finding names is written: its file, or its entry in a
+    kustomization (an inline patch); None when the finding names no patch."""
+    if not finding.source or _PATCHING not in finding.source:
+        return None
+    patch = finding.source.split(_PATCHING, 1)[0]
+    inline = _INLINE_PATCH.match(patch)
+    if inline is not None:
+        kustomization = _local(inline.group("file"), root)
+        if kustomization is not None:
+            return kustomization, file_field_line(kustomization, inline.group("field"))
+        return None
+    file = _local(patch, root)
+    if file is None:
+        return None
+    if resource is None:
+        return file, 1
+    return file, resource_line(file, resource.kind, resource.name, finding.path)
+
+
 def finding_location(
     finding: Finding, resource: Resource | None, kustomization: Path, root: Path
 ) -> Location:
-    """The file and line of a finding: the resource's manifest (its document, or the
+    """The file and line of a finding: the patch that set the field (its document, or
+    its place in a kustomization), the resource's manifest (its document, or the
     field), a kustomization file the finding is about, or the overlay's."""
+    patched = _patch_location(finding, resource, root)
+    if patched is not None:
+        return patched
     source = _local(finding.source, root)
     if source is not None and resource is not None:
         return source, resource_line(source, resource.kind, resource.name, finding.path)
