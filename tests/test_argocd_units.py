@@ -300,12 +300,30 @@ def test_this_repository_from_the_git_remotes(tmp_path: Path) -> None:
         ["git", "-C", str(tmp_path), "remote", "add", "origin", "git@github.com:acme/platform.git"],
         check=True,
     )
-    repo = this_repo(tmp_path, (), [("https://github.com/acme/other.git", ".")])
+    apps = [("git@github.com:acme/platform.git", "."), ("https://github.com/acme/other", "x")]
+    repo = this_repo(tmp_path, (), apps)
     assert repo.describe() == "git@github.com:acme/platform.git (git remotes)"
     assert repo.is_local("ssh://git@github.com/Acme/Platform")
     assert not repo.is_local("https://github.com/acme/platform.git")  # another URL to Argo CD
     assert this_repo(tmp_path, ("https://x/y",), []).describe() == (
         "https://x/y (--overlays-argocd-repo)"
+    )
+
+
+def test_a_remote_with_a_token_or_a_fork_never_gates_nothing_in_silence(tmp_path: Path) -> None:
+    # GitLab CI clones with a token in the remote: it is neither compared nor shown.
+    token = "https://gitlab-ci-token:CANARY-TOKEN@gitlab.example.com/acme/platform.git"
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "remote", "add", "origin", token], check=True)
+    apps = [("https://gitlab.example.com/acme/platform.git", ".")]
+    repo = this_repo(tmp_path, (), apps)
+    assert repo.describe() == "https://gitlab.example.com/acme/platform.git (git remotes)"
+    assert repo.is_local("https://gitlab.example.com/acme/platform")
+    # A fork's remote names no Application's repoURL: the paths that exist here decide.
+    fork = this_repo(tmp_path, (), [("https://github.com/upstream/platform.git", ".")])
+    assert fork.describe() == (
+        "https://github.com/upstream/platform.git (the git remotes name no Application's "
+        "repoURL; the repoURL of those whose paths exist here)"
     )
 
 

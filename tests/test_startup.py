@@ -128,3 +128,16 @@ def test_unbalanced_quotes_in_the_renderer_variable_are_a_usage_error(
         ]
     )
     result.stdout.no_fnmatch_line("*INTERNALERROR*")
+
+
+def test_no_environment_value_is_remembered_in_clear(
+    pytester: pytest.Pytester, example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # HELM_* and KUSTOMIZE_* take part in what is remembered of a renderer that works.
+    monkeypatch.setenv("HELM_KUBETOKEN", "tok-CANARY-123")
+    pytester.runpytest("--overlays=k8s/overlays", "--overlays-checks=render").assert_outcomes(
+        passed=7
+    )
+    cached = [p.read_text() for p in (pytester.path / ".pytest_cache").rglob("*") if p.is_file()]
+    assert cached
+    assert not [text for text in cached if "CANARY" in text]

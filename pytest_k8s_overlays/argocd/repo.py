@@ -23,10 +23,22 @@ _SSH = re.compile(r"^(ssh://)?([^/:]*?)@[^@]+$")
 _SKIP_DIRS = frozenset({".git", "node_modules", "__pycache__"})
 
 
+def without_credentials(url: str) -> str:
+    """An http(s) URL without its user and password (a CI token in a clone's remote)."""
+    try:
+        parsed = urllib.parse.urlsplit(url.strip())
+    except ValueError:
+        return url
+    if parsed.scheme not in ("http", "https") or "@" not in parsed.netloc:
+        return url
+    return urllib.parse.urlunsplit(parsed._replace(netloc=parsed.netloc.rsplit("@", 1)[1]))
+
+
 def normalize_url(url: str) -> str:
     """Argo CD's ``NormalizeGitURL``: lower case, scp-style ssh as ``user@host/path``,
-    one ``.git`` suffix removed; ``""`` when it does not parse."""
-    repo = url.strip().lower()
+    one ``.git`` suffix removed; ``""`` when it does not parse. Credentials of an
+    http(s) URL are left out: Applications never carry them, CI clones often do."""
+    repo = without_credentials(url).lower()
     if _SSH.match(repo) and not repo.startswith("ssh://"):
         repo = "ssh://" + repo.replace(":", "/", 1)
     repo = repo.removesuffix(".git")
@@ -62,7 +74,9 @@ def git_remotes(root: Path) -> list[str]:
     if not _is_toplevel(root):
         return []
     output = _git(root, "config", "--get-regexp", r"^remote\..*\.url$") or ""
-    return sorted({line.split(" ", 1)[1].strip() for line in output.splitlines() if " " in line})
+    urls = (line.split(" ", 1)[1].strip() for line in output.splitlines() if " " in line)
+    # Never shown with a token (the report header prints them).
+    return sorted({without_credentials(url) for url in urls})
 
 
 def head_revision(root: Path) -> str:
@@ -114,11 +128,23 @@ def this_repo(root: Path, given: Sequence[str], candidates: Iterable[tuple[str, 
     neither the URLs given nor git remotes settle it, the repoURL shared by the
     most sources whose path exists here wins (ties: the first in sorted order).
     """
+    candidates = list(candidates)
     if given:
         return ThisRepo(tuple(given), "--overlays-argocd-repo")
-    remotes = git_remotes(root)
-    if remotes:
-        return ThisRepo(tuple(remotes), "git remotes")
+    remotes = ThisRepo(tuple(git_remotes(root)), "git remotes")
+    if remotes.urls and any(remotes.is_local(url) for url, _ in candidates):
+        return remotes
+    found = _by_existing_paths(root, candidates)
+    if remotes.urls and found.urls:
+        # A fork, or a mirror: its remotes name no Application's repoURL. Taking them
+        # would gate nothing and pass; the paths that exist here say more.
+        why = "the git remotes name no Application's repoURL; the repoURL of those whose "
+        return ThisRepo(found.urls, why + "paths exist here")
+    return remotes if remotes.urls else found
+
+
+def _by_existing_paths(root: Path, candidates: Iterable[tuple[str, str]]) -> ThisRepo:
+    """The repoURL shared by the most sources whose path exists here."""
     counts: Counter[str] = Counter()
     spelled: dict[str, str] = {}
     for url, path in candidates:
