@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -51,7 +52,11 @@ def test_good_build_arguments_are_checked_once(pytester: pytest.Pytester, exampl
     )
     pytester.runpytest(*args).assert_outcomes(passed=len(SERVICES))
     checked = pytester.path / ".pytest_cache/v/k8s-overlays/renderer-builds"
-    assert "--enable-helm" in checked.read_text()
+    assert len(json.loads(checked.read_text())) == 1  # remembered once it works
+    pytester.runpytest(*args).assert_outcomes(passed=len(SERVICES))
+    assert len(json.loads(checked.read_text())) == 1  # and not built again
+    pytester.runpytest(*args[:2]).assert_outcomes(passed=len(SERVICES))
+    assert len(json.loads(checked.read_text())) == 2  # other arguments: checked too
 
 
 @pytest.fixture
