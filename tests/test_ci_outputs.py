@@ -20,7 +20,16 @@ from pytest_k8s_overlays.outputs.locate import (
     resource_line,
 )
 
-from .builders import OVERLAY_CHECKS, add_patch, add_resources, drop_field, leak_selectors, write
+from .builders import (
+    OVERLAY_CHECKS,
+    add_patch,
+    add_resources,
+    application,
+    drop_field,
+    leak_selectors,
+    write,
+    write_manifests,
+)
 from .conftest import SERVICES
 
 #: The gate's items on the example: one per overlay and check.
@@ -618,3 +627,22 @@ def test_a_finding_a_patch_caused_is_placed_on_the_patch_under_xdist_too(
     [record] = [r for r in reports[0]["findings"] if r["rule"] == "registry"]
     # The line of the image: field in the patch (its tenth line).
     assert record["source"] == {"file": "k8s/overlays/info/sidecar.yaml", "line": 10}
+
+
+def test_an_application_that_does_not_render_keeps_its_own_findings_in_the_report(
+    pytester: pytest.Pytester, argocd_example: Path
+) -> None:
+    write_manifests(
+        argocd_example,
+        "clusters/dev/apps/bad.yaml",
+        application("dev-bad", "k8s/overlays/authx", namespace="bad", project="dev-services"),
+    )
+    args = ("--overlays-argocd=clusters/dev", "-k", "dev-bad", "--overlays-report=r.json")
+    result = pytester.runpytest(*args, "--overlays-annotations=github")
+    result.stdout.fnmatch_lines(["dev-bad: * in application"])
+    report_ = json.loads((pytester.path / "r.json").read_text())
+    rules = sorted(r["rule"] for r in report_["findings"])
+    assert "source-path" in rules
+    assert "render" in rules
+    # Placed on the manifest that defines the Application: its source path does not exist.
+    assert {r["source"]["file"] for r in report_["findings"]} == {"clusters/dev/apps/bad.yaml"}

@@ -101,16 +101,18 @@ def _resource(resource: Resource | None) -> dict[str, Any] | None:
 
 def finding_record(
     spec: Deployable,
-    overlay: Overlay,
+    overlay: Overlay | None,
     finding: Finding,
     suppressed: bool,
     roots: tuple[Path, Path],
 ) -> Record:
-    """A finding of ``overlay`` as a record; ``roots`` are the rootdir (that sources
-    are relative to) and the repository root (that records are relative to)."""
+    """A finding of ``overlay`` (None: the unit did not render, an Argo CD Application's
+    own findings) as a record; ``roots`` are the rootdir (that sources are relative
+    to) and the repository root (that records are relative to)."""
     root, repo_root = roots
-    resource = next((r for r in overlay.resources if r.ref == finding.resource), None)
-    location = finding_location(finding, resource, spec.kustomization, root)
+    resources = overlay.resources if overlay is not None else ()
+    resource = next((r for r in resources if r.ref == finding.resource), None)
+    location = finding_location(finding, resource, _file_of(spec), root)
     return {
         "group": spec.group,
         "overlay": spec.name,
@@ -129,10 +131,16 @@ def finding_record(
     }
 
 
+def _file_of(spec: Deployable) -> Path:
+    """The file a unit's findings fall back to: its kustomization, or (an Argo CD
+    Application whose source path does not exist) the manifest defining it."""
+    return spec.kustomization if spec.kustomization.is_file() else spec.anchor
+
+
 def render_record(failure: RenderFailure, repo_root: Path) -> Record:
     """A render failure as a record, at the kustomization file (and line) it is about."""
     spec = failure.spec
-    location = render_failure_location(failure.message, spec.kustomization)
+    location = render_failure_location(failure.message, _file_of(spec))
     return {
         "group": spec.group,
         "overlay": spec.name,
@@ -169,8 +177,6 @@ def build_records(
                 records.append(render_record(outcome, roots[1]))
             continue
         overlay = overlay_of.get(spec)
-        if overlay is None:
-            continue
         for suppressed, found in ((False, outcome.reported), (True, outcome.suppressed)):
             records.extend(finding_record(spec, overlay, f, suppressed, roots) for f in found)
     return sort_records(records)
