@@ -35,6 +35,9 @@ def check(check_id: str, overlays: OverlayOrMany, **options: Any) -> None:
     if check_id not in CHECKS:
         raise ValueError(f"unknown check {check_id!r}; checks: {', '.join(CHECKS)}")
     registered = CHECKS[check_id]
+    # The groups compared (environment-leak) are those of the overlays given, as the
+    # gate compares the session's.
+    options.setdefault("groups", tuple(sorted({overlay.group for overlay in chosen})))
     found = run_check(registered, chosen, replace(CheckOptions(), **options))
     reported, _ = split_suppressed(found, chosen)
     if reported:

@@ -8,6 +8,7 @@ import os
 import shlex
 import subprocess
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,9 +58,10 @@ def build_gate(config: pytest.Config, settings: Settings) -> Gate:
     if not hasattr(config, "workerinput"):  # the pytest-xdist controller checked already
         check_renderer(config, settings, store.renderer)
     instances = discover_argocd(config, settings, store) if settings.argocd else []
-    gate = Gate(
-        [*groups, *(g for i in instances for g in i.groups)], store, settings.options, settings.jobs
-    )
+    every = [*groups, *(g for i in instances for g in i.groups)]
+    # Checks that compare groups (environment-leak) see Argo CD's groups too.
+    options = replace(settings.options, groups=tuple(group.name for group in every))
+    gate = Gate(every, store, options, settings.jobs)
     gate.instances = instances
     return gate
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -202,3 +203,29 @@ def test_an_image_an_application_overrides_is_an_images_entry_that_took_effect(
         "no:randomly",
     )
     result.assert_outcomes(passed=3)
+
+
+def test_an_image_built_for_dev_leaks_into_the_prod_instance(
+    pytester: pytest.Pytester, argocd_example: Path
+) -> None:
+    # Two Argo CD instances are two environments, as two --overlays groups are.
+    prod = argocd_example / "clusters/prod"
+    shutil.copytree(argocd_example / "clusters/dev", prod)
+    for manifest in prod.rglob("*.yaml"):
+        manifest.write_text(manifest.read_text().replace("dev", "prod"))
+    kfile = argocd_example / "k8s/overlays/auth/kustomization.yaml"
+    kfile.write_text(kfile.read_text().replace('newTag: "1.1.0"', 'newTag: "1.1.0-dev"'))
+    result = pytester.runpytest(
+        "--overlays-argocd=clusters/dev",
+        "--overlays-argocd=clusters/prod",
+        "--overlays-checks=images",
+        "-k",
+        "auth",
+    )
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines_random(
+        [
+            "FAILED clusters/prod/apps/services.yaml::prod-api-auth::images - *",
+            "*[[]environment-leak]*",
+        ]
+    )

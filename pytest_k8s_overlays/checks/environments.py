@@ -33,7 +33,8 @@ ENVIRONMENT_WORDS: dict[str, str] = {
     "sandbox": "sandbox",
 }
 
-_WORD_SPLIT = re.compile(r"[-_./:]+")
+#: Word separators: of paths, tags and Argo CD groups (``clusters/prod@in-cluster``).
+_WORD_SPLIT = re.compile(r"[-_./:@]+")
 
 
 def environments_named(text: str) -> set[str]:
