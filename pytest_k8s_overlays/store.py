@@ -375,12 +375,7 @@ class OverlayStore:
         start = time.monotonic()
         deadline = start + self.timeout
         seen: Seen = {}
-        key_budget = Budget(
-            deadline=start + self.timeout / 2,
-            why_deadline=f"reading its inputs took more than half of --overlays-timeout "
-            f"({self.timeout:g}s)",
-        )
-        key = self._cache_key(directory, key_budget, seen)
+        key = self._cache_key(directory, self._key_budget(start), seen)
         cached = self._from_cache(key, directory)
         if cached is not None:
             self._keep_key(directory, key)
@@ -417,12 +412,15 @@ class OverlayStore:
 
     def _render_recipe(self, recipe: Recipe) -> Outcome:
         """Render an Application as Argo CD does (see argocd.render), through the cache,
-        then normalise it as Argo CD's controller does."""
+        then normalise it as Argo CD's controller does. One deadline bounds its key,
+        its build and the check that no input changed meanwhile, as for an overlay."""
         from .argocd import render
 
         if recipe.error is not None:
-            return f"{render.NOT_RENDERED}: {recipe.error}"
-        key = self._recipe_cache_key(recipe)
+            return self._scrubbed(recipe, f"{render.NOT_RENDERED}: {recipe.error}")
+        start = time.monotonic()
+        seen: Seen = {}
+        key = self._recipe_cache_key(recipe, self._key_budget(start), seen)
         entry = self.cache.get(key) if self.cache is not None and key is not None else None
         parsed = entry.parsed if entry is not None else None
         if parsed is not None:
@@ -435,38 +433,58 @@ class OverlayStore:
             try:
                 parsed = render.render_recipe(recipe, self.renderer, self.timeout, self.env)
             except render.NotRendered as error:
-                return f"{render.NOT_RENDERED}: {error}"
+                return self._scrubbed(recipe, f"{render.NOT_RENDERED}: {error}")
             except RenderError as error:
                 # Failures are never cached; what they quote of a Secret source is hidden.
-                redactor = Redactor(self._directory_of(recipe), self.display_root)
-                return f"kustomize build failed: {redactor.scrub(str(error))}"
-            self._store_recipe(recipe, key, parsed)
+                return self._scrubbed(recipe, f"kustomize build failed: {error}")
+            self._store_recipe(recipe, key, seen, start + self.timeout, parsed)
         render.normalize(parsed, recipe.namespace, self._known_scopes())
         return self._resources(recipe, parsed)
+
+    def _scrubbed(self, recipe: Recipe, message: str) -> str:
+        """A recipe's failure, with what it may quote of a Secret source hidden."""
+        return Redactor(self._directory_of(recipe), self.display_root).scrub(message)
+
+    def _key_budget(self, start: float) -> Budget:
+        return Budget(
+            deadline=start + self.timeout / 2,
+            why_deadline=f"reading its inputs took more than half of --overlays-timeout "
+            f"({self.timeout:g}s)",
+        )
 
     def _known_scopes(self) -> dict[GroupKind, bool]:
         from .crds import file_scopes
 
         return file_scopes(self.crd_files)
 
-    def _recipe_cache_key(self, recipe: Recipe) -> str | None:
+    def _recipe_cache_key(
+        self, recipe: Recipe, budget: Budget | None = None, seen: Seen | None = None
+    ) -> str | None:
         if self.cache is None:
             return None
         try:
-            return self.cache.recipe_key(recipe)
+            return self.cache.recipe_key(recipe, budget, seen)
         except Uncacheable as why:
             reason = str(why)
-        except OSError as error:
+        except (OSError, ValueError) as error:
             reason = f"unreadable input: {error}"
         with self._guard:
-            self._stats.uncacheable[recipe.sources[0].path if recipe.sources else Path()] = reason
+            self._stats.uncacheable[self._directory_of(recipe)] = reason
         return None
 
-    def _store_recipe(self, recipe: Recipe, key: str | None, parsed: Parsed) -> None:
+    def _store_recipe(
+        self, recipe: Recipe, key: str | None, seen: Seen, deadline: float, parsed: Parsed
+    ) -> None:
         # The parsed documents are the entry: origins were read from the private copy.
+        # An input edited during the build means the render matches neither state.
         if self.cache is None or key is None or not json_exact(parsed):
             return
-        if self._recipe_cache_key(recipe) != key:
+        after: Seen = {}
+        try:
+            again = self.cache.recipe_key(recipe, Budget(deadline=deadline), after, fresh=True)
+        except (Uncacheable, OSError, ValueError):
+            return
+        if again != key or after != seen:
             return
         self.cache.put(key, Entry("", None, parsed))
         self._keep_key(recipe, key)

@@ -3,6 +3,7 @@ repository URLs and AppProject rules (no rendering)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -21,9 +22,10 @@ from pytest_k8s_overlays.argocd.projects import (
     project_rules,
     source_permitted,
 )
-from pytest_k8s_overlays.argocd.render import helm_argv
+from pytest_k8s_overlays.argocd.render import _build_helm, helm_argv
 from pytest_k8s_overlays.argocd.repo import normalize_url, this_repo
 from pytest_k8s_overlays.argocd.templates import fasttemplate
+from pytest_k8s_overlays.renderer import RenderError
 
 DATA = {
     "name": "auth",
@@ -352,3 +354,35 @@ def test_helm_template_as_argo_cd_runs_it(tmp_path: Path) -> None:
         "image.tag=1.2",
         "--include-crds",
     ]
+
+
+def test_a_failing_helm_template_never_shows_the_values_the_application_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # helm quotes values in its errors ("... cannot unmarshal ... <value>"); any of them
+    # may be a Secret's, so the message keeps helm's words and hides the values.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    helm = bin_dir / "helm"
+    helm.write_text(
+        '#!/bin/sh\nargs="$*"\nwhile [ "$1" != "--values" ]; do shift; done\n'
+        'echo "Error: values don\'t meet the specifications: $(cat "$2") in: $args" >&2\n'
+        "exit 1\n"
+    )
+    helm.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    chart = tmp_path / "chart"
+    chart.mkdir()
+    settings = {
+        "releaseName": "web",
+        "valuesObject": {"db": {"password": "hunter2-secret"}, "replicas": 2},
+        "parameters": [{"name": "token", "value": "tok-123456"}],
+    }
+    source = SourcePlan("helm", chart, tmp_path, canonical(settings))
+    with pytest.raises(RenderError) as failure:
+        _build_helm(source, 10.0, None)
+    message = str(failure.value)
+    assert message.startswith("helm template failed: Error: values don't meet the specifications")
+    assert "hunter2-secret" not in message
+    assert "tok-123456" not in message
+    assert "<hidden>" in message

@@ -301,3 +301,28 @@ def test_a_crash_while_rendering_fails_that_overlay_only(
             "pytest-k8s-overlays, not in your overlay: *"
         ]
     )
+
+
+def test_keying_an_argo_cd_application_is_bounded_like_an_overlay(tmp_path: Path) -> None:
+    import time
+
+    from pytest_k8s_overlays.argocd.model import Recipe, SourcePlan
+    from pytest_k8s_overlays.cache.inputs import Budget
+    from pytest_k8s_overlays.cache.store import RenderCache
+    from pytest_k8s_overlays.renderer import Renderer
+
+    for index in range(4):
+        write(tmp_path, f"o/cm{index}.yaml", CM)
+    write(tmp_path, "o/kustomization.yaml", "resources: [cm0.yaml, cm1.yaml, cm2.yaml]\n")
+    write(tmp_path, "plain/cm.yaml", CM)
+    cache = RenderCache(tmp_path / "c", Renderer(("/bin/true",), "/bin/true", "v5", "t"), ())
+    kustomized = Recipe((SourcePlan("kustomize", tmp_path / "o", tmp_path, "{}"),), "team")
+    directory = Recipe((SourcePlan("directory", tmp_path / "plain", tmp_path, "{}"),), "team")
+    # As for an overlay: five files under it, three of them named again.
+    cache.recipe_key(kustomized, Budget(max_files=8))
+    with pytest.raises(Uncacheable, match="it reads more than 7 files"):
+        cache.recipe_key(kustomized, Budget(max_files=7))
+    late = Budget(deadline=time.monotonic() - 1, why_deadline="too slow")
+    for recipe in (kustomized, directory):
+        with pytest.raises(Uncacheable, match="too slow"):
+            cache.recipe_key(recipe, late)

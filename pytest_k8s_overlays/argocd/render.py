@@ -202,19 +202,48 @@ def _build_helm(source: SourcePlan, timeout: float, env: Mapping[str, str] | Non
             values_file = Path(tmp) / "values.yaml"
             text = values if isinstance(values, str) else yaml.safe_dump(values)
             values_file.write_text(text, encoding="utf-8")
+        argv = helm_argv(source, values_file)
         try:
-            done = subprocess.run(
-                helm_argv(source, values_file),
-                capture_output=True,
-                timeout=timeout,
-                env=environment,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired) as error:
-            raise RenderError(f"helm template: {error}") from None
-    if done.returncode != 0:
-        raise RenderError(f"helm template failed: {done.stderr.decode('utf-8', 'replace').strip()}")
-    return parse_render(done.stdout.decode("utf-8", "replace"), None)
+            # Like every render: its own process group, killed on a timeout, on
+            # Ctrl-C and by the watchdog when pytest dies.
+            code, stdout, stderr = processes.run(argv, environment, timeout)
+        except subprocess.TimeoutExpired:
+            raise RenderError(f"helm template timed out after {timeout:g}s") from None
+        except processes.Interrupted:
+            raise RenderError("interrupted") from None
+        except OSError as error:
+            raise RenderError(f"helm template: could not run {argv[0]}: {error}") from None
+    if code != 0:
+        message = _hide_values(stderr.strip(), helm)
+        raise RenderError(f"helm template failed: {message}")
+    return parse_render(stdout.decode("utf-8", "replace"), None)
+
+
+def _hide_values(message: str, helm: Mapping[str, Any]) -> str:
+    """A helm message with every value the Application gives the chart hidden: any of
+    them may be a Secret's."""
+    values = helm.get("valuesObject") or helm.get("values")
+    if isinstance(values, str):
+        try:
+            values = load_one(values, yaml.SafeLoader)
+        except yaml.YAMLError:
+            return "<helm's message hidden: the Application's values do not parse>"
+    given = list(_strings(values))
+    for parameter in helm.get("parameters") or []:
+        if isinstance(parameter, Mapping):
+            given.extend(_strings(parameter.get("value")))
+    for value in sorted({v for v in given if len(v) >= 3}, key=len, reverse=True):
+        message = message.replace(value, "<hidden>")
+    return message
+
+
+def _strings(node: Any) -> list[str]:
+    """Every scalar of a values tree, as text."""
+    if isinstance(node, Mapping):
+        return [s for value in node.values() for s in _strings(value)]
+    if isinstance(node, list):
+        return [s for value in node for s in _strings(value)]
+    return [] if node is None or isinstance(node, bool) else [str(node)]
 
 
 def _read_directory(source: SourcePlan) -> Parsed:

@@ -102,9 +102,15 @@ class RenderCache:
         """The overlay's key; raises Uncacheable when the inputs cannot be accounted for."""
         return self.keys.key(overlay_dir, budget, seen, fresh)
 
-    def recipe_key(self, recipe: Recipe) -> str:
-        """An Argo CD Application's key (see RenderKeys.recipe_key)."""
-        return self.keys.recipe_key(recipe)
+    def recipe_key(
+        self,
+        recipe: Recipe,
+        budget: Budget | None = None,
+        seen: Seen | None = None,
+        fresh: bool = False,
+    ) -> str:
+        """An Argo CD Application's key (see RenderKeys.recipe_key), bounded like ``key``."""
+        return self.keys.recipe_key(recipe, budget, seen, fresh)
 
     def files_key(self, paths: Sequence[Path]) -> str:
         """A key for the content of files or directories (CRDs given on the command line)."""
