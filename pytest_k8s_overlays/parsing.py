@@ -237,6 +237,11 @@ def describe_yaml_error(error: yaml.YAMLError) -> str:
     return f"{problem}{where}"
 
 
+def describe_read_error(error: Exception) -> str:
+    """Why a file could not be read or parsed, quoting none of its content."""
+    return describe_yaml_error(error) if isinstance(error, yaml.YAMLError) else str(error)
+
+
 #: Origin fields that hold a local path, relative to the kustomization built.
 _ORIGIN_PATHS = ("path", "configuredIn")
 

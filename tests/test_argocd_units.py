@@ -386,3 +386,74 @@ def test_a_failing_helm_template_never_shows_the_values_the_application_gives(
     assert "hunter2-secret" not in message
     assert "tok-123456" not in message
     assert "<hidden>" in message
+
+
+def test_argo_cd_messages_about_yaml_that_does_not_parse_quote_none_of_it(
+    tmp_path: Path,
+) -> None:
+    from pytest_k8s_overlays.argocd.render import edited_kustomization
+    from pytest_k8s_overlays.argocd.sources import merge_source_files
+
+    # A secretGenerator's literal in a kustomization Argo CD edits (namePrefix), and a
+    # parameter in an .argocd-source file: neither file parses, and neither may be shown.
+    overlay = tmp_path / "o"
+    overlay.mkdir()
+    (overlay / "kustomization.yaml").write_text(
+        'secretGenerator:\n  - name: db\n    literals: ["password=CANARY-s3cr3t" oops]\n'
+    )
+    source = SourcePlan("kustomize", overlay, tmp_path, canonical({"namePrefix": "dev-"}))
+    with pytest.raises(EditError) as failure:
+        edited_kustomization(source)
+    assert str(failure.value) == (
+        "invalid Kustomization: expected ',' or ']', but got '<scalar>' at line 3, column 41"
+    )
+    (overlay / ".argocd-source.yaml").write_text(
+        "helm:\n  parameters:\n    - {name: token, value: CANARY-t0ken\n"
+    )
+    with pytest.raises(ValueError, match="error while parsing source parameters") as bad:
+        merge_source_files({"path": "o"}, overlay, "app")
+    assert "CANARY" not in str(bad.value)
+
+
+@pytest.mark.parametrize(
+    ("data", "overrides", "message"),
+    [
+        (
+            {"commonLabels": ["oops"]},
+            {"commonLabels": {"team": "api"}},
+            "invalid Kustomization: json: cannot unmarshal array into Go struct field "
+            "Kustomization.commonLabels of type map[string]string",
+        ),
+        (
+            {"labels": {"team": "api"}},
+            {"namePrefix": "dev-"},
+            "invalid Kustomization: json: cannot unmarshal object into Go struct field "
+            "Kustomization.labels of type []types.Label",
+        ),
+        (
+            {"resources": 5, "bases": ["../base"]},
+            {"images": ["nginx:1"]},
+            "invalid Kustomization: json: cannot unmarshal number into Go struct field "
+            "Kustomization.resources of type []string",
+        ),
+        (
+            {"images": ["nginx:1"]},
+            {"components": ["../c"]},
+            "invalid Kustomization: json: cannot unmarshal string into Go struct field "
+            "Kustomization.images of type types.Image",
+        ),
+        (
+            {"labels": [{"pairs": "app=api"}]},
+            {"commonLabels": {"team": "api"}, "labelWithoutSelector": True},
+            "`kustomize edit add label` failed: invalid Kustomization: a field it edits "
+            "(commonLabels) does not have the shape Kustomize expects",
+        ),
+    ],
+)
+def test_a_kustomization_of_the_wrong_shape_is_refused_in_kustomizes_words(
+    data: dict[str, Any], overrides: dict[str, Any], message: str, tmp_path: Path
+) -> None:
+    # Before: a TypeError or AttributeError, reported as a crash of the plugin.
+    with pytest.raises(EditError) as raised:
+        edited(data, overrides, tmp_path)
+    assert str(raised.value) == message

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from ..fields import as_dict
-from ..parsing import SafeLoader, load_one
+from ..parsing import SafeLoader, describe_yaml_error, load_one
 from .generators import (
     LIVE_GENERATORS,
     Context,
@@ -105,7 +105,7 @@ def _apply_patch(
     try:
         loaded = load_one(text, SafeLoader)
     except yaml.YAMLError as error:
-        raise GeneratorError(f"invalid templatePatch: {error}") from None
+        raise GeneratorError(f"invalid templatePatch: {describe_yaml_error(error)}") from None
     if loaded is None:
         return app
     if not isinstance(loaded, dict):

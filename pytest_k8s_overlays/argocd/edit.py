@@ -330,6 +330,62 @@ _KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomizatio
 # -- the whole sequence ------------------------------------------------------------------------
 
 
+#: The fields the edits read or write, with the Go type Kustomize decodes them into
+#: and the JSON type each element must have ("" when a list's elements are free).
+_FIELD_TYPES: dict[str, tuple[type, str, type | None, str]] = {
+    "namePrefix": (str, "string", None, ""),
+    "nameSuffix": (str, "string", None, ""),
+    "namespace": (str, "string", None, ""),
+    "commonLabels": (dict, "map[string]string", None, ""),
+    "commonAnnotations": (dict, "map[string]string", None, ""),
+    "labels": (list, "[]types.Label", dict, "types.Label"),
+    "images": (list, "[]types.Image", dict, "types.Image"),
+    "imageTags": (list, "[]types.Image", dict, "types.Image"),
+    "replicas": (list, "[]types.Replica", dict, "types.Replica"),
+    "patches": (list, "[]types.Patch", dict, "types.Patch"),
+    "resources": (list, "[]string", str, "string"),
+    "bases": (list, "[]string", str, "string"),
+    "components": (list, "[]string", str, "string"),
+    "configMapGenerator": (list, "[]types.ConfigMapArgs", dict, "types.ConfigMapArgs"),
+    "secretGenerator": (list, "[]types.SecretArgs", dict, "types.SecretArgs"),
+}
+
+
+def _json_type(value: Any) -> str:
+    """The JSON type name Go's decoder quotes in ``cannot unmarshal <type>``."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    return "string" if isinstance(value, str) else "value"
+
+
+def check_field_types(data: Mapping[str, Any]) -> None:
+    """Refuse, in Kustomize's words, a kustomization whose fields an edit would read as
+    the wrong type (``commonLabels: [a]``): ``kustomize edit`` fails to decode it."""
+    for field, (kind, go_type, element, element_type) in _FIELD_TYPES.items():
+        value = data.get(field)
+        if value is None:
+            continue
+        where = f"Go struct field Kustomization.{field}"
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise EditError(
+                f"invalid Kustomization: json: cannot unmarshal {_json_type(value)} "
+                f"into {where} of type {go_type}"
+            )
+        items: list[Any] = value if isinstance(value, list) and element is not None else []
+        wrong = [item for item in items if element is not None and not isinstance(item, element)]
+        if wrong:
+            raise EditError(
+                f"invalid Kustomization: json: cannot unmarshal {_json_type(wrong[0])} "
+                f"into {where} of type {element_type}"
+            )
+
+
 def fix_kustomization(data: dict[str, Any]) -> None:
     """What every ``kustomize edit`` does on reading (``FixKustomization``)."""
     data.setdefault("kind", "Kustomization")
@@ -419,16 +475,27 @@ def apply_overrides(
         if not _present(overrides, field):
             continue
         if not fixed:
+            # Each ``kustomize edit`` decodes the file first (patches alone are Argo
+            # CD's own rewrite, with its own words).
+            check_field_types(edited)
             fix_kustomization(edited)
             fixed = True
         try:
             run(edited, overrides, env)
         except EditError as error:
             raise EditError(f"`kustomize edit {command}` failed: {error}") from None
+        except (TypeError, AttributeError, KeyError):
+            # A nested field of the wrong type (``labels: [{pairs: [a]}]``): Kustomize
+            # refuses to decode the file; which field is enough to fix it.
+            raise EditError(
+                f"`kustomize edit {command}` failed: invalid Kustomization: a field it "
+                f"edits ({field}) does not have the shape Kustomize expects"
+            ) from None
     if _present(overrides, "patches"):
         _add_patches(edited, list(overrides["patches"]))
     if _present(overrides, "components"):
         if not fixed:
+            check_field_types(edited)
             fix_kustomization(edited)
         try:
             _add_components(edited, overrides, app_dir, root)

@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from ..parsing import load_one
+from ..parsing import describe_yaml_error, load_one
 from .gotemplate import TemplateError, truthy
 from .govalues import MISSING, format_value, to_json, to_yaml
 
@@ -241,7 +241,7 @@ def _from_yaml(text: Any) -> Any:
     try:
         loaded = load_one(_string(text), yaml.SafeLoader)
     except yaml.YAMLError as error:
-        raise TemplateError(f"error calling fromYaml: {error}") from None
+        raise TemplateError(f"error calling fromYaml: {describe_yaml_error(error)}") from None
     return loaded if loaded is not None else {}
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from ..parsing import SafeLoader, load_one, read_text
+from ..parsing import SafeLoader, describe_read_error, describe_yaml_error, load_one, read_text
 from .functions import sanitize_name
 from .globs import glob_match, path_match
 from .gotemplate import TemplateError, truthy
@@ -86,7 +86,9 @@ def _list(spec: dict[str, Any], context: Context) -> list[Params]:
         try:
             extra = load_one(text, SafeLoader)
         except yaml.YAMLError as error:
-            raise GeneratorError(f"error unmarshling decoded ElementsYaml {error}") from None
+            raise GeneratorError(
+                f"error unmarshling decoded ElementsYaml {describe_yaml_error(error)}"
+            ) from None
         if not isinstance(extra, list) or not all(isinstance(e, dict) for e in extra):
             raise GeneratorError("elementsYaml is not a list of maps")
         found.extend(json_numbers(e) for e in extra)
@@ -207,7 +209,9 @@ def _file_contents(path: Path, shown: str) -> list[dict[str, Any]]:
     try:
         data = load_one(read_text(path), SafeLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise GeneratorError(f"unable to process file '{shown}': {error}") from None
+        raise GeneratorError(
+            f"unable to process file '{shown}': {describe_read_error(error)}"
+        ) from None
     if data is None:
         return [{}]
     if isinstance(data, dict):

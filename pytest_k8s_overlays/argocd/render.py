@@ -28,7 +28,7 @@ import yaml
 from .. import processes
 from ..crds import GroupKind, crd_scope
 from ..kustomization import KUSTOMIZATION_FILES
-from ..parsing import Parsed, ParseError, load_one, parse_render, read_text
+from ..parsing import Parsed, ParseError, describe_read_error, load_one, parse_render, read_text
 from ..renderer import Renderer, RenderError, build, render_environment
 from .directory import DirectoryError, read_directory
 from .edit import EditError, apply_overrides
@@ -90,7 +90,7 @@ def edited_kustomization(source: SourcePlan) -> tuple[str, dict[str, Any]] | Non
     try:
         data = load_one(read_text(files[0]), yaml.SafeLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise EditError(f"invalid Kustomization: {error}") from None
+        raise EditError(f"invalid Kustomization: {describe_read_error(error)}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

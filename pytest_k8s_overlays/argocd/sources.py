@@ -22,7 +22,7 @@ import yaml
 
 from ..fields import as_dict
 from ..kustomization import KUSTOMIZATION_FILES
-from ..parsing import SafeLoader, load_one, read_text
+from ..parsing import SafeLoader, describe_read_error, load_one, read_text
 from .model import DIRECTORY, HELM, KUSTOMIZE, Problem, SourcePlan, canonical
 from .repo import ThisRepo
 
@@ -106,7 +106,7 @@ def merge_source_files(
             patch = load_one(read_text(path), SafeLoader)
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
             raise ValueError(
-                f"error while parsing source parameters: {path.name}: {error}"
+                f"error while parsing source parameters: {path.name}: {describe_read_error(error)}"
             ) from None
         merged = merge_patch(merged, patch if patch is not None else {})
         used.append(path)
