@@ -10,6 +10,7 @@ deployables (an Argo CD ApplicationSet) holds one collector per deployable
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -137,12 +138,24 @@ class DeployableFile(pytest.File):
         if len(self.specs) == 1 and self.specs[0].defined_in is None:
             return list(_check_items(self, self.specs[0], self.checks))
         children: list[pytest.Item | pytest.Collector] = []
-        for spec in self.specs:
-            child = DeployableCollector.from_parent(self, name=spec.name)
+        for spec, name in zip(self.specs, unique_names(self.specs), strict=True):
+            child = DeployableCollector.from_parent(self, name=name)
             child.spec = spec
             child.checks = self.checks
             children.append(child)
         return children
+
+
+def unique_names(specs: Sequence[Deployable]) -> list[str]:
+    """The names of deployables one file defines, each unique: an ApplicationSet that
+    generates one name twice (a ``duplicate-generated-name`` finding) gets ``name``
+    and ``name[2]``, so node ids, ``--lf`` and reports tell them apart."""
+    seen: Counter[str] = Counter()
+    names = []
+    for spec in specs:
+        seen[spec.name] += 1
+        names.append(spec.name if seen[spec.name] == 1 else f"{spec.name}[{seen[spec.name]}]")
+    return names
 
 
 def deployable_files(

@@ -80,8 +80,20 @@ class Gate:
             self._repeated = {name for name, count in counts.items() if count > 1}
             self._repeated_in_group = {key for key, count in in_group.items() if count > 1}
         if (spec.group, spec.name) in self._repeated_in_group:
-            return f"{spec.name} ({display_path(spec.anchor, self.store.display_root)})"
+            name = self._unique_name(spec)
+            return f"{name} ({display_path(spec.anchor, self.store.display_root)})"
         return f"{spec.name} ({spec.group})" if spec.name in self._repeated else spec.name
+
+    def _unique_name(self, spec: Deployable) -> str:
+        """Its name as its collector has it (``dup-auth[2]`` for the second of one file)."""
+        from .collect import unique_names
+
+        defined = [s for s in self.specs if s.anchor == spec.anchor]
+        names = unique_names(defined)
+        return next(
+            (n for s, n in zip(defined, names, strict=True) if s is spec),
+            spec.name,
+        )
 
     def group_of(self, spec: Deployable) -> Group:
         return next(g for g in self.groups if g.name == spec.group)
@@ -166,7 +178,8 @@ class Gate:
         try:
             outcome = self.outcome(spec, check_id)
         except Exception as error:
-            return crash_message(spec.name, check_id, error)
+            message = crash_message(spec.name, check_id, error)
+            return self.store.without_secrets(spec.path, message, error)
         self.outcomes[(spec, check_id)] = outcome
         if isinstance(outcome, RenderFailure):
             return _with_source(spec, outcome.message)

@@ -28,7 +28,8 @@ WORKERINPUT_KEY = "k8s_overlays_renders"
 
 
 class SessionRenders:
-    """Render outcomes by overlay directory: written by the controller, read by workers."""
+    """Render outcomes by unit (an overlay's directory, or an Argo CD recipe's name):
+    written by the controller, read by workers."""
 
     def __init__(self, directory: Path, secret: bytes, writable: bool) -> None:
         self.directory = directory
@@ -60,7 +61,8 @@ class SessionRenders:
         return self.directory / f"{name}.json"
 
     def put(self, overlay_dir: Path, record: dict[str, Any]) -> None:
-        """Keep one overlay's outcome (``failure``, or ``text``/``wrapper``/``parsed``)."""
+        """Keep one unit's outcome and cache ``key``: its ``failure``, its ``parsed``
+        documents (origins and patches kept), or its ``resources`` as built."""
         if not self.writable:
             return
         data = json.dumps({**record, "dir": str(overlay_dir)}, separators=(",", ":"))

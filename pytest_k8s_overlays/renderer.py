@@ -264,12 +264,6 @@ def _unwrap(message: str, relative: str) -> str | None:
     return message[match.end() :]
 
 
-def hide_dumps(message: str) -> str:
-    """Hide the object dumps and quotations in a Kustomize message: they may hold
-    Secret values."""
-    return hide_quotations(message)
-
-
 def _run(argv: Sequence[str], env: Mapping[str, str], timeout: float) -> tuple[int, bytes, str]:
     # A process group of its own, so that a timeout kills git and helm children too.
     return processes.run(argv, env, timeout)

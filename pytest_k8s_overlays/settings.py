@@ -639,15 +639,6 @@ def _located(config: pytest.Config, name: str) -> tuple[tuple[str, Path], ...]:
     return tuple((str(item), base) for item in value)
 
 
-def _output_path(config: pytest.Config, name: str) -> Path | None:
-    """A file to write, relative to the ini file's directory or the invocation directory."""
-    value, source = read(config, _BY_NAME[name])
-    if value is None:
-        return None
-    base = _ini_base(config) if source.startswith("ini") else config.invocation_params.dir
-    return Path(os.path.normpath(base / value))
-
-
 def _chosen_checks(config: pytest.Config) -> tuple[str, ...]:
     """The checks to run: ``--overlays-checks`` (all by default) less the skipped ones."""
     known = check_ids()
@@ -747,13 +738,14 @@ def from_config(config: pytest.Config) -> Settings:
         **_argocd(config),
         cache_key_file=_located_file(config, "cache_key_file"),
         annotations=_value(config, "annotations"),
-        report=_output_path(config, "report"),
-        sarif=_output_path(config, "sarif"),
+        report=_located_file(config, "report"),
+        sarif=_located_file(config, "sarif"),
     )
 
 
 def _located_file(config: pytest.Config, name: str) -> Path | None:
-    """A path setting, relative to the ini file (or the invocation directory)."""
+    """A path setting (a file to read or write), ``~`` expanded, relative to the ini
+    file's directory (or the invocation directory)."""
     value, source = read(config, _BY_NAME[name])
     if value is None:
         return None

@@ -86,7 +86,9 @@ class StoreStats:
 
 
 class OverlayStore:
-    """Render results for the session: each directory is built at most once."""
+    """Render results for the session: each overlay directory, Argo CD recipe and
+    Component (through its consumer) is built at most once per process, and once per
+    session under pytest-xdist, where workers read the controller's renders."""
 
     def __init__(
         self,
@@ -129,7 +131,7 @@ class OverlayStore:
         if known is not None:
             return known
         if spec.kind == COMPONENT:
-            outcome = self._component_outcome(spec)
+            outcome = self._component_render(spec)
         else:
             outcome = self._outcome(self._render_key(spec))
         result: RenderResult
@@ -210,6 +212,21 @@ class OverlayStore:
 
     # -- Components, through their consumers ----------------------------------------
 
+    def _component_render(self, spec: Deployable) -> Outcome:
+        """A Component's outcome, made once per session as an overlay's is: under
+        pytest-xdist the controller renders it and the workers read it; whatever goes
+        wrong is its own failure."""
+        handle = Path(f"component-{hashlib.sha256(str(spec.path).encode()).hexdigest()}")
+        handed = self._handed_over(handle, handle)
+        if handed is not None:
+            return handed
+        try:
+            outcome = self._component_outcome(spec)
+        except Exception as error:
+            outcome = self._crash(spec.path, error)
+        self._hand_over(handle, handle, outcome)
+        return outcome
+
     def _component_outcome(self, spec: Deployable) -> Outcome:
         """Render a Component through each consumer until one succeeds; fail with the
         first consumer's message when all fail."""
@@ -240,14 +257,31 @@ class OverlayStore:
                 "components": [os.path.relpath(component, workdir)],
             }
             (workdir / "kustomization.yaml").write_text(json.dumps(wrapper), encoding="utf-8")
+            # What the failure quotes of a Secret source (the consumer's or the
+            # Component's) is hidden and located, as for an overlay.
+            mine, theirs = (
+                Redactor(component, self.display_root),
+                Redactor(consumer, self.display_root),
+            )
+
+            def locate(material: str | bytes) -> str | None:
+                return mine.locate(material) or theirs.locate(material)
+
             try:
                 output, _ = build(
-                    self.renderer, workdir, self.build_args, self.timeout, self.env, origins=False
+                    self.renderer,
+                    workdir,
+                    self.build_args,
+                    self.timeout,
+                    self.env,
+                    origins=False,
+                    locate=locate,
                 )
             except RenderError as error:
                 # Built from a temporary directory: show the user's paths as the gate does.
                 root = f"{self.display_root.resolve()}{os.sep}"
-                return f"kustomize build failed: {str(error).replace(root, '')}"
+                message = theirs.scrub(mine.scrub(str(error).replace(root, "")))
+                return f"kustomize build failed: {message}"
         try:
             parsed = parse_render(output.decode("utf-8", "replace"), None)
         except ParseError as error:
@@ -302,12 +336,16 @@ class OverlayStore:
 
     def _crash(self, directory: Path, error: Exception) -> str:
         """The failure of an overlay whose rendering crashed, with no Secret value in it."""
-        message = render_crash(error)
+        return self.without_secrets(directory, render_crash(error), error)
+
+    def without_secrets(self, directory: Path, message: str, error: BaseException) -> str:
+        """A crash's message (ours: it quotes ``error``) with every value of the
+        overlay's Secret sources hidden."""
         try:
             return Redactor(directory, self.display_root).scrub(message)
         except Exception:
             # Nothing can say which values to hide: keep where it happened only.
-            return message.replace(f": {error} (at", " (at", 1)
+            return message.replace(f": {error}", "", 1)
 
     # -- the pytest-xdist hand-off ---------------------------------------------------
 

@@ -183,3 +183,16 @@ def test_each_rule_fails_on_its_mistake_and_passes_otherwise(pytester: pytest.Py
         result.stdout.fnmatch_lines([f"argocd/apps.yaml::{name}::application PASSED*"])
     for name, lines in FAILURES.items():
         result.stdout.fnmatch_lines([f"{name}: * in application", *lines])
+    # The two twice-web are told apart: by node id (for --lf, -k, reports) and header.
+    result.stdout.fnmatch_lines(
+        [
+            "argocd/apps.yaml::twice-web::application FAILED*",
+            "argocd/apps.yaml::twice-web[[]2]::application FAILED*",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "_* twice-web (argocd/apps.yaml) [[]application] _*",
+            "_* twice-web[[]2] (argocd/apps.yaml) [[]application] _*",
+        ]
+    )

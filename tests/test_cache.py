@@ -357,3 +357,28 @@ def test_the_renderer_is_known_by_its_content_not_its_install_time(tmp_path: Pat
     # The digest is remembered by path, size, time and inode: an edit in place is seen.
     Path(installs[0].binary).write_bytes(b"kubectl 1.38.0")
     assert _cache(tmp_path, renderer=installs[0]).key(overlay) != main
+
+
+def test_a_renderer_that_runs_but_cannot_be_read_still_gets_a_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An execute-only kustomize (mode 0711, as some images install it): before, reading
+    # it for its digest raised PermissionError out of pytest_configure.
+    binary = tmp_path / "kustomize"
+    binary.write_text("#!/bin/sh\n")
+    binary.chmod(0o711)
+    real_open = Path.open
+
+    def refuse(path: Path, *args: object, **kwargs: object) -> object:
+        if path == binary:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(Path, "open", refuse)
+    renderer = Renderer((str(binary), "build"), str(binary), "v5.4.3", "kustomize")
+    write(tmp_path, "o/kustomization.yaml", "resources: []\n")
+    key = RenderCache(tmp_path / "c", renderer, ()).key(tmp_path / "o")
+    assert key == RenderCache(tmp_path / "c", renderer, ()).key(tmp_path / "o")
+    with open(binary, "a", encoding="utf-8") as handle:  # not Path.open: it refuses
+        handle.write("# v5.5.0\n")
+    assert RenderCache(tmp_path / "c", renderer, ()).key(tmp_path / "o") != key

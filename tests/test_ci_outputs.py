@@ -646,3 +646,17 @@ def test_an_application_that_does_not_render_keeps_its_own_findings_in_the_repor
     assert "render" in rules
     # Placed on the manifest that defines the Application: its source path does not exist.
     assert {r["source"]["file"] for r in report_["findings"]} == {"clusters/dev/apps/bad.yaml"}
+
+
+def test_report_paths_expand_the_home_directory_like_every_path_setting(
+    pytester: pytest.Pytester, example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: --overlays-report=~/r.json wrote ./~/r.json.
+    home = pytester.mkdir("home")
+    monkeypatch.setenv("HOME", str(home))
+    result = pytester.runpytest(
+        *GATE, "--overlays-checks=render", "--overlays-report=~/r.json", "--overlays-sarif=~/s"
+    )
+    result.assert_outcomes(passed=7)
+    assert sorted(p.name for p in home.iterdir()) == ["r.json", "s"]
+    assert not (pytester.path / "~").exists()

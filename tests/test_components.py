@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -106,8 +107,16 @@ def test_an_unused_malformed_component_fails_its_own_render_item(
         ]
     )
     # Every check still gates the overlays; a Component gets its render item only.
-    result = pytester.runpytest("--overlays", "k8s/overlays")
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-report=r.json")
     result.assert_outcomes(passed=57, failed=1)
+    # The JSON report lists the Components it judged, with what it counts of them.
+    report = json.loads((pytester.path / "r.json").read_text())
+    entries = {(e["name"], e["kind"], e["status"]) for e in report["overlays"]}
+    assert {e for e in entries if e[1] == "component"} == {
+        ("components/debug", "component", "render-failed"),
+        ("components/metrics", "component", "checked"),
+    }
+    assert (report["summary"]["overlays"], report["summary"]["render_failures"]) == (9, 1)
 
 
 def test_a_component_nothing_can_render_is_listed_in_the_summary(
@@ -124,3 +133,22 @@ def test_a_component_nothing_can_render_is_listed_in_the_summary(
             "  k8s/overlays/extras/lonely",
         ]
     )
+
+
+def test_a_components_render_item_leaves_the_consumers_findings_to_the_consumer(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    components_tree(example)
+    kfile = example / "k8s/overlays/auth/kustomization.yaml"
+    kfile.write_text(kfile.read_text() + "commonAnnotations:\n  pytest-k8s-overlays/skip: imagez\n")
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=render", "-v")
+    # auth reports its typo; metrics, rendered through auth, does not report it again.
+    result.assert_outcomes(passed=7, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "k8s/overlays/auth/kustomization.yaml::render FAILED*",
+            "k8s/overlays/components/debug/kustomization.yaml::render FAILED*",
+            "k8s/overlays/components/metrics/kustomization.yaml::render PASSED*",
+        ]
+    )
+    result.stdout.fnmatch_lines(["*imagez is not a check or rule id (did you mean images?)*"])

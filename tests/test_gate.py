@@ -394,6 +394,34 @@ def test_a_crashing_check_says_it_is_a_bug_and_spares_the_other_checks(
     result.stdout.no_fnmatch_line("*_multicall*")
 
 
+def test_a_check_crash_that_quotes_a_secret_value_hides_it(
+    pytester: pytest.Pytester, example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_k8s_overlays.checks import ports
+
+    kustomization = example / "k8s/overlays/auth/kustomization.yaml"
+    kustomization.write_text(
+        kustomization.read_text()
+        + "secretGenerator:\n  - name: db\n    literals:\n      - password=CANARY-s3cr3t\n"
+    )
+
+    def crash(overlays: object, options: object) -> list[object]:
+        # A bug of ours that quotes what it read: the Secret's value, decoded.
+        raise ValueError("invalid literal for int() with base 10: 'CANARY-s3cr3t'")
+
+    monkeypatch.setattr(ports, "run", crash)
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=ports")
+    result.assert_outcomes(failed=7)
+    result.stdout.fnmatch_lines(
+        [
+            "auth: the ports check crashed: ValueError: invalid literal for int() with base 10: "
+            "'<hidden>'"
+        ]
+    )
+    # (Other overlays hold no such Secret: what they quote is no value of theirs.)
+    result.stdout.no_fnmatch_line("auth: *CANARY*")
+
+
 def test_discovery_end_to_end(pytester: pytest.Pytester) -> None:
     # workloads/domains/<svc>/{base,dev,prod} with a component and all three file names.
     cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: %s}\n"

@@ -82,3 +82,21 @@ def test_argo_cd_applications_render_once_across_workers(
     parallel = pytester.runpytest_subprocess(*args, "-n", "2")
     parallel.stdout.fnmatch_lines(["9 rendered"])
     assert parallel.parseoutcomes() == serial.parseoutcomes()
+
+
+def test_unused_components_render_once_across_workers(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    from .test_components import components_tree
+
+    # Before: the controller composed each unused Component, then each worker that ran
+    # its render item composed it again, and the summary counted it twice.
+    components_tree(example)
+    args = ("--overlays=k8s/overlays", "--overlays-no-cache", "-p", "no:randomly")
+    serial = pytester.runpytest_subprocess(*args)
+    serial.stdout.fnmatch_lines(["9 overlays rendered*"])
+    parallel = pytester.runpytest_subprocess(*args, "-n", "2")
+    parallel.stdout.fnmatch_lines(["9 overlays rendered*"])
+    assert parallel.parseoutcomes() == serial.parseoutcomes()
+    for result in (serial, parallel):
+        result.stdout.fnmatch_lines(["*components/debug*kustomize build failed*"])

@@ -165,12 +165,6 @@ NAMED_FILES: Mapping[str, Callable[[Any], Iterator[str]]] = {
 }
 
 
-def named_files(data: Mapping[str, Any]) -> Iterator[str]:
-    """Yield every path a kustomization names (files or directories), remote ones too."""
-    for _, entry in named_entries(data):
-        yield entry
-
-
 def named_entries(data: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     """Yield (field, path) for every path a kustomization names, each once."""
     seen: set[tuple[str, str]] = set()

@@ -144,9 +144,14 @@ def program_digest(path: Path, memo: Path | None = None) -> str:
     if signature in known:
         return known[signature]
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    try:
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        # An execute-only program (mode 0711) runs but cannot be read: it is known by
+        # where it is and its size and time, which a reinstall changes (a miss, safe).
+        return f"unreadable|{signature}"
     value = digest.hexdigest()
     if memo is not None:
         _write_memo(memo, {**dict(list(known.items())[-(_MEMO_SIZE - 1) :]), signature: value})

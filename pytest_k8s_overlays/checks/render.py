@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator, Sequence
 
+from ..deployable import COMPONENT
 from ..findings import SKIP_ANNOTATION, Finding, finding, skipped_checks, valid_skip_ids
 from ..model import Overlay, Resource
 from .base import CheckOptions
@@ -39,6 +40,10 @@ def run(overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:
     valid = valid_skip_ids()
     found = []
     for overlay in overlays:
+        if overlay.deployable is not None and overlay.deployable.kind == COMPONENT:
+            # Rendered through a consumer, whose resources (and their annotations) are
+            # the consumer's: its own items report them, once.
+            continue
         for resource in overlay.resources:
             for path, written in _annotated(resource):
                 for unknown in sorted(skipped_checks(written) - valid):

@@ -92,7 +92,7 @@ def write_files(
         "cache_hits": cache[1],
     }
     if settings.report is not None:
-        report = json_report(records, gate.specs, ran, run, (repo_root, rootdir))
+        report = json_report(records, gate.item_specs, ran, run, (repo_root, rootdir))
         _write(settings.report, report)
     if settings.sarif is not None:
         properties = {"renderer": run["renderer"]}
