@@ -78,17 +78,7 @@ class SessionRenders:
 
     def get(self, overlay_dir: Path) -> dict[str, Any] | None:
         """One overlay's outcome, or None (not rendered by the controller, or not ours)."""
-        try:
-            signed = self._path(overlay_dir).read_bytes()
-        except OSError:
-            return None
-        data = self._signer.open(signed)
-        if data is None:
-            return None
-        try:
-            record = json.loads(data)
-        except ValueError:
-            return None
+        record = self._signer.load_json(self._path(overlay_dir))
         if not isinstance(record, dict) or record.get("dir") != str(overlay_dir):
             return None
         return record

@@ -18,11 +18,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import json
 import os
 import secrets
 import stat
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 ENV_KEY = "PYTEST_K8S_OVERLAYS_CACHE_KEY"
 
@@ -124,3 +126,17 @@ class Signer:
             return None
         expected = hmac.new(self._key, data, hashlib.sha256).hexdigest().encode()
         return data if hmac.compare_digest(tag, expected) else None
+
+    def load_json(self, path: Path) -> Any:
+        """The JSON of a file this key signed; None when missing, corrupt or not ours."""
+        try:
+            signed = path.read_bytes()
+        except OSError:
+            return None
+        data = self.open(signed)
+        if data is None:
+            return None
+        try:
+            return json.loads(data)
+        except ValueError:
+            return None

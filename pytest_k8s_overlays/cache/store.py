@@ -121,17 +121,7 @@ class RenderCache:
 
     def _load(self, path: Path) -> Any:
         """The JSON of a signed file; None when missing, corrupt or not signed by us."""
-        try:
-            signed = path.read_bytes()
-        except OSError:
-            return None
-        data = self._signer.open(signed)
-        if data is None:
-            return None
-        try:
-            return json.loads(data)
-        except ValueError:
-            return None
+        return self._signer.load_json(path)
 
     def get_findings(self, key: str) -> list[Finding] | None:
         """Return cached check findings; a corrupt or unsigned entry is None."""

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from ..model import Overlay, Resource
 from ..selectors import EQUALS, Requirement, Selector
+from .apigroups import KUBERNETES_GROUPS
 
 #: Tells whether a controller gives a pod of the named workload this label value.
 ValueRule = Callable[[str, str], bool]
@@ -110,36 +111,9 @@ def matches_at_runtime(selector: Selector, labels: Mapping[str, str], workload: 
     return True
 
 
-#: The API groups Kubernetes itself serves: their kinds are no custom resources.
-BUILTIN_GROUPS = frozenset(
-    {
-        "",
-        "admissionregistration.k8s.io",
-        "apiextensions.k8s.io",
-        "apiregistration.k8s.io",
-        "apps",
-        "authentication.k8s.io",
-        "authorization.k8s.io",
-        "autoscaling",
-        "batch",
-        "certificates.k8s.io",
-        "coordination.k8s.io",
-        "discovery.k8s.io",
-        "events.k8s.io",
-        "extensions",
-        "flowcontrol.apiserver.k8s.io",
-        "internal.apiserver.k8s.io",
-        "metrics.k8s.io",
-        "networking.k8s.io",
-        "node.k8s.io",
-        "policy",
-        "rbac.authorization.k8s.io",
-        "resource.k8s.io",
-        "scheduling.k8s.io",
-        "storage.k8s.io",
-        "storagemigration.k8s.io",
-    }
-)
+#: The API groups Kubernetes itself serves, and the resource metrics API
+#: (metrics-server): their kinds are no custom resources.
+BUILTIN_GROUPS = KUBERNETES_GROUPS | {"metrics.k8s.io"}
 
 #: API groups of custom resources that configure something and make no pods or
 #: Services: a ServiceMonitor or a Certificate named ``api`` says nothing of

@@ -22,6 +22,7 @@ from typing import Any
 import jsonschema
 from jsonschema.protocols import Validator
 
+from ..apigroups import KUBERNETES_GROUPS
 from .versions import schema_directory
 
 #: The Kubernetes resource quantity grammar (``resource.ParseQuantity``): a signed
@@ -210,35 +211,7 @@ REMOVED: Mapping[tuple[str, str], Removal] = _removals()
 
 #: API groups of Kubernetes itself that a cluster may not serve in every version;
 #: every group the bundled schemas name is built in as well.
-BUILTIN_GROUPS = frozenset(
-    {
-        "",
-        "admissionregistration.k8s.io",
-        "apiextensions.k8s.io",
-        "apiregistration.k8s.io",
-        "apps",
-        "authentication.k8s.io",
-        "authorization.k8s.io",
-        "autoscaling",
-        "batch",
-        "certificates.k8s.io",
-        "coordination.k8s.io",
-        "discovery.k8s.io",
-        "events.k8s.io",
-        "extensions",
-        "flowcontrol.apiserver.k8s.io",
-        "internal.apiserver.k8s.io",
-        "networking.k8s.io",
-        "node.k8s.io",
-        "policy",
-        "rbac.authorization.k8s.io",
-        "resource.k8s.io",
-        "scheduling.k8s.io",
-        "settings.k8s.io",
-        "storage.k8s.io",
-        "storagemigration.k8s.io",
-    }
-)
+BUILTIN_GROUPS = KUBERNETES_GROUPS
 
 
 def minor_key(version: str) -> tuple[int, int]:
