@@ -480,8 +480,11 @@ class OverlayStore:
         return self._resources(recipe, parsed)
 
     def _scrubbed(self, recipe: Recipe, message: str) -> str:
-        """A recipe's failure, with what it may quote of a Secret source hidden."""
-        return Redactor(self._directory_of(recipe), self.display_root).scrub(message)
+        """A recipe's failure, with what it may quote of a Secret source of any of its
+        sources hidden."""
+        for directory in [s.path for s in recipe.sources] or [self.display_root]:
+            message = Redactor(directory, self.display_root).scrub(message)
+        return message
 
     def _key_budget(self, start: float) -> Budget:
         return Budget(
