@@ -9,7 +9,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -83,6 +83,10 @@ class StoreStats:
     #: None when there is no cache at all.
     hits: int | None = None
     uncacheable: dict[Path, str] = field(default_factory=dict)
+
+
+#: How long the main thread waits for renders before it looks for a Ctrl-C again.
+_TICK = 0.2
 
 
 class OverlayStore:
@@ -187,10 +191,17 @@ class OverlayStore:
 
         pool = ThreadPoolExecutor(max_workers=max(1, jobs))
         try:
-            for _ in pool.map(render, todo):
-                done += 1
-                if progress is not None:
-                    progress(done, len(todo))
+            pending = {pool.submit(render, item) for item in todo}
+            while pending:
+                # Waits of a bounded time: Ctrl-C's SIGINT may be delivered to a render
+                # thread, and a wait with no timeout would not see it until a render
+                # ended (minutes, for a hung one); with one, it is seen within a tick.
+                finished, pending = wait(pending, timeout=_TICK, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    future.result()
+                    done += 1
+                    if progress is not None:
+                        progress(done, len(todo))
         except BaseException:
             # Ctrl-C: kill the renders now rather than wait for each to end (up to
             # its timeout), and start no more.

@@ -121,6 +121,39 @@ def test_ctrl_c_kills_the_renders_at_once(pytester: pytest.Pytester) -> None:
     wait_for(lambda: not any(alive(pid) for pid in pids(marks)), "the renderers to die")
 
 
+#: A conftest whose thread, once both renders run, takes the SIGINT itself: the kernel
+#: may deliver a terminal's Ctrl-C to any thread of pytest, a render thread included.
+SIGINT_ON_A_THREAD = """
+import os, signal, threading, time
+
+def pytest_configure(config):
+    marks = os.environ["MARKS"]
+
+    def interrupt():
+        while len([m for m in os.listdir(marks) if m.startswith("child.")]) < 2:
+            time.sleep(0.05)
+        signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+
+    threading.Thread(target=interrupt, daemon=True).start()
+"""
+
+
+def test_ctrl_c_taken_by_another_thread_than_the_main_one_still_stops_the_run(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: the main thread waited for the renders with no timeout and never saw the
+    # signal until a render ended (300 s here).
+    pytester.makeconftest(SIGINT_ON_A_THREAD)
+    monkeypatch.setenv("MARKS", str(pytester.path / "marks"))
+    process, marks, _ = started_renders(pytester)
+    try:
+        output, _ = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == pytest.ExitCode.INTERRUPTED, output.decode()
+    wait_for(lambda: not any(alive(pid) for pid in pids(marks)), "the renderers to die")
+
+
 def test_kill_9_leaves_no_renderer_and_the_next_run_cleans_up(pytester: pytest.Pytester) -> None:
     process, marks, tmp = started_renders(pytester)
     os.kill(process.pid, signal.SIGKILL)  # no chance to clean up
