@@ -105,10 +105,17 @@ class _Registry:
         except (OSError, ValueError):
             pass  # the watchdog is gone: timeouts and Ctrl-C still work
 
-    def add(self, group: int) -> None:
+    def add(self, group: int) -> bool:
+        """Register a running group; when the session is stopping, kill it instead and
+        return False. Under the lock :meth:`kill_all` takes too: a Ctrl-C between a
+        process's start and its registration finds it either way."""
         with self.lock:
+            if self.stopping.is_set():
+                _kill_group(group)
+                return False
             self.groups.add(group)
             self._tell(f"+{group}")
+            return True
 
     def remove(self, group: int) -> None:
         with self.lock:
@@ -116,6 +123,7 @@ class _Registry:
             self._tell(f"-{group}")
 
     def kill_all(self) -> None:
+        self.stopping.set()  # first: a group registered after the copy below kills itself
         with self.lock:
             groups = list(self.groups)
         for group in groups:
@@ -132,7 +140,6 @@ def _kill_group(group: int) -> None:
 
 def kill_all() -> None:
     """Kill every render still running (Ctrl-C) and refuse to start new ones."""
-    _REGISTRY.stopping.set()
     _REGISTRY.kill_all()
 
 
@@ -165,9 +172,9 @@ def run(argv: Sequence[str], env: Mapping[str, str], timeout: float) -> tuple[in
         env=dict(env),
         start_new_session=posix,
     )
-    if posix:
-        _REGISTRY.add(process.pid)
     try:
+        if posix and not _REGISTRY.add(process.pid):
+            raise Interrupted("interrupted")  # Ctrl-C came between its start and now
         stdout, stderr = process.communicate(timeout=timeout)
     except BaseException:
         if posix:

@@ -241,3 +241,33 @@ def test_a_failing_overlay_stays_within_its_timeout(pytester: pytest.Pytester) -
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["a: kustomize build failed: accumulating resources: simulated*"])
     assert log.read_text().split() == ["start", "end", "start"]
+
+
+def test_a_ctrl_c_between_starting_a_render_and_registering_it_still_kills_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Before: kill_all() saw only the groups registered so far; one started a moment
+    # earlier was left running, and its thread (joined at exit) hung the run for the
+    # render's whole duration. A CI run under load caught it.
+    from pytest_k8s_overlays import processes
+
+    started: list[subprocess.Popen[bytes]] = []
+    real_popen = subprocess.Popen
+
+    def start_then_ctrl_c(*args: object, **kwargs: object) -> subprocess.Popen[bytes]:
+        process: subprocess.Popen[bytes] = real_popen(*args, **kwargs)  # type: ignore[call-overload]
+        if not started:  # the render (the watchdog starts later, if at all)
+            started.append(process)
+            processes.kill_all()  # the Ctrl-C lands here, before run() registers the group
+        return process
+
+    monkeypatch.setattr(subprocess, "Popen", start_then_ctrl_c)
+    began = time.monotonic()
+    try:
+        with pytest.raises(processes.Interrupted):
+            processes.run(["sh", "-c", "sleep 300 & wait"], dict(os.environ), timeout=20)
+    finally:
+        processes.reset()
+    assert time.monotonic() - began < 15, "the render ran on after the Ctrl-C"
+    [process] = started
+    assert process.returncode == -signal.SIGKILL
