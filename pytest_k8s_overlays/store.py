@@ -469,7 +469,7 @@ class OverlayStore:
             return self._scrubbed(recipe, f"{render.NOT_RENDERED}: {recipe.error}")
         start = time.monotonic()
         seen: Seen = {}
-        key = self._recipe_cache_key(recipe, self._key_budget(start), seen)
+        key = self._cache_key(recipe, self._key_budget(start), seen)
         entry = self.cache.get(key) if self.cache is not None and key is not None else None
         parsed = entry.parsed if entry is not None else None
         if parsed is not None:
@@ -509,21 +509,6 @@ class OverlayStore:
 
         return file_scopes(self.crd_files)
 
-    def _recipe_cache_key(
-        self, recipe: Recipe, budget: Budget | None = None, seen: Seen | None = None
-    ) -> str | None:
-        if self.cache is None:
-            return None
-        try:
-            return self.cache.recipe_key(recipe, budget, seen)
-        except Uncacheable as why:
-            reason = str(why)
-        except (OSError, ValueError) as error:
-            reason = f"unreadable input: {error}"
-        with self._guard:
-            self._stats.uncacheable[self._directory_of(recipe)] = reason
-        return None
-
     def _store_recipe(
         self, recipe: Recipe, key: str | None, seen: Seen, deadline: float, parsed: Parsed
     ) -> None:
@@ -531,42 +516,44 @@ class OverlayStore:
         # An input edited during the build means the render matches neither state.
         if self.cache is None or key is None or not json_exact(parsed):
             return
-        after: Seen = {}
-        try:
-            again = self.cache.recipe_key(recipe, Budget(deadline=deadline), after, fresh=True)
-        except (Uncacheable, OSError, ValueError):
-            return
-        if again != key or after != seen:
-            return
+        if not self._unchanged(recipe, key, seen, deadline):
+            return  # an input edited during the build: the render matches neither state
         self.cache.put(key, Entry("", None, parsed))
         self._keep_key(recipe, key)
 
     # -- the cache -----------------------------------------------------------------
 
-    def _cache_key(self, directory: Path, budget: Budget, seen: Seen) -> str | None:
+    def _key(self, unit: Path | Recipe, budget: Budget, seen: Seen, fresh: bool = False) -> str:
+        assert self.cache is not None
+        if isinstance(unit, Path):
+            return self.cache.key(unit, budget, seen, fresh)
+        return self.cache.recipe_key(unit, budget, seen, fresh)
+
+    def _cache_key(self, unit: Path | Recipe, budget: Budget, seen: Seen) -> str | None:
+        """An overlay's or an Application's cache key; None (and why, for the summary)
+        when it has none."""
         if self.cache is None:
             return None
         try:
-            return self.cache.key(directory, budget, seen)
+            return self._key(unit, budget, seen)
         except Uncacheable as why:
             reason = str(why)
         except (OSError, ValueError) as error:
             reason = f"unreadable input: {error}"
         with self._guard:
-            self._stats.uncacheable[directory] = reason
+            self._stats.uncacheable[self._directory_of(unit)] = reason
         return None
 
-    def _unchanged(self, directory: Path, key: str, seen: Seen, deadline: float) -> bool:
+    def _unchanged(self, unit: Path | Recipe, key: str, seen: Seen, deadline: float) -> bool:
         """Tell whether every input still holds what the key was computed from.
 
         Every file is read again (content, not metadata, decides), and no
         file's change time may differ: an edit restored during the build
         (same content, size and modification time) still shows.
         """
-        assert self.cache is not None
         after: Seen = {}
         try:
-            again = self.cache.key(directory, Budget(deadline=deadline), after, fresh=True)
+            again = self._key(unit, Budget(deadline=deadline), after, fresh=True)
         except (Uncacheable, OSError, ValueError):
             return False
         return again == key and after == seen
