@@ -237,9 +237,19 @@ def describe_yaml_error(error: yaml.YAMLError) -> str:
     return f"{problem}{where}"
 
 
-def describe_read_error(error: Exception) -> str:
-    """Why a file could not be read or parsed, quoting none of its content."""
-    return describe_yaml_error(error) if isinstance(error, yaml.YAMLError) else str(error)
+class UnreadableFile(Exception):
+    """A user's YAML file that could not be read or loaded; the message says why,
+    quoting none of its content."""
+
+
+def load_file(path: Path, loader: type[Any] | None = None) -> Any:
+    """Read and load a single-document user YAML file of bounded size (see
+    :func:`read_text` and :func:`load_one`); raise UnreadableFile saying why."""
+    try:
+        return load_one(read_text(path), loader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        why = describe_yaml_error(error) if isinstance(error, yaml.YAMLError) else str(error)
+        raise UnreadableFile(why) from None
 
 
 #: Origin fields that hold a local path, relative to the kustomization built.

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from ..parsing import SafeLoader, describe_read_error, describe_yaml_error, load_one, read_text
+from ..parsing import SafeLoader, UnreadableFile, describe_yaml_error, load_file, load_one
 from .functions import sanitize_name
 from .globs import glob_match, path_match
 from .gotemplate import TemplateError, truthy
@@ -207,11 +207,9 @@ def _git_files(spec: dict[str, Any], context: Context, prefix: str) -> list[Para
 
 def _file_contents(path: Path, shown: str) -> list[dict[str, Any]]:
     try:
-        data = load_one(read_text(path), SafeLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise GeneratorError(
-            f"unable to process file '{shown}': {describe_read_error(error)}"
-        ) from None
+        data = load_file(path, SafeLoader)
+    except UnreadableFile as error:
+        raise GeneratorError(f"unable to process file '{shown}': {error}") from None
     if data is None:
         return [{}]
     if isinstance(data, dict):

@@ -28,7 +28,7 @@ import yaml
 from .. import processes
 from ..crds import GroupKind, crd_scope
 from ..kustomization import KUSTOMIZATION_FILES
-from ..parsing import Parsed, ParseError, describe_read_error, load_one, parse_render, read_text
+from ..parsing import Parsed, ParseError, UnreadableFile, load_file, load_one, parse_render
 from ..renderer import Renderer, RenderError, build, render_environment
 from .directory import DirectoryError, read_directory
 from .edit import EditError, apply_overrides
@@ -88,9 +88,9 @@ def edited_kustomization(source: SourcePlan) -> tuple[str, dict[str, Any]] | Non
         names = " ".join(f.name for f in files)
         raise EditError(f"Found multiple kustomization file: [{names}]")
     try:
-        data = load_one(read_text(files[0]), yaml.SafeLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise EditError(f"invalid Kustomization: {describe_read_error(error)}") from None
+        data = load_file(files[0], yaml.SafeLoader)
+    except UnreadableFile as error:
+        raise EditError(f"invalid Kustomization: {error}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -18,11 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..fields import as_dict
 from ..kustomization import KUSTOMIZATION_FILES
-from ..parsing import SafeLoader, describe_read_error, load_one, read_text
+from ..parsing import SafeLoader, UnreadableFile, load_file
 from .model import DIRECTORY, HELM, KUSTOMIZE, Problem, SourcePlan, canonical
 from .repo import ThisRepo
 
@@ -103,11 +101,10 @@ def merge_source_files(
         if not path.is_file():
             continue
         try:
-            patch = load_one(read_text(path), SafeLoader)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-            raise ValueError(
-                f"error while parsing source parameters: {path.name}: {describe_read_error(error)}"
-            ) from None
+            patch = load_file(path, SafeLoader)
+        except UnreadableFile as error:
+            why = f"error while parsing source parameters: {path.name}: {error}"
+            raise ValueError(why) from None
         merged = merge_patch(merged, patch if patch is not None else {})
         used.append(path)
     result = as_dict(merged)
