@@ -55,7 +55,7 @@ from ..model import Container, Overlay, PodTemplate, Resource
 from ..selectors import service_selector
 from .base import CheckOptions
 from .podindex import Pod, PodIndex
-from .services import ServiceIndex, namespace_phrase, service_ports
+from .services import ServiceIndex, namespace_phrase, service_named, service_ports
 
 CHECK_ID = "ports"
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
@@ -370,8 +370,7 @@ def _ingresses(overlay: Overlay, context: _Context) -> Iterator[Finding]:
             if missing is None:
                 continue
             field, value = missing
-            others = [owner.name] if owner.name != overlay.name else []
-            target = service.ref + (f" of overlay {owner.name}" if others else "")
+            target, others = service_named(overlay, owner, service)
             yield finding(
                 overlay,
                 ingress,

@@ -41,7 +41,7 @@ from ..model import Overlay, Resource
 from ..selectors import Selector, label_selector
 from .base import CheckOptions
 from .podindex import Pod, PodIndex
-from .services import ServiceIndex, has_port, service_ports
+from .services import ServiceIndex, has_port, service_named, service_ports
 
 CHECK_ID = "references"
 
@@ -164,8 +164,7 @@ class _Context:
         owner, service = found
         if ref.port is None or has_port(service, number=ref.port) or _any_port(service):
             return
-        others = [owner.name] if owner.name != overlay.name else []
-        target = service.ref + (f" of overlay {owner.name}" if others else "")
+        target, others = service_named(overlay, owner, service)
         yield finding(
             overlay,
             resource,

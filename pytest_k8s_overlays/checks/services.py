@@ -54,6 +54,14 @@ def has_port(service: Resource, number: int | None = None, name: str | None = No
     return False
 
 
+def service_named(overlay: Overlay, owner: Overlay, service: Resource) -> tuple[str, list[str]]:
+    """How a finding of ``overlay`` names a Service that ``owner`` renders (with ``of
+    overlay <owner>`` when that is another), and the other overlays the finding involves."""
+    if owner.name == overlay.name:
+        return service.ref, []
+    return f"{service.ref} of overlay {owner.name}", [owner.name]
+
+
 def namespace_phrase(namespace: str | None) -> str:
     return f"namespace {namespace}" if namespace else "no namespace"
 
