@@ -23,11 +23,10 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
-import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.bench_gate import RUNNER, generate, peak_mb, timed
+from benchmarks.bench_gate import generate, peak_mb, run_pytest
 from pytest_k8s_overlays.renderer import find_renderer
 
 REPO = "https://github.com/acme/bench.git"
@@ -67,23 +66,6 @@ spec:
     )
 
 
-def run(root: Path, cache: Path, mode: list[str]) -> tuple[float, str]:
-    argv = [
-        sys.executable,
-        "-c",
-        RUNNER,
-        *mode,
-        "-q",
-        "-p",
-        "no:randomly",
-        "-o",
-        f"cache_dir={cache}",
-        "--rootdir",
-        str(root),
-    ]
-    return timed(argv, root)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--applications", type=int, default=100)
@@ -112,13 +94,13 @@ def main() -> None:
         ],
     }
     for mode in modes.values():
-        run(root, cache, mode)  # cold: fills the render cache
+        run_pytest(root, cache, mode)  # cold: fills the render cache
     # Interleaved, so that load from elsewhere on the machine hits every mode alike.
     times: dict[str, list[float]] = {label: [] for label in modes}
     outputs: dict[str, str] = {}
     for _ in range(args.runs):
         for label, mode in modes.items():
-            seconds, outputs[label] = run(root, cache, mode)
+            seconds, outputs[label] = run_pytest(root, cache, mode)
             times[label].append(seconds)
     medians: dict[str, float] = {}
     for label in modes:

@@ -153,13 +153,13 @@ def timed(argv: list[str], cwd: Path) -> tuple[float, str]:
     return elapsed, output
 
 
-def gate(root: Path, cache: Path, extra: list[str]) -> tuple[float, str]:
+def run_pytest(root: Path, cache: Path, args: list[str]) -> tuple[float, str]:
+    """Time one quiet pytest run in ``root`` with its cache in ``cache``."""
     argv = [
         sys.executable,
         "-c",
         RUNNER,
-        "--overlays",
-        "overlays",
+        *args,
         "-q",
         "-p",
         "no:randomly",
@@ -167,9 +167,12 @@ def gate(root: Path, cache: Path, extra: list[str]) -> tuple[float, str]:
         f"cache_dir={cache}",
         "--rootdir",
         str(root),
-        *extra,
     ]
     return timed(argv, root)
+
+
+def gate(root: Path, cache: Path, extra: list[str]) -> tuple[float, str]:
+    return run_pytest(root, cache, ["--overlays", "overlays", *extra])
 
 
 def summary(output: str) -> str:
