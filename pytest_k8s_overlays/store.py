@@ -486,7 +486,8 @@ class OverlayStore:
             except RenderError as error:
                 # Failures are never cached; what they quote of a Secret source is hidden.
                 return self._scrubbed(recipe, f"kustomize build failed: {error}")
-            self._store_recipe(recipe, key, seen, start + self.timeout, parsed)
+            # The parsed documents are the entry: origins were read from the private copy.
+            self._store(recipe, key, seen, start + self.timeout, Entry("", None), parsed)
         render.normalize(parsed, recipe.namespace, self._known_scopes())
         return self._resources(recipe, parsed)
 
@@ -508,18 +509,6 @@ class OverlayStore:
         from .crds import file_scopes
 
         return file_scopes(self.crd_files)
-
-    def _store_recipe(
-        self, recipe: Recipe, key: str | None, seen: Seen, deadline: float, parsed: Parsed
-    ) -> None:
-        # The parsed documents are the entry: origins were read from the private copy.
-        # An input edited during the build means the render matches neither state.
-        if self.cache is None or key is None or not json_exact(parsed):
-            return
-        if not self._unchanged(recipe, key, seen, deadline):
-            return  # an input edited during the build: the render matches neither state
-        self.cache.put(key, Entry("", None, parsed))
-        self._keep_key(recipe, key)
 
     # -- the cache -----------------------------------------------------------------
 
@@ -578,7 +567,7 @@ class OverlayStore:
 
     def _store(
         self,
-        directory: Path,
+        unit: Path | Recipe,
         key: str | None,
         seen: Seen,
         deadline: float,
@@ -587,10 +576,13 @@ class OverlayStore:
     ) -> None:
         # An input edited while Kustomize ran (a branch switch, an editor saving)
         # means the render matches neither state: it is not kept.
-        if self.cache is None or key is None or not self._unchanged(directory, key, seen, deadline):
+        if self.cache is None or key is None or not self._unchanged(unit, key, seen, deadline):
             return
-        self.cache.put(key, replace(entry, parsed=parsed if json_exact(parsed) else None))
-        self._keep_key(directory, key)
+        exact = json_exact(parsed)
+        if not exact and not entry.text:
+            return  # nothing to keep: no output text, and documents JSON cannot hold
+        self.cache.put(key, replace(entry, parsed=parsed if exact else None))
+        self._keep_key(unit, key)
 
     def _keep_key(self, directory: Path | Recipe, key: str | None) -> None:
         if key is not None:
