@@ -24,7 +24,7 @@ from ..model import Resource
 from ..paths import display_path
 from .appset import Generated, expand, template_options
 from .directory import wanted
-from .generators import IN_CLUSTER, Context
+from .generators import IN_CLUSTER, Context, known_clusters
 from .manifests import (
     APPLICATION_SET,
     Manifest,
@@ -291,9 +291,7 @@ def _jsonnet_files(source: SourcePlan) -> list[str]:
 
 def resolve_cluster(server: str, name: str, declared: Sequence[tuple[str, str]]) -> _Cluster:
     """The destination cluster as Argo CD resolves it; a problem when it cannot be."""
-    clusters = list(declared)
-    if not any(s == IN_CLUSTER[1] for _, s in clusters):
-        clusters.append(IN_CLUSTER)
+    clusters = known_clusters(declared)
     if server and name:
         problem = Problem(
             "unknown-cluster",

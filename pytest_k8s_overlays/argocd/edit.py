@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..kustomization import is_remote
+from ..kustomization import KUSTOMIZATION_FILES, is_remote
 
 #: Kustomize's message for an image argument it cannot parse.
 IMAGE_FORMAT = (
@@ -318,13 +318,10 @@ def _add_components(
     found = [match for c in components for match in _component_matches(c, app_dir)]
     existing = data.get("components") or []
     for component in found:
-        if component not in existing and component not in _KUSTOMIZATION_NAMES:
+        if component not in existing and component not in KUSTOMIZATION_FILES:
             existing.append(component)
     if existing:
         data["components"] = existing
-
-
-_KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
 # -- the whole sequence ------------------------------------------------------------------------
@@ -406,8 +403,10 @@ def fix_kustomization(data: dict[str, Any]) -> None:
                 generator["envs"] = [*(generator.get("envs") or []), generator.pop("env")]
 
 
-def _present(options: Mapping[str, Any], key: str) -> bool:
-    return options.get(key) not in (None, "", [], {})
+def given(overrides: Mapping[str, Any], field: str) -> bool:
+    """Tell whether an Application's ``spec.source.kustomize`` sets ``field`` (Argo CD
+    ignores an empty value)."""
+    return overrides.get(field) not in (None, "", [], {})
 
 
 Edit = Callable[[dict[str, Any], Mapping[str, Any], Mapping[str, str]], None]
@@ -472,7 +471,7 @@ def apply_overrides(
     edited = copy.deepcopy(dict(data))
     fixed = False
     for field, command, run in COMMANDS:
-        if not _present(overrides, field):
+        if not given(overrides, field):
             continue
         if not fixed:
             # Each ``kustomize edit`` decodes the file first (patches alone are Argo
@@ -491,9 +490,9 @@ def apply_overrides(
                 f"`kustomize edit {command}` failed: invalid Kustomization: a field it "
                 f"edits ({field}) does not have the shape Kustomize expects"
             ) from None
-    if _present(overrides, "patches"):
+    if given(overrides, "patches"):
         _add_patches(edited, list(overrides["patches"]))
-    if _present(overrides, "components"):
+    if given(overrides, "components"):
         if not fixed:
             check_field_types(edited)
             fix_kustomization(edited)

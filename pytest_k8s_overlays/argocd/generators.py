@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import posixpath
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,15 @@ Params = dict[str, Any]
 LIVE_GENERATORS = ("scmProvider", "pullRequest", "clusterDecisionResource", "plugin")
 GENERATOR_KINDS = ("list", "clusters", "git", "matrix", "merge", *LIVE_GENERATORS)
 IN_CLUSTER = ("in-cluster", "https://kubernetes.default.svc")
+
+
+def known_clusters(declared: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The clusters Argo CD knows: those declared, and its own (in-cluster) unless one
+    of them has its server."""
+    clusters = list(declared)
+    if not any(server == IN_CLUSTER[1] for _, server in clusters):
+        clusters.append(IN_CLUSTER)
+    return clusters
 
 
 class GeneratorError(Exception):
@@ -243,9 +252,7 @@ def _clusters(spec: dict[str, Any], context: Context) -> list[Params]:
         )
     if spec.get("selector"):
         raise NotEvaluable("a clusters generator selecting clusters by Secret labels")
-    clusters = list(context.clusters)
-    if not any(server == IN_CLUSTER[1] for _, server in clusters):
-        clusters.append(IN_CLUSTER)
+    clusters = known_clusters(context.clusters)
     found = [
         _with_values(
             {"name": name, "nameNormalized": sanitize_name(name), "server": server, "project": ""},

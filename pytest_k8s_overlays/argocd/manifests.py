@@ -7,7 +7,6 @@ An instance is a file or a directory of YAML files, searched recursively
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,13 +114,4 @@ def read_manifests(path: Path, shown: str) -> Manifests:
                 manifests.add(Manifest(document, file, index))
     if not (manifests.applications or manifests.application_sets):
         raise ManifestError(f"{shown}: no Argo CD Application or ApplicationSet found in {path}")
-    return manifests
-
-
-def documents_of(items: Iterable[tuple[dict[str, Any], Path, int]]) -> Manifests:
-    """Manifests from documents already read (an app-of-apps root's render)."""
-    manifests = Manifests()
-    for document, file, index in items:
-        if is_argo(document):
-            manifests.add(Manifest(document, file, index))
     return manifests

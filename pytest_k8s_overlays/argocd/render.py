@@ -31,7 +31,7 @@ from ..kustomization import KUSTOMIZATION_FILES
 from ..parsing import Parsed, ParseError, UnreadableFile, load_file, load_one, parse_render
 from ..renderer import Renderer, RenderError, build, render_environment
 from .directory import DirectoryError, read_directory
-from .edit import EditError, apply_overrides
+from .edit import EditError, apply_overrides, given
 from .model import HELM, KUSTOMIZE, Recipe, SourcePlan
 
 #: How a failure Argo CD itself would have is introduced.
@@ -66,17 +66,13 @@ EDIT_FIELDS = (
 )
 
 
-def _set(overrides: Mapping[str, Any], field: str) -> bool:
-    return overrides.get(field) not in (None, "", [], {})
-
-
 def edited_kustomization(source: SourcePlan) -> tuple[str, dict[str, Any]] | None:
     """The kustomization file name and data Argo CD builds for ``source`` (None: unedited).
 
     Raises EditError with Kustomize's (or Argo CD's) words when an edit fails.
     """
     overrides = source.overrides
-    edits = [field for field in EDIT_FIELDS if _set(overrides, field)]
+    edits = [field for field in EDIT_FIELDS if given(overrides, field)]
     if not edits:
         return None
     files = _kustomization_files(source.path)
