@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -147,9 +147,22 @@ def _file_documents(path: str, mtime_ns: int, size: int) -> tuple[Mapping[str, A
     return tuple(doc for raw in documents for doc in _documents(raw))
 
 
-def _read(path: Path) -> tuple[Mapping[str, Any], ...]:
+def _state(path: Path) -> tuple[str, int, int]:
+    """What the file caches are keyed by: the file, and its modification time and size."""
     stat = path.stat()
-    return _file_documents(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    return str(path.resolve()), stat.st_mtime_ns, stat.st_size
+
+
+def _read(path: Path) -> tuple[Mapping[str, Any], ...]:
+    return _file_documents(*_state(path))
+
+
+@lru_cache(maxsize=256)
+def _file_crds(path: str, mtime_ns: int, size: int) -> tuple[Crd, ...]:
+    # Parsed once per file state, so that each CRD version's schema_json (the key of its
+    # compiled validator) is computed once per session, not once per overlay checked.
+    found = (parse_crd(document, path) for document in _file_documents(path, mtime_ns, size))
+    return tuple(crd for crd in found if crd is not None)
 
 
 def crd_files(paths: Iterable[Path]) -> list[Path]:
@@ -176,11 +189,10 @@ def load_crds(paths: Iterable[Path], root: Path | None = None) -> tuple[Crd, ...
     for path in crd_files(paths):
         shown = display_path(path, root)
         try:
-            documents = _read(path)
+            found = _file_crds(*_state(path))
         except (OSError, ParseError) as error:
             raise CrdFileError(f"--overlays-crds {shown}: {error}") from None
-        found = (parse_crd(document, shown) for document in documents)
-        crds.extend(crd for crd in found if crd is not None)
+        crds.extend(replace(crd, source=shown) for crd in found)
     return tuple(crds)
 
 
