@@ -208,6 +208,18 @@ def crd_scope(raw: Mapping[str, Any]) -> tuple[GroupKind, bool] | None:
     return (group, kind), spec.get("scope") == "Cluster"
 
 
+def declared_scopes(
+    documents: Iterable[Mapping[str, Any]], known: Mapping[GroupKind, bool] | None = None
+) -> dict[GroupKind, bool]:
+    """The scope of every kind the CRDs among ``documents`` declare, over ``known`` ones."""
+    scopes = dict(known or {})
+    for document in documents:
+        declared = crd_scope(document)
+        if declared is not None:
+            scopes[declared[0]] = declared[1]
+    return scopes
+
+
 def file_scopes(paths: Iterable[Path]) -> dict[GroupKind, bool]:
     """The scope of every kind the CRD files declare; a broken file declares nothing
     (the schema check and start-up report it)."""
@@ -218,13 +230,9 @@ def file_scopes(paths: Iterable[Path]) -> dict[GroupKind, bool]:
         return scopes
     for path in files:
         try:
-            documents = _read(path)
+            scopes = declared_scopes(_read(path), scopes)
         except (OSError, ParseError):
             continue
-        for document in documents:
-            declared = crd_scope(document)
-            if declared is not None:
-                scopes[declared[0]] = declared[1]
     return scopes
 
 

@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 from .. import processes
-from ..crds import GroupKind, crd_scope
+from ..crds import GroupKind, declared_scopes
 from ..kustomization import KUSTOMIZATION_FILES
 from ..parsing import Parsed, ParseError, UnreadableFile, load_file, load_one, parse_render
 from ..renderer import Renderer, RenderError, build, render_environment
@@ -273,23 +273,13 @@ def render_recipe(
 # -- normalisation ---------------------------------------------------------------------------
 
 
-def render_scopes(parsed: Parsed, known: Mapping[GroupKind, bool]) -> dict[GroupKind, bool]:
-    """The scopes the CRDs of a render declare, over ``known`` ones (``--overlays-crds``)."""
-    scopes = dict(known)
-    for document, _, _ in parsed:
-        declared = crd_scope(document)
-        if declared is not None:
-            scopes[declared[0]] = declared[1]
-    return scopes
-
-
 def normalize(parsed: Parsed, namespace: str, known: Mapping[GroupKind, bool]) -> None:
     """Argo CD's ``NormalizeTargetObjects``: a namespaced (or unknown) kind without a
     namespace takes ``namespace``; a cluster-scoped one loses its namespace."""
     from ..checks.scopes import is_cluster_scoped
     from ..model import Resource
 
-    scopes = render_scopes(parsed, known)
+    scopes = declared_scopes((document for document, _, _ in parsed), known)
     for document, _, _ in parsed:
         metadata = document.get("metadata")
         if not isinstance(metadata, dict):

@@ -19,11 +19,11 @@ written into a namespace the project's destinations do not allow.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 from ..argocd.model import AppFacts, ProjectRules
 from ..argocd.projects import destination_permitted, kind_permitted
-from ..crds import GroupKind
 from ..findings import Finding, finding
 from ..model import Overlay, Resource
 from .base import CheckOptions
@@ -77,11 +77,12 @@ def _namespace_finding(overlay: Overlay, resource: Resource, rules: ProjectRules
 
 
 def _resource_findings(
-    overlay: Overlay, facts: AppFacts, scopes: Mapping[GroupKind, bool]
+    overlay: Overlay, facts: AppFacts, crd_files: Sequence[Path]
 ) -> Iterator[Finding]:
     rules = facts.project
     if rules is None:
         return
+    scopes = crd_scopes([overlay], crd_files)
     server, name, _ = facts.destination
     for resource in overlay.resources:
         if not resource.kind:
@@ -105,5 +106,5 @@ def run(overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:
         if facts is None:
             continue
         found.extend(_spec_findings(overlay, facts))
-        found.extend(_resource_findings(overlay, facts, crd_scopes([overlay], options.crds)))
+        found.extend(_resource_findings(overlay, facts, options.crds))
     return sorted(set(found))

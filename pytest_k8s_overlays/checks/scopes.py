@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from ..crds import GroupKind, crd_scope, file_scopes
+from ..crds import GroupKind, declared_scopes, file_scopes
 from ..model import Overlay, Resource, ResourceKey
 from .controllers import BUILTIN_GROUPS
 
@@ -137,13 +137,8 @@ def crd_scopes(
 
     CRDs in the renders win over the files: they are what gets applied.
     """
-    scopes = file_scopes(crd_files)
-    for overlay in overlays:
-        for resource in overlay.resources:
-            declared = crd_scope(resource.raw)
-            if declared is not None:
-                scopes[declared[0]] = declared[1]
-    return scopes
+    rendered = (resource.raw for overlay in overlays for resource in overlay.resources)
+    return declared_scopes(rendered, file_scopes(crd_files))
 
 
 def is_cluster_scoped(resource: Resource, scopes: Mapping[GroupKind, bool] | None = None) -> bool:
