@@ -31,6 +31,7 @@ from ..model import Container, Overlay, Resource
 from ..paths import display_path
 from .base import CheckOptions
 from .environments import environment_of, environments_named, other_environments
+from .namespace import expected_namespace
 
 #: The C BaseLoader when available: several times faster than the pure one.
 _TEXT_LOADER: type[Any] = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
@@ -177,19 +178,11 @@ def _container_findings(
 
 def expand_convention(pattern: str, overlay: Overlay, container: Container) -> str:
     """Fill in a convention pattern for one container of one overlay."""
-    parts = overlay.name.split("/")
-    values = {
-        "{overlay}": overlay.name,
-        "{name}": overlay.name,
-        "{first}": parts[0],
-        "{last}": parts[-1],
-        "{group}": overlay.group,
-        "{workload}": container.resource.name,
-        "{container}": container.name,
-    }
-    for placeholder, value in values.items():
-        pattern = pattern.replace(placeholder, value)
-    return pattern
+    # {overlay} is {name}; the overlay's placeholders are expanded as for a namespace.
+    expanded = expected_namespace(pattern.replace("{overlay}", overlay.name), overlay)
+    return expanded.replace("{workload}", container.resource.name).replace(
+        "{container}", container.name
+    )
 
 
 def _convention(

@@ -55,7 +55,7 @@ from ..model import Container, Overlay, PodTemplate, Resource
 from ..selectors import service_selector
 from .base import CheckOptions
 from .podindex import Pod, PodIndex
-from .services import ServiceIndex, namespace_phrase, service_named, service_ports
+from .services import ServiceIndex, has_port, namespace_phrase, service_named, service_ports
 
 CHECK_ID = "ports"
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
@@ -334,14 +334,12 @@ def _backends(ingress: Resource) -> Iterator[tuple[str, dict[str, Any]]]:
 
 def _backend_port(backend: Mapping[str, Any], service: Resource) -> tuple[str, str] | None:
     """Return (field, value) of a backend port the Service lacks, or None when it has it."""
-    ports = dicts(service.spec.get("ports"))
     port = as_dict(backend.get("port"))
     number, name = port_number(port.get("number")), port_name(port.get("name"))
     if number is not None:
-        found = any(port_number(p.get("port")) == number for p in ports)
-        return None if found else ("number", str(number))
+        return None if has_port(service, number=number) else ("number", str(number))
     if name is not None:
-        return None if any(p.get("name") == name for p in ports) else ("name", name)
+        return None if has_port(service, name=name) else ("name", name)
     return "", ""
 
 
