@@ -30,8 +30,6 @@ from .paths import display_path
 #: The C safe loader when available (patch files are small, but many).
 _Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-#: The annotation ``buildMetadata: [transformerAnnotations]`` adds.
-TRANSFORMATIONS_ANNOTATION = "alpha.config.kubernetes.io/transformations"
 #: The transformers that apply patches, as the annotation names them.
 PATCH_TRANSFORMERS = frozenset(
     {"PatchTransformer", "PatchStrategicMergeTransformer", "PatchJson6902Transformer"}

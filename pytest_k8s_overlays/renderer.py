@@ -264,11 +264,6 @@ def _unwrap(message: str, relative: str) -> str | None:
     return message[match.end() :]
 
 
-def _run(argv: Sequence[str], env: Mapping[str, str], timeout: float) -> tuple[int, bytes, str]:
-    # A process group of its own, so that a timeout kills git and helm children too.
-    return processes.run(argv, env, timeout)
-
-
 #: A ``sortOptions`` the wrapper cannot carry as it is.
 _ODD = object()
 
@@ -410,7 +405,8 @@ def _build_once(
     try:
         if left <= 0:
             raise subprocess.TimeoutExpired(argv, timeout)
-        return _run(argv, env, left)
+        # A process group of its own, so that a timeout kills git and helm children too.
+        return processes.run(argv, env, left)
     except subprocess.TimeoutExpired:
         raise RenderError(
             f"timed out after {timeout:g}s (a remote base on an unreachable network? "

@@ -679,7 +679,6 @@ def _check_options(config: pytest.Config) -> CheckOptions:
         namespace_required=bool(_value(config, "namespace_required")),
         external_services=tuple(_value(config, "external_services")),
         image_convention=tuple(_value(config, "image_convention")),
-        groups=tuple(str(value) for value, _ in _located(config, "overlays")),
         k8s_version=_value(config, "k8s_version"),
         strict=bool(_value(config, "strict")),
         crds=crds,
@@ -694,9 +693,8 @@ def _clusters(config: pytest.Config) -> tuple[tuple[str, str], ...]:
     for entry in value:
         name, separator, server = str(entry).partition("=")
         if not separator or not name or not server:
-            where = "--overlays-argocd-clusters" if source.startswith("--") else source
             raise pytest.UsageError(
-                f"{where} {entry}: write NAME=SERVER, e.g. dev=https://dev.example.com"
+                f"{source} {entry}: write NAME=SERVER, e.g. dev=https://dev.example.com"
             )
         clusters.append((name, server.rstrip("/")))
     return tuple(clusters)

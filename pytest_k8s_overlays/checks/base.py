@@ -36,7 +36,7 @@ class CheckOptions:
     external_services: tuple[str, ...] = ()
     #: Patterns every container image must match (``{workload}``, ``{last}``... filled in).
     image_convention: tuple[str, ...] = ()
-    #: Every group of the session (``--overlays`` values): their environments.
+    #: Every group of the session, Argo CD's included (set at start-up): their environments.
     groups: tuple[str, ...] = ()
     #: Rule ids left out everywhere (``--overlays-skip-checks=unpinned``).
     skip_rules: tuple[str, ...] = ()
