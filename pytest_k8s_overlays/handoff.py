@@ -13,8 +13,6 @@ the next run, see :mod:`.processes`).
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import secrets
 import shutil
 from pathlib import Path
@@ -65,14 +63,8 @@ class SessionRenders:
         documents (origins and patches kept), or its ``resources`` as built."""
         if not self.writable:
             return
-        data = json.dumps({**record, "dir": str(overlay_dir)}, separators=(",", ":"))
-        target = self._path(overlay_dir)
-        tmp = target.with_suffix(".tmp")
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(self._signer.sign(data.encode()))
-            os.replace(tmp, target)
+            self._signer.write_json(self._path(overlay_dir), {**record, "dir": str(overlay_dir)})
         except OSError:
             return  # a worker then renders it itself
 

@@ -22,6 +22,7 @@ import json
 import os
 import secrets
 import stat
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -126,6 +127,16 @@ class Signer:
             return None
         expected = hmac.new(self._key, data, hashlib.sha256).hexdigest().encode()
         return data if hmac.compare_digest(tag, expected) else None
+
+    def write_json(self, path: Path, payload: Any) -> None:
+        """Write ``payload`` as signed JSON, atomically (a temporary file, then a rename)
+        and readable by its owner only (mkstemp: 0600, the files hold rendered Secrets).
+        Raises OSError."""
+        data = self.sign(json.dumps(payload, separators=(",", ":")).encode())
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem[:12]}-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
 
     def load_json(self, path: Path) -> Any:
         """The JSON of a file this key signed; None when missing, corrupt or not ours."""

@@ -5,11 +5,8 @@ Keys come from :mod:`.key`; what a build reads, from :mod:`.inputs`.
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import stat
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -166,14 +163,9 @@ class RenderCache:
         self._write(self.directory, key, payload)
 
     def _write(self, directory: Path, key: str, payload: dict[str, Any]) -> None:
-        data = self._signer.sign(json.dumps(payload, separators=(",", ":")).encode())
         try:
             private_directory(directory)
-            # mkstemp: 0600, the entries hold rendered Secrets.
-            fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{key[:12]}-", suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, directory / f"{key}.json")
+            self._signer.write_json(directory / f"{key}.json", payload)
         except OSError:
             # A read-only or full cache directory costs speed, never correctness.
             return
