@@ -18,14 +18,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from .deployable import COMPONENT, Deployable, Group
 from .discovery import kustomization_dirs
 from .kustomization import (
+    directories_used_by,
     is_component,
-    kustomization_file,
-    read_kustomization,
     referenced_directories,
 )
 
@@ -39,9 +37,7 @@ def used_directories(overlays: Iterable[Deployable]) -> set[Path]:
         if directory in seen:
             continue
         seen.add(directory)
-        kfile = kustomization_file(directory)
-        if kfile is not None:
-            todo.extend(referenced_directories(directory, read_kustomization(kfile)))
+        todo.extend(directories_used_by(directory))
     return seen
 
 
@@ -115,6 +111,4 @@ def with_components(groups: Sequence[Group]) -> list[Group]:
 
 def uses_directly(consumer: Path, component: Path) -> bool:
     """Tell whether ``consumer``'s kustomization lists ``component`` itself."""
-    kfile = kustomization_file(consumer)
-    data: dict[str, Any] = read_kustomization(kfile) if kfile else {}
-    return component.resolve() in set(referenced_directories(consumer, data))
+    return component.resolve() in directories_used_by(consumer)

@@ -13,6 +13,7 @@ from typing import Any
 from .deployable import Deployable, Group
 from .kustomization import (
     KUSTOMIZATION_FILES,
+    directories_used_by,
     is_component,
     is_dir,
     kustomization_file,
@@ -96,9 +97,7 @@ def used_by_others(kustomizations: Mapping[Path, dict[str, Any]]) -> set[Path]:
 
     def targets(directory: Path) -> set[Path]:
         if directory not in edges:  # a base outside the root: read it on demand
-            kfile = kustomization_file(directory)
-            data = read_kustomization(kfile) if kfile is not None else {}
-            edges[directory] = set(referenced_directories(directory, data))
+            edges[directory] = directories_used_by(directory)
         return edges[directory]
 
     def reaches(start: Path, goal: Path) -> bool:

@@ -106,6 +106,13 @@ def referenced_directories(directory: Path, kustomization: dict[str, Any]) -> It
                 yield target.resolve()
 
 
+def directories_used_by(directory: Path) -> set[Path]:
+    """The local directories ``directory``'s kustomization uses as resources or
+    components (none without one; an unreadable one counts as empty)."""
+    kfile = kustomization_file(directory)
+    return set(referenced_directories(directory, read_kustomization(kfile))) if kfile else set()
+
+
 def is_component(kustomization: dict[str, Any]) -> bool:
     """Tell whether a kustomization is a ``kind: Component`` (never built on its own)."""
     return kustomization.get("kind") == "Component"

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from .fields import as_dict, as_list
-from .kustomization import KustomizationError, kustomization_file, load_kustomization
+from .kustomization import kustomization_file, read_kustomization
 from .parsing import load_bounded, read_bounded
 from .paths import display_path
 
@@ -129,10 +129,7 @@ def _chain(directory: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
         kfile = kustomization_file(current)
         if kfile is None:
             continue
-        try:
-            data = load_kustomization(kfile)
-        except KustomizationError:
-            data = {}
+        data = read_kustomization(kfile)
         yield kfile, data
         todo.extend(referenced_directories(current, data))
 
