@@ -228,15 +228,7 @@ class OverlayStore:
         pytest-xdist the controller renders it and the workers read it; whatever goes
         wrong is its own failure."""
         handle = Path(f"component-{hashlib.sha256(str(spec.path).encode()).hexdigest()}")
-        handed = self._handed_over(handle, handle)
-        if handed is not None:
-            return handed
-        try:
-            outcome = self._component_outcome(spec)
-        except Exception as error:
-            outcome = self._crash(spec.path, error)
-        self._hand_over(handle, handle, outcome)
-        return outcome
+        return self._once(handle, handle, spec.path, lambda: self._component_outcome(spec))
 
     def _component_outcome(self, spec: Deployable) -> Outcome:
         """Render a Component through each consumer until one succeeds; fail with the
@@ -328,15 +320,25 @@ class OverlayStore:
     def _render(self, key: Path | Recipe) -> Outcome:
         """Render an overlay directory or an Argo CD recipe once; under pytest-xdist,
         the controller renders and the workers read its outcome."""
-        handle = key if isinstance(key, Path) else _handoff_name(key)
+        if isinstance(key, Path):
+            return self._once(key, key, key, lambda: self._render_once(key))
+        return self._once(
+            _handoff_name(key), key, self._directory_of(key), lambda: self._render_recipe(key)
+        )
+
+    def _once(
+        self, handle: Path, key: Path | Recipe, directory: Path, make: Callable[[], Outcome]
+    ) -> Outcome:
+        """Make an outcome once per session: under pytest-xdist the controller makes it
+        and hands it over, the workers read it. Whatever goes wrong is this unit's
+        failure (shown against ``directory``), never the session's."""
         handed = self._handed_over(handle, key)
         if handed is not None:
             return handed
-        # Whatever goes wrong is this unit's failure, never the session's.
         try:
-            outcome = self._render_once(key) if isinstance(key, Path) else self._render_recipe(key)
+            outcome = make()
         except Exception as error:
-            outcome = self._crash(self._directory_of(key), error)
+            outcome = self._crash(directory, error)
         self._hand_over(handle, key, outcome)
         return outcome
 
