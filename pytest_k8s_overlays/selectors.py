@@ -72,15 +72,6 @@ class Selector:
     def selects_everything(self) -> bool:
         return not self.requirements
 
-    @property
-    def namespace_wide(self) -> bool:
-        """Tell whether it names no label value: only ``Exists``, ``DoesNotExist``, ``NotIn``.
-
-        Such a selector (``app.kubernetes.io/name`` exists, say) picks pods by a
-        trait every service shares, not one service's pods.
-        """
-        return not any(r.operator in (EQUALS, "In") for r in self.requirements)
-
     def matches(self, labels: Mapping[str, str]) -> bool:
         """Tell whether a pod with these labels is selected."""
         return all(r.matches(labels) for r in self.requirements)

@@ -115,31 +115,6 @@ def test_where_each_kind_keeps_its_selector() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "wide"),
-    [
-        ({}, True),
-        ({"matchExpressions": [{"key": "app.kubernetes.io/name", "operator": "Exists"}]}, True),
-        ({"matchExpressions": [{"key": "legacy", "operator": "DoesNotExist"}]}, True),
-        ({"matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["db"]}]}, True),
-        ({"matchLabels": {"app": "api"}}, False),
-        ({"matchExpressions": [{"key": "app", "operator": "In", "values": ["api"]}]}, False),
-        (
-            {
-                "matchLabels": {"app": "api"},
-                "matchExpressions": [{"key": "domain", "operator": "Exists"}],
-            },
-            False,
-        ),
-    ],
-    ids=["empty", "exists", "does-not-exist", "not-in", "match-labels", "in", "labels-and-exists"],
-)
-def test_a_selector_naming_no_label_value_is_namespace_wide(
-    value: dict[str, Any], wide: bool
-) -> None:
-    assert parsed(value).namespace_wide is wide
-
-
-@pytest.mark.parametrize(
     "value",
     [
         {"matchLabels": ["app", "api"]},
