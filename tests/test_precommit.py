@@ -58,11 +58,12 @@ def git_env(tmp_path: Path) -> dict[str, str]:
 
 
 def target_repository(root: Path, env: dict[str, str], hooks: str) -> Path:
-    """A repository with the example's overlays, a pytest.ini naming them, a Python test
-    that cannot be imported here (the hook must not collect it) and ``hooks``."""
+    """A repository with the example's overlays, a pytest.ini naming them, a conftest and
+    a Python test that cannot be imported here (the hook must load neither) and ``hooks``."""
     repo = root / "target"
     shutil.copytree(EXAMPLE / "k8s", repo / "k8s")
     write(repo, "pytest.ini", "[pytest]\noverlays = k8s/overlays\ntestpaths = tests\n")
+    write(repo, "conftest.py", 'pytest_plugins = ["a_plugin_only_the_app_has"]\n')
     write(repo, "tests/test_app.py", "import a_package_only_the_app_has\n")
     write(repo, "README.md", "# the app\n")
     write(repo, ".pre-commit-config.yaml", hooks)
@@ -90,13 +91,14 @@ def test_the_hook_manifest_is_valid_and_runs_on_yaml_changes(git_env: dict[str, 
 def test_pre_commit_runs_the_gate_on_the_configured_overlays(
     tmp_path: Path, git_env: dict[str, str]
 ) -> None:
-    # The manifest's hook as a local hook, run by this interpreter's pytest: what the
-    # hook does (entry, files, pass_filenames), without installing an environment.
+    # The manifest's hook as a local hook, run by this interpreter: what the hook
+    # does (entry, files, pass_filenames), without installing an environment.
     [hook] = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
-    assert hook["entry"].startswith("pytest ")
+    command, *options = hook["entry"].split()
+    assert command == "k8s-overlays"
     local = {
         **{key: hook[key] for key in ("id", "name", "files", "pass_filenames", "require_serial")},
-        "entry": f"{sys.executable} -m {hook['entry']}",
+        "entry": " ".join([sys.executable, "-m", "pytest_k8s_overlays", *options]),
         "language": "unsupported",
     }
     config = yaml.safe_dump({"repos": [{"repo": "local", "hooks": [local]}]})
