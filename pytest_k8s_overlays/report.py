@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .cache.store import Pruned
 from .findings import SKIP_ANNOTATION, plural
 from .store import Progress
 
@@ -159,14 +160,36 @@ def _unvalidated_lines(summary: Summary) -> list[str]:
     ]
 
 
+def pruned_line(pruned: Pruned, only_used: bool) -> str | None:
+    """What pruning the render cache removed; None when it removed nothing by age."""
+    if not pruned.files and not only_used:
+        return None
+    why = "this run did not use" if only_used else "no run used for 7 days"
+    entries = f"{pruned.files} {'entry' if pruned.files == 1 else 'entries'}"
+    return f"  render cache: {entries} {why} removed ({_size(pruned.bytes)})"
+
+
+def _size(count: int) -> str:
+    if count < 1024:
+        return f"{count} bytes"
+    if count < 1024 * 1024:
+        return f"{count / 1024:.1f} KB"
+    return f"{count / 1024 / 1024:.1f} MB"
+
+
 def write_summary(
-    terminal: pytest.TerminalReporter, summary: Summary, cache_off: str | None
+    terminal: pytest.TerminalReporter,
+    summary: Summary,
+    cache_off: str | None,
+    pruned: str | None = None,
 ) -> None:
     """Renders and cache use, what was not cached or validated or rendered, what was
     suppressed."""
     write = terminal.write_line
     terminal.write_sep("-", "k8s-overlays")
     write(_renders_line(summary))
+    if pruned:
+        write(pruned)
     for directory, why in sorted(summary.uncacheable.items()):
         write(f"  not cached: {directory}: {why}")
     if cache_off:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from . import outputs, report
+from .cache.store import GRACE_SECONDS, Pruned
 from .collect import DeployableItem, deployable_files, make_items, missing_specs, needed_specs
 from .deployable import Deployable
 from .handoff import WORKERINPUT_KEY, SessionRenders
@@ -41,6 +43,10 @@ class GateSession:
         #: The run's finding records, once gathered for the CI outputs.
         self._records: list[outputs.Record] | None = None
         self._write_error: str | None = None
+        #: When the run started: an entry not used since is not this run's.
+        self._started = time.time()
+        #: What pruning the render cache removed, and whether it kept only this run's.
+        self._pruned: tuple[Pruned, bool] | None = None
 
     # -- collection --------------------------------------------------------------------
 
@@ -180,6 +186,20 @@ class GateSession:
             return
         if outputs.wanted(self.settings, os.environ) and not self.config.option.collectonly:
             self._write_outputs(session)
+        self._prune_cache(session)
+
+    def _prune_cache(self, session: pytest.Session) -> None:
+        """Keep the render cache to what runs use: remove the entries no run used for
+        the grace period, or, with --overlays-cache-prune after a completed run, the
+        entries this run did not use (what CI saves is then what the run used)."""
+        cache = self.gate.store.cache
+        if cache is None or self.config.option.collectonly:
+            return
+        completed = session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+        only_used = self.settings.cache_prune and completed
+        # A second of slack: file systems that keep coarse modification times.
+        since = self._started - 1 if only_used else time.time() - GRACE_SECONDS
+        self._pruned = (cache.prune(since), only_used)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -220,8 +240,9 @@ class GateSession:
         config = terminalreporter.config
         if config.option.collectonly:
             return
+        pruned = report.pruned_line(*self._pruned) if self._pruned is not None else None
         report.write_summary(
-            terminalreporter, self._summary(), config.stash.get(CACHE_OFF_KEY, None)
+            terminalreporter, self._summary(), config.stash.get(CACHE_OFF_KEY, None), pruned
         )
         if self._write_error:
             terminalreporter.write_line(self._write_error, red=True)

@@ -163,6 +163,16 @@ def _settings() -> tuple[Setting, ...]:
             negative="--overlays-no-cache",
         ),
         Setting(
+            "cache_prune",
+            ("--overlays-cache-prune",),
+            "overlays_cache_prune",
+            "bool",
+            False,
+            "at the end of a completed run, remove the render cache entries it did not use "
+            "(default: only those no run used for 7 days); run it with the whole gate",
+            negative="--overlays-no-cache-prune",
+        ),
+        Setting(
             "cache_key_file",
             ("--overlays-cache-key-file",),
             "overlays_cache_key_file",
@@ -611,6 +621,8 @@ class Settings:
     argocd_build_options: str | None = None
     #: The file holding the secret that signs cache entries (None: the default sources).
     cache_key_file: Path | None = None
+    #: Remove the cache entries a completed run did not use.
+    cache_prune: bool = False
     #: GitHub Actions annotations: ``auto``, ``github`` or ``none``.
     annotations: str = "auto"
     #: Where to write the JSON report and the SARIF log (absolute), if anywhere.
@@ -735,6 +747,7 @@ def from_config(config: pytest.Config) -> Settings:
         options=_check_options(config),
         **_argocd(config),
         cache_key_file=_located_file(config, "cache_key_file"),
+        cache_prune=bool(_value(config, "cache_prune")),
         annotations=_value(config, "annotations"),
         report=_located_file(config, "report"),
         sarif=_located_file(config, "sarif"),

@@ -382,3 +382,87 @@ def test_a_renderer_that_runs_but_cannot_be_read_still_gets_a_key(
     with open(binary, "a", encoding="utf-8") as handle:  # not Path.open: it refuses
         handle.write("# v5.5.0\n")
     assert RenderCache(tmp_path / "c", renderer, ()).key(tmp_path / "o") != key
+
+
+def cache_entries(root: Path) -> list[Path]:
+    """The render and findings entries of the cache under ``root``."""
+    directory = root / ".pytest_cache/d/k8s-overlays"
+    return sorted([*directory.glob("*.json"), *directory.glob("checks/*.json")])
+
+
+def test_prune_keeps_the_cache_to_what_the_last_run_used(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    args = ("--overlays", "k8s/overlays", "--overlays-checks=render,images")
+    pytester.runpytest(*args).assert_outcomes(passed=14)
+    used = len(cache_entries(example))
+    assert used == 7  # a render of each overlay
+    base = example / "k8s/base/deployment.yaml"
+    for replicas in (2, 3, 4):  # three edits of the shared base
+        base.write_text(
+            base.read_text().replace(f"replicas: {replicas - 1}", f"replicas: {replicas}")
+        )
+        pytester.runpytest(*args).assert_outcomes(passed=14)
+    assert len(cache_entries(example)) == 4 * used  # every state kept
+    for entry in cache_entries(example):  # runs a minute apart, not within the second
+        then = entry.stat().st_mtime - 60
+        os.utime(entry, (then, then))
+
+    result = pytester.runpytest(*args, "--overlays-cache-prune")
+    result.assert_outcomes(passed=14)
+    result.stdout.fnmatch_lines(
+        [
+            "0 overlays rendered, 7 from the cache",
+            "  render cache: 21 entries this run did not use removed (* KB)",
+        ]
+    )
+    assert len(cache_entries(example)) == used
+    pytester.runpytest(*args).stdout.fnmatch_lines(["0 overlays rendered, 7 from the cache"])
+
+
+def test_entries_no_run_used_for_a_week_are_removed_by_any_run(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    args = ("--overlays", "k8s/overlays/auth", "--overlays-checks=render")
+    pytester.runpytest(*args)
+    directory = example / ".pytest_cache/d/k8s-overlays"
+    [entry] = directory.glob("*.json")
+    stale = directory / ("0" * 64 + ".json")
+    stale.write_text("an entry of a state long gone")
+    recent = directory / ("1" * 64 + ".json")
+    recent.write_text("an entry another branch used yesterday")
+    eight_days = 8 * 24 * 3600
+    for path, age in ((entry, eight_days), (stale, eight_days), (recent, 24 * 3600)):
+        then = path.stat().st_mtime - age
+        os.utime(path, (then, then))
+
+    result = pytester.runpytest(*args)
+    # The entry this run read is marked used, the stale one removed, the recent one kept.
+    result.stdout.fnmatch_lines(
+        [
+            "0 overlays rendered, 1 from the cache",
+            "  render cache: 1 entry no run used for 7 days removed (29 bytes)",
+        ]
+    )
+    assert entry.exists()
+    assert recent.exists()
+    assert not stale.exists()
+    assert entry.stat().st_mtime > recent.stat().st_mtime
+
+
+def test_an_interrupted_run_prunes_only_by_age(pytester: pytest.Pytester, example: Path) -> None:
+    args = ("--overlays", "k8s/overlays/auth", "--overlays-checks=render", "-p", "no:randomly")
+    pytester.runpytest(*args)
+    [entry] = cache_entries(example)
+    other = entry.with_name("0" * 64 + ".json")  # another state's entry, a minute old
+    other.write_text("signed by an earlier run")
+    then = other.stat().st_mtime - 60
+    os.utime(other, (then, then))
+    # Ctrl-C: the run is incomplete, so it cannot tell what the gate uses.
+    pytester.makepyfile(test_first="def test_stop():\n    raise KeyboardInterrupt\n")
+    result = pytester.runpytest_subprocess("test_first.py", *args, "--overlays-cache-prune")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    assert cache_entries(example) == sorted([entry, other])
+    (pytester.path / "test_first.py").unlink()
+    pytester.runpytest(*args, "--overlays-cache-prune")
+    assert cache_entries(example) == [entry]

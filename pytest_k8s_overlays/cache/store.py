@@ -5,9 +5,11 @@ Keys come from :mod:`.key`; what a build reads, from :mod:`.inputs`.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import stat
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +23,18 @@ from .secret import Signer
 
 if TYPE_CHECKING:
     from ..argocd.model import Recipe
+
+
+#: Entries no run has used for this long are removed at the end of any run.
+GRACE_SECONDS = 7 * 24 * 3600
+
+
+@dataclass
+class Pruned:
+    """Entries removed from the cache (or counted): how many, and their bytes."""
+
+    files: int = 0
+    bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -117,8 +131,50 @@ class RenderCache:
         return self.directory / f"{key}.json"
 
     def _load(self, path: Path) -> Any:
-        """The JSON of a signed file; None when missing, corrupt or not signed by us."""
-        return self._signer.load_json(path)
+        """The JSON of a signed file; None when missing, corrupt or not signed by us.
+
+        An entry read is marked used (its modification time set to now), by any
+        process, pytest-xdist workers included: :meth:`prune` keeps what runs use.
+        """
+        data = self._signer.load_json(path)
+        if data is not None:
+            with contextlib.suppress(OSError):
+                os.utime(path)
+        return data
+
+    def _entries(self) -> Iterator[tuple[str, os.stat_result]]:
+        """Every entry file (renders, findings, left-over temporary files) and its stat."""
+        for folder in (self.directory, self.directory / "checks"):
+            try:
+                found = [e for e in os.scandir(folder) if e.is_file(follow_symlinks=False)]
+            except OSError:
+                continue
+            for entry in found:
+                if entry.name.endswith((".json", ".tmp")):
+                    with contextlib.suppress(OSError):
+                        yield entry.path, entry.stat(follow_symlinks=False)
+
+    def prune(self, unused_since: float) -> Pruned:
+        """Remove the entries no run has read or written since ``unused_since``
+        (a ``time.time()`` value)."""
+        pruned = Pruned()
+        for path, info in self._entries():
+            if info.st_mtime < unused_since:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    continue
+                pruned.files += 1
+                pruned.bytes += info.st_size
+        return pruned
+
+    def size(self) -> Pruned:
+        """The entries on disk: how many, and their bytes."""
+        total = Pruned()
+        for _path, info in self._entries():
+            total.files += 1
+            total.bytes += info.st_size
+        return total
 
     def get_findings(self, key: str) -> list[Finding] | None:
         """Return cached check findings; a corrupt or unsigned entry is None."""
