@@ -10,6 +10,7 @@ is read again.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
@@ -42,10 +43,21 @@ class CrdVersion:
     name: str
     served: bool
     schema: Mapping[str, Any] | None
+    #: A CRDs-catalog schema file, read only when a resource of this version is checked,
+    #: and how messages name it.
+    schema_file: str | None = None
+    shown: str | None = None
+
+    @property
+    def has_schema(self) -> bool:
+        return self.schema is not None or self.schema_file is not None
 
     @cached_property
     def schema_json(self) -> str | None:
-        """The schema as canonical JSON: the key its compiled validator is cached under."""
+        """The schema as canonical JSON: the key its compiled validator is cached under.
+        Raises CrdFileError when a catalog schema file cannot be read."""
+        if self.schema is None and self.schema_file is not None:
+            return _catalog_json(self.schema_file)
         if self.schema is None:
             return None
         try:
@@ -75,6 +87,10 @@ class Crd:
     preserve_unknown_fields: bool
     source: str
     cluster_scoped: bool = False
+    #: Read from a JSON schema of a CRDs-catalog directory (``{group}/{kind}_{version}.json``,
+    #: the layout kubeconform users keep): ``kind`` is then lower case, as the file name
+    #: writes it, and a version with no file is unknown, not unserved.
+    catalog: bool = False
 
     def version(self, name: str) -> CrdVersion | None:
         return next((v for v in self.versions if v.name == name), None)
@@ -165,14 +181,79 @@ def _file_crds(path: str, mtime_ns: int, size: int) -> tuple[Crd, ...]:
     return tuple(crd for crd in found if crd is not None)
 
 
-def crd_files(paths: Iterable[Path]) -> list[Path]:
-    """Expand ``--overlays-crds`` paths: files as given, directories to their YAML/JSON files."""
+#: A CRDs-catalog schema's file name: ``{kind}_{version}.json``, both lower case.
+_CATALOG_NAME = re.compile(r"^([a-z0-9][a-z0-9-]*)_(v[0-9]+(?:(?:alpha|beta)[0-9]+)?)\.json$")
+
+
+def _catalog_json(path: str) -> str:
+    """A catalog schema file as canonical JSON; raises CrdFileError saying why not (the
+    caller names the file)."""
+    try:
+        schema = json.loads(read_bounded(Path(path)))
+    except json.JSONDecodeError as error:
+        raise CrdFileError(f"not valid JSON: {error.msg} at line {error.lineno}") from None
+    except OSError as error:
+        raise CrdFileError(f"cannot be read: {error.strerror}") from None
+    except (UnsafeYAML, ValueError) as error:
+        raise CrdFileError(str(error)) from None
+    if not isinstance(schema, dict):
+        raise CrdFileError("not a JSON schema (an object)")
+    return json.dumps(schema, sort_keys=True)
+
+
+def catalog_crd(path: Path) -> Crd | None:
+    """A CRDs-catalog schema file as a one-version CRD, read lazily; None if ``path``
+    is not named like one.
+
+    The catalog (datreeio/CRDs-catalog; kubeconform's ``-schema-location``
+    template ``{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json``) holds
+    each CRD version's openAPIV3Schema as JSON, in a directory named after the group.
+    """
+    named = _CATALOG_NAME.match(path.name)
+    if named is None or "." not in path.parent.name:
+        return None
+    kind, version = named.groups()
+    versions = (CrdVersion(version, True, None, str(path)),)
+    return Crd(
+        f"{kind}_{version}", path.parent.name, kind, versions, False, str(path), catalog=True
+    )
+
+
+def _merge_catalog(crds: Sequence[Crd]) -> list[Crd]:
+    """One CRD per catalog kind, with every version the catalog has a file for."""
+    merged: dict[tuple[str, str], Crd] = {}
+    for crd in crds:
+        key = (crd.group, crd.kind)
+        if key in merged:
+            earlier = merged[key]
+            merged[key] = replace(earlier, versions=(*earlier.versions, *crd.versions))
+        else:
+            merged[key] = crd
+    return list(merged.values())
+
+
+def find_crd(index: Mapping[GroupKind, Crd], group: str, kind: str) -> Crd | None:
+    """The CRD of ``group``/``kind``: a CRD manifest's, else a catalog schema's (whose
+    file names the kind in lower case)."""
+    crd = index.get((group, kind))
+    if crd is None:
+        crd = index.get((group, kind.lower()))
+        if crd is not None and not crd.catalog:
+            return None
+    return crd
+
+
+def crd_files(paths: Iterable[Path], catalog: list[Path] | None = None) -> list[Path]:
+    """Expand ``--overlays-crds`` paths: files as given, directories to their YAML/JSON
+    files; catalog schema files of a directory go to ``catalog`` when it is given."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in _SUFFIXES)
-            )
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in _SUFFIXES)
+            if catalog is not None:
+                catalog.extend(p for p in found if catalog_crd(p) is not None)
+                found = [p for p in found if catalog_crd(p) is None]
+            files.extend(found)
         elif path.is_file():
             files.append(path)
         else:
@@ -186,14 +267,28 @@ def load_crds(paths: Iterable[Path], root: Path | None = None) -> tuple[Crd, ...
     A CRD's source is its file, shown relative to ``root`` (the rootdir).
     """
     crds: list[Crd] = []
-    for path in crd_files(paths):
+    catalog: list[Path] = []
+    for path in crd_files(paths, catalog):
         shown = display_path(path, root)
         try:
             found = _file_crds(*_state(path))
         except (OSError, ParseError) as error:
             raise CrdFileError(f"--overlays-crds {shown}: {error}") from None
         crds.extend(replace(crd, source=shown) for crd in found)
+    crds.extend(_merge_catalog(_catalog_crds(catalog, root)))
     return tuple(crds)
+
+
+def _catalog_crds(paths: Iterable[Path], root: Path | None) -> list[Crd]:
+    """The catalog schema files as CRDs, each version naming its file relative to ``root``."""
+    schemas = []
+    for path in paths:
+        crd = catalog_crd(path)
+        if crd is not None:
+            shown = display_path(path, root)
+            versions = tuple(replace(v, shown=shown) for v in crd.versions)
+            schemas.append(replace(crd, source=shown, versions=versions))
+    return schemas
 
 
 def crd_scope(raw: Mapping[str, Any]) -> tuple[GroupKind, bool] | None:
@@ -239,8 +334,11 @@ def file_scopes(paths: Iterable[Path]) -> dict[GroupKind, bool]:
 def crd_index(
     resources: Iterable[Resource], paths: Sequence[Path], root: Path | None = None
 ) -> dict[GroupKind, Crd]:
-    """Map (group, kind) to its CRD; a CRD in the render wins over one from a file."""
-    index = {(crd.group, crd.kind): crd for crd in load_crds(paths, root)}
+    """Map (group, kind) to its CRD (look it up with :func:`find_crd`); a CRD in the
+    render wins over one from a file, a CRD manifest over a catalog schema."""
+    loaded = load_crds(paths, root)
+    index = {(crd.group, crd.kind): crd for crd in loaded if crd.catalog}
+    index.update({(crd.group, crd.kind): crd for crd in loaded if not crd.catalog})
     for resource in resources:
         crd = parse_crd(resource.raw, IN_RENDER)
         if crd is not None:

@@ -214,13 +214,16 @@ class Gate:
             for f in found
         }
         if unvalidated:
-            from .checks.schema.check import unvalidated_kinds
+            from .checks.schema.check import custom_kinds
 
             for rendered in self.store.results():
                 if isinstance(rendered, Overlay):
-                    counts = unvalidated_kinds(rendered, self.options)
+                    validated, counts = custom_kinds(rendered, self.options)
+                    name = f"{rendered.group}:{rendered.name}"
+                    if validated:
+                        result.validated[name] = validated
                     if counts:
-                        result.unvalidated[f"{rendered.group}:{rendered.name}"] = counts
+                        result.unvalidated[name] = counts
         return result
 
 

@@ -101,6 +101,8 @@ class Summary:
     #: Custom kinds with no schema, per overlay (so workers that both rendered
     #: one overlay count it once).
     unvalidated: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: Custom resources a CRD or catalog schema validated, per overlay and kind.
+    validated: dict[str, dict[str, int]] = field(default_factory=dict)
     #: Argo CD Applications are among the deployables (renders are then not all overlays).
     applications: bool = False
     #: What Argo CD mode could not render here: external sources, generators.
@@ -116,6 +118,7 @@ class Summary:
         self.uncacheable.update(other.get("uncacheable", {}))
         self.suppressed.update(other.get("suppressed", []))
         self.unvalidated.update(other.get("unvalidated", {}))
+        self.validated.update(other.get("validated", {}))
         self.applications = self.applications or bool(other.get("applications"))
         self.argocd.update(other.get("argocd", []))
         self.unexercised.update(other.get("unexercised", []))
@@ -127,6 +130,7 @@ class Summary:
             "uncacheable": self.uncacheable,
             "suppressed": sorted(self.suppressed),
             "unvalidated": self.unvalidated,
+            "validated": self.validated,
             "applications": self.applications,
             "argocd": sorted(self.argocd),
             "unexercised": sorted(self.unexercised),
@@ -146,18 +150,32 @@ def _renders_line(summary: Summary) -> str:
     return line
 
 
-def _unvalidated_lines(summary: Summary) -> list[str]:
+def _by_kind(per_overlay: dict[str, dict[str, int]]) -> Counter[str]:
     counts: Counter[str] = Counter()
-    for per_overlay in summary.unvalidated.values():
-        counts.update(per_overlay)
-    if not counts:
-        return []
-    return [
-        f"{plural(sum(counts.values()), 'custom resource')} not validated, no schema for "
-        "the kind (add the CRD with --overlays-crds PATH; --overlays-require-schemas "
-        "fails them):",
-        *(f"  {kind}: {count}" for kind, count in sorted(counts.items())),
-    ]
+    for counted in per_overlay.values():
+        counts.update(counted)
+    return counts
+
+
+def _unvalidated_lines(summary: Summary) -> list[str]:
+    """Custom resources validated by a schema and those left unvalidated, by kind."""
+    lines = []
+    validated = _by_kind(summary.validated)
+    if validated:
+        lines += [
+            f"{plural(sum(validated.values()), 'custom resource')} validated against "
+            "--overlays-crds schemas:",
+            *(f"  {kind}: {count}" for kind, count in sorted(validated.items())),
+        ]
+    counts = _by_kind(summary.unvalidated)
+    if counts:
+        lines += [
+            f"{plural(sum(counts.values()), 'custom resource')} not validated, no schema for "
+            "the kind (add the CRD, or a CRDs-catalog directory of {group}/{kind}_{version}.json "
+            "schemas, with --overlays-crds PATH; --overlays-require-schemas fails them):",
+            *(f"  {kind}: {count}" for kind, count in sorted(counts.items())),
+        ]
+    return lines
 
 
 def pruned_line(pruned: Pruned, only_used: bool) -> str | None:

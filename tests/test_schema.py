@@ -21,6 +21,7 @@ from pytest_k8s_overlays.checks.schema.check import (
     unvalidated_kinds,
 )
 from pytest_k8s_overlays.checks.schema.versions import bundled_versions
+from pytest_k8s_overlays.crds import crd_index, find_crd
 from pytest_k8s_overlays.model import Resource
 
 from .builders import finding_lines, make_overlay, malformed
@@ -871,6 +872,34 @@ def test_crds_are_read_from_files_and_directories(tmp_path: Path) -> None:
         f'Widget/auth/blue spec.size: "2" (a string); expected an integer per CRD '
         f"widgets.example.com in {path} [crd-schema]"
     ]
+
+
+def test_a_crds_catalog_directory_is_read_by_file_name_and_merged_by_kind(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "crds" / "example").mkdir(parents=True)
+    (tmp_path / "crds" / "example" / "widget.yaml").write_text(CRD, encoding="utf-8")
+    group = tmp_path / "crds" / "monitoring.coreos.com"
+    group.mkdir()
+    for name in ("servicemonitor_v1.json", "servicemonitor_v1alpha1.json", "podmonitor_v1.json"):
+        (group / name).write_text("not read until a resource needs it", encoding="utf-8")
+    # Not catalog schemas: no group directory, or not a {kind}_{version} name.
+    (tmp_path / "crds" / "example" / "notes_v1.json").write_text("{}", encoding="utf-8")
+    (group / "README.json").write_text("{}", encoding="utf-8")
+    loaded = load_crds([tmp_path / "crds"], tmp_path)
+    catalog = {c.kind: [v.name for v in c.versions] for c in loaded if c.catalog}
+    assert catalog == {"podmonitor": ["v1"], "servicemonitor": ["v1", "v1alpha1"]}
+    assert [c.name for c in loaded if not c.catalog] == ["widgets.example.com"]
+    index = crd_index([], [tmp_path / "crds"], tmp_path)
+    found = find_crd(index, "monitoring.coreos.com", "ServiceMonitor")
+    assert found is not None
+    assert [v.shown for v in found.versions] == [
+        "crds/monitoring.coreos.com/servicemonitor_v1.json",
+        "crds/monitoring.coreos.com/servicemonitor_v1alpha1.json",
+    ]
+    # A CRD manifest's kind is matched exactly, as the API server does.
+    assert find_crd(index, "example.com", "widget") is None
+    assert find_crd(index, "example.com", "Widget") is not None
 
 
 def test_a_missing_or_broken_crd_path_is_an_error(tmp_path: Path) -> None:

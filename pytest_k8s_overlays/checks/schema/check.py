@@ -31,8 +31,9 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
-from ...crds import Crd, CrdFileError, crd_index, load_crds
+from ...crds import Crd, CrdFileError, crd_index, find_crd, load_crds
 from ...findings import Finding, finding
 from ...model import Overlay, Resource
 from ..base import CheckOptions
@@ -92,7 +93,17 @@ def _custom_problems(
     resource: Resource, crd: Crd | None, version: str, options: CheckOptions
 ) -> list[Problem]:
     """Problems of a custom resource: its CRD's schema, or the lack of one."""
-    where = f"CRD {crd.name} in {crd.source}" if crd else ""
+    if crd is not None and crd.catalog:
+        # The file names the kind in lower case; messages name it as the resource does,
+        # and the file of the version.
+        declared = crd.version(resource.version)
+        shown = declared.shown if declared is not None else None
+        crd = replace(crd, kind=resource.kind, source=shown or crd.source) if declared else None
+    where = (
+        (f"the schema {crd.source}" if crd.catalog else f"CRD {crd.name} in {crd.source}")
+        if crd
+        else ""
+    )
     if crd is not None:
         declared = crd.version(resource.version)
         if declared is None or not declared.served:
@@ -140,7 +151,7 @@ def resource_problems(
         return sorted({*found, *api_server_problems(resource)})
     if is_builtin_group(resource.group, version, options.strict):
         return [_unknown_builtin(resource, version, options.strict)]
-    crd = crds.get((resource.group, resource.kind))
+    crd = find_crd(crds, resource.group, resource.kind)
     return sorted({*name_problems(resource), *_custom_problems(resource, crd, version, options)})
 
 
@@ -158,11 +169,13 @@ def run(overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:
     return sorted(set(found))
 
 
-def unvalidated_kinds(overlay: Overlay, options: CheckOptions) -> dict[str, int]:
-    """Count the custom resources no schema validates, by ``group/version Kind``, sorted."""
+def custom_kinds(overlay: Overlay, options: CheckOptions) -> tuple[dict[str, int], dict[str, int]]:
+    """Count the custom resources a schema validates and those none does, by
+    ``group/version Kind``, sorted."""
     version = resolve_version(options.k8s_version)
     crds = crd_index(overlay.resources, options.crds, overlay.root)
-    counts: Counter[str] = Counter()
+    validated: Counter[str] = Counter()
+    unvalidated: Counter[str] = Counter()
     for resource in overlay.resources:
         if not resource.api_version or not resource.kind:
             continue
@@ -171,13 +184,18 @@ def unvalidated_kinds(overlay: Overlay, options: CheckOptions) -> dict[str, int]
             continue
         if is_builtin_group(resource.group, version, options.strict):
             continue
-        crd = crds.get((resource.group, resource.kind))
+        crd = find_crd(crds, resource.group, resource.kind)
         declared = crd.version(resource.version) if crd else None
-        if crd is not None and (declared is None or not declared.served):
+        if crd is not None and not crd.catalog and (declared is None or not declared.served):
             continue  # unknown-kind: reported, not merely unvalidated
-        if declared is None or declared.schema is None:
-            counts[_kind_of(resource)] += 1
-    return dict(sorted(counts.items()))
+        counts = validated if declared is not None and declared.has_schema else unvalidated
+        counts[_kind_of(resource)] += 1
+    return dict(sorted(validated.items())), dict(sorted(unvalidated.items()))
+
+
+def unvalidated_kinds(overlay: Overlay, options: CheckOptions) -> dict[str, int]:
+    """Count the custom resources no schema validates, by ``group/version Kind``, sorted."""
+    return custom_kinds(overlay, options)[1]
 
 
 __all__ = [
@@ -185,6 +203,7 @@ __all__ = [
     "CrdFileError",
     "UnsupportedVersion",
     "bundled_versions",
+    "custom_kinds",
     "load_crds",
     "resolve_version",
     "resource_problems",

@@ -26,7 +26,7 @@ from typing import Any
 import jsonschema
 from jsonschema.protocols import Validator
 
-from ...crds import Crd, CrdVersion
+from ...crds import Crd, CrdFileError, CrdVersion
 from .builtin import DEFINITION, SOURCE_PATTERN, object_meta_schema
 
 #: OpenAPI keywords whose value is kept as is (validation keywords of draft 4).
@@ -246,8 +246,10 @@ def crd_validator(
     crd: Crd, version: CrdVersion, k8s_version: str, strict: bool
 ) -> Validator | str | None:
     """The compiled validator of one CRD version; why not, if its schema is broken; None if none."""
-    if version.schema_json is None:
+    try:
+        schema_json = version.schema_json
+    except CrdFileError as error:
+        return str(error)
+    if schema_json is None:
         return None
-    return _compiled(
-        version.schema_json, crd.kind, k8s_version, strict and not crd.preserve_unknown_fields
-    )
+    return _compiled(schema_json, crd.kind, k8s_version, strict and not crd.preserve_unknown_fields)
