@@ -411,7 +411,7 @@ def test_argo_cd_messages_about_yaml_that_does_not_parse_quote_none_of_it(
         "helm:\n  parameters:\n    - {name: token, value: CANARY-t0ken\n"
     )
     with pytest.raises(ValueError, match="error while parsing source parameters") as bad:
-        merge_source_files({"path": "o"}, overlay, "app")
+        merge_source_files({"path": "o"}, overlay, "app", tmp_path)
     assert "CANARY" not in str(bad.value)
 
 

@@ -529,7 +529,7 @@ def discover_instance(
     if not path.exists():
         raise InstanceError(f"{label} {value}: no such file or directory ({path})")
     try:
-        manifests = read_manifests(path, value)
+        manifests = read_manifests(path, value, root)
     except ManifestError as error:
         raise InstanceError(f"{label} {error}") from None
     found = _Discovery(value, path, root, settings, render)

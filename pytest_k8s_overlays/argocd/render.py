@@ -29,6 +29,7 @@ from .. import processes
 from ..crds import GroupKind, declared_scopes
 from ..kustomization import KUSTOMIZATION_FILES
 from ..parsing import Parsed, ParseError, UnreadableFile, load_file, load_one, parse_render
+from ..paths import OutsideRepository, display_path, inside
 from ..renderer import Renderer, RenderError, build, render_environment
 from .directory import DirectoryError, read_directory
 from .edit import EditError, apply_overrides, given
@@ -84,7 +85,12 @@ def edited_kustomization(source: SourcePlan) -> tuple[str, dict[str, Any]] | Non
         names = " ".join(f.name for f in files)
         raise EditError(f"Found multiple kustomization file: [{names}]")
     try:
+        # Written into the private copy as a plain file: a link out of the repository
+        # would turn a file Kustomize refuses to read into one it builds.
+        inside(files[0], source.root, display_path(files[0], source.root))
         data = load_file(files[0], yaml.SafeLoader)
+    except OutsideRepository as error:
+        raise EditError(str(error)) from None
     except UnreadableFile as error:
         raise EditError(f"invalid Kustomization: {error}") from None
     if data is None:

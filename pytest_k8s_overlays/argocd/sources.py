@@ -21,6 +21,7 @@ from typing import Any
 from ..fields import as_dict
 from ..kustomization import KUSTOMIZATION_FILES
 from ..parsing import SafeLoader, UnreadableFile, load_file
+from ..paths import OutsideRepository, inside
 from .model import DIRECTORY, HELM, KUSTOMIZE, Problem, SourcePlan, canonical
 from .repo import ThisRepo
 
@@ -91,15 +92,20 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 
 def merge_source_files(
-    source: dict[str, Any], directory: Path, instance_name: str
+    source: dict[str, Any], directory: Path, instance_name: str, root: Path
 ) -> tuple[dict[str, Any], list[Path]]:
-    """Merge ``.argocd-source.yaml`` then ``.argocd-source-<app>.yaml`` into ``source``."""
+    """Merge ``.argocd-source.yaml`` then ``.argocd-source-<app>.yaml`` into ``source``;
+    a file linked out of the repository ``root`` is refused (ValueError), never read."""
     merged: Any = dict(source)
     used: list[Path] = []
     for name in (".argocd-source.yaml", f".argocd-source-{instance_name}.yaml"):
         path = directory / name
         if not path.is_file():
             continue
+        try:
+            inside(path, root, name)
+        except OutsideRepository as error:
+            raise ValueError(f"error while parsing source parameters: {error}") from None
         try:
             patch = load_file(path, SafeLoader)
         except UnreadableFile as error:
@@ -172,6 +178,14 @@ def _path_problem(path: str, root: Path, where: str) -> tuple[Problem, str] | No
     if target != root and root not in target.parents:
         return Problem("source-path", where, f"{path} is outside the repository", expected), (
             f"{path}: app path outside root"
+        )
+    try:
+        inside(target, root, path)
+    except OutsideRepository:
+        # Argo CD refuses a checkout with a symbolic link out of it; reading it here
+        # would put files of the machine running the gate into its findings.
+        return Problem("source-path", where, f"{path} resolves outside the repository", expected), (
+            f"{path}: app path resolves outside the repository through a symbolic link"
         )
     if not target.exists():
         return Problem("source-path", where, f"{path} does not exist", expected), (
@@ -253,7 +267,7 @@ def _plan_local(
 ) -> None:
     directory = Path(os.path.normpath(context.root / path))
     try:
-        merged, used = merge_source_files(source, directory, app.instance_name)
+        merged, used = merge_source_files(source, directory, app.instance_name, context.root)
         merged = normalize_source(merged)
         kind = source_type(merged, directory)
     except (ValueError, OSError) as error:

@@ -1,0 +1,175 @@
+"""What a pull request commits for Argo CD mode is read inside the repository only, keyed
+in full, and never runs a program: end to end with real renders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from .builders import REPO, application, write, write_manifests
+
+#: What the files outside the repository hold: never in any output.
+CANARY = "CANARY-outside-0x5eed"
+
+#: Every output a run writes, besides the terminal.
+OUTPUTS = (
+    "--junitxml=out/junit.xml",
+    "--overlays-report=out/r.json",
+    "--overlays-sarif=out/s.sarif",
+)
+
+
+def outside_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory outside the repository, as a runner's home holds a kubeconfig."""
+    outside = tmp_path_factory.mktemp("outside")
+    config_map = (
+        f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stolen\ndata:\n  token: {CANARY}\n"
+    )
+    (outside / "kubeconfig.yaml").write_text(config_map, encoding="utf-8")
+    (outside / "token.txt").write_text(CANARY + "\n", encoding="utf-8")
+    (outside / "values.yaml").write_text(f"image: {CANARY}\n", encoding="utf-8")
+    return outside
+
+
+def run_everywhere(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, *args: str
+) -> pytest.RunResult:
+    """Run the gate with every output on (annotations too); return the result."""
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    return pytester.runpytest("--overlays-argocd=argocd", *OUTPUTS, *args)
+
+
+def assert_nowhere(result: pytest.RunResult, root: Path, secret: str = CANARY) -> None:
+    """``secret`` is in no output: terminal, JUnit, JSON, SARIF."""
+    assert secret not in result.stdout.str() + result.stderr.str()
+    for name in ("junit.xml", "r.json", "s.sarif"):
+        written = root / "out" / name
+        assert written.is_file(), name
+        assert secret not in written.read_text(encoding="utf-8"), name
+
+
+# -- item 8: a symlinked source directory ------------------------------------------------
+
+
+def test_a_source_directory_linked_out_of_the_repository_is_not_read(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    outside = outside_files(tmp_path_factory)
+    os.symlink(outside, pytester.path / "leak")
+    write(
+        pytester.path,
+        "apps/deep/ok.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n",
+    )
+    os.symlink(outside, pytester.path / "apps" / "deep" / "sub")
+    write_manifests(
+        pytester.path,
+        "argocd/apps.yaml",
+        application("leak", "leak", namespace="web", directory={"recurse": True}),
+        application("nested", "leak/.", namespace="web"),
+        application("deeper", "apps/deep/sub", namespace="web", kustomize={"namePrefix": "x-"}),
+    )
+    result = run_everywhere(pytester, monkeypatch, "--overlays-checks=render")
+    result.assert_outcomes(failed=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*leak: app path resolves outside the repository through a symbolic link*",
+            "*apps/deep/sub: app path resolves outside the repository through a symbolic link*",
+        ]
+    )
+    assert_nowhere(result, pytester.path)
+
+
+# -- item 7: files linked out of the repository ------------------------------------------
+
+
+def test_a_git_files_generator_never_reads_a_file_linked_out_of_the_repository(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    outside = outside_files(tmp_path_factory)
+    write(pytester.path, "cfg/good.yaml", "name: good\n")
+    os.symlink(outside / "kubeconfig.yaml", pytester.path / "cfg" / "leak.yaml")
+    write(pytester.path, "apps/a/kustomization.yaml", "namespace: web\n")
+    template = {
+        "metadata": {"name": "{{data.token}}{{name}}"},
+        "spec": application("x", "apps/a", namespace="web")["spec"],
+    }
+    appset = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "ApplicationSet",
+        "metadata": {"name": "files", "namespace": "argocd"},
+        "spec": {
+            "generators": [
+                {"git": {"repoURL": REPO, "revision": "main", "files": [{"path": "cfg/*.yaml"}]}}
+            ],
+            "template": template,
+        },
+    }
+    write_manifests(
+        pytester.path, "argocd/apps.yaml", application("plain", "apps/a", namespace="web"), appset
+    )
+    result = run_everywhere(pytester, monkeypatch, "--overlays-checks=render")
+    result.stdout.fnmatch_lines(
+        ["*unable to process file 'cfg/leak.yaml': a symbolic link out of the repository*"]
+    )
+    assert_nowhere(result, pytester.path)
+
+
+def test_argo_cd_source_files_and_kustomizations_linked_out_of_the_repository_are_refused(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    outside = outside_files(tmp_path_factory)
+    (outside / "source.yaml").write_text(f"kustomize:\n  namePrefix: {CANARY.lower()}-\n")
+    (outside / "kustomization.yaml").write_text(
+        f"configMapGenerator:\n  - name: stolen\n    literals: [token={CANARY}]\n"
+    )
+    write(pytester.path, "apps/a/kustomization.yaml", "namespace: web\n")
+    os.symlink(outside / "source.yaml", pytester.path / "apps" / "a" / ".argocd-source.yaml")
+    (pytester.path / "apps" / "b").mkdir()
+    os.symlink(outside / "kustomization.yaml", pytester.path / "apps" / "b" / "kustomization.yaml")
+    write_manifests(
+        pytester.path,
+        "argocd/apps.yaml",
+        application("sourced", "apps/a", namespace="web"),
+        application("edited", "apps/b", namespace="web", kustomize={"namePrefix": "dev-"}),
+        application("built", "apps/b", namespace="web"),
+    )
+    result = run_everywhere(pytester, monkeypatch, "--overlays-checks=render")
+    result.assert_outcomes(failed=3)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*error while parsing source parameters: .argocd-source.yaml resolves outside the "
+            "repository*",
+            "*apps/b/kustomization.yaml resolves outside the repository*",
+        ]
+    )
+    assert_nowhere(result, pytester.path)
+    assert_nowhere(result, pytester.path, CANARY.lower())
+
+
+def test_an_argo_cd_manifest_linked_out_of_the_repository_is_not_read(
+    pytester: pytest.Pytester, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = outside_files(tmp_path_factory)
+    write(pytester.path, "apps/a/kustomization.yaml", "namespace: web\n")
+    write_manifests(pytester.path, "argocd/apps.yaml", application("a", "apps/a", namespace="web"))
+    (outside / "app.yaml").write_text(
+        (pytester.path / "argocd" / "apps.yaml")
+        .read_text()
+        .replace("name: a\n", f"name: {CANARY.lower()}\n")
+    )
+    os.symlink(outside / "app.yaml", pytester.path / "argocd" / "linked.yaml")
+    result = pytester.runpytest("--overlays-argocd=argocd", "--overlays-checks=render")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*argocd/linked.yaml: a symbolic link out of the repository, not read*"]
+    )
+    assert CANARY.lower() not in result.stdout.str() + result.stderr.str()
