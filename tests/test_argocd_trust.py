@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .builders import REPO, application, write, write_manifests
+from .builders import REPO, application, fake_helm, write, write_manifests
 
 #: What the files outside the repository hold: never in any output.
 CANARY = "CANARY-outside-0x5eed"
@@ -173,3 +173,149 @@ def test_an_argo_cd_manifest_linked_out_of_the_repository_is_not_read(
         ["*argocd/linked.yaml: a symbolic link out of the repository, not read*"]
     )
     assert CANARY.lower() not in result.stdout.str() + result.stderr.str()
+
+
+# -- Helm sources: value files and file parameters --------------------------------------
+
+
+@pytest.fixture
+def helm_on_path(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The ``helm`` stand-in first on PATH (a stand-in for Helm only: Kustomize stays real)."""
+    bin_dir = pytester.path.parent / f"{pytester.path.name}-bin"
+    helm = fake_helm(bin_dir)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    return helm
+
+
+def make_chart(root: Path, relative: str = "charts/web") -> None:
+    """A local chart, as Argo CD's Helm sources point at."""
+    write(root, f"{relative}/Chart.yaml", "apiVersion: v2\nname: web\nversion: 1.0.0\n")
+    write(root, f"{relative}/values.yaml", "image: ghcr.io/acme/web:1.0\n")
+
+
+def test_value_files_outside_the_chart_are_part_of_the_cache_key(
+    pytester: pytest.Pytester, helm_on_path: Path
+) -> None:
+    make_chart(pytester.path)
+    write(pytester.path, "envs/prod/values.yaml", "image: ghcr.io/acme/web:2.0\n")
+    write(pytester.path, "envs/prod/token.txt", "not-a-secret\n")
+    helm = {
+        "valueFiles": ["../../envs/prod/values.yaml"],
+        "fileParameters": [{"name": "token", "path": "/envs/prod/token.txt"}],
+    }
+    write_manifests(
+        pytester.path,
+        "argocd/apps.yaml",
+        application("web", "charts/web", namespace="web", helm=helm),
+    )
+    first = pytester.runpytest("--overlays-argocd=argocd")
+    first.assert_outcomes(passed=9)
+    first.stdout.fnmatch_lines(["1 rendered, 0 from the cache"])
+    write(pytester.path, "envs/prod/values.yaml", "image: ghcr.io/acme/web:latest\n")
+    changed = pytester.runpytest("--overlays-argocd=argocd")
+    changed.assert_outcomes(passed=8, failed=1)
+    changed.stdout.fnmatch_lines(["1 rendered, 0 from the cache"])
+    changed.stdout.fnmatch_lines(["*web*ghcr.io/acme/web:latest*"])
+    write(pytester.path, "envs/prod/token.txt", "another\n")
+    again = pytester.runpytest("--overlays-argocd=argocd")
+    again.stdout.fnmatch_lines(["1 rendered, 0 from the cache"])
+
+
+def test_helm_never_reads_a_file_outside_the_repository(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+    helm_on_path: Path,
+) -> None:
+    outside = outside_files(tmp_path_factory)
+    make_chart(pytester.path)
+    make_chart(pytester.path, "charts/linked")
+    os.symlink(outside / "kubeconfig.yaml", pytester.path / "charts/linked/templates.yaml")
+    write(pytester.path, "envs/prod/values.yaml", "image: ghcr.io/acme/web:2.0\n")
+    os.symlink(outside / "values.yaml", pytester.path / "envs" / "leak.yaml")
+    chart = pytester.path / "charts" / "web"
+    climb = os.path.relpath(outside / "values.yaml", chart)
+    from_root = os.path.relpath(outside / "values.yaml", pytester.path)
+
+    def helm_app(name: str, path: str = "charts/web", **helm: object) -> dict[str, object]:
+        return application(name, path, namespace="web", helm=helm)
+
+    write_manifests(
+        pytester.path,
+        "argocd/apps.yaml",
+        helm_app("climb", valueFiles=[climb]),
+        helm_app("link", valueFiles=["../../envs/leak.yaml"]),
+        helm_app(
+            "absolute", fileParameters=[{"name": "image", "path": str(outside / "token.txt")}]
+        ),
+        helm_app("param", fileParameters=[{"name": "image", "path": climb}]),
+        helm_app("chart", "charts/linked"),
+        application(
+            "ref",
+            namespace="web",
+            sources=[
+                {
+                    "repoURL": REPO,
+                    "path": "charts/web",
+                    "helm": {"valueFiles": [f"$values/{from_root}"]},
+                },
+                {"repoURL": REPO, "targetRevision": "main", "ref": "values"},
+            ],
+        ),
+    )
+    result = run_everywhere(pytester, monkeypatch, "--overlays-checks=render,images")
+    result.assert_outcomes(failed=12)
+    result.stdout.fnmatch_lines_random(
+        [
+            f"*charts/web: error resolving value file path: file '{climb}' resolved to outside "
+            "repository root*",
+            "*charts/web: error resolving value file path: file '../../envs/leak.yaml' resolved "
+            "to outside repository root*",
+            f"*charts/web: error resolving value file path: file '/{from_root}' resolved to "
+            "outside repository root*",
+            "*charts/linked: error resolving value file path: charts/linked/templates.yaml: a "
+            "symbolic link out of the repository in the chart*",
+            # Absolute: relative to the repository's root, as in Argo CD (a file missing here).
+            f"*helm template failed: Error: open {pytester.path}{outside}/token.txt: no such file*",
+        ]
+    )
+    assert_nowhere(result, pytester.path)
+
+
+# -- item 20: multi-source $ref value files ------------------------------------------------
+
+
+def test_value_files_of_a_ref_source_resolve_in_its_repository(
+    pytester: pytest.Pytester, helm_on_path: Path
+) -> None:
+    make_chart(pytester.path)
+    write(pytester.path, "envs/prod/values.yaml", "image: ghcr.io/acme/web:latest\n")
+
+    def multi(name: str, values_repo: str) -> dict[str, object]:
+        helm = {"valueFiles": ["$values/envs/prod/values.yaml"]}
+        return application(
+            name,
+            namespace="web",
+            sources=[
+                {"repoURL": REPO, "targetRevision": "main", "path": "charts/web", "helm": helm},
+                {"repoURL": values_repo, "targetRevision": "main", "ref": "values"},
+            ],
+        )
+
+    other = "https://github.com/acme/values.git"
+    write_manifests(
+        pytester.path,
+        "argocd/apps.yaml",
+        multi("here", REPO.removesuffix(".git")),
+        multi("there", other),
+    )
+    result = pytester.runpytest("--overlays-argocd=argocd", "--overlays-checks=render,images")
+    # The values of this repository are read: the image they set is found unpinned.
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*here*ghcr.io/acme/web:latest*"])
+    result.stdout.fnmatch_lines(
+        [
+            "  argocd: there (argocd/apps.yaml): charts/web (helm: values from another "
+            f"repository ({other}: $values/envs/prod/values.yaml))",
+        ]
+    )

@@ -337,7 +337,13 @@ def test_helm_template_as_argo_cd_runs_it(tmp_path: Path) -> None:
         "parameters": [{"name": "image.tag", "value": "1.2", "forceString": True}],
         "skipCrds": False,
     }
-    source = SourcePlan("helm", tmp_path / "chart", tmp_path, canonical(helm))
+    source = SourcePlan(
+        "helm",
+        tmp_path / "chart",
+        tmp_path,
+        canonical(helm),
+        value_files=(tmp_path / "chart" / "values-dev.yaml",),
+    )
     assert helm_argv(source, tmp_path / "v.yaml") == [
         "helm",
         "template",
@@ -457,3 +463,29 @@ def test_a_kustomization_of_the_wrong_shape_is_refused_in_kustomizes_words(
     with pytest.raises(EditError) as raised:
         edited(data, overrides, tmp_path)
     assert str(raised.value) == message
+
+
+def test_helm_value_files_resolve_as_argo_cd_resolves_them(tmp_path: Path) -> None:
+    from pytest_k8s_overlays.argocd.helmfiles import Elsewhere, Refused, Where, value_file
+    from pytest_k8s_overlays.argocd.repo import ThisRepo
+
+    chart = tmp_path / "charts" / "web"
+    chart.mkdir(parents=True)
+    repo = ThisRepo(("https://github.com/acme/platform.git",), "given")
+    refs = {"$values": "https://github.com/acme/platform", "$other": "https://x.example/v.git"}
+    where = Where(chart, tmp_path, repo, refs, {"ARGOCD_APP_NAME": "web"})
+    real = tmp_path.resolve()
+    assert value_file("values-$ARGOCD_APP_NAME.yaml", where) == real / "charts/web/values-web.yaml"
+    # Absolute: from the repository's root; $ref: from the ref'd repository's root.
+    assert value_file("/envs/prod.yaml", where) == real / "envs/prod.yaml"
+    assert value_file("$values/envs/prod.yaml", where) == real / "envs/prod.yaml"
+    assert value_file("https://example.com/v.yaml", where) is None
+    with pytest.raises(Elsewhere, match=r"values from another repository \(https://x"):
+        value_file("$other/v.yaml", where)
+    for escaping in ("../../../v.yaml", "$values/../v.yaml", "/../v.yaml"):
+        with pytest.raises(Refused, match="resolved to outside repository root"):
+            value_file(escaping, where)
+    with pytest.raises(Refused, match="path resolved to repository root"):
+        value_file("$values/", where)
+    with pytest.raises(Refused, match="the URL scheme 'file' is not allowed"):
+        value_file("file:///etc/passwd", where)

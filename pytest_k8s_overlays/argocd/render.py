@@ -165,23 +165,21 @@ def _build_kustomize(
 
 
 def helm_argv(source: SourcePlan, values_file: Path | None) -> list[str]:
-    """``helm template`` as Argo CD runs it for a local chart path."""
+    """``helm template`` as Argo CD runs it for a local chart path (its value files and file
+    parameters as planning resolved them: inside the repository)."""
     helm = source.overrides
     argv = ["helm", "template", str(source.path), "--name-template", str(helm["releaseName"])]
     if helm.get("namespace"):
         argv += ["--namespace", str(helm["namespace"])]
-    for name in helm.get("valueFiles") or []:
-        argv += ["--values", str(source.path / str(name))]
+    for path in source.value_files:
+        argv += ["--values", str(path)]
     if values_file is not None:
         argv += ["--values", str(values_file)]
     for parameter in helm.get("parameters") or []:
         flag = "--set-string" if parameter.get("forceString") else "--set"
         argv += [flag, f"{parameter.get('name')}={parameter.get('value')}"]
-    for parameter in helm.get("fileParameters") or []:
-        argv += [
-            "--set-file",
-            f"{parameter.get('name')}={source.path / str(parameter.get('path'))}",
-        ]
+    for name, path in source.file_parameters:
+        argv += ["--set-file", f"{name}={path}"]
     if helm.get("kubeVersion"):
         argv += ["--kube-version", str(helm["kubeVersion"])]
     for version in helm.get("apiVersions") or []:

@@ -11,6 +11,7 @@ OCI and plugin sources are noted as not rendered, never dropped silently.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ from ..fields import as_dict
 from ..kustomization import KUSTOMIZATION_FILES
 from ..parsing import SafeLoader, UnreadableFile, load_file
 from ..paths import OutsideRepository, inside
+from .helmfiles import Elsewhere, HelmFiles, Refused, Where, helm_files
 from .model import DIRECTORY, HELM, KUSTOMIZE, Problem, SourcePlan, canonical
 from .repo import ThisRepo
 
@@ -51,6 +53,8 @@ class SourceContext:
     repo: ThisRepo
     revision: str = ""
     build_options: tuple[str, ...] = ()
+    #: ``$<ref>`` and repoURL of each ``ref`` source of the Application planned.
+    refs: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -280,6 +284,8 @@ def _plan_local(
         planned.not_rendered.append(f"{path} ({kind}: needs a config management plugin)")
         return
     settings = as_dict(merged.get(kind))
+    env = source_env(source, app.instance_name, app.namespace, app.project, context.revision)
+    files = HelmFiles()
     if kind == HELM:
         # What `helm template` needs besides the chart: the release and its namespace.
         settings = {
@@ -287,18 +293,38 @@ def _plan_local(
             **settings,
             "namespace": settings.get("namespace") or app.namespace,
         }
+        where = Where(directory, context.root, context.repo, dict(context.refs), dict(env))
+        found = _helm_files(settings, where, path, planned)
+        if found is None:
+            return
+        files = found
     planned.sources.append(
         SourcePlan(
             type=kind,
             path=directory,
             root=context.root,
             settings=canonical(settings),
-            env=source_env(source, app.instance_name, app.namespace, app.project, context.revision),
+            env=env,
             build_options=context.build_options if kind == KUSTOMIZE else (),
             merged=tuple(used),
             shown=path,
+            value_files=tuple(files.value_files),
+            file_parameters=tuple(files.file_parameters),
         )
     )
+
+
+def _helm_files(
+    settings: Mapping[str, Any], where: Where, path: str, planned: Planned
+) -> HelmFiles | None:
+    """The files a Helm source reads besides its chart; None (with why) when it is not rendered."""
+    try:
+        return helm_files(settings, where)
+    except Refused as error:
+        planned.fail(f"{path}: error resolving value file path: {error}")
+    except Elsewhere as error:
+        planned.not_rendered.append(f"{path} (helm: {error})")
+    return None
 
 
 def plan_sources(spec: Mapping[str, Any], app: AppIdentity, context: SourceContext) -> Planned:
@@ -310,6 +336,12 @@ def plan_sources(spec: Mapping[str, Any], app: AppIdentity, context: SourceConte
             "spec.source.repoURL and either source.path, source.chart, or source.ref are required"
         )
         return planned
+    refs = tuple(
+        (f"${source['ref']}", str(source.get("repoURL") or ""))
+        for source in sources
+        if many and isinstance(source.get("ref"), str) and source["ref"]
+    )
+    context = dataclasses.replace(context, refs=refs)
     for index, source in enumerate(sources):
         if many and not source.get("path") and not source.get("chart"):
             continue  # a ref source: values for another source, nothing rendered
