@@ -319,3 +319,70 @@ def test_value_files_of_a_ref_source_resolve_in_its_repository(
             f"repository ({other}: $values/envs/prod/values.yaml))",
         ]
     )
+
+
+# -- item 9: build options from a committed argocd-cm --------------------------------------
+
+
+def argocd_cm(options: str) -> dict[str, object]:
+    """The argocd-cm ConfigMap of an instance, as committed beside its Applications."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "argocd-cm", "namespace": "argocd"},
+        "data": {"kustomize.buildOptions": options},
+    }
+
+
+def test_build_options_of_a_committed_argocd_cm_never_run_a_program_or_read_outside(
+    pytester: pytest.Pytester, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = outside_files(tmp_path_factory)
+    ran = pytester.path / "ran"
+    write(pytester.path, "evil.sh", f"#!/bin/sh\ntouch {ran}\n")
+    (pytester.path / "evil.sh").chmod(0o755)
+    make_chart(pytester.path, "apps/chart/charts/web")
+    write(pytester.path, "apps/chart/kustomization.yaml", "helmCharts:\n  - name: web\n")
+    # Up to / from wherever the build runs (Argo CD mode builds on a private copy).
+    relative = "../" * 40 + str(outside / "token.txt").lstrip("/")
+    write(
+        pytester.path,
+        "apps/read/kustomization.yaml",
+        f"configMapGenerator:\n  - name: stolen\n    files: [{relative}]\n",
+    )
+    options = (
+        f"--enable-helm --helm-command={pytester.path}/evil.sh "
+        "--load-restrictor LoadRestrictionsNone --helm-api-versions v1"
+    )
+    write_manifests(
+        pytester.path,
+        "argocd/apps.yaml",
+        argocd_cm(options),
+        application("chart", "apps/chart", namespace="web"),
+        application("read", "apps/read", namespace="web"),
+    )
+    result = pytester.runpytest(
+        "--overlays-argocd=argocd", "--overlays-checks=render", "--noconftest"
+    )
+    assert not ran.exists()
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "k8s-overlays: Argo CD argocd: kustomize.buildOptions of argocd/apps.yaml not used: "
+            f"--enable-helm, --helm-command={pytester.path}/evil.sh, --load-restrictor "
+            "LoadRestrictionsNone (a repository file never runs programs, lifts the load "
+            "restrictor or writes files; to use them, pass the build options with "
+            "--overlays-argocd-build-options)",
+        ]
+    )
+    result.stdout.fnmatch_lines(["*must specify --enable-helm*"])
+    result.stdout.fnmatch_lines(["*security; file*is not in or below*"])
+    assert CANARY not in result.stdout.str()
+    # The user's own setting is trusted as given.
+    mine = pytester.runpytest(
+        "--overlays-argocd=argocd",
+        "--overlays-checks=render",
+        f"--overlays-argocd-build-options={options}",
+    )
+    assert ran.exists()
+    assert "not used" not in mine.stdout.str()

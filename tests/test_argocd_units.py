@@ -489,3 +489,49 @@ def test_helm_value_files_resolve_as_argo_cd_resolves_them(tmp_path: Path) -> No
         value_file("$values/", where)
     with pytest.raises(Refused, match="the URL scheme 'file' is not allowed"):
         value_file("file:///etc/passwd", where)
+
+
+@pytest.mark.parametrize(
+    ("options", "kept", "refused"),
+    [
+        ("", [], []),
+        ("--enable-helm", [], ["--enable-helm"]),
+        ("--enable-helm --helm-command ./x.sh", [], ["--enable-helm", "--helm-command ./x.sh"]),
+        ("--helm-command=./x.sh", [], ["--helm-command=./x.sh"]),
+        ("--load-restrictor LoadRestrictionsNone", [], ["--load-restrictor LoadRestrictionsNone"]),
+        ("--load-restrictor=LoadRestrictionsNone", [], ["--load-restrictor=LoadRestrictionsNone"]),
+        (
+            "--load-restrictor LoadRestrictionsRootOnly",
+            ["--load-restrictor", "LoadRestrictionsRootOnly"],
+            [],
+        ),
+        ("--enable-alpha-plugins --enable-exec", [], ["--enable-alpha-plugins", "--enable-exec"]),
+        (
+            "-e A=b --mount type=bind,src=/ --network",
+            [],
+            ["-e A=b", "--mount type=bind,src=/", "--network"],
+        ),
+        ("-o /tmp/x --output=y", [], ["-o /tmp/x", "--output=y"]),
+        (
+            "--helm-kube-version 1.30 --helm-api-versions=v1 --stack-trace "
+            "--enable-managedby-label",
+            [
+                "--helm-kube-version",
+                "1.30",
+                "--helm-api-versions=v1",
+                "--stack-trace",
+                "--enable-managedby-label",
+            ],
+            [],
+        ),
+        ("--stack-trace=true --stack-trace=/x", ["--stack-trace=true"], ["--stack-trace=/x"]),
+        ("stray --helm-kube-version", [], ["stray", "--helm-kube-version"]),
+    ],
+)
+def test_build_options_from_a_repository_file_are_allowed_only_from_a_list(
+    options: str, kept: list[str], refused: list[str]
+) -> None:
+    from pytest_k8s_overlays.argocd.options import repository_build_options
+
+    filtered = repository_build_options(options)
+    assert (filtered.kept, filtered.refused) == (kept, refused)
