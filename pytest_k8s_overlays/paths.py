@@ -43,9 +43,16 @@ def inside(path: Path, root: Path, shown: str | None = None) -> Path:
 
 def first_link_outside(directory: Path, root: Path) -> Path | None:
     """The first symbolic link under ``directory`` (in sorted order) whose target lies
-    outside ``root``; None when there is none. Links are not followed into directories."""
+    outside ``root``; None when there is none. Links to directories inside ``root`` are
+    followed (a program reading the tree follows them too), each directory once."""
     real_root = root.resolve()
-    for current, dirnames, filenames in os.walk(directory):
+    visited: set[str] = set()
+    for current, dirnames, filenames in os.walk(directory, followlinks=True):
+        real = os.path.realpath(current)
+        if real in visited or (Path(real) != real_root and real_root not in Path(real).parents):
+            dirnames[:] = []  # a loop (a link out is reported before it is entered)
+            continue
+        visited.add(real)
         dirnames.sort()
         for name in sorted([*dirnames, *filenames]):
             path = Path(current, name)

@@ -535,3 +535,21 @@ def test_build_options_from_a_repository_file_are_allowed_only_from_a_list(
 
     filtered = repository_build_options(options)
     assert (filtered.kept, filtered.refused) == (kept, refused)
+
+
+def test_a_link_out_of_the_repository_is_found_through_links_inside_it(tmp_path: Path) -> None:
+    from pytest_k8s_overlays.paths import OutsideRepository, first_link_outside, inside
+
+    root, outside = tmp_path / "repo", tmp_path / "outside"
+    (root / "chart").mkdir(parents=True)
+    (root / "shared").mkdir()
+    outside.mkdir()
+    (outside / "secret.yaml").write_text("x: 1\n")
+    os.symlink(root / "chart", root / "chart" / "loop")
+    os.symlink("../shared", root / "chart" / "templates")
+    assert first_link_outside(root / "chart", root) is None
+    os.symlink(outside / "secret.yaml", root / "shared" / "leak.yaml")
+    assert first_link_outside(root / "chart", root) == root / "chart/templates/leak.yaml"
+    assert inside(root / "chart" / "templates", root) == (root / "shared").resolve()
+    with pytest.raises(OutsideRepository, match=r"^shared/leak\.yaml resolves outside"):
+        inside(root / "shared" / "leak.yaml", root)
