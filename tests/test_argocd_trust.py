@@ -146,8 +146,8 @@ def test_argo_cd_source_files_and_kustomizations_linked_out_of_the_repository_ar
     result.assert_outcomes(failed=3)
     result.stdout.fnmatch_lines_random(
         [
-            "*error while parsing source parameters: .argocd-source.yaml resolves outside the "
-            "repository*",
+            "*error while parsing source parameters: apps/a/.argocd-source.yaml resolves outside "
+            "the repository*",
             "*apps/b/kustomization.yaml resolves outside the repository*",
         ]
     )

@@ -107,7 +107,7 @@ def merge_source_files(
         if not path.is_file():
             continue
         try:
-            inside(path, root, name)
+            inside(path, root)
         except OutsideRepository as error:
             raise ValueError(f"error while parsing source parameters: {error}") from None
         try:
