@@ -386,3 +386,48 @@ def test_build_options_of_a_committed_argocd_cm_never_run_a_program_or_read_outs
     )
     assert ran.exists()
     assert "not used" not in mine.stdout.str()
+
+
+def test_a_kustomization_never_builds_a_directory_outside_the_repository(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # Kustomize's load restrictor keeps files in their kustomization's directory, but a
+    # base directory may lie anywhere: outside the repository, it must not be built.
+    outside = outside_files(tmp_path_factory)
+    image = f"ghcr.io/acme/{CANARY.lower()}:latest"
+    write(outside, "base/kustomization.yaml", "resources: [deploy.yaml]\n")
+    write(
+        outside,
+        "base/deploy.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: stolen}\nspec:\n"
+        "  selector: {matchLabels: {app: s}}\n  template:\n    metadata: {labels: {app: s}}\n"
+        f"    spec: {{containers: [{{name: s, image: '{image}'}}]}}\n",
+    )
+    os.symlink(outside / "base", pytester.path / "leak")
+    write(pytester.path, "apps/linked/kustomization.yaml", "resources: [../../leak]\n")
+    climb = "../" * 40 + str(outside / "base").lstrip("/")
+    write(pytester.path, "apps/climb/kustomization.yaml", f"components: []\nresources: [{climb}]\n")
+    write(pytester.path, "apps/edited/kustomization.yaml", "namespace: web\n")
+    write_manifests(
+        pytester.path,
+        "argocd/apps.yaml",
+        application("linked", "apps/linked", namespace="web"),
+        application("climb", "apps/climb", namespace="web"),
+        application(
+            "edited", "apps/edited", namespace="web", kustomize={"components": ["../../leak"]}
+        ),
+    )
+    result = run_everywhere(pytester, monkeypatch, "--overlays-checks=render,images")
+    result.assert_outcomes(failed=6)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*apps/linked: apps/linked/kustomization.yaml: ../../leak resolves outside the "
+            "repository*",
+            f"*apps/climb: apps/climb/kustomization.yaml: {climb} resolves outside the repository*",
+            "*apps/edited: apps/edited/kustomization.yaml: ../../leak resolves outside the "
+            "repository*",
+        ]
+    )
+    assert_nowhere(result, pytester.path, CANARY.lower())
