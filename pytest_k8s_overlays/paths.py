@@ -17,3 +17,48 @@ def display_path(path: Path | str, root: Path | None = None) -> str:
         return Path(path).resolve().relative_to(base.resolve()).as_posix()
     except (OSError, ValueError):
         return Path(os.path.normpath(path)).as_posix()
+
+
+class OutsideRepository(Exception):
+    """A path the plugin would open on a pull request's behalf resolves outside the repository."""
+
+
+def inside(path: Path, root: Path, shown: str | None = None) -> Path:
+    """``path`` with every symbolic link resolved, when that lies in ``root``.
+
+    Raise OutsideRepository naming ``shown`` (or ``path`` relative to ``root``),
+    never the target's content, when it does not: a committed symbolic link to
+    ``/home/runner/.kube/config`` must not make the gate read that file.
+    """
+    real_root = root.resolve()
+    name = shown if shown is not None else display_path(path, root)
+    try:
+        target = Path(os.path.realpath(path, strict=False))
+    except (OSError, ValueError):
+        raise OutsideRepository(f"{name} cannot be resolved inside the repository") from None
+    if target != real_root and real_root not in target.parents:
+        raise OutsideRepository(f"{name} resolves outside the repository")
+    return target
+
+
+def first_link_outside(directory: Path, root: Path) -> Path | None:
+    """The first symbolic link under ``directory`` (in sorted order) whose target lies
+    outside ``root``; None when there is none. Links to directories inside ``root`` are
+    followed (a program reading the tree follows them too), each directory once."""
+    real_root = root.resolve()
+    visited: set[str] = set()
+    for current, dirnames, filenames in os.walk(directory, followlinks=True):
+        real = os.path.realpath(current)
+        if real in visited or (Path(real) != real_root and real_root not in Path(real).parents):
+            dirnames[:] = []  # a loop (a link out is reported before it is entered)
+            continue
+        visited.add(real)
+        dirnames.sort()
+        for name in sorted([*dirnames, *filenames]):
+            path = Path(current, name)
+            if not path.is_symlink():
+                continue
+            target = Path(os.path.realpath(path))
+            if target != real_root and real_root not in target.parents:
+                return path
+    return None

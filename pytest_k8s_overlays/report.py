@@ -47,6 +47,8 @@ def header(gate: Gate) -> list[str]:
             f"{plural(instance.applications, 'Application')}; "
             f"this repository: {instance.repo.describe()}"
         )
+        if instance.refused_options:
+            lines.append(f"k8s-overlays: Argo CD {instance.value}: {instance.refused_options}")
     return lines
 
 

@@ -349,8 +349,9 @@ def _settings() -> tuple[Setting, ...]:
             "overlays_argocd_build_options",
             "str",
             None,
-            "Argo CD's kustomize.buildOptions (default: from an argocd-cm ConfigMap among "
-            "the instance's manifests)",
+            "Argo CD's kustomize.buildOptions, trusted as given (default: those of an "
+            "argocd-cm ConfigMap among the instance's manifests that run nothing and keep "
+            "the load restrictor)",
             "OPTIONS",
         ),
         Setting(

@@ -363,3 +363,67 @@ def leak_selectors(root: Path, overlay: str, namespace: str = "web") -> None:
         kfile.read_text().replace(f"namespace: {overlay}\n", f"namespace: {namespace}\n")
     )
     drop_field(root, overlay, "labels")
+
+
+#: A stand-in for ``helm template`` (Helm is not installed where the suite runs): it reads
+#: each ``--values`` file (the last ``image:`` line wins) and each ``--set-file`` file
+#: (``image=<file>`` sets the image), as helm does, and prints a Deployment of that image
+#: and a ConfigMap of those files.
+FAKE_HELM = '''
+import sys
+
+args = sys.argv[1:]
+if args[:1] != ["template"]:
+    sys.exit(f"fake helm: {args[:1]} not supported")
+WITH_VALUE = {"--name-template", "--namespace", "--values", "--set", "--set-string",
+              "--set-file", "--kube-version", "--api-versions"}
+release, image, files, index = "release", "ghcr.io/acme/web:1.0", {}, 2
+
+
+def read(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError:
+        sys.exit(f"Error: open {path}: no such file or directory")
+
+
+while index < len(args):
+    flag = args[index]
+    value = args[index + 1] if flag in WITH_VALUE else ""
+    if flag == "--name-template":
+        release = value
+    elif flag == "--values":
+        for line in read(value).splitlines():
+            if line.startswith("image:"):
+                image = line.split(":", 1)[1].strip()
+    elif flag == "--set-file":
+        name, _, path = value.partition("=")
+        files[name] = read(path).strip()
+        image = files[name] if name == "image" else image
+    index += 2 if flag in WITH_VALUE else 1
+print(f"""apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: {release}, labels: {{app: {release}}}}}
+spec:
+  selector: {{matchLabels: {{app: {release}}}}}
+  template:
+    metadata: {{labels: {{app: {release}}}}}
+    spec:
+      containers: [{{name: app, image: "{image}"}}]""")
+if files:
+    print("---\\napiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: files}\\ndata:")
+    for name, text in files.items():
+        print(f"  {name}: {text!r}")
+'''
+
+
+def fake_helm(bin_dir: Path) -> Path:
+    """Write the ``helm`` stand-in into ``bin_dir`` (to be put first on PATH)."""
+    import sys
+
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    helm = bin_dir / "helm"
+    helm.write_text(f"#!{sys.executable}\n{FAKE_HELM}", encoding="utf-8")
+    helm.chmod(0o755)
+    return helm

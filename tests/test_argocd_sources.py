@@ -186,7 +186,9 @@ def test_external_sources_are_listed_never_dropped(pytester: pytest.Pytester) ->
     )
 
 
-def test_build_options_come_from_argocd_cm(pytester: pytest.Pytester) -> None:
+def test_build_options_of_argocd_cm_lift_the_load_restrictor_only_when_the_user_passes_them(
+    pytester: pytest.Pytester,
+) -> None:
     # An overlay reading a file outside its directory needs LoadRestrictionsNone.
     write(pytester.path, "shared/settings.env", "A=b\n")
     write(
@@ -208,9 +210,20 @@ def test_build_options_come_from_argocd_cm(pytester: pytest.Pytester) -> None:
         "data": {"kustomize.buildOptions": "--load-restrictor LoadRestrictionsNone"},
     }
     write_manifests(pytester.path, "argocd/app.yaml", app, config)
-    pytester.runpytest("--overlays-argocd=argocd", "--overlays-checks=render").assert_outcomes(
-        passed=1
+    # A committed argocd-cm is a file any pull request changes: its options that lift the
+    # load restrictor are not used, and the header says so and how to opt in.
+    committed = pytester.runpytest("--overlays-argocd=argocd", "--overlays-checks=render")
+    committed.assert_outcomes(failed=1)
+    committed.stdout.fnmatch_lines(
+        [
+            "k8s-overlays: Argo CD argocd: kustomize.buildOptions of argocd/app.yaml not used: "
+            "--load-restrictor LoadRestrictionsNone (*--overlays-argocd-build-options)",
+        ]
     )
+    mine = "--overlays-argocd-build-options=--load-restrictor LoadRestrictionsNone"
+    pytester.runpytest(
+        "--overlays-argocd=argocd", "--overlays-checks=render", mine
+    ).assert_outcomes(passed=1)
 
 
 def _laughs(field: str, indent: str = "") -> str:

@@ -337,7 +337,13 @@ def test_helm_template_as_argo_cd_runs_it(tmp_path: Path) -> None:
         "parameters": [{"name": "image.tag", "value": "1.2", "forceString": True}],
         "skipCrds": False,
     }
-    source = SourcePlan("helm", tmp_path / "chart", tmp_path, canonical(helm))
+    source = SourcePlan(
+        "helm",
+        tmp_path / "chart",
+        tmp_path,
+        canonical(helm),
+        value_files=(tmp_path / "chart" / "values-dev.yaml",),
+    )
     assert helm_argv(source, tmp_path / "v.yaml") == [
         "helm",
         "template",
@@ -411,7 +417,7 @@ def test_argo_cd_messages_about_yaml_that_does_not_parse_quote_none_of_it(
         "helm:\n  parameters:\n    - {name: token, value: CANARY-t0ken\n"
     )
     with pytest.raises(ValueError, match="error while parsing source parameters") as bad:
-        merge_source_files({"path": "o"}, overlay, "app")
+        merge_source_files({"path": "o"}, overlay, "app", tmp_path)
     assert "CANARY" not in str(bad.value)
 
 
@@ -457,3 +463,93 @@ def test_a_kustomization_of_the_wrong_shape_is_refused_in_kustomizes_words(
     with pytest.raises(EditError) as raised:
         edited(data, overrides, tmp_path)
     assert str(raised.value) == message
+
+
+def test_helm_value_files_resolve_as_argo_cd_resolves_them(tmp_path: Path) -> None:
+    from pytest_k8s_overlays.argocd.helmfiles import Elsewhere, Refused, Where, value_file
+    from pytest_k8s_overlays.argocd.repo import ThisRepo
+
+    chart = tmp_path / "charts" / "web"
+    chart.mkdir(parents=True)
+    repo = ThisRepo(("https://github.com/acme/platform.git",), "given")
+    refs = {"$values": "https://github.com/acme/platform", "$other": "https://x.example/v.git"}
+    where = Where(chart, tmp_path, repo, refs, {"ARGOCD_APP_NAME": "web"})
+    real = tmp_path.resolve()
+    assert value_file("values-$ARGOCD_APP_NAME.yaml", where) == real / "charts/web/values-web.yaml"
+    # Absolute: from the repository's root; $ref: from the ref'd repository's root.
+    assert value_file("/envs/prod.yaml", where) == real / "envs/prod.yaml"
+    assert value_file("$values/envs/prod.yaml", where) == real / "envs/prod.yaml"
+    assert value_file("https://example.com/v.yaml", where) is None
+    with pytest.raises(Elsewhere, match=r"values from another repository \(https://x"):
+        value_file("$other/v.yaml", where)
+    for escaping in ("../../../v.yaml", "$values/../v.yaml", "/../v.yaml"):
+        with pytest.raises(Refused, match="resolved to outside repository root"):
+            value_file(escaping, where)
+    with pytest.raises(Refused, match="path resolved to repository root"):
+        value_file("$values/", where)
+    with pytest.raises(Refused, match="the URL scheme 'file' is not allowed"):
+        value_file("file:///etc/passwd", where)
+
+
+@pytest.mark.parametrize(
+    ("options", "kept", "refused"),
+    [
+        ("", [], []),
+        ("--enable-helm", [], ["--enable-helm"]),
+        ("--enable-helm --helm-command ./x.sh", [], ["--enable-helm", "--helm-command ./x.sh"]),
+        ("--helm-command=./x.sh", [], ["--helm-command=./x.sh"]),
+        ("--load-restrictor LoadRestrictionsNone", [], ["--load-restrictor LoadRestrictionsNone"]),
+        ("--load-restrictor=LoadRestrictionsNone", [], ["--load-restrictor=LoadRestrictionsNone"]),
+        (
+            "--load-restrictor LoadRestrictionsRootOnly",
+            ["--load-restrictor", "LoadRestrictionsRootOnly"],
+            [],
+        ),
+        ("--enable-alpha-plugins --enable-exec", [], ["--enable-alpha-plugins", "--enable-exec"]),
+        (
+            "-e A=b --mount type=bind,src=/ --network",
+            [],
+            ["-e A=b", "--mount type=bind,src=/", "--network"],
+        ),
+        ("-o /tmp/x --output=y", [], ["-o /tmp/x", "--output=y"]),
+        (
+            "--helm-kube-version 1.30 --helm-api-versions=v1 --stack-trace "
+            "--enable-managedby-label",
+            [
+                "--helm-kube-version",
+                "1.30",
+                "--helm-api-versions=v1",
+                "--stack-trace",
+                "--enable-managedby-label",
+            ],
+            [],
+        ),
+        ("--stack-trace=true --stack-trace=/x", ["--stack-trace=true"], ["--stack-trace=/x"]),
+        ("stray --helm-kube-version", [], ["stray", "--helm-kube-version"]),
+    ],
+)
+def test_build_options_from_a_repository_file_are_allowed_only_from_a_list(
+    options: str, kept: list[str], refused: list[str]
+) -> None:
+    from pytest_k8s_overlays.argocd.options import repository_build_options
+
+    filtered = repository_build_options(options)
+    assert (filtered.kept, filtered.refused) == (kept, refused)
+
+
+def test_a_link_out_of_the_repository_is_found_through_links_inside_it(tmp_path: Path) -> None:
+    from pytest_k8s_overlays.paths import OutsideRepository, first_link_outside, inside
+
+    root, outside = tmp_path / "repo", tmp_path / "outside"
+    (root / "chart").mkdir(parents=True)
+    (root / "shared").mkdir()
+    outside.mkdir()
+    (outside / "secret.yaml").write_text("x: 1\n")
+    os.symlink(root / "chart", root / "chart" / "loop")
+    os.symlink("../shared", root / "chart" / "templates")
+    assert first_link_outside(root / "chart", root) is None
+    os.symlink(outside / "secret.yaml", root / "shared" / "leak.yaml")
+    assert first_link_outside(root / "chart", root) == root / "chart/templates/leak.yaml"
+    assert inside(root / "chart" / "templates", root) == (root / "shared").resolve()
+    with pytest.raises(OutsideRepository, match=r"^shared/leak\.yaml resolves outside"):
+        inside(root / "shared" / "leak.yaml", root)

@@ -21,7 +21,7 @@ from ..deployable import APPLICATION, Deployable, Group
 from ..fields import as_dict
 from ..kustomization import kustomization_file
 from ..model import Resource
-from ..paths import display_path
+from ..paths import OutsideRepository, display_path, inside
 from .appset import Generated, expand, template_options
 from .directory import wanted
 from .generators import IN_CLUSTER, Context, known_clusters
@@ -34,6 +34,7 @@ from .manifests import (
     read_manifests,
 )
 from .model import DIRECTORY, AppFacts, Problem, ProjectRules, Recipe, SourcePlan
+from .options import repository_build_options
 from .projects import DEFAULT_PROJECT, destination_permitted, project_rules, source_permitted
 from .repo import ThisRepo, head_revision, repo_files, this_repo
 from .sources import AppIdentity, SourceContext, app_sources, plan_sources
@@ -72,6 +73,8 @@ class Instance:
     #: Sources, files and generators not rendered here, in words, sorted.
     notes: list[str]
     applications: int = 0
+    #: Build options of the committed argocd-cm not used, and why ("" when none).
+    refused_options: str = ""
 
 
 @dataclass
@@ -122,6 +125,8 @@ class _Discovery:
         self.failed_sets: list[tuple[Manifest, str]] = []
         self.controller_namespace = CONTROLLER_NAMESPACE
         self.build_options: tuple[str, ...] = ()
+        #: Why build options of the committed argocd-cm were not used ("" when all were).
+        self.refused_options = ""
         self.repo = ThisRepo((), "")
         self._revision: str | None = None
         self._recipes: dict[int, tuple[Recipe, list[str], list[Problem]]] = {}
@@ -137,7 +142,16 @@ class _Discovery:
             self.controller_namespace = config.namespace or CONTROLLER_NAMESPACE
         options = self.settings.build_options
         if options is None and config is not None:
-            options = str(as_dict(config.data.get("data")).get("kustomize.buildOptions") or "")
+            committed = str(as_dict(config.data.get("data")).get("kustomize.buildOptions") or "")
+            filtered = repository_build_options(committed)
+            options = " ".join(filtered.kept)
+            if filtered.refused:
+                self.refused_options = (
+                    f"kustomize.buildOptions of {self.shown(config.file)} not used: "
+                    f"{', '.join(filtered.refused)} (a repository file never runs programs, "
+                    "lifts the load restrictor or writes files; to use them, pass the build "
+                    "options with --overlays-argocd-build-options)"
+                )
         self.build_options = tuple((options or "").split())
         candidates = [
             (str(s.get("repoURL") or ""), str(s.get("path") or ""))
@@ -266,8 +280,10 @@ def _holds_argo(source: SourcePlan) -> bool:
         for name in filenames:
             if name.endswith((".yaml", ".yml", ".json")):
                 try:
-                    text = Path(current, name).read_text(encoding="utf-8", errors="replace")
-                except OSError:
+                    # Never a file linked out of the repository (the render refuses it too).
+                    file = inside(Path(current, name), source.root)
+                    text = file.read_text(encoding="utf-8", errors="replace")
+                except (OSError, OutsideRepository):
                     continue
                 if "argoproj.io/" in text and "kind: Application" in text:
                     return True
@@ -529,7 +545,7 @@ def discover_instance(
     if not path.exists():
         raise InstanceError(f"{label} {value}: no such file or directory ({path})")
     try:
-        manifests = read_manifests(path, value)
+        manifests = read_manifests(path, value, root)
     except ManifestError as error:
         raise InstanceError(f"{label} {error}") from None
     found = _Discovery(value, path, root, settings, render)
@@ -549,4 +565,5 @@ def discover_instance(
         found.repo,
         sorted(found.notes),
         sum(len(g.overlays) for g in groups),
+        found.refused_options,
     )

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from ..parsing import SafeLoader, UnreadableFile, describe_yaml_error, load_file, load_one
+from ..paths import OutsideRepository, inside
 from .functions import sanitize_name
 from .globs import glob_match, path_match
 from .gotemplate import TemplateError, truthy
@@ -204,6 +205,13 @@ def _git_files(spec: dict[str, Any], context: Context, prefix: str) -> list[Para
     )
     found: list[Params] = []
     for file in files:
+        try:
+            # git lists a committed symbolic link as a file: its target may be anywhere.
+            inside(context.root / file, context.root, file)
+        except OutsideRepository:
+            raise GeneratorError(
+                f"unable to process file '{file}': a symbolic link out of the repository"
+            ) from None
         for content in _file_contents(context.root / file, file):
             directory = posixpath.dirname(file) or "."
             name = posixpath.basename(file)

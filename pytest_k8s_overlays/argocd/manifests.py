@@ -15,6 +15,7 @@ import yaml
 
 from ..fields import as_dict
 from ..parsing import SafeLoader, describe_yaml_error, load_bounded, read_text
+from ..paths import OutsideRepository, inside
 
 APPLICATION = "Application"
 APPLICATION_SET = "ApplicationSet"
@@ -102,16 +103,30 @@ def read_file(file: Path, shown: str) -> list[Any]:
         raise ManifestError(f"{shown}: not valid YAML: {describe_yaml_error(error)}") from None
 
 
-def read_manifests(path: Path, shown: str) -> Manifests:
-    """Every Argo CD manifest under ``path``; ManifestError when there is none."""
+def read_manifests(path: Path, shown: str, root: Path | None = None) -> Manifests:
+    """Every Argo CD manifest under ``path``; ManifestError when there is none, or when a
+    file is a symbolic link out of both ``path`` and the repository ``root``."""
     manifests = Manifests()
     for file in _yaml_files(path):
         display = (
             shown if file == path else f"{shown.rstrip('/')}/{file.relative_to(path).as_posix()}"
         )
+        if root is not None and file != path:
+            _inside_either(file, (path, root), display)
         for index, document in enumerate(read_file(file, display)):
             if is_argo(document):
                 manifests.add(Manifest(document, file, index))
     if not (manifests.applications or manifests.application_sets):
         raise ManifestError(f"{shown}: no Argo CD Application or ApplicationSet found in {path}")
     return manifests
+
+
+def _inside_either(file: Path, roots: tuple[Path, ...], shown: str) -> None:
+    """Refuse a manifest file linked out of every one of ``roots`` (never reading it)."""
+    for root in roots:
+        try:
+            inside(file, root, shown)
+            return
+        except OutsideRepository:
+            continue
+    raise ManifestError(f"{shown}: a symbolic link out of the repository, not read")

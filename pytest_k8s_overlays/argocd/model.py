@@ -39,6 +39,9 @@ class SourcePlan:
     merged: tuple[Path, ...] = ()
     #: The path as the Application writes it.
     shown: str = ""
+    #: A Helm source's value files and file parameters, resolved inside the repository.
+    value_files: tuple[Path, ...] = ()
+    file_parameters: tuple[tuple[str, Path], ...] = ()
 
     @property
     def overrides(self) -> dict[str, Any]:

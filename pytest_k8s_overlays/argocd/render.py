@@ -27,8 +27,17 @@ import yaml
 
 from .. import processes
 from ..crds import GroupKind, declared_scopes
-from ..kustomization import KUSTOMIZATION_FILES
+from ..fields import as_list
+from ..kustomization import (
+    KUSTOMIZATION_FILES,
+    REFERENCE_FIELDS,
+    is_dir,
+    is_remote,
+    kustomization_file,
+    read_kustomization,
+)
 from ..parsing import Parsed, ParseError, UnreadableFile, load_file, load_one, parse_render
+from ..paths import OutsideRepository, display_path, inside
 from ..renderer import Renderer, RenderError, build, render_environment
 from .directory import DirectoryError, read_directory
 from .edit import EditError, apply_overrides, given
@@ -84,7 +93,12 @@ def edited_kustomization(source: SourcePlan) -> tuple[str, dict[str, Any]] | Non
         names = " ".join(f.name for f in files)
         raise EditError(f"Found multiple kustomization file: [{names}]")
     try:
+        # Written into the private copy as a plain file: a link out of the repository
+        # would turn a file Kustomize refuses to read into one it builds.
+        inside(files[0], source.root, display_path(files[0], source.root))
         data = load_file(files[0], yaml.SafeLoader)
+    except OutsideRepository as error:
+        raise EditError(str(error)) from None
     except UnreadableFile as error:
         raise EditError(f"invalid Kustomization: {error}") from None
     if data is None:
@@ -118,6 +132,45 @@ def private_copy(root: Path, directory: Path, into: Path) -> Path:
     return destination
 
 
+#: Kustomization directories followed when looking for one outside the repository.
+_MAX_CHAIN = 10_000
+
+
+def chain_outside(source: SourcePlan, top: Mapping[str, Any] | None) -> str | None:
+    """Why a kustomization the source builds lies outside the repository, or None.
+
+    Kustomize's load restrictor keeps files within each kustomization's
+    directory, but a ``resources`` (or ``components``, ``generators``...)
+    directory may lie anywhere, a symbolic link's target included: that
+    directory's kustomization would be built from outside the repository.
+    ``top`` is the source's kustomization as Argo CD edits it.
+    """
+    todo: list[tuple[Path, Mapping[str, Any] | None]] = [(source.path, top)]
+    seen: set[Path] = set()
+    while todo and len(seen) < _MAX_CHAIN:
+        directory, data = todo.pop()
+        if directory.resolve() in seen:
+            continue
+        seen.add(directory.resolve())
+        kfile = kustomization_file(directory)
+        if data is None:
+            data = read_kustomization(kfile) if kfile is not None else {}
+        for field in REFERENCE_FIELDS:
+            for entry in as_list(data.get(field)):
+                if not isinstance(entry, str) or is_remote(entry) or "\n" in entry:
+                    continue
+                target = Path(os.path.normpath(directory / entry))
+                if not is_dir(target):
+                    continue
+                try:
+                    inside(target, source.root)
+                except OutsideRepository:
+                    where = display_path(kfile or directory, source.root)
+                    return f"{where}: {entry} resolves outside the repository"
+                todo.append((target, None))
+    return None
+
+
 def _shown_error(message: str, mirror: Path, root: Path) -> str:
     """Kustomize's message with the private copy's paths written as the checkout's."""
     return message.replace(str(mirror), str(root))
@@ -127,6 +180,9 @@ def _build_kustomize(
     source: SourcePlan, renderer: Renderer, timeout: float, env: Mapping[str, str] | None
 ) -> Parsed:
     edited = edited_kustomization(source)
+    outside = chain_outside(source, edited[1] if edited is not None else None)
+    if outside is not None:
+        raise EditError(outside)
     environment = dict(render_environment() if env is None else env)
     environment.update(source.env)
     arguments = list(source.build_options)
@@ -159,23 +215,21 @@ def _build_kustomize(
 
 
 def helm_argv(source: SourcePlan, values_file: Path | None) -> list[str]:
-    """``helm template`` as Argo CD runs it for a local chart path."""
+    """``helm template`` as Argo CD runs it for a local chart path (its value files and file
+    parameters as planning resolved them: inside the repository)."""
     helm = source.overrides
     argv = ["helm", "template", str(source.path), "--name-template", str(helm["releaseName"])]
     if helm.get("namespace"):
         argv += ["--namespace", str(helm["namespace"])]
-    for name in helm.get("valueFiles") or []:
-        argv += ["--values", str(source.path / str(name))]
+    for path in source.value_files:
+        argv += ["--values", str(path)]
     if values_file is not None:
         argv += ["--values", str(values_file)]
     for parameter in helm.get("parameters") or []:
         flag = "--set-string" if parameter.get("forceString") else "--set"
         argv += [flag, f"{parameter.get('name')}={parameter.get('value')}"]
-    for parameter in helm.get("fileParameters") or []:
-        argv += [
-            "--set-file",
-            f"{parameter.get('name')}={source.path / str(parameter.get('path'))}",
-        ]
+    for name, path in source.file_parameters:
+        argv += ["--set-file", f"{name}={path}"]
     if helm.get("kubeVersion"):
         argv += ["--kube-version", str(helm["kubeVersion"])]
     for version in helm.get("apiVersions") or []:

@@ -11,6 +11,7 @@ OCI and plugin sources are noted as not rendered, never dropped silently.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from collections.abc import Mapping
@@ -21,6 +22,8 @@ from typing import Any
 from ..fields import as_dict
 from ..kustomization import KUSTOMIZATION_FILES
 from ..parsing import SafeLoader, UnreadableFile, load_file
+from ..paths import OutsideRepository, inside
+from .helmfiles import Elsewhere, HelmFiles, Refused, Where, helm_files
 from .model import DIRECTORY, HELM, KUSTOMIZE, Problem, SourcePlan, canonical
 from .repo import ThisRepo
 
@@ -50,6 +53,8 @@ class SourceContext:
     repo: ThisRepo
     revision: str = ""
     build_options: tuple[str, ...] = ()
+    #: ``$<ref>`` and repoURL of each ``ref`` source of the Application planned.
+    refs: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -91,15 +96,20 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 
 def merge_source_files(
-    source: dict[str, Any], directory: Path, instance_name: str
+    source: dict[str, Any], directory: Path, instance_name: str, root: Path
 ) -> tuple[dict[str, Any], list[Path]]:
-    """Merge ``.argocd-source.yaml`` then ``.argocd-source-<app>.yaml`` into ``source``."""
+    """Merge ``.argocd-source.yaml`` then ``.argocd-source-<app>.yaml`` into ``source``;
+    a file linked out of the repository ``root`` is refused (ValueError), never read."""
     merged: Any = dict(source)
     used: list[Path] = []
     for name in (".argocd-source.yaml", f".argocd-source-{instance_name}.yaml"):
         path = directory / name
         if not path.is_file():
             continue
+        try:
+            inside(path, root)
+        except OutsideRepository as error:
+            raise ValueError(f"error while parsing source parameters: {error}") from None
         try:
             patch = load_file(path, SafeLoader)
         except UnreadableFile as error:
@@ -172,6 +182,14 @@ def _path_problem(path: str, root: Path, where: str) -> tuple[Problem, str] | No
     if target != root and root not in target.parents:
         return Problem("source-path", where, f"{path} is outside the repository", expected), (
             f"{path}: app path outside root"
+        )
+    try:
+        inside(target, root, path)
+    except OutsideRepository:
+        # Argo CD refuses a checkout with a symbolic link out of it; reading it here
+        # would put files of the machine running the gate into its findings.
+        return Problem("source-path", where, f"{path} resolves outside the repository", expected), (
+            f"{path}: app path resolves outside the repository through a symbolic link"
         )
     if not target.exists():
         return Problem("source-path", where, f"{path} does not exist", expected), (
@@ -253,7 +271,7 @@ def _plan_local(
 ) -> None:
     directory = Path(os.path.normpath(context.root / path))
     try:
-        merged, used = merge_source_files(source, directory, app.instance_name)
+        merged, used = merge_source_files(source, directory, app.instance_name, context.root)
         merged = normalize_source(merged)
         kind = source_type(merged, directory)
     except (ValueError, OSError) as error:
@@ -266,6 +284,8 @@ def _plan_local(
         planned.not_rendered.append(f"{path} ({kind}: needs a config management plugin)")
         return
     settings = as_dict(merged.get(kind))
+    env = source_env(source, app.instance_name, app.namespace, app.project, context.revision)
+    files = HelmFiles()
     if kind == HELM:
         # What `helm template` needs besides the chart: the release and its namespace.
         settings = {
@@ -273,18 +293,38 @@ def _plan_local(
             **settings,
             "namespace": settings.get("namespace") or app.namespace,
         }
+        where = Where(directory, context.root, context.repo, dict(context.refs), dict(env))
+        found = _helm_files(settings, where, path, planned)
+        if found is None:
+            return
+        files = found
     planned.sources.append(
         SourcePlan(
             type=kind,
             path=directory,
             root=context.root,
             settings=canonical(settings),
-            env=source_env(source, app.instance_name, app.namespace, app.project, context.revision),
+            env=env,
             build_options=context.build_options if kind == KUSTOMIZE else (),
             merged=tuple(used),
             shown=path,
+            value_files=tuple(files.value_files),
+            file_parameters=tuple(files.file_parameters),
         )
     )
+
+
+def _helm_files(
+    settings: Mapping[str, Any], where: Where, path: str, planned: Planned
+) -> HelmFiles | None:
+    """The files a Helm source reads besides its chart; None (with why) when it is not rendered."""
+    try:
+        return helm_files(settings, where)
+    except Refused as error:
+        planned.fail(f"{path}: error resolving value file path: {error}")
+    except Elsewhere as error:
+        planned.not_rendered.append(f"{path} (helm: {error})")
+    return None
 
 
 def plan_sources(spec: Mapping[str, Any], app: AppIdentity, context: SourceContext) -> Planned:
@@ -296,6 +336,12 @@ def plan_sources(spec: Mapping[str, Any], app: AppIdentity, context: SourceConte
             "spec.source.repoURL and either source.path, source.chart, or source.ref are required"
         )
         return planned
+    refs = tuple(
+        (f"${source['ref']}", str(source.get("repoURL") or ""))
+        for source in sources
+        if many and isinstance(source.get("ref"), str) and source["ref"]
+    )
+    context = dataclasses.replace(context, refs=refs)
     for index, source in enumerate(sources):
         if many and not source.get("path") and not source.get("chart"):
             continue  # a ref source: values for another source, nothing rendered

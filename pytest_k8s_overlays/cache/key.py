@@ -27,7 +27,7 @@ from ..renderer import Renderer
 from .inputs import Budget, Inputs, Uncacheable, inputs
 
 if TYPE_CHECKING:
-    from ..argocd.model import Recipe
+    from ..argocd.model import Recipe, SourcePlan
 
 #: Bumped whenever the entry format or the key's meaning changes.
 FORMAT = 4
@@ -278,6 +278,7 @@ class RenderKeys:
                     digest.update(
                         f"helm\0{json.dumps(_binary_identity('helm', self._memo))}\n".encode()
                     )
+                    self._add_helm_files(digest, source, hasher, budget, seen)
                 continue
             try:
                 edited = edited_kustomization(source)
@@ -309,6 +310,19 @@ class RenderKeys:
                 digest.update(f"tree\0{path}\0{hasher.tree(path, budget, seen)}\n".encode())
             else:
                 digest.update(f"file\0{path}\0{hasher.file(path, budget, seen)}\n".encode())
+
+    @staticmethod
+    def _add_helm_files(
+        digest: Any, source: SourcePlan, hasher: _Hasher, budget: Budget, seen: Seen | None
+    ) -> None:
+        """Key the value files and file parameters of a Helm source, in order: they may lie
+        anywhere in the repository, outside the chart's tree."""
+        named = [("values", path) for path in source.value_files]
+        named += [(f"file\0{name}", path) for name, path in source.file_parameters]
+        for what, path in named:
+            # A missing file fails the render (never cached); its absence is keyed all the same.
+            content = hasher.file(path, budget, seen) if path.exists() else "missing"
+            digest.update(f"{what}\0{path}\0{content}\n".encode())
 
     def files_key(self, paths: Sequence[Path]) -> str:
         """A key for the content of files or directories (CRDs given on the command line)."""
