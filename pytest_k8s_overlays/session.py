@@ -89,7 +89,11 @@ class GateSession:
     ) -> None:
         # tryfirst: our items exist before -k, -m and --lf select among all items.
         missing = missing_specs(
-            config, self.gate.item_specs, self.settings.overlays_from_cli, items
+            config,
+            self.gate.item_specs,
+            self.settings.overlays_from_cli,
+            items,
+            {group.name: group.root for group in self.gate.groups},
         )
         items.extend(make_items(session, missing, self.settings.checks))
 
