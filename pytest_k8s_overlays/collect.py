@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -209,18 +209,44 @@ def make_items(
     return items
 
 
+def _under(paths: Sequence[Path], target: Path) -> bool:
+    return any(path == target or path in target.parents for path in paths)
+
+
+def _named_by_directories(
+    directories: Sequence[Path], specs: Sequence[Deployable], roots: Mapping[str, Path]
+) -> list[Deployable]:
+    """What directory arguments gate: the deployables under them; every deployable of
+    a group whose root (its ``--overlays`` value, its Argo CD instance) one of them
+    holds, wherever its file lies (an app-of-apps child); every group none reaches."""
+    reached = {s.group for s in specs if _under(directories, s.anchor.resolve())}
+    whole = {name for name, root in roots.items() if _under(directories, root.resolve())}
+    return [
+        spec
+        for spec in specs
+        if spec.group in whole
+        or spec.group not in reached
+        or _under(directories, spec.anchor.resolve())
+    ]
+
+
 def missing_specs(
     config: pytest.Config,
     specs: Sequence[Deployable],
     from_cli: bool,
     items: list[pytest.Item],
+    roots: Mapping[str, Path],
 ) -> list[Deployable]:
     """The deployables whose items pytest's own collection did not produce, and should have.
 
-    Arguments naming gate items (a kustomization file, its node ids, or a
-    directory holding overlays) limit the gate to those; single tests named
-    (``path::test``) while the overlays come from the ini file run alone.
-    Otherwise (``pytest``, ``pytest tests/``, testpaths) every deployable is gated.
+    ``roots`` are the groups' roots by group name. A node id or a file naming gate
+    items (a kustomization file) limits the gate to those; single tests named
+    (``path::test``) while the overlays come from the ini file run alone. A
+    directory limits the groups it reaches into to what it holds, unless it holds
+    the group's root: ``pytest k8s/overlays/auth`` gates auth, and ``pytest
+    clusters/dev`` every Application the instance clusters/dev deploys. A group
+    no argument reaches is gated whole, as with no arguments (``pytest``, ``pytest
+    tests/``, testpaths): every deployable the header counts is gated.
     """
     base = config.invocation_params.dir
     # Only what the user named selects: the invocation directory pytest walks
@@ -228,15 +254,18 @@ def missing_specs(
     named = config.args if config.args_source == pytest.Config.ArgsSource.ARGS else []
     plain = [(base / arg).resolve() for arg in named if "::" not in arg]
     node_ids = [(base / arg.split("::")[0]).resolve() for arg in named if "::" in arg]
+    directories = [path for path in plain if path.is_dir()]
+    exact = [*node_ids, *(path for path in plain if not path.is_dir())]
 
     def under(paths: list[Path], spec: Deployable) -> bool:
-        file = spec.anchor.resolve()
-        return any(path == file or path in file.parents for path in paths)
+        return _under(paths, spec.anchor.resolve())
 
-    if any(under(plain + node_ids, spec) for spec in specs):
+    if any(under(exact, spec) for spec in specs):
         # pytest collected what the arguments name; add what its walk skipped
         # (norecursedirs), but not beside a node id, which selects exactly.
         wanted = [s for s in specs if under(plain, s) and not under(node_ids, s)]
+    elif any(under(directories, spec) for spec in specs):
+        wanted = _named_by_directories(directories, specs, roots)
     elif node_ids and not from_cli:
         wanted = []
     else:

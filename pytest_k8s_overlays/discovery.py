@@ -13,8 +13,8 @@ from typing import Any
 from .deployable import Deployable, Group
 from .kustomization import (
     KUSTOMIZATION_FILES,
-    directories_used_by,
     is_component,
+    is_consumer,
     is_dir,
     kustomization_file,
     read_kustomization,
@@ -79,28 +79,30 @@ def kustomization_dirs(root: Path) -> list[tuple[Path, Path, dict[str, Any]]]:
 _MAX_CHAIN = 10_000
 
 
-def used_by_others(kustomizations: Mapping[Path, dict[str, Any]]) -> set[Path]:
-    """The directories (resolved) that another of ``kustomizations`` (by directory, as
-    found) uses as a resource or component.
+class _Graph:
+    """The directories kustomizations use, by resolved directory; those outside the root
+    read on demand."""
 
-    A kustomization that uses itself, directly or through a cycle, is not used
-    by others: Kustomize refuses to build it, so it must stay an overlay whose
-    render fails, never silently drop out of the gate.
-    """
-    edges: dict[Path, set[Path]] = {}  # by resolved directory
-    users: list[tuple[Path, set[Path]]] = []
-    for directory, data in kustomizations.items():
-        references = set(referenced_directories(directory, data))
+    def __init__(self) -> None:
+        self.data: dict[Path, dict[str, Any]] = {}
+        self.edges: dict[Path, set[Path]] = {}
+        #: The kustomizations found (not read on demand): the only Components followed.
+        self.found: set[Path] = set()
+
+    def add(self, directory: Path, data: dict[str, Any]) -> Path:
         real = directory.resolve()
-        edges.setdefault(real, references)
-        users.append((real, references))
+        if real not in self.data:
+            self.data[real] = data
+            self.edges[real] = set(referenced_directories(directory, data))
+        return real
 
-    def targets(directory: Path) -> set[Path]:
-        if directory not in edges:  # a base outside the root: read it on demand
-            edges[directory] = directories_used_by(directory)
-        return edges[directory]
+    def targets(self, directory: Path) -> set[Path]:
+        if directory not in self.edges:  # a base outside the root
+            kfile = kustomization_file(directory)
+            self.add(directory, read_kustomization(kfile) if kfile else {})
+        return self.edges[directory]
 
-    def reaches(start: Path, goal: Path) -> bool:
+    def reaches(self, start: Path, goal: Path) -> bool:
         seen: set[Path] = set()
         todo = [start]
         while todo and len(seen) < _MAX_CHAIN:
@@ -109,14 +111,48 @@ def used_by_others(kustomizations: Mapping[Path, dict[str, Any]]) -> set[Path]:
                 return True
             if current not in seen:
                 seen.add(current)
-                todo.extend(targets(current))
+                todo.extend(self.targets(current))
         return False
 
+    def built_with(self, user: Path) -> set[Path]:
+        """What ``user`` builds as part of itself: what it lists, and what the Components
+        found among those list (a Component is built only through a user)."""
+        found: set[Path] = set()
+        todo = list(self.targets(user))
+        while todo and len(found) < _MAX_CHAIN:
+            current = todo.pop()
+            if current in found or current == user:
+                continue
+            found.add(current)
+            if current in self.found and is_component(self.data[current]):
+                todo.extend(self.edges[current])
+        return found
+
+
+def used_by_others(kustomizations: Mapping[Path, dict[str, Any]]) -> set[Path]:
+    """The directories (resolved) that another of ``kustomizations`` (by directory, as
+    found) builds as part of itself.
+
+    Only a consumer (``kind: Kustomization``, or none) is built with what it
+    lists; what a Component lists counts only when a consumer uses that
+    Component. A ``kind: Component``, a kustomization of a kind Kustomize
+    refuses and one that does not load never take an overlay out of the gate.
+    (A generators, transformers or validators entry does: Kustomize fails the
+    consumer's build when that directory renders anything but plugin
+    configuration, so an overlay listed there fails the gate, through its user.)
+    A kustomization that uses itself, directly or through a cycle, is not used
+    by others: Kustomize refuses to build it, so it must stay an overlay whose
+    render fails, never silently drop out of the gate.
+    """
+    graph = _Graph()
+    found = [(graph.add(directory, data), data) for directory, data in kustomizations.items()]
+    graph.found = {real for real, _ in found}
+    users = [real for real, data in found if is_consumer(data)]
     return {
         target
-        for user, references in users
-        for target in references
-        if target != user and not reaches(target, user)
+        for user in dict.fromkeys(users)
+        for target in graph.built_with(user)
+        if not graph.reaches(target, user)
     }
 
 
@@ -153,10 +189,14 @@ def _discover_directory(value: str, root: Path, label: str) -> Group:
         for directory, kfile in leaf_overlays(root)
     )
     if not specs:
-        raise DiscoveryError(
-            f"{label} {value}: no overlay found under {root} "
-            f"(no directory holds {', '.join(KUSTOMIZATION_FILES)})"
+        found = kustomization_dirs(root)
+        why = (
+            f"its {len(found)} kustomization(s) are all kind: Component, never built on "
+            "their own; point at the overlays that use them"
+            if found
+            else f"no directory holds {', '.join(KUSTOMIZATION_FILES)}"
         )
+        raise DiscoveryError(f"{label} {value}: no overlay found under {root} ({why})")
     return Group(value, root, specs)
 
 

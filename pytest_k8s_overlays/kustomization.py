@@ -113,6 +113,13 @@ def directories_used_by(directory: Path) -> set[Path]:
     return set(referenced_directories(directory, read_kustomization(kfile))) if kfile else set()
 
 
+def is_consumer(kustomization: dict[str, Any]) -> bool:
+    """Tell whether a kustomization is built with what it lists: ``kind: Kustomization``
+    or no kind. A Component is never built on its own, and Kustomize refuses any other
+    kind ("kind should be Kustomization or Component")."""
+    return kustomization.get("kind") in (None, "", "Kustomization")
+
+
 def is_component(kustomization: dict[str, Any]) -> bool:
     """Tell whether a kustomization is a ``kind: Component`` (never built on its own)."""
     return kustomization.get("kind") == "Component"

@@ -111,6 +111,9 @@ class Summary:
     argocd: set[str] = field(default_factory=set)
     #: Components no gated overlay uses and no consumer could render.
     unexercised: set[str] = field(default_factory=set)
+    #: The deployables (``group:name``) the arguments left without items, of ``counted``.
+    unselected: set[str] = field(default_factory=set)
+    counted: int = 0
 
     def merge(self, other: dict[str, Any]) -> None:
         """Add a worker's summary (as sent by to_dict)."""
@@ -124,6 +127,8 @@ class Summary:
         self.applications = self.applications or bool(other.get("applications"))
         self.argocd.update(other.get("argocd", []))
         self.unexercised.update(other.get("unexercised", []))
+        self.unselected.update(other.get("unselected", []))
+        self.counted = max(self.counted, int(other.get("counted", 0)))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -136,6 +141,8 @@ class Summary:
             "applications": self.applications,
             "argocd": sorted(self.argocd),
             "unexercised": sorted(self.unexercised),
+            "unselected": sorted(self.unselected),
+            "counted": self.counted,
         }
 
 
@@ -221,6 +228,11 @@ def write_summary(
         for note in sorted(summary.argocd):
             write(f"  {note}")
     _write_unexercised(terminal, summary)
+    if summary.unselected:
+        write(
+            f"{len(summary.unselected)} of the {summary.counted} counted above not gated in "
+            "this run: the paths given name others"
+        )
     if summary.suppressed:
         found = plural(len(summary.suppressed), "finding")
         write(f"{found} suppressed by the {SKIP_ANNOTATION} annotation:")

@@ -40,6 +40,8 @@ class GateSession:
         #: The deployables whose items pytest's walk has collected: once each.
         self._collected: set[Deployable] = set()
         self._merged_summary: report.Summary | None = None
+        #: The deployables the arguments left without items (``group:name``).
+        self._unselected: set[str] = set()
         #: The run's finding records, once gathered for the CI outputs.
         self._records: list[outputs.Record] | None = None
         self._write_error: str | None = None
@@ -95,9 +97,15 @@ class GateSession:
     ) -> None:
         # tryfirst: our items exist before -k, -m and --lf select among all items.
         missing = missing_specs(
-            config, self.gate.item_specs, self.settings.overlays_from_cli, items
+            config,
+            self.gate.item_specs,
+            self.settings.overlays_from_cli,
+            items,
+            {group.name: group.root for group in self.gate.groups},
         )
         items.extend(make_items(session, missing, self.settings.checks))
+        gated = {item.spec for item in items if isinstance(item, DeployableItem)}
+        self._unselected = {f"{s.group}:{s.name}" for s in self.gate.specs if s not in gated}
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
         if "overlay" not in metafunc.fixturenames:
@@ -179,8 +187,7 @@ class GateSession:
         its findings) to the controller; on the controller, write the CI outputs."""
         output = getattr(session.config, "workeroutput", None)
         if output is not None:
-            summary = self.gate.summary(session.config.rootpath, self._lists_unvalidated())
-            output["k8s_overlays"] = summary.to_dict()
+            output["k8s_overlays"] = self._own_summary().to_dict()
             if outputs.wanted(self.settings, os.environ):
                 output["k8s_overlays_records"] = outputs.gather(self.gate, self.config.rootpath)
             return
@@ -212,11 +219,18 @@ class GateSession:
         if records is not None:
             self.config.stash.setdefault(WORKER_RECORDS_KEY, []).append(records)
 
+    def _own_summary(self) -> report.Summary:
+        """This process's summary, with what the arguments left out of its collection."""
+        summary = self.gate.summary(self.config.rootpath, self._lists_unvalidated())
+        summary.unselected = set(self._unselected)
+        summary.counted = len(self.gate.specs)
+        return summary
+
     def _summary(self) -> report.Summary:
         """This run's summary: this process's figures and every worker's, once."""
         if self._merged_summary is None:
             config = self.config
-            summary = self.gate.summary(config.rootpath, self._lists_unvalidated())
+            summary = self._own_summary()
             for shared in config.stash.get(WORKER_SUMMARIES_KEY, []):
                 summary.merge(shared)
             self._merged_summary = summary

@@ -4,7 +4,8 @@ Every setting is declared once, in SETTINGS: its flag (and the older
 spellings kept as aliases), its ini key, its type, default and help. Both
 option registration (:func:`add_options`) and reading (:func:`from_config`)
 walk that table, so the two cannot drift. The command line wins over the ini
-file; an empty ini value means the default; numbers and booleans may be
+file; an empty ini value means the default, except for the paths and URLs that
+name what to gate (a usage error, as the empty flag is); numbers and booleans may be
 native TOML values (pytest 9.2+) or strings.
 
 This module runs on every pytest start-up, gate or not: it imports nothing
@@ -52,6 +53,9 @@ class Setting:
     additive: bool = False
     #: Paths of a list are relative to the ini file (or the invocation directory).
     paths: bool = False
+    #: An empty value is a usage error, from the flag and the ini file alike: it names
+    #: nothing (an unset variable in a CI script), and the default would gate less.
+    required: bool = False
 
     @property
     def dest(self) -> str:
@@ -99,6 +103,7 @@ def _settings() -> tuple[Setting, ...]:
             "a directory or glob of Kustomize overlays to gate; repeat for several groups",
             "PATH",
             split="none",
+            required=True,
             paths=True,
         ),
         Setting(
@@ -298,6 +303,7 @@ def _settings() -> tuple[Setting, ...]:
             "a file or directory of CustomResourceDefinitions to validate against (repeatable)",
             "PATH",
             split="none",
+            required=True,
             paths=True,
         ),
         Setting(
@@ -319,6 +325,7 @@ def _settings() -> tuple[Setting, ...]:
             "Applications it deploys, rendered as Argo CD renders them; repeatable",
             "PATH",
             split="none",
+            required=True,
             paths=True,
         ),
         Setting(
@@ -331,6 +338,7 @@ def _settings() -> tuple[Setting, ...]:
             "repoURL of the Applications whose paths exist here); repeatable",
             "URL",
             split="none",
+            required=True,
         ),
         Setting(
             "argocd_clusters",
@@ -537,7 +545,14 @@ def _ini_value(config: pytest.Config, setting: Setting) -> Any:
         # pytest before 9.2 raises these as they are (an INTERNALERROR): say it plainly.
         raise pytest.UsageError(f"ini {setting.ini}: {error}") from None
     where = f"ini {setting.ini} = {raw!r}" if not isinstance(raw, list) else f"ini {setting.ini}"
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
+    if raw is None:
+        return None
+    if setting.required and not any(str(value).strip() for value in _as_list(raw)):
+        raise pytest.UsageError(
+            f"{_ini_name(config)}: ini {setting.ini} is empty (an unset variable?): name "
+            f"at least one {setting.metavar}, or remove the key"
+        )
+    if isinstance(raw, str) and not raw.strip():
         return None
     try:
         if setting.kind == "list":
@@ -555,6 +570,21 @@ def _ini_value(config: pytest.Config, setting: Setting) -> Any:
         raise pytest.UsageError(f"{where}: {error}") from None
 
 
+def _as_list(raw: Any) -> list[Any]:
+    return list(raw) if isinstance(raw, (list, tuple)) else [raw]
+
+
+def _ini_name(config: pytest.Config) -> str:
+    """The ini file as messages name it: relative to the rootdir when inside it."""
+    path = config.inipath
+    if path is None:
+        return "the ini file"
+    try:
+        return path.relative_to(config.rootpath).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def _bool(raw: Any) -> bool:
     if isinstance(raw, bool):
         return raw
@@ -569,7 +599,13 @@ def _bool(raw: Any) -> bool:
 def _cli_value(config: pytest.Config, setting: Setting) -> Any:
     value = config.getoption(setting.dest)
     if setting.kind == "list" and value is not None:
-        return [word for words in value for word in words] or None
+        words = [word for words in value for word in words]
+        if setting.required and not all(str(word).strip() for word in words):
+            noun = "path" if setting.metavar == "PATH" else setting.metavar
+            raise pytest.UsageError(
+                f"{setting.flag}: an empty {noun} (an unset variable in the CI script?)"
+            )
+        return words or None
     return value
 
 

@@ -120,6 +120,25 @@ def test_a_node_id_from_a_report_runs_again(
     result.assert_outcomes(passed=1)
 
 
+def test_a_path_holding_the_instance_gates_every_application_it_deploys(
+    pytester: pytest.Pytester, argocd_example: Path
+) -> None:
+    # The root Application's children are defined outside clusters/dev: naming
+    # clusters/dev (instead of testpaths) used to give them no items, and pass.
+    shutil.move(argocd_example / "clusters/dev/apps", argocd_example / "apps/dev")
+    root = argocd_example / "clusters/dev/root.yaml"
+    root.write_text(root.read_text().replace("path: clusters/dev/apps", "path: apps/dev"))
+    for args in (["clusters/dev"], ["clusters"], ["."], ["clusters/dev", "k8s"]):
+        result = pytester.runpytest("--overlays-argocd", "clusters/dev", *args)
+        result.stdout.fnmatch_lines(["k8s-overlays: 9 Applications in 1 group; *"])
+        result.assert_outcomes(passed=ITEMS * 9)
+    # A node id still runs alone.
+    result = pytester.runpytest(
+        "--overlays-argocd", "clusters/dev", "apps/dev/services.yaml::dev-api-auth::images"
+    )
+    result.assert_outcomes(passed=1)
+
+
 def test_a_missing_instance_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--overlays-argocd", "clusters/nowhere")
     assert result.ret == pytest.ExitCode.USAGE_ERROR

@@ -3,11 +3,13 @@ sources: end to end with real renders."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from .builders import REPO, application, write, write_manifests
+from .builders import REPO, app_template, application, application_set, write, write_manifests
 
 
 def config_map(name: str, namespace: str | None = None) -> str:
@@ -250,3 +252,105 @@ def test_a_billion_laughs_in_argo_cd_manifests_is_refused_not_expanded(
     )
     failed.assert_outcomes(failed=1)
     failed.stdout.fnmatch_lines(["*.argocd-source.yaml*excessive aliasing*"])
+
+
+#: Spellings of REPO that Argo CD's SameURL takes for another repository.
+OTHER_SPELLINGS = [
+    "git@github.com:acme/platform.git",
+    "ssh://git@github.com/acme/platform.git",
+    "https://github.com/acme/platform/",
+    "https://github.com:443/acme/platform.git",
+    "http://github.com/acme/platform.git",
+    "https://www.github.com/acme/platform.git",
+    "https://github.com/acme/platform.git#main",
+    "https://github.com//acme/platform.git",
+]
+#: Spellings of REPO that Argo CD's SameURL takes for it.
+SAME_SPELLINGS = [" HTTPS://GitHub.com/Acme/Platform ", "https://github.com/acme/platform"]
+
+
+def test_an_application_of_this_repository_spelled_otherwise_is_never_silently_ungated(
+    pytester: pytest.Pytester,
+) -> None:
+    subprocess.run(["git", "init", "-q", str(pytester.path)], check=True)
+    subprocess.run(["git", "-C", str(pytester.path), "remote", "add", "origin", REPO], check=True)
+    make_plain(pytester.path)
+    apps = [application("local", "apps/a", namespace="a")]
+    apps += [
+        application(f"same{i}", "apps/a", namespace="a", repo=u)
+        for i, u in enumerate(SAME_SPELLINGS)
+    ]
+    apps += [
+        application(f"other{i}", "apps/a", namespace="a", repo=u)
+        for i, u in enumerate(OTHER_SPELLINGS)
+    ]
+    # Another repository whose path does not exist here, or is only "." : a note, as before.
+    apps += [application("elsewhere", "deploy", namespace="x", repo="https://github.com/acme/x")]
+    apps += [application("root", ".", namespace="x", repo="https://github.com/acme/x")]
+    write_manifests(pytester.path, "argocd/apps.yaml", *apps)
+    result = pytester.runpytest("--overlays-argocd=argocd", "--overlays-checks=render,application")
+    # Each used to be a note of the summary, and the run passed.
+    result.assert_outcomes(passed=2 * 3 + len(OTHER_SPELLINGS), failed=len(OTHER_SPELLINGS))
+    result.stdout.fnmatch_lines_random(
+        [
+            f"FAILED argocd/apps.yaml::other{i}::application - other{i}: 1 finding in application"
+            for i in range(len(OTHER_SPELLINGS))
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "  Application/argocd/other0 spec.source.repoURL: git@github.com:acme/platform.git "
+            "is not this repository as Argo CD compares URLs, so apps/a, which exists here, is "
+            "not gated; expected this repository's URL, spelled as Argo CD compares it: "
+            "https://github.com/acme/platform.git (git remotes) [[]foreign-repo-url] (from "
+            "argocd/apps.yaml)",
+            "hint [[]foreign-repo-url]: write this repository's URL as the repoURL*"
+            "--overlays-argocd-repo (ini overlays_argocd_repo)",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "  argocd: root (argocd/apps.yaml): https://github.com/acme/x path . "
+            "(external repository)"
+        ]
+    )
+    result.stdout.no_fnmatch_line("*::root::*")
+    result.stdout.no_fnmatch_line("*::elsewhere::*")
+
+
+def test_a_git_generator_of_this_repository_spelled_otherwise_fails_its_applicationset(
+    pytester: pytest.Pytester,
+) -> None:
+    subprocess.run(["git", "init", "-q", str(pytester.path)], check=True)
+    subprocess.run(["git", "-C", str(pytester.path), "remote", "add", "origin", REPO], check=True)
+    make_plain(pytester.path)
+    template = app_template("{{path.basename}}", "{{path}}", "a")
+
+    def git(name: str, url: str) -> dict[str, Any]:
+        generator = {"git": {"repoURL": url, "revision": "main", "directories": [{"path": "*"}]}}
+        return application_set(name, [generator], template)
+
+    write_manifests(
+        pytester.path,
+        "argocd/sets.yaml",
+        git("ours", "git@github.com:acme/platform.git"),
+        # Another repository: its directories may match here too, and say nothing.
+        git("theirs", "https://github.com/acme/tenants.git"),
+        application("local", "apps/a", namespace="a"),
+    )
+    result = pytester.runpytest("--overlays-argocd=argocd", "--overlays-checks=application")
+    # It used to generate nothing, with a note, and pass.
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "  ApplicationSet/argocd/ours spec.generators: a git generator reads "
+            "git@github.com:acme/platform.git, not this repository as Argo CD compares URLs, "
+            "though its paths match here: it generates nothing gated; expected this "
+            "repository's URL, spelled as Argo CD compares it: "
+            "https://github.com/acme/platform.git (git remotes) [[]foreign-repo-url] (from "
+            "argocd/sets.yaml)",
+            "FAILED argocd/sets.yaml::ours::application - ours: 1 finding in application",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*::theirs::*")
+    result.stdout.fnmatch_lines(["*ApplicationSet theirs*a git generator reads another*"])

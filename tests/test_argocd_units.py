@@ -23,7 +23,7 @@ from pytest_k8s_overlays.argocd.projects import (
     source_permitted,
 )
 from pytest_k8s_overlays.argocd.render import _build_helm, helm_argv
-from pytest_k8s_overlays.argocd.repo import normalize_url, this_repo
+from pytest_k8s_overlays.argocd.repo import ThisRepo, normalize_url, same_url, this_repo
 from pytest_k8s_overlays.argocd.templates import fasttemplate
 from pytest_k8s_overlays.renderer import RenderError
 
@@ -261,6 +261,10 @@ def test_globs() -> None:
         ("git@github.com:Org/Repo.git", "git@github.com/org/repo"),
         ("ssh://git@github.com/org/repo", "git@github.com/org/repo"),
         ("https://github.com/org/repo.git/", "https://github.com/org/repo.git/"),
+        # strings.TrimSpace before anything else.
+        (" https://github.com/org/repo.git\n", "https://github.com/org/repo"),
+        ("https://github.com/org/repo.git.git", "https://github.com/org/repo.git"),
+        ("https://github.com:443/org/repo#main", "https://github.com:443/org/repo#main"),
     ],
 )
 def test_repository_urls_normalise_as_argo_cd_does(url: str, normalized: str) -> None:
@@ -294,6 +298,26 @@ def test_appproject_rules() -> None:
     assert not kind_permitted(rules, "rbac.authorization.k8s.io", "ClusterRole", "x", False)
     assert not kind_permitted(rules, "", "ResourceQuota", "q", namespaced=True)
     assert kind_permitted(rules, "", "ConfigMap", "c", namespaced=True)
+
+
+def test_same_url_as_argo_cd() -> None:
+    assert same_url("https://github.com/org/repo.git", " https://github.com/Org/Repo ")
+    assert not same_url("https://github.com/org/repo", "https://github.com/org/repo/")
+    assert not same_url("", "")
+    # A URL that does not parse is compared as written (NormalizeGitURLAllowInvalid).
+    assert same_url("https://[x", "https://[x")
+
+
+def test_another_spelling_of_this_repository_is_told_from_another_repository() -> None:
+    ours = ThisRepo(("https://github.com/acme/platform.git",), "git remotes")
+    for spelling in (
+        "git@github.com:acme/platform.git",
+        "https://www.github.com:443//acme/platform/#x",
+    ):
+        assert ours.spells_otherwise(spelling)
+        assert not ours.is_local(spelling)
+    assert not ours.spells_otherwise("https://github.com/acme/tenants.git")
+    assert not ours.spells_otherwise("")
 
 
 def test_this_repository_from_the_git_remotes(tmp_path: Path) -> None:

@@ -88,6 +88,40 @@ def test_a_group_outside_the_current_directory_is_gated_too(pytester: pytest.Pyt
     result.stdout.fnmatch_lines(["FAILED *outside/app/kustomization.yaml::namespace - app: 1 *"])
 
 
+@pytest.mark.parametrize(("args", "gated"), [(["."], 3), (["k8s"], 3), (["k8s/app"], 2)])
+def test_a_group_no_argument_reaches_is_gated_too(
+    pytester: pytest.Pytester, args: list[str], gated: int
+) -> None:
+    # `pytest --overlays=... .` (a path instead of testpaths) used to gate only
+    # the groups under it, while the header counted every overlay.
+    repo = pytester.mkdir("repo")
+    overlay(repo, "k8s/app")
+    overlay(repo, "k8s/two")
+    overlay(pytester.path, "outside/app", NO_NAMESPACE)
+    os.chdir(repo)
+    result = pytester.runpytest(
+        "--overlays=k8s",
+        "--overlays=../outside",
+        "--overlays-checks=render,namespace",
+        REQUIRED,
+        *args,
+    )
+    result.stdout.fnmatch_lines(["k8s-overlays: 3 overlays in 2 groups*"])
+    result.assert_outcomes(passed=2 * gated - 1, failed=1)
+    result.stdout.fnmatch_lines(["FAILED *outside/app/kustomization.yaml::namespace - app: 1 *"])
+    # A directory inside a group narrows it, as asked, and says so.
+    left_out = "1 of the 3 counted above not gated in this run: the paths given name others"
+    if gated == 3:
+        result.stdout.no_fnmatch_line("*not gated in this run*")
+    else:
+        result.stdout.fnmatch_lines([left_out])
+        again = pytester.runpytest(
+            "--overlays=k8s", "--overlays=../outside", "--overlays-checks=render", *args, "-n", "2"
+        )
+        again.assert_outcomes(passed=gated)
+        again.stdout.fnmatch_lines([left_out])
+
+
 SKIPPING_CONFTEST = """
 import pytest
 

@@ -128,10 +128,95 @@ def test_a_symlinked_overlay_is_found(tmp_path: Path) -> None:
     assert names("domains", tmp_path) == ["auth/dev", "auth/prod", "auth/qa", "scan/dev"]
 
 
+COMPONENT = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+
+
+@pytest.mark.parametrize(
+    "consumer",
+    [
+        # Not deployed on its own: a Component, and kinds Kustomize refuses.
+        COMPONENT + "resources: [../a]\n",
+        COMPONENT + "components: [../a]\n",
+        "kind: component\nresources: [../a]\n",
+        "kind: Foo\nbases: [../a]\n",
+        COMPONENT + "transformers: [../a]\n",
+        "kind: Foo\ngenerators: [../a]\n",
+        "kind: [Kustomization]\nresources: [../a]\n",
+    ],
+)
+def test_only_a_consumer_deploying_an_overlay_takes_it_out_of_the_gate(
+    tmp_path: Path, consumer: str
+) -> None:
+    write(tmp_path, "o/a/kustomization.yaml", "resources: [x.yaml]\n")
+    write(tmp_path, "o/b/kustomization.yaml", "resources: [x.yaml]\n")
+    write(tmp_path, "o/zz/kustomization.yaml", consumer)
+    gated = names("o", tmp_path)
+    assert "a" in gated
+    assert names("o/*", tmp_path) == gated
+
+
+def test_what_a_used_component_lists_is_built_with_its_user(tmp_path: Path) -> None:
+    # auth/dev builds what its Component lists: that is no overlay of its own.
+    tree(tmp_path)
+    write(tmp_path, "domains/auth/c/kustomization.yaml", COMPONENT + "resources: [../prod]\n")
+    write(tmp_path, "domains/auth/dev/kustomization.yaml", "components: [../c]\n")
+    assert names("domains", tmp_path) == ["auth/dev", "scan/dev"]
+    # As before: a Component outside the root (scan/dev uses c) is not followed.
+    write(tmp_path, "domains/auth/dev/kustomization.yaml", "resources: [../base]\n")
+    write(tmp_path, "c/kustomization.yaml", COMPONENT + "resources: [../domains/auth/prod]\n")
+    assert names("domains", tmp_path) == ["auth/dev", "auth/prod", "scan/dev"]
+
+
 def test_a_kustomization_used_as_a_transformer_is_not_an_overlay(tmp_path: Path) -> None:
     write(tmp_path, "o/a/kustomization.yaml", "resources: [x.yaml]\ntransformers: [../common]\n")
     write(tmp_path, "o/common/kustomization.yaml", "resources: [labels.yaml]\n")
     assert names("o", tmp_path) == ["a"]
+
+
+@pytest.mark.parametrize("field", ["generators", "transformers", "validators"])
+def test_an_overlay_listed_as_plugin_configuration_fails_its_user(
+    pytester: pytest.Pytester, field: str
+) -> None:
+    # Not gated on its own, yet not silently: Kustomize refuses a Pod as a plugin.
+    write(pytester.path, "k8s/overlays/a/kustomization.yaml", "resources: [pod.yaml]\n")
+    write(pytester.path, "k8s/overlays/a/pod.yaml", LATEST)
+    write(pytester.path, "k8s/overlays/b/kustomization.yaml", f"{field}: [../a]\n")
+    result = pytester.runpytest("--overlays=k8s/overlays", "--overlays-checks=render")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["b: kustomize build failed: *unable to load external plugin 'Pod'"]
+    )
+
+
+def test_a_directory_of_components_only_says_so(tmp_path: Path) -> None:
+    write(tmp_path, "o/zz/kustomization.yaml", COMPONENT)
+    with pytest.raises(DiscoveryError) as error:
+        discover("o", tmp_path)
+    assert str(error.value) == (
+        f"--overlays o: no overlay found under {tmp_path / 'o'} (its 1 kustomization(s) are "
+        "all kind: Component, never built on their own; point at the overlays that use them)"
+    )
+
+
+LATEST = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: n}\nspec:\n  containers:\n"
+LATEST += "    - {name: c, image: ghcr.io/acme/api:latest}\n"
+
+
+@pytest.mark.parametrize("with_b", [True, False])
+def test_a_component_listing_an_overlay_leaves_it_gated(
+    pytester: pytest.Pytester, with_b: bool
+) -> None:
+    # A pull request adding the Component zz used to take a out of the gate: 8 passed.
+    write(pytester.path, "k8s/overlays/a/kustomization.yaml", "resources: [pod.yaml]\n")
+    write(pytester.path, "k8s/overlays/a/pod.yaml", LATEST)
+    if with_b:
+        write(pytester.path, "k8s/overlays/b/kustomization.yaml", "resources: []\n")
+    write(pytester.path, "k8s/overlays/zz/kustomization.yaml", COMPONENT + "resources: [../a]\n")
+    result = pytester.runpytest("--overlays=k8s/overlays", "--overlays-checks=render,images")
+    result.assert_outcomes(passed=3 if with_b else 1, failed=1)
+    result.stdout.fnmatch_lines(
+        ["FAILED k8s/overlays/a/kustomization.yaml::images - a: 1 finding in images"]
+    )
 
 
 def test_an_entry_the_file_system_refuses_is_left_to_kustomize(tmp_path: Path) -> None:

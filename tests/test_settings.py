@@ -165,6 +165,56 @@ def test_bad_values_are_usage_errors(
     result.stdout.no_fnmatch_line("*INTERNALERROR*")
 
 
+#: The settings whose empty value names nothing: (flag, ini key, what to name).
+REQUIRED = [
+    ("--overlays", "overlays", "PATH"),
+    ("--overlays-crds", "overlays_crds", "PATH"),
+    ("--overlays-argocd", "overlays_argocd", "PATH"),
+    ("--overlays-argocd-repo", "overlays_argocd_repo", "URL"),
+]
+
+
+def test_the_settings_that_must_not_be_empty() -> None:
+    # Every other list means its default when empty: all checks, no extra flags...
+    assert [(s.flag, s.ini, s.metavar) for s in SETTINGS if s.required] == REQUIRED
+
+
+@pytest.mark.parametrize(("flag", "key", "metavar"), REQUIRED)
+def test_an_empty_path_or_url_is_a_usage_error_from_the_ini_file_too(
+    pytester: pytest.Pytester, flag: str, key: str, metavar: str
+) -> None:
+    # ``overlays =`` used to turn the gate off and pass, where --overlays= was an error.
+    pytester.makeini(f"[pytest]\n{key} =\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            f"ERROR: tox.ini: ini {key} is empty (an unset variable?): name at least one "
+            f"{metavar}, or remove the key"
+        ]
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", f"{flag}=", "--overlays=.")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    noun = "path" if metavar == "PATH" else metavar
+    result.stderr.fnmatch_lines(
+        [f"ERROR: {flag}: an empty {noun} (an unset variable in the CI script?)"]
+    )
+
+
+@pytest.mark.skipif(not PYTEST_9_2, reason="native TOML values need pytest 9.2")
+@pytest.mark.parametrize(
+    ("table", "value"),
+    [("tool.pytest", "[]"), ("tool.pytest", '["  "]'), ("tool.pytest.ini_options", '""')],
+)
+def test_an_empty_toml_list_of_overlays_is_a_usage_error(
+    pytester: pytest.Pytester, table: str, value: str
+) -> None:
+    pytester.makepyprojecttoml(f"[{table}]\noverlays = {value}\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: pyproject.toml: ini overlays is empty *"])
+
+
 def test_help_lists_the_checks_their_rules_and_the_kubernetes_versions(
     pytester: pytest.Pytester,
 ) -> None:

@@ -35,11 +35,19 @@ def without_credentials(url: str) -> str:
 
 
 def normalize_url(url: str) -> str:
-    """Argo CD's ``NormalizeGitURL``: lower case, scp-style ssh as ``user@host/path``,
-    one ``.git`` suffix removed; ``""`` when it does not parse. Credentials of an
-    http(s) URL are left out: Applications never carry them, CI clones often do."""
-    repo = without_credentials(url).lower()
+    """Argo CD's ``NormalizeGitURL``: trimmed, lower case, scp-style ssh as
+    ``user@host/path``, one ``.git`` suffix removed, as its URL parser prints it;
+    ``""`` when it does not parse. Credentials of an http(s) URL are left out:
+    Applications never carry them, CI clones often do.
+
+    As argoproj/argo-cd ``util/git/git.go`` (``NormalizeGitURL``, ``IsSSHURL``,
+    ``ensurePrefix``) writes it. Nothing more is made equal: a trailing ``/``, a
+    port, ``www.``, ``http`` for ``https``, ssh for https, a fragment or ``//``
+    make another URL to Argo CD, as to its ``SameURL``.
+    """
+    repo = without_credentials(url.strip().lower())
     if _SSH.match(repo) and not repo.startswith("ssh://"):
+        # The first colon of git@host:path is the path's start, not a port.
         repo = "ssh://" + repo.replace(":", "/", 1)
     repo = repo.removesuffix(".git")
     try:
@@ -47,6 +55,29 @@ def normalize_url(url: str) -> str:
     except ValueError:
         return ""
     return urllib.parse.urlunsplit(parsed).removeprefix("ssh://")
+
+
+def same_url(left: str, right: str) -> bool:
+    """Argo CD's ``SameURL``: equal once normalised (a URL that does not parse as itself)."""
+    normal_left = normalize_url(left) or left
+    normal_right = normalize_url(right) or right
+    return bool(normal_left) and bool(normal_right) and normal_left == normal_right
+
+
+def loose_key(url: str) -> str:
+    """A URL reduced to host and path: no scheme, user, port, ``www.``, fragment, query,
+    ``.git``, doubled or trailing ``/``. Not Argo CD's comparison: what tells another
+    spelling of one repository from another repository, for messages."""
+    repo = url.strip().lower()
+    if _SSH.match(repo) and not repo.startswith("ssh://"):
+        repo = "ssh://" + repo.replace(":", "/", 1)
+    try:
+        parsed = urllib.parse.urlsplit(repo)
+        host = parsed.hostname or ""
+    except ValueError:
+        return ""
+    path = re.sub("/+", "/", parsed.path).strip("/").removesuffix(".git").rstrip("/")
+    return f"{host.removeprefix('www.')}/{path}" if host and path else ""
 
 
 def _git(root: Path, *args: str) -> str | None:
@@ -113,8 +144,12 @@ class ThisRepo:
     how: str
 
     def is_local(self, url: str) -> bool:
-        normalized = normalize_url(url)
-        return bool(normalized) and normalized in {normalize_url(u) for u in self.urls}
+        return any(same_url(url, ours) for ours in self.urls)
+
+    def spells_otherwise(self, url: str) -> bool:
+        """Whether ``url`` is another spelling of this repository (Argo CD's SameURL aside)."""
+        key = loose_key(url)
+        return bool(key) and any(loose_key(ours) == key for ours in self.urls)
 
     def describe(self) -> str:
         shown = ", ".join(self.urls) if self.urls else "none"

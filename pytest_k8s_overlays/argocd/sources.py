@@ -239,6 +239,28 @@ def _external(source: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _exists_here(path: Any, root: Path) -> bool:
+    """Whether a source path names a directory of this checkout that Argo CD could render:
+    the root itself only when it holds a kustomization or a chart (``path: .`` of
+    another repository says nothing of this one)."""
+    if not isinstance(path, str) or not path or os.path.isabs(path):
+        return False
+    target = Path(os.path.normpath(root / path))
+    if target != root:
+        return root in target.parents and target.is_dir()
+    return any((root / name).is_file() for name in (*KUSTOMIZATION_FILES, "Chart.yaml"))
+
+
+def _foreign_problem(url: str, path: str, where: str, context: SourceContext) -> Problem:
+    return Problem(
+        "foreign-repo-url",
+        f"{where}.repoURL",
+        f"{url} is not this repository as Argo CD compares URLs, so {path}, which exists "
+        "here, is not gated",
+        f"this repository's URL, spelled as Argo CD compares it: {context.repo.describe()}",
+    )
+
+
 def _plan_one(
     source: dict[str, Any], where: str, app: AppIdentity, context: SourceContext, planned: Planned
 ) -> None:
@@ -247,6 +269,10 @@ def _plan_one(
     path = source.get("path")
     if external is None and not context.repo.is_local(url):
         external = f"{url} path {path or '.'} (external repository)"
+        # Another spelling of this repository (git@ for https://, a trailing /, www.)
+        # would deploy these files ungated: say so where it shows, never only in a note.
+        if _exists_here(path, context.root):
+            planned.problems.append(_foreign_problem(url, str(path), where, context))
     if external is not None:
         planned.not_rendered.append(external)
         return

@@ -265,6 +265,12 @@ APPLICATION_CHECK = Check(
             "point the source's path at a directory of this repository, relative to its "
             "root (no leading / and no .. out of it)"
         ),
+        "foreign-repo-url": (
+            "write this repository's URL as the repoURL, as Argo CD compares them (it only "
+            "lower-cases and drops one .git: no trailing /, port, www., http:// or ssh "
+            "spelling the remote does not use); if the URL does name this repository, give "
+            "it with --overlays-argocd-repo (ini overlays_argocd_repo)"
+        ),
         "unresolved-template": (
             "use a parameter the generators give (listed above) or fix its spelling: "
             "fasttemplate leaves an unknown {{key}} as written and goTemplate prints <no value>; "

@@ -5,7 +5,9 @@ on the deployable: ``duplicate-name`` (two Applications of one name in one
 namespace of an instance, from two ApplicationSets or an ApplicationSet and a
 standalone Application), ``duplicate-generated-name`` (an ApplicationSet
 generating one name twice), ``invalid-applicationset``, ``source-path``
-(missing, absolute or outside the repository), ``unresolved-template`` (a
+(missing, absolute or outside the repository), ``foreign-repo-url`` (a
+repoURL Argo CD does not take for this repository, with a path that exists
+here: not gated), ``unresolved-template`` (a
 template key the parameters do not hold), ``unknown-cluster`` (when the
 instance declares its clusters), ``unknown-project`` (when the instance
 declares AppProjects), and the AppProject's ``source-repo`` and
