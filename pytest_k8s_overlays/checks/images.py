@@ -388,8 +388,8 @@ def _unused_entries(overlay: Overlay) -> Iterator[Finding]:
     for value in {s for resource in overlay.resources for s in _strings(resource.raw)}:
         # A container's image counts even with a space in it: the entry wrote it (an
         # invalid-image finding says what is wrong with it).
-        if len(value) <= _MAX_REFERENCE and (
-            value in images or not any(c.isspace() for c in value)
+        if value in images or (
+            len(value) <= _MAX_REFERENCE and not any(c.isspace() for c in value)
         ):
             ref = parse_image(value)
             seen.setdefault(ref.name, []).append(ref)
