@@ -21,6 +21,7 @@ from .checks import CHECKS, RENDER
 from .deployable import COMPONENT, Deployable
 from .plugin import MARKER
 from .stash import SESSION_KEY
+from .text import shown
 
 
 class CheckFailed(Exception):
@@ -39,8 +40,8 @@ class DeployableItem(pytest.Item):
         # JUnit XML <properties>, so that CI dashboards can group failures.
         self.user_properties += [
             ("check", self.name),
-            ("overlay", spec.name),
-            ("group", spec.group),
+            ("overlay", shown(spec.name)),
+            ("group", shown(spec.group)),
         ]
 
     @property
@@ -69,7 +70,7 @@ class DeployableItem(pytest.Item):
         # An int line (0: the file itself): pytest's skip and skipif markers
         # report an item at its line and assert that it has one.
         label = self.config.stash[SESSION_KEY].gate.label(self.spec)
-        return self.path, 0, f"{label} [{self.check}]"
+        return _shown_path(self.config.rootpath, self.path), 0, f"{shown(label)} [{self.check}]"
 
 
 def failure_repr(item: pytest.Item, message: str) -> Any:
@@ -154,7 +155,8 @@ def unique_names(specs: Sequence[Deployable]) -> list[str]:
     names = []
     for spec in specs:
         seen[spec.name] += 1
-        names.append(spec.name if seen[spec.name] == 1 else f"{spec.name}[{seen[spec.name]}]")
+        name = spec.name if seen[spec.name] == 1 else f"{spec.name}[{seen[spec.name]}]"
+        names.append(shown(name, None))
     return names
 
 
@@ -176,13 +178,24 @@ def deployable_files(
 
 def _nodeid(parent: pytest.Collector, anchor: Path) -> str | None:
     """A file outside the rootdir is named relative to it (``../other/kustomization.yaml``):
-    pytest would name every such file ``::kustomization.yaml``, one id for all of them."""
+    pytest would name every such file ``::kustomization.yaml``, one id for all of them.
+    A directory name with a control character (or not UTF-8) is escaped: node ids are
+    printed, and written unescaped into the JUnit XML's ``classname``."""
     root = parent.config.rootpath
+    relative = Path(os.path.relpath(anchor, root)).as_posix()
+    escaped = shown(relative, None)
     try:
         anchor.relative_to(root)
     except ValueError:
-        return Path(os.path.relpath(anchor, root)).as_posix()
-    return None  # pytest's own
+        return escaped
+    return escaped if escaped != relative else None  # pytest's own
+
+
+def _shown_path(root: Path, path: Path) -> Path:
+    """``path`` as its node id shows it: the JUnit XML's ``file`` is written unescaped."""
+    relative = Path(os.path.relpath(path, root)).as_posix()
+    escaped = shown(relative, None)
+    return path if escaped == relative else root / escaped
 
 
 def _report_collection(session: pytest.Session, node: pytest.Collector) -> Iterator[pytest.Item]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import traceback
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +15,7 @@ import pytest
 
 from .findings import SKIP_ANNOTATION, plural
 from .store import Progress
+from .text import LINE_LIMIT, encodable, shown
 
 if TYPE_CHECKING:
     from .gate import Gate
@@ -46,7 +47,8 @@ def header(gate: Gate) -> list[str]:
             f"{plural(instance.applications, 'Application')}; "
             f"this repository: {instance.repo.describe()}"
         )
-    return lines
+    # Directory names and repository URLs are the pull request's.
+    return [shown(line, LINE_LIMIT) for line in lines]
 
 
 def _log_progress(terminal: pytest.TerminalReporter) -> Progress:
@@ -120,16 +122,20 @@ class Summary:
         self.unexercised.update(other.get("unexercised", []))
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "rendered": self.rendered,
-            "hits": self.hits,
-            "uncacheable": self.uncacheable,
-            "suppressed": sorted(self.suppressed),
-            "unvalidated": self.unvalidated,
-            "applications": self.applications,
-            "argocd": sorted(self.argocd),
-            "unexercised": sorted(self.unexercised),
-        }
+        # pytest-xdist carries it as UTF-8: a directory name that is not cannot go as it is.
+        shared: dict[str, Any] = encodable(
+            {
+                "rendered": self.rendered,
+                "hits": self.hits,
+                "uncacheable": self.uncacheable,
+                "suppressed": sorted(self.suppressed),
+                "unvalidated": self.unvalidated,
+                "applications": self.applications,
+                "argocd": sorted(self.argocd),
+                "unexercised": sorted(self.unexercised),
+            }
+        )
+        return shared
 
 
 def _renders_line(summary: Summary) -> str:
@@ -164,7 +170,11 @@ def write_summary(
 ) -> None:
     """Renders and cache use, what was not cached or validated or rendered, what was
     suppressed."""
-    write = terminal.write_line
+
+    def write(line: str) -> None:
+        # Paths, kinds and findings are the pull request's: one escaped line each.
+        terminal.write_line(shown(line, LINE_LIMIT))
+
     terminal.write_sep("-", "k8s-overlays")
     write(_renders_line(summary))
     for directory, why in sorted(summary.uncacheable.items()):
@@ -177,7 +187,7 @@ def write_summary(
         write(f"Argo CD: {len(summary.argocd)} not rendered or evaluated here:")
         for note in sorted(summary.argocd):
             write(f"  {note}")
-    _write_unexercised(terminal, summary)
+    _write_unexercised(write, summary)
     if summary.suppressed:
         found = plural(len(summary.suppressed), "finding")
         write(f"{found} suppressed by the {SKIP_ANNOTATION} annotation:")
@@ -185,15 +195,15 @@ def write_summary(
             write(f"  {suppressed}")
 
 
-def _write_unexercised(terminal: pytest.TerminalReporter, summary: Summary) -> None:
+def _write_unexercised(write: Callable[[str], None], summary: Summary) -> None:
     if summary.unexercised:
-        terminal.write_line(
+        write(
             f"{plural(len(summary.unexercised), 'component')} no gated overlay uses, and "
             "nothing to render it through (no kustomization of its tree uses it, a sibling "
             "component or is its ancestor): not exercised:"
         )
         for path in sorted(summary.unexercised):
-            terminal.write_line(f"  {path}")
+            write(f"  {path}")
 
 
 def crash_message(overlay: str, check_id: str, error: BaseException) -> str:

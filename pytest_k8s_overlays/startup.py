@@ -22,6 +22,8 @@ from .components import with_components
 from .discovery import DiscoveryError, discover_all
 from .gate import Gate
 from .handoff import WORKERINPUT_KEY, SessionRenders
+from .outputs.files import symlinked_directory
+from .outputs.locate import repository_root
 from .paths import display_path
 from .processes import clean_stale_directories, temporary_directory
 from .renderer import (
@@ -53,7 +55,7 @@ def build_gate(config: pytest.Config, settings: Settings) -> Gate:
     except DiscoveryError as error:
         raise pytest.UsageError(str(error)) from None
     check_schema_inputs(settings, config.rootpath)
-    check_output_paths(settings)
+    check_output_paths(settings, config.rootpath)
     store = make_store(config, settings)
     if not hasattr(config, "workerinput"):  # the pytest-xdist controller checked already
         check_renderer(config, settings, store.renderer)
@@ -157,8 +159,9 @@ def check_schema_inputs(settings: Settings, root: Path) -> None:
         raise pytest.UsageError(str(error)) from None
 
 
-def check_output_paths(settings: Settings) -> None:
-    """Refuse a report path that cannot be written before anything runs, not after."""
+def check_output_paths(settings: Settings, rootdir: Path) -> None:
+    """Refuse a report path that cannot be written before anything runs, not after:
+    a directory, or one whose directory is a symbolic link in the checkout."""
     for flag, path in (
         ("--overlays-report", settings.report),
         ("--overlays-sarif", settings.sarif),
@@ -167,6 +170,11 @@ def check_output_paths(settings: Settings) -> None:
             continue
         if path.is_dir():
             raise pytest.UsageError(f"{flag}={path}: a directory; name the file to write")
+        linked = symlinked_directory(path, repository_root(rootdir))
+        if linked is not None:
+            raise pytest.UsageError(
+                f"{flag}={path}: {linked} is a symbolic link; a report is never written through one"
+            )
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:

@@ -8,7 +8,6 @@ pytest: the session hooks call in.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -18,6 +17,7 @@ from ..deployable import Deployable
 from ..gate import Gate
 from ..model import Overlay
 from ..settings import Settings
+from .files import write_json
 from .github import annotation_lines
 from .locate import repository_root
 from .records import Record, build_records, sort_records
@@ -93,15 +93,8 @@ def write_files(
     }
     if settings.report is not None:
         report = json_report(records, gate.item_specs, ran, run, (repo_root, rootdir))
-        _write(settings.report, report)
+        write_json(settings.report, report, repo_root)
     if settings.sarif is not None:
         properties = {"renderer": run["renderer"]}
-        _write(
-            settings.sarif,
-            sarif_log(records, settings.checks, version, repo_root, properties),
-        )
-
-
-def _write(path: Path, payload: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        log = sarif_log(records, settings.checks, version, repo_root, properties)
+        write_json(settings.sarif, log, repo_root)
