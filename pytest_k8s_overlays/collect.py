@@ -36,7 +36,8 @@ class DeployableItem(pytest.Item):
         self.spec = spec
         self.add_marker(MARKER)
         # -k matches node names; the deployable's name and group are not among them.
-        self.extra_keyword_matches.update({spec.name, spec.group, *spec.name.split("/")})
+        names = {spec.name, spec.group, *spec.name.split("/")}
+        self.extra_keyword_matches.update(shown(name, None) for name in names)
         # JUnit XML <properties>, so that CI dashboards can group failures.
         self.user_properties += [
             ("check", self.name),
@@ -169,7 +170,9 @@ def deployable_files(
         by_anchor.setdefault(spec.anchor, []).append(spec)
     files = []
     for anchor, defined in by_anchor.items():
-        file = DeployableFile.from_parent(parent, path=anchor, nodeid=_nodeid(parent, anchor))
+        file = DeployableFile.from_parent(
+            parent, path=anchor, name=_name(parent, anchor), nodeid=_nodeid(parent, anchor)
+        )
         file.specs = defined
         file.checks = checks
         files.append(file)
@@ -189,6 +192,16 @@ def _nodeid(parent: pytest.Collector, anchor: Path) -> str | None:
     except ValueError:
         return escaped
     return escaped if escaped != relative else None  # pytest's own
+
+
+def _name(parent: pytest.Collector, anchor: Path) -> str:
+    """The name pytest gives a file node (relative to its parent), escaped: a node's
+    name is a keyword of its items, which pytest-xdist sends as UTF-8."""
+    try:
+        name = anchor.relative_to(parent.path).as_posix() if parent.path != anchor else anchor.name
+    except ValueError:
+        name = anchor.name
+    return shown(name, None)
 
 
 def _shown_path(root: Path, path: Path) -> Path:

@@ -40,6 +40,7 @@ from .renderer import (
 from .settings import Settings
 from .stash import CACHE_OFF_KEY
 from .store import OverlayStore
+from .text import shown_lines
 
 if TYPE_CHECKING:
     from .argocd.discovery import Instance
@@ -53,7 +54,7 @@ def build_gate(config: pytest.Config, settings: Settings) -> Gate:
     try:
         groups = with_components(discover_all(settings.overlays, settings.overlays_label))
     except DiscoveryError as error:
-        raise pytest.UsageError(str(error)) from None
+        raise pytest.UsageError(shown_lines(str(error))) from None
     check_schema_inputs(settings, config.rootpath)
     check_output_paths(settings, config.rootpath)
     store = make_store(config, settings)
@@ -89,7 +90,7 @@ def discover_argocd(
                 value, base, config.rootpath, argo, store.documents, settings.argocd_label
             )
         except InstanceError as error:
-            raise pytest.UsageError(str(error)) from None
+            raise pytest.UsageError(shown_lines(str(error))) from None
         instances.append(instance)
     return instances
 
@@ -156,7 +157,7 @@ def check_schema_inputs(settings: Settings, root: Path) -> None:
     try:
         load_crds(options.crds, root)
     except CrdFileError as error:
-        raise pytest.UsageError(str(error)) from None
+        raise pytest.UsageError(shown_lines(str(error))) from None
 
 
 def check_output_paths(settings: Settings, rootdir: Path) -> None:

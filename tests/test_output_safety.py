@@ -61,24 +61,40 @@ def test_a_manifest_value_or_directory_name_cannot_forge_or_stop_annotations(
     pytester: pytest.Pytester, example: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _set_tag(example, "chat", INJECTION)
+    # Kustomize quotes a missing resource's name in its error: many lines of it.
+    kfile = example / "k8s/overlays/my/kustomization.yaml"
+    text = kfile.read_text(encoding="utf-8")
+    missing = json.dumps("missing" + INJECTION)
+    kfile.write_text(text.replace("  - ../../base\n", f"  - ../../base\n  - {missing}\n"))
     # A copy of an overlay renders the same objects: findings name it at line starts.
     shutil.copytree(example / "k8s/overlays/info", example / "k8s/overlays/::error x\n::y")
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
-    result = pytester.runpytest(*GATE, "-k", "chat or info or error")
+    result = pytester.runpytest(*GATE, "-k", "chat or info or error or my")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     text = result.stdout.str()
     assert "\x1b" not in text
     assert "\x00" not in text
     result.stdout.fnmatch_lines(
         [
-            "\\x3a:error x\\n::y: 3 findings in unique-names",
-            "  ConfigMap/info/info-api-config: also rendered by overlay info; *",
             "chat: 1 finding in images",
             "  Deployment/chat/chat-api spec.template.spec.containers[[]0].image: "
             "'ghcr.io/acme/chat-api:1.7.0\\n::stop-commands::TOKEN\\n::error file=x.py,line=1::"
             "forged\\x1b[[]31m\\x00' is no valid image reference; *",
             "info: 3 findings in unique-names",
             "  ConfigMap/info/info-api-config: also rendered by overlay ::error x\\n::y; *",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "\\x3a:error x\\n::y: 3 findings in unique-names",
+            "  ConfigMap/info/info-api-config: also rendered by overlay info; *",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "my: kustomize build failed: *'missing1.7.0",
+            "\\x3a:stop-commands::TOKEN",
+            "\\x3a:error file=x.py,line=1::forged\\x1b[[]31m\\x00*",
         ]
     )
     # Every line the runner would read as a command is one of the gate's annotations.
@@ -113,25 +129,28 @@ def test_a_huge_value_is_cut_in_the_terminal_and_every_report(
 # -- item 14: a name that is not UTF-8 --------------------------------------------------
 
 
+@pytest.mark.parametrize("xdist", [(), ("-n", "2")], ids=["serial", "xdist"])
 def test_a_directory_name_that_is_not_utf8_is_reported_in_every_output(
-    pytester: pytest.Pytester, example: Path
+    pytester: pytest.Pytester, example: Path, xdist: tuple[str, ...]
 ) -> None:
+    if xdist:
+        pytest.importorskip("xdist")
     overlays = example / "k8s/overlays"
     # The name as surrogateescape decodes its byte 0xff: what os.listdir gives back.
     shutil.copytree(overlays / "info", overlays / os.fsdecode(b"bad\xffname"))
-    result = pytester.runpytest(
-        *GATE,
-        "-k",
-        "info or bad",
-        "--overlays-report=r.json",
-        "--overlays-sarif=r.sarif",
-        "--junitxml=junit.xml",
-    )
-    result.assert_outcomes(passed=14, failed=2)
-    result.stdout.fnmatch_lines(["bad\\xffname: 3 findings in unique-names", "*2 failed*"])
-    result.stdout.no_fnmatch_line("*Traceback*")
+    args = (*GATE, *xdist, "-k", "info or bad", "--overlays-report=r.json")
+    outputs = ("--overlays-sarif=r.sarif", "--junitxml=junit.xml")
+    # Twice: the second run reads the render cache (the other overlays' entries).
+    for _ in range(2):
+        result = pytester.runpytest_subprocess(*args, *outputs)
+        result.assert_outcomes(passed=14, failed=2)
+        result.stdout.fnmatch_lines(["bad\\xffname: 3 findings in unique-names"])
+        result.stdout.no_fnmatch_line("*Traceback*")
+        result.stdout.no_fnmatch_line("*INTERNALERROR*")
     report = json.loads((pytester.path / "r.json").read_text(encoding="utf-8"))
     assert "bad\\xffname" in {finding["overlay"] for finding in report["findings"]}
+    statuses = {overlay["name"]: overlay["status"] for overlay in report["overlays"]}
+    assert statuses["bad\\xffname"] == statuses["info"] == "checked"
     sarif = json.loads((pytester.path / "r.sarif").read_text(encoding="utf-8"))
     files = {
         r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]

@@ -17,6 +17,7 @@ from ..deployable import Deployable
 from ..gate import Gate
 from ..model import Overlay
 from ..settings import Settings
+from ..text import encodable
 from .files import write_json
 from .github import annotation_lines
 from .locate import repository_root
@@ -53,7 +54,8 @@ def gather(gate: Gate, rootdir: Path) -> Gathered:
             overlays[spec] = result
     records = build_records(gate.outcomes, overlays, (rootdir, repository_root(rootdir)))
     ran = sorted({(spec.group, spec.name) for spec, _ in gate.outcomes})
-    return {"records": records, "ran": [list(key) for key in ran]}
+    # Names as the records spell them: pytest-xdist carries this as UTF-8.
+    return {"records": records, "ran": encodable([list(key) for key in ran])}
 
 
 def merge(parts: Iterable[Gathered]) -> tuple[list[Record], set[tuple[str, str]]]:
