@@ -17,6 +17,7 @@ from pytest_k8s_overlays.argocd.repo import this_repo, without_credentials
 from pytest_k8s_overlays.outputs.files import write_json
 from pytest_k8s_overlays.text import bounded, shown, shown_lines
 
+from .builders import application, write, write_manifests
 from .test_ci_outputs import GATE, commands_in, runner_parse
 
 #: A value that, printed raw in GitHub Actions, stops the gate's own annotations and
@@ -279,3 +280,23 @@ def test_the_header_shows_no_credential_of_a_remote_or_a_url_given(
     assert "CANARY" not in result.stdout.str()
     given = this_repo(argocd_example, ("https://u:CANARY@h/r.git?t=CANARY",), [])
     assert given.describe() == "https://h/r.git (--overlays-argocd-repo)"
+
+
+def test_an_argo_cd_override_never_writes_through_a_committed_symlink(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    # Argo CD's kustomize overrides edit a private copy of the kustomization: a
+    # committed link there points at a file of the machine running the gate.
+    victim = tmp_path / "kubeconfig.yaml"
+    victim.write_text("resources: [cm.yaml]\n# precious\n")
+    write(
+        pytester.path,
+        "apps/web/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+    )
+    (pytester.path / "apps/web/kustomization.yaml").symlink_to(victim)
+    app = application("web", "apps/web", namespace="web", kustomize={"namePrefix": "pr-"})
+    write_manifests(pytester.path, "argocd/apps.yaml", app)
+    result = pytester.runpytest("--overlays-argocd=argocd")
+    result.stdout.no_fnmatch_line("*INTERNALERROR*")
+    assert victim.read_text() == "resources: [cm.yaml]\n# precious\n"
