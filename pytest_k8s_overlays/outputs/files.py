@@ -5,7 +5,7 @@ A pull request can commit a symbolic link where a report goes
 writing through it would overwrite a file outside the repository. A report
 is written to a temporary file beside it and renamed over it, which replaces
 a link at its path rather than following it; a symlinked directory between
-the rootdir and the report is refused.
+the repository root and the report is refused.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ def symlinked_directory(path: Path, root: Path) -> Path | None:
 
 
 def _umask() -> int:
+    # Reading the umask means setting it: set it back at once (reports are written
+    # at the end of the session, when no render thread runs).
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
