@@ -57,6 +57,8 @@ def build_gate(config: pytest.Config, settings: Settings) -> Gate:
         raise pytest.UsageError(shown_lines(str(error))) from None
     check_schema_inputs(settings, config.rootpath)
     check_output_paths(settings, config.rootpath)
+    if not hasattr(config, "workerinput"):  # the controller writes the JUnit XML
+        check_junit_path(config)
     store = make_store(config, settings)
     if not hasattr(config, "workerinput"):  # the pytest-xdist controller checked already
         check_renderer(config, settings, store.renderer)
@@ -182,6 +184,26 @@ def check_output_paths(settings: Settings, rootdir: Path) -> None:
             raise pytest.UsageError(
                 f"{flag}={path}: cannot create its directory: {error}"
             ) from None
+
+
+def check_junit_path(config: pytest.Config) -> None:
+    """pytest writes ``--junitxml`` itself, through a symlink at its path: remove a
+    link the checkout holds there (pytest then writes a file of its own, as the gate's
+    reports replace one), and refuse a path through a symlinked directory."""
+    value = getattr(config.option, "xmlpath", None)
+    if not value:
+        return
+    # Where pytest's LogXML writes it.
+    path = Path(os.path.abspath(os.path.expanduser(os.path.expandvars(value))))
+    path = Path(os.path.normpath(path))
+    root = repository_root(config.rootpath)
+    linked = symlinked_directory(path, root)
+    if linked is not None:
+        raise pytest.UsageError(
+            f"--junitxml={path}: {linked} is a symbolic link; a report is never written through one"
+        )
+    if path.is_symlink() and root in path.parents:
+        path.unlink()
 
 
 def version_probe(config: pytest.Config, timeout: float = PROBE_TIMEOUT) -> Probe:

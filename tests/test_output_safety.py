@@ -220,6 +220,24 @@ def test_a_report_replaces_a_committed_symlink_instead_of_writing_through_it(
     assert not [p for p in example.iterdir() if p.name.endswith(".tmp")]
 
 
+def test_junit_xml_never_writes_through_a_committed_symlink(
+    pytester: pytest.Pytester, example: Path, tmp_path: Path
+) -> None:
+    # pytest writes the JUnit XML itself: the gate removes a link the checkout holds.
+    victim = tmp_path / "bashrc"
+    victim.write_text("precious\n")
+    (example / "junit.xml").symlink_to(victim)
+    pytester.runpytest(*GATE, "-k", "chat", "--junitxml=junit.xml").assert_outcomes(passed=8)
+    assert victim.read_text() == "precious\n"
+    assert not (example / "junit.xml").is_symlink()
+    ET.parse(example / "junit.xml")
+    (example / "out").symlink_to(tmp_path)
+    refused = pytester.runpytest(*GATE, "--junitxml=out/junit.xml")
+    assert refused.ret == pytest.ExitCode.USAGE_ERROR
+    refused.stderr.fnmatch_lines(["ERROR: --junitxml=*: * is a symbolic link; *"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bashrc"]
+
+
 def test_a_report_in_a_symlinked_directory_is_refused(
     pytester: pytest.Pytester, example: Path, tmp_path: Path
 ) -> None:
