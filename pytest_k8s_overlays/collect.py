@@ -21,6 +21,7 @@ from .checks import CHECKS, RENDER
 from .deployable import COMPONENT, Deployable
 from .plugin import MARKER
 from .stash import SESSION_KEY
+from .text import shown
 
 
 class CheckFailed(Exception):
@@ -35,12 +36,13 @@ class DeployableItem(pytest.Item):
         self.spec = spec
         self.add_marker(MARKER)
         # -k matches node names; the deployable's name and group are not among them.
-        self.extra_keyword_matches.update({spec.name, spec.group, *spec.name.split("/")})
+        names = {spec.name, spec.group, *spec.name.split("/")}
+        self.extra_keyword_matches.update(shown(name, None) for name in names)
         # JUnit XML <properties>, so that CI dashboards can group failures.
         self.user_properties += [
             ("check", self.name),
-            ("overlay", spec.name),
-            ("group", spec.group),
+            ("overlay", shown(spec.name)),
+            ("group", shown(spec.group)),
         ]
 
     @property
@@ -69,7 +71,7 @@ class DeployableItem(pytest.Item):
         # An int line (0: the file itself): pytest's skip and skipif markers
         # report an item at its line and assert that it has one.
         label = self.config.stash[SESSION_KEY].gate.label(self.spec)
-        return self.path, 0, f"{label} [{self.check}]"
+        return _shown_path(self.config.rootpath, self.path), 0, f"{shown(label)} [{self.check}]"
 
 
 def failure_repr(item: pytest.Item, message: str) -> Any:
@@ -154,7 +156,8 @@ def unique_names(specs: Sequence[Deployable]) -> list[str]:
     names = []
     for spec in specs:
         seen[spec.name] += 1
-        names.append(spec.name if seen[spec.name] == 1 else f"{spec.name}[{seen[spec.name]}]")
+        name = spec.name if seen[spec.name] == 1 else f"{spec.name}[{seen[spec.name]}]"
+        names.append(shown(name, None))
     return names
 
 
@@ -167,7 +170,9 @@ def deployable_files(
         by_anchor.setdefault(spec.anchor, []).append(spec)
     files = []
     for anchor, defined in by_anchor.items():
-        file = DeployableFile.from_parent(parent, path=anchor, nodeid=_nodeid(parent, anchor))
+        file = DeployableFile.from_parent(
+            parent, path=anchor, name=_name(parent, anchor), nodeid=_nodeid(parent, anchor)
+        )
         file.specs = defined
         file.checks = checks
         files.append(file)
@@ -176,13 +181,34 @@ def deployable_files(
 
 def _nodeid(parent: pytest.Collector, anchor: Path) -> str | None:
     """A file outside the rootdir is named relative to it (``../other/kustomization.yaml``):
-    pytest would name every such file ``::kustomization.yaml``, one id for all of them."""
+    pytest would name every such file ``::kustomization.yaml``, one id for all of them.
+    A directory name with a control character (or not UTF-8) is escaped: node ids are
+    printed, and written unescaped into the JUnit XML's ``classname``."""
     root = parent.config.rootpath
+    relative = Path(os.path.relpath(anchor, root)).as_posix()
+    escaped = shown(relative, None)
     try:
         anchor.relative_to(root)
     except ValueError:
-        return Path(os.path.relpath(anchor, root)).as_posix()
-    return None  # pytest's own
+        return escaped
+    return escaped if escaped != relative else None  # pytest's own
+
+
+def _name(parent: pytest.Collector, anchor: Path) -> str:
+    """The name pytest gives a file node (relative to its parent), escaped: a node's
+    name is a keyword of its items, which pytest-xdist sends as UTF-8."""
+    try:
+        name = anchor.relative_to(parent.path).as_posix() if parent.path != anchor else anchor.name
+    except ValueError:
+        name = anchor.name
+    return shown(name, None)
+
+
+def _shown_path(root: Path, path: Path) -> Path:
+    """``path`` as its node id shows it: the JUnit XML's ``file`` is written unescaped."""
+    relative = Path(os.path.relpath(path, root)).as_posix()
+    escaped = shown(relative, None)
+    return path if escaped == relative else root / escaped
 
 
 def _report_collection(session: pytest.Session, node: pytest.Collector) -> Iterator[pytest.Item]:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .model import Overlay, Resource
+from .text import shown
 
 #: The annotation that suppresses findings on a resource (or a pod template's
 #: containers): a comma-separated list of check ids, rule ids, or ``all``.
@@ -30,11 +31,13 @@ class Finding:
     others: tuple[str, ...] = ()
 
     def line(self) -> str:
-        """One line: resource, field, what was found, what was expected, where from."""
-        where = f" {self.path}" if self.path else ""
-        source = f" (from {self.source})" if self.source else ""
+        """One line: resource, field, what was found, what was expected, where from;
+        each value escaped and bounded (they come from the pull request)."""
+        where = f" {shown(self.path)}" if self.path else ""
+        source = f" (from {shown(self.source)})" if self.source else ""
         return (
-            f"{self.resource}{where}: {self.found}; expected {self.expected} [{self.rule}]{source}"
+            f"{shown(self.resource)}{where}: {shown(self.found)}; "
+            f"expected {shown(self.expected)} [{self.rule}]{source}"
         )
 
 
@@ -74,9 +77,9 @@ def format_report(
     show_overlay: bool = False,
 ) -> str:
     """The failure text: a first line that stands alone, a line per finding, the hints."""
-    lines = [f"{subject}: {plural(len(findings), 'finding')} in {check}"]
+    lines = [f"{shown(subject)}: {plural(len(findings), 'finding')} in {check}"]
     for item in findings:
-        prefix = f"{item.overlay}: " if show_overlay else ""
+        prefix = f"{shown(item.overlay)}: " if show_overlay else ""
         lines.append(f"  {prefix}{item.line()}")
     for rule in sorted({item.rule for item in findings}):
         if rule in hints:

@@ -19,6 +19,7 @@ from .model import Overlay
 from .paths import display_path
 from .report import Summary, crash_message
 from .store import OverlayStore, Progress, RenderFailure
+from .text import LINE_LIMIT, shown, shown_lines
 
 if TYPE_CHECKING:
     from .argocd.discovery import Instance
@@ -179,10 +180,11 @@ class Gate:
             outcome = self.outcome(spec, check_id)
         except Exception as error:
             message = crash_message(spec.name, check_id, error)
-            return self.store.without_secrets(spec.path, message, error)
+            return shown_lines(self.store.without_secrets(spec.path, message, error))
         self.outcomes[(spec, check_id)] = outcome
         if isinstance(outcome, RenderFailure):
-            return _with_source(spec, outcome.message)
+            # Kustomize's message quotes the pull request's files and names.
+            return _with_source(spec, shown_lines(outcome.message))
         if not outcome.reported:
             return None
         report = format_report(spec.name, check_id, outcome.reported, CHECKS[check_id].rules)
@@ -232,5 +234,5 @@ def _with_source(spec: Deployable, message: str) -> str:
     if spec.application is None:
         return message
     first, _, rest = message.partition("\n")
-    source = f"  source: {spec.application.source}"
+    source = f"  source: {shown(spec.application.source, LINE_LIMIT)}"
     return "\n".join(part for part in (first, source, rest) if part)

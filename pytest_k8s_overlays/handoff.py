@@ -13,6 +13,7 @@ the next run, see :mod:`.processes`).
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 import shutil
 from pathlib import Path
@@ -55,7 +56,8 @@ class SessionRenders:
             return None
 
     def _path(self, overlay_dir: Path) -> Path:
-        name = hashlib.sha256(str(overlay_dir).encode()).hexdigest()
+        # fsencode: a directory name that is not UTF-8 is bytes a str cannot encode.
+        name = hashlib.sha256(os.fsencode(overlay_dir)).hexdigest()
         return self.directory / f"{name}.json"
 
     def put(self, overlay_dir: Path, record: dict[str, Any]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import traceback
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +16,7 @@ import pytest
 from .cache.store import Pruned
 from .findings import SKIP_ANNOTATION, plural
 from .store import Progress
+from .text import LINE_LIMIT, encodable, shown
 
 if TYPE_CHECKING:
     from .gate import Gate
@@ -49,7 +50,8 @@ def header(gate: Gate) -> list[str]:
         )
         if instance.refused_options:
             lines.append(f"k8s-overlays: Argo CD {instance.value}: {instance.refused_options}")
-    return lines
+    # Directory names and repository URLs are the pull request's.
+    return [shown(line, LINE_LIMIT) for line in lines]
 
 
 def _log_progress(terminal: pytest.TerminalReporter) -> Progress:
@@ -131,19 +133,23 @@ class Summary:
         self.counted = max(self.counted, int(other.get("counted", 0)))
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "rendered": self.rendered,
-            "hits": self.hits,
-            "uncacheable": self.uncacheable,
-            "suppressed": sorted(self.suppressed),
-            "unvalidated": self.unvalidated,
-            "validated": self.validated,
-            "applications": self.applications,
-            "argocd": sorted(self.argocd),
-            "unexercised": sorted(self.unexercised),
-            "unselected": sorted(self.unselected),
-            "counted": self.counted,
-        }
+        # pytest-xdist carries it as UTF-8: a directory name that is not cannot go as it is.
+        shared: dict[str, Any] = encodable(
+            {
+                "rendered": self.rendered,
+                "hits": self.hits,
+                "uncacheable": self.uncacheable,
+                "suppressed": sorted(self.suppressed),
+                "unvalidated": self.unvalidated,
+                "validated": self.validated,
+                "applications": self.applications,
+                "argocd": sorted(self.argocd),
+                "unexercised": sorted(self.unexercised),
+                "unselected": sorted(self.unselected),
+                "counted": self.counted,
+            }
+        )
+        return shared
 
 
 def _renders_line(summary: Summary) -> str:
@@ -212,22 +218,21 @@ def write_summary(
 ) -> None:
     """Renders and cache use, what was not cached or validated or rendered, what was
     suppressed."""
-    write = terminal.write_line
+
+    def write(line: str) -> None:
+        # Paths, kinds and findings are the pull request's: one escaped line each.
+        terminal.write_line(shown(line, LINE_LIMIT))
+
     terminal.write_sep("-", "k8s-overlays")
-    write(_renders_line(summary))
-    if pruned:
-        write(pruned)
-    for directory, why in sorted(summary.uncacheable.items()):
-        write(f"  not cached: {directory}: {why}")
-    if cache_off:
-        write(f"  {cache_off}")
+    for line in _cache_lines(summary, cache_off, pruned):
+        write(line)
     for line in _unvalidated_lines(summary):
         write(line)
     if summary.argocd:
         write(f"Argo CD: {len(summary.argocd)} not rendered or evaluated here:")
         for note in sorted(summary.argocd):
             write(f"  {note}")
-    _write_unexercised(terminal, summary)
+    _write_unexercised(write, summary)
     if summary.unselected:
         write(
             f"{len(summary.unselected)} of the {summary.counted} counted above not gated in "
@@ -240,15 +245,26 @@ def write_summary(
             write(f"  {suppressed}")
 
 
-def _write_unexercised(terminal: pytest.TerminalReporter, summary: Summary) -> None:
+def _cache_lines(summary: Summary, cache_off: str | None, pruned: str | None) -> list[str]:
+    """Renders, cache hits, what the cache pruned, what it could not hold, why it is off."""
+    lines = [_renders_line(summary)]
+    if pruned:
+        lines.append(pruned)
+    lines += [f"  not cached: {d}: {why}" for d, why in sorted(summary.uncacheable.items())]
+    if cache_off:
+        lines.append(f"  {cache_off}")
+    return lines
+
+
+def _write_unexercised(write: Callable[[str], None], summary: Summary) -> None:
     if summary.unexercised:
-        terminal.write_line(
+        write(
             f"{plural(len(summary.unexercised), 'component')} no gated overlay uses, and "
             "nothing to render it through (no kustomization of its tree uses it, a sibling "
             "component or is its ancestor): not exercised:"
         )
         for path in sorted(summary.unexercised):
-            terminal.write_line(f"  {path}")
+            write(f"  {path}")
 
 
 def crash_message(overlay: str, check_id: str, error: BaseException) -> str:

@@ -26,6 +26,7 @@ from .settings import Settings
 from .startup import build_gate
 from .stash import CACHE_OFF_KEY, WORKER_RECORDS_KEY, WORKER_SUMMARIES_KEY
 from .store import RenderFailure
+from .text import shown
 
 
 class GateSession:
@@ -84,6 +85,11 @@ class GateSession:
         from a report (``.../kustomization.yaml::images``) runs again."""
         if file_path.name not in KUSTOMIZATION_FILES and file_path.suffix not in (".yaml", ".yml"):
             return None  # most files: no look-up at all
+        if shown(str(file_path), None) != str(file_path):
+            # Under a directory name with a control character or not UTF-8, which
+            # pytest's own nodes carry into reports (pytest-xdist cannot send it):
+            # the items are made under the session, with escaped node ids.
+            return None
         named = parent.session.isinitpath(file_path)
         specs = [s for s in self.specs_at(file_path, named) if s not in self._collected]
         if not specs:

@@ -22,6 +22,8 @@ from .components import with_components
 from .discovery import DiscoveryError, discover_all
 from .gate import Gate
 from .handoff import WORKERINPUT_KEY, SessionRenders
+from .outputs.files import symlinked_directory
+from .outputs.locate import repository_root
 from .paths import display_path
 from .processes import clean_stale_directories, temporary_directory
 from .renderer import (
@@ -38,6 +40,7 @@ from .renderer import (
 from .settings import Settings
 from .stash import CACHE_OFF_KEY
 from .store import OverlayStore
+from .text import shown_lines
 
 if TYPE_CHECKING:
     from .argocd.discovery import Instance
@@ -51,9 +54,11 @@ def build_gate(config: pytest.Config, settings: Settings) -> Gate:
     try:
         groups = with_components(discover_all(settings.overlays, settings.overlays_label))
     except DiscoveryError as error:
-        raise pytest.UsageError(str(error)) from None
+        raise pytest.UsageError(shown_lines(str(error))) from None
     check_schema_inputs(settings, config.rootpath)
-    check_output_paths(settings)
+    check_output_paths(settings, config.rootpath)
+    if not hasattr(config, "workerinput"):  # the controller writes the JUnit XML
+        check_junit_path(config)
     store = make_store(config, settings)
     if not hasattr(config, "workerinput"):  # the pytest-xdist controller checked already
         check_renderer(config, settings, store.renderer)
@@ -87,7 +92,7 @@ def discover_argocd(
                 value, base, config.rootpath, argo, store.documents, settings.argocd_label
             )
         except InstanceError as error:
-            raise pytest.UsageError(str(error)) from None
+            raise pytest.UsageError(shown_lines(str(error))) from None
         instances.append(instance)
     return instances
 
@@ -154,11 +159,12 @@ def check_schema_inputs(settings: Settings, root: Path) -> None:
     try:
         load_crds(options.crds, root)
     except CrdFileError as error:
-        raise pytest.UsageError(str(error)) from None
+        raise pytest.UsageError(shown_lines(str(error))) from None
 
 
-def check_output_paths(settings: Settings) -> None:
-    """Refuse a report path that cannot be written before anything runs, not after."""
+def check_output_paths(settings: Settings, rootdir: Path) -> None:
+    """Refuse a report path that cannot be written before anything runs, not after:
+    a directory, or one whose directory is a symbolic link in the checkout."""
     for flag, path in (
         ("--overlays-report", settings.report),
         ("--overlays-sarif", settings.sarif),
@@ -167,12 +173,37 @@ def check_output_paths(settings: Settings) -> None:
             continue
         if path.is_dir():
             raise pytest.UsageError(f"{flag}={path}: a directory; name the file to write")
+        linked = symlinked_directory(path, repository_root(rootdir))
+        if linked is not None:
+            raise pytest.UsageError(
+                f"{flag}={path}: {linked} is a symbolic link; a report is never written through one"
+            )
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise pytest.UsageError(
                 f"{flag}={path}: cannot create its directory: {error}"
             ) from None
+
+
+def check_junit_path(config: pytest.Config) -> None:
+    """pytest writes ``--junitxml`` itself, through a symlink at its path: remove a
+    link the checkout holds there (pytest then writes a file of its own, as the gate's
+    reports replace one), and refuse a path through a symlinked directory."""
+    value = getattr(config.option, "xmlpath", None)
+    if not value:
+        return
+    # Where pytest's LogXML writes it.
+    path = Path(os.path.abspath(os.path.expanduser(os.path.expandvars(value))))
+    path = Path(os.path.normpath(path))
+    root = repository_root(config.rootpath)
+    linked = symlinked_directory(path, root)
+    if linked is not None:
+        raise pytest.UsageError(
+            f"--junitxml={path}: {linked} is a symbolic link; a report is never written through one"
+        )
+    if path.is_symlink() and root in path.parents:
+        path.unlink()
 
 
 def version_probe(config: pytest.Config, timeout: float = PROBE_TIMEOUT) -> Probe:

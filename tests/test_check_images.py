@@ -12,11 +12,12 @@ from pytest_k8s_overlays.checks.images import (
     ImageEntry,
     ImageRef,
     parse_image,
+    reference_error,
     registry_allowed,
 )
 
+from .builders import container, finding_lines, make_overlay, write
 from .builders import deployment as workload
-from .builders import finding_lines, make_overlay, write
 
 DIGEST = "sha256:" + "a" * 64
 
@@ -497,5 +498,92 @@ def test_an_image_off_the_convention_fails_when_one_is_set(
             "ghcr.io/acme/info-api:* does not follow the image convention; expected an image "
             "matching ghcr.io/acme/chat-api:* (from ghcr.io/acme/{first}-api:*) "
             "[[]image-convention] (from k8s/base/deployment.yaml)",
+        ]
+    )
+
+
+# -- references a container runtime cannot parse ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "nginx",
+        "nginx:1.25",
+        "localhost:5000/a/b:tag",
+        f"a@{DIGEST}",
+        f"registry.k8s.io/x:v1@{DIGEST}",
+        "docker.io/library/nginx:1.25-alpine",
+        "quay.io/org/a__b/c-d.e:V1_2",
+        "[::1]:5000/a:b",
+        "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app:2024.05.01-abc",
+        "Registry/app:1",  # an upper-case first part is a registry host
+        "a" * 64 + ":v1",
+        # Substitution variables filled in after the render (Flux postBuild, envsubst).
+        "ghcr.io/acme/app:${TAG}",
+        "${IMAGE}",
+        "ghcr.io/acme/app:${TAG:=1.0}",
+    ],
+)
+def test_a_reference_runtimes_parse_is_valid(image: str) -> None:
+    assert reference_error(image) is None
+
+
+@pytest.mark.parametrize(
+    ("image", "error"),
+    [
+        ("ghcr.io/acme/api: latest", "is no valid image reference"),
+        ("Nginx", "is no valid image reference"),
+        ("ghcr.io/acme/API:1", "is no valid image reference"),
+        ("nginx:", "is no valid image reference"),
+        ("a:b:c", "is no valid image reference"),
+        ("a//b", "is no valid image reference"),
+        ("nginx@sha256:abc", "is no valid image reference"),
+        ("nginx:" + "x" * 129, "is no valid image reference"),
+        ("nginx:1.25\u00e9", "is no valid image reference"),
+        ("nginx:latest\ud800", "is no valid image reference"),
+        (" nginx:1.25", "has white space before or after it"),
+        ("nginx:1.25\n", "has white space before or after it"),
+        ("a" * 256, "has a name longer than 255 characters"),
+        ("x" * 513, "is longer than 512 characters"),
+        ("a" * 64, "is 64 hexadecimal digits, which reads as an image id, not a name"),
+    ],
+)
+def test_a_reference_runtimes_cannot_parse_says_why(image: str, error: str) -> None:
+    assert reference_error(image) == error
+
+
+def test_an_invalid_image_is_a_finding_and_not_judged_further() -> None:
+    overlay = make_overlay(
+        "auth",
+        workload("api", container("api", image="ghcr.io/acme/api: latest")),
+        workload("web", container("web", image="ghcr.io/acme/web:1.0 ")),
+        workload("ok", container("ok", image="ghcr.io/acme/ok:1.0")),
+    )
+    assert finding_lines("images", overlay, prefix=False) == [
+        "Deployment/auth/api spec.template.spec.containers[0].image: 'ghcr.io/acme/api: latest' is "
+        "no valid image reference; expected [registry[:port]/]lower-case/path[:tag][@digest] "
+        "[invalid-image]",
+        "Deployment/auth/web spec.template.spec.containers[0].image: 'ghcr.io/acme/web:1.0 ' has "
+        "white space before or after it; expected [registry[:port]/]lower-case/path[:tag]"
+        "[@digest] [invalid-image]",
+    ]
+
+
+def test_a_tag_with_a_space_fails_instead_of_counting_as_pinned(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    kfile = example / "k8s/overlays/auth/kustomization.yaml"
+    kfile.write_text(kfile.read_text().replace('newTag: "1.1.0"', 'newTag: " latest"'))
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=images")
+    result.assert_outcomes(passed=6, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "auth: 1 finding in images",
+            "  Deployment/auth/auth-api spec.template.spec.containers[[]0].image: "
+            "'ghcr.io/acme/auth-api: latest' is no valid image reference; expected "
+            "[[]registry[[]:port]/]lower-case/path[[]:tag][[]@digest] [[]invalid-image] "
+            "(from k8s/base/deployment.yaml)",
+            "hint [[]invalid-image]: write the image as container runtimes parse it: *",
         ]
     )

@@ -194,6 +194,9 @@ def _build_kustomize(
         copy = private_copy(source.root, source.path, mirror)
         if edited is not None:
             name, data = edited
+            # The copy keeps a committed symlink as a link: writing to it would
+            # overwrite whatever it points at (a file outside the repository).
+            (copy / name).unlink(missing_ok=True)
             (copy / name).write_text(
                 yaml.safe_dump(data, sort_keys=False, default_flow_style=False), encoding="utf-8"
             )

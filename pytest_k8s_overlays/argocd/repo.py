@@ -23,15 +23,31 @@ _SSH = re.compile(r"^(ssh://)?([^/:]*?)@[^@]+$")
 _SKIP_DIRS = frozenset({".git", "node_modules", "__pycache__"})
 
 
+_SCP_USER = re.compile(r"^(?P<user>[^@/:]*)(?P<password>:[^@/]*)?@(?P<rest>.+)$")
+_USER_INFO = re.compile(r"(?<=//)[^/@]*@")
+
+
 def without_credentials(url: str) -> str:
-    """An http(s) URL without its user and password (a CI token in a clone's remote)."""
+    """A repository URL without what may be a secret (a CI token in a clone's remote):
+    an http(s) URL's user and password, any other URL's password (``ssh://git:PASS@``,
+    ``git:PASS@host:path``), and its query string (``?access_token=...``)."""
+    url = url.strip()
+    if "://" not in url:  # scp-style: user@host:path
+        scp = _SCP_USER.match(url)
+        if scp is not None:
+            url = f"{scp['user']}@{scp['rest']}" if scp["user"] else scp["rest"]
+        return url.split("?", 1)[0]
     try:
-        parsed = urllib.parse.urlsplit(url.strip())
-    except ValueError:
-        return url
-    if parsed.scheme not in ("http", "https") or "@" not in parsed.netloc:
-        return url
-    return urllib.parse.urlunsplit(parsed._replace(netloc=parsed.netloc.rsplit("@", 1)[1]))
+        parsed = urllib.parse.urlsplit(url)
+    except ValueError:  # an unparsable URL: still never shown with its user info
+        return _USER_INFO.sub("", url).split("?", 1)[0]
+    netloc = parsed.netloc
+    if "@" in netloc:
+        user, _, host = netloc.rpartition("@")
+        # http(s) carries tokens as the user name too; ssh's user (git) is no secret.
+        kept = "" if parsed.scheme in ("http", "https") else user.split(":", 1)[0]
+        netloc = f"{kept}@{host}" if kept else host
+    return urllib.parse.urlunsplit(parsed._replace(netloc=netloc, query=""))
 
 
 def normalize_url(url: str) -> str:
@@ -152,7 +168,8 @@ class ThisRepo:
         return bool(key) and any(loose_key(ours) == key for ours in self.urls)
 
     def describe(self) -> str:
-        shown = ", ".join(self.urls) if self.urls else "none"
+        # The URLs given, or an Application's repoURL, may carry a token too.
+        shown = ", ".join(without_credentials(u) for u in self.urls) if self.urls else "none"
         return f"{shown} ({self.how})"
 
 

@@ -113,6 +113,11 @@ IMAGES_CHECK = Check(
             "give the container an image: in its manifest or patch (an images: entry only "
             "rewrites an image that is already there)"
         ),
+        "invalid-image": (
+            "write the image as container runtimes parse it: [registry[:port]/]path[:tag]"
+            "[@digest], the path in lower case, the tag of letters, digits, _ . - (at most "
+            "128), no spaces; check the images: entry (newName:, newTag:, digest:) that wrote it"
+        ),
         "placeholder": (
             "add an images: entry to the overlay's kustomization.yaml: name: <the placeholder, "
             "as the base writes it>, newName: <the service's image>, newTag: <its version>"

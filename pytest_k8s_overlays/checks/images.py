@@ -1,7 +1,8 @@
 """images: every container runs a real, pinned image that the overlay chose on purpose.
 
-Besides the image of each container (``missing-image``, ``placeholder``,
-``unpinned``, ``registry``) and the ``images:`` entries (``unused-images-entry``):
+Besides the image of each container (``missing-image``, ``invalid-image``,
+``placeholder``, ``unpinned``, ``registry``) and the ``images:`` entries
+(``unused-images-entry``):
 
 - ``environment-leak``: an image whose tag names another group's environment
   and not its own (``acme/app:api-dev-latest`` in the ``prod`` group): a prod
@@ -40,6 +41,28 @@ CHECK_ID = "images"
 DOCKER_HUB = "docker.io"
 #: Longer strings are no image reference (a 255-character name, a tag, a digest).
 _MAX_REFERENCE = 512
+
+# The reference grammar of distribution/reference (regexp.go), which containerd,
+# CRI-O and Docker parse an image with: a runtime cannot pull anything else. The
+# parts are RE2 patterns; the same ones are linear here too, since a reference
+# is bounded by _MAX_REFERENCE before it is matched.
+_ALNUM = "[a-z0-9]+"
+_SEPARATOR = "(?:[._]|__|[-]+)"
+_DOMAIN_PART = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_HOST = rf"(?:{_DOMAIN_PART}(?:\.{_DOMAIN_PART})*|\[(?:[a-fA-F0-9:]+)\])"
+_DOMAIN = rf"{_HOST}(?::[0-9]+)?"
+_PATH_PART = rf"{_ALNUM}(?:{_SEPARATOR}{_ALNUM})*"
+_NAME = rf"(?:{_DOMAIN}/)?{_PATH_PART}(?:/{_PATH_PART})*"
+_TAG = r"[\w][\w.-]{0,127}"
+_DIGEST = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*[:][0-9a-fA-F]{32,}"
+_REFERENCE = re.compile(rf"(?P<name>{_NAME})(?::{_TAG})?(?:@{_DIGEST})?", re.ASCII)
+#: reference.NameTotalLengthMax: a longer name is refused.
+_MAX_NAME = 255
+#: 64 hexadecimal digits alone are refused too: they read as an image id.
+_IDENTIFIER = re.compile("[a-f0-9]{64}")
+#: A substitution variable (Flux ``postBuild.substitute``, envsubst) filled in after
+#: the render: judged as the value it stands for, not as written.
+_VARIABLE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-=][^}]*)?\}")
 
 
 @dataclass(frozen=True)
@@ -84,6 +107,25 @@ def parse_image(image: str) -> ImageRef:
     if colon == -1:
         return ImageRef(rest, None, digest or None)
     return ImageRef(rest[:colon], rest[colon + 1 :] or None, digest or None)
+
+
+def reference_error(image: str) -> str | None:
+    """Why a container runtime could not parse ``image`` as an image reference, or None
+    when it can; ``${VAR}`` substitution variables count as a valid word."""
+    if image != image.strip():
+        # The API server refuses such a Pod (a Deployment's pods are then never made).
+        return "has white space before or after it"
+    if len(image) > _MAX_REFERENCE:
+        return f"is longer than {_MAX_REFERENCE} characters"
+    text = _VARIABLE.sub("x", image)
+    match = _REFERENCE.fullmatch(text)
+    if match is None:
+        return "is no valid image reference"
+    if len(match["name"]) > _MAX_NAME:
+        return f"has a name longer than {_MAX_NAME} characters"
+    if _IDENTIFIER.fullmatch(text):
+        return "is 64 hexadecimal digits, which reads as an image id, not a name"
+    return None
 
 
 def registry_allowed(ref: ImageRef, allowed: Sequence[str]) -> bool:
@@ -148,6 +190,15 @@ def _container_findings(
             else f"an image that is {_kind_of(raw)}, not a string"
         )
         yield report("missing-image", f"container {label} has {what}", "an image reference")
+        return
+    invalid = reference_error(raw) if isinstance(raw, str) else None
+    if invalid is not None:
+        # Judging the tag or registry of what does not parse would only guess.
+        yield report(
+            "invalid-image",
+            f"{raw!r} {invalid}",
+            "[registry[:port]/]lower-case/path[:tag][@digest]",
+        )
         return
     ref = parse_image(image)
     if any(fnmatchcase(image, p) or fnmatchcase(ref.name, p) for p in options.placeholder_images):
@@ -333,17 +384,16 @@ def _unused_entries(overlay: Overlay) -> Iterator[Finding]:
     # Every string in the render, not only pod containers: an images: entry
     # also rewrites CRD containers (an Argo Rollout) and configured fields.
     seen: dict[str, list[ImageRef]] = {}
+    images = {i for c in overlay.containers if isinstance(i := c.raw.get("image"), str)}
     for value in {s for resource in overlay.resources for s in _strings(resource.raw)}:
-        if len(value) <= _MAX_REFERENCE and not any(c.isspace() for c in value):
+        # A container's image counts even with a space in it: the entry wrote it (an
+        # invalid-image finding says what is wrong with it).
+        if value in images or (
+            len(value) <= _MAX_REFERENCE and not any(c.isspace() for c in value)
+        ):
             ref = parse_image(value)
             seen.setdefault(ref.name, []).append(ref)
-    rendered = sorted(
-        {
-            parse_image(image).name
-            for c in overlay.containers
-            if isinstance(image := c.raw.get("image"), str) and image.strip()
-        }
-    )
+    rendered = sorted({parse_image(image).name for image in images if image.strip()})
     where = display_path(overlay.kustomization, overlay.root)
     for index, raw in enumerate(entries):
         entry = ImageEntry.from_raw(raw)

@@ -8,7 +8,6 @@ pytest: the session hooks call in.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -18,6 +17,8 @@ from ..deployable import Deployable
 from ..gate import Gate
 from ..model import Overlay
 from ..settings import Settings
+from ..text import encodable
+from .files import write_json
 from .github import annotation_lines
 from .locate import repository_root
 from .records import Record, build_records, sort_records
@@ -53,7 +54,8 @@ def gather(gate: Gate, rootdir: Path) -> Gathered:
             overlays[spec] = result
     records = build_records(gate.outcomes, overlays, (rootdir, repository_root(rootdir)))
     ran = sorted({(spec.group, spec.name) for spec, _ in gate.outcomes})
-    return {"records": records, "ran": [list(key) for key in ran]}
+    # Names as the records spell them: pytest-xdist carries this as UTF-8.
+    return {"records": records, "ran": encodable([list(key) for key in ran])}
 
 
 def merge(parts: Iterable[Gathered]) -> tuple[list[Record], set[tuple[str, str]]]:
@@ -93,15 +95,8 @@ def write_files(
     }
     if settings.report is not None:
         report = json_report(records, gate.item_specs, ran, run, (repo_root, rootdir))
-        _write(settings.report, report)
+        write_json(settings.report, report, repo_root)
     if settings.sarif is not None:
         properties = {"renderer": run["renderer"]}
-        _write(
-            settings.sarif,
-            sarif_log(records, settings.checks, version, repo_root, properties),
-        )
-
-
-def _write(path: Path, payload: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        log = sarif_log(records, settings.checks, version, repo_root, properties)
+        write_json(settings.sarif, log, repo_root)

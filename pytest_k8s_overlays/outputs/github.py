@@ -3,7 +3,9 @@
 Escaping follows actions/toolkit (``packages/core/src/command.ts``), which the
 runner undoes (``ActionCommand.cs``): in the message, ``%``, CR and LF; in a
 property, also ``:`` and ``,`` (a bare ``,`` would start another property, a
-``::`` would end the command's header).
+``::`` would end the command's header). Other control characters (ESC, NUL),
+which the runner would print as they are, are escaped first, and each line
+is bounded (:func:`~pytest_k8s_overlays.text.shown_lines`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..findings import plural
+from ..text import shown_lines
 from .records import Record
 
 #: GitHub shows at most 10 error annotations per step (and 50 per job) and
@@ -20,7 +23,7 @@ ANNOTATION_LIMIT = 10
 
 def escape_data(text: str) -> str:
     """Escape a workflow command's message."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return shown_lines(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:

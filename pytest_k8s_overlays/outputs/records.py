@@ -21,6 +21,7 @@ from ..gate import CheckOutcome
 from ..model import Overlay, Resource
 from ..paths import display_path
 from ..store import RenderFailure
+from ..text import bounded, encodable, shown_lines
 from .locate import Location, file_field_line, render_failure_location, resource_line
 
 #: The hint of a render failure (the render check has no rules of its own).
@@ -92,10 +93,10 @@ def _resource(resource: Resource | None) -> dict[str, Any] | None:
     if resource is None:
         return None
     return {
-        "apiVersion": resource.api_version,
-        "kind": resource.kind,
-        "namespace": resource.namespace,
-        "name": resource.name,
+        "apiVersion": bounded(resource.api_version),
+        "kind": bounded(resource.kind),
+        "namespace": None if resource.namespace is None else bounded(resource.namespace),
+        "name": bounded(resource.name),
     }
 
 
@@ -120,13 +121,14 @@ def finding_record(
         "check": finding.check,
         "rule": finding.rule,
         "resource": _resource(resource),
-        "path": finding.path,
-        "found": finding.found,
-        "expected": finding.expected,
+        # Bounded like the message: a 10 MB image string stays out of the reports.
+        "path": bounded(finding.path),
+        "found": bounded(finding.found),
+        "expected": bounded(finding.expected),
         "hint": CHECKS[finding.check].rules.get(finding.rule, ""),
         "message": f"{finding.overlay}: {finding.line()}",
         "source": _where(location, repo_root),
-        "others": list(finding.others),
+        "others": [bounded(other) for other in finding.others],
         "suppressed": suppressed,
     }
 
@@ -141,6 +143,7 @@ def render_record(failure: RenderFailure, repo_root: Path) -> Record:
     """A render failure as a record, at the kustomization file (and line) it is about."""
     spec = failure.spec
     location = render_failure_location(failure.message, _file_of(spec))
+    message = shown_lines(failure.message)  # as the terminal shows it: escaped, bounded
     return {
         "group": spec.group,
         "overlay": spec.name,
@@ -149,10 +152,10 @@ def render_record(failure: RenderFailure, repo_root: Path) -> Record:
         "rule": RENDER,
         "resource": None,
         "path": "",
-        "found": failure.message,
+        "found": message,
         "expected": "a successful kustomize build",
         "hint": RENDER_HINT,
-        "message": failure.message,
+        "message": message,
         "source": _where(location, repo_root),
         "others": [],
         "suppressed": False,
@@ -179,7 +182,9 @@ def build_records(
         overlay = overlay_of.get(spec)
         for suppressed, found in ((False, outcome.reported), (True, outcome.suppressed)):
             records.extend(finding_record(spec, overlay, f, suppressed, roots) for f in found)
-    return sort_records(records)
+    # A directory name that is not UTF-8 (or "\ud800" in a JSON manifest) holds a lone
+    # surrogate, which neither pytest-xdist nor a UTF-8 file can carry.
+    return sort_records(encodable(records))
 
 
 def _order(record: Record) -> tuple[Any, ...]:

@@ -13,6 +13,7 @@ from typing import Any
 from ..deployable import Deployable
 from ..paths import display_path
 from ..renderer import Renderer
+from ..text import encodable
 from .records import Record
 
 VERSION = 1
@@ -29,7 +30,8 @@ def renderer_info(renderer: Renderer) -> dict[str, str]:
 
 
 def _status(spec: Deployable, failed: set[tuple[str, str]], ran: set[tuple[str, str]]) -> str:
-    key = (spec.group, spec.name)
+    # As records and the hand-off spell names: lone surrogates escaped.
+    key = (encodable(spec.group), encodable(spec.name))
     if key in failed:
         return "render-failed"
     return "checked" if key in ran else "not-run"
