@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from .builders import REPO, app_template, application, application_set, write, write_manifests
+from .builders import REPO, application, write, write_manifests
 
 
 def config_map(name: str, namespace: str | None = None) -> str:
@@ -316,41 +315,3 @@ def test_an_application_of_this_repository_spelled_otherwise_is_never_silently_u
     )
     result.stdout.no_fnmatch_line("*::root::*")
     result.stdout.no_fnmatch_line("*::elsewhere::*")
-
-
-def test_a_git_generator_of_this_repository_spelled_otherwise_fails_its_applicationset(
-    pytester: pytest.Pytester,
-) -> None:
-    subprocess.run(["git", "init", "-q", str(pytester.path)], check=True)
-    subprocess.run(["git", "-C", str(pytester.path), "remote", "add", "origin", REPO], check=True)
-    make_plain(pytester.path)
-    template = app_template("{{path.basename}}", "{{path}}", "a")
-
-    def git(name: str, url: str) -> dict[str, Any]:
-        generator = {"git": {"repoURL": url, "revision": "main", "directories": [{"path": "*"}]}}
-        return application_set(name, [generator], template)
-
-    write_manifests(
-        pytester.path,
-        "argocd/sets.yaml",
-        git("ours", "git@github.com:acme/platform.git"),
-        # Another repository: its directories may match here too, and say nothing.
-        git("theirs", "https://github.com/acme/tenants.git"),
-        application("local", "apps/a", namespace="a"),
-    )
-    result = pytester.runpytest("--overlays-argocd=argocd", "--overlays-checks=application")
-    # It used to generate nothing, with a note, and pass.
-    result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines(
-        [
-            "  ApplicationSet/argocd/ours spec.generators: a git generator reads "
-            "git@github.com:acme/platform.git, not this repository as Argo CD compares URLs, "
-            "though its paths match here: it generates nothing gated; expected this "
-            "repository's URL, spelled as Argo CD compares it: "
-            "https://github.com/acme/platform.git (git remotes) [[]foreign-repo-url] (from "
-            "argocd/sets.yaml)",
-            "FAILED argocd/sets.yaml::ours::application - ours: 1 finding in application",
-        ]
-    )
-    result.stdout.no_fnmatch_line("*::theirs::*")
-    result.stdout.fnmatch_lines(["*ApplicationSet theirs*a git generator reads another*"])

@@ -23,7 +23,7 @@ from pytest_k8s_overlays.argocd.projects import (
     source_permitted,
 )
 from pytest_k8s_overlays.argocd.render import _build_helm, helm_argv
-from pytest_k8s_overlays.argocd.repo import ThisRepo, normalize_url, same_url, this_repo
+from pytest_k8s_overlays.argocd.repo import normalize_url, same_url, this_repo
 from pytest_k8s_overlays.argocd.templates import fasttemplate
 from pytest_k8s_overlays.renderer import RenderError
 
@@ -306,18 +306,6 @@ def test_same_url_as_argo_cd() -> None:
     assert not same_url("", "")
     # A URL that does not parse is compared as written (NormalizeGitURLAllowInvalid).
     assert same_url("https://[x", "https://[x")
-
-
-def test_another_spelling_of_this_repository_is_told_from_another_repository() -> None:
-    ours = ThisRepo(("https://github.com/acme/platform.git",), "git remotes")
-    for spelling in (
-        "git@github.com:acme/platform.git",
-        "https://www.github.com:443//acme/platform/#x",
-    ):
-        assert ours.spells_otherwise(spelling)
-        assert not ours.is_local(spelling)
-    assert not ours.spells_otherwise("https://github.com/acme/tenants.git")
-    assert not ours.spells_otherwise("")
 
 
 def test_this_repository_from_the_git_remotes(tmp_path: Path) -> None:

@@ -22,7 +22,6 @@ from ..parsing import SafeLoader, describe_yaml_error, load_one
 from .generators import (
     LIVE_GENERATORS,
     Context,
-    ForeignRepository,
     GeneratorError,
     NotEvaluable,
     Params,
@@ -55,8 +54,6 @@ class Expansion:
     #: Generators not evaluable offline, said in words.
     not_evaluable: list[str] = field(default_factory=list)
     error: str | None = None
-    #: Git generators of another spelling of this repository, said in words.
-    foreign: list[str] = field(default_factory=list)
 
 
 def template_options(spec: Mapping[str, Any]) -> TemplateRenderer:
@@ -157,8 +154,6 @@ def _entry(
             found = generate(kind, entry[kind], context)
         except NotEvaluable as why:
             expansion.not_evaluable.append(str(why))
-            if isinstance(why, ForeignRepository):
-                expansion.foreign.append(str(why))
             continue
         own = entry[kind].get("template") if kind not in LIVE_GENERATORS else None
         template = _generator_template(own, base)

@@ -54,12 +54,6 @@ class NotEvaluable(Exception):
     """A generator that cannot be evaluated offline; the message says why."""
 
 
-class ForeignRepository(NotEvaluable):
-    """A git generator of another spelling of this repository's URL (Argo CD's SameURL
-    tells them apart) whose paths match files here: it generates Applications in
-    Argo CD, and none here."""
-
-
 @dataclass
 class Context:
     """What generators read: the checkout, which URLs name it, the template syntax."""
@@ -70,8 +64,6 @@ class Context:
     renderer: TemplateRenderer
     clusters: Sequence[tuple[str, str]] = ()
     notes: list[str] = field(default_factory=list)
-    #: Whether a URL Argo CD takes for another repository spells this one otherwise.
-    spells_ours: Callable[[str], bool] = lambda _url: False
 
     @property
     def go(self) -> bool:
@@ -178,46 +170,20 @@ def _patterns(entries: Any, what: str) -> tuple[list[str], list[str]]:
     return keep, drop
 
 
-def _matching_directories(spec: dict[str, Any], context: Context) -> list[str]:
-    keep, drop = _patterns(spec.get("directories"), "directories")
-    return [
-        directory
-        for directory in _directories(context.files())
-        if any(path_match(p, directory) for p in keep)
-        and not any(path_match(p, directory) for p in drop)
-    ]
-
-
-def _matches_here(spec: dict[str, Any], context: Context) -> bool:
-    """Whether a git generator's paths match anything in this checkout (never raises)."""
-    try:
-        if spec.get("files"):
-            keep, drop = _patterns(spec.get("files"), "files")
-            return any(
-                any(_pathspec(p, f) for p in keep) and not any(_pathspec(p, f) for p in drop)
-                for f in context.files()
-            )
-        return bool(_matching_directories(spec, context))
-    except GeneratorError:
-        return False
-
-
 def _git(spec: dict[str, Any], context: Context) -> list[Params]:
     url = str(spec.get("repoURL") or "")
     if not context.is_local(url):
-        if context.spells_ours(url) and _matches_here(spec, context):
-            raise ForeignRepository(
-                f"a git generator reads {url}, not this repository as Argo CD compares "
-                "URLs, though its paths match here: it generates nothing gated"
-            )
         raise NotEvaluable(f"a git generator reads another repository ({url})")
     prefix = str(spec.get("pathParamPrefix") or "")
     if spec.get("files"):
         found = _git_files(spec, context, prefix)
     else:
+        keep, drop = _patterns(spec.get("directories"), "directories")
         found = [
             _path_params(directory, None, context.go, prefix)
-            for directory in _matching_directories(spec, context)
+            for directory in _directories(context.files())
+            if any(path_match(p, directory) for p in keep)
+            and not any(path_match(p, directory) for p in drop)
         ]
     return [_with_values(params, spec.get("values"), context) for params in found]
 
@@ -461,7 +427,6 @@ _GENERATORS: dict[str, Callable[[dict[str, Any], Context], list[Params]]] = {
 
 __all__ = [
     "Context",
-    "ForeignRepository",
     "GeneratorError",
     "NotEvaluable",
     "Params",

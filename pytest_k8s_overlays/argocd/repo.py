@@ -80,22 +80,6 @@ def same_url(left: str, right: str) -> bool:
     return bool(normal_left) and bool(normal_right) and normal_left == normal_right
 
 
-def loose_key(url: str) -> str:
-    """A URL reduced to host and path: no scheme, user, port, ``www.``, fragment, query,
-    ``.git``, doubled or trailing ``/``. Not Argo CD's comparison: what tells another
-    spelling of one repository from another repository, for messages."""
-    repo = url.strip().lower()
-    if _SSH.match(repo) and not repo.startswith("ssh://"):
-        repo = "ssh://" + repo.replace(":", "/", 1)
-    try:
-        parsed = urllib.parse.urlsplit(repo)
-        host = parsed.hostname or ""
-    except ValueError:
-        return ""
-    path = re.sub("/+", "/", parsed.path).strip("/").removesuffix(".git").rstrip("/")
-    return f"{host.removeprefix('www.')}/{path}" if host and path else ""
-
-
 def _git(root: Path, *args: str) -> str | None:
     try:
         done = subprocess.run(
@@ -161,11 +145,6 @@ class ThisRepo:
 
     def is_local(self, url: str) -> bool:
         return any(same_url(url, ours) for ours in self.urls)
-
-    def spells_otherwise(self, url: str) -> bool:
-        """Whether ``url`` is another spelling of this repository (Argo CD's SameURL aside)."""
-        key = loose_key(url)
-        return bool(key) and any(loose_key(ours) == key for ours in self.urls)
 
     def describe(self) -> str:
         # The URLs given, or an Application's repoURL, may carry a token too.
