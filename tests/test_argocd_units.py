@@ -23,7 +23,7 @@ from pytest_k8s_overlays.argocd.projects import (
     source_permitted,
 )
 from pytest_k8s_overlays.argocd.render import _build_helm, helm_argv
-from pytest_k8s_overlays.argocd.repo import normalize_url, same_url, this_repo
+from pytest_k8s_overlays.argocd.repo import ThisRepo, normalize_url, same_url, this_repo
 from pytest_k8s_overlays.argocd.templates import fasttemplate
 from pytest_k8s_overlays.renderer import RenderError
 
@@ -300,6 +300,19 @@ def test_appproject_rules() -> None:
     assert kind_permitted(rules, "", "ConfigMap", "c", namespaced=True)
 
 
+def test_another_spelling_of_this_repository_is_this_repository() -> None:
+    ours = ThisRepo(("https://github.com/acme/platform.git",), "git remotes")
+    for spelling in (
+        "git@github.com:acme/platform.git",
+        "ssh://git@github.com:22/acme/platform",
+        "https://www.github.com:443//acme/platform/#x",
+        "HTTP://GitHub.com/acme/platform",
+    ):
+        assert ours.is_local(spelling), spelling
+    for other in ("https://github.com/acme/tenants.git", "https://gitlab.com/acme/platform", ""):
+        assert not ours.is_local(other), other
+
+
 def test_same_url_as_argo_cd() -> None:
     assert same_url("https://github.com/org/repo.git", " https://github.com/Org/Repo ")
     assert not same_url("https://github.com/org/repo", "https://github.com/org/repo/")
@@ -318,7 +331,8 @@ def test_this_repository_from_the_git_remotes(tmp_path: Path) -> None:
     repo = this_repo(tmp_path, (), apps)
     assert repo.describe() == "git@github.com:acme/platform.git (git remotes)"
     assert repo.is_local("ssh://git@github.com/Acme/Platform")
-    assert not repo.is_local("https://github.com/acme/platform.git")  # another URL to Argo CD
+    assert repo.is_local("https://github.com/acme/platform.git")  # another spelling
+    assert not repo.is_local("https://github.com/acme/other.git")
     assert this_repo(tmp_path, ("https://x/y",), []).describe() == (
         "https://x/y (--overlays-argocd-repo)"
     )

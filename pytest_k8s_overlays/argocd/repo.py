@@ -3,8 +3,13 @@
 A source is local when its ``repoURL`` names this checkout: one of the URLs
 given (``--overlays-argocd-repo``), else one of the checkout's git remotes
 (when the rootdir is the top of a git work tree), else the repoURL most of
-the Applications whose paths exist here share. URLs are compared after
-Argo CD's ``NormalizeGitURL``.
+the Applications whose paths exist here share. A URL names this repository
+when Argo CD's ``SameURL`` says so, or when it is another spelling of one of
+those URLs: the same host and path once scheme, user, port, ``www.``,
+``.git``, a fragment and doubled or trailing slashes are set aside
+(``git@github.com:acme/r.git`` for ``https://github.com/acme/r``). Argo CD
+fetches such a URL and deploys these very files; taking it for another
+repository would leave them ungated.
 """
 
 from __future__ import annotations
@@ -80,6 +85,22 @@ def same_url(left: str, right: str) -> bool:
     return bool(normal_left) and bool(normal_right) and normal_left == normal_right
 
 
+def loose_key(url: str) -> str:
+    """A URL reduced to host and path: no scheme, user, port, ``www.``, fragment, query,
+    ``.git``, doubled or trailing ``/``: what tells another spelling of one repository
+    from another repository (``""`` when there is no host or path)."""
+    repo = url.strip().lower()
+    if _SSH.match(repo) and not repo.startswith("ssh://"):
+        repo = "ssh://" + repo.replace(":", "/", 1)
+    try:
+        parsed = urllib.parse.urlsplit(repo)
+        host = parsed.hostname or ""
+    except ValueError:
+        return ""
+    path = re.sub("/+", "/", parsed.path).strip("/").removesuffix(".git").rstrip("/")
+    return f"{host.removeprefix('www.')}/{path}" if host and path else ""
+
+
 def _git(root: Path, *args: str) -> str | None:
     try:
         done = subprocess.run(
@@ -144,7 +165,9 @@ class ThisRepo:
     how: str
 
     def is_local(self, url: str) -> bool:
-        return any(same_url(url, ours) for ours in self.urls)
+        """Whether ``url`` names this repository, in Argo CD's spelling or another."""
+        key = loose_key(url)
+        return any(same_url(url, ours) or (key and loose_key(ours) == key) for ours in self.urls)
 
     def describe(self) -> str:
         # The URLs given, or an Application's repoURL, may carry a token too.

@@ -255,9 +255,8 @@ def _foreign_problem(url: str, path: str, where: str, context: SourceContext) ->
     return Problem(
         "foreign-repo-url",
         f"{where}.repoURL",
-        f"{url} is not this repository as Argo CD compares URLs, so {path}, which exists "
-        "here, is not gated",
-        f"this repository's URL, spelled as Argo CD compares it: {context.repo.describe()}",
+        f"{url} names another repository, so {path}, which exists here, is not gated",
+        f"this repository's URL: {context.repo.describe()}",
     )
 
 
@@ -269,8 +268,8 @@ def _plan_one(
     path = source.get("path")
     if external is None and not context.repo.is_local(url):
         external = f"{url} path {path or '.'} (external repository)"
-        # Another spelling of this repository (git@ for https://, a trailing /, www.)
-        # would deploy these files ungated: say so where it shows, never only in a note.
+        # Another host name or mirror of this repository would deploy these files
+        # ungated: say so where it shows, never only in a note.
         if _exists_here(path, context.root):
             planned.problems.append(_foreign_problem(url, str(path), where, context))
     if external is not None:

@@ -271,10 +271,10 @@ APPLICATION_CHECK = Check(
             "root (no leading / and no .. out of it)"
         ),
         "foreign-repo-url": (
-            "write this repository's URL as the repoURL, as Argo CD compares them (it only "
-            "lower-cases and drops one .git: no trailing /, port, www., http:// or ssh "
-            "spelling the remote does not use); if the URL does name this repository, give "
-            "it with --overlays-argocd-repo (ini overlays_argocd_repo)"
+            "if the repoURL names this repository (another host name, a mirror), give it "
+            "with --overlays-argocd-repo (ini overlays_argocd_repo); if it names another "
+            "repository whose path only happens to exist here, leave the rule out with "
+            "--overlays-skip-checks=foreign-repo-url"
         ),
         "unresolved-template": (
             "use a parameter the generators give (listed above) or fix its spelling: "
