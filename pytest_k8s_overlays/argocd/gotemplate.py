@@ -102,7 +102,8 @@ def _action_end(text: str, start: int) -> int:
         elif text.startswith("}}", index):
             return index
         index += 1
-    raise TemplateError("unclosed action", text[start - 2 : start + QUOTE_ACTION])
+    # Where, not what: the text after an unclosed ``{{`` is no construct to quote.
+    raise TemplateError(f"unclosed action starting at line {text.count(chr(10), 0, start) + 1}")
 
 
 def split_actions(text: str) -> list[tuple[str, str]]:
@@ -338,8 +339,6 @@ class _Parser:
 
 
 _BLOCKS = ("if", "range", "with")
-#: How much of an unclosed action its error quotes.
-QUOTE_ACTION = 40
 
 
 def parse(text: str, functions: Mapping[str, Any]) -> list[Any]:

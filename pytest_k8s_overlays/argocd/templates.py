@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .budget import Budget, check_size, quote
+from .budget import Budget, check_size
 from .functions import FUNCTIONS
 from .gotemplate import Options, TemplateError, execute
 
@@ -48,10 +48,9 @@ def fasttemplate(text: str, params: Mapping[str, Any], on_missing: Callable[[str
             return "".join(out)
         end = text.find("}}", start + 2)
         if end < 0:
-            # The tag that is not closed, never the text around it (it may hold a Secret).
-            raise TemplateError(
-                f'invalid template: cannot find end tag "}}}}" after {quote(text[start:], 40)}'
-            )
+            # Where, never the text around it (it may hold a Secret).
+            line = text.count("\n", 0, start) + 1
+            raise TemplateError(f'invalid template: cannot find end tag "}}}}" (line {line})')
         out.append(text[index:start])
         tag = text[start + 2 : end]
         value = params.get(tag.strip())
