@@ -4,8 +4,6 @@ template error quotes the text around the construct that failed."""
 
 from __future__ import annotations
 
-import json
-import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -21,12 +19,12 @@ ELEMENTS = [{"list": {"elements": [{"name": "a"}]}}]
 
 def make_app(root: Path) -> None:
     """apps/a: one ConfigMap, the source every generated Application points at."""
-    write(root, "apps/a/kustomization.yaml", "configMapGenerator:\n  - {name: a, literals: [A=a]}\n")
+    write(
+        root, "apps/a/kustomization.yaml", "configMapGenerator:\n  - {name: a, literals: [A=a]}\n"
+    )
 
 
-def go_set(
-    name: str, generators: Any = None, template: Any = None, **spec: Any
-) -> dict[str, Any]:
+def go_set(name: str, generators: Any = None, template: Any = None, **spec: Any) -> dict[str, Any]:
     """A goTemplate ApplicationSet (by default of one element, ``name: a``) generating
     ``a-<name>`` from apps/a."""
     if template is None:
@@ -56,13 +54,13 @@ def run_gate(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
 
 
 def outcomes(junit: Path) -> dict[str, tuple[str, str]]:
-    """Each item's (outcome, first line of its failure), by node id without the file."""
+    """Each item's (outcome, failure message), by ``<deployable>::<check>``."""
     found = {}
     for case in ET.parse(junit).iter("testcase"):
         failure = case.find("failure")
-        name = f"{case.get('name')}"
+        name = f"{str(case.get('classname')).rsplit('.', 1)[1]}::{case.get('name')}"
         message = failure.get("message", "") if failure is not None else ""
-        found[name] = ("failed" if failure is not None else "passed", message.split("\n")[0])
+        found[name] = ("failed" if failure is not None else "passed", message)
     return found
 
 
@@ -90,9 +88,7 @@ def test_a_failing_template_never_quotes_the_values_around_it(pytester: pytest.P
         "json": (pytester.path / "r.json").read_text(),
         "sarif": (pytester.path / "r.sarif").read_text(),
     }
-    assert {name: SECRET in text for name, text in outputs.items()} == dict.fromkeys(
-        outputs, False
-    )
+    assert {name: SECRET in text for name, text in outputs.items()} == dict.fromkeys(outputs, False)
     assert "password" not in outputs["terminal"]
     result.stdout.fnmatch_lines_random(
         [
@@ -107,3 +103,150 @@ def test_a_failing_template_never_quotes_the_values_around_it(pytester: pytest.P
         ]
     )
     assert result.ret == pytest.ExitCode.TESTS_FAILED
+
+
+# -- item 11: hostile ApplicationSets and AppProjects fail their own items only --------------
+
+#: A value nested deeper than Python's recursion limit allows a naive walk, as YAML.
+DEEP = "[" * 990 + "x" + "]" * 990
+
+
+def annotated(name: str, text: str, **spec: Any) -> dict[str, Any]:
+    """A goTemplate ApplicationSet whose template annotation is ``text``."""
+    template = app_template(f"{{{{.name}}}}-{name}", "apps/a", "a")
+    template["metadata"]["annotations"] = {"note": text}
+    return go_set(name, template=template, **spec)
+
+
+def merge(keys: Any) -> list[dict[str, Any]]:
+    return [{"merge": {"mergeKeys": keys, "generators": [*ELEMENTS, *ELEMENTS]}}]
+
+
+#: ApplicationSet name -> (the set, the reason its render item gives).
+HOSTILE_SETS: dict[str, tuple[dict[str, Any], str]] = {
+    "char": (annotated("char", "{{ 'ab' }}"), "malformed character constant: 'ab'"),
+    "digits": (annotated("digits", "{{ " + "1" * 5000 + " }}"), "illegal number syntax: 111"),
+    "itself": (
+        annotated("itself", '{{ $d := dict }}{{ $_ := set $d "a" $d }}{{ $d }}'),
+        "error calling set: what set returns nests more than 100 levels deep (or holds itself)",
+    ),
+    "ifs": (
+        annotated("ifs", "{{ if true }}" * 400 + "x" + "{{ end }}" * 400),
+        "blocks nested more than 100 deep",
+    ),
+    "parens": (
+        annotated("parens", "{{ " + "(" * 2000 + "1" + ")" * 2000 + " }}"),
+        "parentheses nested more than 100 deep",
+    ),
+    "repeat": (
+        annotated("repeat", '{{ repeat 5000000000 "x" }}'),
+        "error calling repeat: repeat's result exceeds 1048576 characters (1 MiB)",
+    ),
+    "generators": (go_set("generators", 5), "spec.generators must be a list, not a number"),
+    "elements": (
+        go_set("elements", [{"list": {"elements": 5}}]),
+        "list.elements must be a list, not a number",
+    ),
+    "merge-keys": (go_set("merge-keys", merge(5)), "merge.mergeKeys must be a list, not a number"),
+    "matrix": (
+        go_set("matrix", [{"matrix": {"generators": 5}}]),
+        "matrix.generators must be a list, not a number",
+    ),
+    "git-files": (
+        go_set("git-files", [{"git": {"repoURL": REPO, "revision": "main", "files": 5}}]),
+        "git.files must be a list, not a number",
+    ),
+    "labels": (
+        go_set("labels", [{**ELEMENTS[0], "selector": {"matchLabels": ["a"]}}]),
+        "selector.matchLabels must be a map, not a list",
+    ),
+    "expressions": (
+        go_set("expressions", [{**ELEMENTS[0], "selector": {"matchExpressions": 5}}]),
+        "selector.matchExpressions must be a list, not a number",
+    ),
+    "patch": (
+        go_set("patch", templatePatch="metadata: 5"),
+        "invalid templatePatch: it makes metadata no map",
+    ),
+    "options": (
+        go_set("options", goTemplateOptions=5),
+        "spec.goTemplateOptions must be a list, not a number",
+    ),
+    "template": (go_set("template", template=5), "spec.template must be a map, not a number"),
+}
+
+
+def hostile_manifests(root: Path) -> None:
+    """Every hostile set, a healthy one, AppProjects of the wrong shape with an Application
+    each, and sets whose elements hold a 990-deep list or a 5,000-digit number."""
+    projects = {
+        "destinations": app_project("destinations", sourceRepos=["*"], destinations=5),
+        "repos": app_project("repos", sourceRepos=5, destinations=[{"namespace": "*"}]),
+        "kinds": app_project("kinds", sourceRepos=["*"], clusterResourceWhitelist="x"),
+    }
+    write_documents(
+        root,
+        "argocd/sets.yaml",
+        *(spec for spec, _ in HOSTILE_SETS.values()),
+        go_set("healthy"),
+        annotated("keys", "{{ range $k, $v := .m }}{{ $k }}={{ $v }} {{ end }}"),
+        *projects.values(),
+        *(application(f"in-{name}", "apps/a", namespace="a", project=name) for name in projects),
+        {**application("odd-app"), "spec": {"source": 5, "destination": [1], "project": ["x"]}},
+    )
+    # By hand: a 990-deep list is past what yaml.safe_dump can write.
+    element = "{name: a, m: {1: one, true: yes, b: bee}, %s}"
+    write(
+        root,
+        "argocd/odd-elements.yaml",
+        "".join(
+            f"---\napiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\n"
+            f"metadata: {{name: {name}, namespace: argocd}}\n"
+            f"spec:\n  goTemplate: true\n"
+            f"  generators: [{{list: {{elements: [{element % extra}]}}}}]\n"
+            f"  template: {{metadata: {{name: '{{{{.name}}}}-{name}'}}, spec: {{project: default, "
+            f"source: {{repoURL: '{REPO}', path: apps/a}}, destination: {{namespace: a, "
+            f"server: 'https://kubernetes.default.svc'}}}}}}\n"
+            for name, extra in (("deep", f"deep: {DEEP}"), ("big", "n: " + "9" * 5000))
+        ),
+    )
+
+
+def test_hostile_application_sets_and_projects_fail_their_own_items_only(
+    pytester: pytest.Pytester,
+) -> None:
+    make_app(pytester.path)
+    hostile_manifests(pytester.path)
+    result = run_gate(pytester)
+    result.stdout.no_fnmatch_line("*INTERNALERROR*")
+    result.stdout.no_fnmatch_line("*crashed*")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    found = outcomes(pytester.path / "out.xml")
+    for name, (_, reason) in HOSTILE_SETS.items():
+        outcome, message = found[f"{name}::render"]
+        assert (outcome, reason in message) == ("failed", True), (name, message)
+    assert found["odd-app::render"][0] == "failed"
+    outcome, message = found["deep::render"]
+    assert (outcome, "spec nests more than 100 levels deep" in message) == ("failed", True)
+    # More digits than a float64 holds: +Inf, as Go reads it.
+    assert found["a-big::render"] == ("passed", "")
+    # A map key YAML reads as a number or a boolean is a string in Argo CD's JSON.
+    assert found["a-keys::render"] == ("passed", "")
+    assert found["a-healthy::render"] == ("passed", "")
+    for name, field in (
+        ("destinations", "destinations"),
+        ("repos", "sourceRepos"),
+        ("kinds", "clusterResourceWhitelist"),
+    ):
+        outcome, message = found[f"in-{name}::application"]
+        assert (outcome, message.split("\n")[:3]) == (
+            "failed",
+            [
+                f"in-{name}: 1 finding in application",
+                "  source: apps/a",
+                f"  Application/argocd/in-{name} spec.project: project {name} (argocd/sets.yaml) "
+                f"is invalid: spec.{field} must be a list; expected an AppProject Argo CD accepts "
+                "(it refuses it, and every Application in it) [invalid-project] "
+                "(from argocd/sets.yaml)",
+            ],
+        )

@@ -23,6 +23,10 @@ class BudgetExceeded(Exception):
     """Evaluation went past its deadline, size or depth; the message says which."""
 
 
+class DeadlineExceeded(BudgetExceeded):
+    """Evaluation went past its deadline: all of it stops, wherever it was."""
+
+
 @dataclass
 class Budget:
     """A deadline (``timeout`` seconds from creation) checked inside evaluation loops."""
@@ -37,7 +41,7 @@ class Budget:
     def check(self) -> None:
         """Raise BudgetExceeded once the deadline has passed."""
         if time.monotonic() > self.deadline:
-            raise BudgetExceeded(
+            raise DeadlineExceeded(
                 f"template evaluation exceeded the {self.timeout:g}s timeout "
                 "(raise --overlays-timeout if it is just slow)"
             )

@@ -22,7 +22,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .budget import MAX_DEPTH, Budget, BudgetExceeded, check_size, check_value, quote
+from .budget import (
+    MAX_DEPTH,
+    Budget,
+    BudgetExceeded,
+    DeadlineExceeded,
+    check_size,
+    check_value,
+    quote,
+)
 from .govalues import MISSING, format_value, sorted_keys
 
 
@@ -490,8 +498,8 @@ class Executor:
             else:
                 yield from self._branch(node, dot)
         except (TemplateError, BudgetExceeded) as error:
-            # The innermost action that failed is the one quoted.
-            if isinstance(error, BudgetExceeded) or error.action is not None:
+            # The innermost action that failed is the one quoted; the deadline stops all.
+            if isinstance(error, DeadlineExceeded) or getattr(error, "action", None) is not None:
                 raise
             raise TemplateError(str(error), node.source) from None
 
@@ -608,8 +616,10 @@ class Executor:
             check_value(args, f"an argument of {name}")
             result = self.functions[name](*args)
             check_value(result, f"what {name} returns")
-        except (TemplateError, BudgetExceeded):
+        except (TemplateError, DeadlineExceeded):
             raise
+        except BudgetExceeded as error:
+            raise TemplateError(f"error calling {name}: {error}") from None
         except RecursionError:
             raise TemplateError(f"error calling {name}: a value nests too deeply") from None
         except Exception as error:  # any mistake in a function fails this template only
