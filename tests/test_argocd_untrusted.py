@@ -58,7 +58,8 @@ def outcomes(junit: Path) -> dict[str, tuple[str, str]]:
     found = {}
     for case in ET.parse(junit).iter("testcase"):
         failure = case.find("failure")
-        name = f"{str(case.get('classname')).rsplit('.', 1)[1]}::{case.get('name')}"
+        where = str(case.get("classname")).removesuffix(".kustomization.yaml")
+        name = f"{where.rsplit('.', 1)[1]}::{case.get('name')}"
         message = failure.get("message", "") if failure is not None else ""
         found[name] = ("failed" if failure is not None else "passed", message)
     return found
@@ -250,3 +251,127 @@ def test_hostile_application_sets_and_projects_fail_their_own_items_only(
                 "(from argocd/sets.yaml)",
             ],
         )
+
+
+# -- items 12 and 13: bounded in time and memory ---------------------------------------------
+
+CRD = """
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.acme.example}
+spec:
+  group: acme.example
+  scope: Namespaced
+  names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                code: {type: string, pattern: "^(a+)+$"}
+"""
+#: Forty ``a`` and a ``b``: exponential for a backtracking engine, linear for RE2.
+EVIL = "a" * 40 + "b"
+#: Elements generating one constant name (the unit test below takes a thousand).
+TWINS = 30
+
+
+def costly_sets() -> list[dict[str, Any]]:
+    """ApplicationSets each of which would take minutes, or gigabytes, unbounded."""
+    ranges = "{{ range until 100000 }}{{ range until 100000 }}{{ end }}{{ end }}"
+    glob = {"git": {"repoURL": REPO, "revision": "main", "files": [{"path": "*" * 13 + "x"}]}}
+    return [
+        annotated("regex", f'{{{{ regexMatch "^(a+)+$" "{EVIL}" }}}}'),
+        annotated("ranges", ranges),
+        annotated("memory", '{{ len (repeat 2000000000 "x") }}'),
+        go_set("glob", [glob]),
+        application_set(
+            "tags",
+            ELEMENTS,
+            {
+                **app_template("{{name}}-tags", "apps/a", "a"),
+                "metadata": {"name": "{{name}}-tags", "annotations": {"x": "{{" * 100_000}},
+            },
+        ),
+        go_set(
+            "twins",
+            [{"list": {"elements": [{"name": "a", "n": i} for i in range(TWINS)]}}],
+            template=app_template("twin", "apps/a", "a"),
+        ),
+    ]
+
+
+def test_costly_input_is_bounded_by_the_timeout_and_the_size_caps(
+    pytester: pytest.Pytester,
+) -> None:
+    make_app(pytester.path)
+    write(pytester.path, "cfg/" + "a" * 60 + ".yaml", "name: a\n")
+    write(pytester.path, "k8s/overlays/crd/kustomization.yaml", "resources: [crd.yaml, cr.yaml]\n")
+    write(pytester.path, "k8s/overlays/crd/crd.yaml", CRD)
+    widget = "apiVersion: acme.example/v1\nkind: Widget\nmetadata: {name: w}\n"
+    write(pytester.path, "k8s/overlays/crd/cr.yaml", f"{widget}spec: {{code: {EVIL}}}\n")
+    write_documents(pytester.path, "argocd/sets.yaml", *costly_sets())
+    # In a process of its own: before the bounds, this run took hours.
+    result = pytester.runpytest_subprocess(
+        "--overlays=k8s/overlays",
+        "--overlays-argocd=argocd",
+        f"--overlays-argocd-repo={REPO}",
+        "--overlays-checks=render,application,schema",
+        "--overlays-timeout=2",
+        "--junitxml=out.xml",
+        "-p",
+        "no:cacheprovider",
+        timeout=90,
+    )
+    result.stdout.no_fnmatch_line("*INTERNALERROR*")
+    found = outcomes(pytester.path / "out.xml")
+    # Go's regexp is RE2: no match, at once.
+    assert found["a-regex::render"] == ("passed", "")
+    assert found["a-tags::render"] == ("passed", "")
+    assert found["ranges::render"][0] == "failed"
+    assert (
+        "ApplicationSet ranges generates nothing: template evaluation exceeded the 2s timeout "
+        "(raise --overlays-timeout if it is just slow)" in found["ranges::render"][1]
+    )
+    assert (
+        "error calling repeat: repeat's result exceeds 1048576 characters (1 MiB)"
+        in found["memory::render"][1]
+    )
+    # Nothing matches the glob: nothing generated, nothing to report.
+    assert not any(name.startswith("glob") for name in found)
+    assert found["twin::application"][0] == "failed"
+    assert f"ApplicationSet twins generates twin {TWINS} times" in found["twin::application"][1]
+    assert found["crd::schema"][0] == "failed"
+    assert "expected a string matching ^(a+)+$" in found["crd::schema"][1]
+
+
+def test_duplicate_names_are_counted_without_comparing_applications() -> None:
+    from pytest_k8s_overlays.argocd.discovery import _App, _duplicate_problems
+
+    compared = []
+
+    class Manifest(dict[str, Any]):
+        """A manifest that counts how often it is compared."""
+
+        def __eq__(self, other: object) -> bool:
+            compared.append(1)
+            return dict.__eq__(self, other)
+
+        __hash__ = None  # type: ignore[assignment]
+
+    apps = [
+        _App(Manifest(metadata={"name": "twin"}), Path("sets.yaml"), "argocd", "ApplicationSet s")
+        for _ in range(1000)
+    ]
+    _duplicate_problems(apps, str)
+    # Once a cubic walk over every pair of Applications (115 s for these).
+    assert compared == []
+    assert {p.found for app in apps for p in app.problems} == {
+        "ApplicationSet s generates twin 1000 times"
+    }
