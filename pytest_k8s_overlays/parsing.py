@@ -43,7 +43,7 @@ SafeLoader.add_constructor("tag:yaml.org,2002:value", _construct_value)
 SafeLoader.add_constructor("tag:yaml.org,2002:merge", _construct_value)
 
 
-def _construct_int(loader: Any, node: yaml.Node) -> Any:
+def _construct_int(loader: Any, node: Any) -> Any:
     try:
         return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
     except ValueError:

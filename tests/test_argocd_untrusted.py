@@ -4,13 +4,23 @@ template error quotes the text around the construct that failed."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .builders import REPO, app_project, app_template, application, application_set, write
+from .builders import (
+    IN_CLUSTER,
+    REPO,
+    app_project,
+    app_template,
+    application,
+    application_set,
+    malformed,
+    write,
+)
 from .builders import write_manifests as write_documents
 
 SECRET = "hunter2-never-printed"
@@ -376,3 +386,116 @@ def test_duplicate_names_are_counted_without_comparing_applications() -> None:
     assert {p.found for app in apps for p in app.problems} == {
         "ApplicationSet s generates twin 1000 times"
     }
+
+
+# -- the fuzz: every field of an ApplicationSet and an AppProject, every shape ----------------
+
+
+def _deep(depth: int) -> Any:
+    value: Any = "x"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+#: Odd values, in groups of one pytester run each (pytest-xdist splits the groups).
+FUZZ_VALUES: dict[str, list[Any]] = {
+    "scalars": [5, "x", None, True],
+    "shapes": [[[1], 1], {"a": {"b": 1}}, _deep(150), 1e308],
+    "broken-templates": ["{{", "}}{{ x", "{{ .name | shout }}", "{{ if }}", "{{ 'ab' }}"],
+    "costly-templates": [
+        '{{ repeat 5000000000 "x" }}',
+        "{{ " + "(" * 300 + "1" + ")" * 300 + " }}",
+        '{{ $d := dict }}{{ $_ := set $d "d" $d }}{{ toJson $d }}',
+        '{{ regexReplaceAll "a*" (repeat 100000 "a") (repeat 100000 "b") }}',
+    ],
+    "data-templates": ["{{ index . 5 }}", "{{ range . }}{{ . }}{{ end }}", "{{ .name.x.y }}"],
+}
+
+
+def _fuzz_base() -> dict[str, Any]:
+    """An ApplicationSet using every generator and template field the gate reads (its
+    source path does not exist: nothing to render, the fuzz is about the rest)."""
+    template = app_template("{{.name}}-base", "apps/none", "a")
+    template["metadata"]["annotations"] = {"n": "{{ .name | upper }}"}
+    lists = [{"list": {"elements": [{"name": "a", "tier": "web"}]}}, {"list": {"elements": [{}]}}]
+    selector = {
+        "matchLabels": {"name": "a"},
+        "matchExpressions": [{"key": "tier", "operator": "In", "values": ["web"]}],
+    }
+    merge = {"mergeKeys": ["name"], "generators": [lists[0], lists[0]]}
+    return application_set(
+        "base",
+        [{"matrix": {"generators": lists}, "selector": selector}, {"merge": merge}],
+        template,
+        goTemplate=True,
+        goTemplateOptions=["missingkey=error"],
+        templatePatch="metadata:\n  labels:\n    x: '{{ .name }}'\n",
+    )
+
+
+def _fuzz_project() -> dict[str, Any]:
+    return app_project(
+        "base",
+        sourceRepos=[REPO, "!https://example.com/*"],
+        destinations=[{"server": IN_CLUSTER, "namespace": "a"}],
+        clusterResourceWhitelist=[{"group": "", "kind": "Namespace"}],
+        namespaceResourceBlacklist=[{"group": "", "kind": "ResourceQuota"}],
+    )
+
+
+def _fields(doc: dict[str, Any], values: list[Any]) -> list[tuple[tuple[Any, ...], Any, Any]]:
+    """``malformed(doc, values)``; a template string only where a string is."""
+    strings = all(isinstance(v, str) and "{{" in v for v in values)
+    found = []
+    for path, value, variant in malformed(doc, values):
+        node: Any = doc
+        for step in path:
+            node = node[step]
+        if not strings or isinstance(node, str):
+            found.append((path, value, variant))
+    return found
+
+
+def _variants(values: list[Any]) -> list[dict[str, Any]]:
+    """Every ApplicationSet and AppProject field set to each value; each ApplicationSet
+    generates names of its own, each AppProject has an Application of its own."""
+    documents: list[dict[str, Any]] = []
+    for index, (path, _, variant) in enumerate(_fields(_fuzz_base(), values)):
+        if path[:1] != ("metadata",):
+            variant["metadata"]["name"] = f"s{index}"
+        template = variant["spec"].get("template") if isinstance(variant["spec"], dict) else None
+        named = path[:4] == ("spec", "template", "metadata", "name")
+        if isinstance(template, dict) and isinstance(template.get("metadata"), dict) and not named:
+            template["metadata"]["name"] = f"{{{{.name}}}}-s{index}"
+        documents.append(variant)
+    for index, (path, _, variant) in enumerate(_fields(_fuzz_project(), values)):
+        if path[:1] != ("metadata",):
+            variant["metadata"]["name"] = f"p{index}"
+            documents.append(
+                application(f"in-p{index}", "apps/a", namespace="a", project=f"p{index}")
+            )
+        documents.append(variant)
+    return documents
+
+
+@pytest.mark.parametrize("group", sorted(FUZZ_VALUES))
+def test_fuzzed_argo_cd_fields_fail_their_own_items_only(
+    pytester: pytest.Pytester, group: str
+) -> None:
+    make_app(pytester.path)
+    documents = _variants(FUZZ_VALUES[group])
+    write_documents(pytester.path, "argocd/fuzz.yaml", *documents)
+    write_documents(pytester.path, "argocd/healthy.yaml", go_set("healthy"))
+    result = run_gate(pytester, "--overlays-timeout=10")
+    result.stdout.no_fnmatch_line("*INTERNALERROR*")
+    result.stdout.no_fnmatch_line("*crashed*")
+    result.stdout.no_fnmatch_line("*Traceback*")
+    assert result.ret in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+    found = outcomes(pytester.path / "out.xml")
+    assert found["a-healthy::render"] == ("passed", "")
+    assert found["a-healthy::application"] == ("passed", "")
+    # Each failure in words, none a Python error.
+    python_error = re.compile(r"\b[A-Z][A-Za-z]*(Error|Exception)\b|Traceback")
+    unclean = {name: m for name, (_, m) in found.items() if python_error.search(m)}
+    assert unclean == {}

@@ -84,13 +84,13 @@ def _generator_template(own: Any, base: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _starting_object(template: Mapping[str, Any]) -> dict[str, Any]:
-    metadata = as_dict(template.get("metadata"))
+    metadata = map_field(template.get("metadata"), "template.metadata")
     kept = ("name", "namespace", "labels", "annotations", "finalizers")
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Application",
         "metadata": {k: copy.deepcopy(v) for k, v in metadata.items() if k in kept},
-        "spec": copy.deepcopy(template.get("spec") or {}),
+        "spec": copy.deepcopy(map_field(template.get("spec"), "template.spec")),
     }
 
 

@@ -340,6 +340,8 @@ def _matrix(spec: dict[str, Any], context: Context) -> list[Params]:
         few = "less" if len(children) < 2 else "more"
         raise GeneratorError(f"found {few} than two generators, Matrix support only two")
     (first_kind, first), (second_kind, second) = children
+    if not isinstance(second[second_kind], dict):
+        raise GeneratorError(f"the {second_kind} generator is not a mapping")
     combined: list[Params] = []
     for a in _child(first_kind, first, context):
         interpolated = second
@@ -452,7 +454,7 @@ def _expression(expression: Any, labels: Mapping[str, str]) -> bool:
         "Exists": lambda: key in labels,
         "DoesNotExist": lambda: key not in labels,
     }
-    if operator not in checks:
+    if not isinstance(operator, str) or operator not in checks:
         raise GeneratorError(f"{operator!r} is not a valid label selector operator")
     return checks[operator]()
 
