@@ -374,7 +374,7 @@ def test_duplicate_names_are_counted_without_comparing_applications() -> None:
             assert len(compared) < 1000, "Applications compared pairwise"
             return dict.__eq__(self, other)
 
-        __hash__ = None  # type: ignore[assignment]
+        __hash__ = None
 
     apps = [
         _App(Manifest(metadata={"name": "twin"}), Path("sets.yaml"), "argocd", "ApplicationSet s")
