@@ -499,3 +499,76 @@ def test_fuzzed_argo_cd_fields_fail_their_own_items_only(
     python_error = re.compile(r"\b[A-Z][A-Za-z]*(Error|Exception)\b|Traceback")
     unclean = {name: m for name, (_, m) in found.items() if python_error.search(m)}
     assert unclean == {}
+
+
+# -- the bounds, unit by unit ------------------------------------------------------------------
+
+
+def _expand(appset: dict[str, Any], timeout: float = 60.0) -> tuple[list[str], str | None]:
+    from pytest_k8s_overlays.argocd.appset import expand, template_options
+    from pytest_k8s_overlays.argocd.budget import Budget
+    from pytest_k8s_overlays.argocd.generators import Context
+
+    context = Context(
+        root=Path("."),
+        is_local=lambda url: True,
+        files=lambda: [],
+        renderer=template_options(appset["spec"], Budget(timeout)),
+    )
+    expansion = expand(appset, context)
+    names = [g.manifest["metadata"]["name"] for g in expansion.generated]
+    return names, expansion.error
+
+
+def test_generators_giving_too_many_parameter_sets_fail_their_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pytest_k8s_overlays.argocd import budget
+
+    monkeypatch.setattr(budget, "MAX_PARAMS", 10)
+    elements = [{"list": {"elements": [{"name": f"n{i}"} for i in range(4)]}}]
+    matrix = go_set("m", [{"matrix": {"generators": [elements[0], elements[0]]}}])
+    assert _expand(matrix) == ([], "the generators give more than 10 parameter sets")
+    assert len(_expand(go_set("m", elements))[0]) == 4
+
+
+def test_the_deadline_stops_a_set_and_names_the_timeout() -> None:
+    looping = annotated(
+        "loop", "{{ range until 100000 }}{{ range until 100000 }}{{ end }}{{ end }}"
+    )
+    assert _expand(looping, timeout=0.2) == (
+        [],
+        "template evaluation exceeded the 0.2s timeout (raise --overlays-timeout if it is "
+        "just slow)",
+    )
+
+
+@pytest.mark.parametrize(
+    ("template", "printed"),
+    [
+        # Go's regexp is RE2: the same syntax, and no backtracking.
+        (f'{{{{ regexMatch "^(a+)+$" "{EVIL}" }}}}', "false"),
+        ('{{ regexReplaceAll "(?P<x>a)(b)" "ab" "${x}-$2$$" }}', "a-b$"),
+        ('{{ regexFind "\\\\pL+" "1éa2" }}', "éa"),
+        # Go's int64 wraps around.
+        ("{{ mul 9223372036854775807 2 }}", "-2"),
+        ("{{ add 9223372036854775807 1 }}", "-9223372036854775808"),
+        ("{{ 18446744073709551615 }}", "18446744073709551615"),
+        ("{{ 1e308 }}", "1e+308"),
+    ],
+)
+def test_go_template_functions_behave_as_go_within_bounds(template: str, printed: str) -> None:
+    from pytest_k8s_overlays.argocd.functions import FUNCTIONS
+    from pytest_k8s_overlays.argocd.gotemplate import execute
+
+    assert execute(template, {}, FUNCTIONS) == printed
+
+
+def test_a_tag_scan_is_linear() -> None:
+    from pytest_k8s_overlays.argocd.templates import has_tag
+
+    assert has_tag("a {{ b }}")
+    assert has_tag("{{\n{{ x }}")
+    assert not has_tag("{{ a\n}}")
+    assert not has_tag("}} {{")
+    assert not has_tag("{{" * 1_000_000)

@@ -19,7 +19,7 @@ import yaml
 
 from ..fields import as_dict
 from ..parsing import SafeLoader, describe_yaml_error, load_one
-from .budget import MAX_DEPTH, Budget, BudgetExceeded, check_depth
+from .budget import MAX_DEPTH, Budget, BudgetExceeded, check_depth, check_params
 from .generators import (
     LIVE_GENERATORS,
     Context,
@@ -178,6 +178,7 @@ def _entry(
         template = _generator_template(own, base)
         selector = map_field(entry.get("selector"), "a generator's selector")
         pairs.extend((template, p) for p in found if not selector or matches(selector, flatten(p)))
+        check_params(len(pairs) + len(expansion.generated))
     return pairs
 
 

@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 
 #: The most characters one template may write, or one function return as text.
 MAX_OUTPUT = 1 << 20
+#: The most characters all the templates of one ApplicationSet may write.
+MAX_TOTAL = 64 << 20
+#: The most parameter sets one ApplicationSet's generators may give.
+MAX_PARAMS = 100_000
 #: The deepest nesting of template blocks, parentheses and values walked.
 MAX_DEPTH = 100
 #: How much of a construct an error message quotes.
@@ -33,6 +37,8 @@ class Budget:
 
     timeout: float = 60.0
     deadline: float = field(default=0.0)
+    #: Characters the templates wrote so far.
+    written: int = 0
 
     def __post_init__(self) -> None:
         if not self.deadline:
@@ -45,6 +51,20 @@ class Budget:
                 f"template evaluation exceeded the {self.timeout:g}s timeout "
                 "(raise --overlays-timeout if it is just slow)"
             )
+
+    def spend(self, characters: int) -> None:
+        """Count what a template wrote; raise BudgetExceeded past MAX_TOTAL."""
+        self.written += characters
+        if self.written > MAX_TOTAL:
+            raise BudgetExceeded(
+                f"the templates write more than {MAX_TOTAL} characters (64 MiB) in all"
+            )
+
+
+def check_params(count: int) -> None:
+    """Raise BudgetExceeded when generators give more than MAX_PARAMS parameter sets."""
+    if count > MAX_PARAMS:
+        raise BudgetExceeded(f"the generators give more than {MAX_PARAMS} parameter sets")
 
 
 def check_size(length: int, what: str = "template output") -> None:

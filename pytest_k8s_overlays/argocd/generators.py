@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from ..parsing import SafeLoader, UnreadableFile, describe_yaml_error, load_file, load_one
-from .budget import MAX_DEPTH, check_depth, quote
+from .budget import MAX_DEPTH, check_depth, check_params, quote
 from .functions import sanitize_name
 from .globs import glob_match, path_match
 from .gotemplate import TemplateError, truthy
@@ -353,6 +353,8 @@ def _matrix(spec: dict[str, Any], context: Context) -> list[Params]:
             values = second[second_kind].get("values")
             interpolated = {**second, second_kind: {**rendered, "values": values}}
         for b in _child(second_kind, interpolated, context):
+            context.renderer.budget.check()
+            check_params(len(combined) + 1)
             combined.append(_combine(a, b, context.go))
     return combined
 

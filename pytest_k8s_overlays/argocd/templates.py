@@ -82,10 +82,13 @@ class TemplateRenderer:
 
         self.budget.check()
         if not self.go:
-            return fasttemplate(text, params, missing)
-        if "{{" not in text:
+            rendered = fasttemplate(text, params, missing)
+        elif "{{" not in text:
             return text
-        return execute(text, params, FUNCTIONS, self.options, missing, self.budget)
+        else:
+            rendered = execute(text, params, FUNCTIONS, self.options, missing, self.budget)
+        self.budget.spend(len(rendered))
+        return rendered
 
     def value(self, value: Any, params: Mapping[str, Any], where: str = "") -> Any:
         """Render every string in ``value`` (map keys too), recursively."""
