@@ -43,6 +43,18 @@ SafeLoader.add_constructor("tag:yaml.org,2002:value", _construct_value)
 SafeLoader.add_constructor("tag:yaml.org,2002:merge", _construct_value)
 
 
+def _construct_int(loader: Any, node: Any) -> Any:
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+    except ValueError:
+        # More digits than Python converts (4,300): read as a float, as Go's YAML
+        # reads an integer too large for int64, instead of failing the whole file.
+        return yaml.constructor.SafeConstructor.construct_yaml_float(loader, node)
+
+
+SafeLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
 class ParseError(Exception):
     """Rendered output that is not a stream of YAML mappings."""
 

@@ -78,7 +78,10 @@ def discover_argocd(
     from .argocd.discovery import ArgoSettings, InstanceError, discover_instance
 
     argo = ArgoSettings(
-        settings.argocd_repos, settings.argocd_clusters, settings.argocd_build_options
+        settings.argocd_repos,
+        settings.argocd_clusters,
+        settings.argocd_build_options,
+        settings.timeout,
     )
     instances: list[Instance] = []
     seen: set[str] = set()

@@ -19,6 +19,7 @@ import yaml
 
 from ..fields import as_dict
 from ..parsing import SafeLoader, describe_yaml_error, load_one
+from .budget import MAX_DEPTH, Budget, BudgetExceeded, check_depth, check_params
 from .generators import (
     LIVE_GENERATORS,
     Context,
@@ -28,10 +29,12 @@ from .generators import (
     deep_merge,
     generate,
     kinds_of,
+    list_field,
+    map_field,
     matches,
 )
 from .gotemplate import Options, TemplateError
-from .govalues import flatten
+from .govalues import NumberRangeError, flatten
 from .templates import TemplateRenderer
 
 
@@ -56,13 +59,21 @@ class Expansion:
     error: str | None = None
 
 
-def template_options(spec: Mapping[str, Any]) -> TemplateRenderer:
-    """The template syntax an ApplicationSet asks for (``goTemplate``, ``goTemplateOptions``)."""
-    options = [str(o).replace(" ", "") for o in spec.get("goTemplateOptions") or []]
+def template_options(spec: Mapping[str, Any], budget: Budget | None = None) -> TemplateRenderer:
+    """The template syntax an ApplicationSet asks for (``goTemplate``, ``goTemplateOptions``),
+    evaluated within ``budget``."""
+    options = [str(o).replace(" ", "") for o in as_list_of(spec.get("goTemplateOptions"))]
     return TemplateRenderer(
         go=bool(spec.get("goTemplate")),
         options=Options(missing_error="missingkey=error" in options),
+        budget=budget or Budget(),
     )
+
+
+def as_list_of(value: Any) -> list[Any]:
+    """A list field that a malformed ApplicationSet may hold a scalar in (then: empty;
+    :func:`expand` reports it)."""
+    return value if isinstance(value, list) else []
 
 
 def _generator_template(own: Any, base: Mapping[str, Any]) -> dict[str, Any]:
@@ -73,13 +84,13 @@ def _generator_template(own: Any, base: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _starting_object(template: Mapping[str, Any]) -> dict[str, Any]:
-    metadata = as_dict(template.get("metadata"))
+    metadata = map_field(template.get("metadata"), "template.metadata")
     kept = ("name", "namespace", "labels", "annotations", "finalizers")
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Application",
         "metadata": {k: copy.deepcopy(v) for k, v in metadata.items() if k in kept},
-        "spec": copy.deepcopy(template.get("spec") or {}),
+        "spec": copy.deepcopy(map_field(template.get("spec"), "template.spec")),
     }
 
 
@@ -92,7 +103,11 @@ def strategic_merge(target: dict[str, Any], patch: Mapping[str, Any], path: str 
             target.pop(key, None)
         elif isinstance(value, dict) and isinstance(target.get(key), dict):
             strategic_merge(target[key], value, where)
-        elif where == "metadata.finalizers" and isinstance(target.get(key), list):
+        elif (
+            where == "metadata.finalizers"
+            and isinstance(target.get(key), list)
+            and isinstance(value, list)
+        ):
             target[key] = target[key] + [v for v in value if v not in target[key]]
         else:
             target[key] = copy.deepcopy(value)
@@ -110,8 +125,12 @@ def _apply_patch(
         return app
     if not isinstance(loaded, dict):
         raise GeneratorError("invalid templatePatch: not a mapping")
+    check_depth(loaded, MAX_DEPTH, "templatePatch")
     project = app.get("spec", {}).get("project")
     strategic_merge(app, loaded)
+    for name in ("metadata", "spec"):
+        if not isinstance(app.get(name), dict):
+            raise GeneratorError(f"invalid templatePatch: it makes {name} no map")
     # templatePatch cannot change the project.
     if isinstance(app.get("spec"), dict):
         app["spec"]["project"] = project
@@ -147,7 +166,7 @@ def _entry(
     """The (template, parameter set) pairs of one generator entry."""
     if not isinstance(entry, dict) or not kinds_of(entry):
         raise GeneratorError("contains unrecognized generators")
-    base = as_dict(spec.get("template"))
+    base = map_field(spec.get("template"), "spec.template")
     pairs: list[tuple[dict[str, Any], Params]] = []
     for kind in kinds_of(entry):
         try:
@@ -157,24 +176,46 @@ def _entry(
             continue
         own = entry[kind].get("template") if kind not in LIVE_GENERATORS else None
         template = _generator_template(own, base)
-        selector = entry.get("selector")
+        selector = map_field(entry.get("selector"), "a generator's selector")
         pairs.extend((template, p) for p in found if not selector or matches(selector, flatten(p)))
+        check_params(len(pairs) + len(expansion.generated))
     return pairs
 
 
 def expand(appset: Mapping[str, Any], context: Context) -> Expansion:
-    """Expand an ApplicationSet with the generators that can be evaluated offline."""
+    """Expand an ApplicationSet with the generators that can be evaluated offline.
+
+    Whatever the ApplicationSet holds, this returns: a mistake, a template past
+    the deadline or the size bounds, even a bug of ours, is this set's error.
+    """
+    expansion = Expansion()
+    try:
+        _expand_into(expansion, appset, context)
+    except (GeneratorError, TemplateError, BudgetExceeded, NumberRangeError) as error:
+        return Expansion(not_evaluable=expansion.not_evaluable, error=str(error))
+    except RecursionError:
+        why = f"it nests more than Python can follow (keep it under {MAX_DEPTH} levels)"
+        return Expansion(not_evaluable=expansion.not_evaluable, error=why)
+    except Exception as error:  # a bug of ours fails this ApplicationSet only
+        message = (
+            f"the gate crashed while evaluating it ({type(error).__name__}; a bug of "
+            "pytest-k8s-overlays, please report it)"
+        )
+        return Expansion(not_evaluable=expansion.not_evaluable, error=message)
+    return expansion
+
+
+def _expand_into(expansion: Expansion, appset: Mapping[str, Any], context: Context) -> None:
     spec = as_dict(appset.get("spec"))
+    check_depth(spec, MAX_DEPTH, "spec")
     metadata = as_dict(appset.get("metadata"))
     namespace = metadata.get("namespace")
-    expansion = Expansion()
-    patch = spec.get("templatePatch") if isinstance(spec.get("templatePatch"), str) else None
-    try:
-        for entry in spec.get("generators") or []:
-            for template, params in _entry(entry, spec, context, expansion):
-                generated = render_application(template, params, context.renderer, patch)
-                generated.manifest["metadata"]["namespace"] = namespace
-                expansion.generated.append(generated)
-    except (GeneratorError, TemplateError) as error:
-        return Expansion(not_evaluable=expansion.not_evaluable, error=str(error))
-    return expansion
+    list_field(spec.get("goTemplateOptions"), "spec.goTemplateOptions")
+    patch = spec.get("templatePatch")
+    if patch is not None and not isinstance(patch, str):
+        raise GeneratorError("spec.templatePatch must be a string")
+    for entry in list_field(spec.get("generators"), "spec.generators"):
+        for template, params in _entry(entry, spec, context, expansion):
+            generated = render_application(template, params, context.renderer, patch)
+            generated.manifest["metadata"]["namespace"] = namespace
+            expansion.generated.append(generated)

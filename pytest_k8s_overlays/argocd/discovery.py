@@ -12,6 +12,7 @@ shares a cluster is compared together.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from ..kustomization import kustomization_file
 from ..model import Resource
 from ..paths import OutsideRepository, display_path, inside
 from .appset import Generated, expand, template_options
+from .budget import Budget
 from .directory import wanted
 from .generators import IN_CLUSTER, Context, known_clusters
 from .manifests import (
@@ -60,6 +62,8 @@ class ArgoSettings:
     clusters: tuple[tuple[str, str], ...] = ()
     #: ``kustomize.buildOptions``; None: from the instance's argocd-cm.
     build_options: str | None = None
+    #: ``--overlays-timeout``: what evaluating one ApplicationSet may take, as a render.
+    timeout: float = 60.0
 
 
 @dataclass
@@ -193,7 +197,7 @@ class _Discovery:
             root=self.root,
             is_local=self.repo.is_local,
             files=lambda: repo_files(self.root),
-            renderer=template_options(spec),
+            renderer=template_options(spec, Budget(self.settings.timeout)),
             clusters=self.settings.clusters,
         )
         expansion = expand(appset.data, context)
@@ -253,7 +257,12 @@ class _Discovery:
         """How Argo CD renders ``app``, what it leaves out, the problems of its sources."""
         known = self._recipes.get(id(app))
         if known is None:
-            known = self._recipes[id(app)] = self._plan(app)
+            try:
+                known = self._plan(app)
+            except Exception as error:  # a bug of ours fails this Application only
+                why = f"the gate crashed while reading it ({type(error).__name__}; {_REPORT})"
+                known = (Recipe((), "", why), [], [])
+            self._recipes[id(app)] = known
         return known
 
     def _plan(self, app: _App) -> tuple[Recipe, list[str], list[Problem]]:
@@ -270,6 +279,9 @@ class _Discovery:
         server = str(destination.get("server") or "").rstrip("/")
         name = str(destination.get("name") or "")
         return resolve_cluster(server, name, self.settings.clusters)
+
+
+_REPORT = "a bug of pytest-k8s-overlays, please report it"
 
 
 def _holds_argo(source: SourcePlan) -> bool:
@@ -347,23 +359,26 @@ def _duplicate_problems(apps: Sequence[_App], shown: Callable[[Path], str]) -> N
     for app in apps:
         by_name.setdefault((app.namespace, app.name), []).append(app)
     for same in (group for group in by_name.values() if len(group) > 1):
+        # Counted once per group: linear, where comparing every pair of Applications
+        # (their whole manifests) took minutes for a thousand generated alike.
+        origins = Counter((o.generator, o.file) for o in same if o.generator)
+        described = Counter(_described(o, shown) for o in same)
         for app in same:
-            others = [o for o in same if o is not app]
-            twins = [
-                o
-                for o in others
-                if app.generator and (o.generator, o.file) == (app.generator, app.file)
-            ]
+            twins = origins[(app.generator, app.file)] - 1 if app.generator else 0
             if twins:
                 app.problems.append(
                     Problem(
                         "duplicate-generated-name",
                         "metadata.name",
-                        f"{app.generator} generates {app.name} {len(twins) + 1} times",
+                        f"{app.generator} generates {app.name} {twins + 1} times",
                         "a name unique among what it generates (Argo CD then creates none of them)",
                     )
                 )
-            elsewhere = sorted({_described(o, shown) for o in others if o not in twins})
+            mine = _described(app, shown)
+            twin_origin = twins + 1 if app.generator else 1
+            elsewhere = sorted(
+                d for d, count in described.items() if d != mine or count > twin_origin
+            )
             if elsewhere:
                 app.problems.append(
                     Problem(
@@ -399,6 +414,15 @@ def _project_problems(
 ) -> list[Problem]:
     if rules is None:
         return []
+    if rules.error:
+        return [
+            Problem(
+                "invalid-project",
+                "spec.project",
+                f"project {rules.name} ({rules.defined_in}) is invalid: {rules.error}",
+                "an AppProject Argo CD accepts (it refuses it, and every Application in it)",
+            )
+        ]
     problems = []
     sources, many = app_sources(app.spec)
     for index, source in enumerate(sources):
@@ -459,6 +483,20 @@ class _Builder:
         )
 
     def add(self, app: _App) -> None:
+        """Add one Application; whatever it holds fails its own item at worst."""
+        try:
+            self._add(app)
+        except Exception as error:  # a bug of ours fails this Application only
+            why = f"the gate crashed while reading it ({type(error).__name__}; {_REPORT})"
+            facts = AppFacts(
+                ref=_ref(app),
+                instance=self.found.value,
+                source="not read",
+                defined_in=self.found.shown(app.file),
+            )
+            self._deployable(app, Recipe((), "", why), facts, IN_CLUSTER[0])
+
+    def _add(self, app: _App) -> None:
         found = self.found
         recipe, notes, problems = found.recipe(app)
         identity = found.identity(app)

@@ -25,6 +25,8 @@ from typing import Any
 import yaml
 
 from ..parsing import describe_yaml_error, load_one
+from ..regex import BadRegex, compile_re2
+from .budget import check_size
 from .gotemplate import TemplateError, truthy
 from .govalues import MISSING, format_value, to_json, to_yaml
 
@@ -113,6 +115,7 @@ def _go_kind(value: Any) -> str:
 def _verb(verb: str, flags: str, width: str | None, precision: str | None, value: Any) -> str:
     """One ``printf`` verb applied to one value, as Go's fmt writes it."""
     bad = f"%!{verb}({_go_kind(value)}={format_value(value)})"
+    check_size(max(int(width or 0), int(precision or 0)), "a printf width")
     spec = f"{flags}{width or ''}"
     if verb in "vs":
         if verb == "s" and not isinstance(value, str | list | dict) and value is not MISSING:
@@ -165,17 +168,29 @@ def _int(value: Any) -> int:
     """``cast.ToInt``: numbers truncate, strings parse (else 0), booleans are 0 or 1."""
     if isinstance(value, bool):
         return int(value)
-    if isinstance(value, int | float):
-        return int(value)
-    if isinstance(value, str):
+    if isinstance(value, int):
+        return _int64(value)
+    if isinstance(value, float):
+        return _int64(int(value)) if math.isfinite(value) else _INT64_MIN
+    if isinstance(value, str) and len(value) <= _MAX_DIGITS:
         try:
-            return int(value.strip(), 0)
+            return _int64(int(value.strip(), 0))
         except ValueError:
             try:
-                return int(float(value))
+                return _int(float(value))
             except ValueError:
                 return 0
     return 0
+
+
+_INT64_MIN = -(1 << 63)
+#: More digits than an int64 or a float64 string needs.
+_MAX_DIGITS = 400
+
+
+def _int64(value: int) -> int:
+    """``value`` wrapped to 64 bits, as Go's int arithmetic does."""
+    return ((value - _INT64_MIN) % (1 << 64)) + _INT64_MIN
 
 
 def _float(value: Any) -> float:
@@ -296,8 +311,12 @@ def _split(separator: str, text: str) -> dict[str, str]:
 
 def _unique(values: Any) -> list[Any]:
     out: list[Any] = []
+    # Keyed by canonical JSON: linear, where ``not in`` on a list is quadratic.
+    seen: set[str] = set()
     for value in _list(values):
-        if value not in out:
+        key = json.dumps(value, sort_keys=True, default=repr)
+        if key not in seen:
+            seen.add(key)
             out.append(value)
     return out
 
@@ -332,8 +351,10 @@ def _title(text: Any) -> str:
 
 
 def _indent(spaces: Any, text: Any) -> str:
-    pad = " " * _int(spaces)
-    return pad + _string(text).replace("\n", "\n" + pad)
+    count, value = max(_int(spaces), 0), _string(text)
+    check_size(len(value) + count * (value.count("\n") + 1), "indent's result")
+    pad = " " * count
+    return pad + value.replace("\n", "\n" + pad)
 
 
 def _ternary(true_value: Any, false_value: Any, condition: Any) -> Any:
@@ -344,7 +365,7 @@ def _arith(operation: Callable[[int, int], int]) -> Callable[..., int]:
     def apply(first: Any, *rest: Any) -> int:
         total = _int(first)
         for value in rest:
-            total = operation(total, _int(value))
+            total = _int64(operation(total, _int(value)))
         return total
 
     return apply
@@ -362,17 +383,63 @@ def _modulo(a: int, b: int) -> int:
     return int(math.fmod(a, b))
 
 
-def _regex(pattern: Any) -> re.Pattern[str]:
+def _regex(pattern: Any) -> Any:
+    """Go's ``regexp.MustCompile``: RE2, linear in the text whatever the pattern."""
     try:
-        return re.compile(_string(pattern))
-    except re.error as error:
+        return compile_re2(_string(pattern))
+    except BadRegex as error:
         raise TemplateError(f"error parsing regexp: {error}") from None
 
 
-def _go_replacement(replacement: str) -> str:
-    # Go writes $1 or ${1} where Python writes \g<1>.
-    escaped = replacement.replace("\\", "\\\\")
-    return re.sub(r"\$\{?(\w+)\}?", r"\\g<\1>", escaped)
+def _go_replacement(replacement: str) -> Callable[[Any], str]:
+    """Go's ``Expand``: ``$1``, ``${1}``, ``$name`` and ``${name}`` name groups."""
+
+    def expand(match: Any) -> str:
+        def group(found: re.Match[str]) -> str:
+            name = found.group(1) or found.group(2)
+            if name is None:
+                return "$"  # $$
+            try:
+                return str(match.group(int(name) if name.isdigit() else name) or "")
+            except (IndexError, KeyError, ValueError):
+                return ""
+
+        return re.sub(r"\$(?:\{(\w+)\}|(\w+)|\$)", group, replacement)
+
+    return expand
+
+
+def _replace_all(pattern: Any, text: Any, replacement: Callable[[Any], str]) -> str:
+    """``ReplaceAllString``, stopped once the result would pass MAX_OUTPUT."""
+    written = 0
+
+    def bounded(match: Any) -> str:
+        nonlocal written
+        out = replacement(match)
+        written += len(out)
+        check_size(written, "the replaced text")
+        return out
+
+    return str(_regex(pattern).sub(bounded, _string(text)))
+
+
+def _repeat(count: Any, text: Any) -> str:
+    times, value = max(_int(count), 0), _string(text)
+    check_size(times * len(value), "repeat's result")
+    return value * times
+
+
+def _replace(old: Any, new: Any, text: Any) -> str:
+    value, before, after = _string(text), _string(old), _string(new)
+    matches = value.count(before) if before else len(value) + 1
+    check_size(len(value) + matches * len(after), "replace's result")
+    return value.replace(before, after)
+
+
+def _until(count: Any) -> list[int]:
+    number = _int(count)
+    check_size(number, "until's list")
+    return list(range(number))
 
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {
@@ -404,14 +471,14 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "trimSuffix": lambda p, s: _string(s).removesuffix(_string(p)),
     "trunc": _trunc,
     "substr": _substr,
-    "replace": lambda old, new, s: _string(s).replace(_string(old), _string(new)),
+    "replace": _replace,
     "contains": lambda sub, s: _string(sub) in _string(s),
     "hasPrefix": lambda p, s: _string(s).startswith(_string(p)),
     "hasSuffix": lambda p, s: _string(s).endswith(_string(p)),
     "quote": lambda *a: " ".join(json.dumps(_string(v), ensure_ascii=False) for v in a),
     "squote": lambda *a: " ".join(f"'{_string(v)}'" for v in a),
     "cat": lambda *a: " ".join(format_value(v) for v in a if v is not None),
-    "repeat": lambda n, s: _string(s) * _int(n),
+    "repeat": _repeat,
     "nospace": lambda s: re.sub(r"\s", "", _string(s)),
     "kebabcase": lambda s: "-".join(w.lower() for w in _case_words(s)),
     "snakecase": lambda s: "_".join(w.lower() for w in _case_words(s)),
@@ -428,8 +495,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "regexFindAll": lambda r, s, n: [m.group() for m in _regex(r).finditer(_string(s))][
         : (None if _int(n) < 0 else _int(n))
     ],
-    "regexReplaceAll": lambda r, s, rep: _regex(r).sub(_go_replacement(_string(rep)), _string(s)),
-    "regexReplaceAllLiteral": lambda r, s, rep: _regex(r).sub(lambda _: _string(rep), _string(s)),
+    "regexReplaceAll": lambda r, s, rep: _replace_all(r, s, _go_replacement(_string(rep))),
+    "regexReplaceAllLiteral": lambda r, s, rep: _replace_all(r, s, lambda _: _string(rep)),
     # Sprig: encodings
     "b64enc": lambda s: base64.b64encode(_string(s).encode()).decode(),
     "b64dec": lambda s: base64.b64decode(_string(s)).decode(errors="replace"),
@@ -460,7 +527,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "compact": lambda v: [i for i in _list(v) if not _empty(i)],
     "sortAlpha": lambda v: sorted(format_value(i) for i in _list(v)),
     "reverse": lambda v: list(reversed(_list(v))),
-    "until": lambda n: list(range(_int(n))),
+    "until": _until,
     # Sprig: dicts
     "dict": _dict,
     "get": lambda d, k: d.get(k, "") if isinstance(d, Mapping) else "",

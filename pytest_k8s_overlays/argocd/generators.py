@@ -23,6 +23,7 @@ import yaml
 
 from ..parsing import SafeLoader, UnreadableFile, describe_yaml_error, load_file, load_one
 from ..paths import OutsideRepository, inside
+from .budget import MAX_DEPTH, check_depth, check_params, quote
 from .functions import sanitize_name
 from .globs import glob_match, path_match
 from .gotemplate import TemplateError, truthy
@@ -70,6 +71,40 @@ class Context:
         return self.renderer.go
 
 
+def _shape(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else "a map"
+
+
+def list_field(value: Any, what: str) -> list[Any]:
+    """A field Argo CD reads as a list: unset is empty, anything else is an error naming it."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise GeneratorError(f"{what} must be a list, not {_shape(value)}")
+    return value
+
+
+def map_field(value: Any, what: str) -> dict[str, Any]:
+    """A field Argo CD reads as a map: unset is empty, anything else is an error naming it."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise GeneratorError(f"{what} must be a map, not {_shape(value)}")
+    return value
+
+
+def _json(value: Any, what: str) -> Any:
+    """A value as Go decodes JSON (floats, string keys), refused when it nests too deeply."""
+    check_depth(value, MAX_DEPTH, what)
+    return json_numbers(value)
+
+
 def kinds_of(entry: Mapping[str, Any]) -> list[str]:
     """The generator kinds set in one generator entry, in Argo CD's order."""
     return [kind for kind in GENERATOR_KINDS if entry.get(kind) is not None]
@@ -89,7 +124,7 @@ def generate(kind: str, spec: Any, context: Context) -> list[Params]:
 
 def _list(spec: dict[str, Any], context: Context) -> list[Params]:
     found: list[Params] = []
-    for element in spec.get("elements") or []:
+    for element in list_field(spec.get("elements"), "list.elements"):
         found.append(_element(element, context.go))
     text = spec.get("elementsYaml")
     if isinstance(text, str) and text.strip():
@@ -101,14 +136,14 @@ def _list(spec: dict[str, Any], context: Context) -> list[Params]:
             ) from None
         if not isinstance(extra, list) or not all(isinstance(e, dict) for e in extra):
             raise GeneratorError("elementsYaml is not a list of maps")
-        found.extend(json_numbers(e) for e in extra)
+        found.extend(_json(e, "an element") for e in extra)
     return found
 
 
 def _element(element: Any, go: bool) -> Params:
     if not isinstance(element, dict):
-        raise GeneratorError(f"error unmarshling list element {format_value(element)}")
-    element = json_numbers(element)
+        raise GeneratorError(f"error unmarshling list element {quote(format_value(element))}")
+    element = _json(element, "an element")
     if go:
         return dict(element)
     params: Params = {}
@@ -163,7 +198,7 @@ def _directories(files: Sequence[str]) -> list[str]:
 def _patterns(entries: Any, what: str) -> tuple[list[str], list[str]]:
     keep: list[str] = []
     drop: list[str] = []
-    for entry in entries or []:
+    for entry in list_field(entries, f"git.{what}"):
         if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
             raise GeneratorError(f"a git {what} entry has no path")
         (drop if entry.get("exclude") else keep).append(entry["path"])
@@ -182,7 +217,8 @@ def _git(spec: dict[str, Any], context: Context) -> list[Params]:
         found = [
             _path_params(directory, None, context.go, prefix)
             for directory in _directories(context.files())
-            if any(path_match(p, directory) for p in keep)
+            if _checked(context)
+            and any(path_match(p, directory) for p in keep)
             and not any(path_match(p, directory) for p in drop)
         ]
     return [_with_values(params, spec.get("values"), context) for params in found]
@@ -201,7 +237,9 @@ def _git_files(spec: dict[str, Any], context: Context, prefix: str) -> list[Para
     files = sorted(
         f
         for f in context.files()
-        if any(_pathspec(p, f) for p in keep) and not any(_pathspec(p, f) for p in drop)
+        if _checked(context)
+        and any(_pathspec(p, f) for p in keep)
+        and not any(_pathspec(p, f) for p in drop)
     )
     found: list[Params] = []
     for file in files:
@@ -222,6 +260,12 @@ def _git_files(spec: dict[str, Any], context: Context, prefix: str) -> list[Para
     return found
 
 
+def _checked(context: Context) -> bool:
+    """Stop a long walk at the ApplicationSet's deadline (true otherwise)."""
+    context.renderer.budget.check()
+    return True
+
+
 def _file_contents(path: Path, shown: str) -> list[dict[str, Any]]:
     try:
         data = load_file(path, SafeLoader)
@@ -230,15 +274,15 @@ def _file_contents(path: Path, shown: str) -> list[dict[str, Any]]:
     if data is None:
         return [{}]
     if isinstance(data, dict):
-        return [json_numbers(data)]
+        return [_json(data, f"'{shown}'")]
     if isinstance(data, list) and all(isinstance(item, dict) for item in data):
-        return [json_numbers(item) for item in data]
+        return [_json(item, f"'{shown}'") for item in data]
     raise GeneratorError(f"unable to process file '{shown}': not a map or a list of maps")
 
 
 def _with_values(params: Params, values: Any, context: Context) -> Params:
     """Add the generator's ``values``, each rendered with the generator's own parameters."""
-    if not isinstance(values, dict) or not values:
+    if not map_field(values, "values"):
         return params
     rendered = {
         str(key): context.renderer.string(str(value), params, f"values.{key}")
@@ -279,7 +323,7 @@ def _clusters(spec: dict[str, Any], context: Context) -> list[Params]:
 
 def _children(spec: dict[str, Any], what: str) -> list[tuple[str, Any]]:
     children = []
-    for child in spec.get("generators") or []:
+    for child in list_field(spec.get("generators"), f"{what}.generators"):
         kinds = kinds_of(child) if isinstance(child, dict) else []
         if len(kinds) != 1:
             raise GeneratorError(f"found more than one generator in {what}.Generators")
@@ -294,7 +338,8 @@ def _selected(params: list[Params], selector: Any) -> list[Params]:
 
 
 def _child(kind: str, child: dict[str, Any], context: Context) -> list[Params]:
-    return _selected(generate(kind, child[kind], context), child.get("selector"))
+    selector = map_field(child.get("selector"), "a generator's selector")
+    return _selected(generate(kind, child[kind], context), selector)
 
 
 def _matrix(spec: dict[str, Any], context: Context) -> list[Params]:
@@ -303,15 +348,21 @@ def _matrix(spec: dict[str, Any], context: Context) -> list[Params]:
         few = "less" if len(children) < 2 else "more"
         raise GeneratorError(f"found {few} than two generators, Matrix support only two")
     (first_kind, first), (second_kind, second) = children
+    if not isinstance(second[second_kind], dict):
+        raise GeneratorError(f"the {second_kind} generator is not a mapping")
     combined: list[Params] = []
     for a in _child(first_kind, first, context):
         interpolated = second
         if a:
             body = {k: v for k, v in second[second_kind].items() if k != "values"}
-            rendered = TemplateRenderer(context.go, context.renderer.options).value(body, a)
+            rendered = TemplateRenderer(
+                context.go, context.renderer.options, budget=context.renderer.budget
+            ).value(body, a)
             values = second[second_kind].get("values")
             interpolated = {**second, second_kind: {**rendered, "values": values}}
         for b in _child(second_kind, interpolated, context):
+            context.renderer.budget.check()
+            check_params(len(combined) + 1)
             combined.append(_combine(a, b, context.go))
     return combined
 
@@ -326,7 +377,8 @@ def _combine(a: Params, b: Params, go: bool) -> Params:
         text = format_value(value)
         if key in result and result[key] != text:
             raise GeneratorError(
-                f"found duplicate key {key} with different value, a: {result[key]} ,b: {text}"
+                f"found duplicate key {key} with different value, a: {quote(result[key])} ,b: "
+                f"{quote(text)}"
             )
         result[key] = text
     return result
@@ -347,7 +399,7 @@ def _merge(spec: dict[str, Any], context: Context) -> list[Params]:
     children = _children(spec, "merge")
     if len(children) < 2:
         raise GeneratorError("found less than two generators, Merge requires two or more")
-    keys = [str(k) for k in spec.get("mergeKeys") or []]
+    keys = [str(k) for k in list_field(spec.get("mergeKeys"), "merge.mergeKeys")]
     if not keys:
         raise GeneratorError("no merge keys were specified, Merge requires at least one")
     base: list[Params] | None = None
@@ -371,7 +423,7 @@ def _unique_by(found: list[Params], keys: list[str]) -> dict[str, Params]:
         if key in by_key:
             raise GeneratorError(
                 "the parameters from a generator were not unique by the given mergeKeys, "
-                f"Merge requires all param sets to be unique. Duplicate key was {key}"
+                f"Merge requires all param sets to be unique. Duplicate key was {quote(key)}"
             )
         by_key[key] = params
     return by_key
@@ -391,10 +443,10 @@ def matches(selector: Any, labels: Mapping[str, str]) -> bool:
     """A LabelSelector (``matchLabels``, ``matchExpressions``) against flattened parameters."""
     if not isinstance(selector, dict):
         return True
-    for key, value in (selector.get("matchLabels") or {}).items():
+    for key, value in map_field(selector.get("matchLabels"), "selector.matchLabels").items():
         if labels.get(str(key)) != format_value(value):
             return False
-    for expression in selector.get("matchExpressions") or []:
+    for expression in list_field(selector.get("matchExpressions"), "selector.matchExpressions"):
         if not _expression(expression, labels):
             return False
     return True
@@ -405,14 +457,14 @@ def _expression(expression: Any, labels: Mapping[str, str]) -> bool:
         raise GeneratorError("a matchExpressions entry is not a mapping")
     key = str(expression.get("key"))
     operator = expression.get("operator")
-    values = [format_value(v) for v in expression.get("values") or []]
+    values = [format_value(v) for v in list_field(expression.get("values"), "values")]
     checks: dict[Any, Callable[[], bool]] = {
         "In": lambda: key in labels and labels[key] in values,
         "NotIn": lambda: key not in labels or labels[key] not in values,
         "Exists": lambda: key in labels,
         "DoesNotExist": lambda: key not in labels,
     }
-    if operator not in checks:
+    if not isinstance(operator, str) or operator not in checks:
         raise GeneratorError(f"{operator!r} is not a valid label selector operator")
     return checks[operator]()
 

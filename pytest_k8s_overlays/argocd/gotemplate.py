@@ -16,16 +16,34 @@ with ``missingkey=error`` it is an error, as in Argo CD.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .govalues import MISSING, format_value
+from .budget import (
+    MAX_DEPTH,
+    Budget,
+    BudgetExceeded,
+    DeadlineExceeded,
+    check_size,
+    check_value,
+    quote,
+)
+from .govalues import MISSING, format_value, sorted_keys
 
 
 class TemplateError(Exception):
-    """A Go template that does not parse or execute; the message says where."""
+    """A Go template that does not parse or execute; the message says where.
+
+    ``action`` is the ``{{ }}`` action that failed, the one construct an error
+    quotes: never the text around it (a Helm values block may hold a Secret).
+    """
+
+    def __init__(self, message: str, action: str | None = None) -> None:
+        super().__init__(message)
+        self.action = action
 
 
 # -- lexing -----------------------------------------------------------------------------
@@ -64,7 +82,7 @@ def tokenize(action: str) -> list[Token]:
     while index < len(action):
         match = _TOKEN.match(action, index)
         if match is None:
-            raise TemplateError(f"unexpected {action[index]!r} in action {{{{{action}}}}}")
+            raise TemplateError(f"unexpected {action[index]!r} in command")
         kind = match.lastgroup or ""
         if kind == "space":
             spaced = True
@@ -92,7 +110,8 @@ def _action_end(text: str, start: int) -> int:
         elif text.startswith("}}", index):
             return index
         index += 1
-    raise TemplateError(f"unclosed action in {text!r}")
+    # Where, not what: the text after an unclosed ``{{`` is no construct to quote.
+    raise TemplateError(f"unclosed action starting at line {text.count(chr(10), 0, start) + 1}")
 
 
 def split_actions(text: str) -> list[tuple[str, str]]:
@@ -168,6 +187,8 @@ class Text:
 @dataclass
 class Action:
     pipeline: Pipeline
+    #: The action as written, for error messages.
+    source: str = ""
 
 
 @dataclass
@@ -178,6 +199,7 @@ class Branch:
     pipeline: Pipeline
     body: list[Any] = field(default_factory=list)
     otherwise: list[Any] = field(default_factory=list)
+    source: str = ""
 
 
 @dataclass
@@ -195,13 +217,33 @@ def _unquote(text: str) -> str:
     return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(1)), body)
 
 
+#: The most characters of a number constant (Go's int64, uint64 and float64 need fewer).
+_MAX_NUMBER = 400
+
+
 def _number(text: str) -> Any:
+    """A number constant as Go parses it: an int when it fits 64 bits, else a float64."""
     clean = text.replace("_", "")
-    if re.fullmatch(r"[-+]?\d+", clean):
-        return int(clean)
-    if clean.lower().lstrip("+-").startswith("0x"):
-        return int(clean, 16)
-    return float(clean)
+    if len(clean) > _MAX_NUMBER:
+        raise TemplateError(f"illegal number syntax: {quote(text, 24)}")
+    if re.fullmatch(r"[-+]?\d+", clean) or clean.lower().lstrip("+-").startswith("0x"):
+        number = int(clean, 0 if "x" in clean.lower() else 10)
+        if -(1 << 63) <= number < (1 << 64):
+            return number
+    try:
+        value = float.fromhex(clean) if "x" in clean.lower() else float(clean)
+    except (ValueError, OverflowError):
+        raise TemplateError(f"illegal number syntax: {quote(text, 24)}") from None
+    if math.isinf(value):
+        raise TemplateError(f"illegal number syntax: {quote(text, 24)}")
+    return value
+
+
+def _char(text: str) -> int:
+    body = _unquote(text)
+    if len(body) != 1:
+        raise TemplateError(f"malformed character constant: {quote(text, 24)}")
+    return ord(body)
 
 
 _LITERALS: dict[str, Any] = {"true": True, "false": False, "nil": None}
@@ -214,6 +256,7 @@ class _Parser:
         self.tokens = tokens
         self.index = 0
         self.functions = functions
+        self.depth = 0
 
     def peek(self) -> Token | None:
         return self.tokens[self.index] if self.index < len(self.tokens) else None
@@ -277,11 +320,15 @@ class _Parser:
         if token.kind in ("string", "raw"):
             return Literal(_unquote(token.text) if token.kind == "string" else token.text[1:-1])
         if token.kind == "char":
-            return Literal(ord(_unquote(token.text)))
+            return Literal(_char(token.text))
         if token.kind == "number":
             return Literal(_number(token.text))
         if token.text == "(":
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise TemplateError(f"parentheses nested more than {MAX_DEPTH} deep")
             inner = self.pipeline(")")
+            self.depth -= 1
             closing = self.peek()
             if closing is None or closing.text != ")":
                 raise TemplateError("unclosed left paren")
@@ -312,9 +359,15 @@ def parse(text: str, functions: Mapping[str, Any]) -> list[Any]:
             if content:
                 current.append(Text(content))
             continue
-        current, stack = _action(content.strip(), functions, current, stack)
+        try:
+            current, stack = _action(content, functions, current, stack)
+        except TemplateError as error:
+            raise TemplateError(str(error), error.action or content) from None
+        if len(stack) > MAX_DEPTH:
+            raise TemplateError(f"blocks nested more than {MAX_DEPTH} deep", content)
     if stack:
-        raise TemplateError(f"unexpected EOF: {stack[-1][0].kind} has no end")
+        branch = stack[-1][0]
+        raise TemplateError(f"unexpected EOF: {branch.kind} has no end", branch.source)
     return root
 
 
@@ -333,10 +386,11 @@ def _action(
     current: list[Any],
     stack: list[tuple[Branch, list[Any]]],
 ) -> tuple[list[Any], list[tuple[Branch, list[Any]]]]:
-    """Add one action to the tree; return where the next node goes."""
+    """Add one action (as written) to the tree; return where the next node goes."""
+    source, action = action, action.strip()
     word, rest = _keyword(action)
     if word in _BLOCKS:
-        branch = Branch(word, _pipeline(rest, functions))
+        branch = Branch(word, _pipeline(rest, functions), source=source)
         current.append(branch)
         return branch.body, [*stack, (branch, current)]
     if word in ("break", "continue"):
@@ -348,19 +402,19 @@ def _action(
         branch, parent = stack[-1]
         return parent, stack[:-1]
     if word == "else":
-        return _else(rest, functions, stack)
-    current.append(Action(_pipeline(action, functions)))
+        return _else(rest, functions, stack, source)
+    current.append(Action(_pipeline(action, functions), source))
     return current, stack
 
 
 def _else(
-    rest: str, functions: Mapping[str, Any], stack: list[tuple[Branch, list[Any]]]
+    rest: str, functions: Mapping[str, Any], stack: list[tuple[Branch, list[Any]]], source: str
 ) -> tuple[list[Any], list[tuple[Branch, list[Any]]]]:
     branch, parent = stack[-1]
     word, condition = _keyword(rest)
     if word in ("if", "with"):
         # ``else if`` is an ``if`` inside the else branch, closed by the same end.
-        nested = Branch(word, _pipeline(condition, functions))
+        nested = Branch(word, _pipeline(condition, functions), source=source)
         branch.otherwise.append(nested)
         return nested.body, [*stack[:-1], (nested, parent)]
     return branch.otherwise, stack
@@ -370,7 +424,7 @@ def _pipeline(text: str, functions: Mapping[str, Any]) -> Pipeline:
     parser = _Parser(tokenize(text), functions)
     pipeline = parser.pipeline()
     if parser.peek() is not None:
-        raise TemplateError(f"unexpected {parser.peek().text!r} in {{{{{text}}}}}")  # type: ignore[union-attr]
+        raise TemplateError(f"unexpected {parser.peek().text!r} in operand")  # type: ignore[union-attr]
     return pipeline
 
 
@@ -412,11 +466,16 @@ class Executor:
         data: Any,
         options: Options,
         on_missing: Callable[[str], None] | None = None,
+        budget: Budget | None = None,
     ) -> None:
         self.functions = functions
         self.options = options
         self.on_missing = on_missing
         self.scopes: list[dict[str, Any]] = [{"$": data}]
+        self.budget = budget or Budget()
+        #: Characters written so far, and how deep blocks and pipelines nest now.
+        self.written = 0
+        self.depth = 0
 
     def run(self, nodes: Sequence[Any], dot: Any) -> str:
         return "".join(self._nodes(nodes, dot))
@@ -426,16 +485,28 @@ class Executor:
             yield from self._node(node, dot)
 
     def _node(self, node: Any, dot: Any) -> Iterator[str]:
-        if isinstance(node, Text):
-            yield node.text
-        elif isinstance(node, Action):
-            value = self.pipeline(node.pipeline, dot)
-            if not node.pipeline.variables:
-                yield format_value(value)
-        elif isinstance(node, Loop):
-            raise _Break() if node.kind == "break" else _Continue()
-        else:
-            yield from self._branch(node, dot)
+        try:
+            if isinstance(node, Text):
+                yield self._written(node.text)
+            elif isinstance(node, Action):
+                value = self.pipeline(node.pipeline, dot)
+                if not node.pipeline.variables:
+                    check_value(value, "the value printed")
+                    yield self._written(format_value(value))
+            elif isinstance(node, Loop):
+                raise _Break() if node.kind == "break" else _Continue()
+            else:
+                yield from self._branch(node, dot)
+        except (TemplateError, BudgetExceeded) as error:
+            # The innermost action that failed is the one quoted; the deadline stops all.
+            if isinstance(error, DeadlineExceeded) or getattr(error, "action", None) is not None:
+                raise
+            raise TemplateError(str(error), node.source) from None
+
+    def _written(self, text: str) -> str:
+        self.written += len(text)
+        check_size(self.written)
+        return text
 
     def _scoped(self, nodes: Sequence[Any], dot: Any) -> str:
         self.scopes.append({})
@@ -446,7 +517,10 @@ class Executor:
 
     def _branch(self, node: Branch, dot: Any) -> Iterator[str]:
         self.scopes.append({})
+        self.depth += 1
         try:
+            if self.depth > MAX_DEPTH:
+                raise TemplateError(f"blocks nested more than {MAX_DEPTH} deep")
             value = self.pipeline(node.pipeline, dot, loop=node.kind == "range")
             if node.kind == "range":
                 yield self._range(node, value, dot)
@@ -455,6 +529,7 @@ class Executor:
             else:
                 yield self._scoped(node.otherwise, dot)
         finally:
+            self.depth -= 1
             self.scopes.pop()
 
     def _range(self, node: Branch, value: Any, dot: Any) -> str:
@@ -464,6 +539,7 @@ class Executor:
         out: list[str] = []
         names = node.pipeline.variables
         for key, item in items:
+            self.budget.check()
             self.scopes.append({})
             if len(names) == 1:
                 self.scopes[-1][names[0]] = item
@@ -484,9 +560,15 @@ class Executor:
     def pipeline(self, pipeline: Pipeline, dot: Any, loop: bool = False) -> Any:
         value: Any = MISSING
         piped = False
-        for command in pipeline.commands:
-            value = self._command(command, dot, value if piped else None, piped)
-            piped = True
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise TemplateError(f"pipelines nested more than {MAX_DEPTH} deep")
+            for command in pipeline.commands:
+                value = self._command(command, dot, value if piped else None, piped)
+                piped = True
+        finally:
+            self.depth -= 1
         if pipeline.variables and not loop:
             self._bind(pipeline.variables[0], value, pipeline.declare)
         return value
@@ -529,12 +611,20 @@ class Executor:
         return value
 
     def _call(self, name: str, args: list[Any]) -> Any:
+        self.budget.check()
         try:
-            return self.functions[name](*args)
-        except TemplateError:
+            check_value(args, f"an argument of {name}")
+            result = self.functions[name](*args)
+            check_value(result, f"what {name} returns")
+        except (TemplateError, DeadlineExceeded):
             raise
-        except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError) as error:
+        except BudgetExceeded as error:
             raise TemplateError(f"error calling {name}: {error}") from None
+        except RecursionError:
+            raise TemplateError(f"error calling {name}: a value nests too deeply") from None
+        except Exception as error:  # any mistake in a function fails this template only
+            raise TemplateError(f"error calling {name}: {quote(str(error))}") from None
+        return result
 
     def _operand(self, operand: Any, dot: Any) -> Any:
         if isinstance(operand, Literal):
@@ -578,16 +668,30 @@ class Executor:
         raise TemplateError(f"can't evaluate field {name} in type {_go_type(value)}")
 
 
-def _range_items(value: Any) -> list[tuple[Any, Any]]:
+class _Counting:
+    """``range`` over an integer: 0 to n-1, produced as the loop asks."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return ((i, i) for i in range(self.count))
+
+
+def _range_items(value: Any) -> list[tuple[Any, Any]] | _Counting:
     if value is MISSING or value is None:
         return []
     if isinstance(value, Mapping):
-        return [(k, value[k]) for k in sorted(value)]
+        return [(k, value[k]) for k in sorted_keys(value)]
     if isinstance(value, list | tuple):
         return list(enumerate(value))
     if isinstance(value, int) and not isinstance(value, bool):
-        return [(i, i) for i in range(value)]
-    raise TemplateError(f"range can't iterate over {format_value(value)}")
+        # Lazily: a range over a billion is stopped by the deadline, not by memory.
+        return _Counting(value)
+    raise TemplateError(f"range can't iterate over {quote(format_value(value))}")
 
 
 def _describe(operand: Any) -> str:
@@ -613,23 +717,32 @@ def _go_type(value: Any) -> str:
     return type(value).__name__
 
 
+def _failed(what: str, error: Exception) -> TemplateError:
+    """Argo CD's words for a template error, quoting the failed action only."""
+    action = getattr(error, "action", None)
+    where = f" {quote('{{' + action + '}}')}" if action is not None else ""
+    return TemplateError(f"{what}{where}: {error}")
+
+
 def execute(
     text: str,
     data: Any,
     functions: Mapping[str, Callable[..., Any]],
     options: Options | None = None,
     on_missing: Callable[[str], None] | None = None,
+    budget: Budget | None = None,
 ) -> str:
-    """Parse and execute ``text`` on ``data``; raise TemplateError in Argo CD's words."""
+    """Parse and execute ``text`` on ``data``; raise TemplateError in Argo CD's words, or
+    BudgetExceeded past the deadline, the output size or the nesting depth."""
     try:
         nodes = parse(text, functions)
     except TemplateError as error:
-        raise TemplateError(f"failed to parse template {text}: {error}") from None
-    executor = Executor(functions, data, options or Options(), on_missing)
+        raise _failed("failed to parse template", error) from None
+    executor = Executor(functions, data, options or Options(), on_missing, budget)
     try:
         return executor.run(nodes, data)
     except (_Break, _Continue):
-        message = f"failed to parse template {text}: break or continue outside range"
+        message = "failed to parse template: break or continue outside range"
         raise TemplateError(message) from None
     except TemplateError as error:
-        raise TemplateError(f"failed to execute go template {text}: {error}") from None
+        raise _failed("failed to execute go template", error) from None

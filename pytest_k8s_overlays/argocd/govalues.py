@@ -76,7 +76,7 @@ def format_value(value: Any) -> str:
     if isinstance(value, float):
         return format_float(value)
     if isinstance(value, Mapping):
-        inner = " ".join(f"{k}:{format_value(v)}" for k, v in sorted(value.items()))
+        inner = " ".join(f"{k}:{format_value(value[k])}" for k in sorted_keys(value))
         return f"map[{inner}]"
     if isinstance(value, list | tuple):
         return "[" + " ".join(format_value(v) for v in value) + "]"
@@ -134,14 +134,37 @@ def to_yaml(value: Any) -> str:
     ).rstrip("\n")
 
 
+def sorted_keys(value: Mapping[Any, Any]) -> list[Any]:
+    """A map's keys in Go's order (YAML may mix key types: then by type, then as text)."""
+    try:
+        return sorted(value)
+    except TypeError:
+        return sorted(value, key=lambda k: (type(k).__name__, format_value(k)))
+
+
+class NumberRangeError(ValueError):
+    """A number JSON cannot hold as a float64 (Argo CD refuses it)."""
+
+
+def _json_key(key: Any) -> str:
+    """A map key as ``sigs.k8s.io/yaml`` makes it: JSON keys are strings."""
+    if isinstance(key, str):
+        return key
+    return "null" if key is None else format_value(json_numbers(key))
+
+
 def json_numbers(value: Any) -> Any:
-    """Make every number a float, as decoding JSON into ``interface{}`` does in Go."""
+    """Make every number a float and every key a string, as decoding JSON into
+    ``interface{}`` does in Go."""
     if isinstance(value, dict):
-        return {k: json_numbers(v) for k, v in value.items()}
+        return {_json_key(k): json_numbers(v) for k, v in value.items()}
     if isinstance(value, list):
         return [json_numbers(v) for v in value]
     if isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            raise NumberRangeError("a number out of the range of a float64") from None
     return value
 
 

@@ -102,6 +102,8 @@ class ProjectRules:
     namespace_whitelist: tuple[tuple[str, str], ...] | None
     namespace_blacklist: tuple[tuple[str, str], ...]
     defined_in: str = ""
+    #: Why Argo CD would refuse the AppProject itself (a scalar where a list belongs).
+    error: str = ""
 
 
 @dataclass(frozen=True)

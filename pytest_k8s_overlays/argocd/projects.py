@@ -26,36 +26,68 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _named_kinds(value: Any) -> tuple[tuple[str, str, str], ...]:
-    entries = [as_dict(item) for item in value or []]
+class ProjectError(ValueError):
+    """An AppProject field of the wrong shape; the message names it."""
+
+
+def _entries(value: Any, what: str) -> list[dict[str, Any]]:
+    """The map entries of a list field (unset: none); a scalar or map is ProjectError."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ProjectError(f"spec.{what} must be a list")
+    return [as_dict(item) for item in value]
+
+
+def _named_kinds(value: Any, what: str) -> tuple[tuple[str, str, str], ...]:
+    entries = _entries(value, what)
     return tuple(
         (_text(e.get("group")), _text(e.get("kind")), _text(e.get("name"))) for e in entries
     )
 
 
-def _kinds(value: Any) -> tuple[tuple[str, str], ...]:
-    entries = [as_dict(item) for item in value or []]
+def _kinds(value: Any, what: str) -> tuple[tuple[str, str], ...]:
+    entries = _entries(value, what)
     return tuple((_text(e.get("group")), _text(e.get("kind"))) for e in entries)
 
 
 def project_rules(manifest: Mapping[str, Any], defined_in: str = "") -> ProjectRules:
-    """The rules of an AppProject manifest."""
-    spec = as_dict(manifest.get("spec"))
+    """The rules of an AppProject manifest; one Argo CD would refuse permits nothing and
+    says why in ``error``."""
     name = _text(as_dict(manifest.get("metadata")).get("name"))
+    try:
+        return _rules(as_dict(manifest.get("spec")), name, defined_in)
+    except ProjectError as error:
+        refused = ProjectRules(name, (), (), (), (), (), (), defined_in, str(error))
+        return refused
+
+
+def _rules(spec: Mapping[str, Any], name: str, defined_in: str) -> ProjectRules:
     destinations = tuple(
         (_text(d.get("server")), _text(d.get("name")), _text(d.get("namespace")))
-        for d in (as_dict(item) for item in spec.get("destinations") or [])
+        for d in _entries(spec.get("destinations"), "destinations")
     )
+    repos = spec.get("sourceRepos")
+    if repos is not None and not isinstance(repos, list):
+        raise ProjectError("spec.sourceRepos must be a list")
     cluster_white = spec.get("clusterResourceWhitelist")
     namespace_white = spec.get("namespaceResourceWhitelist")
     return ProjectRules(
         name=name,
-        source_repos=tuple(_text(r) for r in spec.get("sourceRepos") or []),
+        source_repos=tuple(_text(r) for r in repos or []),
         destinations=destinations,
-        cluster_whitelist=None if cluster_white is None else _named_kinds(cluster_white),
-        cluster_blacklist=_named_kinds(spec.get("clusterResourceBlacklist")),
-        namespace_whitelist=None if namespace_white is None else _kinds(namespace_white),
-        namespace_blacklist=_kinds(spec.get("namespaceResourceBlacklist")),
+        cluster_whitelist=None
+        if cluster_white is None
+        else _named_kinds(cluster_white, "clusterResourceWhitelist"),
+        cluster_blacklist=_named_kinds(
+            spec.get("clusterResourceBlacklist"), "clusterResourceBlacklist"
+        ),
+        namespace_whitelist=None
+        if namespace_white is None
+        else _kinds(namespace_white, "namespaceResourceWhitelist"),
+        namespace_blacklist=_kinds(
+            spec.get("namespaceResourceBlacklist"), "namespaceResourceBlacklist"
+        ),
         defined_in=defined_in,
     )
 

@@ -23,6 +23,7 @@ from ..fields import as_dict
 from ..kustomization import KUSTOMIZATION_FILES
 from ..parsing import SafeLoader, UnreadableFile, load_file
 from ..paths import OutsideRepository, inside
+from .budget import quote
 from .helmfiles import Elsewhere, HelmFiles, Refused, Where, helm_files
 from .model import DIRECTORY, HELM, KUSTOMIZE, Problem, SourcePlan, canonical
 from .repo import ThisRepo
@@ -171,31 +172,35 @@ def source_type(source: Mapping[str, Any], directory: Path) -> str:
     return found
 
 
-def _path_problem(path: str, root: Path, where: str) -> tuple[Problem, str] | None:
+def _path_problem(raw: str, root: Path, where: str) -> tuple[Problem, str] | None:
     """Argo CD's checks of an app path: absolute, outside the root, missing, not a directory."""
     expected = "a directory of this repository, relative to its root"
-    if os.path.isabs(path):
+    path = quote(raw)  # a generated path may be a megabyte long
+    if os.path.isabs(raw):
         return Problem(
             "source-path", where, f"{path} is absolute", expected
         ), f"{path}: app path is absolute"
-    target = Path(os.path.normpath(root / path))
+    target = Path(os.path.normpath(root / raw))
     if target != root and root not in target.parents:
         return Problem("source-path", where, f"{path} is outside the repository", expected), (
             f"{path}: app path outside root"
         )
     try:
         inside(target, root, path)
+        exists, directory = target.exists(), target.is_dir()
     except OutsideRepository:
         # Argo CD refuses a checkout with a symbolic link out of it; reading it here
         # would put files of the machine running the gate into its findings.
         return Problem("source-path", where, f"{path} resolves outside the repository", expected), (
             f"{path}: app path resolves outside the repository through a symbolic link"
         )
-    if not target.exists():
+    except (OSError, ValueError):  # a name too long, a NUL byte: no such directory
+        exists = directory = False
+    if not exists:
         return Problem("source-path", where, f"{path} does not exist", expected), (
             f"{path}: app path does not exist"
         )
-    if not target.is_dir():
+    if not directory:
         return Problem("source-path", where, f"{path} is not a directory", expected), (
             f"{path}: app path is not a directory"
         )

@@ -9,25 +9,38 @@ unresolved key becomes a finding instead of an Application named
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .budget import Budget, check_size
 from .functions import FUNCTIONS
 from .gotemplate import Options, TemplateError, execute
 
-#: Argo CD renders a string only when ``{{`` and ``}}`` are on one line.
-_HAS_TAG = re.compile(r"\{\{.*\}\}")
+
+def has_tag(text: str) -> bool:
+    """Whether ``{{`` and a later ``}}`` are on one line: Argo CD renders only such a
+    string (``{{.*}}``), decided in one pass where the regular expression is quadratic."""
+    start = 0
+    while (opening := text.find("{{", start)) >= 0:
+        line_end = text.find("\n", opening)
+        closing = text.find("}}", opening + 2)
+        if closing >= 0 and (line_end < 0 or closing < line_end):
+            return True
+        if line_end < 0:
+            return False
+        start = line_end + 1
+    return False
 
 
 def fasttemplate(text: str, params: Mapping[str, Any], on_missing: Callable[[str], None]) -> str:
     """valyala/fasttemplate as Argo CD calls it: ``{{ key }}`` becomes the parameter's
     string value; an unknown key (or a value that is not a string) stays as written."""
-    if not _HAS_TAG.search(text):
+    if not has_tag(text):
         return text
     out: list[str] = []
     index = 0
+    written = len(text)
     while True:
         start = text.find("{{", index)
         if start < 0:
@@ -35,11 +48,15 @@ def fasttemplate(text: str, params: Mapping[str, Any], on_missing: Callable[[str
             return "".join(out)
         end = text.find("}}", start + 2)
         if end < 0:
-            raise TemplateError(f'invalid template: cannot find end tag "}}}}" in {text!r}')
+            # Where, never the text around it (it may hold a Secret).
+            line = text.count("\n", 0, start) + 1
+            raise TemplateError(f'invalid template: cannot find end tag "}}}}" (line {line})')
         out.append(text[index:start])
         tag = text[start + 2 : end]
         value = params.get(tag.strip())
         if tag.strip() and isinstance(value, str):
+            written += len(value)
+            check_size(written)
             out.append(value)
         else:
             out.append("{{" + tag + "}}")
@@ -54,6 +71,8 @@ class TemplateRenderer:
     go: bool = False
     options: Options = field(default_factory=Options)
     unresolved: list[tuple[str, str]] = field(default_factory=list)
+    #: The deadline and bounds of the ApplicationSet being expanded.
+    budget: Budget = field(default_factory=Budget)
 
     def string(self, text: str, params: Mapping[str, Any], where: str = "") -> str:
         """Render one string."""
@@ -61,11 +80,15 @@ class TemplateRenderer:
         def missing(key: str) -> None:
             self.unresolved.append((where, key))
 
+        self.budget.check()
         if not self.go:
-            return fasttemplate(text, params, missing)
-        if "{{" not in text:
+            rendered = fasttemplate(text, params, missing)
+        elif "{{" not in text:
             return text
-        return execute(text, params, FUNCTIONS, self.options, missing)
+        else:
+            rendered = execute(text, params, FUNCTIONS, self.options, missing, self.budget)
+        self.budget.spend(len(rendered))
+        return rendered
 
     def value(self, value: Any, params: Mapping[str, Any], where: str = "") -> Any:
         """Render every string in ``value`` (map keys too), recursively."""

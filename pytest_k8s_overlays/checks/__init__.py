@@ -288,6 +288,10 @@ APPLICATION_CHECK = Check(
         "unknown-project": (
             "create the AppProject among the instance's manifests, or use one of its projects"
         ),
+        "invalid-project": (
+            "fix the AppProject field the message names (a list where Argo CD expects one); "
+            "Argo CD refuses the project and syncs none of its Applications"
+        ),
         "source-repo": (
             "add the repository to the AppProject's sourceRepos, or take the source from a "
             "repository it allows"

@@ -82,8 +82,8 @@ def _resource_findings(
     overlay: Overlay, facts: AppFacts, crd_files: Sequence[Path]
 ) -> Iterator[Finding]:
     rules = facts.project
-    if rules is None:
-        return
+    if rules is None or rules.error:
+        return  # an invalid project is one finding (invalid-project), not one per resource
     scopes = crd_scopes([overlay], crd_files)
     server, name, _ = facts.destination
     for resource in overlay.resources:

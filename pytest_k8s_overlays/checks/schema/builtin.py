@@ -34,8 +34,6 @@ QUANTITY = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[KMGTPE]i|[numkMGTPE]|[eE][+-]?\d+)
 DEFINITION = "x-definition"
 #: Keyword marking a resource quantity, whose ``pattern`` is QUANTITY.
 QUANTITY_KEYWORD = "x-quantity"
-#: Keyword keeping a CRD ``pattern`` as written when it was translated for Python.
-SOURCE_PATTERN = "x-source-pattern"
 
 _QUANTITY_DEF = "io.k8s.apimachinery.pkg.api.resource.Quantity"
 _INT_OR_STRING_DEF = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"

@@ -20,7 +20,7 @@ from typing import Any
 from jsonschema import ValidationError
 
 from ...model import REDACTED
-from .builtin import DEFINITION, QUANTITY_KEYWORD, SOURCE_PATTERN
+from .builtin import DEFINITION, QUANTITY_KEYWORD
 
 #: Longest value shown in a finding before it is cut.
 MAX_VALUE = 60
@@ -207,8 +207,6 @@ def _missing(parts: list[Any], schema: Any, instance: Any, required: Any) -> Ite
 
 def _bound(validator: str, value: Any, schema: Any) -> str:
     """What a bound (``maximum``, ``maxLength``, ``pattern``...) expects, in words."""
-    if validator == "pattern":
-        value = schema.get(SOURCE_PATTERN, value)  # as the CRD spells it
     expected = _BOUNDS[validator].format(value)
     if schema.get(f"exclusive{validator.capitalize()}") is True:
         expected += " (exclusive)"
