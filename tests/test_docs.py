@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -15,14 +16,66 @@ from pytest_k8s_overlays.settings import SETTINGS
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 CHECKS_DOC = (ROOT / "docs" / "checks.md").read_text(encoding="utf-8")
+OPTIONS_DOC = (ROOT / "docs" / "options.md").read_text(encoding="utf-8")
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+HEADING = re.compile(r"^#{1,6} (.+)$", re.MULTILINE)
+FENCE = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
 
 
-def test_the_readme_options_table_names_every_flag_and_ini_key() -> None:
+def test_the_options_reference_names_every_flag_and_ini_key() -> None:
     for setting in SETTINGS:
-        assert f"`{setting.flag}" in README, setting.flag
-        assert f"`{setting.ini}`" in README, setting.ini
+        assert f"`{setting.flag}" in OPTIONS_DOC, setting.flag
+        assert f"`{setting.ini}`" in OPTIONS_DOC, setting.ini
         if setting.negative:
-            assert f"`{setting.negative}`" in README, setting.negative
+            assert f"`{setting.negative}`" in OPTIONS_DOC, setting.negative
+
+
+def test_the_readme_links_to_the_options_reference() -> None:
+    assert "](docs/options.md)" in README
+
+
+def anchor(heading: str) -> str:
+    """Return the anchor GitHub gives a Markdown heading."""
+    text = heading.strip().lower().replace("`", "")
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def broken_links(root: Path) -> list[str]:
+    """List the relative links of README.md and docs/*.md that name no file or heading."""
+    pages = [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+    broken = []
+    for page in pages:
+        for target in LINK.findall(FENCE.sub("", page.read_text(encoding="utf-8"))):
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            path, _, fragment = target.partition("#")
+            linked = (page.parent / path).resolve() if path else page
+            if not linked.is_file():
+                broken.append(f"{page.relative_to(root)}: {target}")
+            elif fragment and linked.suffix == ".md":
+                headings = HEADING.findall(FENCE.sub("", linked.read_text(encoding="utf-8")))
+                if fragment not in {anchor(heading) for heading in headings}:
+                    broken.append(f"{page.relative_to(root)}: {target}")
+    return broken
+
+
+def test_every_relative_link_of_the_docs_resolves() -> None:
+    assert broken_links(ROOT) == []
+
+
+def test_a_link_to_a_missing_file_or_heading_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.md").write_text("# A\n\n## The gate alone: `k8s-overlays`\n")
+    (tmp_path / "README.md").write_text(
+        "## Exit codes\n\n[ok](docs/a.md#the-gate-alone-k8s-overlays) [ok](#exit-codes)\n"
+        "[no](docs/b.md) [no](docs/a.md#options) [no](#nowhere)\n"
+        "```\n[code](ignored.md)\n```\n"
+    )
+    assert broken_links(tmp_path) == [
+        "README.md: docs/b.md",
+        "README.md: docs/a.md#options",
+        "README.md: #nowhere",
+    ]
 
 
 def test_every_check_is_in_the_readme_and_every_rule_in_the_checks_reference() -> None:
