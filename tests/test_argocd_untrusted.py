@@ -184,6 +184,10 @@ HOSTILE_SETS: dict[str, tuple[dict[str, Any], str]] = {
         "spec.goTemplateOptions must be a list, not a number",
     ),
     "template": (go_set("template", template=5), "spec.template must be a map, not a number"),
+    "scalar-spec": (
+        {**go_set("scalar-spec"), "spec": 5},
+        "spec must be a map of generators and a template",
+    ),
 }
 
 

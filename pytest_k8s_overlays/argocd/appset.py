@@ -206,6 +206,9 @@ def expand(appset: Mapping[str, Any], context: Context) -> Expansion:
 
 
 def _expand_into(expansion: Expansion, appset: Mapping[str, Any], context: Context) -> None:
+    if not isinstance(appset.get("spec"), dict):
+        # Argo CD's API refuses it; generating nothing in silence would gate nothing.
+        raise GeneratorError("spec must be a map of generators and a template")
     spec = as_dict(appset.get("spec"))
     check_depth(spec, MAX_DEPTH, "spec")
     metadata = as_dict(appset.get("metadata"))
