@@ -66,7 +66,7 @@ def _consumers(
 def _group_components(
     group: Group, used: set[Path]
 ) -> tuple[tuple[Deployable, ...], tuple[Path, ...]]:
-    found = kustomization_dirs(group.root)
+    found = kustomization_dirs(group.root, group.repository)
     kinds: dict[Path, bool] = {d.resolve(): is_component(data) for d, _, data in found}
     uses: dict[Path, set[Path]] = {
         d.resolve(): set(referenced_directories(d, data))
@@ -86,7 +86,15 @@ def _group_components(
             continue
         name = directory.relative_to(group.root).as_posix()
         specs.append(
-            Deployable(name, group.name, directory, kfile, kind=COMPONENT, consumers=consumers)
+            Deployable(
+                name,
+                group.name,
+                directory,
+                kfile,
+                kind=COMPONENT,
+                consumers=consumers,
+                repository=group.repository,
+            )
         )
     return tuple(specs), tuple(unexercised)
 
