@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .deployable import COMPONENT, Deployable, Group
-from .discovery import kustomization_dirs
+from .discovery import kustomization_dirs, outside
 from .kustomization import (
     directories_used_by,
     is_component,
@@ -29,15 +29,17 @@ from .kustomization import (
 
 
 def used_directories(overlays: Iterable[Deployable]) -> set[Path]:
-    """Every kustomization directory the overlays use, directly or through others."""
+    """Every kustomization directory the overlays use, directly or through others
+    (what one uses outside its repository is not read: its render fails)."""
     seen: set[Path] = set()
-    todo = [spec.path.resolve() for spec in overlays]
+    todo = [(spec.path.resolve(), spec.repository) for spec in overlays]
     while todo:
-        directory = todo.pop()
+        directory, repository = todo.pop()
         if directory in seen:
             continue
         seen.add(directory)
-        todo.extend(directories_used_by(directory))
+        if not outside(directory, repository):
+            todo.extend((used, repository) for used in directories_used_by(directory))
     return seen
 
 

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from pytest_k8s_overlays.cache.inputs import Uncacheable, inputs
+from pytest_k8s_overlays.cache.key import RenderKeys
 from pytest_k8s_overlays.confine import helm_enabled, outside_problem
 from pytest_k8s_overlays.paths import repository_of
+from pytest_k8s_overlays.renderer import Renderer
 
 from .builders import marker_helm, write
 
@@ -148,6 +150,13 @@ def test_a_refused_overlay_is_not_cached_and_its_key_reads_nothing_outside(
     )
     with pytest.raises(Uncacheable, match=r"deploy\.yaml in .* resolves outside"):
         inputs(pytester.path / "k8s/overlays/b", root=pytester.path)
+    # Nor a file a kustomization directory links out to (the key hashes whole directories).
+    write(pytester.path, "k8s/overlays/c/kustomization.yaml", "resources: []\n")
+    os.symlink(outside / "base/deploy.yaml", pytester.path / "k8s/overlays/c/notes")
+    keys = RenderKeys(Renderer(("kustomize", "build"), "/nowhere/kustomize", "v5.8.1", "test"), [])
+    with pytest.raises(Uncacheable, match=r"c/notes is a symbolic link out of the repository"):
+        keys.key(pytester.path / "k8s/overlays/c", root=pytester.path)
+    assert keys.key(pytester.path / "k8s/overlays/c")  # unconfined: as before
 
 
 def test_the_repository_is_the_rootdirs_git_work_tree_and_a_link_never_widens_it(

@@ -124,24 +124,31 @@ class _Hasher:
                 dirnames[:] = []
                 continue
             visited.add(real)
-            _within(Path(current), within)
+            _within(Path(real), within, current)
             dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
             for name in sorted(filenames):
                 path = Path(current, name)
                 if path.is_file():
-                    _within(path, within)
+                    if path.is_symlink():  # a plain file lies where its directory does
+                        _within(Path(os.path.realpath(path)), within, path)
                     relative = path.relative_to(root).as_posix()
                     digest.update(f"{relative}\0{self.file(path, budget, seen)}\n".encode())
         return digest.hexdigest()
 
 
-def _within(path: Path, root: Path | None) -> None:
-    """Uncacheable when ``path`` resolves outside ``root`` (None: anywhere is fine)."""
+def _within(real: Path, root: Path | None, shown: Path | str) -> None:
+    """Uncacheable when ``real`` (a resolved path) lies outside ``root`` (None: anywhere
+    is fine); the message names ``shown``."""
     if root is None:
         return
-    real, top = Path(os.path.realpath(path)), Path(os.path.realpath(root))
+    top = _real(root)
     if real != top and top not in real.parents:
-        raise Uncacheable(f"{path} is a symbolic link out of the repository (never read)")
+        raise Uncacheable(f"{shown} is a symbolic link out of the repository (never read)")
+
+
+@functools.lru_cache(maxsize=64)
+def _real(root: Path) -> Path:
+    return Path(os.path.realpath(root))
 
 
 def program_digest(path: Path, memo: Path | None = None) -> str:
