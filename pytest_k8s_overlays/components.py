@@ -26,6 +26,7 @@ from .kustomization import (
     is_component,
     referenced_directories,
 )
+from .paths import own_repository
 
 
 def used_directories(overlays: Iterable[Deployable]) -> set[Path]:
@@ -95,7 +96,7 @@ def _group_components(
                 kfile,
                 kind=COMPONENT,
                 consumers=consumers,
-                repository=group.repository,
+                repository=group.repository or own_repository(directory),
             )
         )
     return tuple(specs), tuple(unexercised)

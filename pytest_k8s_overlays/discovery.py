@@ -21,7 +21,7 @@ from .kustomization import (
     read_kustomization,
     referenced_directories,
 )
-from .paths import repository_of
+from .paths import own_repository, repository_of
 
 _GLOB_CHARS = frozenset("*?[")
 #: What makes a path part a wildcard, for naming: glob characters and brace alternatives.
@@ -337,7 +337,7 @@ def discover(
     expanded = expand_braces(directories)
     if len(expanded) > 1 or _GLOB_CHARS & set(directories):
         patterns = [Path(os.path.normpath(base / each)) for each in expanded]
-        return _discover_glob(value, path, patterns, label, rootdir)
+        return _own_repositories(_discover_glob(value, path, patterns, label, rootdir), rootdir)
     if not path.exists():
         raise DiscoveryError(f"{label} {value}: no such directory ({path})")
     if not path.is_dir():
@@ -346,7 +346,16 @@ def discover(
             f"holds the overlay's kustomization.yaml ({path.parent})"
         )
     repository = repository_of(path, rootdir) if rootdir is not None else None
-    return _discover_directory(value, path, label, repository)
+    return _own_repositories(_discover_directory(value, path, label, repository), rootdir)
+
+
+def _own_repositories(group: Group, rootdir: Path | None) -> Group:
+    """A group the user assembled outside git: each overlay is confined to its own work
+    tree (see :func:`~.paths.repository_of`)."""
+    if rootdir is None or group.repository is not None:
+        return group
+    specs = tuple(replace(s, repository=own_repository(s.path)) for s in group.overlays)
+    return replace(group, overlays=specs)
 
 
 def discover_all(

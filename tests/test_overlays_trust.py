@@ -11,7 +11,7 @@ import pytest
 from pytest_k8s_overlays.cache.inputs import Uncacheable, inputs
 from pytest_k8s_overlays.cache.key import RenderKeys
 from pytest_k8s_overlays.confine import helm_enabled, outside_problem
-from pytest_k8s_overlays.paths import repository_of
+from pytest_k8s_overlays.paths import own_repository, repository_of
 from pytest_k8s_overlays.renderer import Renderer
 
 from .builders import marker_helm, write
@@ -175,8 +175,12 @@ def test_the_repository_is_the_rootdirs_git_work_tree_and_a_link_never_widens_it
     assert repository_of(repo / "sub/linked/overlays", repo / "sub") == repo
     # A root the user names outside it is their own: its own work tree, or itself.
     assert repository_of(other / "overlays", repo / "sub") == other
-    (tmp_path / "plain").mkdir()
-    assert repository_of(tmp_path / "plain", repo) == tmp_path / "plain"
+    # Outside git (a directory of links the user assembled): each overlay's own.
+    (tmp_path / "assembled").mkdir()
+    os.symlink(other / "overlays", tmp_path / "assembled/prod")
+    assert repository_of(tmp_path / "assembled", repo) is None
+    assert own_repository(tmp_path / "assembled/prod") == other
+    assert own_repository(tmp_path / "assembled") is None
     # Outside git, the rootdir.
     (tmp_path / "nogit/k8s").mkdir(parents=True)
     assert repository_of(tmp_path / "nogit/k8s", tmp_path / "nogit") == tmp_path / "nogit"
