@@ -14,7 +14,7 @@ from pytest_k8s_overlays.confine import helm_enabled, outside_problem
 from pytest_k8s_overlays.paths import own_repository, repository_of
 from pytest_k8s_overlays.renderer import Renderer
 
-from .builders import marker_helm, write
+from .builders import application, marker_helm, write, write_manifests
 
 #: What the directories outside the repository hold: never in any output.
 CANARY = "canary-outside-0x5eed"
@@ -317,3 +317,38 @@ def test_an_argo_cd_source_gets_the_same_helm_rule(tmp_path: Path) -> None:
     assert problem is not None
     assert problem.startswith("app/kustomization.yaml: helmGlobals.configHome is refused")
     assert outside_problem(tmp_path / "app", tmp_path, []) is None
+
+
+def test_argo_cd_build_options_with_enable_helm_never_take_a_helm_home_from_the_repository(
+    pytester: pytest.Pytester, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # The user's --overlays-argocd-build-options=--enable-helm is trusted; a kustomization's
+    # helmGlobals.configHome, which a pull request commits, is not.
+    root = pytester.path
+    helm_overlays(root, tmp_path_factory.mktemp("outside"))
+    write_manifests(
+        root,
+        "argocd/apps.yaml",
+        application("globals", "k8s/overlays/globals", namespace="web"),
+        application("generator", "k8s/overlays/generator", namespace="web"),
+    )
+    marker = root / "helm-ran"
+    helm = marker_helm(tmp_path_factory.mktemp("bin"), marker)
+    result = pytester.runpytest(
+        "--overlays-argocd=argocd",
+        "--overlays-checks=render",
+        f"--overlays-argocd-build-options=--enable-helm --helm-command={helm}",
+    )
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*globals: Argo CD would render nothing: k8s/overlays/globals: "
+            "k8s/overlays/globals/kustomization.yaml: "
+            "helmGlobals.configHome is refused with --enable-helm*",
+            "*generator: Argo CD would render nothing: k8s/overlays/generator: "
+            "k8s/overlays/generator/kustomization.yaml: "
+            "generators helm.yaml: configHome is refused with --enable-helm*",
+        ]
+    )
+    assert not marker.exists(), "helm ran"
+    assert not (root / "plugin-ran").exists()
