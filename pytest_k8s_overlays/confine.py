@@ -121,6 +121,8 @@ def _directories(current: Path, data: Mapping[str, Any], root: Path, shown: str)
         for entry in as_list(data.get(field)):
             if not isinstance(entry, str) or is_remote(entry) or "\n" in entry:
                 continue
+            if os.path.isabs(entry):
+                continue  # Kustomize refuses it ("new root ... cannot be absolute")
             target = Path(os.path.normpath(current / entry))
             if is_dir(target):
                 yield inside(target, root, f"{shown}: {_short(entry)}")
