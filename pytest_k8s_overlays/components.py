@@ -20,24 +20,27 @@ from dataclasses import replace
 from pathlib import Path
 
 from .deployable import COMPONENT, Deployable, Group
-from .discovery import kustomization_dirs
+from .discovery import kustomization_dirs, outside
 from .kustomization import (
     directories_used_by,
     is_component,
     referenced_directories,
 )
+from .paths import own_repository
 
 
 def used_directories(overlays: Iterable[Deployable]) -> set[Path]:
-    """Every kustomization directory the overlays use, directly or through others."""
+    """Every kustomization directory the overlays use, directly or through others
+    (what one uses outside its repository is not read: its render fails)."""
     seen: set[Path] = set()
-    todo = [spec.path.resolve() for spec in overlays]
+    todo = [(spec.path.resolve(), spec.repository) for spec in overlays]
     while todo:
-        directory = todo.pop()
+        directory, repository = todo.pop()
         if directory in seen:
             continue
         seen.add(directory)
-        todo.extend(directories_used_by(directory))
+        if not outside(directory, repository):
+            todo.extend((used, repository) for used in directories_used_by(directory))
     return seen
 
 
@@ -66,7 +69,7 @@ def _consumers(
 def _group_components(
     group: Group, used: set[Path]
 ) -> tuple[tuple[Deployable, ...], tuple[Path, ...]]:
-    found = kustomization_dirs(group.root)
+    found = kustomization_dirs(group.root, group.repository)
     kinds: dict[Path, bool] = {d.resolve(): is_component(data) for d, _, data in found}
     uses: dict[Path, set[Path]] = {
         d.resolve(): set(referenced_directories(d, data))
@@ -86,7 +89,15 @@ def _group_components(
             continue
         name = directory.relative_to(group.root).as_posix()
         specs.append(
-            Deployable(name, group.name, directory, kfile, kind=COMPONENT, consumers=consumers)
+            Deployable(
+                name,
+                group.name,
+                directory,
+                kfile,
+                kind=COMPONENT,
+                consumers=consumers,
+                repository=group.repository or own_repository(directory),
+            )
         )
     return tuple(specs), tuple(unexercised)
 

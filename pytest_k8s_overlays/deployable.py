@@ -48,6 +48,10 @@ class Deployable:
     #: For a Component: the kustomization directories it is rendered through, in
     #: order of preference (see :mod:`.components`).
     consumers: tuple[Path, ...] = ()
+    #: The directory nothing it builds may leave (its repository, see
+    #: :func:`~.paths.repository_of`); None: not confined (an Argo CD Application
+    #: is confined by its recipe, a ``render_overlay`` call by whoever makes it).
+    repository: Path | None = None
 
     @property
     def anchor(self) -> Path:
@@ -70,3 +74,5 @@ class Group:
     components: tuple[Deployable, ...] = ()
     #: Components under the root that no gated overlay uses and none can render.
     unexercised: tuple[Path, ...] = ()
+    #: The directory nothing its deployables build may leave (None: not confined).
+    repository: Path | None = None

@@ -7,6 +7,7 @@ import glob
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from .kustomization import (
     read_kustomization,
     referenced_directories,
 )
+from .paths import own_repository, repository_of
 
 _GLOB_CHARS = frozenset("*?[")
 #: What makes a path part a wildcard, for naming: glob characters and brace alternatives.
@@ -56,8 +58,31 @@ class DiscoveryError(Exception):
     """A path given to ``--overlays`` that names no overlay."""
 
 
-def kustomization_dirs(root: Path) -> list[tuple[Path, Path, dict[str, Any]]]:
-    """(directory, kustomization file, its content) of every kustomization under ``root``."""
+def outside(directory: Path, repository: Path | None) -> bool:
+    """Tell whether ``directory`` resolves outside ``repository`` (never, when None)."""
+    if repository is None:
+        return False
+    real, top = Path(os.path.realpath(directory)), Path(os.path.realpath(repository))
+    return real != top and top not in real.parents
+
+
+def _read(directory: Path, kfile: Path, repository: Path | None) -> dict[str, Any]:
+    """A kustomization as discovery reads it: one in a directory outside the repository
+    is never read (its overlay fails to render, saying so)."""
+    if outside(directory, repository) or outside(kfile, repository):
+        return {}
+    return read_kustomization(kfile)
+
+
+def kustomization_dirs(
+    root: Path, repository: Path | None = None
+) -> list[tuple[Path, Path, dict[str, Any]]]:
+    """(directory, kustomization file, its content) of every kustomization under ``root``.
+
+    A directory linked out of ``repository`` is not entered: when it holds a
+    kustomization file it is listed (unread, as ``{}``) so that its render
+    fails, and nothing below it is listed.
+    """
     found = []
     seen: set[str] = set()
     # Symlinked directories are followed (an overlay may be a link), once each.
@@ -67,11 +92,13 @@ def kustomization_dirs(root: Path) -> list[tuple[Path, Path, dict[str, Any]]]:
             dirnames[:] = []
             continue
         seen.add(real)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         directory = Path(current)
+        if outside(directory, repository):
+            dirnames[:] = []
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         kfile = kustomization_file(directory)
         if kfile is not None:
-            found.append((directory, kfile, read_kustomization(kfile)))
+            found.append((directory, kfile, _read(directory, kfile, repository)))
     return found
 
 
@@ -83,7 +110,8 @@ class _Graph:
     """The directories kustomizations use, by resolved directory; those outside the root
     read on demand."""
 
-    def __init__(self) -> None:
+    def __init__(self, repository: Path | None = None) -> None:
+        self.repository = repository
         self.data: dict[Path, dict[str, Any]] = {}
         self.edges: dict[Path, set[Path]] = {}
         #: The kustomizations found (not read on demand): the only Components followed.
@@ -99,7 +127,7 @@ class _Graph:
     def targets(self, directory: Path) -> set[Path]:
         if directory not in self.edges:  # a base outside the root
             kfile = kustomization_file(directory)
-            self.add(directory, read_kustomization(kfile) if kfile else {})
+            self.add(directory, _read(directory, kfile, self.repository) if kfile else {})
         return self.edges[directory]
 
     def reaches(self, start: Path, goal: Path) -> bool:
@@ -129,7 +157,9 @@ class _Graph:
         return found
 
 
-def used_by_others(kustomizations: Mapping[Path, dict[str, Any]]) -> set[Path]:
+def used_by_others(
+    kustomizations: Mapping[Path, dict[str, Any]], repository: Path | None = None
+) -> set[Path]:
     """The directories (resolved) that another of ``kustomizations`` (by directory, as
     found) builds as part of itself.
 
@@ -144,7 +174,7 @@ def used_by_others(kustomizations: Mapping[Path, dict[str, Any]]) -> set[Path]:
     by others: Kustomize refuses to build it, so it must stay an overlay whose
     render fails, never silently drop out of the gate.
     """
-    graph = _Graph()
+    graph = _Graph(repository)
     found = [(graph.add(directory, data), data) for directory, data in kustomizations.items()]
     graph.found = {real for real, _ in found}
     users = [real for real, data in found if is_consumer(data)]
@@ -156,14 +186,15 @@ def used_by_others(kustomizations: Mapping[Path, dict[str, Any]]) -> set[Path]:
     }
 
 
-def leaf_overlays(root: Path) -> list[tuple[Path, Path]]:
+def leaf_overlays(root: Path, repository: Path | None = None) -> list[tuple[Path, Path]]:
     """Return (directory, kustomization file) of every leaf overlay under ``root``.
 
     A leaf is a kustomization that no other kustomization under ``root`` uses as
     a resource or component, and that is not itself a ``kind: Component``.
+    Nothing outside ``repository`` is read (see :func:`kustomization_dirs`).
     """
-    found = kustomization_dirs(root)
-    used = used_by_others({directory: data for directory, _, data in found})
+    found = kustomization_dirs(root, repository)
+    used = used_by_others({directory: data for directory, _, data in found}, repository)
     return [
         (directory, kfile)
         for directory, kfile, data in found
@@ -175,21 +206,22 @@ def _relative_name(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def _discover_directory(value: str, root: Path, label: str) -> Group:
+def _discover_directory(value: str, root: Path, label: str, repository: Path | None) -> Group:
     kfile = kustomization_file(root)
     if kfile is not None:
-        if is_component(read_kustomization(kfile)):
+        if is_component(_read(root, kfile, repository)):
             raise DiscoveryError(
                 f"{label} {value}: {kfile.name} there is a kind: Component, "
                 "which is never built on its own; point at the overlays that use it"
             )
-        return Group(value, root, (Deployable(root.name, value, root, kfile),))
+        spec = Deployable(root.name, value, root, kfile, repository=repository)
+        return Group(value, root, (spec,), repository=repository)
     specs = tuple(
-        Deployable(_relative_name(directory, root), value, directory, kfile)
-        for directory, kfile in leaf_overlays(root)
+        Deployable(_relative_name(directory, root), value, directory, kfile, repository=repository)
+        for directory, kfile in leaf_overlays(root, repository)
     )
     if not specs:
-        found = kustomization_dirs(root)
+        found = kustomization_dirs(root, repository)
         why = (
             f"its {len(found)} kustomization(s) are all kind: Component, never built on "
             "their own; point at the overlays that use them"
@@ -197,7 +229,7 @@ def _discover_directory(value: str, root: Path, label: str) -> Group:
             else f"no directory holds {', '.join(KUSTOMIZATION_FILES)}"
         )
         raise DiscoveryError(f"{label} {value}: no overlay found under {root} ({why})")
-    return Group(value, root, specs)
+    return Group(value, root, specs, repository=repository)
 
 
 def _glob_prefix(parts: Sequence[str]) -> list[str]:
@@ -245,11 +277,14 @@ def _matches(value: str, patterns: Sequence[Path], label: str) -> list[Path]:
     return sorted(set(matches))
 
 
-def _discover_glob(value: str, pattern: Path, patterns: Sequence[Path], label: str) -> Group:
+def _discover_glob(
+    value: str, pattern: Path, patterns: Sequence[Path], label: str, rootdir: Path | None
+) -> Group:
     """The overlays of a glob, or of brace alternatives (``patterns``, their expansions):
     named by what the wildcards and alternatives of ``pattern`` matched."""
     parts = pattern.parts
     prefix = Path(*_glob_prefix(parts))
+    repository = repository_of(prefix, rootdir) if rootdir is not None else None
     matches = _matches(value, patterns, label)
     # ``**`` matches a directory and its children, and follows symlink loops:
     # an overlay found twice is one overlay.
@@ -258,15 +293,19 @@ def _discover_glob(value: str, pattern: Path, patterns: Sequence[Path], label: s
         base = _wildcard_name(parts, match, prefix)
         kfile = kustomization_file(match)
         if kfile is not None:
-            if not is_component(read_kustomization(kfile)):
-                found.setdefault(match.resolve(), Deployable(base, value, match, kfile))
+            if not is_component(_read(match, kfile, repository)):
+                spec = Deployable(base, value, match, kfile, repository=repository)
+                found.setdefault(match.resolve(), spec)
             continue
-        for directory, leaf_file in leaf_overlays(match):
+        for directory, leaf_file in leaf_overlays(match, repository):
             name = _join(base, _relative_name(directory, match))
-            found.setdefault(directory.resolve(), Deployable(name, value, directory, leaf_file))
+            spec = Deployable(name, value, directory, leaf_file, repository=repository)
+            found.setdefault(directory.resolve(), spec)
     # Leaves only, as under a directory: a matched base that another match uses
     # (``**`` matches ``auth/base`` too) is not an overlay.
-    used = used_by_others({s.path: read_kustomization(s.kustomization) for s in found.values()})
+    used = used_by_others(
+        {s.path: _read(s.path, s.kustomization, repository) for s in found.values()}, repository
+    )
     specs = [spec for spec in found.values() if spec.path.resolve() not in used]
     if not specs:
         raise DiscoveryError(
@@ -275,20 +314,21 @@ def _discover_glob(value: str, pattern: Path, patterns: Sequence[Path], label: s
         )
     names = [spec.name for spec in specs]
     if len(set(names)) != len(names):
-        specs = [
-            Deployable(_relative_name(s.path, prefix), value, s.path, s.kustomization)
-            for s in specs
-        ]
-    return Group(value, prefix, tuple(specs))
+        specs = [replace(s, name=_relative_name(s.path, prefix)) for s in specs]
+    return Group(value, prefix, tuple(specs), repository=repository)
 
 
-def discover(value: str, base: Path, label: str = "--overlays") -> Group:
+def discover(
+    value: str, base: Path, label: str = "--overlays", rootdir: Path | None = None
+) -> Group:
     """Discover the group of overlays named by one ``--overlays`` value.
 
     ``value`` is a directory or a glob, relative to ``base`` unless absolute;
     brace alternatives (``k8s/{auth,chat}``) expand as a shell would; a value
     naming kustomization files (``k8s/**/kustomization.yaml``) means their
     directories. ``label`` names where the value came from, for error messages.
+    With the pytest ``rootdir``, the group's repository is set (see
+    :func:`~.paths.repository_of`): nothing outside it is read, or built.
     """
     if not value.strip():
         raise DiscoveryError(f"{label}: an empty path (an unset variable in the CI script?)")
@@ -297,7 +337,7 @@ def discover(value: str, base: Path, label: str = "--overlays") -> Group:
     expanded = expand_braces(directories)
     if len(expanded) > 1 or _GLOB_CHARS & set(directories):
         patterns = [Path(os.path.normpath(base / each)) for each in expanded]
-        return _discover_glob(value, path, patterns, label)
+        return _own_repositories(_discover_glob(value, path, patterns, label, rootdir), rootdir)
     if not path.exists():
         raise DiscoveryError(f"{label} {value}: no such directory ({path})")
     if not path.is_dir():
@@ -305,10 +345,22 @@ def discover(value: str, base: Path, label: str = "--overlays") -> Group:
             f"{label} {value}: a file, not an overlay directory; name the directory that "
             f"holds the overlay's kustomization.yaml ({path.parent})"
         )
-    return _discover_directory(value, path, label)
+    repository = repository_of(path, rootdir) if rootdir is not None else None
+    return _own_repositories(_discover_directory(value, path, label, repository), rootdir)
 
 
-def discover_all(values: Iterable[tuple[str, Path]], label: str = "--overlays") -> list[Group]:
+def _own_repositories(group: Group, rootdir: Path | None) -> Group:
+    """A group the user assembled outside git: each overlay is confined to its own work
+    tree (see :func:`~.paths.repository_of`)."""
+    if rootdir is None or group.repository is not None:
+        return group
+    specs = tuple(replace(s, repository=own_repository(s.path)) for s in group.overlays)
+    return replace(group, overlays=specs)
+
+
+def discover_all(
+    values: Iterable[tuple[str, Path]], label: str = "--overlays", rootdir: Path | None = None
+) -> list[Group]:
     """Discover every group; each overlay belongs to one group.
 
     A value naming the same place as an earlier one (``./k8s/overlays`` after
@@ -325,7 +377,7 @@ def discover_all(values: Iterable[tuple[str, Path]], label: str = "--overlays") 
         if where in seen:
             continue
         seen.add(where)
-        group = discover(value, base, label)
+        group = discover(value, base, label, rootdir)
         for spec in group.overlays:
             identity = spec.path.resolve()
             other = owner.get(identity)

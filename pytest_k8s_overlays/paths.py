@@ -62,3 +62,35 @@ def first_link_outside(directory: Path, root: Path) -> Path | None:
             if target != real_root and real_root not in target.parents:
                 return path
     return None
+
+
+def git_top(directory: Path) -> Path | None:
+    """The nearest directory at or above ``directory`` holding ``.git``, or None."""
+    for candidate in (directory, *directory.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def repository_of(named: Path, rootdir: Path) -> Path | None:
+    """The directory nothing the overlays under ``named`` build may leave; None when
+    each overlay's own work tree says (see :func:`own_repository`).
+
+    ``named`` is an overlay root as the user names it (``--overlays`` or the
+    ini file): under the git work tree of the pytest ``rootdir`` (the rootdir
+    itself outside git), judged by its path as written, that work tree. A
+    symbolic link the repository commits can move ``named`` elsewhere, but
+    never make this wider. A root the user names outside it is their own
+    choice: its own git work tree, or, outside git (a directory of links the
+    user assembled, which no pull request commits), each overlay's.
+    """
+    top = git_top(rootdir) or rootdir
+    lexical = Path(os.path.normpath(named))
+    if lexical == top or top in lexical.parents:
+        return top
+    return git_top(Path(os.path.realpath(lexical)))
+
+
+def own_repository(directory: Path) -> Path | None:
+    """The git work tree ``directory`` really lies in (None: outside git, not confined)."""
+    return git_top(Path(os.path.realpath(directory)))

@@ -52,7 +52,8 @@ def build_gate(config: pytest.Config, settings: Settings) -> Gate:
     """Discover the overlays and Argo CD Applications and set up rendering; UsageError
     for bad input."""
     try:
-        groups = with_components(discover_all(settings.overlays, settings.overlays_label))
+        found = discover_all(settings.overlays, settings.overlays_label, config.rootpath)
+        groups = with_components(found)
     except DiscoveryError as error:
         raise pytest.UsageError(shown_lines(str(error))) from None
     check_schema_inputs(settings, config.rootpath)

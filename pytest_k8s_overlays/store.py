@@ -20,6 +20,7 @@ from .cache.inputs import Budget
 from .cache.key import Seen
 from .cache.store import read_parsed
 from .components import uses_directly
+from .confine import outside_problem
 from .defaults import DEFAULT_TIMEOUT
 from .deployable import COMPONENT, Deployable
 from .handoff import SessionRenders
@@ -119,6 +120,9 @@ class OverlayStore:
         #: The cache key of every directory (or recipe) rendered with a usable key.
         self._keys: dict[Path | Recipe, str] = {}
         self._resolved: dict[Path, Path] = {}
+        #: Each confined overlay directory (resolved): its path as found, and the
+        #: repository nothing it builds may leave (see :mod:`.confine`).
+        self._confined: dict[Path, tuple[Path, Path]] = {}
         self._outcomes: dict[Path | Recipe, Outcome] = {}
         #: On the pytest-xdist controller: parsed renders waiting to be handed over.
         self._parsed: dict[Path | Recipe, Parsed] = {}
@@ -234,7 +238,19 @@ class OverlayStore:
         """Render a Component through each consumer until one succeeds; fail with the
         first consumer's message when all fail."""
         failures: list[str] = []
+        if spec.repository is not None:
+            problem = outside_problem(spec.path, spec.repository, self.build_args)
+            if problem is not None:
+                return f"not built: {problem}"
         for consumer in spec.consumers:
+            if spec.repository is not None:
+                self._confine(consumer, consumer.resolve(), spec.repository)
+                problem = outside_problem(consumer, spec.repository, self.build_args)
+                if problem is not None:
+                    failures.append(
+                        f"through {display_path(consumer, self.display_root)}: not built: {problem}"
+                    )
+                    continue
             if uses_directly(consumer, spec.path):
                 outcome = self._outcome(consumer.resolve())  # the repository's own use
             else:
@@ -305,7 +321,21 @@ class OverlayStore:
         resolved = self._resolved.get(spec.path)
         if resolved is None:
             resolved = self._resolved.setdefault(spec.path, spec.path.resolve())
+        if spec.repository is not None:
+            self._confine(spec.path, resolved, spec.repository)
         return resolved
+
+    def _confine(self, path: Path, resolved: Path, repository: Path) -> None:
+        with self._guard:
+            self._confined.setdefault(resolved, (path, repository))
+
+    def _refused(self, directory: Path) -> str | None:
+        """Why a confined overlay directory (resolved) is not built, or None."""
+        confined = self._confined.get(directory)
+        if confined is None:
+            return None
+        problem = outside_problem(confined[0], confined[1], self.build_args)
+        return f"not built: {problem}" if problem is not None else None
 
     def _lock_for(self, key: Path | Recipe) -> threading.Lock:
         with self._guard:
@@ -423,6 +453,10 @@ class OverlayStore:
     def _render_once(self, directory: Path) -> Outcome:
         # One deadline for the whole overlay: its key, the build (and a rebuild
         # for a better error), and the check that no input changed meanwhile.
+        # Before its key: nothing outside the repository is read, hashed or cached.
+        refused = self._refused(directory)
+        if refused is not None:
+            return refused
         start = time.monotonic()
         deadline = start + self.timeout
         seen: Seen = {}
@@ -517,7 +551,9 @@ class OverlayStore:
     def _key(self, unit: Path | Recipe, budget: Budget, seen: Seen, fresh: bool = False) -> str:
         assert self.cache is not None
         if isinstance(unit, Path):
-            return self.cache.key(unit, budget, seen, fresh)
+            confined = self._confined.get(unit)
+            root = confined[1] if confined is not None else None
+            return self.cache.key(unit, budget, seen, fresh, root)
         return self.cache.recipe_key(unit, budget, seen, fresh)
 
     def _cache_key(self, unit: Path | Recipe, budget: Budget, seen: Seen) -> str | None:

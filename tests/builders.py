@@ -427,3 +427,25 @@ def fake_helm(bin_dir: Path) -> Path:
     helm.write_text(f"#!{sys.executable}\n{FAKE_HELM}", encoding="utf-8")
     helm.chmod(0o755)
     return helm
+
+
+#: A ``helm`` that only says it ran: each call appends its arguments to the marker file,
+#: answers ``version``, and templates one ConfigMap named after the chart directory.
+MARKER_HELM = """#!/bin/sh
+echo "$@" >> "{marker}"
+if [ "$1" = version ]; then echo v3.17.0; exit 0; fi
+chart=
+for arg in "$@"; do case "$arg" in /*) [ -z "$chart" ] && chart="$arg";; esac; done
+echo "apiVersion: v1"
+echo "kind: ConfigMap"
+echo "metadata: {{name: $(basename "$chart")}}"
+"""
+
+
+def marker_helm(bin_dir: Path, marker: Path) -> Path:
+    """Write a ``helm`` that records every run in ``marker`` (for ``--helm-command``)."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    helm = bin_dir / "helm"
+    helm.write_text(MARKER_HELM.format(marker=marker), encoding="utf-8")
+    helm.chmod(0o755)
+    return helm

@@ -26,15 +26,10 @@ from typing import Any
 import yaml
 
 from .. import processes
+from ..confine import outside_problem
 from ..crds import GroupKind, declared_scopes
-from ..fields import as_list
 from ..kustomization import (
     KUSTOMIZATION_FILES,
-    REFERENCE_FIELDS,
-    is_dir,
-    is_remote,
-    kustomization_file,
-    read_kustomization,
 )
 from ..parsing import Parsed, ParseError, UnreadableFile, load_file, load_one, parse_render
 from ..paths import OutsideRepository, display_path, inside
@@ -132,43 +127,12 @@ def private_copy(root: Path, directory: Path, into: Path) -> Path:
     return destination
 
 
-#: Kustomization directories followed when looking for one outside the repository.
-_MAX_CHAIN = 10_000
-
-
 def chain_outside(source: SourcePlan, top: Mapping[str, Any] | None) -> str | None:
-    """Why a kustomization the source builds lies outside the repository, or None.
-
-    Kustomize's load restrictor keeps files within each kustomization's
-    directory, but a ``resources`` (or ``components``, ``generators``...)
-    directory may lie anywhere, a symbolic link's target included: that
-    directory's kustomization would be built from outside the repository.
-    ``top`` is the source's kustomization as Argo CD edits it.
-    """
-    todo: list[tuple[Path, Mapping[str, Any] | None]] = [(source.path, top)]
-    seen: set[Path] = set()
-    while todo and len(seen) < _MAX_CHAIN:
-        directory, data = todo.pop()
-        if directory.resolve() in seen:
-            continue
-        seen.add(directory.resolve())
-        kfile = kustomization_file(directory)
-        if data is None:
-            data = read_kustomization(kfile) if kfile is not None else {}
-        for field in REFERENCE_FIELDS:
-            for entry in as_list(data.get(field)):
-                if not isinstance(entry, str) or is_remote(entry) or "\n" in entry:
-                    continue
-                target = Path(os.path.normpath(directory / entry))
-                if not is_dir(target):
-                    continue
-                try:
-                    inside(target, source.root)
-                except OutsideRepository:
-                    where = display_path(kfile or directory, source.root)
-                    return f"{where}: {entry} resolves outside the repository"
-                todo.append((target, None))
-    return None
+    """Why the source's build would read outside the repository (a ``resources`` or
+    ``components``... directory there) or run Helm plugins it commits, or None (see
+    :func:`~pytest_k8s_overlays.confine.outside_problem`, which plain overlays share).
+    ``top`` is the source's kustomization as Argo CD edits it."""
+    return outside_problem(source.path, source.root, source.build_options, top)
 
 
 def _shown_error(message: str, mirror: Path, root: Path) -> str:

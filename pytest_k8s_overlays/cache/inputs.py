@@ -209,7 +209,11 @@ _OPEN_FLAGS = ("LoadRestrictionsNone", "--enable-alpha-plugins", "--enable-exec"
 
 
 def _plugin_problem(
-    current: Path, kfile: Path, data: Mapping[str, Any], build_args: Sequence[str]
+    current: Path,
+    kfile: Path,
+    data: Mapping[str, Any],
+    build_args: Sequence[str],
+    root: Path | None = None,
 ) -> str | None:
     """Why the generators, transformers or validators of a kustomization cannot be keyed."""
     entries = [
@@ -223,21 +227,23 @@ def _plugin_problem(
     if open_flags:
         return f"plugins in {kfile} with {open_flags[0]} may read any file or run programs"
     for entry in dict.fromkeys(entries):
-        text = entry if "\n" in entry else _plugin_text(current, entry)
+        text = entry if "\n" in entry else _plugin_text(current, entry, root)
         if any(marker in text for marker in _FUNCTION_MARKERS):
             first = entry.strip().splitlines()[0] if entry.strip() else entry
             return f"plugin {first} in {kfile} runs a program"
     return None
 
 
-def _plugin_text(current: Path, entry: str) -> str:
-    """A plugin configuration file's text ("" for anything else: Kustomize reports it)."""
+def _plugin_text(current: Path, entry: str, root: Path | None = None) -> str:
+    """A plugin configuration file's text ("" for anything else: Kustomize reports it;
+    and for one outside ``root``, never read: its entry is Uncacheable)."""
     try:
         target = current / entry
         if not target.is_file():
             return ""
+        _within(target, root, entry)
         return read_bounded(target, 4 << 20).decode("utf-8", "replace")
-    except (OSError, ValueError, UnsafeYAML):
+    except (OSError, ValueError, UnsafeYAML, Uncacheable):
         return ""
 
 
@@ -251,12 +257,16 @@ class Inputs:
 
 
 def _read(
-    current: Path, build_args: Sequence[str], replaced: Mapping[str, Any] | None = None
+    current: Path,
+    build_args: Sequence[str],
+    replaced: Mapping[str, Any] | None = None,
+    root: Path | None = None,
 ) -> tuple[Path, Mapping[str, Any]]:
     """A kustomization of the chain and what it holds; Uncacheable when it cannot be keyed."""
     kfile = kustomization_file(current)
     if kfile is None:
         raise Uncacheable(f"{current} has no kustomization file")
+    _within(kfile, root, f"{kfile}")
     if replaced is not None:
         data = replaced
     else:
@@ -264,7 +274,7 @@ def _read(
             data = load_kustomization(kfile)
         except KustomizationError as error:
             raise Uncacheable(f"{kfile} {error}") from None
-    reason = _helm_problem(current, data) or _plugin_problem(current, kfile, data, build_args)
+    reason = _helm_problem(current, data) or _plugin_problem(current, kfile, data, build_args, root)
     if reason:
         raise Uncacheable(reason)
     return kfile, data
@@ -274,15 +284,27 @@ def _short(entry: str) -> str:
     return entry if len(entry) <= 80 else f"{entry[:77]}..."
 
 
-def _local(entry: str, current: Path, kfile: Path) -> Path:
-    """The local file or directory an entry names; Uncacheable for anything else."""
+def _within(path: Path, root: Path | None, shown: str) -> None:
+    """Uncacheable when ``path`` resolves outside ``root`` (the repository, never read
+    on its behalf; None: anywhere)."""
+    if root is None:
+        return
+    real, top = Path(os.path.realpath(path)), Path(os.path.realpath(root))
+    if real != top and top not in real.parents:
+        raise Uncacheable(f"{shown} resolves outside the repository (never read)")
+
+
+def _local(entry: str, current: Path, kfile: Path, root: Path | None = None) -> Path:
+    """The local file or directory an entry names; Uncacheable for anything else, and
+    for one outside ``root`` (checked before anything there is read)."""
     if is_remote(entry):
         raise Uncacheable(f"remote {_short(entry)} in {kfile}")
     if os.path.isabs(entry):
         # Kustomize refuses absolute roots; hashing one (``/``) would read the disk.
         raise Uncacheable(f"absolute path {_short(entry)} in {kfile}")
+    target = Path(os.path.normpath(current / entry))
+    _within(target, root, f"{_short(entry)} in {kfile}")
     try:
-        target = Path(os.path.normpath(current / entry))
         mode = target.stat().st_mode
         resolved = target.resolve()
     except (OSError, ValueError):
@@ -300,6 +322,7 @@ def inputs(
     build_args: Sequence[str] = (),
     top: Mapping[str, Any] | None = None,
     budget: Budget | None = None,
+    root: Path | None = None,
 ) -> Inputs:
     """Find everything the build of ``directory`` reads.
 
@@ -307,7 +330,8 @@ def inputs(
     Argo CD Application's edited copy of it). Raises Uncacheable for anything
     the build reads that files cannot describe: remote targets, entries that
     exist nowhere locally, fetched helm charts, plugins that run programs or
-    read outside the tree, and for inputs past the ``budget``.
+    read outside the tree, for inputs past the ``budget``, and for any outside
+    ``root`` (the repository: nothing there is read).
     """
     budget = budget or Budget()
     chain: dict[Path, None] = {}
@@ -320,12 +344,12 @@ def inputs(
         if current in chain:
             continue
         budget.check_time()
-        kfile, data = _read(current, build_args, top if current == start else None)
+        kfile, data = _read(current, build_args, top if current == start else None, root)
         chain[current] = None
         helm = helm or bool(data.get("helmCharts"))
         for field, entry in named_entries(data):
             budget.entry()
-            target = _local(entry, current, kfile)
+            target = _local(entry, current, kfile, root)
             if not is_dir(target):
                 named[target] = None
             elif kustomization_file(target) is not None:

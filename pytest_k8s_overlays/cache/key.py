@@ -110,7 +110,11 @@ class _Hasher:
                 self._files[path] = (signature, value)
         return value
 
-    def tree(self, root: Path, budget: Budget, seen: Seen | None = None) -> str:
+    def tree(
+        self, root: Path, budget: Budget, seen: Seen | None = None, within: Path | None = None
+    ) -> str:
+        """The digest of every file under ``root``; Uncacheable for a file or directory
+        that resolves outside ``within`` (the repository: never read on its behalf)."""
         digest = hashlib.sha256()
         visited: set[str] = set()
         for current, dirnames, filenames in os.walk(root, followlinks=True):
@@ -120,13 +124,31 @@ class _Hasher:
                 dirnames[:] = []
                 continue
             visited.add(real)
+            _within(Path(real), within, current)
             dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
             for name in sorted(filenames):
                 path = Path(current, name)
                 if path.is_file():
+                    if path.is_symlink():  # a plain file lies where its directory does
+                        _within(Path(os.path.realpath(path)), within, path)
                     relative = path.relative_to(root).as_posix()
                     digest.update(f"{relative}\0{self.file(path, budget, seen)}\n".encode())
         return digest.hexdigest()
+
+
+def _within(real: Path, root: Path | None, shown: Path | str) -> None:
+    """Uncacheable when ``real`` (a resolved path) lies outside ``root`` (None: anywhere
+    is fine); the message names ``shown``."""
+    if root is None:
+        return
+    top = _real(root)
+    if real != top and top not in real.parents:
+        raise Uncacheable(f"{shown} is a symbolic link out of the repository (never read)")
+
+
+@functools.lru_cache(maxsize=64)
+def _real(root: Path) -> Path:
+    return Path(os.path.realpath(root))
 
 
 def program_digest(path: Path, memo: Path | None = None) -> str:
@@ -235,18 +257,20 @@ class RenderKeys:
         budget: Budget | None = None,
         seen: Seen | None = None,
         fresh: bool = False,
+        root: Path | None = None,
     ) -> str:
         """The overlay's key; raises Uncacheable when the inputs cannot be accounted for.
 
         ``budget`` bounds the work (default: no deadline); ``seen`` receives the
-        signature of every file read; ``fresh`` reads every file again.
+        signature of every file read; ``fresh`` reads every file again; nothing
+        outside ``root`` (the repository) is read: such an input is Uncacheable.
         """
         budget = budget or Budget()
         hasher = _Hasher(memo=False) if fresh else self._hasher
-        found = inputs(overlay_dir, self.build_args, budget=budget)
+        found = inputs(overlay_dir, self.build_args, budget=budget, root=root)
         digest = hashlib.sha256(self._base.encode())
         digest.update(f"overlay\0{overlay_dir.resolve()}\n".encode())
-        self._add_inputs(digest, found, self.build_args, hasher, budget, seen)
+        self._add_inputs(digest, found, self.build_args, hasher, budget, seen, root)
         return digest.hexdigest()
 
     def recipe_key(
@@ -273,7 +297,8 @@ class RenderKeys:
             described = [source.type, str(source.path), source.settings, source.build_options]
             digest.update(f"source\0{canonical(described)}\n".encode())
             if source.type != KUSTOMIZE:
-                digest.update(f"tree\0{hasher.tree(source.path, budget, seen)}\n".encode())
+                tree = hasher.tree(source.path, budget, seen, source.root)
+                digest.update(f"tree\0{tree}\n".encode())
                 if source.type == HELM:
                     digest.update(
                         f"helm\0{json.dumps(_binary_identity('helm', self._memo))}\n".encode()
@@ -286,8 +311,8 @@ class RenderKeys:
                 raise Uncacheable(f"{source.shown}: {error}") from None
             top = edited[1] if edited is not None else None
             digest.update(f"edited\0{canonical(top)}\n".encode())
-            found = inputs(source.path, source.build_options, top, budget)
-            self._add_inputs(digest, found, source.build_options, hasher, budget, seen)
+            found = inputs(source.path, source.build_options, top, budget, source.root)
+            self._add_inputs(digest, found, source.build_options, hasher, budget, seen, source.root)
         return digest.hexdigest()
 
     def _add_inputs(
@@ -298,16 +323,18 @@ class RenderKeys:
         hasher: _Hasher,
         budget: Budget,
         seen: Seen | None,
+        root: Path | None = None,
     ) -> None:
         if found.helm:
             helm = _binary_identity(_helm_command(build_args), self._memo)
             digest.update(f"helm\0{json.dumps(helm)}\n".encode())
         for directory in sorted(found.chain):
-            tree = hasher.tree(directory, budget, seen)
+            tree = hasher.tree(directory, budget, seen, root)
             digest.update(f"dir\0{directory}\0{tree}\n".encode())
         for path in sorted(set(found.named)):
             if path.is_dir():
-                digest.update(f"tree\0{path}\0{hasher.tree(path, budget, seen)}\n".encode())
+                tree = hasher.tree(path, budget, seen, root)
+                digest.update(f"tree\0{path}\0{tree}\n".encode())
             else:
                 digest.update(f"file\0{path}\0{hasher.file(path, budget, seen)}\n".encode())
 

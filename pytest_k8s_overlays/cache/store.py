@@ -109,9 +109,11 @@ class RenderCache:
         budget: Budget | None = None,
         seen: Seen | None = None,
         fresh: bool = False,
+        root: Path | None = None,
     ) -> str:
-        """The overlay's key; raises Uncacheable when the inputs cannot be accounted for."""
-        return self.keys.key(overlay_dir, budget, seen, fresh)
+        """The overlay's key; raises Uncacheable when the inputs cannot be accounted for
+        (or lie outside ``root``, which is never read)."""
+        return self.keys.key(overlay_dir, budget, seen, fresh, root)
 
     def recipe_key(
         self,
