@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pytest_k8s_overlays.model import Resource
-from pytest_k8s_overlays.patches import (
+from pytest_k8s_overlays.core.resources import Resource
+from pytest_k8s_overlays.parse.patches import (
     Patch,
     field_path,
     kustomization_patches,

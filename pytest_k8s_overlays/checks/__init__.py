@@ -50,7 +50,7 @@ SCHEMA_HINTS = {
 RENDER_CHECK = Check(
     id=RENDER,
     scope="overlay",
-    module="render",
+    module="renders",
     summary="the overlay renders with Kustomize and its output parses as YAML mappings; "
     "its suppression annotations name known checks and rules",
     rules={

@@ -24,10 +24,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from ..argocd.model import AppFacts, ProjectRules
-from ..argocd.projects import destination_permitted, kind_permitted
-from ..findings import Finding, finding
-from ..model import Overlay, Resource
+from ..core.applications import AppFacts, ProjectRules
+from ..core.findings import Finding, finding
+from ..core.resources import Overlay, Resource
+from ..sources.argocd.projects import destination_permitted, kind_permitted
 from .base import CheckOptions
 from .scopes import crd_scopes, is_cluster_scoped
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from ..model import Overlay, Resource
-from ..selectors import EQUALS, Requirement, Selector
+from ..core.resources import Overlay, Resource
+from ..core.selectors import EQUALS, Requirement, Selector
 from .apigroups import KUBERNETES_GROUPS
 
 #: Tells whether a controller gives a pod of the named workload this label value.

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from ..crds import GroupKind, declared_scopes, file_scopes
-from ..model import Overlay, Resource, ResourceKey
+from ..core.resources import Overlay, Resource, ResourceKey
+from ..parse.crds import GroupKind, declared_scopes, file_scopes
 from .controllers import BUILTIN_GROUPS
 
 #: Built-in kinds the API server keeps outside any namespace, by (API group, kind).

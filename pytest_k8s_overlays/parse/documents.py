@@ -1,0 +1,370 @@
+"""Turn the YAML stream Kustomize prints into resources, with where each comes from."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..core.paths import display_path
+from ..core.resources import Resource
+from .patches import Patch, patched_in, patches_for
+
+_BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+#: The annotation Kustomize's ``buildMetadata: [originAnnotations]`` adds.
+ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
+#: The annotation ``buildMetadata: [transformerAnnotations]`` adds.
+TRANSFORMATIONS_ANNOTATION = "alpha.config.kubernetes.io/transformations"
+#: Where an origin keeps the kustomization files whose patches touched the resource.
+PATCHED_IN = "patchedIn"
+
+
+class SafeLoader(_BaseLoader):  # type: ignore[misc]
+    """PyYAML's safe loader (the C one when available) that accepts a bare ``=``.
+
+    YAML 1.1 resolves a plain ``=`` to ``tag:yaml.org,2002:value``, which the
+    safe loader cannot construct; real renders contain it (``matchType: =`` in
+    Prometheus alert rules), so it loads as the string ``"="``.
+    """
+
+
+def _construct_value(loader: Any, node: yaml.Node) -> Any:
+    return loader.construct_scalar(node)
+
+
+SafeLoader.add_constructor("tag:yaml.org,2002:value", _construct_value)
+# Likewise a plain ``<<`` used as a value (``op: <<``), which YAML 1.1 resolves
+# to the merge tag; as a mapping key it still merges, before any constructor runs.
+SafeLoader.add_constructor("tag:yaml.org,2002:merge", _construct_value)
+
+
+class ParseError(Exception):
+    """Rendered output that is not a stream of YAML mappings."""
+
+
+#: Nodes one document may hold once its aliases are expanded. Go's yaml.v3
+#: (Kustomize's parser) refuses "excessive aliasing" the same way; without a
+#: bound, nine levels of nine aliases ("billion laughs", 500 bytes) expand to
+#: 387 million entries in any code that walks the document.
+MAX_EXPANDED_NODES = 100_000
+
+#: The largest user file (a kustomization, a CRD file) the plugin parses itself.
+MAX_USER_FILE_BYTES = 64 << 20
+
+
+class UnsafeYAML(yaml.YAMLError):
+    """YAML the plugin refuses to load: too large, too many aliases, a recursive alias."""
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def check_expansion(root: yaml.Node, limit: int = MAX_EXPANDED_NODES) -> None:
+    """Refuse a document that expands (through aliases) past ``limit`` nodes, or
+    whose aliases contain themselves; raise UnsafeYAML.
+
+    Sizes are memoised per node, so the check itself costs one visit per node
+    as written, never per node as expanded; it is iterative, so deep nesting
+    cannot exhaust Python's stack.
+    """
+    sizes: dict[int, int] = {}
+    entered: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        ident = id(node)
+        if finished:
+            entered.discard(ident)
+            total = 1 + sum(sizes[id(child)] for child in _children(node))
+            if total > limit:
+                raise UnsafeYAML(
+                    f"excessive aliasing: the document expands to more than {limit} nodes"
+                )
+            sizes[ident] = total
+        elif ident in entered:
+            raise UnsafeYAML("an alias contains itself (a recursive anchor)")
+        elif ident not in sizes:
+            entered.add(ident)
+            stack.append((node, True))
+            stack.extend((child, False) for child in _children(node))
+
+
+def load_bounded(
+    data: str | bytes,
+    loader: type[Any] | None = None,
+    max_bytes: int | None = MAX_USER_FILE_BYTES,
+) -> list[Any]:
+    """Load every document of a YAML stream with bounded size and alias expansion.
+
+    Raises UnsafeYAML (a YAMLError) for a stream over ``max_bytes`` or a
+    document that aliases too much; other YAMLErrors as PyYAML raises them.
+    """
+    if max_bytes is not None and len(data) > max_bytes:
+        raise UnsafeYAML(f"larger than {max_bytes >> 20} MiB")
+    anchors = ("&" in data) if isinstance(data, str) else (b"&" in data)
+    parser = (loader or SafeLoader)(data)
+    try:
+        documents = []
+        while parser.check_node():
+            node = parser.get_node()
+            if anchors:  # no anchor, no alias: nothing to expand
+                check_expansion(node)
+            documents.append(parser.construct_document(node))
+        return documents
+    finally:
+        parser.dispose()
+
+
+def load_one(
+    data: str | bytes, loader: type[Any] | None = None, max_bytes: int | None = MAX_USER_FILE_BYTES
+) -> Any:
+    """Load a single-document YAML text (as ``yaml.load``) with bounded size and alias
+    expansion; a second document is a YAMLError, as PyYAML says it."""
+    documents = load_bounded(data, loader, max_bytes)
+    if len(documents) > 1:
+        raise yaml.YAMLError("expected a single document in the stream, but found another")
+    return documents[0] if documents else None
+
+
+def read_text(path: Path, max_bytes: int = MAX_USER_FILE_BYTES) -> str:
+    """Read a user text file (UTF-8) of bounded size: UnsafeYAML past ``max_bytes``,
+    OSError and UnicodeDecodeError as raised."""
+    return read_bounded(path, max_bytes).decode("utf-8")
+
+
+def read_bounded(path: Path, max_bytes: int = MAX_USER_FILE_BYTES) -> bytes:
+    """Read a user file, refusing (UnsafeYAML) one over ``max_bytes``; OSError as raised."""
+    with path.open("rb") as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise UnsafeYAML(f"{path.name} is larger than {max_bytes >> 20} MiB")
+    return data
+
+
+def load_documents(text: str | bytes, max_bytes: int | None = None) -> list[dict[str, Any]]:
+    """Parse a multi-document YAML stream into dicts, skipping empty documents."""
+    try:
+        documents = load_bounded(text, max_bytes=max_bytes)
+    except yaml.YAMLError as error:
+        raise ParseError(
+            f"rendered output is not valid YAML: {describe_yaml_error(error)}"
+        ) from None
+    result: list[dict[str, Any]] = []
+    for index, document in enumerate(documents, start=1):
+        if document is None:
+            continue
+        if not isinstance(document, dict):
+            raise ParseError(
+                f"rendered document {index} is a {type(document).__name__}, not a mapping"
+            )
+        result.append(document)
+    return result
+
+
+def pop_origin(document: dict[str, Any]) -> str | None:
+    """Remove the origin annotation Kustomize added and return its text.
+
+    Leaves ``metadata.annotations`` out entirely when the origin was its only
+    entry, so the document reads as a plain render.
+    """
+    value = _pop_annotation(document, ORIGIN_ANNOTATION)
+    return value if isinstance(value, str) else None
+
+
+def pop_transformations(document: dict[str, Any]) -> Any:
+    """Remove the transformations annotation Kustomize added and return it: its text,
+    or the list of kustomizations it names once compacted."""
+    return _pop_annotation(document, TRANSFORMATIONS_ANNOTATION, str | list)
+
+
+def _patched_in(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [k for k in value if isinstance(k, str)]
+    return patched_in(value) if isinstance(value, str) else []
+
+
+def _pop_annotation(document: dict[str, Any], key: str, kinds: Any = str) -> Any:
+    metadata = document.get("metadata")
+    if not isinstance(metadata, dict):
+        return None
+    annotations = metadata.get("annotations")
+    if not isinstance(annotations, dict) or key not in annotations:
+        return None
+    raw = annotations.pop(key)
+    if not annotations:
+        del metadata["annotations"]
+    return raw if isinstance(raw, kinds) else None
+
+
+def put_origin(document: dict[str, Any], text: str) -> None:
+    """Put an origin annotation back (for users who ask to see it)."""
+    metadata = document.setdefault("metadata", {})
+    if isinstance(metadata, dict):
+        annotations = metadata.setdefault("annotations", {})
+        if isinstance(annotations, dict):
+            annotations[ORIGIN_ANNOTATION] = text
+
+
+def parse_origin(text: str | None) -> dict[str, Any] | None:
+    """Parse an origin annotation (``path: k8s/base/service.yaml``...); None if unreadable."""
+    if text is None:
+        return None
+    try:
+        documents = load_bounded(text)
+    except yaml.YAMLError:
+        return None
+    origin = documents[0] if len(documents) == 1 else None
+    return origin if isinstance(origin, dict) else None
+
+
+def describe_yaml_error(error: yaml.YAMLError) -> str:
+    """What went wrong and where, without quoting the document (it may hold a Secret)."""
+    if isinstance(error, UnsafeYAML):
+        return str(error)
+    problem = getattr(error, "problem", None) or type(error).__name__
+    mark = getattr(error, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"{problem}{where}"
+
+
+class UnreadableFile(Exception):
+    """A user's YAML file that could not be read or loaded; the message says why,
+    quoting none of its content."""
+
+
+def load_file(path: Path, loader: type[Any] | None = None) -> Any:
+    """Read and load a single-document user YAML file of bounded size (see
+    :func:`read_text` and :func:`load_one`); raise UnreadableFile saying why."""
+    try:
+        return load_one(read_text(path), loader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        why = describe_yaml_error(error) if isinstance(error, yaml.YAMLError) else str(error)
+        raise UnreadableFile(why) from None
+
+
+#: Origin fields that hold a local path, relative to the kustomization built.
+_ORIGIN_PATHS = ("path", "configuredIn")
+
+
+def absolute_origin(origin: dict[str, Any] | None, wrapper: Path) -> dict[str, Any] | None:
+    """Make the local paths of an origin annotation absolute (they are relative
+    to the wrapper kustomization, a temporary directory)."""
+    if not origin or origin.get("repo"):
+        return origin
+    return {
+        key: os.path.normpath(wrapper / value)
+        if key in _ORIGIN_PATHS and isinstance(value, str)
+        else [os.path.normpath(wrapper / path) for path in value]
+        if key == PATCHED_IN and isinstance(value, list)
+        else value
+        for key, value in origin.items()
+    }
+
+
+def origin_source(origin: dict[str, Any] | None) -> str | None:
+    """Turn an origin annotation into a source: a path, or ``repo@ref//path``."""
+    if not origin:
+        return None
+    repo = origin.get("repo")
+    path = origin.get("path") or origin.get("configuredIn")
+    if not isinstance(path, str):
+        return None
+    if isinstance(repo, str) and repo:
+        ref = origin.get("ref")
+        return f"{repo}{'@' + str(ref) if ref else ''}//{path}"
+    return path
+
+
+#: A parsed render: each document, its source (see origin_source) and the
+#: origin annotation taken out of it, with absolute local paths.
+Parsed = list[tuple[dict[str, Any], str | None, dict[str, Any] | None]]
+
+
+#: A transformations annotation as Kustomize prints it: a literal block, indented.
+_TRANSFORMATIONS_BLOCK = re.compile(
+    r"^( +)alpha\.config\.kubernetes\.io/transformations: \|-?\n((?:\1  .*\n)+)", re.MULTILINE
+)
+
+
+def _compact_transformations(text: str) -> str:
+    """Replace each transformations annotation with the list of kustomizations whose
+    patches it names, before YAML parsing: the full blocks more than double a render."""
+
+    def compact(match: re.Match[str]) -> str:
+        kept = json.dumps(patched_in(match.group(2)))
+        return f"{match.group(1)}{TRANSFORMATIONS_ANNOTATION}: {kept}\n"
+
+    return _TRANSFORMATIONS_BLOCK.sub(compact, text)
+
+
+def parse_render(text: str | bytes, wrapper: Path | None) -> Parsed:
+    """Parse a render, moving Kustomize's origin and transformer annotations out of the
+    documents."""
+    parsed: Parsed = []
+    if wrapper is not None:
+        text = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+        if TRANSFORMATIONS_ANNOTATION in text:
+            text = _compact_transformations(text)
+    for document in load_documents(text):
+        origin = None
+        if wrapper is not None:
+            origin = parse_origin(pop_origin(document))
+            kustomizations = _patched_in(pop_transformations(document))
+            if kustomizations:
+                origin = {**(origin or {}), PATCHED_IN: kustomizations}
+            origin = absolute_origin(origin, wrapper)
+        parsed.append((document, origin_source(origin), origin))
+    return parsed
+
+
+def _shown(source: str | None, root: Path) -> str | None:
+    return display_path(source, root) if source and os.path.isabs(source) else source
+
+
+def to_resources(parsed: Parsed, root: Path, keep_origins: bool = False) -> tuple[Resource, ...]:
+    """Build resources, showing source paths relative to ``root``.
+
+    With ``keep_origins``, the origin annotations go back into the manifests.
+    """
+    if keep_origins:
+        for document, _, origin in parsed:
+            if origin is not None and set(origin) - {PATCHED_IN}:
+                shown = {
+                    key: _shown(value, root) if key in _ORIGIN_PATHS else value
+                    for key, value in origin.items()
+                    if key != PATCHED_IN
+                }
+                put_origin(document, yaml.safe_dump(shown, sort_keys=False))
+    known: dict[str, tuple[Patch, ...]] = {}
+    return tuple(
+        Resource(document, _shown(source, root), _patches(document, origin, root, known))
+        for document, source, origin in parsed
+    )
+
+
+def _patches(
+    document: dict[str, Any],
+    origin: dict[str, Any] | None,
+    root: Path,
+    known: dict[str, tuple[Patch, ...]],
+) -> tuple[Patch, ...]:
+    """The patches that plausibly touched a resource, from the kustomizations that did."""
+    kustomizations = origin.get(PATCHED_IN) if origin else None
+    if not isinstance(kustomizations, list) or not kustomizations:
+        return ()
+    kind, metadata = document.get("kind"), document.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    if not isinstance(kind, str) or not isinstance(name, str):
+        return ()
+    paths = [k for k in kustomizations if isinstance(k, str)]
+    return patches_for(kind, name, paths, root, known)

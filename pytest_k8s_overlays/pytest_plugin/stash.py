@@ -1,0 +1,29 @@
+"""Where the plugin keeps its session state: typed keys into ``config.stash``.
+
+The gate's own types are named as strings: this module is imported on every
+pytest start-up, and the gate's modules only when the gate is active.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from ..config.settings import Settings
+
+if TYPE_CHECKING:
+    from ..gate.store import OverlayStore
+    from .session import GateSession
+
+SETTINGS_KEY = pytest.StashKey[Settings]()
+#: The active gate (registered as a plugin), when overlays are configured.
+SESSION_KEY: pytest.StashKey[GateSession] = pytest.StashKey()
+#: The store of ``render_overlay`` when no gate exists.
+STORE_KEY: pytest.StashKey[OverlayStore] = pytest.StashKey()
+#: Why the render cache is off, when it had to be (a read-only directory).
+CACHE_OFF_KEY = pytest.StashKey[str]()
+#: Summaries pytest-xdist workers handed to the controller.
+WORKER_SUMMARIES_KEY = pytest.StashKey[list[dict[str, Any]]]()
+#: Finding records pytest-xdist workers handed to the controller (for the CI outputs).
+WORKER_RECORDS_KEY = pytest.StashKey[list[dict[str, Any]]]()
