@@ -336,4 +336,19 @@ def rule_ids() -> dict[str, list[str]]:
     return {check.id: sorted(check.rules) for check in CHECKS.values()}
 
 
-__all__ = ["CHECKS", "RENDER", "Check", "CheckFunction", "CheckOptions", "check_ids", "rule_ids"]
+def valid_skip_ids() -> frozenset[str]:
+    """What the skip annotation accepts: every check id, every rule id, and ``all``."""
+    ids = rule_ids()
+    return frozenset({"all", *ids, *(rule for rules in ids.values() for rule in rules)})
+
+
+__all__ = [
+    "CHECKS",
+    "RENDER",
+    "Check",
+    "CheckFunction",
+    "CheckOptions",
+    "check_ids",
+    "rule_ids",
+    "valid_skip_ids",
+]

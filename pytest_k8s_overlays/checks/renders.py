@@ -13,8 +13,9 @@ import difflib
 from collections.abc import Iterator, Sequence
 
 from ..core.deployables import COMPONENT
-from ..core.findings import SKIP_ANNOTATION, Finding, finding, skipped_checks, valid_skip_ids
+from ..core.findings import SKIP_ANNOTATION, Finding, finding, skipped_checks
 from ..core.resources import Overlay, Resource
+from . import check_ids, valid_skip_ids
 from .base import CheckOptions
 
 CHECK_ID = "render"
@@ -30,8 +31,6 @@ def _annotated(resource: Resource) -> Iterator[tuple[str, dict[str, str]]]:
 
 
 def _expected() -> str:
-    from . import check_ids
-
     return f"a check id ({', '.join(check_ids())}), one of their rule ids, or all"
 
 

@@ -93,14 +93,6 @@ def skipped_checks(annotations: Mapping[str, str]) -> frozenset[str]:
     return frozenset(part.strip() for part in value.split(",") if part.strip())
 
 
-def valid_skip_ids() -> frozenset[str]:
-    """What the skip annotation accepts: every check id, every rule id, and ``all``."""
-    from ..checks import rule_ids
-
-    ids = rule_ids()
-    return frozenset({"all", *ids, *(rule for rules in ids.values() for rule in rules)})
-
-
 def is_suppressed(item: Finding, overlays: Sequence[Overlay]) -> bool:
     """Tell whether the resource (or the pod template a path is in) skips this finding's
     check or rule."""
