@@ -9,9 +9,13 @@ downstream of discovery and rendering needs to know which one it holds.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from .text import shown
 
 if TYPE_CHECKING:
     # Argo CD mode's values; the argocd package loads only with --overlays-argocd.
@@ -70,3 +74,16 @@ class Group:
     components: tuple[Deployable, ...] = ()
     #: Components under the root that no gated overlay uses and none can render.
     unexercised: tuple[Path, ...] = ()
+
+
+def unique_names(specs: Sequence[Deployable]) -> list[str]:
+    """The names of deployables one file defines, each unique: an ApplicationSet that
+    generates one name twice (a ``duplicate-generated-name`` finding) gets ``name``
+    and ``name[2]``, so node ids, ``--lf`` and reports tell them apart."""
+    seen: Counter[str] = Counter()
+    names = []
+    for spec in specs:
+        seen[spec.name] += 1
+        name = spec.name if seen[spec.name] == 1 else f"{spec.name}[{seen[spec.name]}]"
+        names.append(shown(name, None))
+    return names

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 from ..cache import code_fingerprint
 from ..checks import CHECKS, RENDER, CheckOptions
 from ..checks.runner import run_check
-from ..core.deployables import Deployable, Group
+from ..core.deployables import Deployable, Group, unique_names
 from ..core.findings import Finding, format_report, split_suppressed
 from ..core.paths import display_path
 from ..core.resources import Overlay
 from ..core.text import LINE_LIMIT, shown, shown_lines
-from ..pytest_plugin.terminal import Summary, crash_message
 from .store import OverlayStore, Progress, RenderFailure
+from .summary import Summary, crash_message
 
 if TYPE_CHECKING:
     from ..sources.argocd.discovery import Instance
@@ -87,8 +87,6 @@ class Gate:
 
     def _unique_name(self, spec: Deployable) -> str:
         """Its name as its collector has it (``dup-auth[2]`` for the second of one file)."""
-        from ..pytest_plugin.collect import unique_names
-
         defined = [s for s in self.specs if s.anchor == spec.anchor]
         names = unique_names(defined)
         return next(

@@ -10,7 +10,6 @@ deployables (an Argo CD ApplicationSet) holds one collector per deployable
 from __future__ import annotations
 
 import os
-from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 import pytest
 
 from ..checks import CHECKS, RENDER
-from ..core.deployables import COMPONENT, Deployable
+from ..core.deployables import COMPONENT, Deployable, unique_names
 from ..core.text import shown
 from .plugin import MARKER
 from .stash import SESSION_KEY
@@ -146,19 +145,6 @@ class DeployableFile(pytest.File):
             child.checks = self.checks
             children.append(child)
         return children
-
-
-def unique_names(specs: Sequence[Deployable]) -> list[str]:
-    """The names of deployables one file defines, each unique: an ApplicationSet that
-    generates one name twice (a ``duplicate-generated-name`` finding) gets ``name``
-    and ``name[2]``, so node ids, ``--lf`` and reports tell them apart."""
-    seen: Counter[str] = Counter()
-    names = []
-    for spec in specs:
-        seen[spec.name] += 1
-        name = spec.name if seen[spec.name] == 1 else f"{spec.name}[{seen[spec.name]}]"
-        names.append(shown(name, None))
-    return names
 
 
 def deployable_files(

@@ -23,6 +23,7 @@ from ..core.resources import Overlay, Overlays
 from ..core.text import shown
 from ..gate.handoff import WORKERINPUT_KEY, SessionRenders
 from ..gate.store import RenderFailure
+from ..gate.summary import Summary
 from ..parse.kustomization import KUSTOMIZATION_FILES
 from . import terminal
 from .collect import DeployableItem, deployable_files, make_items, missing_specs, needed_specs
@@ -41,7 +42,7 @@ class GateSession:
         self._by_real: dict[Path, list[Deployable]] = {}
         #: The deployables whose items pytest's walk has collected: once each.
         self._collected: set[Deployable] = set()
-        self._merged_summary: terminal.Summary | None = None
+        self._merged_summary: Summary | None = None
         #: The deployables the arguments left without items (``group:name``).
         self._unselected: set[str] = set()
         #: The run's finding records, once gathered for the CI outputs.
@@ -226,14 +227,14 @@ class GateSession:
         if records is not None:
             self.config.stash.setdefault(WORKER_RECORDS_KEY, []).append(records)
 
-    def _own_summary(self) -> terminal.Summary:
+    def _own_summary(self) -> Summary:
         """This process's summary, with what the arguments left out of its collection."""
         summary = self.gate.summary(self.config.rootpath, self._lists_unvalidated())
         summary.unselected = set(self._unselected)
         summary.counted = len(self.gate.specs)
         return summary
 
-    def _summary(self) -> terminal.Summary:
+    def _summary(self) -> Summary:
         """This run's summary: this process's figures and every worker's, once."""
         if self._merged_summary is None:
             config = self.config

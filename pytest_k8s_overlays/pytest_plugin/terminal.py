@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import time
-import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 from ..cache.entries import Pruned
 from ..core.findings import SKIP_ANNOTATION, plural
-from ..core.text import LINE_LIMIT, encodable, shown
+from ..core.text import LINE_LIMIT, shown
 from ..gate.store import Progress
+from ..gate.summary import Summary
 
 if TYPE_CHECKING:
     from ..gate.state import Gate
@@ -92,64 +90,6 @@ def render_progress(config: pytest.Config) -> Iterator[Progress | None]:
     yield progress
     if time.monotonic() - start > PROGRESS_AFTER:
         terminal.rewrite("", erase=True)
-
-
-@dataclass
-class Summary:
-    """What the terminal summary reports, mergeable across pytest-xdist workers."""
-
-    rendered: int = 0
-    hits: int | None = None
-    uncacheable: dict[str, str] = field(default_factory=dict)
-    suppressed: set[str] = field(default_factory=set)
-    #: Custom kinds with no schema, per overlay (so workers that both rendered
-    #: one overlay count it once).
-    unvalidated: dict[str, dict[str, int]] = field(default_factory=dict)
-    #: Custom resources a CRD or catalog schema validated, per overlay and kind.
-    validated: dict[str, dict[str, int]] = field(default_factory=dict)
-    #: Argo CD Applications are among the deployables (renders are then not all overlays).
-    applications: bool = False
-    #: What Argo CD mode could not render here: external sources, generators.
-    argocd: set[str] = field(default_factory=set)
-    #: Components no gated overlay uses and no consumer could render.
-    unexercised: set[str] = field(default_factory=set)
-    #: The deployables (``group:name``) the arguments left without items, of ``counted``.
-    unselected: set[str] = field(default_factory=set)
-    counted: int = 0
-
-    def merge(self, other: dict[str, Any]) -> None:
-        """Add a worker's summary (as sent by to_dict)."""
-        self.rendered += int(other.get("rendered", 0))
-        if other.get("hits") is not None:
-            self.hits = (self.hits or 0) + int(other["hits"])
-        self.uncacheable.update(other.get("uncacheable", {}))
-        self.suppressed.update(other.get("suppressed", []))
-        self.unvalidated.update(other.get("unvalidated", {}))
-        self.validated.update(other.get("validated", {}))
-        self.applications = self.applications or bool(other.get("applications"))
-        self.argocd.update(other.get("argocd", []))
-        self.unexercised.update(other.get("unexercised", []))
-        self.unselected.update(other.get("unselected", []))
-        self.counted = max(self.counted, int(other.get("counted", 0)))
-
-    def to_dict(self) -> dict[str, Any]:
-        # pytest-xdist carries it as UTF-8: a directory name that is not cannot go as it is.
-        shared: dict[str, Any] = encodable(
-            {
-                "rendered": self.rendered,
-                "hits": self.hits,
-                "uncacheable": self.uncacheable,
-                "suppressed": sorted(self.suppressed),
-                "unvalidated": self.unvalidated,
-                "validated": self.validated,
-                "applications": self.applications,
-                "argocd": sorted(self.argocd),
-                "unexercised": sorted(self.unexercised),
-                "unselected": sorted(self.unselected),
-                "counted": self.counted,
-            }
-        )
-        return shared
 
 
 def _renders_line(summary: Summary) -> str:
@@ -265,18 +205,3 @@ def _write_unexercised(write: Callable[[str], None], summary: Summary) -> None:
         )
         for path in sorted(summary.unexercised):
             write(f"  {path}")
-
-
-def crash_message(overlay: str, check_id: str, error: BaseException) -> str:
-    """Say plainly that a check crashed (a bug of ours, not the user's), and where."""
-    innermost = traceback.extract_tb(error.__traceback__)[-3:]
-    where = [f"  at {Path(f.filename).name}:{f.lineno} in {f.name}" for f in innermost]
-    return "\n".join(
-        [
-            f"{overlay}: the {check_id} check crashed: {type(error).__name__}: {error}",
-            *where,
-            "This is a bug in pytest-k8s-overlays, not in your overlay: please report it "
-            "with the manifest that triggers it. Other checks still ran; "
-            f"--overlays-skip-checks={check_id} leaves this one out meanwhile.",
-        ]
-    )
