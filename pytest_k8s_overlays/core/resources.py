@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 from .fields import as_dict, dicts, str_dict
+from .provenance import Patch, field_path, setting_patch
 
 if TYPE_CHECKING:
-    from ..parse.patches import Patch
     from .deployables import Deployable
 
 #: Kinds whose pod template the checks inspect, with where the template lives.
@@ -162,8 +162,6 @@ class Resource:
         (``prod/patch.yaml, patching base/ingress.yaml``), else ``source``."""
         if not self.patches or not path:
             return self.source
-        from ..parse.patches import field_path, setting_patch
-
         patch = setting_patch(self.patches, *field_path(path, self.raw))
         if patch is None:
             return self.source

@@ -11,8 +11,9 @@ from typing import Any
 import yaml
 
 from ..core.paths import display_path
+from ..core.provenance import Patch
 from ..core.resources import Resource
-from .patches import Patch, patched_in, patches_for
+from .patches import patched_in, patches_for
 
 _BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
