@@ -219,7 +219,7 @@ def test_a_billion_laughs_or_a_path_to_the_root_cannot_hang_the_session(
 
 
 def test_the_loader_bounds_alias_expansion_and_size() -> None:
-    from pytest_k8s_overlays.parse.documents import UnsafeYAML, load_bounded
+    from pytest_k8s_overlays.parse.safe_yaml import UnsafeYAML, load_bounded
 
     laughs = _laughs("resources")
     with pytest.raises(UnsafeYAML, match="excessive aliasing"):

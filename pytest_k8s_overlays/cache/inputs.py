@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from ..core.fields import as_dict, as_list, shown
-from ..parse.documents import UnsafeYAML, read_bounded
 from ..parse.kustomization import (
     KustomizationError,
     is_dir,
@@ -24,6 +23,7 @@ from ..parse.kustomization import (
     kustomization_file,
     load_kustomization,
 )
+from ..parse.safe_yaml import UnsafeYAML, read_bounded
 from ..render.processes import stopping
 
 #: Plugin configuration that runs a program: its output cannot be keyed.

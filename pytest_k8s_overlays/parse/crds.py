@@ -20,7 +20,8 @@ from typing import Any
 from ..core.fields import as_dict, as_list
 from ..core.paths import display_path
 from ..core.resources import Resource
-from .documents import MAX_USER_FILE_BYTES, ParseError, UnsafeYAML, load_documents, read_bounded
+from .documents import ParseError, load_documents
+from .safe_yaml import MAX_USER_FILE_BYTES, UnsafeYAML, read_bounded
 
 CRD_KIND = "CustomResourceDefinition"
 CRD_GROUP = "apiextensions.k8s.io"

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from .documents import describe_yaml_error, load_bounded, read_bounded
+from .safe_yaml import describe_yaml_error, load_bounded, read_bounded
 
 #: The file names Kustomize accepts for a kustomization, in its own order.
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")

@@ -26,6 +26,7 @@ import yaml
 
 from ..core.paths import display_path
 from ..core.provenance import ANY, FieldPath, Patch, element_key
+from .safe_yaml import load_bounded
 
 #: The C safe loader when available (patch files are small, but many).
 _Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -88,8 +89,6 @@ def _json_pointer(path: str) -> FieldPath:
 @lru_cache(maxsize=1024)
 def _documents(text: str) -> tuple[Any, ...]:
     """The YAML documents of a kustomization or patch (read once per content)."""
-    from .documents import load_bounded  # parsing imports this module
-
     try:
         return tuple(d for d in load_bounded(text, _Loader) if d is not None)
     except yaml.YAMLError:

@@ -29,7 +29,7 @@ from ..core.applications import HELM, KUSTOMIZE, Recipe, SourcePlan
 from ..core.fields import as_list
 from ..core.paths import OutsideRepository, display_path, inside
 from ..parse.crds import GroupKind, declared_scopes
-from ..parse.documents import Parsed, ParseError, UnreadableFile, load_file, load_one, parse_render
+from ..parse.documents import Parsed, ParseError, parse_render
 from ..parse.kustomization import (
     KUSTOMIZATION_FILES,
     REFERENCE_FIELDS,
@@ -39,6 +39,7 @@ from ..parse.kustomization import (
     read_kustomization,
 )
 from ..parse.kustomize_edit import EditError, apply_overrides, given
+from ..parse.safe_yaml import UnreadableFile, load_file, load_one
 from ..sources.argocd.directory import DirectoryError, read_directory
 from . import processes
 from .kustomize import Renderer, RenderError, build, render_environment

@@ -22,8 +22,8 @@ import yaml
 
 from ..core.fields import as_dict, as_list
 from ..core.paths import display_path
-from ..parse.documents import load_bounded, read_bounded
 from ..parse.kustomization import kustomization_file, read_kustomization
+from ..parse.safe_yaml import load_bounded, read_bounded
 
 #: Told a quoted piece of text (or the bytes of a line), returns where it is written.
 Locate = Callable[[str | bytes], str | None]

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import yaml
 
-from ..parse.documents import SafeLoader
 from ..parse.kustomization import KUSTOMIZATION_FILES, kustomization_file
+from ..parse.safe_yaml import SafeLoader
 
 #: A line of a file, 1-based as editors and GitHub count.
 Location = tuple[Path, int]

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from ...core.fields import as_dict
-from ...parse.documents import SafeLoader, describe_yaml_error, load_one
+from ...parse.safe_yaml import SafeLoader, describe_yaml_error, load_one
 from .generators import (
     LIVE_GENERATORS,
     Context,

@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from ...parse.documents import SafeLoader, load_bounded
+from ...parse.safe_yaml import SafeLoader, load_bounded
 from .globs import glob_match
 
 _MANIFEST = re.compile(r"^.*\.(yaml|yml|json|jsonnet)$")

@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from ...parse.documents import describe_yaml_error, load_one
+from ...parse.safe_yaml import describe_yaml_error, load_one
 from .gotemplate import TemplateError, truthy
 from .govalues import MISSING, format_value, to_json, to_yaml
 

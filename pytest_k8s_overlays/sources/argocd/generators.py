@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from ...core.paths import OutsideRepository, inside
-from ...parse.documents import SafeLoader, UnreadableFile, describe_yaml_error, load_file, load_one
+from ...parse.safe_yaml import SafeLoader, UnreadableFile, describe_yaml_error, load_file, load_one
 from .functions import sanitize_name
 from .globs import glob_match, path_match
 from .gotemplate import TemplateError, truthy

@@ -15,7 +15,7 @@ import yaml
 
 from ...core.fields import as_dict
 from ...core.paths import OutsideRepository, inside
-from ...parse.documents import SafeLoader, describe_yaml_error, load_bounded, read_text
+from ...parse.safe_yaml import SafeLoader, describe_yaml_error, load_bounded, read_text
 
 APPLICATION = "Application"
 APPLICATION_SET = "ApplicationSet"

@@ -22,8 +22,8 @@ from typing import Any
 from ...core.applications import DIRECTORY, HELM, KUSTOMIZE, Problem, SourcePlan, canonical
 from ...core.fields import as_dict
 from ...core.paths import OutsideRepository, inside
-from ...parse.documents import SafeLoader, UnreadableFile, load_file
 from ...parse.kustomization import KUSTOMIZATION_FILES
+from ...parse.safe_yaml import SafeLoader, UnreadableFile, load_file
 from .helmfiles import Elsewhere, HelmFiles, Refused, Where, helm_files
 from .repo import ThisRepo
 
