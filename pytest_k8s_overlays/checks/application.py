@@ -27,9 +27,9 @@ from pathlib import Path
 from ..core.applications import AppFacts, ProjectRules
 from ..core.findings import Finding, finding
 from ..core.resources import Overlay, Resource
+from ..parse.scopes import crd_scopes, is_cluster_scoped
 from ..sources.argocd.projects import destination_permitted, kind_permitted
 from .base import CheckOptions
-from .scopes import crd_scopes, is_cluster_scoped
 
 CHECK_ID = "application"
 

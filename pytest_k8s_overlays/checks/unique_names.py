@@ -8,8 +8,8 @@ from ..core.deployables import APPLICATION
 from ..core.findings import Finding, finding
 from ..core.resources import Overlay, Resource, ResourceKey
 from ..parse.crds import GroupKind
+from ..parse.scopes import crd_scopes, identity
 from .base import CheckOptions
-from .scopes import crd_scopes, identity
 
 CHECK_ID = "unique-names"
 

@@ -334,8 +334,8 @@ def render_recipe(
 def normalize(parsed: Parsed, namespace: str, known: Mapping[GroupKind, bool]) -> None:
     """Argo CD's ``NormalizeTargetObjects``: a namespaced (or unknown) kind without a
     namespace takes ``namespace``; a cluster-scoped one loses its namespace."""
-    from ..checks.scopes import is_cluster_scoped
     from ..core.resources import Resource
+    from ..parse.scopes import is_cluster_scoped
 
     scopes = declared_scopes((document for document, _, _ in parsed), known)
     for document, _, _ in parsed:

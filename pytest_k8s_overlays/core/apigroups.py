@@ -31,3 +31,7 @@ KUBERNETES_GROUPS = frozenset(
         "storagemigration.k8s.io",
     }
 )
+
+#: The API groups Kubernetes itself serves, and the resource metrics API
+#: (metrics-server): their kinds are no custom resources.
+BUILTIN_GROUPS = KUBERNETES_GROUPS | {"metrics.k8s.io"}

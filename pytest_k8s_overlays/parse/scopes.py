@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from ..core.apigroups import BUILTIN_GROUPS
 from ..core.resources import Overlay, Resource, ResourceKey
-from ..parse.crds import GroupKind, declared_scopes, file_scopes
-from .controllers import BUILTIN_GROUPS
+from .crds import GroupKind, declared_scopes, file_scopes
 
 #: Built-in kinds the API server keeps outside any namespace, by (API group, kind).
 CLUSTER_SCOPED: frozenset[GroupKind] = frozenset(
