@@ -428,7 +428,7 @@ def test_a_failing_helm_template_never_shows_the_values_the_application_gives(
 def test_argo_cd_messages_about_yaml_that_does_not_parse_quote_none_of_it(
     tmp_path: Path,
 ) -> None:
-    from pytest_k8s_overlays.render.applications import edited_kustomization
+    from pytest_k8s_overlays.parse.kustomize_edit import edited_kustomization
     from pytest_k8s_overlays.sources.argocd.sources import merge_source_files
 
     # A secretGenerator's literal in a kustomization Argo CD edits (namePrefix), and a

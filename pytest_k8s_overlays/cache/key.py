@@ -262,8 +262,7 @@ class RenderKeys:
         sources read. Raises Uncacheable like :meth:`key`, with the same
         ``budget``, ``seen`` and ``fresh``."""
         from ..core.applications import HELM, KUSTOMIZE, canonical
-        from ..parse.kustomize_edit import EditError
-        from ..render.applications import edited_kustomization
+        from ..parse.kustomize_edit import EditError, edited_kustomization
 
         budget = budget or Budget()
         hasher = _Hasher(memo=False) if fresh else self._hasher

@@ -357,8 +357,7 @@ def _edited_entries(overlay: Overlay) -> list[Any] | None:
     if recipe is None:
         return None
     from ..core.applications import KUSTOMIZE
-    from ..parse.kustomize_edit import EditError
-    from ..render.applications import edited_kustomization
+    from ..parse.kustomize_edit import EditError, edited_kustomization
 
     for source in recipe.sources:
         if source.type != KUSTOMIZE or source.path.resolve() != overlay.path.resolve():

@@ -35,7 +35,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from ..core.applications import SourcePlan
+from ..core.paths import OutsideRepository, display_path, inside
 from .kustomization import KUSTOMIZATION_FILES, is_remote
+from .safe_yaml import UnreadableFile, load_file
 
 #: Kustomize's message for an image argument it cannot parse.
 IMAGE_FORMAT = (
@@ -501,3 +506,55 @@ def apply_overrides(
         except EditError as error:
             raise EditError(f"`kustomize edit add component` failed: {error}") from None
     return edited
+
+
+def _kustomization_files(directory: Path) -> list[Path]:
+    return [directory / name for name in KUSTOMIZATION_FILES if (directory / name).is_file()]
+
+
+#: The ``kustomize`` fields that make Argo CD edit the kustomization.
+EDIT_FIELDS = (
+    "namePrefix",
+    "nameSuffix",
+    "images",
+    "replicas",
+    "commonLabels",
+    "commonAnnotations",
+    "namespace",
+    "patches",
+    "components",
+)
+
+
+def edited_kustomization(source: SourcePlan) -> tuple[str, dict[str, Any]] | None:
+    """The kustomization file name and data Argo CD builds for ``source`` (None: unedited).
+
+    Raises EditError with Kustomize's (or Argo CD's) words when an edit fails.
+    """
+    overrides = source.overrides
+    edits = [field for field in EDIT_FIELDS if given(overrides, field)]
+    if not edits:
+        return None
+    files = _kustomization_files(source.path)
+    if not files:
+        if edits == ["patches"]:
+            raise EditError("kustomization file not found in the path")
+        raise EditError("Missing kustomization file 'kustomization.yaml'.")
+    if len(files) > 1:
+        names = " ".join(f.name for f in files)
+        raise EditError(f"Found multiple kustomization file: [{names}]")
+    try:
+        # Written into the private copy as a plain file: a link out of the repository
+        # would turn a file Kustomize refuses to read into one it builds.
+        inside(files[0], source.root, display_path(files[0], source.root))
+        data = load_file(files[0], yaml.SafeLoader)
+    except OutsideRepository as error:
+        raise EditError(str(error)) from None
+    except UnreadableFile as error:
+        raise EditError(f"invalid Kustomization: {error}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise EditError(f"expected {files[0].name} to be a map")
+    edited = apply_overrides(data, overrides, dict(source.env), source.path, source.root)
+    return files[0].name, edited

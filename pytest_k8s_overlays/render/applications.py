@@ -31,15 +31,14 @@ from ..core.paths import OutsideRepository, display_path, inside
 from ..parse.crds import GroupKind, declared_scopes
 from ..parse.documents import Parsed, ParseError, parse_render
 from ..parse.kustomization import (
-    KUSTOMIZATION_FILES,
     REFERENCE_FIELDS,
     is_dir,
     is_remote,
     kustomization_file,
     read_kustomization,
 )
-from ..parse.kustomize_edit import EditError, apply_overrides, given
-from ..parse.safe_yaml import UnreadableFile, load_file, load_one
+from ..parse.kustomize_edit import EditError, edited_kustomization
+from ..parse.safe_yaml import load_one
 from ..sources.argocd.directory import DirectoryError, read_directory
 from . import processes
 from .kustomize import Renderer, RenderError, build, render_environment
@@ -56,58 +55,6 @@ __all__ = ["NotRendered", "RenderError", "edited_kustomization", "normalize", "r
 
 class NotRendered(RenderError):
     """Argo CD itself would render nothing: its spec, an edit or a directory fails."""
-
-
-def _kustomization_files(directory: Path) -> list[Path]:
-    return [directory / name for name in KUSTOMIZATION_FILES if (directory / name).is_file()]
-
-
-#: The ``kustomize`` fields that make Argo CD edit the kustomization.
-EDIT_FIELDS = (
-    "namePrefix",
-    "nameSuffix",
-    "images",
-    "replicas",
-    "commonLabels",
-    "commonAnnotations",
-    "namespace",
-    "patches",
-    "components",
-)
-
-
-def edited_kustomization(source: SourcePlan) -> tuple[str, dict[str, Any]] | None:
-    """The kustomization file name and data Argo CD builds for ``source`` (None: unedited).
-
-    Raises EditError with Kustomize's (or Argo CD's) words when an edit fails.
-    """
-    overrides = source.overrides
-    edits = [field for field in EDIT_FIELDS if given(overrides, field)]
-    if not edits:
-        return None
-    files = _kustomization_files(source.path)
-    if not files:
-        if edits == ["patches"]:
-            raise EditError("kustomization file not found in the path")
-        raise EditError("Missing kustomization file 'kustomization.yaml'.")
-    if len(files) > 1:
-        names = " ".join(f.name for f in files)
-        raise EditError(f"Found multiple kustomization file: [{names}]")
-    try:
-        # Written into the private copy as a plain file: a link out of the repository
-        # would turn a file Kustomize refuses to read into one it builds.
-        inside(files[0], source.root, display_path(files[0], source.root))
-        data = load_file(files[0], yaml.SafeLoader)
-    except OutsideRepository as error:
-        raise EditError(str(error)) from None
-    except UnreadableFile as error:
-        raise EditError(f"invalid Kustomization: {error}") from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise EditError(f"expected {files[0].name} to be a map")
-    edited = apply_overrides(data, overrides, dict(source.env), source.path, source.root)
-    return files[0].name, edited
 
 
 # -- the private copy ----------------------------------------------------------------------------
