@@ -19,7 +19,7 @@ import pytest
 from ..checks import CHECKS, RENDER
 from ..core.deployables import COMPONENT, Deployable, unique_names
 from ..core.text import shown
-from .plugin import MARKER
+from .marker import MARKER
 from .stash import SESSION_KEY
 
 

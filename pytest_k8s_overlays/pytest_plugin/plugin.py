@@ -18,19 +18,12 @@ import pytest
 
 from ..config.settings import add_options, from_config, value_flags
 from . import rootguard
-from .stash import SESSION_KEY, SETTINGS_KEY, STORE_KEY
+from .marker import MARKER
+from .stash import NOT_CONFIGURED, SESSION_KEY, SETTINGS_KEY, STORE_KEY
 
 if TYPE_CHECKING:
     from ..core.resources import Overlay, Overlays
     from ..gate.store import OverlayStore
-
-#: The marker of every built-in gate item.
-MARKER = "k8s_overlays"
-
-NOT_CONFIGURED = (
-    "no overlays configured: pass --overlays PATH (for example --overlays k8s/overlays) "
-    "or set the ini key overlays"
-)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

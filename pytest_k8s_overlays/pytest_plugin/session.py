@@ -28,7 +28,7 @@ from ..parse.kustomization import KUSTOMIZATION_FILES
 from . import terminal
 from .collect import DeployableItem, deployable_files, make_items, missing_specs, needed_specs
 from .startup import build_gate
-from .stash import CACHE_OFF_KEY, WORKER_RECORDS_KEY, WORKER_SUMMARIES_KEY
+from .stash import CACHE_OFF_KEY, NOT_CONFIGURED, WORKER_RECORDS_KEY, WORKER_SUMMARIES_KEY
 
 
 class GateSession:
@@ -168,8 +168,6 @@ class GateSession:
         """The rendered deployable a parametrized ``overlay`` test runs with."""
         spec = getattr(request, "param", None)
         if not isinstance(spec, Deployable):
-            from .plugin import NOT_CONFIGURED
-
             pytest.fail(NOT_CONFIGURED, pytrace=False)
         result = self.gate.store.result(spec)
         if isinstance(result, RenderFailure):
