@@ -6,7 +6,6 @@ import hashlib
 import threading
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,22 +14,15 @@ from ..checks import CHECKS, RENDER, CheckOptions
 from ..checks.runner import run_check
 from ..core.deployables import Deployable, Group, unique_names
 from ..core.findings import Finding, format_report, split_suppressed
+from ..core.outcomes import CheckOutcome, RenderFailure
 from ..core.paths import display_path
 from ..core.resources import Overlay
 from ..core.text import LINE_LIMIT, shown, shown_lines
-from .store import OverlayStore, Progress, RenderFailure
+from .store import OverlayStore, Progress
 from .summary import Summary, crash_message
 
 if TYPE_CHECKING:
     from ..sources.argocd.discovery import Instance
-
-
-@dataclass
-class CheckOutcome:
-    """What one check found in one deployable, after suppression."""
-
-    reported: list[Finding] = field(default_factory=list)
-    suppressed: list[Finding] = field(default_factory=list)
 
 
 class Gate:

@@ -20,6 +20,7 @@ from ..cache.inputs import Budget
 from ..cache.key import Seen
 from ..core.defaults import DEFAULT_TIMEOUT
 from ..core.deployables import COMPONENT, Deployable
+from ..core.outcomes import RenderFailure
 from ..core.paths import display_path
 from ..core.resources import Overlay, Resource
 from ..parse.documents import Parsed, ParseError, parse_render, to_resources
@@ -33,14 +34,6 @@ from .handoff import SessionRenders
 if TYPE_CHECKING:
     from ..core.applications import Recipe
     from ..parse.crds import GroupKind
-
-
-@dataclass(frozen=True)
-class RenderFailure:
-    """A deployable that did not render or parse; ``message`` starts with its name."""
-
-    spec: Deployable
-    message: str
 
 
 RenderResult = Overlay | RenderFailure

@@ -19,10 +19,10 @@ from .. import reporting
 from ..cache.entries import GRACE_SECONDS, Pruned
 from ..config.settings import Settings
 from ..core.deployables import Deployable
+from ..core.outcomes import RenderFailure
 from ..core.resources import Overlay, Overlays
 from ..core.text import shown
 from ..gate.handoff import WORKERINPUT_KEY, SessionRenders
-from ..gate.store import RenderFailure
 from ..gate.summary import Summary
 from ..parse.kustomization import KUSTOMIZATION_FILES
 from . import terminal
@@ -195,7 +195,9 @@ class GateSession:
         if output is not None:
             output["k8s_overlays"] = self._own_summary().to_dict()
             if reporting.wanted(self.settings, os.environ):
-                output["k8s_overlays_records"] = reporting.gather(self.gate, self.config.rootpath)
+                output["k8s_overlays_records"] = reporting.gather(
+                    self.gate.outcomes, self.gate.store.result, self.config.rootpath
+                )
             return
         if reporting.wanted(self.settings, os.environ) and not self.config.option.collectonly:
             self._write_outputs(session)
@@ -244,13 +246,17 @@ class GateSession:
 
     def _write_outputs(self, session: pytest.Session) -> None:
         config = self.config
-        parts = [reporting.gather(self.gate, config.rootpath)]
+        parts = [reporting.gather(self.gate.outcomes, self.gate.store.result, config.rootpath)]
         merged = reporting.merge([*parts, *config.stash.get(WORKER_RECORDS_KEY, [])])
         self._records = merged[0]
         summary = self._summary()
         try:
             reporting.write_files(
-                self.settings, self.gate, merged, (summary.rendered, summary.hits), config.rootpath
+                self.settings,
+                (self.gate.store.renderer, self.gate.item_specs),
+                merged,
+                (summary.rendered, summary.hits),
+                config.rootpath,
             )
         except OSError as error:
             self._write_error = f"k8s-overlays: could not write a report: {error}"

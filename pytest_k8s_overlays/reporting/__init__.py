@@ -8,16 +8,17 @@ pytest: the session hooks call in.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from ..config.settings import Settings
 from ..core.deployables import Deployable
+from ..core.outcomes import CheckOutcome, RenderFailure
 from ..core.resources import Overlay
 from ..core.text import encodable
-from ..gate.state import Gate
+from ..render.kustomize import Renderer
 from .files import write_json
 from .github import annotation_lines
 from .json_report import json_report, renderer_info
@@ -45,15 +46,20 @@ def wanted(settings: Settings, environ: Mapping[str, str]) -> bool:
     return bool(settings.report or settings.sarif or settings.github_annotations(environ))
 
 
-def gather(gate: Gate, rootdir: Path) -> Gathered:
-    """The records of the items this process ran, and which deployables they were."""
+def gather(
+    outcomes: Mapping[tuple[Deployable, str], CheckOutcome | RenderFailure],
+    result_of: Callable[[Deployable], Overlay | RenderFailure],
+    rootdir: Path,
+) -> Gathered:
+    """The records of the items this process ran (their ``outcomes``, each deployable's
+    render from ``result_of``), and which deployables they were."""
     overlays: dict[Deployable, Overlay] = {}
-    for spec, _ in gate.outcomes:
-        result = gate.store.result(spec)  # rendered already: the item ran
+    for spec, _ in outcomes:
+        result = result_of(spec)  # rendered already: the item ran
         if isinstance(result, Overlay):
             overlays[spec] = result
-    records = build_records(gate.outcomes, overlays, (rootdir, repository_root(rootdir)))
-    ran = sorted({(spec.group, spec.name) for spec, _ in gate.outcomes})
+    records = build_records(outcomes, overlays, (rootdir, repository_root(rootdir)))
+    ran = sorted({(spec.group, spec.name) for spec, _ in outcomes})
     # Names as the records spell them: pytest-xdist carries this as UTF-8.
     return {"records": records, "ran": encodable([list(key) for key in ran])}
 
@@ -77,24 +83,26 @@ def _version() -> str:
 
 def write_files(
     settings: Settings,
-    gate: Gate,
+    gated: tuple[Renderer, Sequence[Deployable]],
     merged: tuple[Sequence[Record], set[tuple[str, str]]],
     cache: tuple[int, int | None],
     rootdir: Path,
 ) -> None:
     """Write the JSON report and the SARIF log the settings ask for (OSError if one
-    cannot be written). ``cache`` is (overlays rendered, cache hits)."""
+    cannot be written). ``gated`` is (the renderer, every deployable with items);
+    ``cache`` is (overlays rendered, cache hits)."""
+    renderer, item_specs = gated
     records, ran = merged
     repo_root = repository_root(rootdir)
     version = _version()
     run: dict[str, Any] = {
         "tool": {"name": "pytest-k8s-overlays", "version": version},
-        "renderer": renderer_info(gate.store.renderer),
+        "renderer": renderer_info(renderer),
         "rendered": cache[0],
         "cache_hits": cache[1],
     }
     if settings.report is not None:
-        report = json_report(records, gate.item_specs, ran, run, (repo_root, rootdir))
+        report = json_report(records, item_specs, ran, run, (repo_root, rootdir))
         write_json(settings.report, report, repo_root)
     if settings.sarif is not None:
         properties = {"renderer": run["renderer"]}

@@ -17,11 +17,10 @@ from typing import Any
 from ..checks import CHECKS, RENDER
 from ..core.deployables import Deployable
 from ..core.findings import Finding
+from ..core.outcomes import CheckOutcome, RenderFailure
 from ..core.paths import display_path
 from ..core.resources import Overlay, Resource
 from ..core.text import bounded, encodable, shown_lines
-from ..gate.state import CheckOutcome
-from ..gate.store import RenderFailure
 from .locate import Location, file_field_line, render_failure_location, resource_line
 
 #: The hint of a render failure (the render check has no rules of its own).
