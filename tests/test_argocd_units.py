@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from pytest_k8s_overlays.core.applications import SourcePlan, canonical
+from pytest_k8s_overlays.core.globs import glob_match, path_match
+from pytest_k8s_overlays.core.permissions import destination_permitted, kind_permitted
 from pytest_k8s_overlays.parse.kustomize_edit import (
     EditError,
     apply_overrides,
@@ -20,15 +22,9 @@ from pytest_k8s_overlays.parse.kustomize_edit import (
 from pytest_k8s_overlays.render.applications import _build_helm, helm_argv
 from pytest_k8s_overlays.render.kustomize import RenderError
 from pytest_k8s_overlays.sources.argocd.functions import FUNCTIONS, sanitize_name, slugify
-from pytest_k8s_overlays.sources.argocd.globs import glob_match, path_match
 from pytest_k8s_overlays.sources.argocd.gotemplate import Options, TemplateError, execute
 from pytest_k8s_overlays.sources.argocd.govalues import flatten, format_float, to_json
-from pytest_k8s_overlays.sources.argocd.projects import (
-    destination_permitted,
-    kind_permitted,
-    project_rules,
-    source_permitted,
-)
+from pytest_k8s_overlays.sources.argocd.projects import project_rules, source_permitted
 from pytest_k8s_overlays.sources.argocd.repo import ThisRepo, normalize_url, same_url, this_repo
 from pytest_k8s_overlays.sources.argocd.templates import fasttemplate
 

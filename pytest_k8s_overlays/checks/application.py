@@ -26,9 +26,9 @@ from pathlib import Path
 
 from ..core.applications import AppFacts, ProjectRules
 from ..core.findings import Finding, finding
+from ..core.permissions import destination_permitted, kind_permitted
 from ..core.resources import Overlay, Resource
 from ..parse.scopes import crd_scopes, is_cluster_scoped
-from ..sources.argocd.projects import destination_permitted, kind_permitted
 from .base import CheckOptions
 
 CHECK_ID = "application"

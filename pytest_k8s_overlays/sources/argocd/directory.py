@@ -24,8 +24,8 @@ from typing import Any
 
 import yaml
 
+from ...core.globs import glob_match
 from ...parse.safe_yaml import SafeLoader, load_bounded
-from .globs import glob_match
 
 _MANIFEST = re.compile(r"^.*\.(yaml|yml|json|jsonnet)$")
 SKIP_MARKER = "+argocd:skip-file-rendering"

@@ -21,6 +21,7 @@ from ...core.applications import DIRECTORY, AppFacts, Problem, ProjectRules, Rec
 from ...core.deployables import APPLICATION, Deployable, Group
 from ...core.fields import as_dict
 from ...core.paths import OutsideRepository, display_path, inside
+from ...core.permissions import destination_permitted
 from ...core.resources import Resource
 from ...parse.kustomization import kustomization_file
 from .appset import Generated, expand, template_options
@@ -35,7 +36,7 @@ from .manifests import (
     read_manifests,
 )
 from .options import repository_build_options
-from .projects import DEFAULT_PROJECT, destination_permitted, project_rules, source_permitted
+from .projects import DEFAULT_PROJECT, project_rules, source_permitted
 from .repo import ThisRepo, head_revision, repo_files, this_repo
 from .sources import AppIdentity, SourceContext, app_sources, plan_sources
 

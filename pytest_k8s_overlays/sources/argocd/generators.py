@@ -21,10 +21,10 @@ from typing import Any
 
 import yaml
 
+from ...core.globs import glob_match, path_match
 from ...core.paths import OutsideRepository, inside
 from ...parse.safe_yaml import SafeLoader, UnreadableFile, describe_yaml_error, load_file, load_one
 from .functions import sanitize_name
-from .globs import glob_match, path_match
 from .gotemplate import TemplateError, truthy
 from .govalues import flatten, format_value, json_numbers
 from .templates import TemplateRenderer
