@@ -11,7 +11,8 @@ import pytest
 
 from pytest_k8s_overlays.checks import check_ids, rule_ids
 from pytest_k8s_overlays.checks.schema.versions import bundled_versions
-from pytest_k8s_overlays.config.settings import SETTINGS, _ini_type
+from pytest_k8s_overlays.config.settings import SETTINGS
+from pytest_k8s_overlays.pytest_plugin.options import _ini_type
 
 from .builders import drop_field
 

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from ..config.settings import add_options, from_config, value_flags
+from ..config.settings import value_flags
 from . import rootguard
 from .marker import MARKER
+from .options import add_options, from_config
 from .stash import NOT_CONFIGURED, SESSION_KEY, SETTINGS_KEY, STORE_KEY
 
 if TYPE_CHECKING:
