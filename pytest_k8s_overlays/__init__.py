@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .core.deployables import Deployable, OverlaySpec
     from .core.findings import Finding
     from .core.resources import Container, Overlay, Overlays, PodTemplate, Resource
-    from .render.kustomize import RenderError
+    from .render.engine import RenderError
 
 #: Where each public name is defined.
 _PUBLIC = {
@@ -34,7 +34,7 @@ _PUBLIC = {
     "OverlaySpec": "core.deployables",
     "Overlays": "core.resources",
     "PodTemplate": "core.resources",
-    "RenderError": "render.kustomize",
+    "RenderError": "render.engine",
     "Resource": "core.resources",
     "assert_images": "checks.assertions",
     "assert_isolated": "checks.assertions",

@@ -19,8 +19,8 @@ from pytest_k8s_overlays.parse.kustomize_edit import (
     envsubst,
     parse_image,
 )
-from pytest_k8s_overlays.render.applications import _build_helm, helm_argv
-from pytest_k8s_overlays.render.kustomize import RenderError
+from pytest_k8s_overlays.render.engine import RenderError
+from pytest_k8s_overlays.render.recipes import _build_helm, helm_argv
 from pytest_k8s_overlays.sources.argocd.functions import FUNCTIONS, sanitize_name, slugify
 from pytest_k8s_overlays.sources.argocd.gotemplate import Options, TemplateError, execute
 from pytest_k8s_overlays.sources.argocd.govalues import flatten, format_float, to_json
@@ -425,7 +425,7 @@ def test_argo_cd_messages_about_yaml_that_does_not_parse_quote_none_of_it(
     tmp_path: Path,
 ) -> None:
     from pytest_k8s_overlays.parse.kustomize_edit import edited_kustomization
-    from pytest_k8s_overlays.sources.argocd.sources import merge_source_files
+    from pytest_k8s_overlays.sources.argocd.source_plans import merge_source_files
 
     # A secretGenerator's literal in a kustomization Argo CD edits (namePrefix), and a
     # parameter in an .argocd-source file: neither file parses, and neither may be shown.
@@ -558,7 +558,7 @@ def test_helm_value_files_resolve_as_argo_cd_resolves_them(tmp_path: Path) -> No
 def test_build_options_from_a_repository_file_are_allowed_only_from_a_list(
     options: str, kept: list[str], refused: list[str]
 ) -> None:
-    from pytest_k8s_overlays.sources.argocd.options import repository_build_options
+    from pytest_k8s_overlays.sources.argocd.build_options import repository_build_options
 
     filtered = repository_build_options(options)
     assert (filtered.kept, filtered.refused) == (kept, refused)

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.skipif(os.name != "posix", reason="process groups are P
 
 
 def _real_kubectl() -> str:
-    from pytest_k8s_overlays.render.kustomize import find_renderer
+    from pytest_k8s_overlays.render.engine import find_renderer
 
     return find_renderer().binary
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_k8s_overlays.render import kustomize as renderer
-from pytest_k8s_overlays.render.kustomize import (
+from pytest_k8s_overlays.render import engine as renderer
+from pytest_k8s_overlays.render.engine import (
     RendererNotFound,
     bundled_kubectl,
     clean_error,

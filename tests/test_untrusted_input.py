@@ -257,7 +257,7 @@ def test_keying_an_overlay_is_bounded(tmp_path: Path) -> None:
 
     from pytest_k8s_overlays.cache.entries import RenderCache
     from pytest_k8s_overlays.cache.inputs import Budget
-    from pytest_k8s_overlays.render.kustomize import Renderer
+    from pytest_k8s_overlays.render.engine import Renderer
 
     for index in range(4):
         write(tmp_path, f"o/cm{index}.yaml", CM)
@@ -310,7 +310,7 @@ def test_keying_an_argo_cd_application_is_bounded_like_an_overlay(tmp_path: Path
     from pytest_k8s_overlays.cache.entries import RenderCache
     from pytest_k8s_overlays.cache.inputs import Budget
     from pytest_k8s_overlays.core.applications import Recipe, SourcePlan
-    from pytest_k8s_overlays.render.kustomize import Renderer
+    from pytest_k8s_overlays.render.engine import Renderer
 
     for index in range(4):
         write(tmp_path, f"o/cm{index}.yaml", CM)

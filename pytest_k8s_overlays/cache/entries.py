@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.findings import Finding
 from ..parse.documents import Parsed
-from ..render.kustomize import Renderer
+from ..render.engine import Renderer
 from .inputs import Budget
 from .key import FORMAT, RenderKeys, Seen
 from .secret import Signer

@@ -23,7 +23,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..render.kustomize import Renderer
+from ..render.engine import Renderer
 from .inputs import Budget, Inputs, Uncacheable, inputs
 
 if TYPE_CHECKING:

@@ -26,7 +26,7 @@ from ..core.resources import Overlay, Resource
 from ..parse.documents import Parsed, ParseError, parse_render, to_resources
 from ..parse.kustomization import kustomization_file
 from ..render import processes
-from ..render.kustomize import Renderer, RenderError, build
+from ..render.engine import Renderer, RenderError, build
 from ..render.redact import Redactor
 from ..sources.kustomize.components import uses_directly
 from .handoff import SessionRenders
@@ -458,7 +458,7 @@ class OverlayStore:
         """Render an Application as Argo CD does (see argocd.render), through the cache,
         then normalise it as Argo CD's controller does. One deadline bounds its key,
         its build and the check that no input changed meanwhile, as for an overlay."""
-        from ..render import applications as render
+        from ..render import recipes as render
 
         if recipe.error is not None:
             return self._scrubbed(recipe, f"{render.NOT_RENDERED}: {recipe.error}")

@@ -82,7 +82,7 @@ def overlays(request: pytest.FixtureRequest) -> Overlays:
 @pytest.fixture(scope="session")
 def render_overlay(request: pytest.FixtureRequest) -> Callable[[str | Path], Overlay]:
     """Render any kustomization directory on demand (cached); raises RenderError."""
-    from ..render.kustomize import RenderError
+    from ..render.engine import RenderError
 
     config = request.config
     base = config.invocation_params.dir

@@ -24,7 +24,7 @@ from ..core.text import shown_lines
 from ..gate.handoff import WORKERINPUT_KEY, SessionRenders
 from ..gate.state import Gate
 from ..gate.store import OverlayStore
-from ..render.kustomize import (
+from ..render.engine import (
     PROBE_TIMEOUT,
     Probe,
     Renderer,

@@ -18,7 +18,7 @@ from ..core.deployables import Deployable
 from ..core.outcomes import CheckOutcome, RenderFailure
 from ..core.resources import Overlay
 from ..core.text import encodable
-from ..render.kustomize import Renderer
+from ..render.engine import Renderer
 from .files import write_json
 from .github import annotation_lines
 from .json_report import json_report, renderer_info

@@ -13,7 +13,7 @@ from typing import Any
 from ..core.deployables import Deployable
 from ..core.paths import display_path
 from ..core.text import encodable
-from ..render.kustomize import Renderer
+from ..render.engine import Renderer
 from .records import Record
 
 VERSION = 1

@@ -25,6 +25,7 @@ from ...core.permissions import destination_permitted
 from ...core.resources import Resource
 from ...parse.kustomization import kustomization_file
 from .appset import Generated, expand, template_options
+from .build_options import repository_build_options
 from .directory import wanted
 from .generators import IN_CLUSTER, Context, known_clusters
 from .manifests import (
@@ -35,10 +36,9 @@ from .manifests import (
     is_argo,
     read_manifests,
 )
-from .options import repository_build_options
 from .projects import DEFAULT_PROJECT, project_rules, source_permitted
 from .repo import ThisRepo, head_revision, repo_files, this_repo
-from .sources import AppIdentity, SourceContext, app_sources, plan_sources
+from .source_plans import AppIdentity, SourceContext, app_sources, plan_sources
 
 #: Renders a recipe (the store's): resources, or why it did not render.
 Render = Callable[[Recipe], "tuple[Resource, ...] | str"]

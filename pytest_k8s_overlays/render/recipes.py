@@ -41,7 +41,7 @@ from ..parse.kustomize_edit import EditError, edited_kustomization
 from ..parse.safe_yaml import load_one
 from ..sources.argocd.directory import DirectoryError, read_directory
 from . import processes
-from .kustomize import Renderer, RenderError, build, render_environment
+from .engine import Renderer, RenderError, build, render_environment
 
 #: How a failure Argo CD itself would have is introduced.
 NOT_RENDERED = "Argo CD would render nothing"
