@@ -27,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.bench_gate import generate, peak_mb, run_pytest
-from pytest_k8s_overlays.renderer import find_renderer
+from pytest_k8s_overlays.render.engine import find_renderer
 
 REPO = "https://github.com/acme/bench.git"
 

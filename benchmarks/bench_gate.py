@@ -35,7 +35,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pytest_k8s_overlays.renderer import GO_TUNING, find_renderer
+from pytest_k8s_overlays.render.engine import GO_TUNING, find_renderer
 
 RUNNER = textwrap.dedent(
     """

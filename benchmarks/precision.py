@@ -115,7 +115,7 @@ GATE_ARGS = (
 #: Prints each leaf overlay under a directory, with the plugin's own discovery.
 LEAVES = (
     "import sys; from pathlib import Path; "
-    "from pytest_k8s_overlays.discovery import leaf_overlays; "
+    "from pytest_k8s_overlays.sources.kustomize.overlays import leaf_overlays; "
     "root = Path(sys.argv[1]).resolve(); "
     "print('\\n'.join(sorted(str(d.relative_to(root)) for d, _ in leaf_overlays(root))))"
 )

@@ -26,7 +26,7 @@ from typing import Any
 
 from pytest_k8s_overlays.checks.base import CheckOptions
 from pytest_k8s_overlays.checks.schema.check import run
-from pytest_k8s_overlays.model import Overlay, Resource
+from pytest_k8s_overlays.core.resources import Overlay, Resource
 
 TARGET = 2000
 

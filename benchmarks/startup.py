@@ -4,7 +4,7 @@ Every pytest run in an environment where pytest-k8s-overlays is installed
 loads its entry point, overlays or not. This script measures that cost two
 ways and prints the figures:
 
-1. ``python -X importtime``: the import time of ``pytest_k8s_overlays.plugin``
+1. ``python -X importtime``: the import time of ``pytest_k8s_overlays.pytest_plugin.plugin``
    and everything it pulls in beyond pytest itself (best of several runs);
 2. wall time of ``pytest -q`` on a one-test project, with the plugin and with
    ``-p no:k8s_overlays`` (median of several runs each, interleaved).
@@ -36,9 +36,9 @@ def _env() -> dict[str, str]:
 
 
 def import_cost_ms(runs: int) -> tuple[float, float]:
-    """(everything ``import pytest_k8s_overlays.plugin`` loads after pytest, of which our
+    """(everything importing the plugin module loads after pytest, of which our
     package's own modules) in ms, best of ``runs``."""
-    code = "import pytest; import pytest_k8s_overlays.plugin"
+    code = "import pytest; import pytest_k8s_overlays.pytest_plugin.plugin"
     best_total, best_ours = float("inf"), float("inf")
     for _ in range(runs):
         done = subprocess.run(
@@ -89,8 +89,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=21, help="runs of each measurement")
     runs = parser.parse_args().runs
     total, ours = import_cost_ms(runs)
-    print(f"import of pytest_k8s_overlays.plugin beyond pytest: {total:.1f} ms (best of {runs})")
-    print(f"  of which pytest_k8s_overlays' own modules:       {ours:.1f} ms")
+    print(f"import of the plugin module beyond pytest: {total:.1f} ms (best of {runs})")
+    print(f"  of which pytest_k8s_overlays' own modules: {ours:.1f} ms")
     with_plugin, without = pytest_times(runs)
     print(f"pytest -q, one test, with the plugin:        {with_plugin * 1000:.0f} ms (median)")
     print(f"pytest -q, one test, -p no:k8s_overlays:     {without * 1000:.0f} ms (median)")

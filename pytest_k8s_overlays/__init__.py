@@ -10,7 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .assertions import (
+    from .checks.assertions import (
         assert_images,
         assert_isolated,
         assert_namespace,
@@ -20,30 +20,30 @@ if TYPE_CHECKING:
         assert_valid_schema,
         check,
     )
-    from .deployable import Deployable, OverlaySpec
-    from .findings import Finding
-    from .model import Container, Overlay, Overlays, PodTemplate, Resource
-    from .renderer import RenderError
+    from .core.deployables import Deployable, OverlaySpec
+    from .core.findings import Finding
+    from .core.resources import Container, Overlay, Overlays, PodTemplate, Resource
+    from .render.engine import RenderError
 
 #: Where each public name is defined.
 _PUBLIC = {
-    "Container": "model",
-    "Deployable": "deployable",
-    "Finding": "findings",
-    "Overlay": "model",
-    "OverlaySpec": "deployable",
-    "Overlays": "model",
-    "PodTemplate": "model",
-    "RenderError": "renderer",
-    "Resource": "model",
-    "assert_images": "assertions",
-    "assert_isolated": "assertions",
-    "assert_namespace": "assertions",
-    "assert_ports": "assertions",
-    "assert_references": "assertions",
-    "assert_unique_names": "assertions",
-    "assert_valid_schema": "assertions",
-    "check": "assertions",
+    "Container": "core.resources",
+    "Deployable": "core.deployables",
+    "Finding": "core.findings",
+    "Overlay": "core.resources",
+    "OverlaySpec": "core.deployables",
+    "Overlays": "core.resources",
+    "PodTemplate": "core.resources",
+    "RenderError": "render.engine",
+    "Resource": "core.resources",
+    "assert_images": "checks.assertions",
+    "assert_isolated": "checks.assertions",
+    "assert_namespace": "checks.assertions",
+    "assert_ports": "checks.assertions",
+    "assert_references": "checks.assertions",
+    "assert_unique_names": "checks.assertions",
+    "assert_valid_schema": "checks.assertions",
+    "check": "checks.assertions",
 }
 
 __all__ = [

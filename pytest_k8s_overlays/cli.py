@@ -28,7 +28,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from .settings import value_flags
+from .config.settings import value_flags
 
 #: pytest's own options that take a separate value (``-k auth``): the word after
 #: them is theirs, not a PATH. Any other option is written ``--opt=value``.
@@ -119,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = gate_arguments(sys.argv[1:] if argv is None else argv)
     # pytest-xdist workers start from the arguments, not from this process's
     # plugins: -p names the command's plugin, so that they skip the walk too.
-    arguments = ["-p", "pytest_k8s_overlays.gate_only", *arguments]
+    arguments = ["-p", "pytest_k8s_overlays.pytest_plugin.gate_only", *arguments]
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
-        arguments = ["-p", "pytest_k8s_overlays.plugin", *arguments]
+        arguments = ["-p", "pytest_k8s_overlays.pytest_plugin.plugin", *arguments]
     return int(pytest.main(arguments))

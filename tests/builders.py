@@ -18,7 +18,7 @@ import pytest
 from pytest_k8s_overlays import Overlay, Resource
 from pytest_k8s_overlays.checks import CHECKS, CheckOptions
 from pytest_k8s_overlays.checks.runner import run_check
-from pytest_k8s_overlays.selectors import Selector
+from pytest_k8s_overlays.core.selectors import Selector
 
 APP = {"app": "api"}
 #: The checks an overlay gets items for, in order.

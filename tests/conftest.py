@@ -11,8 +11,8 @@ import pytest
 # once, before any in-process pytester run: pytester drops the modules a run
 # imported when it ends, and PyYAML's C extension cannot be imported twice
 # (the second import's loaders would not recognise the first one's nodes).
-import pytest_k8s_overlays.argocd.discovery
-import pytest_k8s_overlays.session  # noqa: F401
+import pytest_k8s_overlays.pytest_plugin.session
+import pytest_k8s_overlays.sources.argocd.discovery  # noqa: F401
 from pytest_k8s_overlays.checks import CHECKS
 
 for _check in CHECKS.values():

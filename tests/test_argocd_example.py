@@ -180,7 +180,7 @@ def test_overlays_alone_never_load_argo_cd_mode(pytester: pytest.Pytester, examp
         import sys
 
         def test_argo_cd_mode_not_loaded():
-            loaded = [m for m in sys.modules if m.startswith("pytest_k8s_overlays.argocd")]
+            loaded = [m for m in sys.modules if m.startswith("pytest_k8s_overlays.sources.argocd")]
             assert loaded + [m for m in sys.modules if m.endswith("checks.application")] == []
         """
     )

@@ -10,22 +10,23 @@ from typing import Any
 
 import pytest
 
-from pytest_k8s_overlays.argocd.edit import EditError, apply_overrides, envsubst, parse_image
-from pytest_k8s_overlays.argocd.functions import FUNCTIONS, sanitize_name, slugify
-from pytest_k8s_overlays.argocd.globs import glob_match, path_match
-from pytest_k8s_overlays.argocd.gotemplate import Options, TemplateError, execute
-from pytest_k8s_overlays.argocd.govalues import flatten, format_float, to_json
-from pytest_k8s_overlays.argocd.model import SourcePlan, canonical
-from pytest_k8s_overlays.argocd.projects import (
-    destination_permitted,
-    kind_permitted,
-    project_rules,
-    source_permitted,
+from pytest_k8s_overlays.core.applications import SourcePlan, canonical
+from pytest_k8s_overlays.core.globs import glob_match, path_match
+from pytest_k8s_overlays.core.permissions import destination_permitted, kind_permitted
+from pytest_k8s_overlays.parse.kustomize_edit import (
+    EditError,
+    apply_overrides,
+    envsubst,
+    parse_image,
 )
-from pytest_k8s_overlays.argocd.render import _build_helm, helm_argv
-from pytest_k8s_overlays.argocd.repo import ThisRepo, normalize_url, same_url, this_repo
-from pytest_k8s_overlays.argocd.templates import fasttemplate
-from pytest_k8s_overlays.renderer import RenderError
+from pytest_k8s_overlays.render.engine import RenderError
+from pytest_k8s_overlays.render.recipes import _build_helm, helm_argv
+from pytest_k8s_overlays.sources.argocd.functions import FUNCTIONS, sanitize_name, slugify
+from pytest_k8s_overlays.sources.argocd.gotemplate import Options, TemplateError, execute
+from pytest_k8s_overlays.sources.argocd.govalues import flatten, format_float, to_json
+from pytest_k8s_overlays.sources.argocd.projects import project_rules, source_permitted
+from pytest_k8s_overlays.sources.argocd.repo import ThisRepo, normalize_url, same_url, this_repo
+from pytest_k8s_overlays.sources.argocd.templates import fasttemplate
 
 DATA = {
     "name": "auth",
@@ -423,8 +424,8 @@ def test_a_failing_helm_template_never_shows_the_values_the_application_gives(
 def test_argo_cd_messages_about_yaml_that_does_not_parse_quote_none_of_it(
     tmp_path: Path,
 ) -> None:
-    from pytest_k8s_overlays.argocd.render import edited_kustomization
-    from pytest_k8s_overlays.argocd.sources import merge_source_files
+    from pytest_k8s_overlays.parse.kustomize_edit import edited_kustomization
+    from pytest_k8s_overlays.sources.argocd.source_plans import merge_source_files
 
     # A secretGenerator's literal in a kustomization Argo CD edits (namePrefix), and a
     # parameter in an .argocd-source file: neither file parses, and neither may be shown.
@@ -492,8 +493,8 @@ def test_a_kustomization_of_the_wrong_shape_is_refused_in_kustomizes_words(
 
 
 def test_helm_value_files_resolve_as_argo_cd_resolves_them(tmp_path: Path) -> None:
-    from pytest_k8s_overlays.argocd.helmfiles import Elsewhere, Refused, Where, value_file
-    from pytest_k8s_overlays.argocd.repo import ThisRepo
+    from pytest_k8s_overlays.sources.argocd.helmfiles import Elsewhere, Refused, Where, value_file
+    from pytest_k8s_overlays.sources.argocd.repo import ThisRepo
 
     chart = tmp_path / "charts" / "web"
     chart.mkdir(parents=True)
@@ -557,14 +558,14 @@ def test_helm_value_files_resolve_as_argo_cd_resolves_them(tmp_path: Path) -> No
 def test_build_options_from_a_repository_file_are_allowed_only_from_a_list(
     options: str, kept: list[str], refused: list[str]
 ) -> None:
-    from pytest_k8s_overlays.argocd.options import repository_build_options
+    from pytest_k8s_overlays.sources.argocd.build_options import repository_build_options
 
     filtered = repository_build_options(options)
     assert (filtered.kept, filtered.refused) == (kept, refused)
 
 
 def test_a_link_out_of_the_repository_is_found_through_links_inside_it(tmp_path: Path) -> None:
-    from pytest_k8s_overlays.paths import OutsideRepository, first_link_outside, inside
+    from pytest_k8s_overlays.core.paths import OutsideRepository, first_link_outside, inside
 
     root, outside = tmp_path / "repo", tmp_path / "outside"
     (root / "chart").mkdir(parents=True)

@@ -366,7 +366,7 @@ def test_costly_input_is_bounded_by_the_timeout_and_the_size_caps(
 
 
 def test_duplicate_names_are_counted_without_comparing_applications() -> None:
-    from pytest_k8s_overlays.argocd.discovery import _App, _duplicate_problems
+    from pytest_k8s_overlays.sources.argocd.discovery import _App, _duplicate_problems
 
     compared = []
 
@@ -509,9 +509,9 @@ def test_fuzzed_argo_cd_fields_fail_their_own_items_only(
 
 
 def _expand(appset: dict[str, Any], timeout: float = 60.0) -> tuple[list[str], str | None]:
-    from pytest_k8s_overlays.argocd.appset import expand, template_options
-    from pytest_k8s_overlays.argocd.budget import Budget
-    from pytest_k8s_overlays.argocd.generators import Context
+    from pytest_k8s_overlays.sources.argocd.appset import expand, template_options
+    from pytest_k8s_overlays.sources.argocd.budget import Budget
+    from pytest_k8s_overlays.sources.argocd.generators import Context
 
     context = Context(
         root=Path("."),
@@ -527,7 +527,7 @@ def _expand(appset: dict[str, Any], timeout: float = 60.0) -> tuple[list[str], s
 def test_generators_giving_too_many_parameter_sets_fail_their_set(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from pytest_k8s_overlays.argocd import budget
+    from pytest_k8s_overlays.sources.argocd import budget
 
     monkeypatch.setattr(budget, "MAX_PARAMS", 10)
     elements = [{"list": {"elements": [{"name": f"n{i}"} for i in range(4)]}}]
@@ -562,14 +562,14 @@ def test_the_deadline_stops_a_set_and_names_the_timeout() -> None:
     ],
 )
 def test_go_template_functions_behave_as_go_within_bounds(template: str, printed: str) -> None:
-    from pytest_k8s_overlays.argocd.functions import FUNCTIONS
-    from pytest_k8s_overlays.argocd.gotemplate import execute
+    from pytest_k8s_overlays.sources.argocd.functions import FUNCTIONS
+    from pytest_k8s_overlays.sources.argocd.gotemplate import execute
 
     assert execute(template, {}, FUNCTIONS) == printed
 
 
 def test_a_tag_scan_is_linear() -> None:
-    from pytest_k8s_overlays.argocd.templates import has_tag
+    from pytest_k8s_overlays.sources.argocd.templates import has_tag
 
     assert has_tag("a {{ b }}")
     assert has_tag("{{\n{{ x }}")

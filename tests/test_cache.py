@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pytest_k8s_overlays.cache import Entry, RenderCache, Uncacheable, inputs, json_exact
-from pytest_k8s_overlays.renderer import Renderer
+from pytest_k8s_overlays.render.engine import Renderer
 
 from .builders import add_patch, write
 

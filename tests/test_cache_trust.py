@@ -186,7 +186,7 @@ sys.exit(done.returncode)
 def test_an_input_edited_during_the_build_is_not_cached(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
-    from pytest_k8s_overlays.renderer import find_renderer
+    from pytest_k8s_overlays.render.engine import find_renderer
 
     deploy = unpinned_overlay(pytester.path)
     deploy.write_text(deploy.read_text().replace("nginx:latest", "nginx:1.27.0"))

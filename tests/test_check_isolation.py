@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_k8s_overlays.assertions import check
 from pytest_k8s_overlays.checks import CHECKS, CheckOptions, isolation
-from pytest_k8s_overlays.findings import SKIP_ANNOTATION
+from pytest_k8s_overlays.checks.assertions import check
+from pytest_k8s_overlays.core.findings import SKIP_ANNOTATION
 
 from .builders import (
     APP,

@@ -12,8 +12,8 @@ from pytest_k8s_overlays import assert_namespace
 from pytest_k8s_overlays.checks import CHECKS, CheckOptions
 from pytest_k8s_overlays.checks.namespace import expected_namespace, run, valid_namespace
 from pytest_k8s_overlays.checks.runner import run_check
-from pytest_k8s_overlays.checks.scopes import crd_scopes, is_cluster_scoped
-from pytest_k8s_overlays.model import Overlay, Resource
+from pytest_k8s_overlays.core.resources import Overlay, Resource
+from pytest_k8s_overlays.parse.scopes import crd_scopes, is_cluster_scoped
 
 from .builders import add_resources, crd, make_overlay, obj, write
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from pytest_k8s_overlays.assertions import check
 from pytest_k8s_overlays.checks import CHECKS, CheckOptions, ports
-from pytest_k8s_overlays.findings import SKIP_ANNOTATION
+from pytest_k8s_overlays.checks.assertions import check
+from pytest_k8s_overlays.core.findings import SKIP_ANNOTATION
 
 from .builders import (
     APP,

@@ -10,7 +10,7 @@ import pytest
 from pytest_k8s_overlays.checks import CHECKS, CheckOptions
 from pytest_k8s_overlays.checks.runner import run_check
 from pytest_k8s_overlays.checks.unique_names import run
-from pytest_k8s_overlays.model import Overlay
+from pytest_k8s_overlays.core.resources import Overlay
 
 from .builders import make_overlay, obj, write
 

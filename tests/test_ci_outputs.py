@@ -11,10 +11,10 @@ from typing import Any
 import jsonschema
 import pytest
 
-from pytest_k8s_overlays import report
 from pytest_k8s_overlays.checks import CHECKS
-from pytest_k8s_overlays.outputs.github import annotation_lines, command
-from pytest_k8s_overlays.outputs.locate import (
+from pytest_k8s_overlays.pytest_plugin import terminal as report
+from pytest_k8s_overlays.reporting.github import annotation_lines, command
+from pytest_k8s_overlays.reporting.locate import (
     field_steps,
     render_failure_location,
     resource_line,

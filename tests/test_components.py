@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_k8s_overlays.components import with_components
-from pytest_k8s_overlays.discovery import discover
+from pytest_k8s_overlays.sources.kustomize.components import with_components
+from pytest_k8s_overlays.sources.kustomize.overlays import discover
 
 from .builders import write
 

@@ -6,8 +6,8 @@ import pytest
 
 from pytest_k8s_overlays.checks.controllers import Operated, matches_at_runtime, may_make_pods
 from pytest_k8s_overlays.checks.services import is_external
-from pytest_k8s_overlays.model import Resource
-from pytest_k8s_overlays.selectors import label_selector, service_selector
+from pytest_k8s_overlays.core.resources import Resource
+from pytest_k8s_overlays.core.selectors import label_selector, service_selector
 
 from .builders import make_overlay, obj, workload
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_k8s_overlays.discovery import DiscoveryError, discover, discover_all
-from pytest_k8s_overlays.kustomization import is_remote
+from pytest_k8s_overlays.parse.kustomization import is_remote
+from pytest_k8s_overlays.sources.kustomize.overlays import DiscoveryError, discover, discover_all
 
 from .builders import write
 

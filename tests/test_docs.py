@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pytest_k8s_overlays.checks import CHECKS
-from pytest_k8s_overlays.settings import SETTINGS
+from pytest_k8s_overlays.config.settings import SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

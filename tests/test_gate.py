@@ -81,7 +81,7 @@ def test_a_path_with_no_overlay_is_a_usage_error(pytester: pytest.Pytester) -> N
 def test_no_renderer_is_a_usage_error_saying_what_to_install(
     pytester: pytest.Pytester, example: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pytest_k8s_overlays import renderer
+    from pytest_k8s_overlays.render import engine as renderer
 
     monkeypatch.setattr(renderer, "bundled_kubectl", lambda: None)
     monkeypatch.setenv("PATH", str(pytester.path / "empty-bin"))
@@ -124,7 +124,7 @@ def test_a_hanging_render_times_out_and_others_pass(
 
 
 def _renderer_binary(pytester: pytest.Pytester) -> str:
-    from pytest_k8s_overlays.renderer import find_renderer
+    from pytest_k8s_overlays.render.engine import find_renderer
 
     return find_renderer().binary
 

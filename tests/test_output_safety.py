@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_k8s_overlays.argocd.repo import this_repo, without_credentials
-from pytest_k8s_overlays.outputs.files import write_json
-from pytest_k8s_overlays.text import bounded, shown, shown_lines
+from pytest_k8s_overlays.core.text import bounded, shown, shown_lines
+from pytest_k8s_overlays.reporting.files import write_json
+from pytest_k8s_overlays.sources.argocd.repo import this_repo, without_credentials
 
 from .builders import application, write, write_manifests
 from .test_ci_outputs import GATE, commands_in, runner_parse

@@ -10,9 +10,9 @@ import pytest
 
 from pytest_k8s_overlays.cache.inputs import Uncacheable, inputs
 from pytest_k8s_overlays.cache.key import RenderKeys
-from pytest_k8s_overlays.confine import helm_enabled, outside_problem
-from pytest_k8s_overlays.paths import own_repository, repository_of
-from pytest_k8s_overlays.renderer import Renderer
+from pytest_k8s_overlays.core.paths import own_repository, repository_of
+from pytest_k8s_overlays.render.engine import Renderer
+from pytest_k8s_overlays.sources.kustomize.confine import helm_enabled, outside_problem
 
 from .builders import application, marker_helm, write, write_manifests
 

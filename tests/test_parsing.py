@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_k8s_overlays.parsing import (
+from pytest_k8s_overlays.parse.documents import (
     ParseError,
     load_documents,
     parse_origin,

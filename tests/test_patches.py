@@ -7,14 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pytest_k8s_overlays.model import Resource
-from pytest_k8s_overlays.patches import (
-    Patch,
-    field_path,
-    kustomization_patches,
-    patched_in,
-    patches_for,
-)
+from pytest_k8s_overlays.core.provenance import Patch, field_path
+from pytest_k8s_overlays.core.resources import Resource
+from pytest_k8s_overlays.parse.patches import kustomization_patches, patched_in, patches_for
 
 from .builders import malformed, write
 

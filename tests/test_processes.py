@@ -24,7 +24,7 @@ pytestmark = pytest.mark.skipif(os.name != "posix", reason="process groups are P
 
 
 def _real_kubectl() -> str:
-    from pytest_k8s_overlays.renderer import find_renderer
+    from pytest_k8s_overlays.render.engine import find_renderer
 
     return find_renderer().binary
 
@@ -249,7 +249,7 @@ def test_a_ctrl_c_between_starting_a_render_and_registering_it_still_kills_it(
     # Before: kill_all() saw only the groups registered so far; one started a moment
     # earlier was left running, and its thread (joined at exit) hung the run for the
     # render's whole duration. A CI run under load caught it.
-    from pytest_k8s_overlays import processes
+    from pytest_k8s_overlays.render import processes
 
     started: list[subprocess.Popen[bytes]] = []
     real_popen = subprocess.Popen

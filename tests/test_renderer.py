@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_k8s_overlays import renderer
-from pytest_k8s_overlays.renderer import (
+from pytest_k8s_overlays.render import engine as renderer
+from pytest_k8s_overlays.render.engine import (
     RendererNotFound,
     bundled_kubectl,
     clean_error,

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from pytest_k8s_overlays.assertions import check
 from pytest_k8s_overlays.checks import CHECKS
+from pytest_k8s_overlays.checks.assertions import check
 from pytest_k8s_overlays.checks.base import CheckOptions
 from pytest_k8s_overlays.checks.schema.check import (
     CrdFileError,
@@ -21,8 +21,8 @@ from pytest_k8s_overlays.checks.schema.check import (
     unvalidated_kinds,
 )
 from pytest_k8s_overlays.checks.schema.versions import bundled_versions
-from pytest_k8s_overlays.crds import crd_index, find_crd
-from pytest_k8s_overlays.model import Resource
+from pytest_k8s_overlays.core.resources import Resource
+from pytest_k8s_overlays.parse.crds import crd_index, find_crd
 
 from .builders import finding_lines, make_overlay, malformed
 
@@ -1050,7 +1050,7 @@ def test_no_rule_raises_on_malformed_manifests() -> None:
         selector_problems,
         service_port_problems,
     )
-    from pytest_k8s_overlays.crds import parse_crd
+    from pytest_k8s_overlays.parse.crds import parse_crd
 
     rules = (
         name_problems,

@@ -216,7 +216,7 @@ def test_render_failures_quote_no_secret_source(pytester: pytest.Pytester, case:
 
 
 def test_values_of_secret_sources_are_hidden_in_any_message_shape(tmp_path: Path) -> None:
-    from pytest_k8s_overlays.redact import Redactor
+    from pytest_k8s_overlays.render.redact import Redactor
 
     write(
         tmp_path,

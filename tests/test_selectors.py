@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pytest_k8s_overlays.selectors import (
+from pytest_k8s_overlays.core.selectors import (
     Selector,
     label_selector,
     selector_of,

@@ -11,7 +11,8 @@ import pytest
 
 from pytest_k8s_overlays.checks import check_ids, rule_ids
 from pytest_k8s_overlays.checks.schema.versions import bundled_versions
-from pytest_k8s_overlays.settings import SETTINGS, _ini_type
+from pytest_k8s_overlays.config.settings import SETTINGS
+from pytest_k8s_overlays.pytest_plugin.options import _ini_type
 
 from .builders import drop_field
 
@@ -20,7 +21,7 @@ PYTEST_9_2 = tuple(int(p) for p in pytest.__version__.split(".")[:2]) >= (9, 2)
 #: A test that prints the settings the plugin read, one ``name=value`` per line.
 SHOW_SETTINGS = """
     import os
-    from pytest_k8s_overlays.stash import SETTINGS_KEY
+    from pytest_k8s_overlays.pytest_plugin.stash import SETTINGS_KEY
 
     def test_show(request):
         s = request.config.stash[SETTINGS_KEY]
@@ -233,7 +234,7 @@ def test_help_lists_the_checks_their_rules_and_the_kubernetes_versions(
 def test_the_plugin_imports_nothing_heavy_until_the_gate_is_active() -> None:
     # What every pytest run in the environment pays for: the entry point module.
     code = (
-        "import sys, pytest_k8s_overlays.plugin; "
+        "import sys, pytest_k8s_overlays.pytest_plugin.plugin; "
         "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('jsonschema', 'yaml', 'kubernetes_validate', 'pytest_k8s_overlays'))))"
     )
@@ -243,9 +244,9 @@ def test_the_plugin_imports_nothing_heavy_until_the_gate_is_active() -> None:
     assert not [
         m for m in loaded if m.split(".")[0] in ("jsonschema", "yaml", "kubernetes_validate")
     ]
-    assert "pytest_k8s_overlays.session" not in loaded
-    assert "pytest_k8s_overlays.model" not in loaded
-    assert not [m for m in loaded if m.startswith("pytest_k8s_overlays.argocd")]
+    assert "pytest_k8s_overlays.pytest_plugin.session" not in loaded
+    assert "pytest_k8s_overlays.core.resources" not in loaded
+    assert not [m for m in loaded if m.startswith("pytest_k8s_overlays.sources.argocd")]
 
 
 def test_the_gate_is_registered_only_when_overlays_are_configured(

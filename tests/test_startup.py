@@ -62,7 +62,7 @@ def test_good_build_arguments_are_checked_once(pytester: pytest.Pytester, exampl
 @pytest.fixture
 def repo_and_kubectl(pytester: pytest.Pytester, example: Path) -> tuple[Path, Path]:
     """A repository whose ini file names the overlays, and a kubectl outside it."""
-    from pytest_k8s_overlays.renderer import find_renderer
+    from pytest_k8s_overlays.render.engine import find_renderer
 
     repo = pytester.mkdir("repo")
     (example / "k8s").rename(repo / "k8s")

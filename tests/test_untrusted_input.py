@@ -220,7 +220,7 @@ def test_a_billion_laughs_or_a_path_to_the_root_cannot_hang_the_session(
 
 
 def test_the_loader_bounds_alias_expansion_and_size() -> None:
-    from pytest_k8s_overlays.parsing import UnsafeYAML, load_bounded
+    from pytest_k8s_overlays.parse.safe_yaml import UnsafeYAML, load_bounded
 
     laughs = _laughs("resources")
     with pytest.raises(UnsafeYAML, match="excessive aliasing"):
@@ -237,7 +237,7 @@ def test_the_loader_bounds_alias_expansion_and_size() -> None:
 
 
 def test_a_kustomization_the_plugin_refuses_names_why(tmp_path: Path) -> None:
-    from pytest_k8s_overlays.kustomization import KustomizationError, load_kustomization
+    from pytest_k8s_overlays.parse.kustomization import KustomizationError, load_kustomization
 
     kfile = write(tmp_path, "o/kustomization.yaml", _laughs("resources"))
     with pytest.raises(KustomizationError, match="excessive aliasing"):
@@ -256,9 +256,9 @@ def test_a_kustomization_the_plugin_refuses_names_why(tmp_path: Path) -> None:
 def test_keying_an_overlay_is_bounded(tmp_path: Path) -> None:
     import time
 
+    from pytest_k8s_overlays.cache.entries import RenderCache
     from pytest_k8s_overlays.cache.inputs import Budget
-    from pytest_k8s_overlays.cache.store import RenderCache
-    from pytest_k8s_overlays.renderer import Renderer
+    from pytest_k8s_overlays.render.engine import Renderer
 
     for index in range(4):
         write(tmp_path, f"o/cm{index}.yaml", CM)
@@ -280,7 +280,8 @@ def test_keying_an_overlay_is_bounded(tmp_path: Path) -> None:
 def test_a_crash_while_rendering_fails_that_overlay_only(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pytest_k8s_overlays import parsing, store
+    from pytest_k8s_overlays.gate import store
+    from pytest_k8s_overlays.parse import documents as parsing
 
     original = parsing.parse_render
 
@@ -307,10 +308,10 @@ def test_a_crash_while_rendering_fails_that_overlay_only(
 def test_keying_an_argo_cd_application_is_bounded_like_an_overlay(tmp_path: Path) -> None:
     import time
 
-    from pytest_k8s_overlays.argocd.model import Recipe, SourcePlan
+    from pytest_k8s_overlays.cache.entries import RenderCache
     from pytest_k8s_overlays.cache.inputs import Budget
-    from pytest_k8s_overlays.cache.store import RenderCache
-    from pytest_k8s_overlays.renderer import Renderer
+    from pytest_k8s_overlays.core.applications import Recipe, SourcePlan
+    from pytest_k8s_overlays.render.engine import Renderer
 
     for index in range(4):
         write(tmp_path, f"o/cm{index}.yaml", CM)

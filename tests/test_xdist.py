@@ -21,7 +21,7 @@ exec {kubectl} kustomize "$@"
 
 @pytest.fixture
 def counting_renderer(pytester: pytest.Pytester, example: Path) -> tuple[Path, Path]:
-    from pytest_k8s_overlays.renderer import find_renderer
+    from pytest_k8s_overlays.render.engine import find_renderer
 
     log = pytester.path / "builds.log"
     log.touch()

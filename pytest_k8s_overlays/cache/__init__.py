@@ -9,9 +9,9 @@
 
 from __future__ import annotations
 
+from .entries import Entry, RenderCache, json_exact
 from .inputs import Inputs, Uncacheable, inputs
 from .key import code_fingerprint
-from .store import Entry, RenderCache, json_exact
 
 __all__ = [
     "Entry",

@@ -15,16 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..fields import as_dict, as_list, shown
-from ..kustomization import (
+from ..core.fields import as_dict, as_list, shown
+from ..parse.kustomization import (
     KustomizationError,
     is_dir,
     is_remote,
     kustomization_file,
     load_kustomization,
 )
-from ..parsing import UnsafeYAML, read_bounded
-from ..processes import stopping
+from ..parse.safe_yaml import UnsafeYAML, read_bounded
+from ..render.processes import stopping
 
 #: Plugin configuration that runs a program: its output cannot be keyed.
 _FUNCTION_MARKERS = ("config.kubernetes.io/function", "exec:", "container:", "starlark:")

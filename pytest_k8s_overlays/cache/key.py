@@ -23,11 +23,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..renderer import Renderer
+from ..render.engine import Renderer
 from .inputs import Budget, Inputs, Uncacheable, inputs
 
 if TYPE_CHECKING:
-    from ..argocd.model import Recipe, SourcePlan
+    from ..core.applications import Recipe, SourcePlan
 
 #: Bumped whenever the entry format or the key's meaning changes.
 FORMAT = 4
@@ -285,9 +285,8 @@ class RenderKeys:
         namespace), the kustomization as edited for it, and every input its
         sources read. Raises Uncacheable like :meth:`key`, with the same
         ``budget``, ``seen`` and ``fresh``."""
-        from ..argocd.edit import EditError
-        from ..argocd.model import HELM, KUSTOMIZE, canonical
-        from ..argocd.render import edited_kustomization
+        from ..core.applications import HELM, KUSTOMIZE, canonical
+        from ..parse.kustomize_edit import EditError, edited_kustomization
 
         budget = budget or Budget()
         hasher = _Hasher(memo=False) if fresh else self._hasher

@@ -50,7 +50,7 @@ SCHEMA_HINTS = {
 RENDER_CHECK = Check(
     id=RENDER,
     scope="overlay",
-    module="render",
+    module="renders",
     summary="the overlay renders with Kustomize and its output parses as YAML mappings; "
     "its suppression annotations name known checks and rules",
     rules={
@@ -340,4 +340,19 @@ def rule_ids() -> dict[str, list[str]]:
     return {check.id: sorted(check.rules) for check in CHECKS.values()}
 
 
-__all__ = ["CHECKS", "RENDER", "Check", "CheckFunction", "CheckOptions", "check_ids", "rule_ids"]
+def valid_skip_ids() -> frozenset[str]:
+    """What the skip annotation accepts: every check id, every rule id, and ``all``."""
+    ids = rule_ids()
+    return frozenset({"all", *ids, *(rule for rules in ids.values() for rule in rules)})
+
+
+__all__ = [
+    "CHECKS",
+    "RENDER",
+    "Check",
+    "CheckFunction",
+    "CheckOptions",
+    "check_ids",
+    "rule_ids",
+    "valid_skip_ids",
+]

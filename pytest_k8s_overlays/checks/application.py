@@ -24,12 +24,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from ..argocd.model import AppFacts, ProjectRules
-from ..argocd.projects import destination_permitted, kind_permitted
-from ..findings import Finding, finding
-from ..model import Overlay, Resource
+from ..core.applications import AppFacts, ProjectRules
+from ..core.findings import Finding, finding
+from ..core.permissions import destination_permitted, kind_permitted
+from ..core.resources import Overlay, Resource
+from ..parse.scopes import crd_scopes, is_cluster_scoped
 from .base import CheckOptions
-from .scopes import crd_scopes, is_cluster_scoped
 
 CHECK_ID = "application"
 

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from ..defaults import DEFAULT_PLACEHOLDERS
+from ..core.defaults import DEFAULT_PLACEHOLDERS
 
 if TYPE_CHECKING:
     # Only for the types: the catalogue is read on every start-up, and the
     # model and findings load with the first check that runs.
-    from ..findings import Finding
-    from ..model import Overlay
+    from ..core.findings import Finding
+    from ..core.resources import Overlay
 
 
 @dataclass(frozen=True)

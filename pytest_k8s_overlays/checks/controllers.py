@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from ..model import Overlay, Resource
-from ..selectors import EQUALS, Requirement, Selector
-from .apigroups import KUBERNETES_GROUPS
+from ..core.apigroups import BUILTIN_GROUPS
+from ..core.resources import Overlay, Resource
+from ..core.selectors import EQUALS, Requirement, Selector
 
 #: Tells whether a controller gives a pod of the named workload this label value.
 ValueRule = Callable[[str, str], bool]
@@ -110,10 +110,6 @@ def matches_at_runtime(selector: Selector, labels: Mapping[str, str], workload: 
             return False
     return True
 
-
-#: The API groups Kubernetes itself serves, and the resource metrics API
-#: (metrics-server): their kinds are no custom resources.
-BUILTIN_GROUPS = KUBERNETES_GROUPS | {"metrics.k8s.io"}
 
 #: API groups of custom resources that configure something and make no pods or
 #: Services: a ServiceMonitor or a Certificate named ``api`` says nothing of

@@ -25,11 +25,11 @@ from typing import Any
 
 import yaml
 
-from ..fields import as_dict, as_list, dicts
-from ..findings import Finding, finding
-from ..kustomization import KustomizationError, load_kustomization
-from ..model import Container, Overlay, Resource
-from ..paths import display_path
+from ..core.fields import as_dict, as_list, dicts
+from ..core.findings import Finding, finding
+from ..core.paths import display_path
+from ..core.resources import Container, Overlay, Resource
+from ..parse.kustomization import KustomizationError, load_kustomization
 from .base import CheckOptions
 from .environments import environment_of, environments_named, other_environments
 from .namespace import expected_namespace
@@ -356,9 +356,8 @@ def _edited_entries(overlay: Overlay) -> list[Any] | None:
     recipe = overlay.deployable.recipe if overlay.deployable is not None else None
     if recipe is None:
         return None
-    from ..argocd.edit import EditError
-    from ..argocd.model import KUSTOMIZE
-    from ..argocd.render import edited_kustomization
+    from ..core.applications import KUSTOMIZE
+    from ..parse.kustomize_edit import EditError, edited_kustomization
 
     for source in recipe.sources:
         if source.type != KUSTOMIZE or source.path.resolve() != overlay.path.resolve():

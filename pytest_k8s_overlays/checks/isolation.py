@@ -34,9 +34,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from ..findings import Finding, finding, skipped_checks
-from ..model import Overlay, Resource, ResourceKey
-from ..selectors import SelectorSite, selector_of
+from ..core.findings import Finding, finding, skipped_checks
+from ..core.resources import Overlay, Resource, ResourceKey
+from ..core.selectors import SelectorSite, selector_of
 from .base import CheckOptions
 from .podindex import Pod, PodIndex
 

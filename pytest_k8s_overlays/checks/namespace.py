@@ -35,12 +35,12 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from ..crds import GroupKind
-from ..deployable import APPLICATION
-from ..findings import Finding, finding
-from ..model import Overlay, Resource
+from ..core.deployables import APPLICATION
+from ..core.findings import Finding, finding
+from ..core.resources import Overlay, Resource
+from ..parse.crds import GroupKind
+from ..parse.scopes import crd_scopes, is_cluster_scoped, scope_known
 from .base import CheckOptions
-from .scopes import crd_scopes, is_cluster_scoped, scope_known
 
 #: Which custom kinds are cluster-scoped, as the group's CRDs declare.
 Scopes = Mapping[GroupKind, bool]

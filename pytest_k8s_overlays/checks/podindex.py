@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ..model import Overlay, PodTemplate
-from ..selectors import EQUALS, Selector
+from ..core.resources import Overlay, PodTemplate
+from ..core.selectors import EQUALS, Selector
 from .controllers import RUNTIME_LABELS, has_runtime_label, matches_at_runtime
 
 

@@ -49,10 +49,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..fields import as_dict, dicts, port_name, port_number, protocol, shown
-from ..findings import Finding, finding
-from ..model import Container, Overlay, PodTemplate, Resource
-from ..selectors import service_selector
+from ..core.fields import as_dict, dicts, port_name, port_number, protocol, shown
+from ..core.findings import Finding, finding
+from ..core.resources import Container, Overlay, PodTemplate, Resource
+from ..core.selectors import service_selector
 from .base import CheckOptions
 from .podindex import Pod, PodIndex
 from .services import ServiceIndex, has_port, namespace_phrase, service_named, service_ports

@@ -35,10 +35,10 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from ..fields import as_dict, dicts, port_name, port_number, shown
-from ..findings import Finding, finding
-from ..model import Overlay, Resource
-from ..selectors import Selector, label_selector
+from ..core.fields import as_dict, dicts, port_name, port_number, shown
+from ..core.findings import Finding, finding
+from ..core.resources import Overlay, Resource
+from ..core.selectors import Selector, label_selector
 from .base import CheckOptions
 from .podindex import Pod, PodIndex
 from .services import ServiceIndex, has_port, service_named, service_ports

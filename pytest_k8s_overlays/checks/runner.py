@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..findings import Finding
-from ..model import Overlay
+from ..core.findings import Finding
+from ..core.resources import Overlay
 from .base import Check, CheckOptions
 
 

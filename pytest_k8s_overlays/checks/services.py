@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from fnmatch import fnmatchcase
 
-from ..fields import dicts, port_name, port_number, shown
-from ..model import Overlay, Resource
+from ..core.fields import dicts, port_name, port_number, shown
+from ..core.resources import Overlay, Resource
 from .controllers import Operated
 
 #: The setting that lists Services installed outside the repository, as messages name it.

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ..crds import GroupKind
-from ..deployable import APPLICATION
-from ..findings import Finding, finding
-from ..model import Overlay, Resource, ResourceKey
+from ..core.deployables import APPLICATION
+from ..core.findings import Finding, finding
+from ..core.resources import Overlay, Resource, ResourceKey
+from ..parse.crds import GroupKind
+from ..parse.scopes import crd_scopes, identity
 from .base import CheckOptions
-from .scopes import crd_scopes, identity
 
 CHECK_ID = "unique-names"
 

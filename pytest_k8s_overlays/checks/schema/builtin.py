@@ -22,7 +22,7 @@ from typing import Any
 import jsonschema
 from jsonschema.protocols import Validator
 
-from ..apigroups import KUBERNETES_GROUPS
+from ...core.apigroups import KUBERNETES_GROUPS
 from .versions import schema_directory
 
 #: The Kubernetes resource quantity grammar (``resource.ParseQuantity``): a signed

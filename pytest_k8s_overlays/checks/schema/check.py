@@ -33,9 +33,9 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from ...crds import Crd, CrdFileError, crd_index, find_crd, load_crds
-from ...findings import Finding, finding
-from ...model import Overlay, Resource
+from ...core.findings import Finding, finding
+from ...core.resources import Overlay, Resource
+from ...parse.crds import Crd, CrdFileError, crd_index, find_crd, load_crds
 from ..base import CheckOptions
 from .builtin import (
     REMOVED,
@@ -46,7 +46,7 @@ from .builtin import (
     minor_key,
     served_versions,
 )
-from .crds import crd_validator
+from .crd_schemas import crd_validator
 from .errors import Problem, problems
 from .rules import api_server_problems, name_problems, selector_problems
 from .versions import (

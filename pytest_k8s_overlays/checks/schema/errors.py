@@ -19,7 +19,7 @@ from typing import Any
 
 from jsonschema import ValidationError
 
-from ...model import REDACTED
+from ...core.resources import REDACTED
 from .builtin import DEFINITION, QUANTITY_KEYWORD
 
 #: Longest value shown in a finding before it is cut.

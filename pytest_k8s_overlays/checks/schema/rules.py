@@ -32,9 +32,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
-from ...fields import DEFAULT_PROTOCOL, as_dict, as_list, integer
-from ...model import PodTemplate, Resource
-from ...selectors import EQUALS, OPERATORS, Requirement
+from ...core.fields import DEFAULT_PROTOCOL, as_dict, as_list, integer
+from ...core.resources import PodTemplate, Resource
+from ...core.selectors import EQUALS, OPERATORS, Requirement
 from .errors import Problem, format_path, quote, show, subpath
 
 _LABEL = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"

@@ -1,0 +1,240 @@
+"""Cached renders and check findings on disk, written atomically, never trusted blindly.
+
+Keys come from :mod:`.key`; what a build reads, from :mod:`.inputs`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import stat
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..core.findings import Finding
+from ..parse.documents import Parsed
+from ..render.engine import Renderer
+from .inputs import Budget
+from .key import FORMAT, RenderKeys, Seen
+from .secret import Signer
+
+if TYPE_CHECKING:
+    from ..core.applications import Recipe
+
+
+#: Entries no run has used for this long are removed at the end of any run.
+GRACE_SECONDS = 7 * 24 * 3600
+
+
+@dataclass
+class Pruned:
+    """Entries removed from the cache (or counted): how many, and their bytes."""
+
+    files: int = 0
+    bytes: int = 0
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A cached render: Kustomize's output as printed, and the wrapper directory
+    its origin paths are relative to (parsed again on every hit, exactly as a
+    fresh render is, so a cached overlay can never differ from a rendered one).
+    """
+
+    text: str
+    wrapper: str | None
+    #: The parsed documents and their sources, when JSON holds them exactly
+    #: (json_exact): loading JSON is several times faster than parsing YAML.
+    parsed: list[tuple[dict[str, Any], str | None, dict[str, Any] | None]] | None = None
+
+
+def json_exact(value: Any) -> bool:
+    """Tell whether JSON round-trips ``value`` unchanged (no dates, bytes, int keys...)."""
+    if isinstance(value, str) or value is None or isinstance(value, bool | int):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and json_exact(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return all(json_exact(item) for item in value)
+    return False
+
+
+def read_parsed(value: Any) -> Parsed | None:
+    """Read back parsed documents (an Entry's, a hand-off's); anything malformed is None
+    (parse the text, or render, instead)."""
+    if not isinstance(value, list):
+        return None
+    parsed = []
+    for row in value:
+        if not (
+            isinstance(row, list)
+            and len(row) == 3
+            and isinstance(row[0], dict)
+            and isinstance(row[1], str | None)
+            and isinstance(row[2], dict | None)
+        ):
+            return None
+        parsed.append((row[0], row[1], row[2]))
+    return parsed
+
+
+class RenderCache:
+    """Render results on disk, keyed by content; safe for concurrent processes.
+
+    Every entry is signed (see :mod:`.secret`): an entry the gate did not
+    write with the same secret reads as missing, however well-formed.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        renderer: Renderer,
+        build_args: Sequence[str],
+        environ: Mapping[str, str] | None = None,
+        secret: bytes | None = None,
+    ) -> None:
+        self.directory = directory
+        memo = directory / "programs" / "digests.json"
+        self.keys = RenderKeys(renderer, build_args, environ, memo)
+        self._signer = Signer(secret)
+
+    def key(
+        self,
+        overlay_dir: Path,
+        budget: Budget | None = None,
+        seen: Seen | None = None,
+        fresh: bool = False,
+        root: Path | None = None,
+    ) -> str:
+        """The overlay's key; raises Uncacheable when the inputs cannot be accounted for
+        (or lie outside ``root``, which is never read)."""
+        return self.keys.key(overlay_dir, budget, seen, fresh, root)
+
+    def recipe_key(
+        self,
+        recipe: Recipe,
+        budget: Budget | None = None,
+        seen: Seen | None = None,
+        fresh: bool = False,
+    ) -> str:
+        """An Argo CD Application's key (see RenderKeys.recipe_key), bounded like ``key``."""
+        return self.keys.recipe_key(recipe, budget, seen, fresh)
+
+    def files_key(self, paths: Sequence[Path]) -> str:
+        """A key for the content of files or directories (CRDs given on the command line)."""
+        return self.keys.files_key(paths)
+
+    def _path(self, key: str) -> Path:
+        return self.directory / f"{key}.json"
+
+    def _load(self, path: Path) -> Any:
+        """The JSON of a signed file; None when missing, corrupt or not signed by us.
+
+        An entry read is marked used (its modification time set to now), by any
+        process, pytest-xdist workers included: :meth:`prune` keeps what runs use.
+        """
+        data = self._signer.load_json(path)
+        if data is not None:
+            with contextlib.suppress(OSError):
+                os.utime(path)
+        return data
+
+    def _entries(self) -> Iterator[tuple[str, os.stat_result]]:
+        """Every entry file (renders, findings, left-over temporary files) and its stat."""
+        for folder in (self.directory, self.directory / "checks"):
+            try:
+                found = [e for e in os.scandir(folder) if e.is_file(follow_symlinks=False)]
+            except OSError:
+                continue
+            for entry in found:
+                if entry.name.endswith((".json", ".tmp")):
+                    with contextlib.suppress(OSError):
+                        yield entry.path, entry.stat(follow_symlinks=False)
+
+    def prune(self, unused_since: float) -> Pruned:
+        """Remove the entries no run has read or written since ``unused_since``
+        (a ``time.time()`` value)."""
+        pruned = Pruned()
+        for path, info in self._entries():
+            if info.st_mtime < unused_since:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    continue
+                pruned.files += 1
+                pruned.bytes += info.st_size
+        return pruned
+
+    def size(self) -> Pruned:
+        """The entries on disk: how many, and their bytes."""
+        total = Pruned()
+        for _path, info in self._entries():
+            total.files += 1
+            total.bytes += info.st_size
+        return total
+
+    def get_findings(self, key: str) -> list[Finding] | None:
+        """Return cached check findings; a corrupt or unsigned entry is None."""
+        try:
+            data = self._load(self.directory / "checks" / f"{key}.json")
+            if data["key"] != key or data["format"] != FORMAT:
+                return None
+            return [Finding(**{**row, "others": tuple(row["others"])}) for row in data["findings"]]
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            return None
+
+    def put_findings(self, key: str, findings: Sequence[Finding]) -> None:
+        """Store check findings atomically."""
+        rows = [asdict(f) for f in findings]
+        payload = {"format": FORMAT, "key": key, "findings": rows}
+        self._write(self.directory / "checks", key, payload)
+
+    def get(self, key: str) -> Entry | None:
+        """Return the entry for ``key``; a missing, corrupt or unsigned entry is None,
+        never trusted."""
+        data = self._load(self._path(key))
+        if (
+            not isinstance(data, dict)
+            or data.get("format") != FORMAT
+            or data.get("key") != key
+            or not isinstance(data.get("text"), str)
+            or not isinstance(data.get("wrapper"), (str, type(None)))
+        ):
+            return None
+        return Entry(data["text"], data["wrapper"], read_parsed(data.get("parsed")))
+
+    def put(self, key: str, entry: Entry) -> None:
+        """Write an entry atomically (temporary file, then rename)."""
+        payload: dict[str, Any] = {
+            "format": FORMAT,
+            "key": key,
+            "text": entry.text,
+            "wrapper": entry.wrapper,
+        }
+        if entry.parsed is not None:
+            payload["parsed"] = [list(row) for row in entry.parsed]
+        self._write(self.directory, key, payload)
+
+    def _write(self, directory: Path, key: str, payload: dict[str, Any]) -> None:
+        try:
+            private_directory(directory)
+            self._signer.write_json(directory / f"{key}.json", payload)
+        except OSError:
+            # A read-only or full cache directory costs speed, never correctness.
+            return
+
+
+def private_directory(directory: Path) -> None:
+    """Create ``directory`` (and its parents) readable and writable by its owner only.
+
+    The cache holds rendered Secrets; with a group- or world-writable umask,
+    others could also replace entries (which signing would then refuse).
+    """
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if stat.S_IMODE(directory.stat().st_mode) != 0o700:
+        directory.chmod(0o700)

@@ -1,0 +1,509 @@
+"""Where a setting comes from: one table of flags and ini keys, read into a frozen Settings.
+
+Every setting is declared once, in SETTINGS: its flag (and the older
+spellings kept as aliases), its ini key, its type, default and help. Both
+option registration and reading (:mod:`..pytest_plugin.options`, the only
+part that knows pytest) walk that table, so the two cannot drift. The command line wins over the ini
+file; an empty ini value means the default, except for the paths and URLs that
+name what to gate (a usage error, as the empty flag is); numbers and booleans may be
+native TOML values (pytest 9.2+) or strings.
+
+This module runs on every pytest start-up, gate or not: it imports nothing
+heavy (the check catalogue is a table, the checks themselves load later).
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from ..checks import check_ids, rule_ids
+from ..checks.base import CheckOptions
+from ..core.defaults import DEFAULT_PLACEHOLDERS, DEFAULT_TIMEOUT
+
+Kind = Literal["str", "float", "int", "bool", "list"]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its flag(s), ini key, type, default and help."""
+
+    name: str
+    flags: tuple[str, ...]
+    ini: str
+    kind: Kind
+    default: Any
+    help: str
+    metavar: str | None = None
+    #: For a boolean: the flag that turns it off (``--overlays-no-cache``).
+    negative: str | None = None
+    #: For a list: how one value splits (``,``-separated words, or shell words).
+    split: Literal["comma", "shell", "none"] = "comma"
+    #: For a list: the command line adds to the ini file's list instead of replacing it.
+    additive: bool = False
+    #: Paths of a list are relative to the ini file (or the invocation directory).
+    paths: bool = False
+    #: An empty value is a usage error, from the flag and the ini file alike: it names
+    #: nothing (an unset variable in a CI script), and the default would gate less.
+    required: bool = False
+
+    @property
+    def dest(self) -> str:
+        return self.ini
+
+    @property
+    def flag(self) -> str:
+        return self.flags[0]
+
+
+def _checks_help() -> str:
+    return "comma-separated check ids to run (default: all): " + ", ".join(check_ids())
+
+
+def _skip_help() -> str:
+    listed = "; ".join(
+        f"{check} ({', '.join(rules)})" if rules else check for check, rules in rule_ids().items()
+    )
+    return (
+        "a check id, or a rule id (or check/rule) to leave out everywhere (repeatable, or "
+        f"comma-separated); the checks and their rules: {listed}"
+    )
+
+
+def _k8s_help() -> str:
+    from ..checks.schema.versions import bundled_versions
+
+    versions = bundled_versions()
+    if not versions:
+        return "Kubernetes version to validate against (kubernetes-validate bundles none)"
+    return (
+        f"Kubernetes version to validate against: {versions[0]} to {versions[-1]} "
+        f"(default: {versions[-1]}, the newest bundled)"
+    )
+
+
+def _settings() -> tuple[Setting, ...]:
+    return (
+        Setting(
+            "overlays",
+            ("--overlays",),
+            "overlays",
+            "list",
+            (),
+            "a directory or glob of Kustomize overlays to gate; repeat for several groups",
+            "PATH",
+            split="none",
+            required=True,
+            paths=True,
+        ),
+        Setting(
+            "kustomize",
+            ("--overlays-kustomize",),
+            "overlays_kustomize",
+            "str",
+            None,
+            "the renderer command (default: discovered, see the README)",
+            "CMD",
+        ),
+        Setting(
+            "build_args",
+            ("--overlays-build-args", "--overlays-build-arg"),
+            "overlays_build_args",
+            "list",
+            (),
+            "extra kustomize build flags, split like a shell, e.g. "
+            "--overlays-build-args=--enable-helm",
+            "ARGS",
+            split="shell",
+        ),
+        Setting(
+            "timeout",
+            ("--overlays-timeout",),
+            "overlays_timeout",
+            "float",
+            DEFAULT_TIMEOUT,
+            f"seconds per render before it is killed (default: {DEFAULT_TIMEOUT:g})",
+            "SECONDS",
+        ),
+        Setting(
+            "jobs",
+            ("--overlays-jobs",),
+            "overlays_jobs",
+            "int",
+            None,
+            "parallel renders (default: the CPU count)",
+            "N",
+        ),
+        Setting(
+            "checks", ("--overlays-checks",), "overlays_checks", "list", (), _checks_help(), "LIST"
+        ),
+        Setting(
+            "skip_checks",
+            ("--overlays-skip-checks", "--overlays-skip-check"),
+            "overlays_skip_checks",
+            "list",
+            (),
+            _skip_help(),
+            "CHECK",
+            additive=True,
+        ),
+        Setting(
+            "cache",
+            ("--overlays-cache",),
+            "overlays_cache",
+            "bool",
+            True,
+            "reuse renders of unchanged overlays (default: on; --overlays-no-cache renders "
+            "every overlay afresh)",
+            negative="--overlays-no-cache",
+        ),
+        Setting(
+            "cache_prune",
+            ("--overlays-cache-prune",),
+            "overlays_cache_prune",
+            "bool",
+            False,
+            "at the end of a completed run, remove the render cache entries it did not use "
+            "(default: only those no run used for 7 days); run it with the whole gate",
+            negative="--overlays-no-cache-prune",
+        ),
+        Setting(
+            "cache_key_file",
+            ("--overlays-cache-key-file",),
+            "overlays_cache_key_file",
+            "str",
+            None,
+            "the file holding the secret that signs render cache entries, kept outside the "
+            "checkout (default: $PYTEST_K8S_OVERLAYS_CACHE_KEY, else "
+            "$XDG_CACHE_HOME/pytest-k8s-overlays/key, created on first use)",
+            "PATH",
+        ),
+        Setting(
+            "origin_annotations",
+            ("--overlays-origin-annotations",),
+            "overlays_origin_annotations",
+            "bool",
+            False,
+            "keep Kustomize's config.kubernetes.io/origin annotations in the manifests",
+            negative="--overlays-no-origin-annotations",
+        ),
+        Setting(
+            "namespace",
+            ("--overlays-namespace",),
+            "overlays_namespace",
+            "str",
+            None,
+            "expected namespace of every namespaced resource; {name} is the overlay name, "
+            "{first}/{last} its first/last path component, {group} the group",
+            "PATTERN",
+        ),
+        Setting(
+            "namespace_required",
+            ("--overlays-namespace-required",),
+            "overlays_namespace_required",
+            "bool",
+            False,
+            "every namespaced resource must have a namespace, even in an overlay that sets "
+            "none at all (a package deployed with kubectl apply -n)",
+            negative="--overlays-no-namespace-required",
+        ),
+        Setting(
+            "allow_latest",
+            ("--overlays-allow-latest",),
+            "overlays_allow_latest",
+            "bool",
+            False,
+            "accept untagged and :latest images",
+            negative="--overlays-no-allow-latest",
+        ),
+        Setting(
+            "placeholder_images",
+            ("--overlays-placeholder-images",),
+            "overlays_placeholder_images",
+            "list",
+            DEFAULT_PLACEHOLDERS,
+            "image patterns that mean a forgotten images: entry (default: "
+            f"{', '.join(DEFAULT_PLACEHOLDERS)})",
+            "PATTERNS",
+        ),
+        Setting(
+            "image_convention",
+            ("--overlays-image-convention",),
+            "overlays_image_convention",
+            "list",
+            (),
+            "image patterns every container must match, comma-separated: {overlay}, {first}, "
+            "{last}, {group}, {workload} and {container} are filled in, e.g. "
+            "docker.io/acme/app:{workload}-{last}-*",
+            "PATTERNS",
+        ),
+        Setting(
+            "allowed_registries",
+            ("--overlays-allowed-registries",),
+            "overlays_allowed_registries",
+            "list",
+            (),
+            "registries (or registry/path prefixes) images may come from (default: any)",
+            "REGISTRIES",
+        ),
+        Setting(
+            "service_label",
+            ("--overlays-service-label",),
+            "overlays_service_label",
+            "str",
+            None,
+            "a label every resource must carry, valued with the overlay's name",
+            "LABEL",
+        ),
+        Setting(
+            "external_services",
+            ("--overlays-external-services",),
+            "overlays_external_services",
+            "list",
+            (),
+            "Services installed outside the repository that Ingresses, routes, monitors and "
+            "DNS names may point at: namespace/name globs, e.g. istio-system/istio-ingressgateway",
+            "PATTERNS",
+        ),
+        Setting(
+            "k8s_version",
+            ("--overlays-k8s-version",),
+            "overlays_k8s_version",
+            "str",
+            None,
+            _k8s_help(),
+            "X.Y",
+        ),
+        Setting(
+            "strict",
+            ("--overlays-strict",),
+            "overlays_strict",
+            "bool",
+            True,
+            "reject fields the schema does not declare (default: on; --overlays-no-strict "
+            "accepts them)",
+            negative="--overlays-no-strict",
+        ),
+        Setting(
+            "crds",
+            ("--overlays-crds",),
+            "overlays_crds",
+            "list",
+            (),
+            "a file or directory of CustomResourceDefinitions to validate against (repeatable)",
+            "PATH",
+            split="none",
+            required=True,
+            paths=True,
+        ),
+        Setting(
+            "require_schemas",
+            ("--overlays-require-schemas",),
+            "overlays_require_schemas",
+            "bool",
+            False,
+            "fail custom resources whose kind has no schema",
+            negative="--overlays-no-require-schemas",
+        ),
+        Setting(
+            "argocd",
+            ("--overlays-argocd",),
+            "overlays_argocd",
+            "list",
+            (),
+            "a file or directory of Argo CD manifests (one Argo CD instance): gate the "
+            "Applications it deploys, rendered as Argo CD renders them; repeatable",
+            "PATH",
+            split="none",
+            required=True,
+            paths=True,
+        ),
+        Setting(
+            "argocd_repo",
+            ("--overlays-argocd-repo",),
+            "overlays_argocd_repo",
+            "list",
+            (),
+            "a repoURL that names this repository (default: its git remotes, else the "
+            "repoURL of the Applications whose paths exist here); repeatable",
+            "URL",
+            split="none",
+            required=True,
+        ),
+        Setting(
+            "argocd_clusters",
+            ("--overlays-argocd-clusters",),
+            "overlays_argocd_clusters",
+            "list",
+            (),
+            "the clusters of the Argo CD instances, NAME=SERVER (stand-ins for the clusters "
+            "generator; destinations are checked against them); repeatable",
+            "NAME=SERVER",
+            split="shell",
+        ),
+        Setting(
+            "argocd_build_options",
+            ("--overlays-argocd-build-options",),
+            "overlays_argocd_build_options",
+            "str",
+            None,
+            "Argo CD's kustomize.buildOptions, trusted as given (default: those of an "
+            "argocd-cm ConfigMap among the instance's manifests that run nothing and keep "
+            "the load restrictor)",
+            "OPTIONS",
+        ),
+        Setting(
+            "annotations",
+            ("--overlays-annotations",),
+            "overlays_annotations",
+            "str",
+            "auto",
+            "GitHub Actions annotations for findings: github, none, or auto (default: "
+            "github when GITHUB_ACTIONS=true)",
+            "MODE",
+        ),
+        Setting(
+            "report",
+            ("--overlays-report",),
+            "overlays_report",
+            "str",
+            None,
+            "write every finding and the run's summary as JSON to PATH",
+            "PATH",
+        ),
+        Setting(
+            "sarif",
+            ("--overlays-sarif",),
+            "overlays_sarif",
+            "str",
+            None,
+            "write every finding as SARIF 2.1.0 (GitHub code scanning) to PATH",
+            "PATH",
+        ),
+    )
+
+
+# -- parsing one value, for the command line (argparse type=) and the ini file alike ------
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value < 1e6 or math.isnan(value):  # also refuses inf and nan: no timer takes them
+        raise ValueError(f"a positive number of seconds is needed, got {text}")
+    return value
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise ValueError(f"at least 1 is needed, got {value}")
+    return value
+
+
+def _command(text: str) -> str:
+    try:
+        shlex.split(text)
+    except ValueError as error:
+        raise ValueError(f"{text!r} does not split like a shell command: {error}") from None
+    return text
+
+
+def words(text: str, split: str) -> list[str]:
+    if split == "shell":
+        try:
+            return shlex.split(text)
+        except ValueError as error:
+            raise ValueError(f"{text!r} does not split like shell words: {error}") from None
+    if split == "comma":
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return [text]
+
+
+#: What --overlays-annotations accepts.
+ANNOTATION_MODES = ("auto", "github", "none")
+
+
+def _annotations(text: str) -> str:
+    if text not in ANNOTATION_MODES:
+        raise ValueError(f"{text!r} is not one of {', '.join(ANNOTATION_MODES)}")
+    return text
+
+
+#: Validation of scalar values by setting, shared by the flag and the ini key.
+PARSERS: dict[str, Callable[[str], Any]] = {
+    "timeout": _seconds,
+    "jobs": _jobs,
+    "kustomize": _command,
+    "annotations": _annotations,
+}
+
+
+# -- registration ----------------------------------------------------------------------
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+SETTINGS: tuple[Setting, ...] = _settings()
+BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+def value_flags() -> list[str]:
+    """Every flag that takes a value (``--overlays-kustomize CMD``): booleans take none."""
+    return [flag for setting in SETTINGS if setting.kind != "bool" for flag in setting.flags]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the plugin was told, the command line winning over the ini file."""
+
+    overlays: tuple[tuple[str, Path], ...]
+    #: How the overlays were given, for messages: ``--overlays`` or ``ini overlays =``.
+    overlays_label: str
+    #: The overlays came from the command line (so they gate whatever else is named).
+    overlays_from_cli: bool
+    kustomize: str | None
+    kustomize_source: str
+    build_args: tuple[str, ...]
+    timeout: float
+    jobs: int
+    checks: tuple[str, ...]
+    use_cache: bool
+    keep_origins: bool
+    options: CheckOptions
+    #: Argo CD instances (``--overlays-argocd``), as given, with their base directory.
+    argocd: tuple[tuple[str, Path], ...] = ()
+    argocd_label: str = "--overlays-argocd"
+    argocd_repos: tuple[str, ...] = ()
+    #: (name, server) of the clusters the instances declare.
+    argocd_clusters: tuple[tuple[str, str], ...] = ()
+    argocd_build_options: str | None = None
+    #: The file holding the secret that signs cache entries (None: the default sources).
+    cache_key_file: Path | None = None
+    #: Remove the cache entries a completed run did not use.
+    cache_prune: bool = False
+    #: GitHub Actions annotations: ``auto``, ``github`` or ``none``.
+    annotations: str = "auto"
+    #: Where to write the JSON report and the SARIF log (absolute), if anywhere.
+    report: Path | None = None
+    sarif: Path | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.overlays or self.argocd)
+
+    def github_annotations(self, environ: Mapping[str, str]) -> bool:
+        """Print annotations: asked for, or ``auto`` inside GitHub Actions."""
+        if self.annotations == "auto":
+            return environ.get("GITHUB_ACTIONS") == "true"
+        return self.annotations == "github"

@@ -1,0 +1,124 @@
+"""Findings: what a check reports, and the one message format every failure uses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from .resources import Overlay, Resource
+from .text import shown
+
+#: The annotation that suppresses findings on a resource (or a pod template's
+#: containers): a comma-separated list of check ids, rule ids, or ``all``.
+SKIP_ANNOTATION = "pytest-k8s-overlays/skip"
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One thing wrong with one resource of one overlay.
+
+    ``others`` names the other overlays involved in a cross-overlay finding.
+    """
+
+    overlay: str
+    resource: str
+    path: str
+    check: str
+    rule: str
+    found: str
+    expected: str
+    source: str | None = None
+    others: tuple[str, ...] = ()
+
+    def line(self) -> str:
+        """One line: resource, field, what was found, what was expected, where from;
+        each value escaped and bounded (they come from the pull request)."""
+        where = f" {shown(self.path)}" if self.path else ""
+        source = f" (from {shown(self.source)})" if self.source else ""
+        return (
+            f"{shown(self.resource)}{where}: {shown(self.found)}; "
+            f"expected {shown(self.expected)} [{self.rule}]{source}"
+        )
+
+
+def finding(
+    overlay: Overlay,
+    resource: Resource,
+    check: str,
+    rule: str,
+    path: str,
+    found: str,
+    expected: str,
+    others: Iterable[str] = (),
+) -> Finding:
+    """Build a finding about ``resource`` of ``overlay``."""
+    return Finding(
+        overlay.name,
+        resource.ref,
+        path,
+        check,
+        rule,
+        found,
+        expected,
+        resource.source_of(path),
+        tuple(sorted(set(others))),
+    )
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def format_report(
+    subject: str,
+    check: str,
+    findings: Sequence[Finding],
+    hints: Mapping[str, str],
+    show_overlay: bool = False,
+) -> str:
+    """The failure text: a first line that stands alone, a line per finding, the hints."""
+    lines = [f"{shown(subject)}: {plural(len(findings), 'finding')} in {check}"]
+    for item in findings:
+        prefix = f"{shown(item.overlay)}: " if show_overlay else ""
+        lines.append(f"  {prefix}{item.line()}")
+    for rule in sorted({item.rule for item in findings}):
+        if rule in hints:
+            lines.append(f"hint [{rule}]: {hints[rule]}")
+    return "\n".join(lines)
+
+
+def skipped_checks(annotations: Mapping[str, str]) -> frozenset[str]:
+    """Parse the skip annotation into a set of ids: checks, rules, ``all``."""
+    value = annotations.get(SKIP_ANNOTATION, "")
+    return frozenset(part.strip() for part in value.split(",") if part.strip())
+
+
+def is_suppressed(item: Finding, overlays: Sequence[Overlay]) -> bool:
+    """Tell whether the resource (or the pod template a path is in) skips this finding's
+    check or rule."""
+    for overlay in overlays:
+        if overlay.name != item.overlay:
+            continue
+        for resource in overlay.resources:
+            if resource.ref != item.resource:
+                continue
+            skipped = set(skipped_checks(resource.annotations))
+            template = resource.pod_template
+            # A pod template's annotation covers everything under the template
+            # (its labels and containers), not the rest of the workload.
+            if template is not None and item.path.startswith(template.path or "spec"):
+                skipped |= skipped_checks(template.annotations)
+            if skipped & {item.check, item.rule, "all"}:
+                return True
+    return False
+
+
+def split_suppressed(
+    findings: Iterable[Finding], overlays: Sequence[Overlay]
+) -> tuple[list[Finding], list[Finding]]:
+    """Split findings into (reported, suppressed by annotation), both sorted."""
+    reported: list[Finding] = []
+    suppressed: list[Finding] = []
+    for item in sorted(set(findings)):
+        (suppressed if is_suppressed(item, overlays) else reported).append(item)
+    return reported, suppressed

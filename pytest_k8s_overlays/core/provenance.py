@@ -1,0 +1,112 @@
+"""Which patch set a field: the patches of a resource, and the one that set a field path.
+
+Values and pure matching only; reading the patches out of kustomizations is
+:mod:`..parse.patches`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+#: A field path as findings write it: ``a.b[0]["odd/key"]``.
+_SEGMENT = re.compile(r'\.?([A-Za-z_$][\w$-]*)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]')
+ANY = "*"
+
+FieldPath = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Patch:
+    """One patch of a kustomization: where it is written, what it targets, what it sets."""
+
+    #: ``k8s/overlays/prod/patch.yaml``, or ``.../kustomization.yaml patches[1]`` inline.
+    source: str
+    kind: str | None
+    #: A name, or a name regex (a ``target``), the resource's name must hold.
+    name: str | None
+    paths: tuple[FieldPath, ...]
+
+    def applies_to(self, kind: str, name: str) -> bool:
+        """Tell whether the patch plausibly targets a resource of that kind and name
+        (prefixes and suffixes added later make the rendered name longer)."""
+        if self.kind is not None and self.kind != kind:
+            return False
+        if not self.name:
+            return True
+        try:
+            return self.name in name or re.search(self.name.strip("^$"), name) is not None
+        except re.error:
+            return False
+
+    def sets(self, path: FieldPath, present: bool = True) -> bool:
+        """Tell whether the patch sets the field ``path``, something under it or above
+        it; for a field the manifest lacks (``present`` false), whether it sets the
+        named list element holding it (the container a patch added without an image)."""
+        return any(_overlaps(path, own) for own in self.paths) or (
+            not present and any(_same_element(path, own) for own in self.paths)
+        )
+
+
+def _matches(one: str, other: str) -> bool:
+    return one == other or ANY in (one, other)
+
+
+def _overlaps(one: FieldPath, other: FieldPath) -> bool:
+    if not one or not other:
+        return False
+    return all(_matches(a, b) for a, b in zip(one, other, strict=False))
+
+
+def _same_element(path: FieldPath, other: FieldPath) -> bool:
+    """Tell whether ``other`` lies in the named list element that holds ``path``."""
+    named = [i for i, segment in enumerate(path) if segment.startswith("name=")]
+    if not named:
+        return False
+    depth = named[-1] + 1
+    return (
+        len(other) >= depth
+        and all(_matches(a, b) for a, b in zip(path[: depth - 1], other, strict=False))
+        and other[depth - 1] == path[depth - 1]
+    )
+
+
+def element_key(item: Any) -> str:
+    """A list element as a path segment: ``name=api`` when it has a name (strategic
+    merge matches containers, ports, env... by it), else any element."""
+    if isinstance(item, Mapping) and isinstance(item.get("name"), str):
+        return f"name={item['name']}"
+    return ANY
+
+
+def field_path(text: str, raw: Mapping[str, Any]) -> tuple[FieldPath, bool]:
+    """A finding's field path as segments, list indexes read as the elements' names
+    (``containers[0]`` is ``name=api``) as the manifest ``raw`` has them; and whether
+    the manifest has that field at all."""
+    segments: list[str] = []
+    node: Any = raw
+    present = True
+    for match in _SEGMENT.finditer(text):
+        key, index, quoted = match.groups()
+        if index is not None:
+            items = node if isinstance(node, list) else []
+            position = int(index)
+            present = present and position < len(items)
+            node = items[position] if position < len(items) else None
+            segments.append(element_key(node))
+            continue
+        key = key if key is not None else quoted.replace('\\"', '"')
+        segments.append(key)
+        present = present and isinstance(node, Mapping) and key in node
+        node = node.get(key) if isinstance(node, Mapping) else None
+    return tuple(segments), present and node is not None
+
+
+def setting_patch(patches: Sequence[Patch], path: FieldPath, present: bool = True) -> Patch | None:
+    """The patch that set ``path`` last, if any patch set it."""
+    for patch in reversed(patches):
+        if patch.sets(path, present):
+            return patch
+    return None

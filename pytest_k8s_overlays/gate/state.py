@@ -1,0 +1,228 @@
+"""The gate's session state: groups, renders and check outcomes, computed once."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..cache import code_fingerprint
+from ..checks import CHECKS, RENDER, CheckOptions
+from ..checks.runner import run_check
+from ..core.deployables import Deployable, Group, unique_names
+from ..core.findings import Finding, format_report, split_suppressed
+from ..core.outcomes import CheckOutcome, RenderFailure
+from ..core.paths import display_path
+from ..core.resources import Overlay
+from ..core.text import LINE_LIMIT, shown, shown_lines
+from .store import OverlayStore, Progress
+from .summary import Summary, crash_message
+
+if TYPE_CHECKING:
+    from ..sources.argocd.discovery import Instance
+
+
+class Gate:
+    """Runs the built-in checks for the items, sharing every render and group run."""
+
+    def __init__(
+        self,
+        groups: Sequence[Group],
+        store: OverlayStore,
+        options: CheckOptions,
+        jobs: int = 1,
+    ) -> None:
+        self.groups = list(groups)
+        self.store = store
+        self.options = options
+        self.jobs = jobs
+        self._group_runs: dict[tuple[str, str], list[Finding] | Exception] = {}
+        self._lock = threading.Lock()
+        self.suppressed: dict[tuple[Deployable, str], list[Finding]] = {}
+        #: The Argo CD instances discovered (``--overlays-argocd``).
+        self.instances: list[Instance] = []
+        self._repeated: set[str] | None = None
+        self._repeated_in_group: set[tuple[str, str]] = set()
+        #: What each item run in this process found: the CI outputs' input.
+        self.outcomes: dict[tuple[Deployable, str], CheckOutcome | RenderFailure] = {}
+
+    @property
+    def specs(self) -> list[Deployable]:
+        return [spec for group in self.groups for spec in group.overlays]
+
+    @property
+    def components(self) -> list[Deployable]:
+        """The Components no gated overlay uses, each rendered through a consumer."""
+        return [spec for group in self.groups for spec in group.components]
+
+    @property
+    def item_specs(self) -> list[Deployable]:
+        """Everything that gets test items: the overlays, then the unused Components."""
+        return self.specs + self.components
+
+    def label(self, spec: Deployable) -> str:
+        """A deployable's name in failure headers, unique: with its group when the name
+        repeats across groups (``info (deploy/overlays/prod)``), with the file that
+        defines it when it repeats within one (two Argo CD Applications of one name)."""
+        if self._repeated is None:
+            counts = Counter(s.name for s in self.specs)
+            in_group = Counter((s.group, s.name) for s in self.specs)
+            self._repeated = {name for name, count in counts.items() if count > 1}
+            self._repeated_in_group = {key for key, count in in_group.items() if count > 1}
+        if (spec.group, spec.name) in self._repeated_in_group:
+            name = self._unique_name(spec)
+            return f"{name} ({display_path(spec.anchor, self.store.display_root)})"
+        return f"{spec.name} ({spec.group})" if spec.name in self._repeated else spec.name
+
+    def _unique_name(self, spec: Deployable) -> str:
+        """Its name as its collector has it (``dup-auth[2]`` for the second of one file)."""
+        defined = [s for s in self.specs if s.anchor == spec.anchor]
+        names = unique_names(defined)
+        return next(
+            (n for s, n in zip(defined, names, strict=True) if s is spec),
+            spec.name,
+        )
+
+    def group_of(self, spec: Deployable) -> Group:
+        return next(g for g in self.groups if g.name == spec.group)
+
+    def prefetch(self, specs: Sequence[Deployable], progress: Progress | None = None) -> None:
+        """Render ``specs`` in parallel (``jobs`` at a time), telling ``progress``."""
+        self.store.prefetch(specs, self.jobs, progress)
+
+    def rendered_group(self, group: Group) -> list[Overlay]:
+        """The deployables of a group that rendered; the others fail their own items."""
+        self.prefetch(group.overlays)
+        results = [self.store.result(spec) for spec in group.overlays]
+        return [r for r in results if isinstance(r, Overlay)]
+
+    def _result_key(self, check_id: str, specs: Sequence[Deployable]) -> str | None:
+        """The cache key of a check's findings on ``specs``: their render keys, the
+        check, its options, the code and schemas that judge, and the display root."""
+        cache = self.store.cache
+        if cache is None or not CHECKS[check_id].cache_findings:
+            return None
+        keys = [self.store.key_of(spec) for spec in specs]
+        if any(key is None for key in keys):
+            return None
+        parts = [code_fingerprint(), check_id, repr(self.options), str(self.store.display_root)]
+        if self.options.crds:
+            parts.append(cache.files_key(self.options.crds))
+        parts += [f"{spec.name}\0{key}" for spec, key in zip(specs, keys, strict=True)]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+    def _run(
+        self, check_id: str, specs: Sequence[Deployable], overlays: list[Overlay]
+    ) -> list[Finding]:
+        """Run one check on rendered units, reusing cached findings for unchanged renders."""
+        cache = self.store.cache
+        # Only complete inputs are cached: a group with a unit that failed to
+        # render this time (a timeout, say) may look different next time.
+        key = self._result_key(check_id, specs) if len(overlays) == len(specs) else None
+        if cache is not None and key is not None:
+            found = cache.get_findings(key)
+            if found is not None:
+                return found
+        found = run_check(CHECKS[check_id], overlays, self.options)
+        if cache is not None and key is not None:
+            cache.put_findings(key, found)
+        return found
+
+    def _group_run(self, group: Group, check_id: str) -> list[Finding]:
+        key = (group.name, check_id)
+        with self._lock:
+            if key not in self._group_runs:
+                try:
+                    self._group_runs[key] = self._run(
+                        check_id, group.overlays, self.rendered_group(group)
+                    )
+                except Exception as error:  # remembered: one crash, reported per item
+                    self._group_runs[key] = error
+            found = self._group_runs[key]
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+    def _findings(self, spec: Deployable, overlay: Overlay, check_id: str) -> list[Finding]:
+        if CHECKS[check_id].scope == "overlay":
+            return self._run(check_id, [spec], [overlay])
+        return [f for f in self._group_run(self.group_of(spec), check_id) if f.overlay == spec.name]
+
+    def outcome(self, spec: Deployable, check_id: str) -> CheckOutcome | RenderFailure:
+        """Run one check on one deployable; a render failure is returned as such."""
+        result = self.store.result(spec)
+        if isinstance(result, RenderFailure):
+            if CHECKS[check_id].needs_render:
+                return result
+            # What such a check reports does not depend on the render: run it on nothing.
+            result = Overlay(spec.name, spec.group, spec.path, spec.kustomization, deployable=spec)
+        reported, suppressed = split_suppressed(self._findings(spec, result, check_id), [result])
+        if suppressed:
+            self.suppressed[(spec, check_id)] = suppressed
+        return CheckOutcome(reported, suppressed)
+
+    def failure_message(self, spec: Deployable, check_id: str) -> str | None:
+        """The failure text of one item, or None when it passes."""
+        try:
+            outcome = self.outcome(spec, check_id)
+        except Exception as error:
+            message = crash_message(spec.name, check_id, error)
+            return shown_lines(self.store.without_secrets(spec.path, message, error))
+        self.outcomes[(spec, check_id)] = outcome
+        if isinstance(outcome, RenderFailure):
+            # Kustomize's message quotes the pull request's files and names.
+            return _with_source(spec, shown_lines(outcome.message))
+        if not outcome.reported:
+            return None
+        report = format_report(spec.name, check_id, outcome.reported, CHECKS[check_id].rules)
+        return _with_source(spec, report)
+
+    def fired_rules(self, spec: Deployable, check_id: str) -> list[str]:
+        """The rules an item's run reported (``render`` when the deployable did not render)."""
+        outcome = self.outcomes.get((spec, check_id))
+        if isinstance(outcome, RenderFailure):
+            return [RENDER]
+        return sorted({f.rule for f in outcome.reported}) if outcome is not None else []
+
+    def summary(self, root: Path, unvalidated: bool) -> Summary:
+        """This process's share of the terminal summary; ``unvalidated`` adds the
+        custom kinds the schema check had no schema for."""
+        stats = self.store.stats()
+        result = Summary(rendered=stats.rendered, hits=stats.hits)
+        result.applications = any(spec.application is not None for spec in self.specs)
+        result.argocd = {f"{i.value}: {note}" for i in self.instances for note in i.notes}
+        result.unexercised = {
+            display_path(path, root) for group in self.groups for path in group.unexercised
+        }
+        result.uncacheable = {
+            display_path(directory, root): why for directory, why in stats.uncacheable.items()
+        }
+        result.suppressed = {
+            f"{f.overlay} [{check}] {f.line()}"
+            for (_, check), found in self.suppressed.items()
+            for f in found
+        }
+        if unvalidated:
+            from ..checks.schema.check import custom_kinds
+
+            for rendered in self.store.results():
+                if isinstance(rendered, Overlay):
+                    validated, counts = custom_kinds(rendered, self.options)
+                    name = f"{rendered.group}:{rendered.name}"
+                    if validated:
+                        result.validated[name] = validated
+                    if counts:
+                        result.unvalidated[name] = counts
+        return result
+
+
+def _with_source(spec: Deployable, message: str) -> str:
+    """An Application's failure names its source below the first line."""
+    if spec.application is None:
+        return message
+    first, _, rest = message.partition("\n")
+    source = f"  source: {shown(spec.application.source, LINE_LIMIT)}"
+    return "\n".join(part for part in (first, source, rest) if part)

@@ -1,0 +1,1 @@
+"""Reading YAML into values: bounded loading, the render stream, patches, kustomizations, CRDs."""

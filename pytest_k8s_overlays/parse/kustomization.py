@@ -1,0 +1,125 @@
+"""What a kustomization file says: where it is, what it holds, which directories it uses."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .safe_yaml import describe_yaml_error, load_bounded, read_bounded
+
+#: The file names Kustomize accepts for a kustomization, in its own order.
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+#: Kustomization fields whose entries may name another kustomization directory.
+REFERENCE_FIELDS = ("resources", "bases", "components", "generators", "transformers", "validators")
+
+#: ``user@host:path``: a git remote over SSH, for any user (not only ``git@``).
+_SCP_LIKE = re.compile(r"^[\w.-]+@[\w.-]+:")
+
+
+def kustomization_file(directory: Path) -> Path | None:
+    """Return the kustomization file of ``directory``, or None if it has none."""
+    for name in KUSTOMIZATION_FILES:
+        candidate = directory / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+#: The largest kustomization file the plugin reads itself (Kustomize reads any).
+MAX_KUSTOMIZATION_BYTES = 4 << 20
+
+
+class KustomizationError(ValueError):
+    """A kustomization file the plugin cannot read: unreadable, not YAML, too large,
+    aliasing too much, or not a mapping."""
+
+
+def load_kustomization(path: Path, loader: type[Any] | None = None) -> dict[str, Any]:
+    """Load a kustomization file (an empty one is ``{}``); raise KustomizationError.
+
+    Its YAML is loaded with bounded size and alias expansion: whatever walks
+    the result (discovery, the cache key, the wrapper) can never be made to
+    walk a billion entries or a cycle.
+    """
+    try:
+        documents = load_bounded(read_bounded(path, MAX_KUSTOMIZATION_BYTES), loader)
+    except OSError as error:
+        raise KustomizationError(f"unreadable: {error.strerror or error}") from None
+    except yaml.YAMLError as error:
+        raise KustomizationError(f"not loadable YAML: {describe_yaml_error(error)}") from None
+    if len(documents) > 1:
+        raise KustomizationError("holds several YAML documents")
+    data = documents[0] if documents else None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise KustomizationError(f"is a {type(data).__name__}, not a mapping")
+    return data
+
+
+def read_kustomization(path: Path) -> dict[str, Any]:
+    """Load a kustomization file; an unreadable one counts as empty.
+
+    Discovery must never crash on a broken file: the render of that overlay
+    reports the problem in Kustomize's own words.
+    """
+    try:
+        return load_kustomization(path)
+    except KustomizationError:
+        return {}
+
+
+def is_remote(entry: str) -> bool:
+    """Tell whether a kustomization entry names a remote target (git, http, ssh)."""
+    return (
+        "://" in entry
+        or entry.startswith(("github.com/", "gitlab.com/", "bitbucket.org/"))
+        or _SCP_LIKE.match(entry) is not None
+    )
+
+
+def is_dir(path: Path) -> bool:
+    # An entry Kustomize will reject (too long, unreadable) is the render's to report.
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def referenced_directories(directory: Path, kustomization: dict[str, Any]) -> Iterator[Path]:
+    """Yield the local directories a kustomization uses as resources or components."""
+    for field in REFERENCE_FIELDS:
+        entries = kustomization.get(field)
+        if not isinstance(entries, list):
+            continue
+        for entry in entries:
+            if not isinstance(entry, str) or is_remote(entry):
+                continue
+            target = Path(os.path.normpath(directory / entry))
+            if is_dir(target):
+                yield target.resolve()
+
+
+def directories_used_by(directory: Path) -> set[Path]:
+    """The local directories ``directory``'s kustomization uses as resources or
+    components (none without one; an unreadable one counts as empty)."""
+    kfile = kustomization_file(directory)
+    return set(referenced_directories(directory, read_kustomization(kfile))) if kfile else set()
+
+
+def is_consumer(kustomization: dict[str, Any]) -> bool:
+    """Tell whether a kustomization is built with what it lists: ``kind: Kustomization``
+    or no kind. A Component is never built on its own, and Kustomize refuses any other
+    kind ("kind should be Kustomization or Component")."""
+    return kustomization.get("kind") in (None, "", "Kustomization")
+
+
+def is_component(kustomization: dict[str, Any]) -> bool:
+    """Tell whether a kustomization is a ``kind: Component`` (never built on its own)."""
+    return kustomization.get("kind") == "Component"

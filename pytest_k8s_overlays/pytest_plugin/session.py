@@ -1,0 +1,280 @@
+"""The active gate as a pytest plugin: collection, rendering before the tests, reporting.
+
+Registered by ``plugin.pytest_configure`` only when overlays are configured;
+each hook is a few lines over the gate (:mod:`.gate`), the items
+(:mod:`.collect`) and the report (:mod:`.report`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .. import reporting
+from ..cache.entries import GRACE_SECONDS, Pruned
+from ..config.settings import Settings
+from ..core.deployables import Deployable
+from ..core.outcomes import RenderFailure
+from ..core.resources import Overlay, Overlays
+from ..core.text import shown
+from ..gate.handoff import WORKERINPUT_KEY, SessionRenders
+from ..gate.summary import Summary
+from ..parse.kustomization import KUSTOMIZATION_FILES
+from . import terminal
+from .collect import DeployableItem, deployable_files, make_items, missing_specs, needed_specs
+from .startup import build_gate
+from .stash import CACHE_OFF_KEY, NOT_CONFIGURED, WORKER_RECORDS_KEY, WORKER_SUMMARIES_KEY
+
+
+class GateSession:
+    """The gate of one pytest session (one per pytest-xdist worker too)."""
+
+    def __init__(self, config: pytest.Config, settings: Settings) -> None:
+        self.config = config
+        self.settings = settings
+        self.gate = build_gate(config, settings)
+        self._by_anchor: dict[str, list[Deployable]] | None = None
+        self._by_real: dict[Path, list[Deployable]] = {}
+        #: The deployables whose items pytest's walk has collected: once each.
+        self._collected: set[Deployable] = set()
+        self._merged_summary: Summary | None = None
+        #: The deployables the arguments left without items (``group:name``).
+        self._unselected: set[str] = set()
+        #: The run's finding records, once gathered for the CI outputs.
+        self._records: list[reporting.Record] | None = None
+        self._write_error: str | None = None
+        #: When the run started: an entry not used since is not this run's.
+        self._started = time.time()
+        #: What pruning the render cache removed, and whether it kept only this run's.
+        self._pruned: tuple[Pruned, bool] | None = None
+
+    # -- collection --------------------------------------------------------------------
+
+    def specs_at(self, path: Path, named: bool = False) -> list[Deployable]:
+        """The deployables whose items are collected under the file ``path``.
+
+        Only the path discovery found them by counts: the same file reached
+        through a symlinked directory (or a symlink loop) is not collected
+        again, unless the user named it (``named``).
+        """
+        if self._by_anchor is None:
+            by_anchor: dict[str, list[Deployable]] = {}
+            for spec in self.gate.item_specs:
+                by_anchor.setdefault(os.path.normpath(spec.anchor.absolute()), []).append(spec)
+                with contextlib.suppress(OSError):
+                    self._by_real.setdefault(spec.anchor.resolve(), []).append(spec)
+            self._by_anchor = by_anchor
+        found = self._by_anchor.get(os.path.normpath(path), [])
+        if not found and named:
+            try:
+                found = self._by_real.get(path.resolve(), [])
+            except OSError:
+                return []
+        return found
+
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        return terminal.header(self.gate)
+
+    def pytest_collect_file(
+        self, file_path: Path, parent: pytest.Collector
+    ) -> pytest.Collector | None:
+        """Collect a deployable's file where pytest's own walk reaches it, so a node id
+        from a report (``.../kustomization.yaml::images``) runs again."""
+        if file_path.name not in KUSTOMIZATION_FILES and file_path.suffix not in (".yaml", ".yml"):
+            return None  # most files: no look-up at all
+        if shown(str(file_path), None) != str(file_path):
+            # Under a directory name with a control character or not UTF-8, which
+            # pytest's own nodes carry into reports (pytest-xdist cannot send it):
+            # the items are made under the session, with escaped node ids.
+            return None
+        named = parent.session.isinitpath(file_path)
+        specs = [s for s in self.specs_at(file_path, named) if s not in self._collected]
+        if not specs:
+            return None
+        self._collected.update(specs)
+        return deployable_files(parent, specs, self.settings.checks)[0]
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        # tryfirst: our items exist before -k, -m and --lf select among all items.
+        missing = missing_specs(
+            config,
+            self.gate.item_specs,
+            self.settings.overlays_from_cli,
+            items,
+            {group.name: group.root for group in self.gate.groups},
+        )
+        items.extend(make_items(session, missing, self.settings.checks))
+        gated = {item.spec for item in items if isinstance(item, DeployableItem)}
+        self._unselected = {f"{s.group}:{s.name}" for s in self.gate.specs if s not in gated}
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        if "overlay" not in metafunc.fixturenames:
+            return
+        specs = self.gate.specs
+        names = [spec.name for spec in specs]
+        unique = len(set(names)) == len(names)
+        ids = [spec.name if unique else f"{spec.group}:{spec.name}" for spec in specs]
+        metafunc.parametrize("overlay", specs, ids=ids, indirect=True, scope="session")
+
+    # -- rendering, before any test runs -------------------------------------------------
+
+    def _prefetch(self, specs: list[Deployable]) -> None:
+        with terminal.render_progress(self.config) as progress:
+            self.gate.prefetch(specs, progress)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_setupnodes(self, config: pytest.Config, specs: Any) -> None:
+        """Under pytest-xdist, render every deployable once, on the controller, before
+        the workers start (after the report header, which this hook follows); the
+        workers read these renders, cache or no cache."""
+        if config.option.collectonly:
+            return
+        store = self.gate.store
+        store.share(SessionRenders.create())
+        self._prefetch(self.gate.item_specs)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """Tell each pytest-xdist worker where the controller's renders are."""
+        shared = self.gate.store.shared
+        if shared is not None:
+            node.workerinput[WORKERINPUT_KEY] = shared.to_workerinput()
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        shared = self.gate.store.shared
+        if shared is not None:
+            shared.remove()
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Render, in parallel, every deployable a selected item needs, before any runs."""
+        config = session.config
+        if config.option.collectonly or hasattr(config, "workerinput"):
+            return
+        needed = needed_specs(session.items, self.gate.specs)
+        if needed:
+            self._prefetch(needed)
+
+    # -- fixtures ------------------------------------------------------------------------
+
+    def overlay_param(self, request: pytest.FixtureRequest) -> Overlay:
+        """The rendered deployable a parametrized ``overlay`` test runs with."""
+        spec = getattr(request, "param", None)
+        if not isinstance(spec, Deployable):
+            pytest.fail(NOT_CONFIGURED, pytrace=False)
+        result = self.gate.store.result(spec)
+        if isinstance(result, RenderFailure):
+            pytest.fail(result.message, pytrace=False)
+        return result
+
+    def all_overlays(self) -> Overlays:
+        """Every rendered deployable; failures are left out and listed."""
+        specs = self.gate.specs
+        self.gate.prefetch(specs)
+        results = [self.gate.store.result(spec) for spec in specs]
+        failures = {r.spec.name: r.message for r in results if isinstance(r, RenderFailure)}
+        return Overlays((r for r in results if isinstance(r, Overlay)), failures)
+
+    # -- reporting -----------------------------------------------------------------------
+
+    def _lists_unvalidated(self) -> bool:
+        # With --overlays-require-schemas such kinds fail instead of being listed.
+        return "schema" in self.settings.checks and not self.settings.options.require_schemas
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """On a pytest-xdist worker, hand this worker's summary (and the records of
+        its findings) to the controller; on the controller, write the CI outputs."""
+        output = getattr(session.config, "workeroutput", None)
+        if output is not None:
+            output["k8s_overlays"] = self._own_summary().to_dict()
+            if reporting.wanted(self.settings, os.environ):
+                output["k8s_overlays_records"] = reporting.gather(
+                    self.gate.outcomes, self.gate.store.result, self.config.rootpath
+                )
+            return
+        if reporting.wanted(self.settings, os.environ) and not self.config.option.collectonly:
+            self._write_outputs(session)
+        self._prune_cache(session)
+
+    def _prune_cache(self, session: pytest.Session) -> None:
+        """Keep the render cache to what runs use: remove the entries no run used for
+        the grace period, or, with --overlays-cache-prune after a completed run, the
+        entries this run did not use (what CI saves is then what the run used)."""
+        cache = self.gate.store.cache
+        if cache is None or self.config.option.collectonly:
+            return
+        completed = session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+        only_used = self.settings.cache_prune and completed
+        # A second of slack: file systems that keep coarse modification times.
+        since = self._started - 1 if only_used else time.time() - GRACE_SECONDS
+        self._pruned = (cache.prune(since), only_used)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """On the pytest-xdist controller, collect a worker's summary and records."""
+        workeroutput = getattr(node, "workeroutput", {})
+        shared = workeroutput.get("k8s_overlays")
+        if shared is not None:
+            self.config.stash.setdefault(WORKER_SUMMARIES_KEY, []).append(shared)
+        records = workeroutput.get("k8s_overlays_records")
+        if records is not None:
+            self.config.stash.setdefault(WORKER_RECORDS_KEY, []).append(records)
+
+    def _own_summary(self) -> Summary:
+        """This process's summary, with what the arguments left out of its collection."""
+        summary = self.gate.summary(self.config.rootpath, self._lists_unvalidated())
+        summary.unselected = set(self._unselected)
+        summary.counted = len(self.gate.specs)
+        return summary
+
+    def _summary(self) -> Summary:
+        """This run's summary: this process's figures and every worker's, once."""
+        if self._merged_summary is None:
+            config = self.config
+            summary = self._own_summary()
+            for shared in config.stash.get(WORKER_SUMMARIES_KEY, []):
+                summary.merge(shared)
+            self._merged_summary = summary
+        return self._merged_summary
+
+    def _write_outputs(self, session: pytest.Session) -> None:
+        config = self.config
+        parts = [reporting.gather(self.gate.outcomes, self.gate.store.result, config.rootpath)]
+        merged = reporting.merge([*parts, *config.stash.get(WORKER_RECORDS_KEY, [])])
+        self._records = merged[0]
+        summary = self._summary()
+        try:
+            reporting.write_files(
+                self.settings,
+                (self.gate.store.renderer, self.gate.item_specs),
+                merged,
+                (summary.rendered, summary.hits),
+                config.rootpath,
+            )
+        except OSError as error:
+            self._write_error = f"k8s-overlays: could not write a report: {error}"
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        config = terminalreporter.config
+        if config.option.collectonly:
+            return
+        pruned = terminal.pruned_line(*self._pruned) if self._pruned is not None else None
+        terminal.write_summary(
+            terminalreporter, self._summary(), config.stash.get(CACHE_OFF_KEY, None), pruned
+        )
+        if self._write_error:
+            terminalreporter.write_line(self._write_error, red=True)
+        if self._records is not None and self.settings.github_annotations(os.environ):
+            for line in reporting.annotation_lines(self._records):
+                terminalreporter.write_line(line)
+
+
+__all__ = ["DeployableItem", "GateSession"]

@@ -1,0 +1,199 @@
+"""One record per finding (and per render failure), with its place in the repository.
+
+Records are what the CI outputs (annotations, the JSON report, SARIF) are
+written from. Each process builds the records of the items it ran, as plain
+dicts, so a pytest-xdist worker hands them to the controller as they are.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..checks import CHECKS, RENDER
+from ..core.deployables import Deployable
+from ..core.findings import Finding
+from ..core.outcomes import CheckOutcome, RenderFailure
+from ..core.paths import display_path
+from ..core.resources import Overlay, Resource
+from ..core.text import bounded, encodable, shown_lines
+from .locate import Location, file_field_line, render_failure_location, resource_line
+
+#: The hint of a render failure (the render check has no rules of its own).
+RENDER_HINT = (
+    "fix what Kustomize names; `kubectl kustomize <overlay directory>` (or "
+    "`kustomize build`) prints the same error"
+)
+
+#: A finding, or a render failure, ready for the CI outputs (JSON-compatible).
+Record = dict[str, Any]
+
+
+def _local(source: str | None, root: Path) -> Path | None:
+    """The file a finding's source names, when it is a local file (not a remote base)."""
+    if not source or "//" in source:
+        return None
+    path = Path(source) if os.path.isabs(source) else root / source
+    return path if path.is_file() else None
+
+
+#: How a finding's source names the patch that set its field (see Resource.source_of).
+_PATCHING = ", patching "
+_INLINE_PATCH = re.compile(r"^(?P<file>.+) (?P<field>patches(?:Json6902|StrategicMerge)?\[\d+\])$")
+
+
+def _patch_location(finding: Finding, resource: Resource | None, root: Path) -> Location | None:
+    """Where the patch a finding names is written: its file, or its entry in a
+    kustomization (an inline patch); None when the finding names no patch."""
+    if not finding.source or _PATCHING not in finding.source:
+        return None
+    patch = finding.source.split(_PATCHING, 1)[0]
+    inline = _INLINE_PATCH.match(patch)
+    if inline is not None:
+        kustomization = _local(inline.group("file"), root)
+        if kustomization is not None:
+            return kustomization, file_field_line(kustomization, inline.group("field"))
+        return None
+    file = _local(patch, root)
+    if file is None:
+        return None
+    if resource is None:
+        return file, 1
+    return file, resource_line(file, resource.kind, resource.name, finding.path)
+
+
+def finding_location(
+    finding: Finding, resource: Resource | None, kustomization: Path, root: Path
+) -> Location:
+    """The file and line of a finding: the patch that set the field (its document, or
+    its place in a kustomization), the resource's manifest (its document, or the
+    field), a kustomization file the finding is about, or the overlay's."""
+    patched = _patch_location(finding, resource, root)
+    if patched is not None:
+        return patched
+    source = _local(finding.source, root)
+    if source is not None and resource is not None:
+        return source, resource_line(source, resource.kind, resource.name, finding.path)
+    named = _local(finding.resource, root)  # a finding about a kustomization file itself
+    if named is not None:
+        return named, file_field_line(named, finding.path)
+    return kustomization, 1
+
+
+def _where(location: Location, repo_root: Path) -> dict[str, Any]:
+    return {"file": display_path(location[0], repo_root), "line": location[1]}
+
+
+def _resource(resource: Resource | None) -> dict[str, Any] | None:
+    if resource is None:
+        return None
+    return {
+        "apiVersion": bounded(resource.api_version),
+        "kind": bounded(resource.kind),
+        "namespace": None if resource.namespace is None else bounded(resource.namespace),
+        "name": bounded(resource.name),
+    }
+
+
+def finding_record(
+    spec: Deployable,
+    overlay: Overlay | None,
+    finding: Finding,
+    suppressed: bool,
+    roots: tuple[Path, Path],
+) -> Record:
+    """A finding of ``overlay`` (None: the unit did not render, an Argo CD Application's
+    own findings) as a record; ``roots`` are the rootdir (that sources are relative
+    to) and the repository root (that records are relative to)."""
+    root, repo_root = roots
+    resources = overlay.resources if overlay is not None else ()
+    resource = next((r for r in resources if r.ref == finding.resource), None)
+    location = finding_location(finding, resource, _file_of(spec), root)
+    return {
+        "group": spec.group,
+        "overlay": spec.name,
+        "kind": spec.kind,
+        "check": finding.check,
+        "rule": finding.rule,
+        "resource": _resource(resource),
+        # Bounded like the message: a 10 MB image string stays out of the reports.
+        "path": bounded(finding.path),
+        "found": bounded(finding.found),
+        "expected": bounded(finding.expected),
+        "hint": CHECKS[finding.check].rules.get(finding.rule, ""),
+        "message": f"{finding.overlay}: {finding.line()}",
+        "source": _where(location, repo_root),
+        "others": [bounded(other) for other in finding.others],
+        "suppressed": suppressed,
+    }
+
+
+def _file_of(spec: Deployable) -> Path:
+    """The file a unit's findings fall back to: its kustomization, or (an Argo CD
+    Application whose source path does not exist) the manifest defining it."""
+    return spec.kustomization if spec.kustomization.is_file() else spec.anchor
+
+
+def render_record(failure: RenderFailure, repo_root: Path) -> Record:
+    """A render failure as a record, at the kustomization file (and line) it is about."""
+    spec = failure.spec
+    location = render_failure_location(failure.message, _file_of(spec))
+    message = shown_lines(failure.message)  # as the terminal shows it: escaped, bounded
+    return {
+        "group": spec.group,
+        "overlay": spec.name,
+        "kind": spec.kind,
+        "check": RENDER,
+        "rule": RENDER,
+        "resource": None,
+        "path": "",
+        "found": message,
+        "expected": "a successful kustomize build",
+        "hint": RENDER_HINT,
+        "message": message,
+        "source": _where(location, repo_root),
+        "others": [],
+        "suppressed": False,
+    }
+
+
+def build_records(
+    outcomes: Mapping[tuple[Deployable, str], CheckOutcome | RenderFailure],
+    overlay_of: Mapping[Deployable, Overlay],
+    roots: tuple[Path, Path],
+) -> list[Record]:
+    """The records of the items a process ran: each finding once, each render failure once.
+
+    ``overlay_of`` gives each rendered deployable.
+    """
+    records: list[Record] = []
+    failed: set[Deployable] = set()
+    for (spec, _), outcome in outcomes.items():
+        if isinstance(outcome, RenderFailure):
+            if spec not in failed:
+                failed.add(spec)
+                records.append(render_record(outcome, roots[1]))
+            continue
+        overlay = overlay_of.get(spec)
+        for suppressed, found in ((False, outcome.reported), (True, outcome.suppressed)):
+            records.extend(finding_record(spec, overlay, f, suppressed, roots) for f in found)
+    # A directory name that is not UTF-8 (or "\ud800" in a JSON manifest) holds a lone
+    # surrogate, which neither pytest-xdist nor a UTF-8 file can carry.
+    return sort_records(encodable(records))
+
+
+def _order(record: Record) -> tuple[Any, ...]:
+    checks = list(CHECKS)
+    check = checks.index(record["check"]) if record["check"] in checks else len(checks)
+    return (record["group"], record["overlay"], check, record["rule"], record["message"])
+
+
+def sort_records(records: Iterable[Record]) -> list[Record]:
+    """Records in a stable order (group, deployable, check in run order, rule, text),
+    each once: pytest-xdist workers that ran items of one failed render both report it."""
+    unique = {json.dumps(record, sort_keys=True): record for record in records}
+    return sorted(unique.values(), key=_order)

@@ -1,0 +1,1 @@
+"""What gets deployed: the deployables of Kustomize overlays and of an Argo CD instance."""

@@ -1,0 +1,567 @@
+"""The functions an ApplicationSet Go template can call: Go's built-ins, the Sprig
+functions users write in ApplicationSets, and Argo CD's own (``normalize``,
+``slugify``, ``toYaml``, ``fromYaml``, ``fromYamlArray``).
+
+Argo CD gives templates Sprig's whole generic map except ``env``,
+``expandenv`` and ``getHostByName``; the subset here is the one named in the
+README. Calling another Sprig function is a parse error naming it
+(``function "x" not defined``), never a silent difference.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import math
+import re
+import unicodedata
+import urllib.parse
+import zlib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import yaml
+
+from ...core.regex import BadRegex, compile_re2
+from ...parse.safe_yaml import describe_yaml_error, load_one
+from .budget import check_size
+from .gotemplate import TemplateError, truthy
+from .govalues import MISSING, format_value, to_json, to_yaml
+
+# -- Go built-ins -------------------------------------------------------------------------
+
+
+def _index(value: Any, *keys: Any) -> Any:
+    for key in keys:
+        if isinstance(value, Mapping):
+            value = value.get(key, MISSING)
+        elif isinstance(value, list | tuple | str):
+            position = _int(key)
+            if not 0 <= position < len(value):
+                raise TemplateError(f"error calling index: index out of range: {position}")
+            value = value[position]
+        else:
+            raise TemplateError(f"error calling index: can't index item of type {type(value)}")
+    return value
+
+
+def _slice(value: Any, *bounds: Any) -> Any:
+    numbers = [_int(b) for b in bounds]
+    if len(numbers) == 1:
+        return value[numbers[0] :]
+    return value[numbers[0] : numbers[1]]
+
+
+def _len(value: Any) -> int:
+    if isinstance(value, str | list | tuple | dict):
+        return len(value)
+    raise TemplateError(f"error calling len: len of type {type(value).__name__}")
+
+
+def _comparable(value: Any) -> Any:
+    return None if value is MISSING else value
+
+
+def _eq(first: Any, *others: Any) -> bool:
+    if not others:
+        raise TemplateError("missing argument for comparison")
+    return any(_comparable(first) == _comparable(other) for other in others)
+
+
+def _order(name: str) -> Callable[[Any, Any], bool]:
+    operations: dict[str, Callable[[Any, Any], bool]] = {
+        "lt": lambda a, b: a < b,
+        "le": lambda a, b: a <= b,
+        "gt": lambda a, b: a > b,
+        "ge": lambda a, b: a >= b,
+    }
+    operation = operations[name]
+
+    def compare(a: Any, b: Any) -> bool:
+        if isinstance(a, str) != isinstance(b, str):
+            raise TemplateError(f"error calling {name}: incompatible types for comparison")
+        return operation(a, b)
+
+    return compare
+
+
+def _sprint(*args: Any) -> str:
+    """``fmt.Sprint``: a space between operands when neither is a string."""
+    out = ""
+    for index, arg in enumerate(args):
+        if index and not isinstance(arg, str) and not isinstance(args[index - 1], str):
+            out += " "
+        out += format_value(arg)
+    return out
+
+
+_VERB = re.compile(r"%([-+# 0]*)(\d+)?(?:\.(\d+))?([a-zA-Z%])")
+
+
+def _go_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, float):
+        return "float64"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, str):
+        return "string"
+    return "interface {}"
+
+
+def _verb(verb: str, flags: str, width: str | None, precision: str | None, value: Any) -> str:
+    """One ``printf`` verb applied to one value, as Go's fmt writes it."""
+    bad = f"%!{verb}({_go_kind(value)}={format_value(value)})"
+    check_size(max(int(width or 0), int(precision or 0)), "a printf width")
+    spec = f"{flags}{width or ''}"
+    if verb in "vs":
+        if verb == "s" and not isinstance(value, str | list | dict) and value is not MISSING:
+            return bad
+        text = format_value(value)
+        return format(text[: int(precision)] if precision else text, f">{width or 0}")
+    if verb == "q":
+        return (
+            json.dumps(format_value(value), ensure_ascii=False) if isinstance(value, str) else bad
+        )
+    if verb == "t":
+        return format_value(value) if isinstance(value, bool) else bad
+    if verb in "dxXoc" and not (isinstance(value, int) and not isinstance(value, bool)):
+        return bad
+    if verb in "feEgG" and (not isinstance(value, float | int) or isinstance(value, bool)):
+        return bad
+    if verb == "c":
+        return chr(value)
+    if verb in "feEgG":
+        spec += f".{precision}" if precision else (".6" if verb in "fFeE" else "")
+    return format(value, spec + verb)
+
+
+def _printf(template: str, *args: Any) -> str:
+    values = list(args)
+    used = 0
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal used
+        flags, width, precision, verb = match.groups()
+        if verb == "%":
+            return "%"
+        if used >= len(values):
+            return f"%!{verb}(MISSING)"
+        value = values[used]
+        used += 1
+        return _verb(verb, flags, width, precision, value)
+
+    text = _VERB.sub(replace, template)
+    if used < len(values):
+        extra = ", ".join(f"{_go_kind(v)}={format_value(v)}" for v in values[used:])
+        text += f"%!(EXTRA {extra})"
+    return text
+
+
+# -- conversions --------------------------------------------------------------------------
+
+
+def _int(value: Any) -> int:
+    """``cast.ToInt``: numbers truncate, strings parse (else 0), booleans are 0 or 1."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return _int64(value)
+    if isinstance(value, float):
+        return _int64(int(value)) if math.isfinite(value) else _INT64_MIN
+    if isinstance(value, str) and len(value) <= _MAX_DIGITS:
+        try:
+            return _int64(int(value.strip(), 0))
+        except ValueError:
+            try:
+                return _int(float(value))
+            except ValueError:
+                return 0
+    return 0
+
+
+_INT64_MIN = -(1 << 63)
+#: More digits than an int64 or a float64 string needs.
+_MAX_DIGITS = 400
+
+
+def _int64(value: int) -> int:
+    """``value`` wrapped to 64 bits, as Go's int arithmetic does."""
+    return ((value - _INT64_MIN) % (1 << 64)) + _INT64_MIN
+
+
+def _float(value: Any) -> float:
+    if isinstance(value, bool | int | float):
+        return float(value)
+    try:
+        return float(str(value))
+    except ValueError:
+        return 0.0
+
+
+def _string(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode()
+    return format_value(value) if not isinstance(value, str) else value
+
+
+def _empty(value: Any) -> bool:
+    return not truthy(value)
+
+
+def _default(default: Any, *given: Any) -> Any:
+    if not given or _empty(given[0]):
+        return default
+    return given[0]
+
+
+# -- Argo CD's own --------------------------------------------------------------------------
+
+
+def sanitize_name(name: str) -> str:
+    """Argo CD's ``SanitizeName`` (``normalize``): a valid DNS-1123 subdomain, as well as it can."""
+    lowered = re.sub(r"[^-a-z0-9.]", "-", name.lower())
+    return lowered.encode()[:253].decode(errors="ignore").strip("-.")
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"-+", "-", re.sub(r"[^a-z0-9]+", "-", ascii_text.lower())).strip("-")
+
+
+def slugify(*args: Any) -> str:
+    """``slugify [maxSize=50] [smartTruncate=true] name``."""
+    name = _string(args[-1])
+    size = _int(args[0]) if len(args) > 1 else 50
+    smart = bool(args[1]) if len(args) > 2 else True
+    slug = _slug(sanitize_name(name))
+    if size <= 0 or len(slug) <= size:
+        return slug
+    if not smart:
+        return slug[:size].strip("-")
+    words = slug.split("-")
+    kept = ""
+    for word in words:
+        candidate = f"{kept}-{word}" if kept else word
+        if len(candidate) > size:
+            break
+        kept = candidate
+    return kept or slug[:size]
+
+
+def _from_yaml(text: Any) -> Any:
+    try:
+        loaded = load_one(_string(text), yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        raise TemplateError(f"error calling fromYaml: {describe_yaml_error(error)}") from None
+    return loaded if loaded is not None else {}
+
+
+# -- lists and dicts ---------------------------------------------------------------------
+
+
+def _list(value: Any) -> list[Any]:
+    if isinstance(value, list | tuple):
+        return list(value)
+    raise TemplateError(f"cannot use {format_value(value)} as a list")
+
+
+def _dict(*pairs: Any) -> dict[str, Any]:
+    items = list(pairs) + ([""] if len(pairs) % 2 else [])
+    return {_string(items[i]): items[i + 1] for i in range(0, len(items), 2)}
+
+
+def _merge(overwrite: bool) -> Callable[..., dict[str, Any]]:
+    def deep(destination: dict[str, Any], source: Mapping[str, Any]) -> None:
+        for key, value in source.items():
+            mine = destination.get(key)
+            if isinstance(mine, dict) and isinstance(value, Mapping):
+                deep(mine, value)
+            elif key not in destination or overwrite or _empty(mine):
+                destination[key] = value
+
+    def merge(destination: dict[str, Any], *sources: Mapping[str, Any]) -> dict[str, Any]:
+        for source in sources:
+            deep(destination, source)
+        return destination
+
+    return merge
+
+
+def _set(data: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
+    data[key] = value
+    return data
+
+
+def _dig(*args: Any) -> Any:
+    *keys, default, data = args
+    for key in keys:
+        if not isinstance(data, Mapping) or key not in data:
+            return default
+        data = data[key]
+    return data
+
+
+def _split(separator: str, text: str) -> dict[str, str]:
+    return {f"_{i}": part for i, part in enumerate(_string(text).split(separator))}
+
+
+def _unique(values: Any) -> list[Any]:
+    out: list[Any] = []
+    # Keyed by canonical JSON: linear, where ``not in`` on a list is quadratic.
+    seen: set[str] = set()
+    for value in _list(values):
+        key = json.dumps(value, sort_keys=True, default=repr)
+        if key not in seen:
+            seen.add(key)
+            out.append(value)
+    return out
+
+
+def _case_words(text: str) -> list[str]:
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", _string(text))
+    return [w for w in re.split(r"[^A-Za-z0-9]+", spaced) if w]
+
+
+def _camel(text: str) -> str:
+    return "".join(w[:1].upper() + w[1:] for w in re.split(r"[_\s-]+", _string(text)) if w)
+
+
+def _trunc(length: Any, text: Any) -> str:
+    count, value = _int(length), _string(text)
+    if count < 0:
+        return value[count:] if -count < len(value) else value
+    return value[:count]
+
+
+def _substr(start: Any, end: Any, text: Any) -> str:
+    first, last, value = _int(start), _int(end), _string(text)
+    if first < 0:
+        return value[:last]
+    if last < 0 or last > len(value):
+        return value[first:]
+    return value[first:last]
+
+
+def _title(text: Any) -> str:
+    return re.sub(r"\b([a-z])", lambda m: m.group(1).upper(), _string(text))
+
+
+def _indent(spaces: Any, text: Any) -> str:
+    count, value = max(_int(spaces), 0), _string(text)
+    check_size(len(value) + count * (value.count("\n") + 1), "indent's result")
+    pad = " " * count
+    return pad + value.replace("\n", "\n" + pad)
+
+
+def _ternary(true_value: Any, false_value: Any, condition: Any) -> Any:
+    return true_value if truthy(condition) else false_value
+
+
+def _arith(operation: Callable[[int, int], int]) -> Callable[..., int]:
+    def apply(first: Any, *rest: Any) -> int:
+        total = _int(first)
+        for value in rest:
+            total = _int64(operation(total, _int(value)))
+        return total
+
+    return apply
+
+
+def _divide(a: int, b: int) -> int:
+    if b == 0:
+        raise TemplateError("error calling div: integer divide by zero")
+    return int(a / b)
+
+
+def _modulo(a: int, b: int) -> int:
+    if b == 0:
+        raise TemplateError("error calling mod: integer divide by zero")
+    return int(math.fmod(a, b))
+
+
+def _regex(pattern: Any) -> Any:
+    """Go's ``regexp.MustCompile``: RE2, linear in the text whatever the pattern."""
+    try:
+        return compile_re2(_string(pattern))
+    except BadRegex as error:
+        raise TemplateError(f"error parsing regexp: {error}") from None
+
+
+def _go_replacement(replacement: str) -> Callable[[Any], str]:
+    """Go's ``Expand``: ``$1``, ``${1}``, ``$name`` and ``${name}`` name groups."""
+
+    def expand(match: Any) -> str:
+        def group(found: re.Match[str]) -> str:
+            name = found.group(1) or found.group(2)
+            if name is None:
+                return "$"  # $$
+            try:
+                return str(match.group(int(name) if name.isdigit() else name) or "")
+            except (IndexError, KeyError, ValueError):
+                return ""
+
+        return re.sub(r"\$(?:\{(\w+)\}|(\w+)|\$)", group, replacement)
+
+    return expand
+
+
+def _replace_all(pattern: Any, text: Any, replacement: Callable[[Any], str]) -> str:
+    """``ReplaceAllString``, stopped once the result would pass MAX_OUTPUT."""
+    written = 0
+
+    def bounded(match: Any) -> str:
+        nonlocal written
+        out = replacement(match)
+        written += len(out)
+        check_size(written, "the replaced text")
+        return out
+
+    return str(_regex(pattern).sub(bounded, _string(text)))
+
+
+def _repeat(count: Any, text: Any) -> str:
+    times, value = max(_int(count), 0), _string(text)
+    check_size(times * len(value), "repeat's result")
+    return value * times
+
+
+def _replace(old: Any, new: Any, text: Any) -> str:
+    value, before, after = _string(text), _string(old), _string(new)
+    matches = value.count(before) if before else len(value) + 1
+    check_size(len(value) + matches * len(after), "replace's result")
+    return value.replace(before, after)
+
+
+def _until(count: Any) -> list[int]:
+    number = _int(count)
+    check_size(number, "until's list")
+    return list(range(number))
+
+
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    # Go built-ins
+    "and": lambda *a: a[-1],  # evaluated lazily by the executor
+    "or": lambda *a: a[-1],
+    "not": lambda v: not truthy(v),
+    "len": _len,
+    "index": _index,
+    "slice": _slice,
+    "eq": _eq,
+    "ne": lambda a, b: not _eq(a, b),
+    "lt": _order("lt"),
+    "le": _order("le"),
+    "gt": _order("gt"),
+    "ge": _order("ge"),
+    "print": _sprint,
+    "println": lambda *a: " ".join(format_value(v) for v in a) + "\n",
+    "printf": _printf,
+    "html": lambda *a: html.escape(_sprint(*a)),
+    "urlquery": lambda *a: urllib.parse.quote_plus(_sprint(*a)),
+    # Sprig: strings
+    "upper": lambda s: _string(s).upper(),
+    "lower": lambda s: _string(s).lower(),
+    "title": _title,
+    "trim": lambda s: _string(s).strip(),
+    "trimAll": lambda cut, s: _string(s).strip(_string(cut)),
+    "trimPrefix": lambda p, s: _string(s).removeprefix(_string(p)),
+    "trimSuffix": lambda p, s: _string(s).removesuffix(_string(p)),
+    "trunc": _trunc,
+    "substr": _substr,
+    "replace": _replace,
+    "contains": lambda sub, s: _string(sub) in _string(s),
+    "hasPrefix": lambda p, s: _string(s).startswith(_string(p)),
+    "hasSuffix": lambda p, s: _string(s).endswith(_string(p)),
+    "quote": lambda *a: " ".join(json.dumps(_string(v), ensure_ascii=False) for v in a),
+    "squote": lambda *a: " ".join(f"'{_string(v)}'" for v in a),
+    "cat": lambda *a: " ".join(format_value(v) for v in a if v is not None),
+    "repeat": _repeat,
+    "nospace": lambda s: re.sub(r"\s", "", _string(s)),
+    "kebabcase": lambda s: "-".join(w.lower() for w in _case_words(s)),
+    "snakecase": lambda s: "_".join(w.lower() for w in _case_words(s)),
+    "camelcase": _camel,
+    "splitList": lambda sep, s: _string(s).split(_string(sep)),
+    "split": _split,
+    "join": lambda sep, v: _string(sep).join(format_value(i) for i in _list(v)),
+    "indent": _indent,
+    "nindent": lambda n, s: "\n" + _indent(n, s),
+    "toString": _string,
+    "toStrings": lambda v: [format_value(i) for i in _list(v)],
+    "regexMatch": lambda r, s: _regex(r).search(_string(s)) is not None,
+    "regexFind": lambda r, s: m.group() if (m := _regex(r).search(_string(s))) else "",
+    "regexFindAll": lambda r, s, n: [m.group() for m in _regex(r).finditer(_string(s))][
+        : (None if _int(n) < 0 else _int(n))
+    ],
+    "regexReplaceAll": lambda r, s, rep: _replace_all(r, s, _go_replacement(_string(rep))),
+    "regexReplaceAllLiteral": lambda r, s, rep: _replace_all(r, s, lambda _: _string(rep)),
+    # Sprig: encodings
+    "b64enc": lambda s: base64.b64encode(_string(s).encode()).decode(),
+    "b64dec": lambda s: base64.b64decode(_string(s)).decode(errors="replace"),
+    "sha256sum": lambda s: hashlib.sha256(_string(s).encode()).hexdigest(),
+    "sha1sum": lambda s: hashlib.sha1(_string(s).encode()).hexdigest(),
+    "adler32sum": lambda s: str(zlib.adler32(_string(s).encode())),
+    "toJson": lambda v: to_json(v),
+    "toRawJson": lambda v: to_json(v, escape_html=False),
+    "toPrettyJson": lambda v: to_json(v, indent=2),
+    "fromJson": lambda s: json.loads(_string(s)),
+    # Sprig: defaults and logic
+    "default": _default,
+    "empty": _empty,
+    "coalesce": lambda *a: next((v for v in a if not _empty(v)), None),
+    "ternary": _ternary,
+    # Sprig: lists
+    "list": lambda *a: list(a),
+    "first": lambda v: _list(v)[0] if _list(v) else None,
+    "last": lambda v: _list(v)[-1] if _list(v) else None,
+    "rest": lambda v: _list(v)[1:],
+    "initial": lambda v: _list(v)[:-1],
+    "append": lambda v, i: [*_list(v), i],
+    "prepend": lambda v, i: [i, *_list(v)],
+    "concat": lambda *a: [i for v in a for i in _list(v)],
+    "uniq": _unique,
+    "has": lambda needle, v: needle in _list(v),
+    "without": lambda v, *out: [i for i in _list(v) if i not in out],
+    "compact": lambda v: [i for i in _list(v) if not _empty(i)],
+    "sortAlpha": lambda v: sorted(format_value(i) for i in _list(v)),
+    "reverse": lambda v: list(reversed(_list(v))),
+    "until": _until,
+    # Sprig: dicts
+    "dict": _dict,
+    "get": lambda d, k: d.get(k, "") if isinstance(d, Mapping) else "",
+    "set": _set,
+    "unset": lambda d, k: (d.pop(k, None), d)[1],
+    "hasKey": lambda d, k: isinstance(d, Mapping) and k in d,
+    "keys": lambda *ds: sorted(k for d in ds for k in d),
+    "values": lambda d: [d[k] for k in d],
+    "pick": lambda d, *ks: {k: d[k] for k in ks if k in d},
+    "omit": lambda d, *ks: {k: v for k, v in d.items() if k not in ks},
+    "merge": _merge(overwrite=False),
+    "mergeOverwrite": _merge(overwrite=True),
+    "dig": _dig,
+    "deepCopy": lambda v: json.loads(json.dumps(v)),
+    # Sprig: numbers
+    "add": _arith(lambda a, b: a + b),
+    "add1": lambda v: _int(v) + 1,
+    "sub": _arith(lambda a, b: a - b),
+    "mul": _arith(lambda a, b: a * b),
+    "div": _arith(_divide),
+    "mod": _arith(_modulo),
+    "max": _arith(max),
+    "min": _arith(min),
+    "floor": lambda v: float(math.floor(_float(v))),
+    "ceil": lambda v: float(math.ceil(_float(v))),
+    "round": lambda v, p=0: round(_float(v), _int(p)),
+    "int": _int,
+    "int64": _int,
+    "float64": _float,
+    "atoi": _int,
+    # Argo CD
+    "normalize": lambda s: sanitize_name(_string(s)),
+    "slugify": slugify,
+    "toYaml": to_yaml,
+    "fromYaml": _from_yaml,
+    "fromYamlArray": _from_yaml,
+}

@@ -1,0 +1,1 @@
+"""Kustomize overlays: the leaf overlays under each root, and Components no overlay uses."""
