@@ -22,6 +22,7 @@ internal error, 4 a usage error, 5 nothing to gate.
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import sys
 from collections.abc import Sequence
@@ -29,6 +30,20 @@ from collections.abc import Sequence
 import pytest
 
 from .config.settings import value_flags
+
+#: How pytest words the warning about a plugin's package imported before it loads.
+_ALREADY_IMPORTED = "Module already imported so cannot be rewritten; pytest_k8s_overlays"
+
+USAGE = """\
+usage: k8s-overlays [PATH ...] [OPTIONS]
+
+The pytest-k8s-overlays gate alone: each PATH is a root of overlays (as
+--overlays PATH); without one, the ini key overlays (or --overlays-argocd)
+says what to gate. No conftest, addopts or testpaths of the repository is
+loaded. The options are the plugin's (--overlays-*, listed under
+"k8s-overlays" below) and pytest's own. Exit status: 0 passed, 1 findings,
+2 interrupted, 3 internal error, 4 usage error, 5 nothing selected.
+"""
 
 #: pytest's own options that take a separate value (``-k auth``): the word after
 #: them is theirs, not a PATH. Any other option is written ``--opt=value``.
@@ -116,10 +131,28 @@ def gate_arguments(argv: Sequence[str]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the gate with ``argv`` (default: the command line) and return pytest's exit status."""
-    arguments = gate_arguments(sys.argv[1:] if argv is None else argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    if "--version" in given or "-V" in given:
+        print(version())
+        return 0
+    if "--help" in given or "-h" in given:
+        print(USAGE)
+    arguments = gate_arguments(given)
     # pytest-xdist workers start from the arguments, not from this process's
     # plugins: -p names the command's plugin, so that they skip the walk too.
     arguments = ["-p", "pytest_k8s_overlays.pytest_plugin.gate_only", *arguments]
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         arguments = ["-p", "pytest_k8s_overlays.pytest_plugin.plugin", *arguments]
+    # This command imported the package before pytest could mark it for assert
+    # rewriting (it has no asserts to rewrite): last, so a user's -W error keeps it.
+    arguments += ["-W", f"ignore:{_ALREADY_IMPORTED}:pytest.PytestAssertRewriteWarning"]
     return int(pytest.main(arguments))
+
+
+def version() -> str:
+    """``k8s-overlays X (pytest Y)``: what ``--version`` prints."""
+    try:
+        mine = importlib.metadata.version("pytest-k8s-overlays")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - a source checkout
+        mine = "unknown"
+    return f"k8s-overlays {mine} (pytest {pytest.__version__})"

@@ -96,6 +96,16 @@ def test_nothing_to_gate_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result.stderr.fnmatch_lines(["ERROR: k8s-overlays: no overlays configured: name them *"])
 
 
+def test_version_and_help_name_the_command(pytester: pytest.Pytester) -> None:
+    result = gate(pytester, "--version")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["k8s-overlays * (pytest *)"])
+    result = gate(pytester, "--help")
+    result.stdout.fnmatch_lines(
+        ["usage: k8s-overlays [[]PATH ...] [[]OPTIONS]", "*--overlays-argocd*"]
+    )
+
+
 def test_arguments_keep_the_repository_out_and_join_spaced_values() -> None:
     arguments = gate_arguments(
         ["k8s/overlays", "--overlays-kustomize", "/usr/bin/kubectl", "-k", "auth", "-q", "--", "x"]

@@ -75,7 +75,8 @@ def private_copy(root: Path, directory: Path, into: Path) -> Path:
 def chain_outside(source: SourcePlan, top: Mapping[str, Any] | None) -> str | None:
     """Why the source's build would read outside the repository (a ``resources`` or
     ``components``... directory there) or run Helm plugins it commits, or None (see
-    :func:`~pytest_k8s_overlays.sources.kustomize.confine.outside_problem`, which plain overlays share).
+    :func:`~pytest_k8s_overlays.sources.kustomize.confine.outside_problem`, which plain
+    overlays share).
     ``top`` is the source's kustomization as Argo CD edits it."""
     return outside_problem(source.path, source.root, source.build_options, top)
 
