@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .builders import REPO, application, write, write_manifests
+from .builders import REPO, app_template, application, application_set, write, write_manifests
 
 
 def config_map(name: str, namespace: str | None = None) -> str:
@@ -314,3 +314,25 @@ def test_an_application_of_this_repository_is_gated_however_its_url_is_spelled(
     )
     result.stdout.no_fnmatch_line("*::root::*")
     result.stdout.no_fnmatch_line("*::elsewhere::*")
+
+
+def test_applicationsets_alone_name_this_repository_by_their_git_generators(
+    pytester: pytest.Pytester,
+) -> None:
+    # No git remote, no --overlays-argocd-repo, no Application: only the git generator
+    # whose paths match here says which repository this is. It used to generate
+    # nothing, with a note, and the run passed.
+    make_plain(pytester.path)
+    write(pytester.path, "apps/a/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+    generator = {"git": {"repoURL": REPO, "revision": "main", "directories": [{"path": "apps/*"}]}}
+    template = app_template("{{path.basename}}", "{{path}}", "{{path.basename}}")
+    write_manifests(pytester.path, "argocd/set.yaml", application_set("set", [generator], template))
+    result = pytester.runpytest("--overlays-argocd=argocd", "--overlays-checks=render", "-rA")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            f"k8s-overlays: Argo CD argocd: 1 Application; this repository: {REPO} (the "
+            "repoURL of the Applications whose paths exist here)",
+            "PASSED argocd/set.yaml::a::render",
+        ]
+    )

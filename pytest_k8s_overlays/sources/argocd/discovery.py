@@ -39,7 +39,7 @@ from .manifests import (
     read_manifests,
 )
 from .projects import DEFAULT_PROJECT, project_rules, source_permitted
-from .repo import ThisRepo, head_revision, repo_files, this_repo
+from .repo import ThisRepo, generator_candidates, head_revision, repo_files, this_repo
 from .source_plans import AppIdentity, SourceContext, app_sources, plan_sources
 
 #: Renders a recipe (the store's): resources, or why it did not render.
@@ -163,6 +163,9 @@ class _Discovery:
             for m in manifests.applications
             for s in app_sources(as_dict(m.data.get("spec")))[0]
         ]
+        # Without a remote, an instance of ApplicationSets only still names this
+        # repository: by its git generators whose paths match here.
+        candidates += [c for m in manifests.application_sets for c in generator_candidates(m.data)]
         self.repo = this_repo(self.root, self.settings.repos, candidates)
         self.add(manifests)
 

@@ -20,9 +20,10 @@ import re
 import subprocess
 import urllib.parse
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 _SSH = re.compile(r"^(ssh://)?([^/:]*?)@[^@]+$")
 _SKIP_DIRS = frozenset({".git", "node_modules", "__pycache__"})
@@ -197,12 +198,49 @@ def this_repo(root: Path, given: Sequence[str], candidates: Iterable[tuple[str, 
     return remotes if remotes.urls else found
 
 
+def _exists_here(root: Path, path: str) -> bool:
+    """Whether ``path`` (a source path, or a git generator's pattern) names something here."""
+    if not path or os.path.isabs(path) or ".." in Path(path).parts:
+        return False
+    if any(char in path for char in "*?["):
+        try:
+            return next(iter(root.glob(path)), None) is not None
+        except (OSError, ValueError):  # a pattern Python's glob refuses
+            return False
+    return (root / path).exists()
+
+
+def generator_candidates(appset: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(repoURL, path pattern) of every git generator of an ApplicationSet, nested in
+    matrix and merge generators too: what says which repository its paths are in."""
+    found: list[tuple[str, str]] = []
+    pending = [appset.get("spec")]
+    for _ in range(10_000):  # a bound: generators nest a few levels in real sets
+        if not pending:
+            break
+        node = pending.pop()
+        if isinstance(node, list):
+            pending.extend(node)
+        elif isinstance(node, Mapping):
+            git = node.get("git")
+            if isinstance(git, Mapping):
+                url = str(git.get("repoURL") or "")
+                for field in ("directories", "files"):
+                    entries = git.get(field)
+                    for entry in entries if isinstance(entries, list) else []:
+                        if isinstance(entry, Mapping) and not entry.get("exclude"):
+                            found.append((url, str(entry.get("path") or "")))
+            for key in ("generators", "matrix", "merge"):
+                pending.append(node.get(key))
+    return found
+
+
 def _by_existing_paths(root: Path, candidates: Iterable[tuple[str, str]]) -> ThisRepo:
-    """The repoURL shared by the most sources whose path exists here."""
+    """The repoURL shared by the most sources (and git generators) whose path exists here."""
     counts: Counter[str] = Counter()
     spelled: dict[str, str] = {}
     for url, path in candidates:
-        if url and path and not os.path.isabs(path) and (root / path).is_dir():
+        if url and _exists_here(root, path):
             counts[normalize_url(url)] += 1
             spelled.setdefault(normalize_url(url), url)
     if not counts:
