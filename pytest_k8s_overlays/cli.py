@@ -91,6 +91,8 @@ _ISOLATION = (
     "-o",
     "required_plugins=",
     "-o",
+    "testpaths=",
+    "-o",
     "strict_config=false",
     "-o",
     "strict=false",

@@ -56,8 +56,9 @@ def test_the_command_gates_a_repository_whose_conftest_cannot_load(
     result = gate(pytester)
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()
     result.stdout.fnmatch_lines([f"*{GATE_ITEMS} passed*"])
-    # The monorepo's plugins' ini keys are not the gate's business...
+    # The monorepo's plugins' ini keys and test paths are not the gate's business.
     assert "asyncio_mode" not in result.stdout.str()
+    assert "testpaths" not in result.stdout.str()
 
     drop_field(example, "chat", "images")  # chat forgets its images: entry
     result = gate(pytester, "-q")
