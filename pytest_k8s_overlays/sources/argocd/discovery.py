@@ -165,8 +165,8 @@ class _Discovery:
         ]
         # Without a remote, an instance of ApplicationSets only still names this
         # repository: by its git generators whose paths match here.
-        candidates += [c for m in manifests.application_sets for c in generator_candidates(m.data)]
-        self.repo = this_repo(self.root, self.settings.repos, candidates)
+        generators = [c for m in manifests.application_sets for c in generator_candidates(m.data)]
+        self.repo = this_repo(self.root, self.settings.repos, candidates, generators)
         self.add(manifests)
 
     def _key(self, manifest: Manifest, namespace: str) -> tuple[str, str, str, str]:

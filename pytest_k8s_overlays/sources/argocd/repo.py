@@ -176,20 +176,29 @@ class ThisRepo:
         return f"{shown} ({self.how})"
 
 
-def this_repo(root: Path, given: Sequence[str], candidates: Iterable[tuple[str, str]]) -> ThisRepo:
+def this_repo(
+    root: Path,
+    given: Sequence[str],
+    candidates: Iterable[tuple[str, str]],
+    generators: Iterable[tuple[str, str]] = (),
+) -> ThisRepo:
     """Decide which URLs name this checkout.
 
     ``candidates`` are (repoURL, path) of every source the instance names; when
     neither the URLs given nor git remotes settle it, the repoURL shared by the
     most sources whose path exists here wins (ties: the first in sorted order).
     """
-    candidates = list(candidates)
+    candidates, generators = list(candidates), list(generators)
     if given:
         return ThisRepo(tuple(given), "--overlays-argocd-repo")
     remotes = ThisRepo(tuple(git_remotes(root)), "git remotes")
-    if remotes.urls and any(remotes.is_local(url) for url, _ in candidates):
+    if remotes.urls and any(remotes.is_local(url) for url, _ in [*candidates, *generators]):
         return remotes
     found = _by_existing_paths(root, candidates)
+    if not found.urls and not remotes.urls:
+        # No remote, and no Application's path here: the ApplicationSets' git generators
+        # whose paths match here (only then: another repository's may match by chance).
+        found = _by_existing_paths(root, generators)
     if remotes.urls and found.urls:
         # A fork, or a mirror: its remotes name no Application's repoURL. Taking them
         # would gate nothing and pass; the paths that exist here say more.
