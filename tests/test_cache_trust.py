@@ -246,3 +246,30 @@ def test_a_named_key_file_that_is_missing_is_a_usage_error_and_off_says_why(
         "--overlays=k8s/overlays", "--overlays-checks=render", "-p", "no:cacheprovider"
     )
     provider_off.stdout.fnmatch_lines(["  render cache off: pytest's cacheprovider plugin is off"])
+
+
+@pytest.mark.parametrize("link", [".pytest_cache", ".pytest_cache/d/k8s-overlays"])
+def test_a_committed_link_never_turns_the_cache_on_another_directory(
+    pytester: pytest.Pytester, tmp_path: Path, link: str
+) -> None:
+    # A pull request commits .pytest_cache (or the cache directory itself) as a link
+    # to a directory of the machine running the gate: its files are old JSON files.
+    unpinned_overlay(pytester.path)
+    victim = tmp_path / "victim"
+    for name in ("settings.json", "checks/x.json"):
+        write(victim, name, '{"mine": true}\n')
+        month_ago = (victim / name).stat().st_mtime - 30 * 24 * 3600
+        os.utime(victim / name, (month_ago, month_ago))
+    victim.chmod(0o755)
+    (pytester.path / link).parent.mkdir(parents=True, exist_ok=True)
+    (pytester.path / link).symlink_to(victim, target_is_directory=True)
+    result = pytester.runpytest(*ARGS, "--overlays-cache-prune")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [f"  render cache off: {link} is a symbolic link: the render cache is never used *"]
+    )
+    # Before: both files were removed as unused entries, the directory made 0700 and
+    # rendered Secrets written into it.
+    assert sorted(p.name for p in victim.rglob("*.json")) == ["settings.json", "x.json"]
+    assert stat.S_IMODE(victim.stat().st_mode) == 0o755
+    assert not list(victim.glob("**/k8s-overlays"))

@@ -147,6 +147,8 @@ class RenderCache:
     def _entries(self) -> Iterator[tuple[str, os.stat_result]]:
         """Every entry file (renders, findings, left-over temporary files) and its stat."""
         for folder in (self.directory, self.directory / "checks"):
+            if folder.is_symlink():
+                continue  # never prune through a link
             try:
                 found = [e for e in os.scandir(folder) if e.is_file(follow_symlinks=False)]
             except OSError:

@@ -110,7 +110,7 @@ def check_renderer(config: pytest.Config, settings: Settings, renderer: Renderer
 
     A success is remembered per renderer binary, arguments and environment.
     """
-    cache = getattr(config, "cache", None)
+    cache = own_cache(config)
     key = _renderer_identity(renderer, settings.build_args)
     known = cache.get(BUILDS_CACHE_KEY, []) if cache is not None else []
     if isinstance(known, list) and key in known:
@@ -222,7 +222,7 @@ def version_probe(config: pytest.Config, timeout: float = PROBE_TIMEOUT) -> Prob
     def run(argv: Sequence[str]) -> str:
         return run_version(argv, timeout)
 
-    cache = getattr(config, "cache", None)
+    cache = own_cache(config)
     if cache is None:
         return run
     known = cache.get(PROBE_CACHE_KEY, {})
@@ -298,6 +298,12 @@ def open_cache(config: pytest.Config, settings: Settings, renderer: Renderer) ->
     pytest_cache = getattr(config, "cache", None)
     if pytest_cache is None:
         return None
+    linked = _committed_link(_cache_dir(config) / "d" / "k8s-overlays", config.rootpath)
+    if linked is not None:
+        # A pull request's link: the cache would chmod, write Secrets into and prune
+        # whatever directory it names.
+        shown = display_path(linked, config.rootpath)
+        raise CacheOff(f"{shown} is a symbolic link: the render cache is never used through one")
     try:
         directory = pytest_cache.mkdir("k8s-overlays")
         private_directory(directory)
@@ -320,6 +326,36 @@ def open_cache(config: pytest.Config, settings: Settings, renderer: Renderer) ->
             raise pytest.UsageError(f"--overlays-cache-key-file: {error}") from None
         raise CacheOff(str(error)) from None
     return RenderCache(directory, renderer, settings.build_args, secret=secret)
+
+
+def own_cache(config: pytest.Config) -> pytest.Cache | None:
+    """pytest's cache for what the gate remembers (renderer probes), unless it lies
+    behind a symbolic link in the checkout: a pull request's, to read or write."""
+    cache: pytest.Cache | None = getattr(config, "cache", None)
+    if cache is None or _committed_link(_cache_dir(config) / "v", config.rootpath):
+        return None
+    return cache
+
+
+def _cache_dir(config: pytest.Config) -> Path:
+    """pytest's cache directory, as pytest resolves its ini key ``cache_dir``."""
+    value = os.path.expanduser(os.path.expandvars(str(config.getini("cache_dir"))))
+    return Path(os.path.normpath(config.rootpath / value))
+
+
+def _committed_link(path: Path, root: Path) -> Path | None:
+    """The first component of ``path`` under ``root`` that is a symbolic link, if any
+    (a cache directory configured outside the rootdir is the user's own)."""
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        return None
+    current = root
+    for part in parts:
+        current = current / part
+        if current.is_symlink():
+            return current
+    return None
 
 
 def tracked_by_git(directory: Path) -> bool:
