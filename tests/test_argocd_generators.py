@@ -211,7 +211,17 @@ def test_generators_not_evaluable_offline_are_listed(pytester: pytest.Pytester) 
         ),
         application_set(
             "elsewhere",
-            [{"git": {**GIT_DIRECTORIES, "repoURL": "https://github.com/acme/other.git"}}],
+            # Another repository whose patterns match nothing here (one matching here
+            # fails its set: test_argocd_sources.py).
+            [
+                {
+                    "git": {
+                        **GIT_DIRECTORIES,
+                        "repoURL": "https://github.com/acme/other.git",
+                        "directories": [{"path": "services/*"}],
+                    }
+                }
+            ],
             app_template("{{path.basename}}", "{{path}}", "a"),
         ),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -335,4 +336,75 @@ def test_applicationsets_alone_name_this_repository_by_their_git_generators(
             "repoURL of the Applications whose paths exist here)",
             "PASSED argocd/set.yaml::a::render",
         ]
+    )
+
+
+def test_a_git_generator_of_another_repository_matching_here_fails_its_applicationset(
+    pytester: pytest.Pytester,
+) -> None:
+    subprocess.run(["git", "init", "-q", str(pytester.path)], check=True)
+    subprocess.run(["git", "-C", str(pytester.path), "remote", "add", "origin", REPO], check=True)
+    make_plain(pytester.path)
+    template = app_template("{{path.basename}}", "{{path}}", "a")
+
+    def git(name: str, url: str, pattern: str = "apps/*") -> dict[str, Any]:
+        generator = {
+            "git": {"repoURL": url, "revision": "main", "directories": [{"path": pattern}]}
+        }
+        return application_set(name, [generator], template)
+
+    write_manifests(
+        pytester.path,
+        "argocd/sets.yaml",
+        # This repository, spelled otherwise: its Applications are generated and gated.
+        git("ours", "git@github.com:acme/platform.git"),
+        # A mirror on another host whose directories match here: Argo CD generates
+        # Applications from it, the gate could not; it used to be a note, and pass.
+        git("mirror", "https://git.example.com/mirrors/platform.git"),
+        # Another repository whose patterns match nothing here: a note, as before.
+        git("theirs", "https://github.com/acme/tenants.git", "tenants/*"),
+    )
+    result = pytester.runpytest(
+        "--overlays-argocd=argocd", "--overlays-checks=render,application", "-rA"
+    )
+    # The mirror's set item: render passes (nothing to render), application fails.
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "  ApplicationSet/argocd/mirror spec.generators: a git generator reads "
+            "https://git.example.com/mirrors/platform.git, another repository, though its "
+            "paths match here: it generates nothing gated; expected this repository's URL: "
+            "https://github.com/acme/platform.git (git remotes) [[]foreign-repo-url] (from "
+            "argocd/sets.yaml)",
+        ]
+    )
+    result.stdout.fnmatch_lines_random(
+        [
+            "PASSED argocd/sets.yaml::a::render",
+            "PASSED argocd/sets.yaml::a::application",
+            "FAILED argocd/sets.yaml::mirror::application - mirror: 1 finding in application",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*::theirs::*")
+    result.stdout.fnmatch_lines(["*ApplicationSet theirs*a git generator reads another*"])
+
+
+def test_an_application_of_another_repository_cannot_take_this_ones_place(
+    pytester: pytest.Pytester,
+) -> None:
+    # No git remote: the repository is guessed from what exists here. A pull request adds
+    # an Application of another repository whose path exists here, so that its URL is
+    # guessed as this one: the ApplicationSet of the real URL then generated nothing,
+    # with a note, and the run passed.
+    make_plain(pytester.path)
+    generator = {"git": {"repoURL": REPO, "revision": "main", "directories": [{"path": "apps/*"}]}}
+    template = app_template("{{path.basename}}", "{{path}}", "a")
+    intruder = application("intruder", "apps/a", namespace="a", repo="https://github.com/x/y.git")
+    write_manifests(
+        pytester.path, "argocd/set.yaml", application_set("set", [generator], template), intruder
+    )
+    result = pytester.runpytest("--overlays-argocd=argocd", "--overlays-checks=application")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        ["*ApplicationSet/argocd/set spec.generators: a git generator reads*"]
     )

@@ -348,7 +348,12 @@ def test_a_remote_with_a_token_or_a_fork_never_gates_nothing_in_silence(tmp_path
     repo = this_repo(tmp_path, (), apps)
     assert repo.describe() == "https://gitlab.example.com/acme/platform.git (git remotes)"
     assert repo.is_local("https://gitlab.example.com/acme/platform")
-    # A fork's remote names no Application's repoURL: the paths that exist here decide.
+    # A fork's remote names no Application's repoURL: the paths that exist here decide
+    # (the root, path ".", only as it holds a kustomization).
+    assert this_repo(tmp_path, (), [("https://github.com/upstream/platform.git", ".")]).urls == (
+        "https://gitlab.example.com/acme/platform.git",
+    )
+    (tmp_path / "kustomization.yaml").write_text("resources: []\n")
     fork = this_repo(tmp_path, (), [("https://github.com/upstream/platform.git", ".")])
     assert fork.describe() == (
         "https://github.com/upstream/platform.git (the git remotes name no Application's "

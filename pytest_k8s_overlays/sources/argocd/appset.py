@@ -23,6 +23,7 @@ from .budget import MAX_DEPTH, Budget, BudgetExceeded, check_depth, check_params
 from .generators import (
     LIVE_GENERATORS,
     Context,
+    ForeignRepository,
     GeneratorError,
     NotEvaluable,
     Params,
@@ -57,6 +58,8 @@ class Expansion:
     #: Generators not evaluable offline, said in words.
     not_evaluable: list[str] = field(default_factory=list)
     error: str | None = None
+    #: Git generators of another repository whose paths match here, said in words.
+    foreign: list[str] = field(default_factory=list)
 
 
 def template_options(spec: Mapping[str, Any], budget: Budget | None = None) -> TemplateRenderer:
@@ -173,6 +176,8 @@ def _entry(
             found = generate(kind, entry[kind], context)
         except NotEvaluable as why:
             expansion.not_evaluable.append(str(why))
+            if isinstance(why, ForeignRepository):
+                expansion.foreign.append(str(why))
             continue
         own = entry[kind].get("template") if kind not in LIVE_GENERATORS else None
         template = _generator_template(own, base)

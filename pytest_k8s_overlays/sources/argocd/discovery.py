@@ -128,6 +128,8 @@ class _Discovery:
         self.declares_projects = False
         self.notes: set[str] = set()
         self.failed_sets: list[tuple[Manifest, str]] = []
+        #: ApplicationSets with git generators of another repository whose paths match here.
+        self.foreign_sets: list[tuple[Manifest, list[str]]] = []
         self.controller_namespace = CONTROLLER_NAMESPACE
         self.build_options: tuple[str, ...] = ()
         #: Why build options of the committed argocd-cm were not used ("" when all were).
@@ -210,6 +212,8 @@ class _Discovery:
         if expansion.error is not None:
             self.failed_sets.append((appset, expansion.error))
             return
+        if expansion.foreign:
+            self.foreign_sets.append((appset, expansion.foreign))
         namespace = appset.namespace or self.controller_namespace
         for generated in expansion.generated:
             generator = f"ApplicationSet {appset.name}"
@@ -543,22 +547,35 @@ class _Builder:
         self.groups.setdefault(group, []).append(spec)
 
     def failed_set(self, appset: Manifest, error: str) -> None:
-        where = self.found.shown(appset.file)
         problem = Problem(
             "invalid-applicationset",
             "spec",
             error,
             "generators and a template Argo CD can evaluate (it generates nothing meanwhile)",
         )
+        error = f"ApplicationSet {appset.name} generates nothing: {error}"
+        self._set_item(appset, (problem,), "no Application generated", error)
+
+    def foreign_set(self, appset: Manifest, reasons: Sequence[str]) -> None:
+        expected = f"this repository's URL: {self.found.repo.describe()}"
+        problems = tuple(
+            Problem("foreign-repo-url", "spec.generators", why, expected) for why in reasons
+        )
+        self._set_item(appset, problems, "git generators of another repoURL", None)
+
+    def _set_item(
+        self, appset: Manifest, problems: tuple[Problem, ...], source: str, error: str | None
+    ) -> None:
+        """An item of the ApplicationSet itself, for what it generates nothing of."""
         namespace = appset.namespace or self.found.controller_namespace
         facts = AppFacts(
             ref=f"{APPLICATION_SET}/{namespace}/{appset.name}",
             instance=self.found.value,
-            source="no Application generated",
-            defined_in=where,
-            problems=(problem,),
+            source=source,
+            defined_in=self.found.shown(appset.file),
+            problems=problems,
         )
-        recipe = Recipe((), "", f"ApplicationSet {appset.name} generates nothing: {error}")
+        recipe = Recipe((), "", error)
         app = _App(appset.data, appset.file, appset.namespace)
         self._deployable(app, recipe, facts, IN_CLUSTER[0])
 
@@ -599,6 +616,8 @@ def discover_instance(
         builder.add(app)
     for appset, why in found.failed_sets:
         builder.failed_set(appset, why)
+    for appset, reasons in found.foreign_sets:
+        builder.foreign_set(appset, reasons)
     groups = [Group(name, path, tuple(specs)) for name, specs in sorted(builder.groups.items())]
     return Instance(
         value,

@@ -55,6 +55,11 @@ class NotEvaluable(Exception):
     """A generator that cannot be evaluated offline; the message says why."""
 
 
+class ForeignRepository(NotEvaluable):
+    """A git generator of another repository whose paths match files here: it generates
+    Applications in Argo CD, and none here."""
+
+
 @dataclass
 class Context:
     """What generators read: the checkout, which URLs name it, the template syntax."""
@@ -205,21 +210,49 @@ def _patterns(entries: Any, what: str) -> tuple[list[str], list[str]]:
     return keep, drop
 
 
+def _matching_directories(spec: dict[str, Any], context: Context) -> list[str]:
+    keep, drop = _patterns(spec.get("directories"), "directories")
+    return [
+        directory
+        for directory in _directories(context.files())
+        if _checked(context)
+        and any(path_match(p, directory) for p in keep)
+        and not any(path_match(p, directory) for p in drop)
+    ]
+
+
+def _matches_here(spec: dict[str, Any], context: Context) -> bool:
+    """Whether a git generator's paths match anything in this checkout (never raises)."""
+    try:
+        if spec.get("files"):
+            keep, drop = _patterns(spec.get("files"), "files")
+            return any(
+                any(_pathspec(p, f) for p in keep) and not any(_pathspec(p, f) for p in drop)
+                for f in context.files()
+            )
+        return bool(_matching_directories(spec, context))
+    except GeneratorError:
+        return False
+
+
 def _git(spec: dict[str, Any], context: Context) -> list[Params]:
     url = str(spec.get("repoURL") or "")
     if not context.is_local(url):
+        if _matches_here(spec, context):
+            # Argo CD generates these Applications from that repository; if it is a
+            # mirror or another host name of this one, nothing of them would be gated.
+            raise ForeignRepository(
+                f"a git generator reads {url}, another repository, though its paths "
+                "match here: it generates nothing gated"
+            )
         raise NotEvaluable(f"a git generator reads another repository ({url})")
     prefix = str(spec.get("pathParamPrefix") or "")
     if spec.get("files"):
         found = _git_files(spec, context, prefix)
     else:
-        keep, drop = _patterns(spec.get("directories"), "directories")
         found = [
             _path_params(directory, None, context.go, prefix)
-            for directory in _directories(context.files())
-            if _checked(context)
-            and any(path_match(p, directory) for p in keep)
-            and not any(path_match(p, directory) for p in drop)
+            for directory in _matching_directories(spec, context)
         ]
     return [_with_values(params, spec.get("values"), context) for params in found]
 
@@ -479,6 +512,7 @@ _GENERATORS: dict[str, Callable[[dict[str, Any], Context], list[Params]]] = {
 
 __all__ = [
     "Context",
+    "ForeignRepository",
     "GeneratorError",
     "NotEvaluable",
     "Params",

@@ -25,6 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ...core.globs import path_match
+from ...parse.kustomization import KUSTOMIZATION_FILES
+
 _SSH = re.compile(r"^(ssh://)?([^/:]*?)@[^@]+$")
 _SKIP_DIRS = frozenset({".git", "node_modules", "__pycache__"})
 
@@ -208,15 +211,30 @@ def this_repo(
 
 
 def _exists_here(root: Path, path: str) -> bool:
-    """Whether ``path`` (a source path, or a git generator's pattern) names something here."""
-    if not path or os.path.isabs(path) or ".." in Path(path).parts:
+    """Whether ``path`` (a source path, or a git generator's pattern) names a directory
+    of this checkout; a pattern is matched against its files' directories with the
+    generators' RE2 globs (linear, never walking a link out); the root itself only when
+    it holds a kustomization or a chart (``path: .`` of another repository says nothing
+    of this one)."""
+    if os.path.isabs(path) or ".." in Path(path).parts:
         return False
-    if any(char in path for char in "*?["):
-        try:
-            return next(iter(root.glob(path)), None) is not None
-        except (OSError, ValueError):  # a pattern Python's glob refuses
-            return False
-    return (root / path).exists()
+    clean = path.strip().strip("/")
+    if clean in ("", "."):
+        names = (*KUSTOMIZATION_FILES, "Chart.yaml")
+        return clean == "." and any((root / name).is_file() for name in names)
+    if any(char in clean for char in "*?["):
+        return any(path_match(clean, directory) for directory in _directories(root))
+    return (root / clean).is_dir()  # whether it exists (a link out fails its render)
+
+
+@functools.lru_cache(maxsize=16)
+def _directories(root: Path) -> frozenset[str]:
+    """Every directory of the checkout holding a file, relative to ``root``."""
+    found: set[str] = set()
+    for file in repo_files(root):
+        parts = file.split("/")[:-1]
+        found.update("/".join(parts[:depth]) for depth in range(1, len(parts) + 1))
+    return frozenset(found)
 
 
 def generator_candidates(appset: Mapping[str, Any]) -> list[tuple[str, str]]:
