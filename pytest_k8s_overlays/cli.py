@@ -17,7 +17,8 @@ gate through pytest, with the same options and ini keys, but:
   ``--overlays-argocd``, nothing else is needed).
 
 The exit status is pytest's: 0 all passed, 1 a finding, 2 interrupted, 3 an
-internal error, 4 a usage error, 5 nothing to gate.
+internal error, 4 a usage error (nothing configured to gate is one), 5 nothing
+selected (a ``-k`` that matches no item).
 """
 
 from __future__ import annotations
@@ -42,11 +43,13 @@ The pytest-k8s-overlays gate alone: each PATH is a root of overlays (as
 says what to gate. No conftest, addopts or testpaths of the repository is
 loaded. The options are the plugin's (--overlays-*, listed under
 "k8s-overlays" below) and pytest's own. Exit status: 0 passed, 1 findings,
-2 interrupted, 3 internal error, 4 usage error, 5 nothing selected.
+2 interrupted, 3 internal error, 4 usage error, 5 nothing selected. Write
+options of other plugins that take a value as --opt=value.
 """
 
-#: pytest's own options that take a separate value (``-k auth``): the word after
-#: them is theirs, not a PATH. Any other option is written ``--opt=value``.
+#: pytest's own options (and pytest-xdist's, pytest-timeout's) that take a separate
+#: value (``-k auth``): the word after them is theirs, not a PATH. Any other option
+#: that takes a value is written ``--opt=value``, or its value is taken for a PATH.
 _PYTEST_VALUE_OPTIONS = frozenset(
     {
         "-k",
@@ -77,6 +80,20 @@ _PYTEST_VALUE_OPTIONS = frozenset(
         "--maxprocesses",
         "--config-file",
         "--pythonwarnings",
+        "--ignore",
+        "--ignore-glob",
+        "--import-mode",
+        "--verbosity",
+        "--show-capture",
+        "--durations-min",
+        "--log-cli-level",
+        "--log-file-level",
+        "--log-format",
+        "--log-date-format",
+        "--cache-dir",
+        "--tx",
+        "--max-worker-restart",
+        "--timeout",
     }
 )
 

@@ -144,7 +144,7 @@ def test_a_crds_catalog_directory_validates_custom_resources(
     result.assert_outcomes(passed=7)
     result.stdout.fnmatch_lines(
         [
-            "1 custom resource validated against --overlays-crds schemas:",
+            "1 custom resource validated against a CRD schema:",
             "  monitoring.coreos.com/v1 ServiceMonitor: 1",
         ]
     )

@@ -321,7 +321,7 @@ def file_scopes(paths: Iterable[Path]) -> dict[GroupKind, bool]:
     (the schema check and start-up report it)."""
     scopes: dict[GroupKind, bool] = {}
     try:
-        files = crd_files(paths)
+        files = crd_files(paths, catalog=[])
     except CrdFileError:
         return scopes
     for path in files:

@@ -37,6 +37,9 @@ class GateSession:
     def __init__(self, config: pytest.Config, settings: Settings) -> None:
         self.config = config
         self.settings = settings
+        #: When the run started, before discovery renders an app-of-apps root: an entry
+        #: not used since is not this run's.
+        self._started = time.time()
         self.gate = build_gate(config, settings)
         self._by_anchor: dict[str, list[Deployable]] | None = None
         self._by_real: dict[Path, list[Deployable]] = {}
@@ -48,8 +51,6 @@ class GateSession:
         #: The run's finding records, once gathered for the CI outputs.
         self._records: list[reporting.Record] | None = None
         self._write_error: str | None = None
-        #: When the run started: an entry not used since is not this run's.
-        self._started = time.time()
         #: What pruning the render cache removed, and whether it kept only this run's.
         self._pruned: tuple[Pruned, bool] | None = None
 

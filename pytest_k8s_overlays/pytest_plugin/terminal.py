@@ -118,8 +118,7 @@ def _unvalidated_lines(summary: Summary) -> list[str]:
     validated = _by_kind(summary.validated)
     if validated:
         lines += [
-            f"{plural(sum(validated.values()), 'custom resource')} validated against "
-            "--overlays-crds schemas:",
+            f"{plural(sum(validated.values()), 'custom resource')} validated against a CRD schema:",
             *(f"  {kind}: {count}" for kind, count in sorted(validated.items())),
         ]
     counts = _by_kind(summary.unvalidated)

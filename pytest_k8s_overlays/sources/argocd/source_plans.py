@@ -186,8 +186,9 @@ def _path_problem(raw: str, root: Path, where: str) -> tuple[Problem, str] | Non
             f"{path}: app path outside root"
         )
     try:
-        inside(target, root, path)
         exists, directory = target.exists(), target.is_dir()
+        if exists:
+            inside(target, root, path)
     except OutsideRepository:
         # Argo CD refuses a checkout with a symbolic link out of it; reading it here
         # would put files of the machine running the gate into its findings.
