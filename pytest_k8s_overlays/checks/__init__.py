@@ -288,6 +288,12 @@ APPLICATION_CHECK = Check(
         "unknown-project": (
             "create the AppProject among the instance's manifests, or use one of its projects"
         ),
+        "invalid-application": (
+            "write the field as Argo CD's Application types it: kustomize.images as strings "
+            "(nginx=ghcr.io/acme/nginx:1.2, not the name:/newTag: maps of a kustomization), "
+            "commonLabels as a map of strings (quote numbers); the API server refuses the "
+            "manifest, so Argo CD deploys nothing of it"
+        ),
         "invalid-project": (
             "fix the AppProject field the message names (a list where Argo CD expects one); "
             "Argo CD refuses the project and syncs none of its Applications"
