@@ -9,6 +9,8 @@ import pytest
 
 from pytest_k8s_overlays.core.selectors import Requirement, parse_selector_text
 
+from .builders import write
+
 JSON_PATCH = """
   - target: {target}
     patch: |-
@@ -92,6 +94,23 @@ def test_targets_that_select_by_name_pattern_label_or_base_name_pass(
         "{annotationSelector: 'team notin (x)'}",
         "{group: apps, kind: 'Deploy.*'}",
     )
+    # A patch that renames its object: the render no longer shows the name it matched.
+    kfile = example / "k8s/overlays/auth/kustomization.yaml"
+    kfile.write_text(
+        kfile.read_text()
+        + "patches:\n  - target: {kind: ConfigMap, name: api-config}\n    patch: |-\n"
+        + "      - {op: replace, path: /metadata/name, value: settings}\n"
+    )
+    # A reusable Component's patches apply to what each consumer builds: one for
+    # StatefulSets selects nothing in an overlay of Deployments, rightly.
+    write(
+        example,
+        "k8s/components/sidecar/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:"
+        + JSON_PATCH.format(target="{kind: StatefulSet}"),
+    )
+    kfile = example / "k8s/overlays/chat/kustomization.yaml"
+    kfile.write_text(kfile.read_text() + "components:\n  - ../../components/sidecar\n")
     run_render(pytester).assert_outcomes(passed=7)
 
 

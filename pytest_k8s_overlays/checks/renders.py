@@ -16,6 +16,10 @@ is taken to select one when it could have: the name is matched against any part
 of the rendered name (namePrefix and nameSuffix come later), the namespace is not
 judged (a later ``namespace:`` changes it), and of a label or annotation selector
 only what a later label cannot undo (``app=api``, ``env in (a,b)``, ``team``).
+Names are not judged for a kind a JSON patch of the overlay may rename
+(``/metadata/name``), and a Component's patches not at all: they apply to what
+each consumer builds, and a reusable Component's patch for StatefulSets rightly
+selects nothing in an overlay of Deployments.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from ..core.paths import OutsideRepository, display_path, inside
 from ..core.provenance import PatchTarget
 from ..core.resources import Overlay, Resource
 from ..core.selectors import EQUALS, parse_selector_text
-from ..parse.patches import patch_targets
+from ..parse.patches import patch_targets, renamed_kinds
 from . import check_ids, valid_skip_ids
 from .base import CheckOptions
 
@@ -77,9 +81,12 @@ def _may_select(text: str, values: dict[str, str]) -> bool:
     return all(r.matches(values) for r in selector.requirements if r.operator in _POSITIVE)
 
 
-def selects(target: PatchTarget, resource: Resource) -> bool:
+def selects(
+    target: PatchTarget, resource: Resource, renamed: frozenset[str | None] = frozenset()
+) -> bool:
     """Tell whether ``target`` may have selected ``resource`` when its kustomization ran,
-    judged from the rendered resource (see the module's docstring)."""
+    judged from the rendered resource (see the module's docstring); the name is not
+    judged for a kind a patch may have renamed (``renamed``, None: any kind)."""
     for field, value in (
         ("group", resource.group),
         ("version", resource.version),
@@ -89,7 +96,8 @@ def selects(target: PatchTarget, resource: Resource) -> bool:
         if wanted is not None and not _full(wanted, value):
             return False
     name = target.get("name")
-    if name is not None and not _within(name, resource.name):
+    judged = None not in renamed and resource.kind not in renamed
+    if name is not None and judged and not _within(name, resource.name):
         return False
     labels = target.get("labelSelector")
     annotations = target.get("annotationSelector")
@@ -127,9 +135,11 @@ def _listed(target: PatchTarget, resources: Sequence[Resource]) -> str:
 
 def unused_patches(overlay: Overlay) -> Iterator[Finding]:
     """Report each patch entry whose target selects none of its kustomization's resources."""
-    for kfile, resources in sorted(_built_by(overlay).items()):
+    built = _built_by(overlay)
+    renamed = frozenset().union(*(renamed_kinds(kfile) for kfile in built))
+    for kfile, resources in sorted(built.items()):
         for target in patch_targets(kfile):
-            if any(selects(target, resource) for resource in resources):
+            if any(selects(target, resource, renamed) for resource in resources):
                 continue
             count = len(resources)
             yield Finding(
