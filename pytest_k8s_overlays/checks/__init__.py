@@ -55,15 +55,15 @@ RENDER_CHECK = Check(
     "its suppression annotations name known checks and rules; every patch target selects "
     "something",
     rules={
+        "unknown-skip-id": (
+            "write check ids (images) or rule ids (unpinned), comma-separated, or all, in the "
+            "pytest-k8s-overlays/skip annotation; `pytest --help` lists every check and rule"
+        ),
         "unused-patch": (
             "make the patch's target select what the patch is for (kind, name, labelSelector "
             "as the base writes them; Kustomize matches a name before or after namePrefix, as "
             "an anchored regular expression), or delete the patch: Kustomize applies a patch "
             "whose target selects nothing silently"
-        ),
-        "unknown-skip-id": (
-            "write check ids (images) or rule ids (unpinned), comma-separated, or all, in the "
-            "pytest-k8s-overlays/skip annotation; `pytest --help` lists every check and rule"
         ),
     },
 )

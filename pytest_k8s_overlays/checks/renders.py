@@ -35,6 +35,7 @@ from ..core.paths import OutsideRepository, display_path, inside
 from ..core.provenance import PatchTarget
 from ..core.resources import Overlay, Resource
 from ..core.selectors import EQUALS, parse_selector_text
+from ..parse.kustomization import KUSTOMIZATION_FILES
 from ..parse.patches import patch_targets, renamed_kinds
 from . import check_ids, valid_skip_ids
 from .base import CheckOptions
@@ -110,9 +111,17 @@ def _built_by(overlay: Overlay) -> dict[Path, list[Resource]]:
     """Each kustomization of the repository whose patches ran, with the resources they saw."""
     root = overlay.root if overlay.root is not None else Path.cwd()
     built: dict[Path, list[Resource]] = {}
+    # A resource whose origin Kustomize gives as a kustomization (made by a generator,
+    # or a patch replaced its metadata.annotations, the record so far with them) may
+    # have been seen by any kustomization.
+    unknown = [
+        r for r in overlay.resources if not r.source or Path(r.source).name in KUSTOMIZATION_FILES
+    ]
     for resource in overlay.resources:
         for named in resource.patched_in:
             built.setdefault(Path(named), []).append(resource)
+    for resources in built.values():
+        resources.extend(r for r in unknown if r not in resources)
     kept: dict[Path, list[Resource]] = {}
     for kfile, resources in built.items():
         try:
