@@ -307,3 +307,68 @@ def test_overrides_kustomize_edit_refuses_fail_the_render(pytester: pytest.Pytes
     result.assert_outcomes(failed=len(REFUSED))
     for _, message in REFUSED.values():
         result.stdout.fnmatch_lines([message])
+
+
+def test_an_override_of_the_wrong_shape_is_an_application_finding(
+    pytester: pytest.Pytester,
+) -> None:
+    # The mistake: kustomize.images written as kustomization images: entries (maps);
+    # Argo CD types them as strings, so the API server refuses the Application.
+    make_tree(pytester.path)
+    write(pytester.path, "apps/plain/kustomization.yaml", "resources: [../../base]\n")
+    wrong = {
+        "images": [{"name": "nginx", "newTag": "1.2"}],
+        "commonLabels": {"team": ["platform"]},
+    }
+    write_manifests(
+        pytester.path,
+        "argocd/apps.yaml",
+        application("wrong", "apps/plain", namespace="web", kustomize=wrong),
+        application("right", "apps/plain", namespace="web", kustomize={"images": ["nginx:1.2"]}),
+    )
+    result = pytester.runpytest(
+        "--overlays-argocd=argocd", "--overlays-checks=render,images,application"
+    )
+    result.assert_outcomes(passed=3, failed=3)
+    result.stdout.fnmatch_lines(
+        [
+            "wrong: Argo CD would render nothing: the API server refuses the Application: "
+            "spec.source.kustomize.images[[]0], spec.source.kustomize.commonLabels.team are not "
+            "of the type Argo CD's CRD gives",
+            "wrong: 2 findings in application",
+            "  Application/argocd/wrong spec.source.kustomize.commonLabels.team: a list where "
+            "Argo CD's Application takes a string, so the API server refuses the Application; "
+            "expected a label value as a string (quote numbers) [[]invalid-application] "
+            "(from argocd/apps.yaml)",
+            "  Application/argocd/wrong spec.source.kustomize.images[[]0]: a map where Argo CD's "
+            "Application takes a string, so the API server refuses the Application; expected an "
+            "image override string: [[]<old_image_name>=]<image_name>[[]:<tag>][[]@<digest>] "
+            "[[]invalid-application] (from argocd/apps.yaml)",
+            "hint [[]invalid-application]: write the field as Argo CD's Application types it*",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*unused-images-entry*")
+    result.stdout.no_fnmatch_line("*{'name'*")
+
+
+def test_an_override_file_of_the_wrong_shape_fails_the_render(pytester: pytest.Pytester) -> None:
+    # An Image Updater's .argocd-source file is decoded by the repo server into the
+    # same types: a map where a string belongs fails that Application's manifests.
+    make_tree(pytester.path)
+    write(pytester.path, "apps/plain/kustomization.yaml", "resources: [../../base]\n")
+    write(
+        pytester.path,
+        "apps/plain/.argocd-source.yaml",
+        "kustomize:\n  images:\n    - {name: nginx, newTag: '1.2'}\n",
+    )
+    write_manifests(pytester.path, "argocd/apps.yaml", application("svc", "apps/plain"))
+    result = pytester.runpytest("--overlays-argocd=argocd", "--overlays-checks=render,images")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "svc: Argo CD would render nothing: error while parsing source parameters "
+            "(apps/plain/.argocd-source.yaml): kustomize.images[[]0]: a map where Argo CD's "
+            "Application takes a string",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*{'name'*")

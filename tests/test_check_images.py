@@ -85,6 +85,15 @@ def test_registry_allowed(image: str, allowed: list[str], ok: bool) -> None:
         ({"name": "p", "newTag": f"2@{DIGEST}"}, f"p:2@{DIGEST}", True),
         ({"name": "p", "tagSuffix": "-fips"}, "p:1.0-fips", True),
         ({"name": "p", "tagSuffix": "-fips"}, "p:1.0", False),
+        # A name with a tag or digest matches that image only; its name part is kept.
+        ({"name": "docker.io/acme/app:svc", "newTag": "p-1"}, "docker.io/acme/app:p-1", True),
+        ({"name": "app:svc", "newName": "ghcr.io/app"}, "ghcr.io/app:svc", True),
+        ({"name": "app:svc", "newName": "ghcr.io/app"}, "ghcr.io/app:7", False),
+        ({"name": f"app@{DIGEST}", "newTag": "2"}, "app:2", True),
+        ({"name": "localhost:5000/app:1", "newTag": "2"}, "localhost:5000/app:2", True),
+        # The name is a pattern to Kustomize: `.` matches any character.
+        ({"name": "docker.io/app", "newTag": "2"}, "docker-io/app:2", True),
+        ({"name": "docker.io/app", "newTag": "2"}, "docker.io/app-x:2", False),
     ],
 )
 def test_an_images_entry_recognises_what_it_wrote(
@@ -585,5 +594,69 @@ def test_a_tag_with_a_space_fails_instead_of_counting_as_pinned(
             "[[]registry[[]:port]/]lower-case/path[[]:tag][[]@digest] [[]invalid-image] "
             "(from k8s/base/deployment.yaml)",
             "hint [[]invalid-image]: write the image as container runtimes parse it: *",
+        ]
+    )
+
+
+TAGGED_BASE = """
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: api
+          image: docker.io/acme/app:svc
+        - name: cache
+          image: localhost:5000/acme/cache:7
+        - name: proxy
+          image: ghcr.io/acme/proxy@sha256:%s
+"""
+
+
+def tagged_tree(root: Path, images: str) -> None:
+    """A base whose images carry a tag, a registry port and a digest; prod retags them."""
+    write(root, "base/kustomization.yaml", "resources: [deployment.yaml]\n")
+    write(root, "base/deployment.yaml", TAGGED_BASE % ("a" * 64))
+    write(root, "prod/kustomization.yaml", f"resources: [../base]\nimages:\n{images}")
+
+
+def test_an_images_entry_whose_name_carries_a_tag_is_used(pytester: pytest.Pytester) -> None:
+    # Kustomize matches `name: app:svc` against `app:svc` and keeps the name
+    # before the tag: the image becomes docker.io/acme/app:svc-prod-1.
+    tagged_tree(
+        pytester.path,
+        "  - name: docker.io/acme/app:svc\n    newTag: svc-prod-1\n"
+        "  - name: localhost:5000/acme/cache:7\n    newName: ghcr.io/acme/cache\n"
+        f"  - name: ghcr.io/acme/proxy@sha256:{'a' * 64}\n    newTag: v2\n",
+    )
+    result = pytester.runpytest("--overlays=prod", "--overlays-checks=images")
+    result.assert_outcomes(passed=1)
+    result.stdout.no_fnmatch_line("*unused-images-entry*")
+
+
+def test_an_images_entry_whose_tag_differs_from_the_manifests_is_unused(
+    pytester: pytest.Pytester,
+) -> None:
+    tagged_tree(
+        pytester.path,
+        "  - name: docker.io/acme/app:other\n    newTag: svc-prod-1\n"
+        "  - name: localhost:5000/acme/cache:8\n    newName: ghcr.io/acme/cache\n",
+    )
+    result = pytester.runpytest("--overlays=prod", "--overlays-checks=images")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "prod: 2 findings in images",
+            "  prod/kustomization.yaml images[[]0]: docker.io/acme/app:other -> "
+            "docker.io/acme/app:svc-prod-1 changed no container image; expected name: written "
+            "as the manifests write it, one of: docker.io/acme/app, ghcr.io/acme/proxy, "
+            "localhost:5000/acme/cache [[]unused-images-entry]",
+            "  prod/kustomization.yaml images[[]1]: localhost:5000/acme/cache:8 -> "
+            "ghcr.io/acme/cache:8 changed no container image; *",
         ]
     )

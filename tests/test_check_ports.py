@@ -1288,3 +1288,44 @@ def test_malformed_manifests_never_crash_a_check(check_id: str) -> None:
                     pytest.fail(f"{check_id} crashed on {path} = {value!r}: {error!r}")
                 runs += 1
     assert runs > 500
+
+
+def test_a_misspelt_port_name_suggests_the_declared_one(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # The mistake: `htp` for `http`, in the Service and in a probe.
+    add_patch(
+        example,
+        "chat",
+        "Service",
+        "api",
+        "- {op: replace, path: /spec/ports/0/targetPort, value: htp}",
+    )
+    add_patch(
+        example,
+        "info",
+        "Deployment",
+        "api",
+        "- {op: replace, path: /spec/template/spec/containers/0/readinessProbe/httpGet/port, "
+        "value: htp}",
+    )
+    result = run_ports(pytester)
+    result.assert_outcomes(passed=5, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "chat: 1 finding in ports",
+            "  Service/chat/chat-api spec.ports[[]0].targetPort: htp is not a named port of "
+            "Deployment/chat/chat-api container api (ports: http); expected a container port "
+            "named htp (did you mean http?) [[]target-port-name] *",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "info: 1 finding in ports",
+            "  Deployment/info/info-api spec.template.spec.containers[[]0].readinessProbe.httpGet"
+            ".port: htp is not a named port of container api (ports: http); expected a port "
+            "named htp declared by container api (did you mean http?) [[]probe-port] *",
+        ]
+    )
+    # A name not close to any declared one gets no guess (see the canary test).
+    result.stdout.no_fnmatch_line("*did you mean metrics*")

@@ -446,7 +446,12 @@ def test_the_sarif_log_is_valid_sarif_for_code_scanning(
     [run] = log["runs"]
     rules = run["tool"]["driver"]["rules"]
     ids = [rule["id"] for rule in rules]
-    assert ids[:3] == ["render", "render/unknown-skip-id", "unique-names/duplicate-in-overlay"]
+    assert ids[:4] == [
+        "render",
+        "render/unknown-skip-id",
+        "render/unused-patch",
+        "unique-names/duplicate-in-overlay",
+    ]
     assert len(ids) == len(set(ids)) == 1 + sum(len(c.rules) for c in CHECKS.values())
     placeholder = rules[ids.index("images/placeholder")]
     assert placeholder["help"]["text"] == CHECKS["images"].rules["placeholder"]

@@ -52,11 +52,18 @@ RENDER_CHECK = Check(
     scope="overlay",
     module="renders",
     summary="the overlay renders with Kustomize and its output parses as YAML mappings; "
-    "its suppression annotations name known checks and rules",
+    "its suppression annotations name known checks and rules; every patch target selects "
+    "something",
     rules={
         "unknown-skip-id": (
             "write check ids (images) or rule ids (unpinned), comma-separated, or all, in the "
             "pytest-k8s-overlays/skip annotation; `pytest --help` lists every check and rule"
+        ),
+        "unused-patch": (
+            "make the patch's target select what the patch is for (kind, name, labelSelector "
+            "as the base writes them; Kustomize matches a name before or after namePrefix, as "
+            "an anchored regular expression), or delete the patch: Kustomize applies a patch "
+            "whose target selects nothing silently"
         ),
     },
 )
@@ -287,6 +294,12 @@ APPLICATION_CHECK = Check(
         ),
         "unknown-project": (
             "create the AppProject among the instance's manifests, or use one of its projects"
+        ),
+        "invalid-application": (
+            "write the field as Argo CD's Application types it: kustomize.images as strings "
+            "(nginx=ghcr.io/acme/nginx:1.2, not the name:/newTag: maps of a kustomization), "
+            "commonLabels as a map of strings (quote numbers); the API server refuses the "
+            "manifest, so Argo CD deploys nothing of it"
         ),
         "invalid-project": (
             "fix the AppProject field the message names (a list where Argo CD expects one); "

@@ -4,7 +4,9 @@ Rules known before rendering come from discovery (:mod:`..argocd.discovery`),
 on the deployable: ``duplicate-name`` (two Applications of one name in one
 namespace of an instance, from two ApplicationSets or an ApplicationSet and a
 standalone Application), ``duplicate-generated-name`` (an ApplicationSet
-generating one name twice), ``invalid-applicationset``, ``source-path``
+generating one name twice), ``invalid-applicationset``, ``invalid-application``
+(a ``kustomize`` override of a shape the Application CRD refuses: ``images`` as
+maps, not strings), ``source-path``
 (missing, absolute or outside the repository), ``foreign-repo-url`` (a
 repoURL Argo CD does not take for this repository, with a path that exists
 here: not gated), ``unresolved-template`` (a

@@ -298,9 +298,45 @@ def _strings(node: Any) -> Iterator[str]:
             stack.extend(item)
 
 
+#: What Kustomize's IsImageMatched (api/internal/image/image.go, v5.8) appends to an
+#: entry's ``name:``: an optional tag, an optional sha256 digest.
+_MATCHED_SUFFIX = "(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?"
+
+
+def kustomize_split(image: str) -> ImageRef:
+    """Split an image the way Kustomize's images: transformer does (image.Split): the
+    tag or digest starts at the first ``:`` or ``@`` after the first ``/``."""
+    slash = image.find("/")
+    start = slash if slash > 0 else 0
+    colon, at = image.find(":", start), image.find("@", start)
+    if colon < 0 and at < 0:
+        return ImageRef(image)
+    if at >= 0 and (colon < 0 or at < colon):
+        return ImageRef(image[:at], None, image[at + 1 :] or None)
+    if at >= 0:
+        return ImageRef(image[:colon], image[colon + 1 : at] or None, image[at + 1 :] or None)
+    return ImageRef(image[:colon], image[colon + 1 :] or None)
+
+
+def kustomize_matches(image: str, name: str) -> bool:
+    """Tell whether an images: entry's ``name:`` matches ``image`` as Kustomize's
+    IsImageMatched decides: ``name`` is a regular expression (unescaped, as Kustomize
+    uses it), followed by an optional tag and digest, anchored at both ends."""
+    try:
+        # \Z, not $: Go's $ does not match before a final newline.
+        return re.match(f"^{name}{_MATCHED_SUFFIX}\\Z", image) is not None
+    except re.error:
+        # Kustomize cannot compile it either: the render fails and says why.
+        return True
+
+
 @dataclass(frozen=True)
 class ImageEntry:
-    """One ``images:`` entry of a kustomization: what it matches and what it produces."""
+    """One ``images:`` entry of a kustomization: what it matches and what it produces.
+
+    ``name:`` may carry a tag or digest (``app:svc``): Kustomize then matches only
+    that image and keeps the part before the tag (``app``) as the name.
+    """
 
     name: str
     new_name: str = ""
@@ -318,23 +354,39 @@ class ImageEntry:
 
     @property
     def result_name(self) -> str:
-        return self.new_name or self.name
+        return self.new_name or kustomize_split(self.name).name
 
     @property
     def result(self) -> str:
         """The image the entry produces, for messages (``<tag>`` when it keeps the tag)."""
-        text = self.result_name
+        own = kustomize_split(self.name)
+        tag, digest = own.tag or "", own.digest or ""
+        # The precedence of Kustomize's imageTagUpdater.
         if self.new_tag:
-            text += f":{self.new_tag}"
+            tag, digest = self.new_tag, self.digest
+        elif self.digest:
+            tag, digest = "", self.digest
         elif self.tag_suffix:
-            text += f":<tag>{self.tag_suffix}"
-        if self.digest:
-            text += f"@{self.digest}"
+            tag, digest = f"{tag or '<tag>'}{self.tag_suffix}", ""
+        text = self.result_name
+        if tag:
+            text += f":{tag}"
+        if digest:
+            text += f"@{digest}"
         return text
+
+    def named(self, name: str) -> bool:
+        """Tell whether an image named ``name`` (without tag and digest) could come out
+        of this entry."""
+        if self.new_name:
+            return name == self.new_name
+        own = kustomize_split(self.name).name
+        # The tag or digest the entry's name carries, on the name seen.
+        return name == own or kustomize_matches(name + self.name[len(own) :], self.name)
 
     def produced(self, ref: ImageRef) -> bool:
         """Tell whether ``ref`` is an image this entry would have written."""
-        if ref.name != self.result_name:
+        if not self.named(ref.name):
             return False
         tag, _, tag_digest = self.new_tag.partition("@")
         digest = self.digest or tag_digest
@@ -346,7 +398,9 @@ class ImageEntry:
             return ref.tag == tag
         if self.tag_suffix:
             return (ref.tag or "").endswith(self.tag_suffix)
-        return True
+        own = kustomize_split(self.name)
+        # An entry whose name carries a tag keeps that tag (newName: alone).
+        return own.tag is None or ref.tag == own.tag
 
 
 def _edited_entries(overlay: Overlay) -> list[Any] | None:
@@ -390,13 +444,13 @@ def _unused_entries(overlay: Overlay) -> Iterator[Finding]:
         if value in images or (
             len(value) <= _MAX_REFERENCE and not any(c.isspace() for c in value)
         ):
-            ref = parse_image(value)
+            ref = kustomize_split(value)
             seen.setdefault(ref.name, []).append(ref)
     rendered = sorted({parse_image(image).name for image in images if image.strip()})
     where = display_path(overlay.kustomization, overlay.root)
     for index, raw in enumerate(entries):
         entry = ImageEntry.from_raw(raw)
-        if entry is None or any(entry.produced(ref) for ref in seen.get(entry.result_name, ())):
+        if entry is None or _entry_used(entry, seen):
             continue
         expected = (
             f"name: written as the manifests write it, one of: {', '.join(rendered)}"
@@ -412,6 +466,22 @@ def _unused_entries(overlay: Overlay) -> Iterator[Finding]:
             f"{entry.name} -> {entry.result} changed no container image",
             expected,
         )
+
+
+def _entry_used(entry: ImageEntry, seen: dict[str, list[ImageRef]]) -> bool:
+    """Tell whether an image in the render is one ``entry`` wrote."""
+    if any(entry.produced(ref) for ref in seen.get(entry.result_name, ())):
+        return True
+    if entry.new_name:
+        return False
+    # A name that is a pattern to Kustomize (``.`` matches any character) may have
+    # matched an image spelled otherwise: rare, so looked for only here.
+    return any(
+        entry.produced(ref)
+        for name, refs in seen.items()
+        if name != entry.result_name and entry.named(name)
+        for ref in refs
+    )
 
 
 def run(overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:

@@ -4,7 +4,9 @@ Rules:
 
 - ``target-port-name``: a Service's named ``targetPort`` is a named port of
   every pod template the Service selects (same namespace, any overlay of the
-  group): a canary without the port breaks part of the traffic.
+  group): a canary without the port breaks part of the traffic. A declared
+  name close to the one written is suggested (``htp``: did you mean http?),
+  here and in ``probe-port``.
 - ``target-port-number``: a numeric ``targetPort`` (``port`` when
   ``targetPort`` is omitted) is declared as a ``containerPort`` (by a
   regular container or a sidecar) of every selected pod whose regular
@@ -45,7 +47,8 @@ on them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import difflib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,6 +128,13 @@ class _Target:
         return self.port.get("port") if self.omitted else self.port.get("targetPort")
 
 
+def did_you_mean(name: str, declared: Iterable[Any]) -> str:
+    """`` (did you mean http?)`` when a declared port name is close to ``name``, else ``""``."""
+    names = sorted({n for n in declared if isinstance(n, str) and n and n != name})
+    close = difflib.get_close_matches(name, names, n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
 def _named_target(target: _Target, name: str, pod: Pod, where: str) -> tuple[str, str] | None:
     """(found, expected) when no serving container of ``pod`` declares the named port."""
     containers = serving_containers(pod.template)
@@ -139,9 +149,10 @@ def _named_target(target: _Target, name: str, pod: Pod, where: str) -> tuple[str
             f"{name} is a {have} port of {pod.ref}{where}, but this Service port is {wanted}",
             f"a {wanted} container port named {name}",
         )
+    guess = did_you_mean(name, (p.get("name") for c in containers for p in c.ports))
     return (
         f"{name} is not a named port of {pod.ref} {_describe(containers, False)}{where}",
-        f"a container port named {name}",
+        f"a container port named {name}{guess}",
     )
 
 
@@ -225,7 +236,8 @@ def _probes(overlay: Overlay) -> Iterator[Finding]:
                     "probe-port",
                     f"{container.path}.{probe}.{handler}.port",
                     f"{name} is not a named port of {_describe([container], False)}",
-                    f"a port named {name} declared by container {_name(container)}",
+                    f"a port named {name} declared by container {_name(container)}"
+                    + did_you_mean(name, names),
                 )
 
 

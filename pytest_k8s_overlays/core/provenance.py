@@ -50,6 +50,35 @@ class Patch:
         )
 
 
+#: The fields of a Kustomize patch ``target:`` (types.Selector), in the order shown.
+TARGET_FIELDS = (
+    "group",
+    "version",
+    "kind",
+    "name",
+    "namespace",
+    "labelSelector",
+    "annotationSelector",
+)
+
+
+@dataclass(frozen=True)
+class PatchTarget:
+    """A patch entry of a kustomization with a ``target:``: where it is listed
+    (``patches[1]``, ``patchesJson6902[0]``) and what the target selects (each field a
+    regular expression, or a selector text for the two selectors; None when not set)."""
+
+    entry: str
+    selector: tuple[tuple[str, str], ...]
+
+    def get(self, field: str) -> str | None:
+        """The target's ``field``, or None when it does not set it."""
+        return dict(self.selector).get(field)
+
+    def __str__(self) -> str:
+        return ", ".join(f"{key}: {value}" for key, value in self.selector) or "{}"
+
+
 def _matches(one: str, other: str) -> bool:
     return one == other or ANY in (one, other)
 

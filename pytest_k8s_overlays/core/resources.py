@@ -103,6 +103,9 @@ class Resource:
     #: The patches that plausibly touched it (see :mod:`.patches`), so findings
     #: about a field a patch set can name the patch file.
     patches: tuple[Patch, ...] = field(default=(), repr=False)
+    #: The kustomization files (absolute paths) whose patch transformers ran while it
+    #: was among their resources, as Kustomize's transformer annotations say.
+    patched_in: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def kind(self) -> str:

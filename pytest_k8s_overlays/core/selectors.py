@@ -19,6 +19,7 @@ selector never reaches.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -167,3 +168,57 @@ def selector_of(kind: str, raw: Mapping[str, Any]) -> SelectorSite | None:
         path = "spec.podSelector"
         parsed = label_selector(spec.get("podSelector"))
     return SelectorSite(path, parsed) if parsed is not None else None
+
+
+#: One requirement of a selector written as text (``labels.Parse``): ``!key``, ``key``,
+#: ``key=value`` (``==``, ``!=``), ``key in (a,b)``, ``key notin (a,b)``.
+_KEY = r"[A-Za-z0-9][A-Za-z0-9._/-]*"
+_VALUE = r"[A-Za-z0-9._-]*"
+_TEXT_REQUIREMENT = re.compile(
+    rf"\s*(?:!\s*(?P<absent>{_KEY})|(?P<key>{_KEY})\s*(?:(?P<op>==|!=|=)\s*(?P<value>{_VALUE})"
+    rf"|\s(?P<set>in|notin)\s*\((?P<values>\s*{_VALUE}(?:\s*,\s*{_VALUE})*\s*)\))?)\s*"
+)
+_SET_OPERATORS = {"in": "In", "notin": "NotIn"}
+
+
+def _split_top_level(text: str) -> list[str] | None:
+    """The comma-separated parts of ``text``, commas inside parentheses kept."""
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth not in (0, 1):
+            return None
+        if char == "," and depth == 0:
+            parts.append(text[start:index])
+            start = index + 1
+    return [*parts, text[start:]] if depth == 0 else None
+
+
+def _text_requirement(part: str) -> Requirement | None:
+    match = _TEXT_REQUIREMENT.fullmatch(part)
+    if match is None:
+        return None
+    if match["absent"]:
+        return Requirement(match["absent"], "DoesNotExist")
+    key = match["key"]
+    if match["op"]:
+        operator = "NotIn" if match["op"] == "!=" else EQUALS
+        return Requirement(key, operator, (match["value"],))
+    if match["set"]:
+        values = tuple(sorted(v.strip() for v in match["values"].split(",")))
+        return Requirement(key, _SET_OPERATORS[match["set"]], values)
+    return Requirement(key, "Exists")
+
+
+def parse_selector_text(text: str) -> Selector | None:
+    """Parse a selector written as text (a Kustomize target's ``labelSelector``), as
+    Kubernetes' ``labels.Parse`` reads it; None when it does not parse."""
+    parts = _split_top_level(text)
+    if parts is None:
+        return None
+    if not text.strip():
+        return Selector()
+    requirements = [_text_requirement(part) for part in parts]
+    if any(r is None for r in requirements):
+        return None
+    return Selector(tuple(r for r in requirements if r is not None))

@@ -199,9 +199,22 @@ def to_resources(parsed: Parsed, root: Path, keep_origins: bool = False) -> tupl
                 put_origin(document, yaml.safe_dump(shown, sort_keys=False))
     known: dict[str, tuple[Patch, ...]] = {}
     return tuple(
-        Resource(document, _shown(source, root), _patches(document, origin, root, known))
+        Resource(
+            document,
+            _shown(source, root),
+            _patches(document, origin, root, known),
+            _kustomizations(origin),
+        )
         for document, source, origin in parsed
     )
+
+
+def _kustomizations(origin: dict[str, Any] | None) -> tuple[str, ...]:
+    """The kustomization files whose patch transformers saw a resource."""
+    named = origin.get(PATCHED_IN) if origin else None
+    if not isinstance(named, list):
+        return ()
+    return tuple(dict.fromkeys(k for k in named if isinstance(k, str)))
 
 
 def _patches(

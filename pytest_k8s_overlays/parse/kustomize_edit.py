@@ -426,7 +426,12 @@ def _suffix(data: dict[str, Any], options: Mapping[str, Any], env: Mapping[str, 
 
 
 def _images(data: dict[str, Any], options: Mapping[str, Any], env: Mapping[str, str]) -> None:
-    _set_images(data, [envsubst(str(image), env) for image in options["images"]])
+    images = list(options["images"])
+    if not all(isinstance(image, str) for image in images):
+        # Argo CD types them as strings: a map is refused before any edit (never
+        # edited in as its Python text).
+        raise EditError("an image override is not a string")
+    _set_images(data, [envsubst(image, env) for image in images])
 
 
 def _replicas(data: dict[str, Any], options: Mapping[str, Any], env: Mapping[str, str]) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from ..core.paths import display_path
-from ..core.provenance import ANY, FieldPath, Patch, element_key
+from ..core.provenance import ANY, TARGET_FIELDS, FieldPath, Patch, PatchTarget, element_key
 from .safe_yaml import load_bounded
 
 #: The C safe loader when available (patch files are small, but many).
@@ -229,3 +229,43 @@ def patches_for(
             known[kfile] = kustomization_patches(Path(kfile), root)
         found.extend(p for p in known[kfile] if p.applies_to(kind, name))
     return tuple(found)
+
+
+def patch_targets(kfile: Path) -> tuple[PatchTarget, ...]:
+    """The patch entries of a kustomization file that name a ``target:``, with it: the only
+    ones Kustomize applies silently to nothing (a patch without one must match its own
+    kind and name, or the build fails). None of a Component: its patches apply to what
+    each consumer builds, and a reusable one (one patch for Deployments, one for
+    StatefulSets) rightly selects nothing in some of them."""
+    text = _text(kfile)
+    if text is None:
+        return ()
+    documents = _documents(text)
+    data = documents[0] if documents and isinstance(documents[0], Mapping) else {}
+    if data.get("kind") == "Component":
+        return ()
+    found = []
+    for where, value, target in _entries(data):
+        if not isinstance(target, Mapping) or not isinstance(value, str) or not value.strip():
+            continue
+        selector = tuple(
+            (key, str(target[key]))
+            for key in TARGET_FIELDS
+            if isinstance(target.get(key), str | int | float) and str(target[key])
+        )
+        found.append(PatchTarget(where, selector))
+    return tuple(found)
+
+
+#: What a JSON patch replaces to rename its object (Kustomize then matches later
+#: targets against the old name, which the render no longer shows).
+_RENAMING = (("metadata", "name"), ("metadata",))
+
+
+def renamed_kinds(kfile: Path) -> frozenset[str | None]:
+    """The kinds whose objects a patch of the kustomization may rename (None: any kind)."""
+    return frozenset(
+        patch.kind
+        for patch in kustomization_patches(kfile, None)
+        if any(path in _RENAMING for path in patch.paths)
+    )

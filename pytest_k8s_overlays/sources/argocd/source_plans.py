@@ -21,12 +21,13 @@ from typing import Any
 
 from ...core.applications import DIRECTORY, HELM, KUSTOMIZE, Problem, SourcePlan, canonical
 from ...core.fields import as_dict
-from ...core.paths import OutsideRepository, inside
+from ...core.paths import OutsideRepository, display_path, inside
 from ...parse.kustomization import KUSTOMIZATION_FILES
 from ...parse.safe_yaml import SafeLoader, UnreadableFile, load_file
 from .budget import quote
 from .helmfiles import Elsewhere, HelmFiles, Refused, Where, helm_files
 from .repo import ThisRepo
+from .shapes import kustomize_problems, refusal
 
 #: The source type blocks, in the order Argo CD names them in errors.
 TYPE_BLOCKS = (("kustomize", "Kustomize"), ("helm", "Helm"), ("directory", "Directory"))
@@ -308,6 +309,16 @@ def _plan_local(
     except (ValueError, OSError) as error:
         planned.fail(str(error))
         return
+    wrong = kustomize_problems(merged.get("kustomize"), "", "") if used else []
+    if wrong:
+        # The repo server decodes the files into the same types, and fails.
+        named = ", ".join(display_path(f, context.root) for f in used)
+        first = wrong[0]
+        planned.fail(
+            f"error while parsing source parameters ({named}): {first.path.lstrip('.')}: "
+            f"{first.found}"
+        )
+        return
     if kind == HELM and shutil.which("helm") is None:
         planned.not_rendered.append(f"{path} (helm: needs helm template, no helm binary here)")
         return
@@ -373,6 +384,18 @@ def plan_sources(spec: Mapping[str, Any], app: AppIdentity, context: SourceConte
         if many and isinstance(source.get("ref"), str) and source["ref"]
     )
     context = dataclasses.replace(context, refs=refs)
+    refused = [
+        problem
+        for index, source in enumerate(sources)
+        for problem in kustomize_problems(
+            source.get("kustomize"), f"spec.sources[{index}]" if many else "spec.source"
+        )
+    ]
+    if refused:
+        # Nothing of it reaches Argo CD: no source is planned, none rendered.
+        planned.problems.extend(refused)
+        planned.fail(refusal(refused))
+        return planned
     for index, source in enumerate(sources):
         if many and not source.get("path") and not source.get("chart"):
             continue  # a ref source: values for another source, nothing rendered
