@@ -104,7 +104,7 @@ FUNCTION_ARGS: dict[str, list[str]] = {
     "split": ['"/" "a/b/c"', '"," "x"'],
     "splitn": ['"/" 2 "a/b/c"', '"/" 0 "a/b"', '"/" -1 "a/b/c"'],
     "join": ['"-" .list', '"," .nums', '"" (list)', '"/" .path.segments', '"," (list 1 .t "x")', '"-" "abc"'],
-    "sortAlpha": [".list", ".nums", "(list)", '(list "b" 1 "a")'],
+    "sortAlpha": [".list", ".nums", "(list)", '(list "b" 1 "a")', "(keys .map)", "(keys .map .nested)"],
     "regexMatch": ['"^a.c$" "abc"', '"[0-9]+" "abc"', '"(?i)ABC" "abc"', '"^apps/" .path.path'],
     "regexFind": ['"[0-9]+" "ab12cd34"', '"x" "abc"', '"a(b)" "zab"'],
     "regexFindAll": ['"[0-9]+" "a1b22c333" -1', '"[0-9]+" "a1b22c333" 2', '"x" "abc" -1', '"[0-9]" "123" 0'],
@@ -185,7 +185,8 @@ FUNCTION_ARGS: dict[str, list[str]] = {
     "set": ['(dict "a" 1) "b" 2'],
     "unset": ['(dict "a" 1 "b" 2) "a"'],
     "hasKey": ['.map "a"', '.map "z"'],
-    "keys": [".map", ".emptymap", '.map (dict "z" 1)'],
+    # keys and values come in Go's map order, which is random: sorted, or of one entry.
+    "keys": ["(dict \"a\" 1)", ".emptymap", '(dict "z" 1) (dict "a" 1)'],
     "values": [".emptymap", '(dict "a" 1)'],
     "pick": ['.map "a" "c"', '.map "z"'],
     "omit": ['.map "a"', ".map"],

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import json
 import math
 import re
@@ -25,10 +24,18 @@ from typing import Any
 import yaml
 
 from ...core.regex import BadRegex, compile_re2
-from ...parse.safe_yaml import describe_yaml_error, load_one
+from ...parse.safe_yaml import SafeLoader, describe_yaml_error, load_bounded
 from .budget import check_size
 from .gotemplate import TemplateError, truthy
-from .govalues import MISSING, format_value, to_json, to_yaml
+from .govalues import (
+    MISSING,
+    NO_VALUE,
+    format_value,
+    go_yaml_resolve,
+    json_numbers,
+    to_json,
+    to_yaml,
+)
 
 # -- Go built-ins -------------------------------------------------------------------------
 
@@ -60,29 +67,72 @@ def _len(value: Any) -> int:
     raise TemplateError(f"error calling len: len of type {type(value).__name__}")
 
 
-def _comparable(value: Any) -> Any:
-    return None if value is MISSING else value
+def _basic_kind(value: Any) -> str:
+    """Go's ``basicKind`` for a value from JSON or a function: JSON numbers are float64,
+    number constants and what ``len``, ``int``, ``add`` return are ints."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, str):
+        return "string"
+    return "invalid"  # nil, a missing key, a list or a map
+
+
+def _is_nil(value: Any) -> bool:
+    return value is None or value is MISSING
+
+
+def _eq_one(name: str, first: Any, other: Any) -> bool:
+    """``first == other`` as Go's ``eq`` decides it, with its errors."""
+    kind = _basic_kind(first)
+    if kind != _basic_kind(other):
+        # Go compares no int with a float64: ``eq .shard 0`` fails in Argo CD.
+        if not _is_nil(first) and not _is_nil(other):
+            raise TemplateError(f"error calling {name}: incompatible types for comparison")
+        return False
+    if kind != "invalid":
+        return bool(first == other)
+    if _is_nil(first) or _is_nil(other):
+        return _is_nil(first) and _is_nil(other)
+    if type(first) is not type(other):
+        raise TemplateError(f"error calling {name}: non-comparable types")
+    raise TemplateError(f"error calling {name}: non-comparable type {_go_kind(first)}")
 
 
 def _eq(first: Any, *others: Any) -> bool:
     if not others:
-        raise TemplateError("missing argument for comparison")
-    return any(_comparable(first) == _comparable(other) for other in others)
+        raise TemplateError("error calling eq: missing argument for comparison")
+    return any(_eq_one("eq", first, other) for other in others)
+
+
+def _ne(first: Any, other: Any) -> bool:
+    return not _eq_one("ne", first, other)
 
 
 def _order(name: str) -> Callable[[Any, Any], bool]:
-    operations: dict[str, Callable[[Any, Any], bool]] = {
-        "lt": lambda a, b: a < b,
-        "le": lambda a, b: a <= b,
-        "gt": lambda a, b: a > b,
-        "ge": lambda a, b: a >= b,
-    }
-    operation = operations[name]
+    """``lt``, ``le``, ``gt``, ``ge``: numbers or strings of one kind, as Go's ``lt``."""
+
+    def less(a: Any, b: Any) -> bool:
+        kinds = _basic_kind(a), _basic_kind(b)
+        if "invalid" in kinds:
+            raise TemplateError(f"error calling {name}: invalid type for comparison")
+        if kinds[0] != kinds[1]:
+            raise TemplateError(f"error calling {name}: incompatible types for comparison")
+        if kinds[0] == "bool":
+            raise TemplateError(f"error calling {name}: invalid type for comparison")
+        return bool(a < b)
 
     def compare(a: Any, b: Any) -> bool:
-        if isinstance(a, str) != isinstance(b, str):
-            raise TemplateError(f"error calling {name}: incompatible types for comparison")
-        return operation(a, b)
+        if name == "lt":
+            return less(a, b)
+        if name == "ge":
+            return not less(a, b)
+        # le and gt: Go's le is lt or eq.
+        lower_or_equal = less(a, b) or _eq_one(name, a, b)
+        return lower_or_equal if name == "le" else not lower_or_equal
 
     return compare
 
@@ -112,16 +162,64 @@ def _go_kind(value: Any) -> str:
     return "interface {}"
 
 
+def _go_type_name(value: Any) -> str:
+    """``%T`` of a value from JSON or a function."""
+    if value is None:
+        return "<nil>"
+    if isinstance(value, list | tuple):
+        return "[]interface {}"
+    if isinstance(value, Mapping):
+        return "map[string]interface {}"
+    return _go_kind(value)
+
+
+def _eval_args(*args: Any) -> str:
+    """text/template's ``evalArgs`` (``html``, ``js``, ``urlquery``): nil is <no value>."""
+    if len(args) == 1 and isinstance(args[0], str):
+        return args[0]
+    return _sprint(*(NO_VALUE if a is None or a is MISSING else a for a in args))
+
+
+def _html(*args: Any) -> str:
+    """Go's ``HTMLEscapeString``: ``"`` and ``'`` as numeric entities."""
+    text = _eval_args(*args)
+    for char, entity in (
+        ("&", "&amp;"),
+        ("<", "&lt;"),
+        (">", "&gt;"),
+        ('"', "&#34;"),
+        ("'", "&#39;"),
+        ("\0", "\ufffd"),
+    ):
+        text = text.replace(char, entity)
+    return text
+
+
+def _verb_text(
+    verb: str, flags: str, width: str | None, precision: str | None, value: Any, bad: str
+) -> str:
+    """``%v``, ``%s`` and ``%T``, padded on the left or (flag ``-``) on the right."""
+    if verb == "T":
+        text = _go_type_name(value)
+    elif verb == "s" and not isinstance(value, str | list | dict):
+        return bad
+    else:
+        text = "<nil>" if value is None else format_value(value)
+    align = "<" if "-" in flags else ">"
+    return format(text[: int(precision)] if precision else text, f"{align}{width or 0}")
+
+
 def _verb(verb: str, flags: str, width: str | None, precision: str | None, value: Any) -> str:
     """One ``printf`` verb applied to one value, as Go's fmt writes it."""
-    bad = f"%!{verb}({_go_kind(value)}={format_value(value)})"
+    bad = (
+        f"%!{verb}(<nil>)"
+        if value is None
+        else f"%!{verb}({_go_kind(value)}={format_value(value)})"
+    )
     check_size(max(int(width or 0), int(precision or 0)), "a printf width")
     spec = f"{flags}{width or ''}"
-    if verb in "vs":
-        if verb == "s" and not isinstance(value, str | list | dict) and value is not MISSING:
-            return bad
-        text = format_value(value)
-        return format(text[: int(precision)] if precision else text, f">{width or 0}")
+    if verb in "vsT":
+        return _verb_text(verb, flags, width, precision, value, bad)
     if verb == "q":
         return (
             json.dumps(format_value(value), ensure_ascii=False) if isinstance(value, str) else bad
@@ -252,12 +350,58 @@ def slugify(*args: Any) -> str:
     return kept or slug[:size]
 
 
-def _from_yaml(text: Any) -> Any:
-    try:
-        loaded = load_one(_string(text), yaml.SafeLoader)
-    except yaml.YAMLError as error:
-        raise TemplateError(f"error calling fromYaml: {describe_yaml_error(error)}") from None
-    return loaded if loaded is not None else {}
+class _GoYamlLoader(SafeLoader):
+    """YAML read as ``sigs.k8s.io/yaml.Unmarshal`` reads it: go-yaml v2's resolver
+    (``1:20`` stays a string, ``0777`` is octal, ``y`` a boolean), then JSON: every
+    number a float64, every timestamp the text written."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is yaml.ScalarNode:
+            tag = go_yaml_resolve(value) if implicit[0] else "str"
+            return "tag:yaml.org,2002:" + ("str" if tag in ("timestamp", "merge") else tag)
+        return super().resolve(kind, value, implicit)
+
+
+def _go_yaml_int(loader: Any, node: Any) -> Any:
+    text = str(loader.construct_scalar(node)).replace("_", "")
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-")
+    if len(digits) > 1 and digits[0] == "0" and digits[1].isdigit():
+        digits = "0o" + digits[1:]  # Go's base 0: a leading 0 is octal
+    return float(sign * int(digits, 0))
+
+
+def _go_yaml_bool(loader: Any, node: Any) -> bool:
+    return str(loader.construct_scalar(node)).lower() in ("y", "yes", "true", "on")
+
+
+_GoYamlLoader.add_constructor("tag:yaml.org,2002:int", _go_yaml_int)
+_GoYamlLoader.add_constructor("tag:yaml.org,2002:bool", _go_yaml_bool)
+
+
+def _from_yaml_as(kind: type[Any], name: str) -> Callable[[Any], Any]:
+    """Argo CD's ``fromYaml`` (a map) or ``fromYamlArray`` (a list): the first document,
+    an error if it is something else (as ``json.Unmarshal`` into that type)."""
+
+    def load(text: Any) -> Any:
+        try:
+            documents = load_bounded(_string(text), _GoYamlLoader)
+        except (yaml.YAMLError, ValueError) as error:
+            message = (
+                describe_yaml_error(error) if isinstance(error, yaml.YAMLError) else "bad number"
+            )
+            raise TemplateError(f"error calling {name}: {message}") from None
+        value = json_numbers(documents[0]) if documents else None
+        if value is None:
+            return kind()
+        if not isinstance(value, kind):
+            want = "map[string]interface {}" if kind is dict else "[]interface {}"
+            raise TemplateError(
+                f"error calling {name}: cannot unmarshal into Go value of type {want}"
+            )
+        return value
+
+    return load
 
 
 # -- lists and dicts ---------------------------------------------------------------------
@@ -451,7 +595,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "index": _index,
     "slice": _slice,
     "eq": _eq,
-    "ne": lambda a, b: not _eq(a, b),
+    "ne": _ne,
     "lt": _order("lt"),
     "le": _order("le"),
     "gt": _order("gt"),
@@ -459,8 +603,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "print": _sprint,
     "println": lambda *a: " ".join(format_value(v) for v in a) + "\n",
     "printf": _printf,
-    "html": lambda *a: html.escape(_sprint(*a)),
-    "urlquery": lambda *a: urllib.parse.quote_plus(_sprint(*a)),
+    "html": _html,
+    "urlquery": lambda *a: urllib.parse.quote_plus(_eval_args(*a)),
     # Sprig: strings
     "upper": lambda s: _string(s).upper(),
     "lower": lambda s: _string(s).lower(),
@@ -475,8 +619,11 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "contains": lambda sub, s: _string(sub) in _string(s),
     "hasPrefix": lambda p, s: _string(s).startswith(_string(p)),
     "hasSuffix": lambda p, s: _string(s).endswith(_string(p)),
-    "quote": lambda *a: " ".join(json.dumps(_string(v), ensure_ascii=False) for v in a),
-    "squote": lambda *a: " ".join(f"'{_string(v)}'" for v in a),
+    # Sprig's quote and squote leave nil out.
+    "quote": lambda *a: " ".join(
+        json.dumps(_string(v), ensure_ascii=False) for v in a if v is not None
+    ),
+    "squote": lambda *a: " ".join(f"'{_string(v)}'" for v in a if v is not None),
     "cat": lambda *a: " ".join(format_value(v) for v in a if v is not None),
     "repeat": _repeat,
     "nospace": lambda s: re.sub(r"\s", "", _string(s)),
@@ -562,6 +709,6 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "normalize": lambda s: sanitize_name(_string(s)),
     "slugify": slugify,
     "toYaml": to_yaml,
-    "fromYaml": _from_yaml,
-    "fromYamlArray": _from_yaml,
+    "fromYaml": _from_yaml_as(dict, "fromYaml"),
+    "fromYamlArray": _from_yaml_as(list, "fromYamlArray"),
 }

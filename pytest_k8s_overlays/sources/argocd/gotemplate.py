@@ -452,9 +452,21 @@ def truthy(value: Any) -> bool:
 
 @dataclass
 class Options:
-    """``goTemplateOptions``: ``missingkey=error`` makes a missing key an error."""
+    """``goTemplateOptions``: ``missingkey=error`` makes a missing key an error;
+    ``missingkey=zero`` makes it a nil value, whose fields fail."""
 
     missing_error: bool = False
+    missing_zero: bool = False
+
+    @classmethod
+    def parse(cls, options: Sequence[str]) -> Options:
+        """The options as Go's ``Option`` reads them in turn: the last ``missingkey`` wins."""
+        missing = "default"
+        for option in options:
+            key, _, value = option.replace(" ", "").partition("=")
+            if key == "missingkey" and value in ("default", "invalid", "zero", "error"):
+                missing = value
+        return cls(missing_error=missing == "error", missing_zero=missing == "zero")
 
 
 class Executor:
@@ -492,7 +504,8 @@ class Executor:
                 value = self.pipeline(node.pipeline, dot)
                 if not node.pipeline.variables:
                     check_value(value, "the value printed")
-                    yield self._written(format_value(value))
+                    # Go prints a nil result (JSON null, a missing key) as <no value>.
+                    yield self._written(format_value(MISSING if value is None else value))
             elif isinstance(node, Loop):
                 raise _Break() if node.kind == "break" else _Continue()
             else:
@@ -614,7 +627,8 @@ class Executor:
         self.budget.check()
         try:
             check_value(args, f"an argument of {name}")
-            result = self.functions[name](*args)
+            # A missing key reaches a function as Go's nil (``print .missing`` is <nil>).
+            result = self.functions[name](*[None if a is MISSING else a for a in args])
             check_value(result, f"what {name} returns")
         except (TemplateError, DeadlineExceeded):
             raise
@@ -662,6 +676,9 @@ class Executor:
                 raise TemplateError(f'map has no entry for key "{name}"')
             if self.on_missing is not None:
                 self.on_missing(shown)
+            return MISSING
+        if value is MISSING and not self.options.missing_zero:
+            # Go: a field of a missing key is missing too (it prints <no value>).
             return MISSING
         if value is None or value is MISSING:
             raise TemplateError(f"nil pointer evaluating interface {{}}.{name}")
