@@ -43,26 +43,47 @@ from .govalues import (
 def _index(value: Any, *keys: Any) -> Any:
     for key in keys:
         if isinstance(value, Mapping):
+            if not isinstance(key, str):
+                raise TemplateError(
+                    f"error calling index: value has type {_go_kind(key)}; should be string"
+                )
             value = value.get(key, MISSING)
         elif isinstance(value, list | tuple | str):
-            position = _int(key)
-            if not 0 <= position < len(value):
-                raise TemplateError(f"error calling index: index out of range: {position}")
-            value = value[position]
+            if isinstance(key, bool) or not isinstance(key, int):
+                raise TemplateError(
+                    f"error calling index: cannot index slice/array with type {_go_kind(key)}"
+                )
+            sequence = value.encode() if isinstance(value, str) else value
+            if not 0 <= key < len(sequence):
+                raise TemplateError(f"error calling index: index out of range: {key}")
+            # A string's element is a byte, as in Go.
+            value = sequence[key]
+        elif value is None or value is MISSING:
+            raise TemplateError("error calling index: index of untyped nil")
         else:
-            raise TemplateError(f"error calling index: can't index item of type {type(value)}")
+            raise TemplateError(f"error calling index: can't index item of type {_go_kind(value)}")
     return value
 
 
 def _slice(value: Any, *bounds: Any) -> Any:
+    """Sprig's ``slice``: a list only, from and to as given."""
+    items = _list(value)
     numbers = [_int(b) for b in bounds]
-    if len(numbers) == 1:
-        return value[numbers[0] :]
-    return value[numbers[0] : numbers[1]]
+    if len(numbers) >= 2 and not 0 <= numbers[0] <= numbers[1] <= len(items):
+        raise TemplateError(
+            f"error calling slice: slice bounds out of range [{numbers[0]}:{numbers[1]}]"
+        )
+    return (
+        items[numbers[0] : numbers[1]]
+        if len(numbers) >= 2
+        else items[numbers[0] if numbers else 0 :]
+    )
 
 
 def _len(value: Any) -> int:
-    if isinstance(value, str | list | tuple | dict):
+    if isinstance(value, str):
+        return len(value.encode())  # Go's len of a string counts bytes
+    if isinstance(value, list | tuple | dict):
         return len(value)
     raise TemplateError(f"error calling len: len of type {type(value).__name__}")
 
@@ -271,14 +292,42 @@ def _int(value: Any) -> int:
     if isinstance(value, float):
         return _int64(int(value)) if math.isfinite(value) else _INT64_MIN
     if isinstance(value, str) and len(value) <= _MAX_DIGITS:
-        try:
-            return _int64(int(value.strip(), 0))
-        except ValueError:
-            try:
-                return _int(float(value))
-            except ValueError:
-                return 0
+        # cast.ToInt: strconv.ParseInt(s, 0, 64) after trimming a ".0"; else 0.
+        parsed = _parse_go_int(re.sub(r"^([-+]?\d+)\.0*$", r"\1", value))
+        return 0 if parsed is None else parsed
     return 0
+
+
+_GO_INT = re.compile(r"([-+]?)(0[xX][0-9a-fA-F_]+|0[oO]?[0-7_]+|0[bB][01_]+|[1-9][0-9_]*|0)")
+
+
+def _parse_go_int(text: str) -> int | None:
+    """``strconv.ParseInt(text, 0, 64)``: a leading 0 is octal; None where Go errs."""
+    match = _GO_INT.fullmatch(text)
+    if match is None or "__" in text or text.endswith("_"):
+        return None
+    sign, digits = match.groups()
+    if len(digits) > 1 and digits[0] == "0" and digits[1] in "01234567_":
+        digits = "0o" + digits[1:]
+    number = int(sign + digits, 0)
+    return number if _INT64_MIN <= number < -_INT64_MIN else None
+
+
+def _atoi(value: Any) -> int:
+    """Sprig's ``atoi``: ``strconv.Atoi``, decimal only, 0 when it fails."""
+    text = _string(value)
+    if not re.fullmatch(r"[-+]?\d+", text) or len(text) > _MAX_DIGITS:
+        return 0
+    number = int(text)
+    return number if _INT64_MIN <= number < -_INT64_MIN else 0
+
+
+def _round(value: Any, places: Any = 0) -> float:
+    """Sprig's ``round``: half away from zero by ``math.Modf``, on float64 arithmetic."""
+    power = math.pow(10, _int(places))
+    digits = power * _float(value)
+    fraction = math.modf(digits)[0]
+    return (math.ceil(digits) if fraction >= 0.5 else math.floor(digits)) / power
 
 
 _INT64_MIN = -(1 << 63)
@@ -485,13 +534,29 @@ def _substr(start: Any, end: Any, text: Any) -> str:
     first, last, value = _int(start), _int(end), _string(text)
     if first < 0:
         return value[:last]
+    if first > len(value) or (0 <= last <= len(value) and first > last):
+        # Go slices out of range: the template fails (a runtime error).
+        raise TemplateError(f"error calling substr: slice bounds out of range [{first}:{last}]")
     if last < 0 or last > len(value):
         return value[first:]
     return value[first:last]
 
 
+def _separator(char: str) -> bool:
+    """Go's ``strings.Title`` separator: not a letter, digit or ``_``; beyond ASCII a space."""
+    if char.isascii():
+        return not (char.isalnum() or char == "_")
+    return not (char.isalpha() or char.isdigit()) and char.isspace()
+
+
 def _title(text: Any) -> str:
-    return re.sub(r"\b([a-z])", lambda m: m.group(1).upper(), _string(text))
+    """``strings.Title``: the first letter after a separator in title case."""
+    out, previous = [], " "
+    for char in _string(text):
+        upper = char.upper()
+        out.append(upper if _separator(previous) and len(upper) == 1 else char)
+        previous = char
+    return "".join(out)
 
 
 def _indent(spaces: Any, text: Any) -> str:
@@ -568,7 +633,9 @@ def _replace_all(pattern: Any, text: Any, replacement: Callable[[Any], str]) -> 
 
 
 def _repeat(count: Any, text: Any) -> str:
-    times, value = max(_int(count), 0), _string(text)
+    times, value = _int(count), _string(text)
+    if times < 0:
+        raise TemplateError("error calling repeat: strings: negative Repeat count")
     check_size(times * len(value), "repeat's result")
     return value * times
 
@@ -581,9 +648,41 @@ def _replace(old: Any, new: Any, text: Any) -> str:
 
 
 def _until(count: Any) -> list[int]:
+    """Sprig's ``until``: 0 up to count, or down to it when it is negative."""
     number = _int(count)
-    check_size(number, "until's list")
-    return list(range(number))
+    check_size(abs(number), "until's list")
+    return list(range(0, number, -1 if number < 0 else 1))
+
+
+def _deep_equal(a: Any, b: Any) -> bool:
+    """``reflect.DeepEqual``: an int never equals a float64, nor a bool a number."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_deep_equal(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_deep_equal(a[k], b[k]) for k in a)
+    return bool(a == b)
+
+
+def _join(separator: Any, value: Any) -> str:
+    """Sprig's ``join``: a list's items (nil left out), or one value as a list of one."""
+    items = value if isinstance(value, list | tuple) else [] if value is None else [value]
+    return _string(separator).join(_string(i) for i in items if i is not None)
+
+
+def _split_list(separator: Any, text: Any) -> list[str]:
+    """``strings.Split``: an empty separator splits into characters."""
+    value, sep = _string(text), _string(separator)
+    return list(value) if not sep else value.split(sep)
+
+
+def _from_json(text: Any) -> Any:
+    """Sprig's ``fromJson``: nil where the text is no JSON (Go ignores the error)."""
+    try:
+        return json_numbers(json.loads(_string(text)))
+    except (ValueError, RecursionError):
+        return None
 
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {
@@ -606,7 +705,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "html": _html,
     "urlquery": lambda *a: urllib.parse.quote_plus(_eval_args(*a)),
     # Sprig: strings
-    "upper": lambda s: _string(s).upper(),
+    "upper": lambda s: "".join(c.upper() if len(c.upper()) == 1 else c for c in _string(s)),
     "lower": lambda s: _string(s).lower(),
     "title": _title,
     "trim": lambda s: _string(s).strip(),
@@ -630,13 +729,13 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "kebabcase": lambda s: "-".join(w.lower() for w in _case_words(s)),
     "snakecase": lambda s: "_".join(w.lower() for w in _case_words(s)),
     "camelcase": _camel,
-    "splitList": lambda sep, s: _string(s).split(_string(sep)),
+    "splitList": _split_list,
     "split": _split,
-    "join": lambda sep, v: _string(sep).join(format_value(i) for i in _list(v)),
+    "join": _join,
     "indent": _indent,
     "nindent": lambda n, s: "\n" + _indent(n, s),
     "toString": _string,
-    "toStrings": lambda v: [format_value(i) for i in _list(v)],
+    "toStrings": lambda v: [format_value(i) for i in _list(v) if i is not None],
     "regexMatch": lambda r, s: _regex(r).search(_string(s)) is not None,
     "regexFind": lambda r, s: m.group() if (m := _regex(r).search(_string(s))) else "",
     "regexFindAll": lambda r, s, n: [m.group() for m in _regex(r).finditer(_string(s))][
@@ -653,7 +752,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "toJson": lambda v: to_json(v),
     "toRawJson": lambda v: to_json(v, escape_html=False),
     "toPrettyJson": lambda v: to_json(v, indent=2),
-    "fromJson": lambda s: json.loads(_string(s)),
+    "fromJson": _from_json,
     # Sprig: defaults and logic
     "default": _default,
     "empty": _empty,
@@ -669,8 +768,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "prepend": lambda v, i: [i, *_list(v)],
     "concat": lambda *a: [i for v in a for i in _list(v)],
     "uniq": _unique,
-    "has": lambda needle, v: needle in _list(v),
-    "without": lambda v, *out: [i for i in _list(v) if i not in out],
+    "has": lambda needle, v: v is not None and any(_deep_equal(needle, i) for i in _list(v)),
+    "without": lambda v, *out: [i for i in _list(v) if not any(_deep_equal(i, o) for o in out)],
     "compact": lambda v: [i for i in _list(v) if not _empty(i)],
     "sortAlpha": lambda v: sorted(format_value(i) for i in _list(v)),
     "reverse": lambda v: list(reversed(_list(v))),
@@ -681,7 +780,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "set": _set,
     "unset": lambda d, k: (d.pop(k, None), d)[1],
     "hasKey": lambda d, k: isinstance(d, Mapping) and k in d,
-    "keys": lambda *ds: sorted(k for d in ds for k in d),
+    # Go gives each map's keys in random order: sorted here; the maps in turn.
+    "keys": lambda *ds: [k for d in ds for k in sorted(d)],
     "values": lambda d: [d[k] for k in d],
     "pick": lambda d, *ks: {k: d[k] for k in ks if k in d},
     "omit": lambda d, *ks: {k: v for k, v in d.items() if k not in ks},
@@ -700,11 +800,11 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "min": _arith(min),
     "floor": lambda v: float(math.floor(_float(v))),
     "ceil": lambda v: float(math.ceil(_float(v))),
-    "round": lambda v, p=0: round(_float(v), _int(p)),
+    "round": _round,
     "int": _int,
     "int64": _int,
     "float64": _float,
-    "atoi": _int,
+    "atoi": _atoi,
     # Argo CD
     "normalize": lambda s: sanitize_name(_string(s)),
     "slugify": slugify,

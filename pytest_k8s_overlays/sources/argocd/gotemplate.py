@@ -58,8 +58,8 @@ _TOKEN = re.compile(
   | (?P<declare>:=)
   | (?P<op>[|(),=])
   | (?P<variable>\$[A-Za-z0-9_]*)
-  | (?P<field>(?:\.[A-Za-z_][A-Za-z0-9_]*)+|\.)
   | (?P<number>[-+]?(?:0[xX][0-9a-fA-F_]+|(?:\d[\d_]*)?\.?\d[\d_]*(?:[eE][-+]?\d+)?))
+  | (?P<field>(?:\.[A-Za-z_][A-Za-z0-9_]*)+|\.)
   | (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
     """,
     re.VERBOSE,
@@ -209,12 +209,24 @@ class Loop:
     kind: str
 
 
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "'": "'", "0": "\0"}
+_ESCAPES = {
+    **{"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"},
+    **{'"': '"', "\\": "\\", "'": "'"},
+}
+_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{3}|.)")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = match.group(1)
+    if len(code) == 1:
+        return _ESCAPES.get(code, code)
+    number = int(code, 8) if code[0].isdigit() else int(code[1:], 16)
+    return chr(number) if number <= 0x10FFFF else "\ufffd"
 
 
 def _unquote(text: str) -> str:
-    body = text[1:-1]
-    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(1)), body)
+    """A Go string or character literal's value (``strconv.Unquote``'s escapes)."""
+    return _ESCAPE.sub(_escape, text[1:-1])
 
 
 #: The most characters of a number constant (Go's int64, uint64 and float64 need fewer).
@@ -230,6 +242,8 @@ def _number(text: str) -> Any:
         number = int(clean, 0 if "x" in clean.lower() else 10)
         if -(1 << 63) <= number < (1 << 64):
             return number
+        if "x" not in clean.lower():
+            raise TemplateError(f"integer overflow: {quote(text, 24)}")
     try:
         value = float.fromhex(clean) if "x" in clean.lower() else float(clean)
     except (ValueError, OverflowError):
@@ -391,6 +405,8 @@ def _action(
     word, rest = _keyword(action)
     if word in _BLOCKS:
         branch = Branch(word, _pipeline(rest, functions), source=source)
+        if len(branch.pipeline.variables) > (2 if word == "range" else 1):
+            raise TemplateError(f"too many declarations in {word}")
         current.append(branch)
         return branch.body, [*stack, (branch, current)]
     if word in ("break", "continue"):
@@ -605,6 +621,8 @@ class Executor:
             if has_piped:
                 args.append(piped)
             return self._call(head.name, args)
+        if isinstance(head, Literal) and head.value is None:
+            raise TemplateError("nil is not a command")
         if rest or has_piped:
             raise TemplateError(f"can't give argument to non-function {_describe(head)}")
         return self._operand(head, dot)

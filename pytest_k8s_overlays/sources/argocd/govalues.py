@@ -49,7 +49,7 @@ def format_float(value: float, json_style: bool = False) -> str:
     if value != value or value in (float("inf"), float("-inf")):
         return {"nan": "NaN", "inf": "+Inf", "-inf": "-Inf"}[repr(value)]
     if value == 0:
-        return "0"
+        return "-0" if math.copysign(1, value) < 0 else "0"
     sign = "-" if value < 0 else ""
     digits, point = _digits(value)
     exponent = point - 1
