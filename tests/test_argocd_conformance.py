@@ -37,9 +37,6 @@ DATA, CASES, RESULTS = _load()
 #: A Sprig function the emulation does not have: a parse error naming it, where Argo CD
 #: renders the template (docs/argocd.md lists them).
 _MISSING = "not in the emulation's function map"
-#: Go calls a function only with arguments of its parameter types: a JSON number (float64)
-#: where a string or an int is wanted fails the template; the emulation converts it.
-_TYPED = "Go refuses an argument of the wrong type; the emulation converts it"
 #: xstrings v1.5's word splitting (HTTPServer, digits, GOLANG_IS_GREAT).
 _CASES = "kebabcase/snakecase/camelcase split words more simply than xstrings"
 #: define, template and block: a parse error naming them.
@@ -67,22 +64,6 @@ KNOWN_DIFFERENCES: dict[str, str] = {
     "tpl-missing-option-bad": "an unknown missingkey option is ignored; Go panics",
     "tpl-if-decl-scope": _SCOPE,
     "tpl-var-out-of-scope": _SCOPE,
-    "fn-upper-4": _TYPED,
-    "fn-lower-4": _TYPED,
-    "fn-trim-4": _TYPED,
-    "fn-trunc-7": _TYPED,
-    "fn-contains-4": _TYPED,
-    "fn-indent-5": _TYPED,
-    "fn-b64enc-3": _TYPED,
-    "fn-sha256sum-3": _TYPED,
-    "fn-ternary-3": _TYPED,
-    "fn-ternary-4": _TYPED,
-    "tpl-missing-upper": _TYPED,
-    "tpl-wrong-arg-type": _TYPED,
-    "tpl-wrong-arg-type-num": _TYPED,
-    "tpl-int-param-float": _TYPED,
-    "tpl-int-param-float-frac": _TYPED,
-    "tpl-nil-upper": _TYPED,
     "fn-kebabcase-2": _CASES,
     "fn-kebabcase-4": _CASES,
     "fn-kebabcase-6": _CASES,

@@ -48,6 +48,14 @@ def _sets() -> list[dict[str, object]]:
             ),
             goTemplate=True,
         ),
+        # Go calls a function only with its parameter types: trunc wants an int, and a
+        # JSON number is a float64.
+        application_set(
+            "typed",
+            generators,
+            app_template("{{ trunc .replicas .name }}", "apps/{{ .name }}", "{{ .name }}"),
+            goTemplate=True,
+        ),
     ]
 
 
@@ -84,4 +92,12 @@ def test_go_template_results_match_argo_cd(pytester: pytest.Pytester) -> None:
             "meanwhile) [[]invalid-applicationset] (from argocd/sets.yaml)",
         ]
     )
-    result.assert_outcomes(passed=5, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "  ApplicationSet/argocd/typed spec: failed to execute go template "
+            "{{ trunc .replicas .name }}: wrong type for value; expected int; got float64; "
+            "expected generators and a template Argo CD can evaluate (it generates nothing "
+            "meanwhile) [[]invalid-applicationset] (from argocd/sets.yaml)",
+        ]
+    )
+    result.assert_outcomes(passed=5, failed=4)

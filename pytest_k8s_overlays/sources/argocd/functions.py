@@ -812,3 +812,79 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "fromYaml": _from_yaml_as(dict, "fromYaml"),
     "fromYamlArray": _from_yaml_as(list, "fromYamlArray"),
 }
+
+# -- Go's parameter types ------------------------------------------------------------------
+
+#: The parameters of the functions whose Go signature is not all ``interface{}``, one
+#: letter each (s string, i int, b bool, m map[string]interface{}, a anything), a ``*``
+#: before the type of the variadic rest. Go calls a function only with values of these
+#: types: ``{{ upper .port }}`` with a JSON number (a float64) fails the template in
+#: Argo CD, and so it does here.
+SIGNATURES: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "upper", "lower", "title", "trim", "nospace", "kebabcase", "snakecase",
+            "camelcase", "b64enc", "b64dec", "sha256sum", "sha1sum", "adler32sum",
+            "fromJson", "atoi", "normalize", "fromYaml", "fromYamlArray",
+        ),
+        "s",
+    ),
+    **dict.fromkeys(
+        ("trimAll", "trimPrefix", "trimSuffix", "contains", "hasPrefix", "hasSuffix"), "ss"
+    ),
+    **dict.fromkeys(("splitList", "split", "regexMatch", "regexFind"), "ss"),
+    **dict.fromkeys(("replace", "regexReplaceAll", "regexReplaceAllLiteral"), "sss"),
+    **dict.fromkeys(("trunc", "repeat", "indent", "nindent"), "is"),
+    "substr": "iis",
+    "regexFindAll": "ssi",
+    "until": "i",
+    "ternary": "aab",
+    "join": "sa",
+    "printf": "s*a",
+    **dict.fromkeys(("get", "hasKey", "unset"), "ms"),
+    "set": "msa",
+    "values": "m",
+    "keys": "*m",
+    **dict.fromkeys(("pick", "omit"), "m*s"),
+    **dict.fromkeys(("merge", "mergeOverwrite"), "m*m"),
+    "round": "ai*a",
+}  # fmt: skip
+
+_GO_TYPES = {"s": "string", "i": "int", "b": "bool", "m": "map[string]interface {}"}
+
+
+def _accepts(kind: str, value: Any) -> bool:
+    if kind == "s":
+        return isinstance(value, str)
+    if kind == "i":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "b":
+        return isinstance(value, bool)
+    if kind == "m":
+        return isinstance(value, dict)
+    return True
+
+
+def _typed(name: str, function: Callable[..., Any], signature: str) -> Callable[..., Any]:
+    """``function`` called only with arguments of its Go parameter types, as Go calls it."""
+    fixed, _, rest = signature.partition("*")
+
+    def call(*args: Any) -> Any:
+        if len(args) < len(fixed) or (not rest and len(args) > len(fixed)):
+            want = f"at least {len(fixed)}" if rest else str(len(fixed))
+            raise TemplateError(f"wrong number of args for {name}: want {want} got {len(args)}")
+        for kind, arg in zip(fixed + rest * (len(args) - len(fixed)), args, strict=True):
+            if not _accepts(kind, arg):
+                got = "invalid value" if arg is None else f"got {_go_type_name(arg)}"
+                raise TemplateError(
+                    f"wrong type for value; expected {_GO_TYPES[kind]}; {got}"
+                    if arg is not None
+                    else f"{got}; expected {_GO_TYPES[kind]}"
+                )
+        return function(*args)
+
+    return call
+
+
+for _name, _signature in SIGNATURES.items():
+    FUNCTIONS[_name] = _typed(_name, FUNCTIONS[_name], _signature)
