@@ -41,9 +41,6 @@ _MISSING = "not in the emulation's function map"
 _CASES = "kebabcase/snakecase/camelcase split words more simply than xstrings"
 #: define, template and block: a parse error naming them.
 _DEFINE = "define/template/block are not supported"
-#: Go checks $variables when it parses; the emulation when it runs.
-_SCOPE = "an undefined $variable is caught when run, not when parsed"
-
 #: Cases the emulation renders differently from Argo CD, with the reason (docs/argocd.md,
 #: "Known differences from Argo CD"). A case fixed makes its test fail (strict xfail):
 #: then remove it from here.
@@ -56,14 +53,10 @@ KNOWN_DIFFERENCES: dict[str, str] = {
     "fn-trunc-6": "trunc counts characters; Go counts bytes (cuts inside a UTF-8 character)",
     "fn-substr-6": "substr counts characters; Go counts bytes (cuts inside a UTF-8 character)",
     "fn-b64dec-3": "b64dec of invalid base64 gives an empty string; Sprig gives Go's error text",
-    "tpl-undefined-variable": _SCOPE,
-    "tpl-undefined-variable-dead": "an undefined $variable in a branch never taken is accepted",
     "tpl-define": _DEFINE,
     "tpl-block": _DEFINE,
     "tpl-template-undefined": _DEFINE,
     "tpl-missing-option-bad": "an unknown missingkey option is ignored; Go panics",
-    "tpl-if-decl-scope": _SCOPE,
-    "tpl-var-out-of-scope": _SCOPE,
     "fn-kebabcase-2": _CASES,
     "fn-kebabcase-4": _CASES,
     "fn-kebabcase-6": _CASES,

@@ -56,6 +56,15 @@ def _sets() -> list[dict[str, object]]:
             app_template("{{ trunc .replicas .name }}", "apps/{{ .name }}", "{{ .name }}"),
             goTemplate=True,
         ),
+        # Go's parser refuses an undefined $variable even in a branch never taken.
+        application_set(
+            "dead",
+            generators,
+            app_template(
+                "{{ .name }}{{ if false }}{{ $suffix }}{{ end }}", "apps/{{ .name }}", "{{ .name }}"
+            ),
+            goTemplate=True,
+        ),
     ]
 
 
@@ -100,4 +109,12 @@ def test_go_template_results_match_argo_cd(pytester: pytest.Pytester) -> None:
             "meanwhile) [[]invalid-applicationset] (from argocd/sets.yaml)",
         ]
     )
-    result.assert_outcomes(passed=5, failed=4)
+    result.stdout.fnmatch_lines(
+        [
+            "  ApplicationSet/argocd/dead spec: failed to parse template {{ $suffix }}: "
+            'undefined variable "$suffix"; expected generators and a template Argo CD can '
+            "evaluate (it generates nothing meanwhile) [[]invalid-applicationset] "
+            "(from argocd/sets.yaml)",
+        ]
+    )
+    result.assert_outcomes(passed=5, failed=6)

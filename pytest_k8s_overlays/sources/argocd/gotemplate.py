@@ -382,7 +382,44 @@ def parse(text: str, functions: Mapping[str, Any]) -> list[Any]:
     if stack:
         branch = stack[-1][0]
         raise TemplateError(f"unexpected EOF: {branch.kind} has no end", branch.source)
+    _check_variables(root, [{"$"}])
     return root
+
+
+def _check_variables(nodes: Sequence[Any], scopes: list[set[str]]) -> None:
+    """Refuse a ``$variable`` used where none is declared, as Go's parser does: even in
+    a branch never taken. A variable lives until the ``end`` of the block declaring it."""
+    for node in nodes:
+        if isinstance(node, Action | Branch):
+            _check_pipeline(node.pipeline, scopes, node.source)
+        if isinstance(node, Action) and node.pipeline.variables and node.pipeline.declare:
+            scopes[-1].update(node.pipeline.variables)
+        elif isinstance(node, Branch):
+            inner = [*scopes, set(node.pipeline.variables)]
+            _check_variables(node.body, inner)
+            _check_variables(node.otherwise, inner)
+
+
+def _check_pipeline(pipeline: Pipeline, scopes: list[set[str]], source: str) -> None:
+    # Assigning an undeclared variable ($z = 1) fails when run, in Go too.
+    for command in pipeline.commands:
+        for operand in command.operands:
+            _check_operand(operand, scopes, source)
+
+
+def _check_operand(operand: Any, scopes: list[set[str]], source: str) -> None:
+    if isinstance(operand, Pipeline):
+        _check_pipeline(operand, scopes, source)
+    elif isinstance(operand, FieldChain):
+        if isinstance(operand.base, str):
+            _check_name(operand.base, scopes, source)
+        elif operand.base is not None:
+            _check_operand(operand.base, scopes, source)
+
+
+def _check_name(name: str, scopes: list[set[str]], source: str) -> None:
+    if not any(name in scope for scope in scopes):
+        raise TemplateError(f'undefined variable "{name}"', source)
 
 
 def _keyword(action: str) -> tuple[str, str]:
