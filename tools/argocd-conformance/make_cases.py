@@ -162,7 +162,13 @@ FUNCTION_ARGS: dict[str, list[str]] = {
         "(keys .map)",
         "(keys .map .nested)",
     ],
-    "regexMatch": ['"^a.c$" "abc"', '"[0-9]+" "abc"', '"(?i)ABC" "abc"', '"^apps/" .path.path'],
+    "regexMatch": [
+        '"^a.c$" "abc"',
+        '"[0-9]+" "abc"',
+        '"(?i)ABC" "abc"',
+        '"^apps/" .path.path',
+        '"(" "abc"',
+    ],
     "regexFind": ['"[0-9]+" "ab12cd34"', '"x" "abc"', '"a(b)" "zab"'],
     "regexFindAll": [
         '"[0-9]+" "a1b22c333" -1',
@@ -179,6 +185,12 @@ FUNCTION_ARGS: dict[str, list[str]] = {
     ],
     "regexReplaceAllLiteral": ['"a(x*)b" "-ab-axxb-" "${1}"', '"[0-9]" "a1b2" "$"'],
     "regexSplit": ['"z+" "pizza" -1', '"z+" "pizza" 1', '"," "a,b,c" 2', '"" "abc" -1'],
+    "mustRegexMatch": ['"^a" "abc"', '"(" "abc"'],
+    "mustRegexFind": ['"[0-9]+" "ab12"', '"(" "abc"'],
+    "mustRegexFindAll": ['"[0-9]" "a1b2" -1', '"(" "abc" -1'],
+    "mustRegexReplaceAll": ['"a(x*)b" "-axxb-" "${1}W"', '"(" "abc" "x"'],
+    "mustRegexReplaceAllLiteral": ['"a" "banana" "$1"', '"(" "abc" "x"'],
+    "mustRegexSplit": ['"," "a,b,c" -1', '"(" "abc" -1'],
     "regexQuoteMeta": ['"1.2.3"', '"a+b*c?"', '""'],
     # encodings and hashes
     "b64enc": ['"hello"', '""', ".n", '"äö"'],

@@ -11,6 +11,7 @@ README. Calling another Sprig function is a parse error naming it
 from __future__ import annotations
 
 import base64
+import decimal
 import hashlib
 import json
 import math
@@ -25,7 +26,7 @@ import yaml
 
 from ...core.regex import BadRegex, compile_re2
 from ...parse.safe_yaml import SafeLoader, describe_yaml_error, load_bounded
-from .budget import check_size
+from .budget import check_size, quote
 from .gotemplate import TemplateError, truthy
 from .govalues import (
     MISSING,
@@ -813,6 +814,293 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "fromYamlArray": _from_yaml_as(list, "fromYamlArray"),
 }
 
+# -- more of Sprig: paths, encodings, types, float math, sequences -------------------------
+
+
+def _go_clean(path: str) -> str:
+    """Go's ``path.Clean``."""
+    if not path:
+        return "."
+    rooted = path.startswith("/")
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if parts and parts[-1] != "..":
+                parts.pop()
+            elif not rooted:
+                parts.append("..")
+            continue
+        parts.append(part)
+    cleaned = "/".join(parts)
+    return ("/" + cleaned) if rooted else (cleaned or ".")
+
+
+def _go_base(path: str) -> str:
+    """Go's ``path.Base``."""
+    if not path:
+        return "."
+    stripped = path.rstrip("/")
+    return stripped.rsplit("/", 1)[-1] if stripped else "/"
+
+
+def _go_dir(path: str) -> str:
+    """Go's ``path.Dir``."""
+    return _go_clean(path[: path.rfind("/") + 1])
+
+
+def _go_ext(path: str) -> str:
+    """Go's ``path.Ext``: from the last dot of the last element."""
+    for index in range(len(path) - 1, -1, -1):
+        if path[index] == "/":
+            break
+        if path[index] == ".":
+            return path[index:]
+    return ""
+
+
+def _b32dec(text: str) -> str:
+    try:
+        return base64.b32decode(text).decode(errors="replace")
+    except (ValueError, TypeError):
+        return "illegal base32 data at input byte 0"
+
+
+def _kind_of(value: Any) -> str:
+    """``reflect.Kind`` of a value from JSON or a function."""
+    if value is None:
+        return "invalid"
+    if isinstance(value, list | tuple):
+        return "slice"
+    if isinstance(value, Mapping):
+        return "map"
+    return _go_kind(value)
+
+
+def _decimal_op(operation: Callable[[decimal.Decimal, decimal.Decimal], decimal.Decimal]) -> Any:
+    """Sprig's float math: shopspring/decimal on each value's shortest decimal form."""
+
+    def apply(first: Any, *rest: Any) -> float:
+        total = decimal.Decimal(repr(_float(first)))
+        for value in rest:
+            total = operation(total, decimal.Decimal(repr(_float(value))))
+        return float(total)
+
+    return apply
+
+
+def _divide_decimal(a: decimal.Decimal, b: decimal.Decimal) -> decimal.Decimal:
+    if b == 0:
+        raise TemplateError("error calling divf: decimal division by 0")
+    with decimal.localcontext() as context:
+        context.prec = 34
+        return (a / b).quantize(decimal.Decimal(1).scaleb(-16), rounding=decimal.ROUND_HALF_EVEN)
+
+
+def _until_step(start: Any, stop: Any, step: Any) -> list[int]:
+    first, last, by = _int(start), _int(stop), _int(step)
+    if by == 0 or (last < first) != (by < 0):
+        return []
+    check_size(abs((last - first) // by), "untilStep's list")
+    return list(range(first, last, by))
+
+
+def _splitn(separator: str, count: int, text: str) -> dict[str, str]:
+    """Sprig's ``splitn``: ``strings.SplitN`` into ``_0``, ``_1``...; 0 parts for 0."""
+    if count == 0:
+        return {}
+    parts = text.split(separator, count - 1) if count > 0 else text.split(separator)
+    return {f"_{i}": part for i, part in enumerate(parts)}
+
+
+def _regex_split(pattern: str, text: str, count: int) -> list[str]:
+    """Go's ``Regexp.Split``."""
+    if count == 0:
+        return []
+    if pattern and not text:
+        return [""]
+    parts: list[str] = []
+    begin = end = 0
+    for match in _regex(pattern).finditer(text):
+        if count > 0 and len(parts) == count - 1:
+            break
+        end = match.start()
+        if match.end() != 0:
+            parts.append(text[begin:end])
+        begin = match.end()
+    if end != len(text):
+        parts.append(text[begin:])
+    return parts
+
+
+def _go_duration(seconds: Any) -> str:
+    """``time.Duration.String`` of whole seconds (Sprig's ``duration``): of a string or
+    an int64; any other value (a template's int constant, a float64) counts as 0."""
+    text = seconds if isinstance(seconds, str) else ""
+    total = int(text) if re.fullmatch(r"[-+]?\d{1,18}", text) else 0
+    sign, total = ("-", -total) if total < 0 else ("", total)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{sign}{hours}h{minutes}m{secs}s"
+    return f"{sign}{minutes}m{secs}s" if minutes else f"{sign}{secs}s"
+
+
+def _to_decimal(value: Any) -> int:
+    """Sprig's ``toDecimal``: the value written, read as octal; 0 when it is not."""
+    text = format_value(value)
+    return int(text, 8) if re.fullmatch(r"[-+]?[0-7]+", text) else 0
+
+
+def _chunk(size: int, values: Any) -> list[list[Any]]:
+    items = _list(values)
+    if size <= 0:
+        return []
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _fail(message: str) -> str:
+    raise TemplateError(f"error calling fail: {message}")
+
+
+MORE_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "base": _go_base,
+    "dir": _go_dir,
+    "clean": _go_clean,
+    "ext": _go_ext,
+    "isAbs": lambda p: p.startswith("/"),
+    "osBase": _go_base,
+    "osDir": _go_dir,
+    "osClean": _go_clean,
+    "osExt": _go_ext,
+    "osIsAbs": lambda p: p.startswith("/"),
+    "sha512sum": lambda s: hashlib.sha512(s.encode()).hexdigest(),
+    "b32enc": lambda s: base64.b32encode(s.encode()).decode(),
+    "b32dec": _b32dec,
+    "trimall": lambda cut, s: s.strip(cut),
+    "untitle": lambda s: re.sub(r"(^|\s)(\S)", lambda m: m[1] + m[2].lower(), s),
+    "swapcase": lambda s: s.swapcase(),
+    "initials": lambda s: "".join(w[0] for w in s.split()),
+    "plural": lambda one, many, count: one if count == 1 else many,
+    "abbrev": lambda width, s: s if width < 4 or len(s) <= width else s[: width - 3] + "...",
+    "splitn": _splitn,
+    "regexSplit": _regex_split,
+    "regexQuoteMeta": lambda s: re.sub(r"([\\.+*?()|\[\]{}^$])", r"\\\1", s),
+    "tuple": lambda *a: list(a),
+    "push": lambda v, i: [*_list(v), i],
+    "pluck": lambda key, *ds: [d[key] for d in ds if key in d],
+    "chunk": _chunk,
+    "untilStep": _until_step,
+    "all": lambda *a: all(not _empty(v) for v in a),
+    "any": lambda *a: any(not _empty(v) for v in a),
+    "kindOf": _kind_of,
+    "kindIs": lambda kind, v: kind == _kind_of(v),
+    "typeOf": _go_type_name,
+    "typeIs": lambda name, v: name == _go_type_name(v),
+    "typeIsLike": lambda name, v: _go_type_name(v) in (name, "*" + name),
+    "deepEqual": _deep_equal,
+    "fail": _fail,
+    "addf": lambda *a: _decimal_op(lambda x, y: x + y)(0.0, *a),
+    "add1f": lambda v: _decimal_op(lambda x, y: x + y)(v, 1.0),
+    "subf": _decimal_op(lambda x, y: x - y),
+    "mulf": _decimal_op(lambda x, y: x * y),
+    "divf": _decimal_op(_divide_decimal),
+    "maxf": lambda first, *rest: max(_float(v) for v in (first, *rest)),
+    "minf": lambda first, *rest: min(_float(v) for v in (first, *rest)),
+    "biggest": _arith(max),
+    "duration": _go_duration,
+    "toDecimal": _to_decimal,
+}
+
+
+def _seq(*bounds: Any) -> str:
+    """Sprig's ``seq``: 1..n, start..end or start, step, end, written with spaces."""
+    numbers = [_int(b) for b in bounds]
+    if len(numbers) == 1:
+        numbers = [1, numbers[0]]
+    if len(numbers) == 2:
+        numbers = [numbers[0], -1 if numbers[1] < numbers[0] else 1, numbers[1]]
+    if len(numbers) != 3:
+        return ""
+    start, step, end = numbers
+    increment = -1 if end < start else 1
+    if end < start and step > 0:
+        return ""
+    return " ".join(str(i) for i in _until_step(start, end + increment, step))
+
+
+def _regex_match(pattern: str, text: str) -> bool:
+    """Sprig's ``regexMatch``: false for a pattern that does not compile."""
+    try:
+        return _regex(pattern).search(text) is not None
+    except TemplateError:
+        return False
+
+
+def _must_from_json(text: str) -> Any:
+    try:
+        return json_numbers(json.loads(text))
+    except (ValueError, RecursionError) as error:
+        raise TemplateError(f"error calling mustFromJson: {quote(str(error))}") from None
+
+
+MORE_FUNCTIONS.update(
+    {
+        "hello": lambda: "Hello!",
+        "seq": _seq,
+        "mustFromJson": _must_from_json,
+        # The must variants return Go's error where the others panic: both fail the
+        # template, so they share the emulation.
+        **{
+            f"must{name[0].upper()}{name[1:]}": FUNCTIONS[name]
+            for name in (
+                "append", "prepend", "first", "last", "rest", "initial", "reverse", "slice",
+                "uniq", "without", "has", "compact", "deepCopy", "merge", "mergeOverwrite",
+                "toJson", "toRawJson", "toPrettyJson", "regexFind", "regexFindAll",
+                "regexReplaceAll", "regexReplaceAllLiteral",
+            )
+        },
+        "mustPush": MORE_FUNCTIONS["push"],
+        "mustChunk": MORE_FUNCTIONS["chunk"],
+        "mustRegexSplit": MORE_FUNCTIONS["regexSplit"],
+        "mustRegexMatch": FUNCTIONS["regexMatch"],
+    }
+)  # fmt: skip
+FUNCTIONS["regexMatch"] = _regex_match
+
+#: Their Go parameter types (see SIGNATURES below).
+MORE_SIGNATURES: dict[str, str] = {
+    **dict.fromkeys(
+        ("base", "dir", "clean", "ext", "isAbs", "osBase", "osDir", "osClean", "osExt"),
+        "s",
+    ),
+    **dict.fromkeys(
+        ("osIsAbs", "sha512sum", "b32enc", "b32dec", "untitle", "swapcase", "initials"), "s"
+    ),
+    "trimall": "ss",
+    "plural": "ssi",
+    "abbrev": "is",
+    "splitn": "sis",
+    "regexSplit": "ssi",
+    "regexQuoteMeta": "s",
+    "pluck": "s*m",
+    "chunk": "ia",
+    "untilStep": "iii",
+    "kindIs": "sa",
+    "typeIs": "sa",
+    "typeIsLike": "sa",
+    "fail": "s",
+    "mustFromJson": "s",
+    **dict.fromkeys(("mustRegexMatch", "mustRegexFind"), "ss"),
+    "mustRegexFindAll": "ssi",
+    **dict.fromkeys(("mustRegexReplaceAll", "mustRegexReplaceAllLiteral"), "sss"),
+    "mustRegexSplit": "ssi",
+    **dict.fromkeys(("mustMerge", "mustMergeOverwrite"), "m*m"),
+    "mustChunk": "ia",
+}  # fmt: skip
+
+
 # -- Go's parameter types ------------------------------------------------------------------
 
 #: The parameters of the functions whose Go signature is not all ``interface{}``, one
@@ -886,5 +1174,6 @@ def _typed(name: str, function: Callable[..., Any], signature: str) -> Callable[
     return call
 
 
-for _name, _signature in SIGNATURES.items():
+FUNCTIONS.update(MORE_FUNCTIONS)
+for _name, _signature in {**SIGNATURES, **MORE_SIGNATURES}.items():
     FUNCTIONS[_name] = _typed(_name, FUNCTIONS[_name], _signature)
