@@ -37,8 +37,6 @@ DATA, CASES, RESULTS = _load()
 #: A Sprig function the emulation does not have: a parse error naming it, where Argo CD
 #: renders the template (docs/argocd.md lists them).
 _MISSING = "not in the emulation's function map"
-#: xstrings v1.5's word splitting (HTTPServer, digits, GOLANG_IS_GREAT).
-_CASES = "kebabcase/snakecase/camelcase split words more simply than xstrings"
 #: define, template and block: a parse error naming them.
 _DEFINE = "define/template/block are not supported"
 #: Cases the emulation renders differently from Argo CD, with the reason (docs/argocd.md,
@@ -57,15 +55,6 @@ KNOWN_DIFFERENCES: dict[str, str] = {
     "tpl-block": _DEFINE,
     "tpl-template-undefined": _DEFINE,
     "tpl-missing-option-bad": "an unknown missingkey option is ignored; Go panics",
-    "fn-kebabcase-2": _CASES,
-    "fn-kebabcase-4": _CASES,
-    "fn-kebabcase-6": _CASES,
-    "fn-snakecase-2": _CASES,
-    "fn-snakecase-5": _CASES,
-    "fn-snakecase-6": _CASES,
-    "fn-snakecase-7": _CASES,
-    "fn-camelcase-3": _CASES,
-    "fn-camelcase-4": _CASES,
     "fn-js-1": _MISSING,
     "fn-js-2": _MISSING,
     "fn-js-3": _MISSING,

@@ -37,6 +37,7 @@ from .govalues import (
     to_json,
     to_yaml,
 )
+from .xstrings import to_kebab_case, to_pascal_case, to_snake_case
 
 # -- Go built-ins -------------------------------------------------------------------------
 
@@ -515,15 +516,6 @@ def _unique(values: Any) -> list[Any]:
     return out
 
 
-def _case_words(text: str) -> list[str]:
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", _string(text))
-    return [w for w in re.split(r"[^A-Za-z0-9]+", spaced) if w]
-
-
-def _camel(text: str) -> str:
-    return "".join(w[:1].upper() + w[1:] for w in re.split(r"[_\s-]+", _string(text)) if w)
-
-
 def _trunc(length: Any, text: Any) -> str:
     count, value = _int(length), _string(text)
     if count < 0:
@@ -727,9 +719,9 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "cat": lambda *a: " ".join(format_value(v) for v in a if v is not None),
     "repeat": _repeat,
     "nospace": lambda s: re.sub(r"\s", "", _string(s)),
-    "kebabcase": lambda s: "-".join(w.lower() for w in _case_words(s)),
-    "snakecase": lambda s: "_".join(w.lower() for w in _case_words(s)),
-    "camelcase": _camel,
+    "kebabcase": to_kebab_case,
+    "snakecase": to_snake_case,
+    "camelcase": to_pascal_case,
     "splitList": _split_list,
     "split": _split,
     "join": _join,
