@@ -79,7 +79,7 @@ def test_go_templates(template: str, expected: str) -> None:
         ),
         (
             "{{ .missing.x }}",
-            Options(),
+            Options(missing_zero=True),
             "failed to execute go template {{ .missing.x }}: nil pointer evaluating interface {}.x",
         ),
         (

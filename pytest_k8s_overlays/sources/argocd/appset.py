@@ -68,7 +68,7 @@ def template_options(spec: Mapping[str, Any], budget: Budget | None = None) -> T
     options = [str(o).replace(" ", "") for o in as_list_of(spec.get("goTemplateOptions"))]
     return TemplateRenderer(
         go=bool(spec.get("goTemplate")),
-        options=Options(missing_error="missingkey=error" in options),
+        options=Options.parse(options),
         budget=budget or Budget(),
     )
 

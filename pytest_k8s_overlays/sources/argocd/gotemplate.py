@@ -58,8 +58,8 @@ _TOKEN = re.compile(
   | (?P<declare>:=)
   | (?P<op>[|(),=])
   | (?P<variable>\$[A-Za-z0-9_]*)
-  | (?P<field>(?:\.[A-Za-z_][A-Za-z0-9_]*)+|\.)
   | (?P<number>[-+]?(?:0[xX][0-9a-fA-F_]+|(?:\d[\d_]*)?\.?\d[\d_]*(?:[eE][-+]?\d+)?))
+  | (?P<field>(?:\.[A-Za-z_][A-Za-z0-9_]*)+|\.)
   | (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
     """,
     re.VERBOSE,
@@ -209,12 +209,24 @@ class Loop:
     kind: str
 
 
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "'": "'", "0": "\0"}
+_ESCAPES = {
+    **{"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"},
+    **{'"': '"', "\\": "\\", "'": "'"},
+}
+_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{3}|.)")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = match.group(1)
+    if len(code) == 1:
+        return _ESCAPES.get(code, code)
+    number = int(code, 8) if code[0].isdigit() else int(code[1:], 16)
+    return chr(number) if number <= 0x10FFFF else "\ufffd"
 
 
 def _unquote(text: str) -> str:
-    body = text[1:-1]
-    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(1)), body)
+    """A Go string or character literal's value (``strconv.Unquote``'s escapes)."""
+    return _ESCAPE.sub(_escape, text[1:-1])
 
 
 #: The most characters of a number constant (Go's int64, uint64 and float64 need fewer).
@@ -230,6 +242,8 @@ def _number(text: str) -> Any:
         number = int(clean, 0 if "x" in clean.lower() else 10)
         if -(1 << 63) <= number < (1 << 64):
             return number
+        if "x" not in clean.lower():
+            raise TemplateError(f"integer overflow: {quote(text, 24)}")
     try:
         value = float.fromhex(clean) if "x" in clean.lower() else float(clean)
     except (ValueError, OverflowError):
@@ -368,7 +382,44 @@ def parse(text: str, functions: Mapping[str, Any]) -> list[Any]:
     if stack:
         branch = stack[-1][0]
         raise TemplateError(f"unexpected EOF: {branch.kind} has no end", branch.source)
+    _check_variables(root, [{"$"}])
     return root
+
+
+def _check_variables(nodes: Sequence[Any], scopes: list[set[str]]) -> None:
+    """Refuse a ``$variable`` used where none is declared, as Go's parser does: even in
+    a branch never taken. A variable lives until the ``end`` of the block declaring it."""
+    for node in nodes:
+        if isinstance(node, Action | Branch):
+            _check_pipeline(node.pipeline, scopes, node.source)
+        if isinstance(node, Action) and node.pipeline.variables and node.pipeline.declare:
+            scopes[-1].update(node.pipeline.variables)
+        elif isinstance(node, Branch):
+            inner = [*scopes, set(node.pipeline.variables)]
+            _check_variables(node.body, inner)
+            _check_variables(node.otherwise, inner)
+
+
+def _check_pipeline(pipeline: Pipeline, scopes: list[set[str]], source: str) -> None:
+    # Assigning an undeclared variable ($z = 1) fails when run, in Go too.
+    for command in pipeline.commands:
+        for operand in command.operands:
+            _check_operand(operand, scopes, source)
+
+
+def _check_operand(operand: Any, scopes: list[set[str]], source: str) -> None:
+    if isinstance(operand, Pipeline):
+        _check_pipeline(operand, scopes, source)
+    elif isinstance(operand, FieldChain):
+        if isinstance(operand.base, str):
+            _check_name(operand.base, scopes, source)
+        elif operand.base is not None:
+            _check_operand(operand.base, scopes, source)
+
+
+def _check_name(name: str, scopes: list[set[str]], source: str) -> None:
+    if not any(name in scope for scope in scopes):
+        raise TemplateError(f'undefined variable "{name}"', source)
 
 
 def _keyword(action: str) -> tuple[str, str]:
@@ -391,6 +442,8 @@ def _action(
     word, rest = _keyword(action)
     if word in _BLOCKS:
         branch = Branch(word, _pipeline(rest, functions), source=source)
+        if len(branch.pipeline.variables) > (2 if word == "range" else 1):
+            raise TemplateError(f"too many declarations in {word}")
         current.append(branch)
         return branch.body, [*stack, (branch, current)]
     if word in ("break", "continue"):
@@ -452,9 +505,21 @@ def truthy(value: Any) -> bool:
 
 @dataclass
 class Options:
-    """``goTemplateOptions``: ``missingkey=error`` makes a missing key an error."""
+    """``goTemplateOptions``: ``missingkey=error`` makes a missing key an error;
+    ``missingkey=zero`` makes it a nil value, whose fields fail."""
 
     missing_error: bool = False
+    missing_zero: bool = False
+
+    @classmethod
+    def parse(cls, options: Sequence[str]) -> Options:
+        """The options as Go's ``Option`` reads them in turn: the last ``missingkey`` wins."""
+        missing = "default"
+        for option in options:
+            key, _, value = option.replace(" ", "").partition("=")
+            if key == "missingkey" and value in ("default", "invalid", "zero", "error"):
+                missing = value
+        return cls(missing_error=missing == "error", missing_zero=missing == "zero")
 
 
 class Executor:
@@ -492,7 +557,8 @@ class Executor:
                 value = self.pipeline(node.pipeline, dot)
                 if not node.pipeline.variables:
                     check_value(value, "the value printed")
-                    yield self._written(format_value(value))
+                    # Go prints a nil result (JSON null, a missing key) as <no value>.
+                    yield self._written(format_value(MISSING if value is None else value))
             elif isinstance(node, Loop):
                 raise _Break() if node.kind == "break" else _Continue()
             else:
@@ -592,6 +658,8 @@ class Executor:
             if has_piped:
                 args.append(piped)
             return self._call(head.name, args)
+        if isinstance(head, Literal) and head.value is None:
+            raise TemplateError("nil is not a command")
         if rest or has_piped:
             raise TemplateError(f"can't give argument to non-function {_describe(head)}")
         return self._operand(head, dot)
@@ -614,7 +682,8 @@ class Executor:
         self.budget.check()
         try:
             check_value(args, f"an argument of {name}")
-            result = self.functions[name](*args)
+            # A missing key reaches a function as Go's nil (``print .missing`` is <nil>).
+            result = self.functions[name](*[None if a is MISSING else a for a in args])
             check_value(result, f"what {name} returns")
         except (TemplateError, DeadlineExceeded):
             raise
@@ -662,6 +731,9 @@ class Executor:
                 raise TemplateError(f'map has no entry for key "{name}"')
             if self.on_missing is not None:
                 self.on_missing(shown)
+            return MISSING
+        if value is MISSING and not self.options.missing_zero:
+            # Go: a field of a missing key is missing too (it prints <no value>).
             return MISSING
         if value is None or value is MISSING:
             raise TemplateError(f"nil pointer evaluating interface {{}}.{name}")

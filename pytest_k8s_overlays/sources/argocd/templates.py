@@ -16,6 +16,7 @@ from typing import Any
 from .budget import Budget, check_size
 from .functions import FUNCTIONS
 from .gotemplate import Options, TemplateError, execute
+from .govalues import NO_VALUE
 
 
 def has_tag(text: str) -> bool:
@@ -77,16 +78,23 @@ class TemplateRenderer:
     def string(self, text: str, params: Mapping[str, Any], where: str = "") -> str:
         """Render one string."""
 
+        missed: list[tuple[str, str]] = []
+
         def missing(key: str) -> None:
-            self.unresolved.append((where, key))
+            missed.append((where, key))
 
         self.budget.check()
         if not self.go:
             rendered = fasttemplate(text, params, missing)
+            self.unresolved.extend(missed)
         elif "{{" not in text:
             return text
         else:
             rendered = execute(text, params, FUNCTIONS, self.options, missing, self.budget)
+            # A key looked up and not found matters where Go printed <no value>; not where
+            # ``default``, ``if`` or ``hasKey`` made up for it, as Argo CD renders those.
+            if NO_VALUE in rendered:
+                self.unresolved.extend(missed)
         self.budget.spend(len(rendered))
         return rendered
 

@@ -1,0 +1,194 @@
+"""The Go template emulation against Argo CD's real code: the conformance corpus.
+
+``tests/data/argocd_conformance/cases.json`` holds templates and parameters;
+``results.json`` what Go's ``text/template`` with Sprig and Argo CD's own
+functions made of them (``tools/argocd-conformance/``, see its README). Each
+case renders through the emulation as an ApplicationSet with ``goTemplate:
+true`` does, and must give the same output, or fail as Go failed (a parse
+error where Go could not parse, an execution error where Go could not run).
+A case the emulation still gets wrong is in KNOWN_DIFFERENCES with its
+reason, and docs/argocd.md lists the differences with their effect.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_k8s_overlays.sources.argocd.budget import BudgetExceeded
+from pytest_k8s_overlays.sources.argocd.gotemplate import Options, TemplateError
+from pytest_k8s_overlays.sources.argocd.govalues import json_numbers
+from pytest_k8s_overlays.sources.argocd.templates import TemplateRenderer
+
+CORPUS = Path(__file__).parent / "data" / "argocd_conformance"
+
+
+def _load() -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    table = json.loads((CORPUS / "cases.json").read_text(encoding="utf-8"))
+    results = json.loads((CORPUS / "results.json").read_text(encoding="utf-8"))["results"]
+    return table["data"], table["cases"], {r["id"]: r for r in results}
+
+
+DATA, CASES, RESULTS = _load()
+
+#: A Sprig function the emulation does not have: a parse error naming it, where Argo CD
+#: renders the template (docs/argocd.md lists them).
+_MISSING = "not in the emulation's function map"
+#: define, template and block: a parse error naming them.
+_DEFINE = "define/template/block are not supported"
+#: Cases the emulation renders differently from Argo CD, with the reason (docs/argocd.md,
+#: "Known differences from Argo CD"). A case fixed makes its test fail (strict xfail):
+#: then remove it from here.
+KNOWN_DIFFERENCES: dict[str, str] = {
+    "fn-printf-9": "printf %x of a string (hex bytes) is not emulated",
+    "fn-printf-30": "printf %x of a float64 (hex float) is not emulated",
+    "fn-printf-35": "printf %U is not emulated",
+    "fn-printf-37": "printf %#v (Go syntax) is not emulated",
+    "fn-printf-38": "printf %#v (Go syntax) is not emulated",
+    "fn-trunc-6": "trunc counts characters; Go counts bytes (cuts inside a UTF-8 character)",
+    "fn-substr-6": "substr counts characters; Go counts bytes (cuts inside a UTF-8 character)",
+    "fn-b64dec-3": "b64dec of invalid base64 gives an empty string; Sprig gives Go's error text",
+    "tpl-define": _DEFINE,
+    "tpl-block": _DEFINE,
+    "tpl-template-undefined": _DEFINE,
+    "tpl-missing-option-bad": "an unknown missingkey option is ignored; Go panics",
+    "fn-js-1": _MISSING,
+    "fn-js-2": _MISSING,
+    "fn-js-3": _MISSING,
+    "fn-js-4": _MISSING,
+    "fn-call-1": _MISSING,
+    "fn-call-2": _MISSING,
+    "fn-shuffle-1": _MISSING,
+    "fn-shuffle-2": _MISSING,
+    "fn-abbrevboth-1": _MISSING,
+    "fn-abbrevboth-2": _MISSING,
+    "fn-wrap-1": _MISSING,
+    "fn-wrap-2": _MISSING,
+    "fn-wrap-3": _MISSING,
+    "fn-wrapWith-1": _MISSING,
+    "fn-wrapWith-2": _MISSING,
+    "fn-urlParse-1": _MISSING,
+    "fn-urlParse-2": _MISSING,
+    "fn-urlJoin-1": _MISSING,
+    "fn-urlJoin-2": _MISSING,
+    "fn-semver-1": _MISSING,
+    "fn-semver-2": _MISSING,
+    "fn-semver-3": _MISSING,
+    "fn-semverCompare-1": _MISSING,
+    "fn-semverCompare-2": _MISSING,
+    "fn-semverCompare-3": _MISSING,
+    "fn-semverCompare-4": _MISSING,
+    "fn-semverCompare-5": _MISSING,
+    "fn-semverCompare-6": _MISSING,
+    "fn-semverCompare-7": _MISSING,
+    "fn-toDate-1": _MISSING,
+    "fn-toDate-2": _MISSING,
+    "fn-mustToDate-1": _MISSING,
+    "fn-mustToDate-2": _MISSING,
+    "fn-unixEpoch-1": _MISSING,
+    "fn-dateInZone-1": _MISSING,
+    "fn-dateInZone-2": _MISSING,
+    "fn-date_in_zone-1": _MISSING,
+    "fn-htmlDateInZone-1": _MISSING,
+    "fn-dateModify-1": _MISSING,
+    "fn-dateModify-2": _MISSING,
+    "fn-mustDateModify-1": _MISSING,
+    "fn-mustDateModify-2": _MISSING,
+    "fn-date_modify-1": _MISSING,
+    "fn-must_date_modify-1": _MISSING,
+    "fn-durationRound-1": _MISSING,
+    "fn-durationRound-2": _MISSING,
+    "fn-durationRound-3": _MISSING,
+    "fn-derivePassword-1": _MISSING,
+    "fn-decryptAES-1": _MISSING,
+    "fn-ago-defined": _MISSING,
+    "fn-bcrypt-defined": _MISSING,
+    "fn-buildCustomCert-defined": _MISSING,
+    "fn-date-defined": _MISSING,
+    "fn-encryptAES-defined": _MISSING,
+    "fn-genCA-defined": _MISSING,
+    "fn-genCAWithKey-defined": _MISSING,
+    "fn-genPrivateKey-defined": _MISSING,
+    "fn-genSelfSignedCert-defined": _MISSING,
+    "fn-genSelfSignedCertWithKey-defined": _MISSING,
+    "fn-genSignedCert-defined": _MISSING,
+    "fn-genSignedCertWithKey-defined": _MISSING,
+    "fn-htmlDate-defined": _MISSING,
+    "fn-htpasswd-defined": _MISSING,
+    "fn-now-defined": _MISSING,
+    "fn-randAlpha-defined": _MISSING,
+    "fn-randAlphaNum-defined": _MISSING,
+    "fn-randAscii-defined": _MISSING,
+    "fn-randBytes-defined": _MISSING,
+    "fn-randInt-defined": _MISSING,
+    "fn-randNumeric-defined": _MISSING,
+    "fn-uuidv4-defined": _MISSING,
+}
+
+
+#: Go's words for an error, which the emulation's message must repeat where Go's has them.
+MESSAGE_PHRASES = (
+    "incompatible types for comparison",
+    "invalid type for comparison",
+    "non-comparable type",
+    "map has no entry for key",
+    "nil pointer evaluating",
+    "nil is not a command",
+    "range can't iterate over",
+    "not defined",
+    "undefined variable",
+    "index out of range",
+    "integer divide by zero",
+    "unexpected EOF",
+    "too many declarations",
+)
+
+
+def emulate(case: dict[str, Any]) -> dict[str, str]:
+    """Render one case as an ApplicationSet with ``goTemplate: true`` does: the output,
+    or the error class (``parse`` or ``exec``) and message."""
+    renderer = TemplateRenderer(go=True, options=Options.parse(case.get("options", [])))
+    params = json_numbers(case.get("data", DATA))
+    try:
+        return {"output": renderer.string(case["template"], params)}
+    except TemplateError as error:
+        message = str(error)
+        kind = "parse" if message.startswith("failed to parse template") else "exec"
+        return {"error": kind, "message": message}
+    except BudgetExceeded as error:
+        return {"error": "budget", "message": str(error)}
+
+
+def _param(case: dict[str, Any]) -> Any:
+    marks = []
+    if case["id"] in KNOWN_DIFFERENCES:
+        marks.append(pytest.mark.xfail(reason=KNOWN_DIFFERENCES[case["id"]], strict=True))
+    return pytest.param(case, id=case["id"], marks=marks)
+
+
+@pytest.mark.parametrize("case", [_param(c) for c in CASES])
+def test_conformance(case: dict[str, Any]) -> None:
+    expected = RESULTS[case["id"]]
+    got = emulate(case)
+    if "error" in expected:
+        assert got.get("error") == expected["error"], (
+            f"Argo CD: {expected['error']} error {expected['message']!r}; emulation: {got}"
+        )
+        # The words that say why, where the emulation gives Go's words.
+        for phrase in MESSAGE_PHRASES:
+            if phrase in expected["message"]:
+                assert phrase in got["message"], (expected["message"], got["message"])
+    else:
+        assert got == {"output": expected["output"]}, f"template {case['template']!r}"
+
+
+def test_corpus_is_complete() -> None:
+    """Every case has a Go result, the corpus is large enough, and the known differences
+    name real cases."""
+    ids = [c["id"] for c in CASES]
+    assert len(ids) == len(set(ids)) >= 600
+    assert set(ids) == set(RESULTS)
+    assert set(KNOWN_DIFFERENCES) <= set(ids)
