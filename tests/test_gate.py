@@ -291,7 +291,15 @@ def test_xdist_gives_the_serial_outcomes(pytester: pytest.Pytester, example: Pat
     assert "k8s.overlays.my.kustomization.yaml::isolation" in failed
     assert "k8s.overlays.chat.kustomization.yaml::isolation" in failed
     assert "k8s.overlays.info.kustomization.yaml::render" in failed
-    serial.assert_outcomes(passed=len(expected) - len(failed), failed=len(failed))
+    skipped = sorted(name for name, outcome in expected.items() if outcome == "skipped")
+    # info did not render: its render item fails, its 7 other items skip.
+    assert skipped == sorted(
+        n for n in expected if n.startswith("k8s.overlays.info.") and not n.endswith("::render")
+    )
+    assert len(skipped) == 7
+    serial.assert_outcomes(
+        passed=len(expected) - len(failed) - len(skipped), failed=len(failed), skipped=len(skipped)
+    )
     assert parallel.ret == serial.ret == pytest.ExitCode.TESTS_FAILED
 
 
@@ -560,3 +568,26 @@ def test_failure_headers_name_the_group_when_an_overlay_name_repeats(
     result.stdout.fnmatch_lines(["*_ info (prod) [[]render] _*"])
     result.stdout.no_fnmatch_line("*_ info [[]render] _*")
     result.stdout.no_fnmatch_line("*_ chat*")
+
+
+def test_a_render_failure_is_one_failure_and_never_hidden(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    break_overlay(example, "info")
+    result = pytester.runpytest("--overlays", "k8s/overlays", "-rfs")
+    # The render item fails; the overlay's 7 other items skip with the reason (they
+    # repeated the render failure, word for word, as 8 failures).
+    result.assert_outcomes(passed=6 * 8, failed=1, skipped=7)
+    result.stdout.fnmatch_lines_random(
+        [
+            "FAILED k8s/overlays/info/kustomization.yaml::render - info: kustomize build f*",
+            "SKIPPED [[]7] k8s/overlays/info/kustomization.yaml:1: info did not render: see its "
+            "render item",
+        ]
+    )
+    # The render item deselected (-k) or not run (--overlays-checks): the others fail,
+    # so a render failure never passes as skips alone.
+    deselected = pytester.runpytest("--overlays", "k8s/overlays", "-k", "info and images")
+    deselected.assert_outcomes(failed=1)
+    unchecked = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=images")
+    unchecked.assert_outcomes(passed=6, failed=1)

@@ -107,7 +107,7 @@ def test_an_overlay_never_builds_a_directory_outside_the_repository(
 
     result = run_everywhere(pytester, monkeypatch, "--overlays-checks=render,images")
 
-    result.assert_outcomes(passed=2, failed=14)
+    result.assert_outcomes(passed=2, failed=7, skipped=7)
     result.stdout.fnmatch_lines_random(
         [
             "*linked: not built: k8s/overlays/linked/kustomization.yaml: ../../../leak "

@@ -49,9 +49,18 @@ class DeployableItem(pytest.Item):
         return self.name
 
     def runtest(self) -> None:
-        gate = self.config.stash[SESSION_KEY].gate
+        active = self.config.stash[SESSION_KEY]
+        gate = active.gate
         message = gate.failure_message(self.spec, self.check)
         rules = gate.fired_rules(self.spec, self.check)
+        # One cause, one failure: the render item says why; the others would repeat it
+        # word for word. Only when that item runs here (not deselected by -k).
+        failed_render = message is not None and rules == [RENDER] and self.check != RENDER
+        if failed_render and self.spec in active.render_selected:
+            # Reported at the item (its kustomization file), as a skip marker is, not
+            # at this line of the plugin.
+            reason = f"{self.spec.name} did not render: see its render item"
+            raise pytest.skip.Exception(reason, _use_item_location=True)
         if rules:
             self.user_properties.append(("rules", ",".join(rules)))
         if message is not None:

@@ -17,6 +17,7 @@ import pytest
 
 from .. import reporting
 from ..cache.entries import GRACE_SECONDS, Pruned
+from ..checks import RENDER
 from ..config.settings import Settings
 from ..core.deployables import Deployable
 from ..core.outcomes import RenderFailure
@@ -53,6 +54,8 @@ class GateSession:
         self._write_error: str | None = None
         #: What pruning the render cache removed, and whether it kept only this run's.
         self._pruned: tuple[Pruned, bool] | None = None
+        #: The deployables whose render item runs (the others skip when it fails).
+        self.render_selected: set[Deployable] = set()
 
     # -- collection --------------------------------------------------------------------
 
@@ -157,6 +160,11 @@ class GateSession:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Render, in parallel, every deployable a selected item needs, before any runs."""
         config = session.config
+        self.render_selected = {
+            item.spec
+            for item in session.items
+            if isinstance(item, DeployableItem) and item.check == RENDER
+        }
         if config.option.collectonly or hasattr(config, "workerinput"):
             return
         needed = needed_specs(session.items, self.gate.specs)

@@ -13,6 +13,7 @@ import pytest
 from ..config.settings import Settings
 
 if TYPE_CHECKING:
+    from ..core.deployables import Deployable
     from ..core.resources import Overlay, Overlays
     from ..gate.state import Gate
     from ..gate.store import OverlayStore
@@ -22,6 +23,8 @@ class ActiveGate(Protocol):
     """What the fixtures and items use of the active gate (:class:`.session.GateSession`)."""
 
     gate: Gate
+    #: The deployables whose ``render`` item this session runs.
+    render_selected: set[Deployable]
 
     def overlay_param(self, request: pytest.FixtureRequest) -> Overlay: ...
 
