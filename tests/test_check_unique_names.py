@@ -156,7 +156,8 @@ def test_a_namespace_created_by_two_overlays_fails_both(
     result.assert_outcomes(passed=5, failed=2)
     hint = (
         "hint [[]shared-object]: give each overlay its own namePrefix/namespace, or create the "
-        "shared object in one overlay only (a common overlay), so one Argo CD Application owns it"
+        "shared object in one overlay only (a common overlay), so one Argo CD Application owns "
+        "it; environments of one service (dev, prod) go in groups of their own instead"
     )
     result.stdout.fnmatch_lines(
         [
@@ -225,3 +226,30 @@ def test_example_repo_passes_unique_names_images_and_namespace(
     for check in ("unique-names", "images", "namespace"):
         result.stdout.fnmatch_lines([f"k8s/overlays/auth/kustomization.yaml::{check} PASSED*"])
     result.stdout.no_fnmatch_line("*suppressed*")
+
+
+def test_environments_of_one_service_in_one_group_are_told_to_split_the_groups() -> None:
+    # --overlays=workloads/domains, the natural first try on a <service>/{dev,prod} layout:
+    # the hint to change namePrefix or namespace would be the wrong fix.
+    config = obj("v1", "ConfigMap", "users-api-config", "users")
+    dev = make_overlay("users/dev", config, group="workloads/domains")
+    prod = make_overlay("users/prod", config, group="workloads/domains")
+    found = run([dev, prod], OPTIONS)
+    assert [(f.overlay, f.rule, f.expected) for f in found] == [
+        (
+            name,
+            "shared-object",
+            "dev and prod of users in groups of their own, as they deploy to different "
+            "clusters (one --overlays value per environment: --overlays='<root>/*/dev'); "
+            "not another namePrefix",
+        )
+        for name in ("users/dev", "users/prod")
+    ]
+    # Two services sharing an object, or two overlays of one environment, keep the usual
+    # expectation.
+    auth = make_overlay("auth", config)
+    scan = make_overlay("scan", config)
+    assert {f.expected for f in run([auth, scan], OPTIONS)} == {"one overlay to own it"}
+    staging = make_overlay("accounts/staging", config, group="src")
+    init = make_overlay("accounts/init-db-staging", config, group="src")
+    assert {f.expected for f in run([staging, init], OPTIONS)} == {"one overlay to own it"}

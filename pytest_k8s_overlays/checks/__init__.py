@@ -81,7 +81,8 @@ UNIQUE_NAMES_CHECK = Check(
         ),
         "shared-object": (
             "give each overlay its own namePrefix/namespace, or create the shared object in "
-            "one overlay only (a common overlay), so one Argo CD Application owns it"
+            "one overlay only (a common overlay), so one Argo CD Application owns it; "
+            "environments of one service (dev, prod) go in groups of their own instead"
         ),
     },
 )

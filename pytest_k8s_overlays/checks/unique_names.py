@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from ..core.deployables import APPLICATION
@@ -80,6 +81,7 @@ def _shared(overlays: Sequence[Overlay], scopes: Mapping[GroupKind, bool]) -> li
             # Argo CD Applications "manage" what they render (a SharedResourceWarning).
             noun, verb = _words(overlay)
             word = noun if len(others) == 1 else f"{noun}s"
+            expected = _environments(sorted(by_overlay)) or f"one {noun} to own it"
             found.append(
                 finding(
                     overlay,
@@ -88,11 +90,62 @@ def _shared(overlays: Sequence[Overlay], scopes: Mapping[GroupKind, bool]) -> li
                     "shared-object",
                     "",
                     f"also {verb} by {word} {', '.join(described)}",
-                    f"one {noun} to own it",
+                    expected,
                     others=others,
                 )
             )
     return found
+
+
+#: Words that name an environment, as the first word of an overlay directory's name
+#: (``dev``, ``prod-eu``, ``staging_us``).
+ENVIRONMENT_WORDS = frozenset(
+    {
+        "dev",
+        "develop",
+        "development",
+        "test",
+        "testing",
+        "qa",
+        "uat",
+        "int",
+        "integration",
+        "stage",
+        "stg",
+        "staging",
+        "preprod",
+        "pre",
+        "prod",
+        "prd",
+        "production",
+        "live",
+        "sandbox",
+        "demo",
+        "perf",
+        "load",
+    }
+)
+
+
+def _environment(leaf: str) -> bool:
+    return re.split(r"[-_.]", leaf.lower(), maxsplit=1)[0] in ENVIRONMENT_WORDS
+
+
+def _environments(names: Sequence[str]) -> str | None:
+    """What to expect when the owners are environments of one service (``auth/dev`` and
+    ``auth/prod``: one parent, leaves named as environments): separate groups, not
+    another name. Overlays of one environment (``staging``, ``init-db-staging``) are not."""
+    parents = {name.rpartition("/")[0] for name in names}
+    leaves = [name.rpartition("/")[2] for name in names]
+    if len(parents) != 1 or "" in parents or len(set(leaves)) != len(leaves):
+        return None
+    if not all(_environment(leaf) for leaf in leaves):
+        return None
+    return (
+        f"{' and '.join(leaves)} of {parents.pop()} in groups of their own, as they deploy "
+        "to different clusters (one --overlays value per environment: "
+        "--overlays='<root>/*/" + leaves[0] + "'); not another namePrefix"
+    )
 
 
 def _words(overlay: Overlay) -> tuple[str, str]:
