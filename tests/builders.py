@@ -449,3 +449,20 @@ def marker_helm(bin_dir: Path, marker: Path) -> Path:
     helm.write_text(MARKER_HELM.format(marker=marker), encoding="utf-8")
     helm.chmod(0o755)
     return helm
+
+
+#: Every output a gate run writes besides the terminal, for tests that check them all.
+EVERY_OUTPUT = (
+    "--junitxml=out/junit.xml",
+    "--overlays-report=out/r.json",
+    "--overlays-sarif=out/s.sarif",
+)
+
+
+def assert_nowhere(result: pytest.RunResult, root: Path, secret: str) -> None:
+    """``secret`` is in no output of a run with EVERY_OUTPUT: terminal, JUnit, JSON, SARIF."""
+    assert secret not in result.stdout.str() + result.stderr.str()
+    for name in ("junit.xml", "r.json", "s.sarif"):
+        written = root / "out" / name
+        assert written.is_file(), name
+        assert secret not in written.read_text(encoding="utf-8"), name

@@ -8,17 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from .builders import REPO, application, fake_helm, write, write_manifests
+from .builders import (
+    EVERY_OUTPUT,
+    REPO,
+    application,
+    assert_nowhere,
+    fake_helm,
+    write,
+    write_manifests,
+)
 
 #: What the files outside the repository hold: never in any output.
 CANARY = "CANARY-outside-0x5eed"
-
-#: Every output a run writes, besides the terminal.
-OUTPUTS = (
-    "--junitxml=out/junit.xml",
-    "--overlays-report=out/r.json",
-    "--overlays-sarif=out/s.sarif",
-)
 
 
 def outside_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -38,16 +39,7 @@ def run_everywhere(
 ) -> pytest.RunResult:
     """Run the gate with every output on (annotations too); return the result."""
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
-    return pytester.runpytest("--overlays-argocd=argocd", *OUTPUTS, *args)
-
-
-def assert_nowhere(result: pytest.RunResult, root: Path, secret: str = CANARY) -> None:
-    """``secret`` is in no output: terminal, JUnit, JSON, SARIF."""
-    assert secret not in result.stdout.str() + result.stderr.str()
-    for name in ("junit.xml", "r.json", "s.sarif"):
-        written = root / "out" / name
-        assert written.is_file(), name
-        assert secret not in written.read_text(encoding="utf-8"), name
+    return pytester.runpytest("--overlays-argocd=argocd", *EVERY_OUTPUT, *args)
 
 
 # -- item 8: a symlinked source directory ------------------------------------------------
@@ -81,7 +73,7 @@ def test_a_source_directory_linked_out_of_the_repository_is_not_read(
             "*apps/deep/sub: app path resolves outside the repository through a symbolic link*",
         ]
     )
-    assert_nowhere(result, pytester.path)
+    assert_nowhere(result, pytester.path, CANARY)
 
 
 # -- item 7: files linked out of the repository ------------------------------------------
@@ -118,7 +110,7 @@ def test_a_git_files_generator_never_reads_a_file_linked_out_of_the_repository(
     result.stdout.fnmatch_lines(
         ["*unable to process file 'cfg/leak.yaml': a symbolic link out of the repository*"]
     )
-    assert_nowhere(result, pytester.path)
+    assert_nowhere(result, pytester.path, CANARY)
 
 
 def test_argo_cd_source_files_and_kustomizations_linked_out_of_the_repository_are_refused(
@@ -151,7 +143,7 @@ def test_argo_cd_source_files_and_kustomizations_linked_out_of_the_repository_ar
             "*apps/b/kustomization.yaml resolves outside the repository*",
         ]
     )
-    assert_nowhere(result, pytester.path)
+    assert_nowhere(result, pytester.path, CANARY)
     assert_nowhere(result, pytester.path, CANARY.lower())
 
 
@@ -280,7 +272,7 @@ def test_helm_never_reads_a_file_outside_the_repository(
             f"*helm template failed: Error: open {pytester.path}{outside}/token.txt: no such file*",
         ]
     )
-    assert_nowhere(result, pytester.path)
+    assert_nowhere(result, pytester.path, CANARY)
 
 
 # -- item 20: multi-source $ref value files ------------------------------------------------

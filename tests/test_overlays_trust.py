@@ -14,17 +14,11 @@ from pytest_k8s_overlays.core.paths import own_repository, repository_of
 from pytest_k8s_overlays.render.engine import Renderer
 from pytest_k8s_overlays.sources.kustomize.confine import helm_enabled, outside_problem
 
-from .builders import application, marker_helm, write, write_manifests
+from .builders import EVERY_OUTPUT, application, assert_nowhere, marker_helm, write, write_manifests
 
 #: What the directories outside the repository hold: never in any output.
 CANARY = "canary-outside-0x5eed"
 
-#: Every output a run writes, besides the terminal.
-OUTPUTS = (
-    "--junitxml=out/junit.xml",
-    "--overlays-report=out/r.json",
-    "--overlays-sarif=out/s.sarif",
-)
 
 DEPLOYMENT = (
     "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n"
@@ -56,16 +50,7 @@ def run_everywhere(
 ) -> pytest.RunResult:
     """Run the gate on k8s/overlays with every output on (annotations too)."""
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
-    return pytester.runpytest("--overlays=k8s/overlays", *OUTPUTS, *args)
-
-
-def assert_nowhere(result: pytest.RunResult, root: Path, secret: str = CANARY) -> None:
-    """``secret`` is in no output: terminal, JUnit, JSON, SARIF."""
-    assert secret not in result.stdout.str() + result.stderr.str()
-    for name in ("junit.xml", "r.json", "s.sarif"):
-        written = root / "out" / name
-        assert written.is_file(), name
-        assert secret not in written.read_text(encoding="utf-8"), name
+    return pytester.runpytest("--overlays=k8s/overlays", *EVERY_OUTPUT, *args)
 
 
 def test_an_overlay_never_builds_a_directory_outside_the_repository(
@@ -125,7 +110,7 @@ def test_an_overlay_never_builds_a_directory_outside_the_repository(
             "the repository*",
         ]
     )
-    assert_nowhere(result, root)
+    assert_nowhere(result, root, CANARY)
 
 
 def test_a_refused_overlay_is_not_cached_and_its_key_reads_nothing_outside(
@@ -264,7 +249,7 @@ def test_enable_helm_never_takes_a_helm_home_or_chart_from_where_a_pull_request_
     )
     assert not (root / "plugin-ran").exists()
     assert not marker.exists(), "helm ran"
-    assert_nowhere(result, root)
+    assert_nowhere(result, root, CANARY)
 
 
 def test_enable_helm_still_renders_charts_of_the_repository(
