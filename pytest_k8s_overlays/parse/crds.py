@@ -252,8 +252,9 @@ def crd_files(paths: Iterable[Path], catalog: list[Path] | None = None) -> list[
         if path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in _SUFFIXES)
             if catalog is not None:
-                catalog.extend(p for p in found if catalog_crd(p) is not None)
-                found = [p for p in found if catalog_crd(p) is None]
+                schemas = {p for p in found if catalog_crd(p) is not None}
+                catalog.extend(p for p in found if p in schemas)
+                found = [p for p in found if p not in schemas]
             files.extend(found)
         elif path.is_file():
             files.append(path)

@@ -28,6 +28,7 @@ from .budget import MAX_DEPTH, check_depth, check_params, quote
 from .functions import sanitize_name
 from .gotemplate import TemplateError, truthy
 from .govalues import flatten, format_value, json_numbers
+from .repo import directories
 from .templates import TemplateRenderer
 
 Params = dict[str, Any]
@@ -188,18 +189,6 @@ def _path_params(path: str, filename: str | None, go: bool, prefix: str) -> Para
     return flat
 
 
-def _directories(files: Sequence[str]) -> list[str]:
-    """Every directory holding a file, at any depth, sorted; never the root or a hidden one."""
-    found: set[str] = set()
-    for file in files:
-        parts = file.split("/")[:-1]
-        for depth in range(1, len(parts) + 1):
-            if parts[depth - 1].startswith("."):
-                break
-            found.add("/".join(parts[:depth]))
-    return sorted(found)
-
-
 def _patterns(entries: Any, what: str) -> tuple[list[str], list[str]]:
     keep: list[str] = []
     drop: list[str] = []
@@ -214,7 +203,7 @@ def _matching_directories(spec: dict[str, Any], context: Context) -> list[str]:
     keep, drop = _patterns(spec.get("directories"), "directories")
     return [
         directory
-        for directory in _directories(context.files())
+        for directory in directories(context.files())
         if _checked(context)
         and any(path_match(p, directory) for p in keep)
         and not any(path_match(p, directory) for p in drop)

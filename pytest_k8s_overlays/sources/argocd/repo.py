@@ -223,18 +223,27 @@ def _exists_here(root: Path, path: str) -> bool:
         names = (*KUSTOMIZATION_FILES, "Chart.yaml")
         return clean == "." and any((root / name).is_file() for name in names)
     if any(char in clean for char in "*?["):
-        return any(path_match(clean, directory) for directory in _directories(root))
+        return any(path_match(clean, d) for d in _checkout_directories(root))
     return (root / clean).is_dir()  # whether it exists (a link out fails its render)
 
 
 @functools.lru_cache(maxsize=16)
-def _directories(root: Path) -> frozenset[str]:
-    """Every directory of the checkout holding a file, relative to ``root``."""
+def _checkout_directories(root: Path) -> tuple[str, ...]:
+    """The checkout's directories, once per session (each source path pattern asks)."""
+    return tuple(directories(repo_files(root)))
+
+
+def directories(files: Sequence[str]) -> list[str]:
+    """Every directory holding a file, at any depth, sorted; never the root or a hidden one
+    (what a git directories generator can match)."""
     found: set[str] = set()
-    for file in repo_files(root):
+    for file in files:
         parts = file.split("/")[:-1]
-        found.update("/".join(parts[:depth]) for depth in range(1, len(parts) + 1))
-    return frozenset(found)
+        for depth in range(1, len(parts) + 1):
+            if parts[depth - 1].startswith("."):
+                break
+            found.add("/".join(parts[:depth]))
+    return sorted(found)
 
 
 def generator_candidates(appset: Mapping[str, Any]) -> list[tuple[str, str]]:
