@@ -15,10 +15,10 @@ from pytest_k8s_overlays.checks.base import CheckOptions
 from pytest_k8s_overlays.checks.schema.check import (
     CrdFileError,
     UnsupportedVersion,
+    custom_kinds,
     load_crds,
     resolve_version,
     run,
-    unvalidated_kinds,
 )
 from pytest_k8s_overlays.checks.schema.versions import bundled_versions
 from pytest_k8s_overlays.core.resources import Resource
@@ -934,7 +934,7 @@ def test_a_crd_with_scalar_versions_is_reported_on_the_crd_not_raised() -> None:
         "expected a list [type]"
     ]
     # With no usable version the CRD is no schema source: the Widget is merely unvalidated.
-    assert unvalidated_kinds(make_overlay("auth", broken, widget()), CheckOptions()) == {
+    assert custom_kinds(make_overlay("auth", broken, widget()), CheckOptions())[1] == {
         "example.com/v1 Widget": 1
     }
 
@@ -996,11 +996,11 @@ GATEWAY_ROUTE = {
 def test_custom_kinds_without_schema_are_counted_not_failed() -> None:
     docs = (widget(), {**widget(), "metadata": {"name": "red"}}, GATEWAY_ROUTE, deployment())
     assert lines(*docs) == []
-    assert unvalidated_kinds(make_overlay("auth", *docs), CheckOptions()) == {
+    assert custom_kinds(make_overlay("auth", *docs), CheckOptions())[1] == {
         "example.com/v1 Widget": 2,
         "gateway.networking.k8s.io/v1 HTTPRoute": 1,
     }
-    assert unvalidated_kinds(make_overlay("auth", crd(), *docs), CheckOptions()) == {
+    assert custom_kinds(make_overlay("auth", crd(), *docs), CheckOptions())[1] == {
         "gateway.networking.k8s.io/v1 HTTPRoute": 1
     }
 
@@ -1072,7 +1072,7 @@ def test_no_rule_raises_on_malformed_manifests() -> None:
             # The whole check, with every other manifest beside it (the CRD for the Widget).
             found = run([make_overlay("auth", variant, *others)], CheckOptions())
             assert {f.rule for f in found} <= set(CHECKS["schema"].rules), found
-            unvalidated_kinds(make_overlay("auth", variant, *others), CheckOptions())
+            custom_kinds(make_overlay("auth", variant, *others), CheckOptions())[1]
             checked += 1
     assert checked > 1000
 

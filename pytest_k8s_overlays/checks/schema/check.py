@@ -20,7 +20,7 @@ in the render or under ``--overlays-crds``. Rules:
 - ``crd-schema``: a custom resource violating its CRD's schema.
 - ``no-schema``: a custom kind with no CRD at all, only with
   ``--overlays-require-schemas`` (otherwise it is counted by
-  :func:`unvalidated_kinds` for the summary).
+  :func:`custom_kinds` for the summary).
 - ``selector``, ``name``, ``port-range``, ``port-name``, ``service-ports``,
   ``duplicate-container``, ``data-key``, ``base64``: what the API server rejects
   beyond the schemas; see :mod:`.schema_rules`.
@@ -193,11 +193,6 @@ def custom_kinds(overlay: Overlay, options: CheckOptions) -> tuple[dict[str, int
     return dict(sorted(validated.items())), dict(sorted(unvalidated.items()))
 
 
-def unvalidated_kinds(overlay: Overlay, options: CheckOptions) -> dict[str, int]:
-    """Count the custom resources no schema validates, by ``group/version Kind``, sorted."""
-    return custom_kinds(overlay, options)[1]
-
-
 __all__ = [
     "CHECK_ID",
     "CrdFileError",
@@ -209,5 +204,4 @@ __all__ = [
     "resource_problems",
     "run",
     "supported_range",
-    "unvalidated_kinds",
 ]
