@@ -1,14 +1,22 @@
-"""What every check shares: its options and its registration record."""
+"""What every check shares: its options, its declaration (rules, hints, docs) and its record.
+
+A check module declares its check once, next to its logic: ``CHECK = Check(...)``
+with its rules (:class:`Rule`: id, hint, one paragraph of documentation) and
+the options it reads (:class:`~..core.options.Setting` rows). The catalogue,
+``--help``, the settings table and the docs are generated from these
+declarations (``python -m pytest_k8s_overlays.docgen``).
+"""
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from ..core.defaults import DEFAULT_PLACEHOLDERS
+from ..core.options import Setting
 
 if TYPE_CHECKING:
     # Only for the types: the catalogue is read on every start-up, and the
@@ -48,6 +56,17 @@ CheckFunction = Callable[[Sequence["Overlay"], CheckOptions], list["Finding"]]
 
 
 @dataclass(frozen=True)
+class Rule:
+    """One rule of a check: its id, the hint printed under its findings, and its doc."""
+
+    id: str
+    #: The fix, in Kustomize terms: printed under the rule's findings.
+    hint: str
+    #: What the rule catches, one Markdown paragraph (a row of docs/checks.md).
+    doc: str
+
+
+@dataclass(frozen=True)
 class Check:
     """A registered check: its id, scope, rules with their hints, and where it is implemented.
 
@@ -71,6 +90,12 @@ class Check:
     #: False for a check that reports something of a unit that did not render
     #: (an Argo CD Application's spec): it then runs on the unit with no resources.
     needs_render: bool = True
+    #: What the check catches, one line of the README's table of checks.
+    catches: str = ""
+    #: Each rule's documentation, by id (declarations only: the catalogue holds no docs).
+    docs: Mapping[str, str] = field(default_factory=dict)
+    #: The options the check reads: rows of the settings table, fields of CheckOptions.
+    options: tuple[Setting, ...] = ()
 
     def applies_to(self, kind: str) -> bool:
         """Tell whether units of ``kind`` get this check's items."""
@@ -88,6 +113,36 @@ class Check:
     def run(self, overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:
         """Run the implementation on the units of one group (or one unit)."""
         return self.function(overlays, options)
+
+
+def declare(
+    module: str,
+    id: str,
+    scope: Literal["overlay", "group"],
+    summary: str,
+    catches: str,
+    rules: Sequence[Rule],
+    options: Sequence[Setting] = (),
+    *,
+    cache_findings: bool = False,
+    kinds: frozenset[str] | None = None,
+    needs_render: bool = True,
+) -> Check:
+    """Declare the check of ``module`` (its ``__name__``) with its rules and options."""
+    package = f"{__package__}."
+    return Check(
+        id=id,
+        scope=scope,
+        summary=summary,
+        rules={rule.id: rule.hint for rule in rules},
+        module=module.removeprefix(package),
+        cache_findings=cache_findings,
+        kinds=kinds,
+        needs_render=needs_render,
+        catches=catches,
+        docs={rule.id: rule.doc for rule in rules},
+        options=tuple(options),
+    )
 
 
 def _nothing(overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:

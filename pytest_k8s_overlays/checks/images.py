@@ -25,12 +25,14 @@ from typing import Any
 
 import yaml
 
+from ..core.defaults import DEFAULT_PLACEHOLDERS
 from ..core.fields import as_dict, as_list, dicts
 from ..core.findings import Finding, finding
+from ..core.options import Setting
 from ..core.paths import display_path
 from ..core.resources import Container, Overlay, Resource
 from ..parse.kustomization import KustomizationError, load_kustomization
-from .base import CheckOptions
+from .base import CheckOptions, Rule, declare
 from .environments import environment_of, environments_named, other_environments
 from .namespace import expected_namespace
 
@@ -38,6 +40,188 @@ from .namespace import expected_namespace
 _TEXT_LOADER: type[Any] = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 
 CHECK_ID = "images"
+MISSING_IMAGE = "missing-image"
+INVALID_IMAGE = "invalid-image"
+PLACEHOLDER = "placeholder"
+UNPINNED = "unpinned"
+REGISTRY = "registry"
+ENVIRONMENT_LEAK = "environment-leak"
+IMAGE_CONVENTION = "image-convention"
+UNUSED_IMAGES_ENTRY = "unused-images-entry"
+
+CHECK = declare(
+    __name__,
+    CHECK_ID,
+    "overlay",
+    summary="containers run real, pinned images, and every images: entry takes effect",
+    catches=(
+        "missing, placeholder, untagged or `:latest` images; references no container runtime "
+        "can parse (`ghcr.io/acme/api: latest`); an image tagged for another group's "
+        "environment; `images:` entries that changed nothing; optionally, images off your "
+        "naming convention"
+    ),
+    options=(
+        Setting(
+            "allow_latest",
+            ("--overlays-allow-latest",),
+            "overlays_allow_latest",
+            "bool",
+            False,
+            "accept untagged and :latest images",
+            negative="--overlays-no-allow-latest",
+        ),
+        Setting(
+            "placeholder_images",
+            ("--overlays-placeholder-images",),
+            "overlays_placeholder_images",
+            "list",
+            DEFAULT_PLACEHOLDERS,
+            "image patterns that mean a forgotten images: entry (default: "
+            f"{', '.join(DEFAULT_PLACEHOLDERS)})",
+            "PATTERNS",
+        ),
+        Setting(
+            "image_convention",
+            ("--overlays-image-convention",),
+            "overlays_image_convention",
+            "list",
+            (),
+            "image patterns every container must match, comma-separated: {overlay}, {first}, "
+            "{last}, {group}, {workload} and {container} are filled in, e.g. "
+            "docker.io/acme/app:{workload}-{last}-*",
+            "PATTERNS",
+        ),
+        Setting(
+            "allowed_registries",
+            ("--overlays-allowed-registries",),
+            "overlays_allowed_registries",
+            "list",
+            (),
+            "registries (or registry/path prefixes) images may come from (default: any)",
+            "REGISTRIES",
+        ),
+    ),
+    rules=(
+        Rule(
+            MISSING_IMAGE,
+            hint=(
+                "give the container an image: in its manifest or patch (an images: entry only "
+                "rewrites an image that is already there)"
+            ),
+            doc=(
+                "a container with no or an empty `image:` (a patch that adds an init container "
+                "and forgets its image), or an `image:` that is a map, list or number (a YAML "
+                "typo)"
+            ),
+        ),
+        Rule(
+            INVALID_IMAGE,
+            hint=(
+                "write the image as container runtimes parse it: "
+                "[registry[:port]/]path[:tag][@digest], the path in lower case, the tag of "
+                "letters, digits, _ . - (at most 128), no spaces; check the images: entry "
+                "(newName:, newTag:, digest:) that wrote it"
+            ),
+            doc=(
+                "an `image:` no container runtime can parse, by the reference grammar "
+                "containerd, CRI-O and Docker share (distribution/reference): "
+                "`ghcr.io/acme/api: latest` (a space), `Nginx` (upper case in the path), "
+                "`app:` (an empty tag), a tag over 128 characters, a digest that is no digest, "
+                "a name over 255 characters; or white space before or after it, for which the "
+                "API server refuses the Pods. `${VAR}` substitution variables (Flux "
+                "`postBuild`, envsubst) count as the value they stand for. The other image "
+                "rules do not judge what does not parse."
+            ),
+        ),
+        Rule(
+            PLACEHOLDER,
+            hint=(
+                "add an images: entry to the overlay's kustomization.yaml: name: <the "
+                "placeholder, as the base writes it>, newName: <the service's image>, newTag: "
+                "<its version>"
+            ),
+            doc=(
+                "an image matching `overlays_placeholder_images` (fnmatch patterns, default "
+                "`*placeholder*`): the overlay forgot its `images:` entry"
+            ),
+        ),
+        Rule(
+            UNPINNED,
+            hint=(
+                "set newTag: (a version) or digest: in the overlay's images: entry; where "
+                ":latest is intended, set overlays_allow_latest = true (or "
+                "--overlays-allow-latest)"
+            ),
+            doc=(
+                "no tag, or `:latest`. A digest (`@sha256:...`, also `app:1.2@sha256:...`) is "
+                "always fine; `localhost:5000/app` has no tag (that colon belongs to the "
+                "registry)."
+            ),
+        ),
+        Rule(
+            REGISTRY,
+            hint=(
+                "point newName: of the overlay's images: entry at an allowed registry, or add "
+                "the registry to overlays_allowed_registries"
+            ),
+            doc=(
+                "only with ini `overlays_allowed_registries`: an image from another registry. "
+                "An entry is a host (`ghcr.io`, globs allowed: `*.dkr.ecr.*.amazonaws.com`) or "
+                "a host and path (`ghcr.io/acme`); Docker Hub shorthands (`nginx`) count as "
+                "`docker.io`."
+            ),
+        ),
+        Rule(
+            ENVIRONMENT_LEAK,
+            hint=(
+                "give the overlay an images: entry with the tag built for its own environment "
+                "(newTag:), so it does not keep the tag its base or another environment uses"
+            ),
+            doc=(
+                "an image whose tag names another group's environment and not its own: "
+                "`ghcr.io/acme/app:api-dev-41` in the `prod` group, a prod overlay that kept "
+                "the base's dev tag because it has no `images:` entry. A group's environment "
+                "is the one environment word its path holds (`deploy/overlays/production`, "
+                "`envs/prod-eu`, `workloads/*/dev`; words: dev, development, test, qa, uat, "
+                "int, integration, stage, staging, preprod, prod, production, sandbox and a "
+                "few aliases); the tag's words are split at `-`, `_` and `.`. Judged only when "
+                "the session has groups of known, different environments; a tag naming its own "
+                "environment too (`dev-to-prod-3`) passes."
+            ),
+        ),
+        Rule(
+            IMAGE_CONVENTION,
+            hint=(
+                "point the container at its own image (an images: entry with newName:/newTag:, "
+                "or the image: in the patch that adds it), or widen overlays_image_convention"
+            ),
+            doc=(
+                "only with `--overlays-image-convention` / ini `overlays_image_convention`: an "
+                "image matching none of the patterns (fnmatch, comma-separated) once "
+                "`{overlay}` (the overlay name), `{first}` and `{last}` (its first and last "
+                "path components), `{group}`, `{workload}` (the rendered workload name, "
+                "namePrefix included) and `{container}` are filled in. "
+                "`docker.io/acme/app:{workload}-{last}-*` catches a worker running the API's "
+                "image (`acme/app:character-api-dev-latest` in `character-worker`) and a beat "
+                "scheduler running another service's worker image. List sidecars' images as "
+                "patterns of their own (`docker.io/istio/*`)."
+            ),
+        ),
+        Rule(
+            UNUSED_IMAGES_ENTRY,
+            hint=(
+                "make name: equal the image exactly as the manifests write it, registry "
+                "included: Kustomize matches names literally, so docker.io/org/app does not "
+                "match org/app; or delete the entry"
+            ),
+            doc=(
+                "an `images:` entry in the overlay's own kustomization that changed nothing: "
+                "no rendered image has the entry's resulting name and tag or digest. Kustomize "
+                "matches `name:` literally, so `docker.io/org/app` does not match `org/app`."
+            ),
+        ),
+    ),
+)
 DOCKER_HUB = "docker.io"
 #: Longer strings are no image reference (a 255-character name, a tag, a digest).
 _MAX_REFERENCE = 512
@@ -189,13 +373,13 @@ def _container_findings(
             if raw is None or isinstance(raw, str)
             else f"an image that is {_kind_of(raw)}, not a string"
         )
-        yield report("missing-image", f"container {label} has {what}", "an image reference")
+        yield report(MISSING_IMAGE, f"container {label} has {what}", "an image reference")
         return
     invalid = reference_error(raw) if isinstance(raw, str) else None
     if invalid is not None:
         # Judging the tag or registry of what does not parse would only guess.
         yield report(
-            "invalid-image",
+            INVALID_IMAGE,
             f"{raw!r} {invalid}",
             "[registry[:port]/]lower-case/path[:tag][@digest]",
         )
@@ -203,7 +387,7 @@ def _container_findings(
     ref = parse_image(image)
     if any(fnmatchcase(image, p) or fnmatchcase(ref.name, p) for p in options.placeholder_images):
         yield report(
-            "placeholder",
+            PLACEHOLDER,
             f"{image} is a placeholder image",
             "the service's own image from an images: entry",
         )
@@ -211,17 +395,17 @@ def _container_findings(
         found = (
             f"{image} is tagged latest" if ref.tag else f"{image} has no tag, so it pulls latest"
         )
-        yield report("unpinned", found, "a version tag or a digest")
+        yield report(UNPINNED, found, "a version tag or a digest")
     leak = _leak(overlay, ref, options)
     if leak is not None:
-        yield report("environment-leak", *leak)
+        yield report(ENVIRONMENT_LEAK, *leak)
     convention = _convention(overlay, container, image, options)
     if convention is not None:
-        yield report("image-convention", *convention)
+        yield report(IMAGE_CONVENTION, *convention)
     if options.allowed_registries and not registry_allowed(ref, options.allowed_registries):
         registry = ref.registry or f"{DOCKER_HUB} (Docker Hub)"
         yield report(
-            "registry",
+            REGISTRY,
             f"{image} comes from {registry}",
             f"an image from an allowed registry: {', '.join(options.allowed_registries)}",
         )
@@ -462,7 +646,7 @@ def _unused_entries(overlay: Overlay) -> Iterator[Finding]:
             where,
             f"images[{index}]",
             CHECK_ID,
-            "unused-images-entry",
+            UNUSED_IMAGES_ENTRY,
             f"{entry.name} -> {entry.result} changed no container image",
             expected,
         )

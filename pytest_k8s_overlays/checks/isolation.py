@@ -35,12 +35,79 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from ..core.findings import Finding, finding, skipped_checks
+from ..core.options import Setting
 from ..core.resources import Overlay, Resource, ResourceKey
 from ..core.selectors import SelectorSite, selector_of
-from .base import CheckOptions
+from .base import CheckOptions, Rule, declare
 from .podindex import Pod, PodIndex
 
 CHECK_ID = "isolation"
+CROSS_OVERLAY_SELECTOR = "cross-overlay-selector"
+SERVICE_SELECTS_JOB = "service-selects-job"
+OWNERSHIP_LABEL = "ownership-label"
+
+CHECK = declare(
+    __name__,
+    CHECK_ID,
+    "group",
+    summary="selectors reach only their own overlay's long-running pods",
+    catches="a selector reaching another overlay's pods; a Service in front of a Job",
+    options=(
+        Setting(
+            "service_label",
+            ("--overlays-service-label",),
+            "overlays_service_label",
+            "str",
+            None,
+            "a label every resource must carry, valued with the overlay's name",
+            "LABEL",
+        ),
+    ),
+    rules=(
+        Rule(
+            CROSS_OVERLAY_SELECTOR,
+            hint=(
+                "add a per-service label to selectors, e.g. `labels: [{pairs: {domain: "
+                "<name>}, includeSelectors: true}]` in the overlay's kustomization.yaml, or "
+                "give each service its own namespace"
+            ),
+            doc=(
+                "a Service (`spec.selector`) or PodDisruptionBudget (`spec.selector`) of "
+                "overlay A matches a pod template of overlay B in the same namespace "
+                "(resources with no namespace count as one shared namespace). Typical cause: a "
+                "base label `app: api` and only a `namePrefix` to tell services apart. Both "
+                "overlays fail, each naming the other."
+            ),
+        ),
+        Rule(
+            SERVICE_SELECTS_JOB,
+            hint=(
+                "give the Job's pod template labels of its own (e.g. `app: api-migrate`, not "
+                "the API's `app: api`) so the Service routes only to the long-running pods"
+            ),
+            doc=(
+                "within one overlay, a Service selects the pods of a Job or CronJob as well as "
+                "long-running pods (a bootstrap Job that reused the API's labels ends up "
+                "behind its Service)"
+            ),
+        ),
+        Rule(
+            OWNERSHIP_LABEL,
+            hint=(
+                "label everything the overlay renders: `labels: [{pairs: {<label>: <overlay>}, "
+                "includeTemplates: true}]` in the overlay's kustomization.yaml; "
+                "includeTemplates skips Argo Rollouts and other custom workloads, so set their "
+                "template's label with a patch"
+            ),
+            doc=(
+                "only with ini `overlays_service_label` (e.g. `domain`): a resource's labels, "
+                "or a pod template's labels, lack `<label>: <overlay>`. The value is the first "
+                "path component of the overlay name (`auth` for `auth/dev`): a label value "
+                "cannot contain `/`."
+            ),
+        ),
+    ),
+)
 
 #: Kinds whose pods run to completion: never meant to be behind a Service.
 JOB_KINDS = frozenset({"Job", "CronJob"})
@@ -85,7 +152,7 @@ def _cross_overlay(
                 overlay,
                 resource,
                 CHECK_ID,
-                "cross-overlay-selector",
+                CROSS_OVERLAY_SELECTOR,
                 site.path,
                 f"{site.selector} also selects the pods of overlay {other} ({pod.ref})",
                 f"a selector matching only {overlay.name}'s own pods",
@@ -97,7 +164,7 @@ def _cross_overlay(
                 pod.overlay,
                 pod.template.resource,
                 CHECK_ID,
-                "cross-overlay-selector",
+                CROSS_OVERLAY_SELECTOR,
                 pod.labels_path,
                 f"pods selected by {resource.ref} of overlay {overlay.name} "
                 f"({site.path} {site.selector})",
@@ -123,7 +190,7 @@ def _service_selects_job(overlay: Overlay, index: PodIndex) -> Iterator[Finding]
                 overlay,
                 resource,
                 CHECK_ID,
-                "service-selects-job",
+                SERVICE_SELECTS_JOB,
                 site.path,
                 f"{site.selector} selects the pods of {job.ref} as well as {', '.join(serving)}",
                 "a selector matching only long-running pods",
@@ -144,7 +211,7 @@ def _ownership(overlay: Overlay, label: str) -> Iterator[Finding]:
         found = problem(resource.labels)
         if found is not None:
             yield finding(
-                overlay, resource, CHECK_ID, "ownership-label", "metadata.labels", found, expected
+                overlay, resource, CHECK_ID, OWNERSHIP_LABEL, "metadata.labels", found, expected
             )
         template = resource.pod_template
         # A Pod is its own template: its metadata.labels were just checked.
@@ -156,7 +223,7 @@ def _ownership(overlay: Overlay, label: str) -> Iterator[Finding]:
                 overlay,
                 resource,
                 CHECK_ID,
-                "ownership-label",
+                OWNERSHIP_LABEL,
                 f"{template.path}.metadata.labels",
                 found,
                 expected,

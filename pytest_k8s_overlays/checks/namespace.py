@@ -37,15 +37,103 @@ from collections.abc import Mapping, Sequence
 
 from ..core.deployables import APPLICATION
 from ..core.findings import Finding, finding
+from ..core.options import Setting
 from ..core.resources import Overlay, Resource
 from ..parse.crds import GroupKind
 from ..parse.scopes import crd_scopes, is_cluster_scoped, scope_known
-from .base import CheckOptions
+from .base import CheckOptions, Rule, declare
 
 #: Which custom kinds are cluster-scoped, as the group's CRDs declare.
 Scopes = Mapping[GroupKind, bool]
 
 CHECK_ID = "namespace"
+PARTIAL_NAMESPACE = "partial-namespace"
+MISSING_NAMESPACE = "missing-namespace"
+WRONG_NAMESPACE = "wrong-namespace"
+
+CHECK = declare(
+    __name__,
+    CHECK_ID,
+    "group",
+    summary=(
+        "an overlay's namespaced resources share one namespace (the expected one when "
+        "configured), or all leave it to deploy time"
+    ),
+    catches=(
+        "an overlay placing some namespaced resources in a namespace and leaving others "
+        "without one (an overlay that sets none at all is a relocatable package and passes), "
+        "or resources in the wrong one"
+    ),
+    options=(
+        Setting(
+            "namespace",
+            ("--overlays-namespace",),
+            "overlays_namespace",
+            "str",
+            None,
+            "expected namespace of every namespaced resource; {name} is the overlay name, "
+            "{first}/{last} its first/last path component, {group} the group",
+            "PATTERN",
+        ),
+        Setting(
+            "namespace_required",
+            ("--overlays-namespace-required",),
+            "overlays_namespace_required",
+            "bool",
+            False,
+            "every namespaced resource must have a namespace, even in an overlay that sets "
+            "none at all (a package deployed with kubectl apply -n)",
+            negative="--overlays-no-namespace-required",
+        ),
+    ),
+    rules=(
+        Rule(
+            PARTIAL_NAMESPACE,
+            hint=(
+                "set namespace: in the overlay's kustomization.yaml so every resource gets it; "
+                "or, if the namespace is chosen at deploy time (kubectl apply -n, an Argo CD "
+                "destination), drop metadata.namespace from the resources that set one"
+            ),
+            doc=(
+                "a namespaced resource with no namespace after rendering, in an overlay whose "
+                "other namespaced resources have one: it lands in whatever namespace the Argo "
+                "CD Application or kubectl defaults to, away from its siblings. The finding "
+                "names the namespaces the others are in."
+            ),
+        ),
+        Rule(
+            MISSING_NAMESPACE,
+            hint=(
+                "set namespace: in the overlay's kustomization.yaml (or metadata.namespace in "
+                "the manifest); without one the object lands in whatever namespace the Argo CD "
+                "Application or kubectl context defaults to (overlays_namespace_required or "
+                "overlays_namespace asked for one)"
+            ),
+            doc=(
+                "only with `--overlays-namespace-required` or `--overlays-namespace PATTERN`: "
+                "a namespaced resource with no namespace after rendering, whatever the "
+                "overlay's other resources do"
+            ),
+        ),
+        Rule(
+            WRONG_NAMESPACE,
+            hint=(
+                "set namespace: in the overlay's kustomization.yaml to the expected namespace; "
+                "a resource that must live elsewhere can carry pytest-k8s-overlays/skip: "
+                "namespace"
+            ),
+            doc=(
+                "only with `--overlays-namespace PATTERN` / ini `overlays_namespace`: a "
+                "namespaced resource in another namespace. `{name}` is the overlay name "
+                "(`auth/dev`), `{first}` and `{last}` its first and last path components "
+                "(`auth`, `dev`), `{group}` the group; a plain value such as `api` is used as "
+                "is. When the pattern expands to no valid namespace (a DNS-1123 label), the "
+                "finding says so: `expected namespace auth/dev (pattern {name}; not a valid "
+                "namespace: use {first} or {last})`."
+            ),
+        ),
+    ),
+)
 PATH = "metadata.namespace"
 #: What the API server accepts as a namespace name: a DNS-1123 label.
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
@@ -121,7 +209,7 @@ def _partial(
             overlay,
             resource,
             CHECK_ID,
-            "partial-namespace",
+            PARTIAL_NAMESPACE,
             PATH,
             f"{described}, while {others} {'is' if count == 1 else 'are'} in {in_where}",
             f"the namespace of the overlay's other resources ({where})",
@@ -155,9 +243,9 @@ def _overlay_findings(overlay: Overlay, options: CheckOptions, scopes: Scopes) -
     found: list[Finding] = []
     for resource, namespace, described in namespaced:
         if namespace is None:
-            rule = "missing-namespace"
+            rule = MISSING_NAMESPACE
         elif expected is not None and namespace != expected:
-            rule = "wrong-namespace"
+            rule = WRONG_NAMESPACE
         else:
             continue
         found.append(finding(overlay, resource, CHECK_ID, rule, PATH, described, shown))

@@ -54,13 +54,150 @@ from typing import Any
 
 from ..core.fields import as_dict, dicts, port_name, port_number, protocol, shown
 from ..core.findings import Finding, finding
+from ..core.options import Setting
 from ..core.resources import Container, Overlay, PodTemplate, Resource
 from ..core.selectors import service_selector
-from .base import CheckOptions
+from .base import CheckOptions, Rule, declare
 from .podindex import Pod, PodIndex
 from .services import ServiceIndex, has_port, namespace_phrase, service_named, service_ports
 
 CHECK_ID = "ports"
+TARGET_PORT_NAME = "target-port-name"
+TARGET_PORT_NUMBER = "target-port-number"
+SELECTS_NOTHING = "selects-nothing"
+PROBE_PORT = "probe-port"
+DUPLICATE_CONTAINER_PORT = "duplicate-container-port"
+NODE_PORT_REUSED = "node-port-reused"
+INGRESS_BACKEND = "ingress-backend"
+EMPTY_INGRESS_RULE = "empty-ingress-rule"
+
+CHECK = declare(
+    __name__,
+    CHECK_ID,
+    "group",
+    summary="Services, probes and Ingresses point at ports that exist",
+    catches=(
+        "target ports, probe ports, node ports and Ingress backends pointing at nothing, "
+        "Ingress rules with no paths; Services selecting no pods (pods a StatefulSet, "
+        "DeploymentConfig or an operator's custom resource makes count)"
+    ),
+    options=(
+        Setting(
+            "external_services",
+            ("--overlays-external-services",),
+            "overlays_external_services",
+            "list",
+            (),
+            "Services installed outside the repository that Ingresses, routes, monitors and "
+            "DNS names may point at: namespace/name globs, e.g. istio-system/istio-ingressgateway",
+            "PATTERNS",
+        ),
+    ),
+    rules=(
+        Rule(
+            TARGET_PORT_NAME,
+            hint=(
+                "declare the named port in every workload the Service selects (a patch adding "
+                "`ports: [{name: <port>, containerPort: <n>}]`), or narrow the selector"
+            ),
+            doc=(
+                "a Service's named `targetPort` is not a named port of every pod template it "
+                "selects (a canary without the port breaks part of the traffic), or is one of "
+                "another protocol (a UDP Service port naming a TCP container port: endpoints "
+                "match name and protocol). Regular containers and sidecars (init containers "
+                "with `restartPolicy: Always`) count. A declared name close to the one written "
+                "is suggested (`htp`: did you mean http?)."
+            ),
+        ),
+        Rule(
+            TARGET_PORT_NUMBER,
+            hint=(
+                "set targetPort to a declared containerPort (better: its name), or declare the port"
+            ),
+            doc=(
+                "a numeric `targetPort` (or `port` when `targetPort` is omitted) is not a "
+                "`containerPort` of a selected pod. Judged only when the pod's regular "
+                "containers declare ports; a port declared by any of its containers or "
+                "sidecars satisfies it. A pod whose app declares no port is not judged, even "
+                "when a sidecar declares its own (a cloud-sql-proxy's metrics port)."
+            ),
+        ),
+        Rule(
+            SELECTS_NOTHING,
+            hint=(
+                "make the Service selector match a workload's pod template labels (check "
+                "`labels:` with includeSelectors in the kustomization), or remove the Service"
+            ),
+            doc=(
+                "a Service with a selector that matches no pod template of its group in its "
+                "namespace (a typo, a label the workload lost); Services without a selector "
+                "(own Endpoints, ExternalName) are fine, and so are pods a controller or an "
+                "operator makes (see below)"
+            ),
+        ),
+        Rule(
+            PROBE_PORT,
+            hint=(
+                "name a port the container declares in the probe, or add that port to the container"
+            ),
+            doc=(
+                "a named `httpGet`/`tcpSocket` port of a liveness, readiness or startup probe "
+                "is not declared by that container; numeric probe ports are not checked "
+                "(sidecars serve them); a close declared name is suggested"
+            ),
+        ),
+        Rule(
+            DUPLICATE_CONTAINER_PORT,
+            hint="give each container of the pod its own containerPort (patch the copied sidecar)",
+            doc=(
+                "the same `containerPort`/protocol (default TCP) declared twice among the "
+                "containers that run together in one pod (regular containers and sidecars)"
+            ),
+        ),
+        Rule(
+            NODE_PORT_REUSED,
+            hint=(
+                "give each Service its own nodePort in its overlay's patch, or leave nodePort "
+                "out and let Kubernetes allocate one"
+            ),
+            doc=(
+                "the same `nodePort` used by two Services of the group, whatever their "
+                "protocols (one finding per Service entry, naming each other Service once with "
+                "its entries: `Service/scan/scan-dns (spec.ports[1], spec.ports[2]) of overlay "
+                "scan`), or twice with one protocol in one Service. One Service serving one "
+                "nodePort over TCP and UDP is legal and not reported."
+            ),
+        ),
+        Rule(
+            INGRESS_BACKEND,
+            hint=(
+                "point the backend at a Service of the same overlay by its base name "
+                "(Kustomize adds namePrefix to both) and at one of that Service's port numbers "
+                "or names; list a Service installed elsewhere in overlays_external_services"
+            ),
+            doc=(
+                "a `networking.k8s.io` Ingress backend (`spec.defaultBackend`, "
+                "`rules[].http.paths[].backend.service`) names no Service of the group in its "
+                "namespace, or a port the Service does not expose. A Service installed outside "
+                "the repository is listed in `overlays_external_services` (see below)."
+            ),
+        ),
+        Rule(
+            EMPTY_INGRESS_RULE,
+            hint=(
+                "give the rule its http.paths again: a strategic-merge patch replaces the "
+                "whole spec.rules list, so repeat each rule's paths in the patch (or use a "
+                "JSON patch on /spec/rules/0/host)"
+            ),
+            doc=(
+                "an Ingress rule with no `http.paths` (a strategic-merge patch that replaced "
+                "`spec.rules` to change the host and kept only `- host: ...`): it routes "
+                "nothing. Not reported when the Ingress has a `spec.defaultBackend`, where a "
+                "host-only rule sends that host to the default backend."
+            ),
+        ),
+    ),
+)
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 #: Probe handlers whose port may be a name (``grpc.port`` is a number only).
 NAMED_PROBE_HANDLERS = ("httpGet", "tcpSocket")
@@ -178,7 +315,7 @@ def _target_ports(
     for i, port in enumerate(ports):
         target = _Target(port, f"spec.ports[{i}].targetPort")
         name, number = port_name(target.value), port_number(target.value)
-        rule = "target-port-name" if name is not None else "target-port-number"
+        rule = TARGET_PORT_NAME if name is not None else TARGET_PORT_NUMBER
         for pod in pods:
             others = [pod.overlay.name] if pod.overlay.name != overlay.name else []
             where = f", in overlay {pod.overlay.name}" if others else ""
@@ -211,7 +348,7 @@ def _services(overlay: Overlay, context: _Context) -> Iterator[Finding]:
                 overlay,
                 service,
                 CHECK_ID,
-                "selects-nothing",
+                SELECTS_NOTHING,
                 "spec.selector",
                 f"{selector} matches no pod template of group {overlay.group} in {where}",
                 f"a workload in {where} whose pod template carries {selector}",
@@ -233,7 +370,7 @@ def _probes(overlay: Overlay) -> Iterator[Finding]:
                     overlay,
                     container.resource,
                     CHECK_ID,
-                    "probe-port",
+                    PROBE_PORT,
                     f"{container.path}.{probe}.{handler}.port",
                     f"{name} is not a named port of {_describe([container], False)}",
                     f"a port named {name} declared by container {_name(container)}"
@@ -259,7 +396,7 @@ def _duplicates(overlay: Overlay) -> Iterator[Finding]:
                     overlay,
                     template.resource,
                     CHECK_ID,
-                    "duplicate-container-port",
+                    DUPLICATE_CONTAINER_PORT,
                     f"{container.path}.ports[{j}].containerPort",
                     f"{number}/{key[1]} is already declared by {owner} ({first.path}.ports[{k}])",
                     "each containerPort/protocol declared once per pod",
@@ -323,7 +460,7 @@ def _node_ports(overlays: Sequence[Overlay]) -> Iterator[Finding]:
                 use.overlay,
                 use.service,
                 CHECK_ID,
-                "node-port-reused",
+                NODE_PORT_REUSED,
                 f"spec.ports[{use.index}].nodePort",
                 f"{number} is also used by {', '.join(named)}",
                 "a nodePort no other Service of the group uses (or none: Kubernetes picks one)",
@@ -372,7 +509,7 @@ def _ingresses(overlay: Overlay, context: _Context) -> Iterator[Finding]:
                     ingress.namespace, shown(raw_name) if raw_name else "(no name)"
                 )
                 yield finding(
-                    overlay, ingress, CHECK_ID, "ingress-backend", f"{path}.name", problem, expected
+                    overlay, ingress, CHECK_ID, INGRESS_BACKEND, f"{path}.name", problem, expected
                 )
                 continue
             owner, service = found
@@ -385,7 +522,7 @@ def _ingresses(overlay: Overlay, context: _Context) -> Iterator[Finding]:
                 overlay,
                 ingress,
                 CHECK_ID,
-                "ingress-backend",
+                INGRESS_BACKEND,
                 f"{path}.port.{field}" if field else f"{path}.port",
                 f"{value} is not a port of {target} (ports: {service_ports(service)})"
                 if field
@@ -411,7 +548,7 @@ def _empty_rules(overlay: Overlay) -> Iterator[Finding]:
                 overlay,
                 ingress,
                 CHECK_ID,
-                "empty-ingress-rule",
+                EMPTY_INGRESS_RULE,
                 f"spec.rules[{i}].http.paths",
                 f"the rule for {which} has no paths, so it routes nothing",
                 "http.paths with at least one path and backend (or a spec.defaultBackend)",

@@ -39,11 +39,88 @@ from ..core.fields import as_dict, dicts, port_name, port_number, shown
 from ..core.findings import Finding, finding
 from ..core.resources import Overlay, Resource
 from ..core.selectors import Selector, label_selector
-from .base import CheckOptions
+from .base import CheckOptions, Rule, declare
 from .podindex import Pod, PodIndex
 from .services import ServiceIndex, has_port, service_named, service_ports
 
 CHECK_ID = "references"
+ROUTE_BACKEND = "route-backend"
+MONITOR_PORT = "monitor-port"
+DNS_NAME = "dns-name"
+
+CHECK = declare(
+    __name__,
+    CHECK_ID,
+    "group",
+    summary=(
+        "mesh and Gateway API routes, Prometheus monitors and in-cluster DNS names lead to a "
+        "Service and port that exist"
+    ),
+    catches=(
+        "Istio and Gateway API routes, ServiceMonitors and PodMonitors, in-cluster DNS names "
+        "in env values and ConfigMaps pointing at a Service or port that does not exist"
+    ),
+    rules=(
+        Rule(
+            ROUTE_BACKEND,
+            hint=(
+                "point the route at a Service of the group by its rendered name (namePrefix "
+                "included) and one of its port numbers (the Service's port, not the "
+                "container's); list a Service installed elsewhere in "
+                "overlays_external_services"
+            ),
+            doc=(
+                "an Istio `VirtualService` destination (`spec.http[]`, `tcp[]`, `tls[]` "
+                "`.route[].destination.host` and `port.number`) or a Gateway API `HTTPRoute`, "
+                "`GRPCRoute`, `TCPRoute`, `TLSRoute` or `UDPRoute` backend "
+                "(`spec.rules[].backendRefs[]` of kind Service: `name`, `namespace`, `port`) "
+                "naming a Service that does not exist in that namespace, or a port it does not "
+                "expose (a route to `users-api:8000` when the Service listens on 80). Istio "
+                "hosts may be short (`users-api`, the route's namespace), `users-api.users`, "
+                "`users-api.users.svc` or `users-api.users.svc.cluster.local`; other hosts "
+                "(`api.example.com`), wildcards and the hosts of a ServiceEntry are not "
+                "judged."
+            ),
+        ),
+        Rule(
+            "monitor-port",
+            hint=(
+                "name a port of the selected Services (ServiceMonitor endpoints[].port) or a "
+                "container port of the selected pods (PodMonitor podMetricsEndpoints[].port): "
+                "names, not numbers, and exactly as the Service or container declares them"
+            ),
+            doc=(
+                "a Prometheus operator `ServiceMonitor` whose `spec.endpoints[].port` names no "
+                "port of the Services it selects (`metrics` when the Service calls it "
+                "`http-metrics`), or a `PodMonitor` whose `spec.podMetricsEndpoints[].port` "
+                "names no container port of the pods it selects. The selection follows "
+                "`spec.selector` and `spec.namespaceSelector` (`any`, `matchNames`, or the "
+                "monitor's namespace). A monitor selecting nothing in the group (a Helm "
+                "chart's Services) is not judged."
+            ),
+        ),
+        Rule(
+            DNS_NAME,
+            hint=(
+                "write the Service's rendered name and namespace "
+                "(<service>.<namespace>.svc.cluster.local) and one of its ports; list a "
+                "Service installed elsewhere in overlays_external_services"
+            ),
+            doc=(
+                "a container's `env[].value` or a ConfigMap's `data` naming a Service by its "
+                "in-cluster DNS name, `redis.db.svc.cluster.local`, `redis.db.svc`, "
+                "`redis.db:6379` (in a URL too: `redis://redis.db.svc:6379/0`), where no such "
+                "Service exists in that namespace (the Redis Service lives in `data`, not "
+                "`db`: the finding says where a Service of that name does exist), or where it "
+                "does not listen on that port. A StatefulSet pod's address "
+                "(`redis-0.redis.db.svc`) names its headless Service; the pod's own ports are "
+                "not judged, nor are a headless or ExternalName Service's. "
+                "`redis-0.redis:6379` beside a Service `redis` of one's own namespace is a pod "
+                "of that Service, not a Service of namespace `redis`."
+            ),
+        ),
+    ),
+)
 
 #: Istio route kinds, by the field holding them.
 ISTIO_ROUTES = ("http", "tcp", "tls")

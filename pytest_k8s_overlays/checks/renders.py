@@ -37,12 +37,68 @@ from ..core.resources import Overlay, Resource
 from ..core.selectors import EQUALS, parse_selector_text
 from ..parse.kustomization import KUSTOMIZATION_FILES
 from ..parse.patches import patch_targets, renamed_kinds
-from . import check_ids, valid_skip_ids
-from .base import CheckOptions
+from . import RENDER, check_ids, valid_skip_ids
+from .base import CheckOptions, Rule, declare
 
-CHECK_ID = "render"
-RULE = "unknown-skip-id"
+CHECK_ID = RENDER
+UNKNOWN_SKIP_ID = "unknown-skip-id"
 UNUSED_PATCH = "unused-patch"
+
+CHECK = declare(
+    __name__,
+    CHECK_ID,
+    "overlay",
+    summary=(
+        "the overlay renders with Kustomize and its output parses as YAML mappings; its "
+        "suppression annotations name known checks and rules; every patch target selects "
+        "something"
+    ),
+    catches=(
+        "the overlay does not render, or its output is not a stream of YAML mappings; a skip "
+        "annotation names an unknown id"
+    ),
+    rules=(
+        Rule(
+            UNKNOWN_SKIP_ID,
+            hint=(
+                "write check ids (images) or rule ids (unpinned), comma-separated, or all, in "
+                "the pytest-k8s-overlays/skip annotation; `pytest --help` lists every check "
+                "and rule"
+            ),
+            doc=(
+                "a `pytest-k8s-overlays/skip` annotation naming neither a check nor a rule "
+                "(`imagez`, `Images`): it suppresses nothing, so the findings it meant to skip "
+                "still fail; the finding names the valid ids and the closest one"
+            ),
+        ),
+        Rule(
+            UNUSED_PATCH,
+            hint=(
+                "make the patch's target select what the patch is for (kind, name, "
+                "labelSelector as the base writes them; Kustomize matches a name before or "
+                "after namePrefix, as an anchored regular expression), or delete the patch: "
+                "Kustomize applies a patch whose target selects nothing silently"
+            ),
+            doc=(
+                "a patch entry (`patches:`, `patchesJson6902:`) whose `target:` selects none "
+                "of the resources its kustomization builds (`name: charater-api`, a "
+                "`labelSelector` no resource carries, a kind the overlay does not render): "
+                "Kustomize applies it to nothing and says nothing. Found on the entry (file "
+                "and line), in the overlay's kustomization or a base or Component it builds. "
+                "Kustomize's transformer annotations say which kustomizations' patches ran on "
+                "each resource, not which patch touched it, so a target is judged against the "
+                "resources its kustomization built, as rendered: a name matches any part of "
+                "the rendered name (namePrefix and nameSuffix come later), the namespace is "
+                "not judged, and of a selector only the requirements a later label cannot undo "
+                "(`app=api`, `env in (a,b)`, `team`). Names are not judged for a kind a JSON "
+                "patch of the overlay renames (`/metadata/name`), and a Component's patches "
+                "not at all (a reusable Component's patch for StatefulSets rightly selects "
+                "nothing in an overlay of Deployments). A patch without a target must match "
+                "its own kind and name, or the build fails."
+            ),
+        ),
+    ),
+)
 #: Resources named in an unused-patch finding, at most.
 _SHOWN = 5
 #: Requirements a label added by a later kustomization cannot make false.
@@ -185,7 +241,7 @@ def run(overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:
                             overlay,
                             resource,
                             CHECK_ID,
-                            RULE,
+                            UNKNOWN_SKIP_ID,
                             f"{path}.{SKIP_ANNOTATION}",
                             f"{unknown} is not a check or rule id{hint}",
                             _expected(),

@@ -10,9 +10,49 @@ from ..core.findings import Finding, finding
 from ..core.resources import Overlay, Resource, ResourceKey
 from ..parse.crds import GroupKind
 from ..parse.scopes import crd_scopes, identity
-from .base import CheckOptions
+from .base import CheckOptions, Rule, declare
 
 CHECK_ID = "unique-names"
+DUPLICATE_IN_OVERLAY = "duplicate-in-overlay"
+SHARED_OBJECT = "shared-object"
+
+CHECK = declare(
+    __name__,
+    CHECK_ID,
+    "group",
+    summary="every object is rendered once: by one manifest, in one overlay of the group",
+    catches="one object rendered twice, in one overlay or by two overlays of a group",
+    rules=(
+        Rule(
+            DUPLICATE_IN_OVERLAY,
+            hint=(
+                "keep one manifest per object: delete the copy with the old apiVersion "
+                "(Kustomize lets two apiVersions of one object through; Argo CD then reports a "
+                "RepeatedResourceWarning and applies only one of them)"
+            ),
+            doc=(
+                "one overlay renders the same object twice, e.g. `networking.istio.io/v1` and "
+                "`v1beta1` of one DestinationRule (Kustomize lets both through; Argo CD "
+                "applies one). One line per manifest, naming the other apiVersion and its "
+                "file."
+            ),
+        ),
+        Rule(
+            SHARED_OBJECT,
+            hint=(
+                "give each overlay its own namePrefix/namespace, or create the shared object "
+                "in one overlay only (a common overlay), so one Argo CD Application owns it; "
+                "environments of one service (dev, prod) go in groups of their own instead"
+            ),
+            doc=(
+                "two overlays of one group render the same object (two Argo CD Applications "
+                "fighting over it). Namespaced objects collide in the same namespace; "
+                "cluster-scoped ones (Namespace, ClusterRole, CRD, ...) collide whatever the "
+                "overlays' namespaces. A `Namespace` created by two overlays is the classic."
+            ),
+        ),
+    ),
+)
 
 
 def _named(resource: Resource) -> bool:
@@ -49,7 +89,7 @@ def _duplicates(overlay: Overlay, scopes: Mapping[GroupKind, bool]) -> list[Find
                     overlay,
                     resource,
                     CHECK_ID,
-                    "duplicate-in-overlay",
+                    DUPLICATE_IN_OVERLAY,
                     "apiVersion",
                     f"{resource.api_version}, but the same object is also rendered as {others}",
                     "one manifest per object",
@@ -87,7 +127,7 @@ def _shared(overlays: Sequence[Overlay], scopes: Mapping[GroupKind, bool]) -> li
                     overlay,
                     resource,
                     CHECK_ID,
-                    "shared-object",
+                    SHARED_OBJECT,
                     "",
                     f"also {verb} by {word} {', '.join(described)}",
                     expected,

@@ -17,47 +17,14 @@ from __future__ import annotations
 import math
 import shlex
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from ..checks import check_ids, rule_ids
+from ..checks import CHECK_SETTINGS, check_ids, rule_ids
 from ..checks.base import CheckOptions
-from ..core.defaults import DEFAULT_PLACEHOLDERS, DEFAULT_TIMEOUT
-
-Kind = Literal["str", "float", "int", "bool", "list"]
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One setting: its flag(s), ini key, type, default and help."""
-
-    name: str
-    flags: tuple[str, ...]
-    ini: str
-    kind: Kind
-    default: Any
-    help: str
-    metavar: str | None = None
-    #: For a boolean: the flag that turns it off (``--overlays-no-cache``).
-    negative: str | None = None
-    #: For a list: how one value splits (``,``-separated words, or shell words).
-    split: Literal["comma", "shell", "none"] = "comma"
-    #: For a list: the command line adds to the ini file's list instead of replacing it.
-    additive: bool = False
-    #: Paths of a list are relative to the ini file (or the invocation directory).
-    paths: bool = False
-    #: An empty value is a usage error, from the flag and the ini file alike: it names
-    #: nothing (an unset variable in a CI script), and the default would gate less.
-    required: bool = False
-
-    @property
-    def dest(self) -> str:
-        return self.ini
-
-    @property
-    def flag(self) -> str:
-        return self.flags[0]
+from ..core.defaults import DEFAULT_TIMEOUT
+from ..core.options import Setting
 
 
 def _checks_help() -> str:
@@ -74,15 +41,20 @@ def _skip_help() -> str:
     )
 
 
-def _k8s_help() -> str:
+def _k8s_versions() -> str:
     from ..checks.schema.versions import bundled_versions
 
     versions = bundled_versions()
     if not versions:
-        return "Kubernetes version to validate against (kubernetes-validate bundles none)"
-    return (
-        f"Kubernetes version to validate against: {versions[0]} to {versions[-1]} "
-        f"(default: {versions[-1]}, the newest bundled)"
+        return "none bundled (kubernetes-validate bundles none)"
+    return f"{versions[0]} to {versions[-1]} (default: {versions[-1]}, the newest bundled)"
+
+
+def _check_settings() -> tuple[Setting, ...]:
+    """The options the checks declare, with what only this installation knows filled in."""
+    return tuple(
+        replace(setting, help=setting.help.replace("{k8s_versions}", _k8s_versions()))
+        for setting in CHECK_SETTINGS
     )
 
 
@@ -191,124 +163,7 @@ def _settings() -> tuple[Setting, ...]:
             "keep Kustomize's config.kubernetes.io/origin annotations in the manifests",
             negative="--overlays-no-origin-annotations",
         ),
-        Setting(
-            "namespace",
-            ("--overlays-namespace",),
-            "overlays_namespace",
-            "str",
-            None,
-            "expected namespace of every namespaced resource; {name} is the overlay name, "
-            "{first}/{last} its first/last path component, {group} the group",
-            "PATTERN",
-        ),
-        Setting(
-            "namespace_required",
-            ("--overlays-namespace-required",),
-            "overlays_namespace_required",
-            "bool",
-            False,
-            "every namespaced resource must have a namespace, even in an overlay that sets "
-            "none at all (a package deployed with kubectl apply -n)",
-            negative="--overlays-no-namespace-required",
-        ),
-        Setting(
-            "allow_latest",
-            ("--overlays-allow-latest",),
-            "overlays_allow_latest",
-            "bool",
-            False,
-            "accept untagged and :latest images",
-            negative="--overlays-no-allow-latest",
-        ),
-        Setting(
-            "placeholder_images",
-            ("--overlays-placeholder-images",),
-            "overlays_placeholder_images",
-            "list",
-            DEFAULT_PLACEHOLDERS,
-            "image patterns that mean a forgotten images: entry (default: "
-            f"{', '.join(DEFAULT_PLACEHOLDERS)})",
-            "PATTERNS",
-        ),
-        Setting(
-            "image_convention",
-            ("--overlays-image-convention",),
-            "overlays_image_convention",
-            "list",
-            (),
-            "image patterns every container must match, comma-separated: {overlay}, {first}, "
-            "{last}, {group}, {workload} and {container} are filled in, e.g. "
-            "docker.io/acme/app:{workload}-{last}-*",
-            "PATTERNS",
-        ),
-        Setting(
-            "allowed_registries",
-            ("--overlays-allowed-registries",),
-            "overlays_allowed_registries",
-            "list",
-            (),
-            "registries (or registry/path prefixes) images may come from (default: any)",
-            "REGISTRIES",
-        ),
-        Setting(
-            "service_label",
-            ("--overlays-service-label",),
-            "overlays_service_label",
-            "str",
-            None,
-            "a label every resource must carry, valued with the overlay's name",
-            "LABEL",
-        ),
-        Setting(
-            "external_services",
-            ("--overlays-external-services",),
-            "overlays_external_services",
-            "list",
-            (),
-            "Services installed outside the repository that Ingresses, routes, monitors and "
-            "DNS names may point at: namespace/name globs, e.g. istio-system/istio-ingressgateway",
-            "PATTERNS",
-        ),
-        Setting(
-            "k8s_version",
-            ("--overlays-k8s-version",),
-            "overlays_k8s_version",
-            "str",
-            None,
-            _k8s_help(),
-            "X.Y",
-        ),
-        Setting(
-            "strict",
-            ("--overlays-strict",),
-            "overlays_strict",
-            "bool",
-            True,
-            "reject fields the schema does not declare (default: on; --overlays-no-strict "
-            "accepts them)",
-            negative="--overlays-no-strict",
-        ),
-        Setting(
-            "crds",
-            ("--overlays-crds",),
-            "overlays_crds",
-            "list",
-            (),
-            "a file or directory of CustomResourceDefinitions to validate against (repeatable)",
-            "PATH",
-            split="none",
-            required=True,
-            paths=True,
-        ),
-        Setting(
-            "require_schemas",
-            ("--overlays-require-schemas",),
-            "overlays_require_schemas",
-            "bool",
-            False,
-            "fail custom resources whose kind has no schema",
-            negative="--overlays-no-require-schemas",
-        ),
+        *_check_settings(),
         Setting(
             "argocd",
             ("--overlays-argocd",),

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from ..checks import check_ids, rule_ids
+from ..checks import CHECK_SETTINGS, check_ids, rule_ids
 from ..checks.base import CheckOptions
-from ..config.settings import BY_NAME, PARSERS, SETTINGS, Kind, Setting, Settings, words
+from ..config.settings import BY_NAME, PARSERS, SETTINGS, Settings, words
+from ..core.options import Kind, Setting
 
 _PYTEST = tuple(int(part) for part in pytest.__version__.split(".")[:2] if part.isdigit())
 
@@ -220,22 +221,21 @@ def _skipped_rules(config: pytest.Config) -> tuple[str, ...]:
 
 
 def _check_options(config: pytest.Config) -> CheckOptions:
-    crds = tuple(Path(os.path.normpath(base / p)) for p, base in _located(config, "crds"))
-    return CheckOptions(
-        allow_latest=bool(_value(config, "allow_latest")),
-        placeholder_images=tuple(_value(config, "placeholder_images")),
-        allowed_registries=tuple(_value(config, "allowed_registries")),
-        service_label=_value(config, "service_label"),
-        namespace=_value(config, "namespace"),
-        namespace_required=bool(_value(config, "namespace_required")),
-        external_services=tuple(_value(config, "external_services")),
-        image_convention=tuple(_value(config, "image_convention")),
-        k8s_version=_value(config, "k8s_version"),
-        strict=bool(_value(config, "strict")),
-        crds=crds,
-        require_schemas=bool(_value(config, "require_schemas")),
-        skip_rules=_skipped_rules(config),
-    )
+    """The options the checks declare, each read into its CheckOptions field."""
+    values: dict[str, Any] = {}
+    for setting in CHECK_SETTINGS:
+        if setting.paths:
+            located = _located(config, setting.name)
+            values[setting.name] = tuple(Path(os.path.normpath(base / p)) for p, base in located)
+        elif setting.kind in ("list", "bool"):
+            values[setting.name] = _typed(setting, _value(config, setting.name))
+        else:
+            values[setting.name] = _value(config, setting.name)
+    return CheckOptions(**values, skip_rules=_skipped_rules(config))
+
+
+def _typed(setting: Setting, value: Any) -> Any:
+    return tuple(value) if setting.kind == "list" else bool(value)
 
 
 def _clusters(config: pytest.Config) -> tuple[tuple[str, str], ...]:

@@ -34,9 +34,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from ...core.findings import Finding, finding
+from ...core.options import Setting
 from ...core.resources import Overlay, Resource
 from ...parse.crds import Crd, CrdFileError, crd_index, find_crd, load_crds
-from ..base import CheckOptions
+from ..base import CheckOptions, Rule, declare
 from .builtin import (
     REMOVED,
     builtin_validator,
@@ -47,8 +48,8 @@ from .builtin import (
     served_versions,
 )
 from .crd_schemas import crd_validator
-from .errors import Problem, problems
-from .rules import api_server_problems, name_problems, selector_problems
+from .errors import ERROR_RULES, REQUIRED, Problem, problems
+from .rules import API_SERVER_RULES, api_server_problems, name_problems, selector_problems
 from .versions import (
     UnsupportedVersion,
     bundled_versions,
@@ -57,6 +58,118 @@ from .versions import (
 )
 
 CHECK_ID = "schema"
+REMOVED_API = "removed-api"
+UNKNOWN_KIND = "unknown-kind"
+CRD_SCHEMA = "crd-schema"
+NO_SCHEMA = "no-schema"
+
+CHECK = declare(
+    __name__,
+    CHECK_ID,
+    "overlay",
+    summary=(
+        "every resource is valid for the Kubernetes API (bundled schemas, CRDs, API-server rules)"
+    ),
+    catches=(
+        "anything the API server would reject: types, unknown fields, removed APIs, CRD "
+        "schemas, selectors, names, ports and port names, quantities, config keys, base64"
+    ),
+    cache_findings=True,
+    options=(
+        Setting(
+            "k8s_version",
+            ("--overlays-k8s-version",),
+            "overlays_k8s_version",
+            "str",
+            None,
+            "Kubernetes version to validate against: {k8s_versions}",
+            "X.Y",
+        ),
+        Setting(
+            "strict",
+            ("--overlays-strict",),
+            "overlays_strict",
+            "bool",
+            True,
+            "reject fields the schema does not declare (default: on; --overlays-no-strict "
+            "accepts them)",
+            negative="--overlays-no-strict",
+        ),
+        Setting(
+            "crds",
+            ("--overlays-crds",),
+            "overlays_crds",
+            "list",
+            (),
+            "a file or directory of CustomResourceDefinitions to validate against (repeatable)",
+            "PATH",
+            split="none",
+            required=True,
+            paths=True,
+        ),
+        Setting(
+            "require_schemas",
+            ("--overlays-require-schemas",),
+            "overlays_require_schemas",
+            "bool",
+            False,
+            "fail custom resources whose kind has no schema",
+            negative="--overlays-no-require-schemas",
+        ),
+    ),
+    rules=(
+        *ERROR_RULES,
+        Rule(
+            REMOVED_API,
+            hint=(
+                "change apiVersion (and any field the newer version renamed) in the base or "
+                "patch; `kubectl convert` helps"
+            ),
+            doc=(
+                "a built-in API the target version no longer serves: `extensions/v1beta1 "
+                "Ingress was removed in 1.22; expected apiVersion networking.k8s.io/v1` (also "
+                "apps/v1beta1-2, networking v1beta1 Ingress, policy/v1beta1 PDB/PSP, "
+                "batch/v1beta1 CronJob, autoscaling v2beta1/v2beta2, "
+                "rbac/admissionregistration/apiextensions/storage v1beta1, flowcontrol "
+                "betas...)"
+            ),
+        ),
+        Rule(
+            UNKNOWN_KIND,
+            hint=(
+                "fix the apiVersion/kind spelling, or --overlays-k8s-version if the cluster "
+                "runs another Kubernetes version"
+            ),
+            doc=(
+                "a kind or version of a built-in API group that does not exist in that "
+                "Kubernetes version (`apps/v1 Deploymnet`, `v1 Configmap`), never passed "
+                "silently; a built-in kind under another group's apiVersion (`v1 Deployment`: "
+                "expected apiVersion apps/v1 for Deployment); or a version a CRD does not "
+                "serve"
+            ),
+        ),
+        Rule(
+            CRD_SCHEMA,
+            hint="fix the custom resource, or the CRD's openAPIV3Schema if the CRD is wrong",
+            doc=(
+                "a custom resource breaking its CRD's schema (types, unknown fields, required, "
+                "enum, bounds), or a CRD whose schema is itself invalid"
+            ),
+        ),
+        Rule(
+            NO_SCHEMA,
+            hint=(
+                "add the CustomResourceDefinition to the render, or point --overlays-crds at a "
+                "file or directory holding it"
+            ),
+            doc=(
+                "a custom kind with no CRD anywhere, **only** with `--overlays-require-schemas`; "
+                'otherwise such kinds are counted in the terminal summary as "not validated"'
+            ),
+        ),
+        *API_SERVER_RULES,
+    ),
+)
 
 
 def _kind_of(resource: Resource) -> str:
@@ -71,22 +184,22 @@ def _unknown_builtin(resource: Resource, version: str, strict: bool) -> Problem:
         instead = removal.replacement
         if "/" in instead:
             instead = f"apiVersion {instead}"
-        return Problem("removed-api", "apiVersion", found, instead)
+        return Problem(REMOVED_API, "apiVersion", found, instead)
     found = f"{_kind_of(resource)} is not served by Kubernetes {version}"
     served = served_versions(resource.kind, resource.group, version, strict)
     if served:
-        return Problem("unknown-kind", "apiVersion", found, f"apiVersion {' or '.join(served)}")
+        return Problem(UNKNOWN_KIND, "apiVersion", found, f"apiVersion {' or '.join(served)}")
     elsewhere = kind_api_versions(resource.kind, version, strict)
     if elsewhere:
         # `apiVersion: v1` on a Deployment: the kind exists, in another group.
         expected = f"apiVersion {' or '.join(elsewhere)} for {resource.kind}"
-        return Problem("unknown-kind", "apiVersion", found, expected)
+        return Problem(UNKNOWN_KIND, "apiVersion", found, expected)
     kinds = kinds_of_group(resource.group, version, strict)
     close = difflib.get_close_matches(resource.kind, kinds, n=1)
     expected = f"a kind the {resource.group or 'core'} API group serves"
     if close:
         expected += f" (did you mean {close[0]}?)"
-    return Problem("unknown-kind", "kind", found, expected)
+    return Problem(UNKNOWN_KIND, "kind", found, expected)
 
 
 def _custom_problems(
@@ -109,23 +222,23 @@ def _custom_problems(
         if declared is None or not declared.served:
             found = f"{_kind_of(resource)} is not served by {where}"
             served = " or ".join(crd.served) or "none"
-            return [Problem("unknown-kind", "apiVersion", found, f"apiVersion {served}")]
+            return [Problem(UNKNOWN_KIND, "apiVersion", found, f"apiVersion {served}")]
         validator = crd_validator(crd, declared, version, options.strict)
         if isinstance(validator, str):
             found = f"{where} cannot validate it: {validator}"
-            return [Problem("crd-schema", "", found, "a valid CRD schema")]
+            return [Problem(CRD_SCHEMA, "", found, "a valid CRD schema")]
         if validator is not None:
             if validator.is_valid(resource.raw):
                 return []
             return [
-                Problem("crd-schema", p.path, p.found, f"{p.expected} per {where}")
+                Problem(CRD_SCHEMA, p.path, p.found, f"{p.expected} per {where}")
                 for p in problems(validator.iter_errors(resource.raw))
             ]
     if options.require_schemas:
         found = f"no schema for {_kind_of(resource)}"
         if crd is not None:
             found += f": {where} declares none for {resource.version}"
-        return [Problem("no-schema", "kind", found, "a CRD with an openAPIV3Schema")]
+        return [Problem(NO_SCHEMA, "kind", found, "a CRD with an openAPIV3Schema")]
     return []
 
 
@@ -139,7 +252,7 @@ def resource_problems(
     """Every problem of one resource, sorted."""
     if not resource.api_version or not resource.kind:
         missing = "apiVersion" if not resource.api_version else "kind"
-        return [Problem("unknown-kind", missing, "missing", "the object's apiVersion and kind")]
+        return [Problem(UNKNOWN_KIND, missing, "missing", "the object's apiVersion and kind")]
     validator = builtin_validator(version, options.strict, resource.api_version, resource.kind)
     if validator is not None:
         found: list[Problem] = []
@@ -147,7 +260,7 @@ def resource_problems(
             found = problems(validator.iter_errors(resource.raw), _is_secret(resource))
             if any(selector_problems(resource)):
                 # The selector rule says the same as `required` with the labels to use.
-                found = [p for p in found if (p.rule, p.path) != ("required", "spec.selector")]
+                found = [p for p in found if (p.rule, p.path) != (REQUIRED, "spec.selector")]
         return sorted({*found, *api_server_problems(resource)})
     if is_builtin_group(resource.group, version, options.strict):
         return [_unknown_builtin(resource, version, options.strict)]

@@ -20,7 +20,60 @@ from typing import Any
 from jsonschema import ValidationError
 
 from ...core.resources import REDACTED
+from ..base import Rule
 from .builtin import DEFINITION, QUANTITY_KEYWORD
+
+TYPE = "type"
+UNKNOWN_FIELD = "unknown-field"
+REQUIRED = "required"
+ENUM = "enum"
+QUANTITY = "quantity"
+
+#: The schema check's rules for the schema's own errors.
+ERROR_RULES = (
+    Rule(
+        TYPE,
+        hint=(
+            "give the field a value of the expected type (quote numbers meant as strings, "
+            "unquote numbers); `kubectl explain <kind>.<field>` shows it"
+        ),
+        doc='a value of the wrong type: `containerPort: "8080"`, `env:` as a map, `replicas: two`',
+    ),
+    Rule(
+        UNKNOWN_FIELD,
+        hint=(
+            "fix the field name's spelling or indentation in the patch or base that sets it; "
+            "--overlays-no-strict accepts unknown fields"
+        ),
+        doc=(
+            "a field the schema does not declare (strict mode only): `imagePullPolcy`, "
+            "`metadata.label`"
+        ),
+    ),
+    Rule(
+        REQUIRED,
+        hint="add the field in the base or a patch of the overlay",
+        doc="a required field missing (`containers[0].name`)",
+    ),
+    Rule(
+        ENUM,
+        hint="use one of the values listed (case matters)",
+        doc=(
+            "a value outside the allowed set: `type: LoadBalancr`, `imagePullPolicy: "
+            "Sometimes`, a selector `operator: Equals`"
+        ),
+    ),
+    Rule(
+        QUANTITY,
+        hint="write quantities as Kubernetes does: 250m or 0.25 CPUs, 512Mi or 1Gi of memory",
+        doc=(
+            "a resource quantity that does not parse: `cpu: lots`, `memory: 1GB`, `storage: "
+            "10gb` (all Kubernetes suffixes pass: `250000000n`, `100u`, `250m`, `1k`, `512Mi`, "
+            "`1e3`)"
+        ),
+    ),
+)
+
 
 #: Longest value shown in a finding before it is cut.
 MAX_VALUE = 60
@@ -162,9 +215,7 @@ def _alternatives(error: ValidationError, secret: bool) -> Iterator[Problem]:
     branches = _branches(error)
     path = format_path(error.absolute_path)
     if not branches:
-        yield Problem(
-            "type", path, show(error.instance, secret), "exactly one alternative to match"
-        )
+        yield Problem(TYPE, path, show(error.instance, secret), "exactly one alternative to match")
         return
     here = list(error.absolute_path)
     only_types = all(
@@ -178,7 +229,7 @@ def _alternatives(error: ValidationError, secret: bool) -> Iterator[Problem]:
             for name in [value] if isinstance(value, str) else value:
                 if name not in types:
                     types.append(name)
-        yield Problem("type", path, show(error.instance, secret), expected_types(types))
+        yield Problem(TYPE, path, show(error.instance, secret), expected_types(types))
         return
 
     def distance(errors: list[ValidationError]) -> tuple[bool, int]:
@@ -195,14 +246,14 @@ def _unknown_fields(parts: list[Any], schema: Any, instance: Any) -> Iterator[Pr
     # Sorted as text: YAML keys of mixed types (`1:` beside `name:`) do not compare.
     for extra in sorted((k for k in instance if k not in declared), key=str):
         expected = f"a field of {_where(schema)}{_did_you_mean(extra, declared)}"
-        yield Problem("unknown-field", format_path([*parts, extra]), "unknown field", expected)
+        yield Problem(UNKNOWN_FIELD, format_path([*parts, extra]), "unknown field", expected)
 
 
 def _missing(parts: list[Any], schema: Any, instance: Any, required: Any) -> Iterator[Problem]:
     for name in required:
         if name not in instance:
             expected = f"a value: {_where(schema)} requires {name}"
-            yield Problem("required", format_path([*parts, name]), "missing", expected)
+            yield Problem(REQUIRED, format_path([*parts, name]), "missing", expected)
 
 
 def _bound(validator: str, value: Any, schema: Any) -> str:
@@ -221,18 +272,18 @@ def _value_problem(error: ValidationError, path: str, secret: bool, schema: Any)
     instance: Any = error.instance
     found = show(instance, secret)
     if validator == "type":
-        return Problem("type", path, found, expected_types(value))
+        return Problem(TYPE, path, found, expected_types(value))
     if validator == "enum":
         hint = "" if secret else _did_you_mean(instance, value)
-        return Problem("enum", path, found, f"one of {_values(value)}{hint}")
+        return Problem(ENUM, path, found, f"one of {_values(value)}{hint}")
     if validator == "pattern" and schema.get(QUANTITY_KEYWORD):
-        return Problem("quantity", path, found, QUANTITY_EXAMPLES)
+        return Problem(QUANTITY, path, found, QUANTITY_EXAMPLES)
     if validator in _BOUNDS:
-        return Problem("type", path, found, _bound(str(validator), value, schema))
+        return Problem(TYPE, path, found, _bound(str(validator), value, schema))
     if validator == "uniqueItems":
-        return Problem("type", path, "a list with repeated items", "unique items")
+        return Problem(TYPE, path, "a list with repeated items", "unique items")
     expected = f"a value {validator} accepts" if secret else error.message
-    return Problem("type", path, found, expected)
+    return Problem(TYPE, path, found, expected)
 
 
 def problems_of(error: ValidationError, secret: bool = False) -> Iterator[Problem]:

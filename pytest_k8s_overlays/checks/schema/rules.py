@@ -35,7 +35,111 @@ from typing import Any, TypeGuard
 from ...core.fields import DEFAULT_PROTOCOL, as_dict, as_list, integer
 from ...core.resources import PodTemplate, Resource
 from ...core.selectors import EQUALS, OPERATORS, Requirement
+from ..base import Rule
 from .errors import Problem, format_path, quote, show, subpath
+
+SELECTOR = "selector"
+NAME = "name"
+PORT_RANGE = "port-range"
+PORT_NAME = "port-name"
+SERVICE_PORTS = "service-ports"
+DUPLICATE_CONTAINER = "duplicate-container"
+DATA_KEY = "data-key"
+BASE64 = "base64"
+
+#: The schema check's rules for the API server's rules the schemas miss.
+API_SERVER_RULES = (
+    Rule(
+        SELECTOR,
+        hint=(
+            "set spec.selector.matchLabels to labels the pod template carries (Kustomize "
+            "`labels:` with includeSelectors: true keeps both in step)"
+        ),
+        doc=(
+            "a Deployment, StatefulSet, DaemonSet or ReplicaSet with no `spec.selector`, an "
+            "empty one, or one the pod template's labels do not satisfy"
+        ),
+    ),
+    Rule(
+        NAME,
+        hint="use lowercase letters, digits and '-' (namePrefix/nameSuffix count too)",
+        doc=(
+            "`metadata.name` invalid for its kind: a DNS-1035 label for a Service, a DNS-1123 "
+            "label for a Namespace, at most 52 characters for a CronJob, a path segment for "
+            "RBAC objects, otherwise a DNS-1123 subdomain; `metadata.namespace` not a DNS-1123 "
+            "label"
+        ),
+    ),
+    Rule(
+        PORT_RANGE,
+        hint="use a port number from 1 to 65535",
+        doc=(
+            "`containerPort`, `hostPort`, probe and lifecycle ports, Service "
+            "`port`/`targetPort`/`nodePort` outside 1-65535"
+        ),
+    ),
+    Rule(
+        PORT_NAME,
+        hint=(
+            "name ports with at most 15 lowercase letters, digits or '-' (`metrics`, not "
+            "`prometheus-metrics` or `HTTP`), once per container; refer to a port by that name "
+            "or by its unquoted number"
+        ),
+        doc=(
+            "a container port name, or a named probe/lifecycle port or Service `targetPort`, that "
+            "is not an IANA service name: more than 15 characters (`prometheus-metrics`), "
+            'uppercase (`HTTP`), no letter (a quoted `"8080"`), leading/trailing `-` or `--`; the '
+            "same port name twice in one container; a Service port name that is not a DNS-1123 "
+            "label"
+        ),
+    ),
+    Rule(
+        SERVICE_PORTS,
+        hint=(
+            "give every port of a multi-port Service its own name, and each port "
+            "number/protocol once (a patch may have appended a copy)"
+        ),
+        doc=(
+            "a Service with several ports where one has no `name`; two ports of one Service "
+            "with the same name, or the same port and protocol (protocol defaults to TCP); a "
+            "Service with no ports that is neither headless (`clusterIP: None`) nor "
+            "`ExternalName`"
+        ),
+    ),
+    Rule(
+        DUPLICATE_CONTAINER,
+        hint=(
+            "rename one of the containers; a strategic merge patch merges containers by name, "
+            "a JSON patch appends"
+        ),
+        doc="two containers of one pod with the same name, init and ephemeral containers included",
+    ),
+    Rule(
+        DATA_KEY,
+        hint=(
+            "rename the key to letters, digits, '-', '_' or '.'; in a generator's env file "
+            "write plain KEY=value lines (no `export`, no spaces around '=')"
+        ),
+        doc=(
+            "a ConfigMap `data`/`binaryData` or Secret `data`/`stringData` key that is not "
+            "letters, digits, `-`, `_` or `.`: a generator env file line `export DB_HOST=db` "
+            "makes the key `export DB_HOST`; a ConfigMap key in both `data` and `binaryData`"
+        ),
+    ),
+    Rule(
+        BASE64,
+        hint=(
+            "base64-encode the value (`base64 -w0`), or move plain text to stringData (a "
+            "ConfigMap: to data); a secretGenerator encodes for you"
+        ),
+        doc=(
+            "a Secret `data` or ConfigMap `binaryData` value that is not base64 (the API "
+            "server's `illegal base64 data`); the value is never printed: `data.password: not "
+            "valid base64; expected base64-encoded bytes (put plain text under stringData)`"
+        ),
+    ),
+)
+
 
 _LABEL = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
 
@@ -101,11 +205,11 @@ NAME_RULES: Mapping[tuple[str, str], NameRule] = {
 }
 
 SELECTOR_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"})
-PORT_RANGE = "a port number from 1 to 65535"
+PORT_RANGE_EXPECTED = "a port number from 1 to 65535"
 #: What an IANA service name (IANA_SVC_NAME) is: the rule for named ports.
-PORT_NAME = (
-    "at most 15 lowercase letters, digits or '-', with at least one letter, "
-    "not starting or ending with '-', no '--'"
+PORT_NAME_EXPECTED = (
+    "at most 15 lowercase letters, digits or '-', with at least one letter, not starting or "
+    "ending with '-', no '--'"
 )
 _PORT_NAME_CHARS = re.compile(r"^[-a-z0-9]+\Z")
 #: A valid port name, to pass the usual case with one match.
@@ -115,7 +219,7 @@ _PORT_NAME_MAX = 15
 _DATA_KEY = re.compile(r"^[-._a-zA-Z0-9]+\Z")
 _DATA_KEY_CHAR = re.compile(r"[-._a-zA-Z0-9]")
 _DATA_KEY_MAX = 253
-DATA_KEY = (
+DATA_KEY_EXPECTED = (
     "a key of letters, digits, '-', '_' or '.' (at most 253 characters, "
     'not "." or ".." or starting with "..")'
 )
@@ -131,16 +235,16 @@ def name_problems(resource: Resource) -> Iterator[Problem]:
     name = metadata.get("name")
     rule = NAME_RULES.get((resource.group, resource.kind), DNS1123_SUBDOMAIN)
     if name is None and not metadata.get("generateName"):
-        yield Problem("name", "metadata.name", "missing", f"a name: {rule.description}")
+        yield Problem(NAME, "metadata.name", "missing", f"a name: {rule.description}")
     elif isinstance(name, str) and not rule.accepts(name):
         found = f"{quote(name)} is not {rule.title}"
         if rule.max_length is not None and len(name) > rule.max_length:
             found += f" ({len(name)} characters)"
-        yield Problem("name", "metadata.name", found, rule.description)
+        yield Problem(NAME, "metadata.name", found, rule.description)
     namespace = metadata.get("namespace")
     if isinstance(namespace, str) and namespace and not DNS1123_LABEL.accepts(namespace):
         found = f"{quote(namespace)} is not {DNS1123_LABEL.title}"
-        yield Problem("name", "metadata.namespace", found, DNS1123_LABEL.description)
+        yield Problem(NAME, "metadata.namespace", found, DNS1123_LABEL.description)
 
 
 def _labels_text(labels: Mapping[str, str]) -> str:
@@ -162,14 +266,14 @@ def selector_problems(resource: Resource) -> Iterator[Problem]:
     spec = as_dict(resource.raw.get("spec"))
     selector = spec.get("selector")
     if selector is None:
-        yield Problem("selector", "spec.selector", "missing", wanted)
+        yield Problem(SELECTOR, "spec.selector", "missing", wanted)
         return
     if not isinstance(selector, dict):
         return  # the schema reports its type
     match_labels = as_dict(selector.get("matchLabels"))
     expressions = as_list(selector.get("matchExpressions"))
     if not match_labels and not expressions:
-        yield Problem("selector", "spec.selector", "an empty selector", wanted)
+        yield Problem(SELECTOR, "spec.selector", "an empty selector", wanted)
         return
     expected = f"the selector to match {labels_path}"
     for key, value in sorted(match_labels.items(), key=lambda item: str(item[0])):
@@ -178,12 +282,12 @@ def selector_problems(resource: Resource) -> Iterator[Problem]:
             pod = f"{key}={have}" if have is not None else f"no label {key}"
             found = f"{key}={value} but the pod template has {pod}"
             path = format_path(["spec", "selector", "matchLabels", str(key)])
-            yield Problem("selector", path, found, expected)
+            yield Problem(SELECTOR, path, found, expected)
     for index, expression in enumerate(expressions):
         problem = _expression_problem(as_dict(expression), labels)
         if problem:
             path = format_path(["spec", "selector", "matchExpressions", index])
-            yield Problem("selector", path, problem, expected)
+            yield Problem(SELECTOR, path, problem, expected)
 
 
 def _expression_problem(expression: Mapping[str, Any], labels: Mapping[str, str]) -> str | None:
@@ -238,14 +342,16 @@ def _bad_port_name(value: Any) -> TypeGuard[str]:
 
 def _port_name_problem(name: str, path: str) -> Problem:
     found = f"{quote(name)} is not a valid port name ({', '.join(port_name_faults(name))})"
-    return Problem("port-name", path, found, PORT_NAME)
+    return Problem(PORT_NAME, path, found, PORT_NAME_EXPECTED)
 
 
 def _handler_ports(owner: Mapping[str, Any], path: str) -> Iterator[Problem]:
     for handler in _HANDLERS:
         port = as_dict(owner.get(handler)).get("port")
         if _out_of_range(port):
-            yield Problem("port-range", subpath(path, handler, "port"), show(port), PORT_RANGE)
+            yield Problem(
+                PORT_RANGE, subpath(path, handler, "port"), show(port), PORT_RANGE_EXPECTED
+            )
         # gRPC probes take a number only (the schema says so).
         elif handler != "grpc" and _bad_port_name(port):
             yield _port_name_problem(port, subpath(path, handler, "port"))
@@ -263,7 +369,7 @@ def _container_port_names(ports: list[Any], prefix: str) -> Iterator[Problem]:
             first = subpath(prefix, "ports", seen[name])
             found = f"{quote(name)}, already the name of {first}"
             path = subpath(prefix, "ports", index, "name")
-            yield Problem("port-name", path, found, "a port name unique within the container")
+            yield Problem(PORT_NAME, path, found, "a port name unique within the container")
         else:
             seen[name] = index
 
@@ -276,7 +382,7 @@ def _template_ports(template: PodTemplate) -> Iterator[Problem]:
             for field, zero_ok in (("containerPort", False), ("hostPort", True)):
                 if field in port and _out_of_range(port[field], zero_ok):
                     path = subpath(container.path, "ports", index, field)
-                    yield Problem("port-range", path, show(port[field]), PORT_RANGE)
+                    yield Problem(PORT_RANGE, path, show(port[field]), PORT_RANGE_EXPECTED)
         yield from _container_port_names(ports, container.path)
         for probe in _PROBES:
             owner = as_dict(container.raw.get(probe))
@@ -299,7 +405,7 @@ def port_problems(resource: Resource) -> Iterator[Problem]:
             for field, zero_ok in (("port", False), ("targetPort", True), ("nodePort", True)):
                 if field in port and _out_of_range(port[field], zero_ok):
                     path = format_path(["spec", "ports", index, field])
-                    yield Problem("port-range", path, show(port[field]), PORT_RANGE)
+                    yield Problem(PORT_RANGE, path, show(port[field]), PORT_RANGE_EXPECTED)
             target = port.get("targetPort")
             # An empty targetPort defaults to port, as 0 does.
             if target != "" and _bad_port_name(target):
@@ -309,7 +415,7 @@ def port_problems(resource: Resource) -> Iterator[Problem]:
             if isinstance(name, str) and name and not DNS1123_LABEL.accepts(name):
                 found = f"{quote(name)} is not {DNS1123_LABEL.title}"
                 path = format_path(["spec", "ports", index, "name"])
-                yield Problem("port-name", path, found, DNS1123_LABEL.description)
+                yield Problem(PORT_NAME, path, found, DNS1123_LABEL.description)
 
 
 def service_port_problems(resource: Resource) -> Iterator[Problem]:
@@ -321,7 +427,7 @@ def service_port_problems(resource: Resource) -> Iterator[Problem]:
     if ports is None or ports == []:
         if spec.get("clusterIP") != "None" and spec.get("type") != "ExternalName":
             yield Problem(
-                "service-ports",
+                SERVICE_PORTS,
                 "spec.ports",
                 "missing" if ports is None else "an empty list",
                 "at least one port (only a headless Service, clusterIP: None, "
@@ -341,11 +447,11 @@ def _port_names(ports: list[Any]) -> Iterator[Problem]:
             continue
         if name is None or name == "":
             expected = "a name on every port of a Service with more than one port"
-            yield Problem("service-ports", _service_port(index, "name"), "missing", expected)
+            yield Problem(SERVICE_PORTS, _service_port(index, "name"), "missing", expected)
         elif isinstance(name, str) and name in names:
             found = f"{quote(name)}, already the name of {_service_port(names[name])}"
             expected = "a port name unique within the Service"
-            yield Problem("service-ports", _service_port(index, "name"), found, expected)
+            yield Problem(SERVICE_PORTS, _service_port(index, "name"), found, expected)
         elif isinstance(name, str):
             names[name] = index
 
@@ -364,7 +470,7 @@ def _port_numbers(ports: list[Any]) -> Iterator[Problem]:
             first = _service_port(numbers[key])
             found = f"{number}/{protocol}, already the port of {first}"
             expected = "each port and protocol once in a Service"
-            yield Problem("service-ports", _service_port(index), found, expected)
+            yield Problem(SERVICE_PORTS, _service_port(index), found, expected)
         else:
             numbers[key] = index
 
@@ -413,19 +519,17 @@ def data_problems(resource: Resource) -> Iterator[Problem]:
             fault = _data_key_fault(str(key))
             if fault:
                 path = format_path([field, str(key)])
-                yield Problem("data-key", path, f"an invalid key ({fault})", DATA_KEY)
+                yield Problem(DATA_KEY, path, f"an invalid key ({fault})", DATA_KEY_EXPECTED)
             if field == encoded and isinstance(value, str) and not _is_base64(value):
                 text = "plain text" if secret else "text"
                 expected = f"base64-encoded bytes (put {text} under {plain})"
-                yield Problem(
-                    "base64", format_path([field, str(key)]), "not valid base64", expected
-                )
+                yield Problem(BASE64, format_path([field, str(key)]), "not valid base64", expected)
     if not secret:
         binary = as_dict(resource.raw.get("binaryData"))
         for key in as_dict(resource.raw.get("data")):
             if key in binary:
                 yield Problem(
-                    "data-key",
+                    DATA_KEY,
                     format_path(["data", str(key)]),
                     "also a key of binaryData",
                     "each key in data or in binaryData, not both",
@@ -444,7 +548,7 @@ def container_problems(resource: Resource) -> Iterator[Problem]:
             continue
         if name in seen:
             yield Problem(
-                "duplicate-container",
+                DUPLICATE_CONTAINER,
                 f"{container.path}.name",
                 f"{quote(name)}, already the name of {seen[name]}",
                 "a name unique among the pod's containers, init containers included",

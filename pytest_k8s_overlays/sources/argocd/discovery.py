@@ -18,6 +18,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ...core.application_rules import (
+    DESTINATION,
+    DUPLICATE_GENERATED_NAME,
+    DUPLICATE_NAME,
+    FOREIGN_REPO_URL,
+    INVALID_APPLICATIONSET,
+    INVALID_PROJECT,
+    SOURCE_REPO,
+    UNKNOWN_CLUSTER,
+    UNKNOWN_PROJECT,
+    UNRESOLVED_TEMPLATE,
+)
 from ...core.applications import DIRECTORY, AppFacts, Problem, ProjectRules, Recipe, SourcePlan
 from ...core.deployables import APPLICATION, Deployable, Group
 from ...core.fields import as_dict
@@ -330,14 +342,14 @@ def resolve_cluster(server: str, name: str, declared: Sequence[tuple[str, str]])
     clusters = known_clusters(declared)
     if server and name:
         problem = Problem(
-            "unknown-cluster",
+            UNKNOWN_CLUSTER,
             "spec.destination",
             f"both name {name} and server {server}",
             "one of them (application destination can't have both name and server defined)",
         )
         return _Cluster(server, name, name, problem)
     if not server and not name:
-        problem = Problem("unknown-cluster", "spec.destination", "no server and no name", "one")
+        problem = Problem(UNKNOWN_CLUSTER, "spec.destination", "no server and no name", "one")
         return _Cluster("", "", "no-destination", problem)
     for cluster_name, cluster_server in clusters:
         if (server and cluster_server == server) or (name and cluster_name == name):
@@ -345,7 +357,7 @@ def resolve_cluster(server: str, name: str, declared: Sequence[tuple[str, str]])
     field_name = "server" if server else "name"
     known = ", ".join(f"{n} ({s})" for n, s in clusters)
     problem = Problem(
-        "unknown-cluster",
+        UNKNOWN_CLUSTER,
         f"spec.destination.{field_name}",
         f"{server or name} is no cluster the instance declares",
         f"one of: {known}",
@@ -376,7 +388,7 @@ def _duplicate_problems(apps: Sequence[_App], shown: Callable[[Path], str]) -> N
             if twins:
                 app.problems.append(
                     Problem(
-                        "duplicate-generated-name",
+                        DUPLICATE_GENERATED_NAME,
                         "metadata.name",
                         f"{app.generator} generates {app.name} {twins + 1} times",
                         "a name unique among what it generates (Argo CD then creates none of them)",
@@ -390,7 +402,7 @@ def _duplicate_problems(apps: Sequence[_App], shown: Callable[[Path], str]) -> N
             if elsewhere:
                 app.problems.append(
                     Problem(
-                        "duplicate-name",
+                        DUPLICATE_NAME,
                         "metadata.name",
                         f"Application {app.namespace}/{app.name} is also defined by "
                         f"{', '.join(elsewhere)}",
@@ -406,7 +418,7 @@ def _unresolved(app: _App) -> list[Problem]:
     keys = ", ".join(generated.keys) or "none"
     return [
         Problem(
-            "unresolved-template",
+            UNRESOLVED_TEMPLATE,
             path,
             f"{{{{{key}}}}} left as written"
             if not key.startswith(".")
@@ -425,7 +437,7 @@ def _project_problems(
     if rules.error:
         return [
             Problem(
-                "invalid-project",
+                INVALID_PROJECT,
                 "spec.project",
                 f"project {rules.name} ({rules.defined_in}) is invalid: {rules.error}",
                 "an AppProject Argo CD accepts (it refuses it, and every Application in it)",
@@ -440,7 +452,7 @@ def _project_problems(
             allowed = ", ".join(rules.source_repos) or "nothing"
             problems.append(
                 Problem(
-                    "source-repo",
+                    SOURCE_REPO,
                     f"{where}.repoURL",
                     f"{url} is not permitted in project '{rules.name}'",
                     f"a repository the project's sourceRepos allow ({allowed})",
@@ -452,7 +464,7 @@ def _project_problems(
         allowed = ", ".join(f"{s or n} {ns}" for s, n, ns in rules.destinations) or "none"
         problems.append(
             Problem(
-                "destination",
+                DESTINATION,
                 "spec.destination",
                 f"server '{cluster.server or cluster.name}' and namespace '{namespace}' do not "
                 f"match any of the allowed destinations in project '{rules.name}'",
@@ -484,7 +496,7 @@ class _Builder:
             return None, None  # projects live elsewhere: nothing to check against
         listed = ", ".join(sorted(known)) or "none"
         return None, Problem(
-            "unknown-project",
+            UNKNOWN_PROJECT,
             "spec.project",
             f"project {name} does not exist in this instance",
             f"one of its AppProjects ({listed}, or default)",
@@ -548,7 +560,7 @@ class _Builder:
 
     def failed_set(self, appset: Manifest, error: str) -> None:
         problem = Problem(
-            "invalid-applicationset",
+            INVALID_APPLICATIONSET,
             "spec",
             error,
             "generators and a template Argo CD can evaluate (it generates nothing meanwhile)",
@@ -559,7 +571,7 @@ class _Builder:
     def foreign_set(self, appset: Manifest, reasons: Sequence[str]) -> None:
         expected = f"this repository's URL: {self.found.repo.describe()}"
         problems = tuple(
-            Problem("foreign-repo-url", "spec.generators", why, expected) for why in reasons
+            Problem(FOREIGN_REPO_URL, "spec.generators", why, expected) for why in reasons
         )
         self._set_item(appset, problems, "git generators of another repoURL", None)
 

@@ -17,10 +17,11 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ...core.application_rules import INVALID_APPLICATION
 from ...core.applications import Problem
 from .budget import quote
 
-RULE = "invalid-application"
+RULE = INVALID_APPLICATION
 
 _STRING = "a string"
 _IMAGE = "an image override string: [<old_image_name>=]<image_name>[:<tag>][@<digest>]"

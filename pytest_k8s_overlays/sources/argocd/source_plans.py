@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ...core.application_rules import FOREIGN_REPO_URL, SOURCE_PATH
 from ...core.applications import DIRECTORY, HELM, KUSTOMIZE, Problem, SourcePlan, canonical
 from ...core.fields import as_dict
 from ...core.paths import OutsideRepository, display_path, inside
@@ -179,11 +180,11 @@ def _path_problem(raw: str, root: Path, where: str) -> tuple[Problem, str] | Non
     path = quote(raw)  # a generated path may be a megabyte long
     if os.path.isabs(raw):
         return Problem(
-            "source-path", where, f"{path} is absolute", expected
+            SOURCE_PATH, where, f"{path} is absolute", expected
         ), f"{path}: app path is absolute"
     target = Path(os.path.normpath(root / raw))
     if target != root and root not in target.parents:
-        return Problem("source-path", where, f"{path} is outside the repository", expected), (
+        return Problem(SOURCE_PATH, where, f"{path} is outside the repository", expected), (
             f"{path}: app path outside root"
         )
     try:
@@ -193,17 +194,17 @@ def _path_problem(raw: str, root: Path, where: str) -> tuple[Problem, str] | Non
     except OutsideRepository:
         # Argo CD refuses a checkout with a symbolic link out of it; reading it here
         # would put files of the machine running the gate into its findings.
-        return Problem("source-path", where, f"{path} resolves outside the repository", expected), (
+        return Problem(SOURCE_PATH, where, f"{path} resolves outside the repository", expected), (
             f"{path}: app path resolves outside the repository through a symbolic link"
         )
     except (OSError, ValueError):  # a name too long, a NUL byte: no such directory
         exists = directory = False
     if not exists:
-        return Problem("source-path", where, f"{path} does not exist", expected), (
+        return Problem(SOURCE_PATH, where, f"{path} does not exist", expected), (
             f"{path}: app path does not exist"
         )
     if not directory:
-        return Problem("source-path", where, f"{path} is not a directory", expected), (
+        return Problem(SOURCE_PATH, where, f"{path} is not a directory", expected), (
             f"{path}: app path is not a directory"
         )
     return None
@@ -260,7 +261,7 @@ def _exists_here(path: Any, root: Path) -> bool:
 
 def _foreign_problem(url: str, path: str, where: str, context: SourceContext) -> Problem:
     return Problem(
-        "foreign-repo-url",
+        FOREIGN_REPO_URL,
         f"{where}.repoURL",
         f"{url} names another repository, so {path}, which exists here, is not gated",
         f"this repository's URL: {context.repo.describe()}",
@@ -284,7 +285,7 @@ def _plan_one(
         return
     if not isinstance(path, str) or not path:
         planned.problems.append(
-            Problem("source-path", f"{where}.path", "no path", "a directory of this repository")
+            Problem(SOURCE_PATH, f"{where}.path", "no path", "a directory of this repository")
         )
         planned.fail(
             "spec.source.repoURL and either source.path, source.chart, or source.ref are required"
