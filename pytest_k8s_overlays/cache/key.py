@@ -29,8 +29,9 @@ from .inputs import Budget, Inputs, Uncacheable, inputs
 if TYPE_CHECKING:
     from ..core.applications import Recipe, SourcePlan
 
-#: Bumped whenever the entry format or the key's meaning changes.
-FORMAT = 4
+#: Bumped whenever the entry format or the key's meaning changes (5: parsed entries
+#: keep the kustomizations whose labels reached each resource).
+FORMAT = 5
 
 #: Environment variables that change what Kustomize (or helm under it) renders.
 ENV_PREFIXES = ("KUSTOMIZE_", "HELM_", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME")

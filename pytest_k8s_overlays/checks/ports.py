@@ -50,13 +50,16 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..core.fields import as_dict, dicts, port_name, port_number, protocol, shown
 from ..core.findings import Finding, finding
 from ..core.options import Setting
+from ..core.paths import OutsideRepository, display_path, inside
 from ..core.resources import Container, Overlay, PodTemplate, Resource
-from ..core.selectors import service_selector
+from ..core.selectors import EQUALS, Selector, service_selector
+from ..parse.kustomization import KustomizationError, load_kustomization
 from .base import CheckOptions, Rule, declare
 from .podindex import Pod, PodIndex
 from .services import ServiceIndex, has_port, namespace_phrase, service_named, service_ports
@@ -70,6 +73,7 @@ DUPLICATE_CONTAINER_PORT = "duplicate-container-port"
 NODE_PORT_REUSED = "node-port-reused"
 INGRESS_BACKEND = "ingress-backend"
 EMPTY_INGRESS_RULE = "empty-ingress-rule"
+INJECTED_SELECTOR = "injected-selector"
 
 CHECK = declare(
     __name__,
@@ -79,7 +83,8 @@ CHECK = declare(
     catches=(
         "target ports, probe ports, node ports and Ingress backends pointing at nothing, "
         "Ingress rules with no paths; Services selecting no pods (pods a StatefulSet, "
-        "DeploymentConfig or an operator's custom resource makes count)"
+        "DeploymentConfig or an operator's custom resource makes count), or an operator's "
+        "pods through selector keys Kustomize added (commonLabels)"
     ),
     options=(
         Setting(
@@ -133,6 +138,26 @@ CHECK = declare(
                 "namespace (a typo, a label the workload lost); Services without a selector "
                 "(own Endpoints, ExternalName) are fine, and so are pods a controller or an "
                 "operator makes (see below)"
+            ),
+        ),
+        Rule(
+            INJECTED_SELECTOR,
+            hint=(
+                "keep such labels out of selectors: `labels: [{pairs: {...}}]` (includeSelectors "
+                "is false by default) instead of commonLabels, or build the Service in a "
+                "kustomization without them; Kustomize writes commonLabels into every selector, "
+                "but an operator labels the pods it makes itself"
+            ),
+            doc=(
+                "a Service in front of pods an operator makes for a custom resource (see below: "
+                "`app.kubernetes.io/name: cache` beside a RedisFailover `cache`) whose selector "
+                "Kustomize extended: the overlay's `commonLabels`, or a `labels:` entry with "
+                "`includeSelectors: true`, wrote `env: prod` into the selector as into every "
+                "other. The operator never puts that label on the pods it makes, so the Service "
+                "selects nothing, and no render holds those pods to show it. Kustomize's "
+                "transformer annotations name the kustomizations whose labels reached the "
+                "Service; the keys judged are their `commonLabels` and `includeSelectors` "
+                "labels, with the value written there."
             ),
         ),
         Rule(
@@ -341,7 +366,9 @@ def _services(overlay: Overlay, context: _Context) -> Iterator[Finding]:
         if not pods:
             # Pods an operator makes for a custom resource of the namespace
             # (a Prometheus `k8s` behind `prometheus: k8s`) are in no render.
-            if context.services.operated.pods_owner(service.namespace, selector) is not None:
+            owner = context.services.operated.pods_owner(service.namespace, selector)
+            if owner is not None:
+                yield from _injected_selector(overlay, service, selector, owner)
                 continue
             where = namespace_phrase(service.namespace)
             yield finding(
@@ -355,6 +382,53 @@ def _services(overlay: Overlay, context: _Context) -> Iterator[Finding]:
             )
             continue
         yield from _target_ports(overlay, service, pods, dicts(service.spec.get("ports")))
+
+
+def _injected_keys(overlay: Overlay, resource: Resource) -> dict[str, tuple[str, str]]:
+    """The selector labels Kustomize added to ``resource``: key -> (value, where from),
+    read from the kustomizations its transformer annotations say labelled it."""
+    root = overlay.root if overlay.root is not None else Path.cwd()
+    injected: dict[str, tuple[str, str]] = {}
+    for named in resource.labelled_in:
+        try:
+            kfile = inside(Path(named), root)  # never a file out of the repository
+            data = load_kustomization(kfile)
+        except (OutsideRepository, KustomizationError):
+            continue
+        shown = display_path(named, root)
+        for key, value in as_dict(data.get("commonLabels")).items():
+            injected[str(key)] = (str(value), f"commonLabels of {shown}")
+        for entry in dicts(data.get("labels")):
+            if entry.get("includeSelectors") is True:
+                for key, value in as_dict(entry.get("pairs")).items():
+                    injected[str(key)] = (str(value), f"labels with includeSelectors of {shown}")
+    return injected
+
+
+def _injected_selector(
+    overlay: Overlay, service: Resource, selector: Selector, owner: Resource
+) -> Iterator[Finding]:
+    """Report the selector keys Kustomize added in front of an operator's pods."""
+    injected = _injected_keys(overlay, service) if service.labelled_in else {}
+    keys = sorted(
+        r.key
+        for r in selector.requirements
+        if r.operator == EQUALS and r.key in injected and r.values == (injected[r.key][0],)
+    )
+    if not keys:
+        return
+    pairs = ", ".join(f"{key}={injected[key][0]}" for key in keys)
+    where = "; ".join(sorted({injected[key][1] for key in keys}))
+    yield finding(
+        overlay,
+        service,
+        CHECK_ID,
+        INJECTED_SELECTOR,
+        "spec.selector",
+        f"{pairs} added by Kustomize ({where}); the pods the operator of {owner.ref} makes "
+        "never carry them, so the Service selects no pod",
+        f"a selector of the labels the operator gives its pods, without {', '.join(keys)}",
+    )
 
 
 def _probes(overlay: Overlay) -> Iterator[Finding]:

@@ -106,6 +106,9 @@ class Resource:
     #: The kustomization files (absolute paths) whose patch transformers ran while it
     #: was among their resources, as Kustomize's transformer annotations say.
     patched_in: tuple[str, ...] = field(default=(), repr=False)
+    #: The kustomization files (absolute paths) whose labels (``commonLabels:``,
+    #: ``labels:``) Kustomize added to it, as its transformer annotations say.
+    labelled_in: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def kind(self) -> str:

@@ -13,7 +13,7 @@ import yaml
 from ..core.paths import display_path
 from ..core.provenance import Patch
 from ..core.resources import Resource
-from .patches import patched_in, patches_for
+from .patches import labelled_in, patched_in, patches_for
 from .safe_yaml import describe_yaml_error, load_bounded
 
 #: The annotation Kustomize's ``buildMetadata: [originAnnotations]`` adds.
@@ -22,6 +22,10 @@ ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
 TRANSFORMATIONS_ANNOTATION = "alpha.config.kubernetes.io/transformations"
 #: Where an origin keeps the kustomization files whose patches touched the resource.
 PATCHED_IN = "patchedIn"
+#: Where an origin keeps the kustomization files whose labels Kustomize added to it.
+LABELLED_IN = "labelledIn"
+#: What an origin keeps of the transformations annotation (never shown as an origin).
+_TRANSFORMED = (PATCHED_IN, LABELLED_IN)
 
 
 class ParseError(Exception):
@@ -60,14 +64,27 @@ def pop_origin(document: dict[str, Any]) -> str | None:
 
 def pop_transformations(document: dict[str, Any]) -> Any:
     """Remove the transformations annotation Kustomize added and return it: its text,
-    or the list of kustomizations it names once compacted."""
-    return _pop_annotation(document, TRANSFORMATIONS_ANNOTATION, str | list)
+    or once compacted the kustomizations it names (a list: those whose patches ran;
+    a mapping: those whose patches and whose labels did)."""
+    return _pop_annotation(document, TRANSFORMATIONS_ANNOTATION, str | list | dict)
+
+
+def _named(value: Any) -> list[str]:
+    return [k for k in value if isinstance(k, str)] if isinstance(value, list) else []
 
 
 def _patched_in(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return _named(value.get(PATCHED_IN))
     if isinstance(value, list):
-        return [k for k in value if isinstance(k, str)]
+        return _named(value)
     return patched_in(value) if isinstance(value, str) else []
+
+
+def _labelled_in(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return _named(value.get(LABELLED_IN))
+    return labelled_in(value) if isinstance(value, str) else []
 
 
 def _pop_annotation(document: dict[str, Any], key: str, kinds: Any = str) -> Any:
@@ -117,7 +134,7 @@ def absolute_origin(origin: dict[str, Any] | None, wrapper: Path) -> dict[str, A
         key: os.path.normpath(wrapper / value)
         if key in _ORIGIN_PATHS and isinstance(value, str)
         else [os.path.normpath(wrapper / path) for path in value]
-        if key == PATCHED_IN and isinstance(value, list)
+        if key in _TRANSFORMED and isinstance(value, list)
         else value
         for key, value in origin.items()
     }
@@ -149,11 +166,12 @@ _TRANSFORMATIONS_BLOCK = re.compile(
 
 
 def _compact_transformations(text: str) -> str:
-    """Replace each transformations annotation with the list of kustomizations whose
-    patches it names, before YAML parsing: the full blocks more than double a render."""
+    """Replace each transformations annotation with the kustomizations whose patches
+    and labels it names, before YAML parsing: the full blocks more than double a render."""
 
     def compact(match: re.Match[str]) -> str:
-        kept = json.dumps(patched_in(match.group(2)))
+        block = match.group(2)
+        kept = json.dumps({PATCHED_IN: patched_in(block), LABELLED_IN: labelled_in(block)})
         return f"{match.group(1)}{TRANSFORMATIONS_ANNOTATION}: {kept}\n"
 
     return _TRANSFORMATIONS_BLOCK.sub(compact, text)
@@ -171,9 +189,13 @@ def parse_render(text: str | bytes, wrapper: Path | None) -> Parsed:
         origin = None
         if wrapper is not None:
             origin = parse_origin(pop_origin(document))
-            kustomizations = _patched_in(pop_transformations(document))
-            if kustomizations:
-                origin = {**(origin or {}), PATCHED_IN: kustomizations}
+            transformations = pop_transformations(document)
+            for key, kustomizations in (
+                (PATCHED_IN, _patched_in(transformations)),
+                (LABELLED_IN, _labelled_in(transformations)),
+            ):
+                if kustomizations:
+                    origin = {**(origin or {}), key: kustomizations}
             origin = absolute_origin(origin, wrapper)
         parsed.append((document, origin_source(origin), origin))
     return parsed
@@ -190,11 +212,11 @@ def to_resources(parsed: Parsed, root: Path, keep_origins: bool = False) -> tupl
     """
     if keep_origins:
         for document, _, origin in parsed:
-            if origin is not None and set(origin) - {PATCHED_IN}:
+            if origin is not None and set(origin) - set(_TRANSFORMED):
                 shown = {
                     key: _shown(value, root) if key in _ORIGIN_PATHS else value
                     for key, value in origin.items()
-                    if key != PATCHED_IN
+                    if key not in _TRANSFORMED
                 }
                 put_origin(document, yaml.safe_dump(shown, sort_keys=False))
     known: dict[str, tuple[Patch, ...]] = {}
@@ -203,15 +225,16 @@ def to_resources(parsed: Parsed, root: Path, keep_origins: bool = False) -> tupl
             document,
             _shown(source, root),
             _patches(document, origin, root, known),
-            _kustomizations(origin),
+            _kustomizations(origin, PATCHED_IN),
+            _kustomizations(origin, LABELLED_IN),
         )
         for document, source, origin in parsed
     )
 
 
-def _kustomizations(origin: dict[str, Any] | None) -> tuple[str, ...]:
-    """The kustomization files whose patch transformers saw a resource."""
-    named = origin.get(PATCHED_IN) if origin else None
+def _kustomizations(origin: dict[str, Any] | None, key: str) -> tuple[str, ...]:
+    """The kustomization files whose patch (or label) transformers saw a resource."""
+    named = origin.get(key) if origin else None
     if not isinstance(named, list):
         return ()
     return tuple(dict.fromkeys(k for k in named if isinstance(k, str)))

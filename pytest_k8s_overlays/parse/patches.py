@@ -45,6 +45,20 @@ _ENTRY = re.compile(
 _IDENTITY = (("apiVersion",), ("kind",), ("metadata", "name"), ("metadata", "namespace"))
 
 
+#: The transformer that adds labels (``commonLabels:``, ``labels:``), as the annotation names it.
+LABEL_TRANSFORMER = "LabelTransformer"
+
+
+def labelled_in(annotation: str) -> list[str]:
+    """The kustomization files (as written, relative to the build) whose labels
+    (``commonLabels:``, ``labels:``) Kustomize added to a resource."""
+    return [
+        m.group("path").strip("'\"")
+        for m in _ENTRY.finditer(annotation)
+        if m.group("kind") == LABEL_TRANSFORMER
+    ]
+
+
 def patched_in(annotation: str) -> list[str]:
     """The kustomization files (as written, relative to the build) whose patches
     touched a resource, in the order Kustomize applied them."""
