@@ -526,7 +526,7 @@ def test_the_assertion_helper_requires_a_namespace_when_asked() -> None:
     package = make_overlay("install", obj("v1", "ConfigMap", "settings"))
     assert_namespace(package)
     with pytest.raises(AssertionError) as raised:
-        assert_namespace(package, required=True)
+        assert_namespace(package, namespace_required=True)
     assert str(raised.value).splitlines()[:2] == [
         "install: 1 finding in namespace",
         "  ConfigMap/settings metadata.namespace: no namespace; expected a namespace "
