@@ -20,7 +20,7 @@ from ..checks import CHECKS, RENDER
 from ..core.deployables import COMPONENT, Deployable, unique_names
 from ..core.text import shown
 from .marker import MARKER
-from .stash import SESSION_KEY
+from .stash import OVERLAY_FIXTURE, SESSION_KEY
 
 
 class CheckFailed(Exception):
@@ -305,7 +305,7 @@ def needed_specs(items: list[pytest.Item], specs: Sequence[Deployable]) -> list[
             return list(specs)
         else:
             callspec = getattr(item, "callspec", None)
-            param = callspec.params.get("overlay") if callspec is not None else None
+            param = callspec.params.get(OVERLAY_FIXTURE) if callspec is not None else None
             if isinstance(param, Deployable):
                 needed[param] = None
     return list(needed)

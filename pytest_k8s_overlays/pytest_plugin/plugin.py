@@ -62,12 +62,21 @@ def _store(config: pytest.Config) -> OverlayStore:
 
 
 @pytest.fixture(scope="session")
-def overlay(request: pytest.FixtureRequest) -> Overlay:
+def k8s_overlay(request: pytest.FixtureRequest) -> Overlay:
     """One rendered overlay; tests using it run once per discovered overlay."""
     session = request.config.stash.get(SESSION_KEY, None)
     if session is None:
         pytest.fail(NOT_CONFIGURED, pytrace=False)
     return session.overlay_param(request)
+
+
+@pytest.fixture(scope="session")
+def overlay(k8s_overlay: Overlay) -> Overlay:
+    """One rendered overlay (``k8s_overlay``); a fixture of your own named ``overlay`` wins."""
+    # An alias, not the parametrized fixture itself: a project's own `overlay`
+    # fixture overrides it, and its tests then no longer request k8s_overlay, so
+    # the plugin does not parametrize them.
+    return k8s_overlay
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,13 @@ from ..parse.kustomization import KUSTOMIZATION_FILES
 from . import terminal
 from .collect import DeployableItem, deployable_files, make_items, missing_specs, needed_specs
 from .startup import build_gate
-from .stash import CACHE_OFF_KEY, NOT_CONFIGURED, WORKER_RECORDS_KEY, WORKER_SUMMARIES_KEY
+from .stash import (
+    CACHE_OFF_KEY,
+    NOT_CONFIGURED,
+    OVERLAY_FIXTURE,
+    WORKER_RECORDS_KEY,
+    WORKER_SUMMARIES_KEY,
+)
 
 
 class GateSession:
@@ -120,13 +126,15 @@ class GateSession:
         self._unselected = {f"{s.group}:{s.name}" for s in self.gate.specs if s not in gated}
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
-        if "overlay" not in metafunc.fixturenames:
+        # Only tests that reach the plugin's fixture: a test using a project's own
+        # `overlay` fixture (which overrides the plugin's alias) runs once, as written.
+        if OVERLAY_FIXTURE not in metafunc.fixturenames:
             return
         specs = self.gate.specs
         names = [spec.name for spec in specs]
         unique = len(set(names)) == len(names)
         ids = [spec.name if unique else f"{spec.group}:{spec.name}" for spec in specs]
-        metafunc.parametrize("overlay", specs, ids=ids, indirect=True, scope="session")
+        metafunc.parametrize(OVERLAY_FIXTURE, specs, ids=ids, indirect=True, scope="session")
 
     # -- rendering, before any test runs -------------------------------------------------
 
@@ -174,7 +182,7 @@ class GateSession:
     # -- fixtures ------------------------------------------------------------------------
 
     def overlay_param(self, request: pytest.FixtureRequest) -> Overlay:
-        """The rendered deployable a parametrized ``overlay`` test runs with."""
+        """The rendered deployable a parametrized ``k8s_overlay`` test runs with."""
         spec = getattr(request, "param", None)
         if not isinstance(spec, Deployable):
             pytest.fail(NOT_CONFIGURED, pytrace=False)

@@ -31,6 +31,9 @@ class ActiveGate(Protocol):
     def all_overlays(self) -> Overlays: ...
 
 
+#: The fixture the plugin parametrizes with every deployable (``overlay`` is its alias).
+OVERLAY_FIXTURE = "k8s_overlay"
+
 SETTINGS_KEY = pytest.StashKey[Settings]()
 #: The active gate (registered as a plugin), when overlays are configured.
 SESSION_KEY: pytest.StashKey[ActiveGate] = pytest.StashKey()
