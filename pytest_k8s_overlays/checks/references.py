@@ -281,6 +281,9 @@ def _service_monitor(
     services = _selected_services(monitor, selector, context, overlays)
     if not services:
         return  # what it selects is installed elsewhere, or nothing yet: not ours to say
+    operated = context.services.operated
+    if any(operated.pods_owner(ns, selector) for ns in _monitored_namespaces(monitor, context)):
+        return  # it also selects Services an operator makes, which may carry the port
     listed = ", ".join(_named_ports(s) for s in services[:3])
     more = f" and {len(services) - 3} more" if len(services) > 3 else ""
     for i, endpoint in enumerate(dicts(monitor.spec.get("endpoints"))):
