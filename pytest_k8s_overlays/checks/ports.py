@@ -109,7 +109,7 @@ class _Context:
 
     def __init__(self, overlays: Sequence[Overlay], options: CheckOptions) -> None:
         self.index = PodIndex(overlays)
-        self.services = ServiceIndex(overlays, options.external_services)
+        self.services = ServiceIndex(overlays, options.external_services, options.presumed)
 
 
 @dataclass(frozen=True)
@@ -205,6 +205,9 @@ def _services(overlay: Overlay, context: _Context) -> Iterator[Finding]:
             # Pods an operator makes for a custom resource of the namespace
             # (a Prometheus `k8s` behind `prometheus: k8s`) are in no render.
             if context.services.operated.pods_owner(service.namespace, selector) is not None:
+                continue
+            # Pods of an Application not rendered here, or of a unit that failed to render.
+            if context.services.presumes(service.namespace) is not None:
                 continue
             where = namespace_phrase(service.namespace)
             yield finding(

@@ -129,7 +129,7 @@ class _Context:
     """What every overlay's run shares: Services, pods, and the namespaces judged."""
 
     def __init__(self, overlays: Sequence[Overlay], options: CheckOptions) -> None:
-        self.services = ServiceIndex(overlays, options.external_services)
+        self.services = ServiceIndex(overlays, options.external_services, options.presumed)
         self.pods = PodIndex(overlays)
         #: Namespaces the group renders Services or workloads in: only there is a
         #: missing Service known to be missing.
