@@ -241,6 +241,10 @@ REFERENCES_CHECK = Check(
             "(<service>.<namespace>.svc.cluster.local) and one of its ports; list a Service "
             "installed elsewhere in overlays_external_services"
         ),
+        "dns-namespace": (
+            "write the namespace the Service is rendered in (the finding suggests it); list a "
+            "Service installed elsewhere in overlays_external_services"
+        ),
     },
 )
 

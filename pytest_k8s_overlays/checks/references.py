@@ -22,6 +22,11 @@ Rules:
   ``redis.db.svc``, ``redis.db:6379``, a StatefulSet pod's
   ``redis-0.redis.db.svc``) in a namespace where the group renders Services or
   workloads, and no such Service is there, or it does not listen on that port.
+- ``dns-namespace``: such a name (with ``.svc``) names a namespace nothing of
+  the group is in (no object, no Namespace, no Application's destination,
+  nothing installed unseen) while a Service of that name is rendered in
+  another namespace: ``redis.db.svc.cluster.local`` where Redis is in ``data``
+  (did you mean ``redis.data.svc.cluster.local``?).
 
 Every rule judges only namespaces the group renders Services or workloads in:
 a reference into another namespace may point at something installed
@@ -41,7 +46,15 @@ from ..core.resources import Overlay, Resource
 from ..core.selectors import Selector, label_selector
 from .base import CheckOptions
 from .podindex import Pod, PodIndex
-from .services import ServiceIndex, has_port, service_named, service_ports
+from .services import (
+    EXTERNAL_SETTING,
+    ServiceIndex,
+    external_pattern,
+    has_port,
+    is_external,
+    service_named,
+    service_ports,
+)
 
 CHECK_ID = "references"
 
@@ -136,6 +149,13 @@ class _Context:
         self.judged: set[str | None] = self.services.namespaces | {
             p.namespace for p in self.pods.pods
         }
+        #: Namespaces anything of the group is in, names a Namespace, or deploys to.
+        self.deployed: set[str | None] = {
+            name
+            for overlay in overlays
+            for r in overlay.resources
+            for name in (r.namespace, r.name if r.kind == "Namespace" and r.group == "" else None)
+        } | {o.deployable.namespace for o in overlays if o.deployable is not None}
         self.service_entry_hosts = {
             host
             for overlay in overlays
@@ -383,6 +403,37 @@ def _dns_names(overlay: Overlay, context: _Context) -> Iterator[Finding]:
             port = None if address.pod else address.port
             ref = Reference(address.namespace, address.service, port, path, path, address.text)
             yield from context.target(overlay, resource, "dns-name", ref)
+            if not address.short:
+                yield from _nobodys_namespace(overlay, resource, path, address, context)
+
+
+def _nobodys_namespace(
+    overlay: Overlay, resource: Resource, path: str, address: Address, context: _Context
+) -> Iterator[Finding]:
+    """A ``dns-namespace`` finding: the address's namespace holds nothing of the group,
+    and a Service of its name is rendered in another namespace."""
+    namespace, name = address.namespace, address.service
+    services = context.services
+    if namespace in context.deployed or namespace in context.judged:
+        return
+    if is_external(namespace, name, services.external) or services.presumes(namespace):
+        return
+    others = [ns for ns in services.elsewhere(namespace, name) if ns is not None]
+    if not others:
+        return  # no Service of that name in the group: installed elsewhere, perhaps
+    meant = address.text.replace(f"{name}.{namespace}.", f"{name}.{others[0]}.", 1)
+    where = ", ".join(f"namespace {ns}" for ns in others)
+    yield finding(
+        overlay,
+        resource,
+        CHECK_ID,
+        "dns-namespace",
+        path,
+        f"{address.text}: nothing of the group is in namespace {namespace}, and Service "
+        f"{name} is in {where} (did you mean {meant}?)",
+        f"the namespace the Service is rendered in, or {external_pattern(namespace, name)} "
+        f"in {EXTERNAL_SETTING} if it is installed outside the repository",
+    )
 
 
 def run(overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:
