@@ -266,3 +266,50 @@ def test_without_an_application_installing_it_the_collector_is_missing(
             "tracing of the group (no Service there); expected *",
         ]
     )
+
+
+CALLER = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: peers
+data:
+  USERS: http://users-api.users.svc:80
+  BILLING: http://billing-apii.billing.svc:80
+"""
+
+
+def test_an_application_that_did_not_render_makes_its_namespace_unknown(
+    pytester: pytest.Pytester,
+) -> None:
+    # users fails to render (a patch of nothing); its worker runs in users beside it.
+    # The caller's address of users-api is unknown; billing's typo is still a finding.
+    root = pytester.path
+    write(root, "apps/users/kustomization.yaml", USERS.replace("tracing-clients", "users"))
+    write(root, "apps/users/users.yaml", USERS_YAML)
+    add_patch_file = "apps/users/broken.yaml"
+    write(root, add_patch_file, BROKEN)
+    with (root / "apps/users/kustomization.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("patches:\n  - path: broken.yaml\n")
+    write(root, "apps/worker/kustomization.yaml", "namespace: users\nresources: [worker.yaml]\n")
+    write(root, "apps/worker/worker.yaml", SAMPLING_YAML)
+    write(root, "apps/billing/kustomization.yaml", "namespace: billing\nresources: [b.yaml]\n")
+    write(root, "apps/billing/b.yaml", USERS_YAML.replace("users-api", "billing-api"))
+    write(root, "apps/caller/kustomization.yaml", "namespace: caller\nresources: [peers.yaml]\n")
+    write(root, "apps/caller/peers.yaml", CALLER)
+    write_manifests(
+        root,
+        "argocd/apps.yaml",
+        *(application(n, f"apps/{n}", namespace=n) for n in ("users", "worker", "billing")),
+        application("caller", "apps/caller", namespace="caller"),
+    )
+    result = run_argocd(pytester)
+    result.assert_outcomes(passed=2, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "  ConfigMap/caller/peers data.BILLING: billing-apii.billing.svc:80: no Service "
+            "billing-apii in namespace billing *",
+            "unknown: users did not render (what argocd@in-cluster expects of it is not judged)",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*no Service users-api*")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from ..cache import code_fingerprint
 from ..checks import CHECKS, RENDER, CheckOptions
 from ..checks.runner import run_check
+from ..core.applications import KUSTOMIZE
 from ..core.deployables import Deployable, Group, unique_names
 from ..core.findings import Finding, format_report, split_suppressed
 from ..core.outcomes import CheckOutcome, RenderFailure
@@ -246,11 +247,18 @@ class Gate:
 
 
 def _namespace_of(spec: Deployable) -> str | None:
-    """The one namespace an overlay's objects land in: its kustomization's ``namespace:``;
-    None (any) when it sets none, or for an Application (its sources may set others)."""
+    """The one namespace a deployable's objects land in: the ``namespace:`` Kustomize
+    forces (its kustomization's, or an Application's ``kustomize.namespace``); None
+    (any namespace) otherwise, or for an Application of several sources or another type."""
+    directory = spec.kustomization
     if spec.recipe is not None:
-        return None
-    namespace = read_kustomization(spec.kustomization).get("namespace")
+        sources = spec.recipe.sources
+        if len(sources) != 1 or sources[0].type != KUSTOMIZE:
+            return None
+        override = sources[0].overrides.get("namespace")
+        if isinstance(override, str) and override:
+            return override
+    namespace = read_kustomization(directory).get("namespace")
     return namespace if isinstance(namespace, str) and namespace else None
 
 
