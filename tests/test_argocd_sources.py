@@ -111,9 +111,12 @@ def test_plain_directories_and_multi_source(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         [
             "Argo CD: 3 not rendered or evaluated here:",
-            "  argocd: deep (argocd/apps.yaml): plain/gen.jsonnet (Jsonnet: not evaluated here)",
-            "  argocd: flat (argocd/apps.yaml): plain/gen.jsonnet (Jsonnet: not evaluated here)",
-            "  argocd: multi (argocd/apps.yaml): plain/gen.jsonnet (Jsonnet: not evaluated here)",
+            "  argocd: deep (argocd/apps.yaml): plain/gen.jsonnet (Jsonnet: not evaluated here)"
+            "; what it deploys into namespace web is presumed present",
+            "  argocd: flat (argocd/apps.yaml): plain/gen.jsonnet (Jsonnet: not evaluated here)"
+            "; what it deploys into namespace web is presumed present",
+            "  argocd: multi (argocd/apps.yaml): plain/gen.jsonnet (Jsonnet: not evaluated here)"
+            "; what it deploys into namespace web is presumed present",
         ]
     )
 
@@ -177,13 +180,14 @@ def test_external_sources_are_listed_never_dropped(pytester: pytest.Pytester) ->
         [
             "Argo CD: 4 not rendered or evaluated here:",
             "  argocd: cert-manager (argocd/apps.yaml): Helm chart cert-manager v1.14.0 from "
-            "https://charts.jetstack.io (external)",
+            "https://charts.jetstack.io (external); what it deploys into namespace cert-manager "
+            "is presumed present",
             "  argocd: chart-path (argocd/apps.yaml): charts/web (helm: needs helm template, no "
-            "helm binary here)",
+            "helm binary here); what it deploys into namespace x is presumed present",
             "  argocd: oci (argocd/apps.yaml): oci://ghcr.io/acme/charts main path web "
-            "(external OCI)",
+            "(external OCI); what it deploys into namespace x is presumed present",
             "  argocd: other-repo (argocd/apps.yaml): https://github.com/acme/other.git path "
-            "deploy (external repository)",
+            "deploy (external repository); what it deploys into namespace x is presumed present",
         ]
     )
 
@@ -310,7 +314,7 @@ def test_an_application_of_this_repository_is_gated_however_its_url_is_spelled(
     result.stdout.fnmatch_lines(
         [
             "  argocd: root (argocd/apps.yaml): https://github.com/acme/x path . "
-            "(external repository)"
+            "(external repository); what it deploys into namespace x is presumed present"
         ]
     )
     result.stdout.no_fnmatch_line("*::root::*")

@@ -309,7 +309,8 @@ def test_value_files_of_a_ref_source_resolve_in_its_repository(
     result.stdout.fnmatch_lines(
         [
             "  argocd: there (argocd/apps.yaml): charts/web (helm: values from another "
-            f"repository ({other}: $values/envs/prod/values.yaml))",
+            f"repository ({other}: $values/envs/prod/values.yaml)); what it deploys into "
+            "namespace web is presumed present",
         ]
     )
 

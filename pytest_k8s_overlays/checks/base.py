@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     # Only for the types: the catalogue is read on every start-up, and the
     # model and findings load with the first check that runs.
     from ..core.findings import Finding
+    from ..core.presumed import Presumed
     from ..core.resources import Overlay
 
 
@@ -48,6 +49,9 @@ class CheckOptions:
     groups: tuple[str, ...] = ()
     #: Rule ids left out everywhere (``--overlays-skip-checks=unpinned``).
     skip_rules: tuple[str, ...] = ()
+    #: What the groups deploy that no render holds (a not-rendered Argo CD
+    #: Application's namespace, a deployable that failed to render).
+    presumed: tuple[Presumed, ...] = ()
 
 
 #: A check's implementation: the rendered units of one group (or one unit, for

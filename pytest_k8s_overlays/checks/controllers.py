@@ -12,8 +12,10 @@ Two kinds of knowledge keep the reference rules from crying wolf:
   ``rabbit``, an ApicurioRegistry ``default``) makes its operator create pods
   and Services the render does not hold. A Service whose selector names such a
   resource (by name, or by kind: ``prometheus: k8s``, ``app: prometheus``) is
-  presumed to front its pods, and a Service named after it (``default-service``)
-  is presumed to be the operator's.
+  presumed to front its pods, and a Service its operator names after it (the
+  table and the token rule of :mod:`.operators`: ``rfr-cache-redis`` for a
+  RedisFailover ``cache-redis``, ``prometheus-operated``) is presumed to be
+  the operator's.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from ..core.apigroups import BUILTIN_GROUPS
 from ..core.resources import Overlay, Resource
 from ..core.selectors import EQUALS, Requirement, Selector
+from .operators import SERVICE, kind_named, maker
 
 #: Tells whether a controller gives a pod of the named workload this label value.
 ValueRule = Callable[[str, str], bool]
@@ -191,19 +194,19 @@ class Operated:
     def pods_owner(self, namespace: str | None, selector: Selector) -> Resource | None:
         """The custom resource whose operator plausibly makes the pods ``selector`` picks:
         one in ``namespace`` that a selector value names (``prometheus: k8s`` and a
-        Prometheus ``k8s``; ``app: prometheus`` and any Prometheus)."""
+        Prometheus ``k8s``; ``app: prometheus`` and any Prometheus; ``part-of:
+        redis-failover`` and any RedisFailover)."""
         values = [
             v for r in selector.requirements if r.operator in (EQUALS, "In") for v in r.values
         ]
         for owner in self.by_namespace.get(namespace, ()):
-            if any(_named_after(v, owner) or v == owner.kind.lower() for v in values):
+            if any(_named_after(v, owner) or kind_named(v, owner) for v in values):
                 return owner
         return None
 
     def service_owner(self, namespace: str | None, name: str) -> Resource | None:
         """The custom resource whose operator plausibly creates the Service ``name`` in
-        ``namespace``: one named like it (``default`` for ``default-service``)."""
-        for owner in self.by_namespace.get(namespace, ()):
-            if _named_after(name, owner):
-                return owner
-        return None
+        ``namespace``: by its operator's naming convention, or one whose name ``name``
+        holds (``default`` for ``default-service``, ``cache-redis`` for
+        ``rfr-cache-redis``)."""
+        return maker(self.by_namespace.get(namespace, ()), SERVICE, name)

@@ -271,7 +271,7 @@ class _Context:
 
     def __init__(self, overlays: Sequence[Overlay], options: CheckOptions) -> None:
         self.index = PodIndex(overlays)
-        self.services = ServiceIndex(overlays, options.external_services)
+        self.services = ServiceIndex(overlays, options.external_services, options.presumed)
 
 
 @dataclass(frozen=True)
@@ -369,6 +369,9 @@ def _services(overlay: Overlay, context: _Context) -> Iterator[Finding]:
             owner = context.services.operated.pods_owner(service.namespace, selector)
             if owner is not None:
                 yield from _injected_selector(overlay, service, selector, owner)
+                continue
+            # Pods of an Application not rendered here, or of a unit that failed to render.
+            if context.services.presumes(service.namespace) is not None:
                 continue
             where = namespace_phrase(service.namespace)
             yield finding(

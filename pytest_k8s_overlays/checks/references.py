@@ -22,6 +22,11 @@ Rules:
   ``redis.db.svc``, ``redis.db:6379``, a StatefulSet pod's
   ``redis-0.redis.db.svc``) in a namespace where the group renders Services or
   workloads, and no such Service is there, or it does not listen on that port.
+- ``dns-namespace``: such a name (with ``.svc``) names a namespace nothing of
+  the group is in (no object, no Namespace, no Application's destination,
+  nothing installed unseen) while a Service of that name is rendered in
+  another namespace: ``redis.db.svc.cluster.local`` where Redis is in ``data``
+  (did you mean ``redis.data.svc.cluster.local``?).
 
 Every rule judges only namespaces the group renders Services or workloads in:
 a reference into another namespace may point at something installed
@@ -41,12 +46,21 @@ from ..core.resources import Overlay, Resource
 from ..core.selectors import Selector, label_selector
 from .base import CheckOptions, Rule, declare
 from .podindex import Pod, PodIndex
-from .services import ServiceIndex, has_port, service_named, service_ports
+from .services import (
+    EXTERNAL_SETTING,
+    ServiceIndex,
+    external_pattern,
+    has_port,
+    is_external,
+    service_named,
+    service_ports,
+)
 
 CHECK_ID = "references"
 ROUTE_BACKEND = "route-backend"
 MONITOR_PORT = "monitor-port"
 DNS_NAME = "dns-name"
+DNS_NAMESPACE = "dns-namespace"
 
 CHECK = declare(
     __name__,
@@ -83,7 +97,7 @@ CHECK = declare(
             ),
         ),
         Rule(
-            "monitor-port",
+            MONITOR_PORT,
             hint=(
                 "name a port of the selected Services (ServiceMonitor endpoints[].port) or a "
                 "container port of the selected pods (PodMonitor podMetricsEndpoints[].port): "
@@ -117,6 +131,20 @@ CHECK = declare(
                 "not judged, nor are a headless or ExternalName Service's. "
                 "`redis-0.redis:6379` beside a Service `redis` of one's own namespace is a pod "
                 "of that Service, not a Service of namespace `redis`."
+            ),
+        ),
+        Rule(
+            DNS_NAMESPACE,
+            hint=(
+                "write the namespace the Service is rendered in (the finding suggests it); list "
+                "a Service installed elsewhere in overlays_external_services"
+            ),
+            doc=(
+                "such a name written with `.svc` (`redis.db.svc.cluster.local`) whose namespace "
+                "nothing of the group is in (no object, no `Namespace`, no Application's "
+                "destination, nothing an unrendered Application installs there), while a "
+                "Service of that name is rendered in another namespace: Redis is in `data`, so "
+                "the finding asks \"did you mean `redis.data.svc.cluster.local`?\"."
             ),
         ),
     ),
@@ -206,13 +234,20 @@ class _Context:
     """What every overlay's run shares: Services, pods, and the namespaces judged."""
 
     def __init__(self, overlays: Sequence[Overlay], options: CheckOptions) -> None:
-        self.services = ServiceIndex(overlays, options.external_services)
+        self.services = ServiceIndex(overlays, options.external_services, options.presumed)
         self.pods = PodIndex(overlays)
         #: Namespaces the group renders Services or workloads in: only there is a
         #: missing Service known to be missing.
         self.judged: set[str | None] = self.services.namespaces | {
             p.namespace for p in self.pods.pods
         }
+        #: Namespaces anything of the group is in, names a Namespace, or deploys to.
+        self.deployed: set[str | None] = {
+            name
+            for overlay in overlays
+            for r in overlay.resources
+            for name in (r.namespace, r.name if r.kind == "Namespace" and r.group == "" else None)
+        } | {o.deployable.namespace for o in overlays if o.deployable is not None}
         self.service_entry_hosts = {
             host
             for overlay in overlays
@@ -292,7 +327,7 @@ def _virtual_service(overlay: Overlay, vs: Resource, context: _Context) -> Itera
                 path = f"spec.{kind}[{i}].route[{j}].destination"
                 port = port_number(as_dict(destination.get("port")).get("number"))
                 ref = Reference(*named, port, f"{path}.host", f"{path}.port.number", host)
-                yield from context.target(overlay, vs, "route-backend", ref)
+                yield from context.target(overlay, vs, ROUTE_BACKEND, ref)
 
 
 def _gateway_route(overlay: Overlay, route: Resource, context: _Context) -> Iterator[Finding]:
@@ -308,7 +343,7 @@ def _gateway_route(overlay: Overlay, route: Resource, context: _Context) -> Iter
             path = f"spec.rules[{i}].backendRefs[{j}]"
             port = port_number(ref.get("port"))
             reference = Reference(namespace, name, port, f"{path}.name", f"{path}.port")
-            yield from context.target(overlay, route, "route-backend", reference)
+            yield from context.target(overlay, route, ROUTE_BACKEND, reference)
 
 
 def _routes(overlay: Overlay, context: _Context) -> Iterator[Finding]:
@@ -358,6 +393,9 @@ def _service_monitor(
     services = _selected_services(monitor, selector, context, overlays)
     if not services:
         return  # what it selects is installed elsewhere, or nothing yet: not ours to say
+    operated = context.services.operated
+    if any(operated.pods_owner(ns, selector) for ns in _monitored_namespaces(monitor, context)):
+        return  # it also selects Services an operator makes, which may carry the port
     listed = ", ".join(_named_ports(s) for s in services[:3])
     more = f" and {len(services) - 3} more" if len(services) > 3 else ""
     for i, endpoint in enumerate(dicts(monitor.spec.get("endpoints"))):
@@ -368,7 +406,7 @@ def _service_monitor(
             overlay,
             monitor,
             CHECK_ID,
-            "monitor-port",
+            MONITOR_PORT,
             f"spec.endpoints[{i}].port",
             f"{name} is no port name of the Services it selects ({listed}{more})",
             "the name of a port of a selected Service",
@@ -407,7 +445,7 @@ def _pod_monitor(overlay: Overlay, monitor: Resource, context: _Context) -> Iter
             overlay,
             monitor,
             CHECK_ID,
-            "monitor-port",
+            MONITOR_PORT,
             f"spec.podMetricsEndpoints[{i}].port",
             f"{name} is no container port name of the pods it selects ({listed}; port names: "
             f"{', '.join(sorted(declared)) or 'none'})",
@@ -456,7 +494,38 @@ def _dns_names(overlay: Overlay, context: _Context) -> Iterator[Finding]:
                 continue
             port = None if address.pod else address.port
             ref = Reference(address.namespace, address.service, port, path, path, address.text)
-            yield from context.target(overlay, resource, "dns-name", ref)
+            yield from context.target(overlay, resource, DNS_NAME, ref)
+            if not address.short:
+                yield from _nobodys_namespace(overlay, resource, path, address, context)
+
+
+def _nobodys_namespace(
+    overlay: Overlay, resource: Resource, path: str, address: Address, context: _Context
+) -> Iterator[Finding]:
+    """A ``dns-namespace`` finding: the address's namespace holds nothing of the group,
+    and a Service of its name is rendered in another namespace."""
+    namespace, name = address.namespace, address.service
+    services = context.services
+    if namespace in context.deployed or namespace in context.judged:
+        return
+    if is_external(namespace, name, services.external) or services.presumes(namespace):
+        return
+    others = [ns for ns in services.elsewhere(namespace, name) if ns is not None]
+    if not others:
+        return  # no Service of that name in the group: installed elsewhere, perhaps
+    meant = address.text.replace(f"{name}.{namespace}.", f"{name}.{others[0]}.", 1)
+    where = ", ".join(f"namespace {ns}" for ns in others)
+    yield finding(
+        overlay,
+        resource,
+        CHECK_ID,
+        DNS_NAMESPACE,
+        path,
+        f"{address.text}: nothing of the group is in namespace {namespace}, and Service "
+        f"{name} is in {where} (did you mean {meant}?)",
+        f"the namespace the Service is rendered in, or {external_pattern(namespace, name)} "
+        f"in {EXTERNAL_SETTING} if it is installed outside the repository",
+    )
 
 
 def run(overlays: Sequence[Overlay], options: CheckOptions) -> list[Finding]:

@@ -4,8 +4,10 @@ An Ingress backend, a mesh or Gateway API route, a ServiceMonitor or an
 in-cluster DNS name points at a Service by namespace and name. A Service the
 group does not render may still exist: installed outside the repository (a
 Helm chart's ``istio-ingressgateway``, listed in ``overlays_external_services``)
-or created by an operator for a custom resource of its namespace (an
-ApicurioRegistry ``default`` makes ``default-service``). Those are not
+created by an operator for a custom resource of its namespace (an
+ApicurioRegistry ``default`` makes ``default-service``), or deployed by
+something the gate does not render (an Argo CD Application's Helm chart, an
+overlay that failed to render: :mod:`..core.presumed`). Those are not
 reported; any other missing Service is.
 """
 
@@ -15,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from fnmatch import fnmatchcase
 
 from ..core.fields import dicts, port_name, port_number, shown
+from ..core.presumed import Presumed
 from ..core.resources import Overlay, Resource
 from .controllers import Operated
 
@@ -69,9 +72,18 @@ def namespace_phrase(namespace: str | None) -> str:
 class ServiceIndex:
     """The Services of a group by namespace and name, and what accounts for a missing one."""
 
-    def __init__(self, overlays: Sequence[Overlay], external: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        overlays: Sequence[Overlay],
+        external: Sequence[str] = (),
+        presumed: Sequence[Presumed] = (),
+    ) -> None:
         self.external = tuple(external)
         self.operated = Operated.of(overlays)
+        groups = {overlay.group for overlay in overlays}
+        self.presumed = sorted(
+            (p for p in presumed if p.group in groups), key=lambda p: (p.namespace or "", p.why)
+        )
         self._services: dict[tuple[str | None, str], list[tuple[Overlay, Resource]]] = {}
         self._names: dict[str | None, set[str]] = {}
         for overlay in overlays:
@@ -108,10 +120,18 @@ class ServiceIndex:
 
     def accounted_for(self, namespace: str | None, name: str) -> bool:
         """Tell whether a Service the group does not render is expected to exist anyway:
-        listed as external, or named after a custom resource its operator serves."""
+        listed as external, named after a custom resource its operator serves, or in a
+        namespace something the gate does not render deploys into."""
         if is_external(namespace, name, self.external):
             return True
-        return self.operated.service_owner(namespace, name) is not None
+        if self.operated.service_owner(namespace, name) is not None:
+            return True
+        return self.presumes(namespace) is not None
+
+    def presumes(self, namespace: str | None) -> Presumed | None:
+        """What deploys into ``namespace`` unseen (a not-rendered Application, a failed
+        render), making whatever the render lacks there unknown rather than missing."""
+        return next((p for p in self.presumed if p.namespace in (None, namespace)), None)
 
     def listing(self, namespace: str | None, most: int = 5) -> str:
         """Name the Services of a namespace, a few at most: a shared one may hold thousands."""

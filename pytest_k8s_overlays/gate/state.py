@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 from collections import Counter
@@ -12,12 +13,15 @@ from typing import TYPE_CHECKING
 from ..cache import code_fingerprint
 from ..checks import CHECKS, RENDER, CheckOptions
 from ..checks.runner import run_check
+from ..core.applications import KUSTOMIZE
 from ..core.deployables import Deployable, Group, unique_names
 from ..core.findings import Finding, format_report, split_suppressed
 from ..core.outcomes import CheckOutcome, RenderFailure
 from ..core.paths import display_path
+from ..core.presumed import Presumed
 from ..core.resources import Overlay
 from ..core.text import LINE_LIMIT, shown, shown_lines
+from ..parse.kustomization import read_kustomization
 from .store import OverlayStore, Progress
 from .summary import Summary, crash_message
 
@@ -48,6 +52,9 @@ class Gate:
         self._repeated_in_group: set[tuple[str, str]] = set()
         #: What each item run in this process found: the CI outputs' input.
         self.outcomes: dict[tuple[Deployable, str], CheckOutcome | RenderFailure] = {}
+        #: Deployables that did not render while others of their group were checked:
+        #: what depends on their objects is unknown, and the summary says so.
+        self.unknown: set[str] = set()
 
     @property
     def specs(self) -> list[Deployable]:
@@ -115,9 +122,14 @@ class Gate:
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
     def _run(
-        self, check_id: str, specs: Sequence[Deployable], overlays: list[Overlay]
+        self,
+        check_id: str,
+        specs: Sequence[Deployable],
+        overlays: list[Overlay],
+        options: CheckOptions | None = None,
     ) -> list[Finding]:
         """Run one check on rendered units, reusing cached findings for unchanged renders."""
+        options = options or self.options
         cache = self.store.cache
         # Only complete inputs are cached: a group with a unit that failed to
         # render this time (a timeout, say) may look different next time.
@@ -126,7 +138,7 @@ class Gate:
             found = cache.get_findings(key)
             if found is not None:
                 return found
-        found = run_check(CHECKS[check_id], overlays, self.options)
+        found = run_check(CHECKS[check_id], overlays, options)
         if cache is not None and key is not None:
             cache.put_findings(key, found)
         return found
@@ -136,15 +148,29 @@ class Gate:
         with self._lock:
             if key not in self._group_runs:
                 try:
-                    self._group_runs[key] = self._run(
-                        check_id, group.overlays, self.rendered_group(group)
-                    )
+                    rendered = self.rendered_group(group)
+                    options = self._with_failures(group, rendered)
+                    self._group_runs[key] = self._run(check_id, group.overlays, rendered, options)
                 except Exception as error:  # remembered: one crash, reported per item
                     self._group_runs[key] = error
             found = self._group_runs[key]
         if isinstance(found, Exception):
             raise found
         return found
+
+    def _with_failures(self, group: Group, rendered: list[Overlay]) -> CheckOptions:
+        """The options of a group run: the units that did not render are presumed to
+        deploy what the others expect of them (in their kustomization's namespace, or
+        anywhere), so nothing that depends on their objects becomes a finding."""
+        failed = [s for s in group.overlays if not isinstance(self.store.result(s), Overlay)]
+        if not failed or not rendered:
+            return self.options
+        presumed = []
+        for spec in failed:
+            why = f"{self.label(spec)} did not render"
+            self.unknown.add(f"{why} (what {group.name} expects of it is not judged)")
+            presumed.append(Presumed(group.name, _namespace_of(spec), why))
+        return dataclasses.replace(self.options, presumed=(*self.options.presumed, *presumed))
 
     def _findings(self, spec: Deployable, overlay: Overlay, check_id: str) -> list[Finding]:
         if CHECKS[check_id].scope == "overlay":
@@ -193,6 +219,7 @@ class Gate:
         stats = self.store.stats()
         result = Summary(rendered=stats.rendered, hits=stats.hits)
         result.applications = any(spec.application is not None for spec in self.specs)
+        result.unknown = set(self.unknown)
         result.argocd = {f"{i.value}: {note}" for i in self.instances for note in i.notes}
         result.unexercised = {
             display_path(path, root) for group in self.groups for path in group.unexercised
@@ -217,6 +244,22 @@ class Gate:
                     if counts:
                         result.unvalidated[name] = counts
         return result
+
+
+def _namespace_of(spec: Deployable) -> str | None:
+    """The one namespace a deployable's objects land in: the ``namespace:`` Kustomize
+    forces (its kustomization's, or an Application's ``kustomize.namespace``); None
+    (any namespace) otherwise, or for an Application of several sources or another type."""
+    directory = spec.kustomization
+    if spec.recipe is not None:
+        sources = spec.recipe.sources
+        if len(sources) != 1 or sources[0].type != KUSTOMIZE:
+            return None
+        override = sources[0].overrides.get("namespace")
+        if isinstance(override, str) and override:
+            return override
+    namespace = read_kustomization(directory).get("namespace")
+    return namespace if isinstance(namespace, str) and namespace else None
 
 
 def _with_source(spec: Deployable, message: str) -> str:

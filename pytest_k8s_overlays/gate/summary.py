@@ -32,6 +32,8 @@ class Summary:
     #: The deployables (``group:name``) the arguments left without items, of ``counted``.
     unselected: set[str] = field(default_factory=set)
     counted: int = 0
+    #: Deployables that did not render, whose dependents were not judged.
+    unknown: set[str] = field(default_factory=set)
 
     def merge(self, other: dict[str, Any]) -> None:
         """Add a worker's summary (as sent by to_dict)."""
@@ -47,6 +49,7 @@ class Summary:
         self.unexercised.update(other.get("unexercised", []))
         self.unselected.update(other.get("unselected", []))
         self.counted = max(self.counted, int(other.get("counted", 0)))
+        self.unknown.update(other.get("unknown", []))
 
     def to_dict(self) -> dict[str, Any]:
         # pytest-xdist carries it as UTF-8: a directory name that is not cannot go as it is.
@@ -63,6 +66,7 @@ class Summary:
                 "unexercised": sorted(self.unexercised),
                 "unselected": sorted(self.unselected),
                 "counted": self.counted,
+                "unknown": sorted(self.unknown),
             }
         )
         return shared

@@ -67,6 +67,8 @@ def build_gate(config: pytest.Config, settings: Settings) -> Gate:
     every = [*groups, *(g for i in instances for g in i.groups)]
     # Checks that compare groups (environment-leak) see Argo CD's groups too.
     options = replace(settings.options, groups=tuple(group.name for group in every))
+    # What Argo CD Applications not rendered here deploy is presumed present.
+    options = replace(options, presumed=tuple(p for i in instances for p in i.presumed))
     gate = Gate(every, store, options, settings.jobs)
     gate.instances = instances
     return gate

@@ -172,6 +172,8 @@ def write_summary(
         for note in sorted(summary.argocd):
             write(f"  {note}")
     _write_unexercised(write, summary)
+    for unknown in sorted(summary.unknown):
+        write(f"unknown: {unknown}")
     if summary.unselected:
         write(
             f"{len(summary.unselected)} of the {summary.counted} counted above not gated in "

@@ -35,6 +35,7 @@ from ...core.deployables import APPLICATION, Deployable, Group
 from ...core.fields import as_dict
 from ...core.paths import OutsideRepository, display_path, inside
 from ...core.permissions import destination_permitted
+from ...core.presumed import Presumed
 from ...core.resources import Resource
 from ...parse.kustomization import kustomization_file
 from .appset import Generated, expand, template_options
@@ -92,6 +93,8 @@ class Instance:
     applications: int = 0
     #: Build options of the committed argocd-cm not used, and why ("" when none).
     refused_options: str = ""
+    #: What its Applications deploy that is not rendered here, by group and namespace.
+    presumed: tuple[Presumed, ...] = ()
 
 
 @dataclass
@@ -484,6 +487,7 @@ class _Builder:
     def __init__(self, found: _Discovery) -> None:
         self.found = found
         self.groups: dict[str, list[Deployable]] = {}
+        self.presumed: set[Presumed] = set()
 
     def project(self, app: _App) -> tuple[ProjectRules | None, Problem | None]:
         name = str(app.spec.get("project") or "default")
@@ -526,6 +530,14 @@ class _Builder:
         all_problems += [p for p in (cluster.problem, project_problem) if p is not None]
         all_problems += _project_problems(app, rules, cluster, identity.namespace)
         where = _described(app, found.shown)
+        if notes and identity.namespace:
+            # The repository deploys it, through a source not rendered here: what lands
+            # in the destination namespace is there, though no render holds it.
+            why = f"Application {app.name} ({where}) deploys there, not rendered here"
+            group = f"{found.value}@{cluster.label}"
+            self.presumed.add(Presumed(group, identity.namespace, why))
+            presumed = f"; what it deploys into namespace {identity.namespace} is presumed present"
+            notes = [note + presumed for note in notes]
         found.notes.update(f"{app.name} ({where}): {note}" for note in notes)
         if not recipe.sources and recipe.error is None and not all_problems:
             return  # nothing of it is rendered here: its sources are in the notes
@@ -639,4 +651,5 @@ def discover_instance(
         sorted(found.notes),
         sum(len(g.overlays) for g in groups),
         found.refused_options,
+        tuple(sorted(builder.presumed, key=lambda p: (p.group, p.namespace or "", p.why))),
     )
