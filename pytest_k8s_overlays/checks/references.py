@@ -144,7 +144,7 @@ CHECK = declare(
                 "nothing of the group is in (no object, no `Namespace`, no Application's "
                 "destination, nothing an unrendered Application installs there), while a "
                 "Service of that name is rendered in another namespace: Redis is in `data`, so "
-                "the finding asks \"did you mean `redis.data.svc.cluster.local`?\"."
+                'the finding asks "did you mean `redis.data.svc.cluster.local`?".'
             ),
         ),
     ),
