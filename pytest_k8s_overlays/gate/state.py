@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,6 +48,8 @@ class Gate:
         self._repeated_in_group: set[tuple[str, str]] = set()
         #: What each item run in this process found: the CI outputs' input.
         self.outcomes: dict[tuple[Deployable, str], CheckOutcome | RenderFailure] = {}
+        #: Pull-request mode's --overlays-new-only: keeps the findings a change introduced.
+        self.triage: Callable[[Deployable, str, CheckOutcome], CheckOutcome] | None = None
 
     @property
     def specs(self) -> list[Deployable]:
@@ -171,6 +173,8 @@ class Gate:
         except Exception as error:
             message = crash_message(spec.name, check_id, error)
             return shown_lines(self.store.without_secrets(spec.path, message, error))
+        if self.triage is not None and isinstance(outcome, CheckOutcome):
+            outcome = self.triage(spec, check_id, outcome)
         self.outcomes[(spec, check_id)] = outcome
         if isinstance(outcome, RenderFailure):
             # Kustomize's message quotes the pull request's files and names.

@@ -1,0 +1,277 @@
+"""Pull-request mode: the base side of a diff, and which findings a change introduced.
+
+The base commit (REF, or its merge base with HEAD) is written to a private
+directory (:mod:`..sources.gitref`) and discovered with the same settings as
+the work tree. Units are matched by key (group and name; an Application's
+name and destination). A unit whose inputs hash alike on both sides is
+unchanged: it is not rendered again, and on the base side it is the head's
+render (its findings are the same). Everything else renders from the base's
+files with the same renderer and arguments.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..checks import CHECKS
+from ..core.deployables import COMPONENT, Deployable, Group
+from ..core.findings import Finding
+from ..core.outcomes import CheckOutcome, RenderFailure
+from ..diff import baseline
+from ..diff.engine import Comparison, Side, compare
+from ..diff.ignore import IgnoreRule
+from ..diff.output import Header
+from ..sources import gitref
+from . import diffside
+from .state import Gate
+
+
+@dataclass(frozen=True)
+class DiffOptions:
+    """What to compare with, and how."""
+
+    ref: str
+    direct: bool = False
+    ignore: tuple[IgnoreRule, ...] = ()
+    #: Overlay roots and Argo CD instances as given, each with its base directory.
+    overlays: tuple[tuple[str, Path], ...] = ()
+    argocd: tuple[tuple[str, Path], ...] = ()
+
+
+def unit_key(spec: Deployable) -> str:
+    """What matches a unit across the two sides: its group and name (an Application:
+    its name and destination)."""
+    if spec.application is not None:
+        server, name, namespace = spec.application.destination
+        return f"{spec.name} -> {name or server or '?'}/{namespace or '-'}"
+    suffix = " (Component)" if spec.kind == COMPONENT else ""
+    return f"{spec.group}/{spec.name}{suffix}"
+
+
+@dataclass
+class BaseSide:
+    """The base commit, written out and discovered."""
+
+    commit: str
+    how: str
+    root: Path
+    groups: list[Group]
+    store: diffside.BorrowingStore
+    #: Base unit by key.
+    by_key: dict[str, Deployable] = field(default_factory=dict)
+    #: Base units whose inputs hash as the head's, with that head unit.
+    borrowed: dict[Deployable, Deployable] = field(default_factory=dict)
+    gate: Gate | None = None
+
+
+class PullRequest:
+    """The base side, made on first use, shared by the diff and the new-only triage."""
+
+    def __init__(self, gate: Gate, rootpath: Path, options: DiffOptions) -> None:
+        self.head = gate
+        self.rootpath = rootpath
+        self.options = options
+        self._base: BaseSide | None = None
+        self._error: str | None = None
+        self._lock = threading.RLock()
+        self._tmp: str | None = None
+        self._hashes: dict[Deployable, str | None] = {}
+        #: Existing findings (not new in this change) that the triage let pass.
+        self.existing: list[Finding] = []
+
+    # -- the base side -------------------------------------------------------------------
+
+    def base(self) -> BaseSide | None:
+        """The base side, or None (and :attr:`error` says why) when it cannot be made."""
+        with self._lock:
+            if self._base is None and self._error is None:
+                try:
+                    self._base = self._make_base()
+                except (gitref.RefError, OSError, ValueError) as error:
+                    self._error = f"--overlays-diff {self.options.ref}: {error}"
+            return self._base
+
+    @property
+    def error(self) -> str | None:
+        return self._error
+
+    def _rebased(self, base: Path, top: Path, root: Path) -> Path:
+        real = Path(os.path.normpath(base))
+        if real == top or top in real.parents:
+            return root / real.relative_to(top)
+        return real  # a root the user named outside the repository: theirs, as it is
+
+    def _make_base(self) -> BaseSide:
+        top = gitref.toplevel(self.rootpath)
+        commit = gitref.commit_of(top, self.options.ref)
+        how = f"{self.options.ref}"
+        if not self.options.direct:
+            commit = gitref.merge_base(top, commit)
+            how = f"merge base of {self.options.ref}"
+        self._tmp = tempfile.mkdtemp(prefix="k8s-overlays-base-")
+        root = Path(self._tmp) / "repo"
+        root.mkdir(mode=0o700)
+        gitref.materialise(top, commit, root)
+        rootpath = self._rebased(self.rootpath, top, root)
+        store = diffside.BorrowingStore(self.head.store, rootpath, {})
+        groups = self._discover(top, root, rootpath, store)
+        side = BaseSide(commit, how, rootpath, groups, store)
+        for group in groups:
+            for spec in (*group.overlays, *group.components):
+                side.by_key.setdefault(unit_key(spec), spec)
+        side.borrowed = self._unchanged(side)
+        store.borrow(side.borrowed)
+        return side
+
+    def _discover(
+        self, top: Path, root: Path, rootpath: Path, store: diffside.BorrowingStore
+    ) -> list[Group]:
+        from ..sources.kustomize.components import with_components
+        from ..sources.kustomize.overlays import DiscoveryError, discover_all
+
+        overlays = [(v, self._rebased(b, top, root)) for v, b in self.options.overlays]
+        try:
+            groups = with_components(discover_all(overlays, "--overlays", rootpath))
+        except DiscoveryError as error:
+            raise ValueError(f"at the base commit: {error}") from None
+        for value, base in self.options.argocd:
+            groups += self._argocd(value, self._rebased(base, top, root), rootpath, store)
+        return groups
+
+    def _argocd(
+        self, value: str, base: Path, rootpath: Path, store: diffside.BorrowingStore
+    ) -> list[Group]:
+        from ..sources.argocd.discovery import ArgoSettings, InstanceError, discover_instance
+
+        head = next((i for i in self.head.instances if i.value == value), None)
+        argo = ArgoSettings(
+            head.repo.urls if head is not None else (),
+            timeout=self.head.store.timeout,
+        )
+        try:
+            instance = discover_instance(value, base, rootpath, argo, store.documents)
+        except InstanceError as error:
+            raise ValueError(f"at the base commit: {error}") from None
+        return instance.groups
+
+    def _hash(self, spec: Deployable) -> str | None:
+        if spec not in self._hashes:
+            self._hashes[spec] = diffside.input_hash(spec, self.head.store.build_args)
+        return self._hashes[spec]
+
+    def _unchanged(self, side: BaseSide) -> dict[Deployable, Deployable]:
+        borrowed: dict[Deployable, Deployable] = {}
+        for spec in self.head.item_specs:
+            theirs = side.by_key.get(unit_key(spec))
+            if theirs is None:
+                continue
+            mine = self._hash(spec)
+            if mine is not None and mine == self._hash(theirs):
+                borrowed[theirs] = spec
+        return borrowed
+
+    # -- the diff ------------------------------------------------------------------------
+
+    def header(self, renderer: str, noun: str) -> Header:
+        side = self.base()
+        base = side.commit[:12] if side is not None else "?"
+        how = side.how if side is not None else self.options.ref
+        try:
+            head = gitref.head_name(self.rootpath)
+        except gitref.RefError:
+            head = "the work tree"
+        return Header(base, head, how, renderer, noun)
+
+    def comparison(self, jobs: int) -> Comparison | None:
+        """Every unit of both sides compared; None when the base side cannot be made."""
+        side = self.base()
+        if side is None:
+            return None
+        heads = {unit_key(s): s for s in self.head.item_specs}
+        borrowed_keys = {unit_key(h) for h in side.borrowed.values()}
+        head_todo = [s for k, s in heads.items() if k not in borrowed_keys]
+        base_todo = [s for k, s in side.by_key.items() if k not in borrowed_keys]
+        self.head.prefetch(head_todo)
+        side.store.prefetch(base_todo, jobs)
+        after = {
+            key: diffside.side_of(self.head.store, spec, self._hash(spec), key not in borrowed_keys)
+            for key, spec in heads.items()
+        }
+        before = {
+            key: diffside.side_of(side.store, spec, self._hash(spec), key not in borrowed_keys)
+            for key, spec in side.by_key.items()
+        }
+        after = {k: _with_rules(s, self.options.ignore) for k, s in after.items()}
+        before = {k: _with_rules(s, self.options.ignore) for k, s in before.items()}
+        return compare(before, after)
+
+    # -- new or existing findings ---------------------------------------------------------
+
+    def _base_gate(self, side: BaseSide) -> Gate:
+        if side.gate is None:
+            side.gate = Gate(side.groups, side.store, self.head.options, self.head.jobs)
+        return side.gate
+
+    def _all_existing(self, side: BaseSide, spec: Deployable, check_id: str) -> bool:
+        """Whether nothing the check reads of ``spec`` changed: its unit (or its whole
+        group, for a check that compares a group's units) hashes alike on both sides."""
+        mine = {unit_key(s) for s in side.borrowed.values()}
+        if CHECKS[check_id].scope == "overlay":
+            return unit_key(spec) in mine
+        group = self.head.group_of(spec)
+        keys = {unit_key(s) for s in group.overlays}
+        theirs = {k for k, s in side.by_key.items() if s.group == spec.group}
+        return keys == theirs and keys <= mine
+
+    def known(self, spec: Deployable, check_id: str) -> set[str] | None:
+        """The fingerprints the base side has for this unit and check; None: all of
+        them (nothing it reads changed)."""
+        side = self.base()
+        if side is None:
+            return set()
+        base_spec = side.by_key.get(unit_key(spec))
+        if base_spec is None:
+            return set()
+        if self._all_existing(side, spec, check_id):
+            return None
+        with self._lock:
+            outcome = self._base_gate(side).outcome(base_spec, check_id)
+        if isinstance(outcome, RenderFailure):
+            return set()
+        return {baseline.fingerprint(f) for f in (*outcome.reported, *outcome.suppressed)}
+
+    def triage(self, spec: Deployable, check_id: str, outcome: CheckOutcome) -> CheckOutcome:
+        """Keep the new findings reported; the existing ones are counted, not failed."""
+        if not outcome.reported:
+            return outcome
+        try:
+            known = self.known(spec, check_id)
+        except Exception:
+            known = set()  # the base side could not judge: every finding is new
+        new: list[Finding]
+        existing: list[Finding]
+        if known is None:
+            new, existing = [], list(outcome.reported)
+        else:
+            new, existing = baseline.split(outcome.reported, known)
+        with self._lock:
+            self.existing += existing
+        return CheckOutcome(new, outcome.suppressed)
+
+    def close(self) -> None:
+        """Remove the base side's files."""
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+
+def _with_rules(side: Side, rules: Sequence[IgnoreRule]) -> Side:
+    if not rules:
+        return side
+    return Side(side.resources, side.failure, side.input_hash, tuple(rules), side.skipped_rules)
