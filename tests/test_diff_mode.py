@@ -355,12 +355,13 @@ def test_new_only_fails_on_a_new_finding(pytester: pytest.Pytester, old_finding:
         "--overlays-new-only",
         "-rf",
     )
-    result.assert_outcomes(passed=6, failed=1)
-    result.stdout.fnmatch_lines(["FAILED *k8s/overlays/chat/kustomization.yaml::images*"])
+    # The items of units nothing of which changed cannot hold a new finding: left out.
+    result.assert_outcomes(failed=1, deselected=6)
     result.stdout.fnmatch_lines(
         [
-            "*existing findings (not failed)*",
-            "images/unpinned: 1 existing finding (not new in this change)",
+            "k8s-overlays: --overlays-new-only: 6 items of 6 units whose inputs did not change "
+            "deselected (nothing in them can be new)",
+            "FAILED *k8s/overlays/chat/kustomization.yaml::images - chat: 1 finding in images",
         ]
     )
 
@@ -379,8 +380,13 @@ def test_new_only_passes_with_an_old_finding_that_moved(
         "main",
         "--overlays-new-only",
     )
-    result.assert_outcomes(passed=7)
-    result.stdout.fnmatch_lines(["images/unpinned: 1 existing finding (not new in this change)"])
+    result.assert_outcomes(passed=1, deselected=6)
+    result.stdout.fnmatch_lines(
+        [
+            "*= k8s-overlays: existing findings (not failed) =*",
+            "images/unpinned: 1 existing finding (not new in this change)",
+        ]
+    )
     # Without new-only, the same run fails on it.
     plain = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=images")
     plain.assert_outcomes(passed=6, failed=1)

@@ -42,6 +42,9 @@ class DiffOptions:
     #: Overlay roots and Argo CD instances as given, each with its base directory.
     overlays: tuple[tuple[str, Path], ...] = ()
     argocd: tuple[tuple[str, Path], ...] = ()
+    #: The CRD files the schema check reads (--overlays-crds): a change to one may
+    #: change the findings of a unit whose own inputs did not change.
+    crds: tuple[Path, ...] = ()
 
 
 def unit_key(spec: Deployable) -> str:
@@ -68,6 +71,8 @@ class BaseSide:
     #: Base units whose inputs hash as the head's, with that head unit.
     borrowed: dict[Deployable, Deployable] = field(default_factory=dict)
     gate: Gate | None = None
+    #: Whether every CRD file the checks read holds the same on both sides.
+    same_crds: bool = True
 
 
 class PullRequest:
@@ -127,6 +132,7 @@ class PullRequest:
                 side.by_key.setdefault(unit_key(spec), spec)
         side.borrowed = self._unchanged(side)
         store.borrow(side.borrowed)
+        side.same_crds = all(_same_file(p, self._rebased(p, top, root)) for p in self.options.crds)
         return side
 
     def _discover(
@@ -221,6 +227,8 @@ class PullRequest:
     def _all_existing(self, side: BaseSide, spec: Deployable, check_id: str) -> bool:
         """Whether nothing the check reads of ``spec`` changed: its unit (or its whole
         group, for a check that compares a group's units) hashes alike on both sides."""
+        if not side.same_crds:
+            return False
         mine = {unit_key(s) for s in side.borrowed.values()}
         if CHECKS[check_id].scope == "overlay":
             return unit_key(spec) in mine
@@ -228,6 +236,13 @@ class PullRequest:
         keys = {unit_key(s) for s in group.overlays}
         theirs = {k for k, s in side.by_key.items() if s.group == spec.group}
         return keys == theirs and keys <= mine
+
+    def settled(self, spec: Deployable, check_id: str) -> bool:
+        """Whether the item can hold no new finding: nothing its check reads changed."""
+        side = self.base()
+        if side is None or unit_key(spec) not in side.by_key:
+            return False
+        return self._all_existing(side, spec, check_id)
 
     def known(self, spec: Deployable, check_id: str) -> set[str] | None:
         """The fingerprints the base side has for this unit and check; None: all of
@@ -269,6 +284,18 @@ class PullRequest:
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
+
+
+def _same_file(head: Path, base: Path) -> bool:
+    """Whether two files (or directories of files) hold the same."""
+    try:
+        if head.is_dir() or base.is_dir():
+            mine = {p.relative_to(head): p.read_bytes() for p in head.rglob("*") if p.is_file()}
+            theirs = {p.relative_to(base): p.read_bytes() for p in base.rglob("*") if p.is_file()}
+            return mine == theirs
+        return head.read_bytes() == base.read_bytes()
+    except OSError:
+        return False
 
 
 def _with_rules(side: Side, rules: Sequence[IgnoreRule]) -> Side:

@@ -21,6 +21,7 @@ from ..diff.ignore import IgnoreRule, RuleError, parse_rule
 from ..gate.pullrequest import DiffOptions, PullRequest
 from ..reporting.files import write_json, write_text
 from ..reporting.locate import repository_root
+from .collect import DeployableItem
 from .options import read
 from .session import GateSession
 
@@ -94,15 +95,45 @@ class DiffPlugin:
         self.pr = PullRequest(
             gate.gate,
             config.rootpath,
-            DiffOptions(settings.ref, settings.direct, settings.ignore, base.overlays, base.argocd),
+            DiffOptions(
+                settings.ref,
+                settings.direct,
+                settings.ignore,
+                base.overlays,
+                base.argocd,
+                base.options.crds,
+            ),
         )
         if settings.new_only:
             gate.gate.triage = self.pr.triage
         self._lines: list[str] = []
         self._failed: list[str] = []
+        #: With --overlays-new-only: the items left out, and of how many units.
+        self._settled: tuple[int, int] = (0, 0)
 
     def _noun(self) -> str:
         return "Applications" if self.session.settings.argocd else "Overlays"
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        """With --overlays-new-only, leave out the items of units nothing of which
+        changed: every finding they could report exists at the base already."""
+        if not self.settings.new_only:
+            return
+        keep: list[pytest.Item] = []
+        settled: list[pytest.Item] = []
+        for item in items:
+            if isinstance(item, DeployableItem) and self.pr.settled(item.spec, item.check):
+                settled.append(item)
+            else:
+                keep.append(item)
+        if settled:
+            config.hook.pytest_deselected(items=settled)
+            items[:] = keep
+            units = {item.spec for item in settled if isinstance(item, DeployableItem)}
+            self._settled = (len(settled), len(units))
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -161,12 +192,17 @@ class DiffPlugin:
         if self.config.option.collectonly:
             return
         if self.settings.new_only:
-            existing = self._existing()
-            lines = baseline.per_rule(existing)
+            lines = baseline.per_rule(self._existing())
             if lines:
                 terminalreporter.section("k8s-overlays: existing findings (not failed)")
                 for line in lines:
                     terminalreporter.write_line(line)
+            items, units = self._settled
+            if items:
+                terminalreporter.write_line(
+                    f"k8s-overlays: --overlays-new-only: {items} items of {units} units whose "
+                    "inputs did not change deselected (nothing in them can be new)"
+                )
         if self._lines:
             terminalreporter.section("k8s-overlays diff")
             for line in self._lines:
