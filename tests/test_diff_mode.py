@@ -145,6 +145,10 @@ def test_a_base_edit_lists_exactly_the_overlays_it_changes(
     result = run_diff(pytester)
     section = diff_section(result)
     assert section[1] == "Overlays: 3 modified, 4 unchanged - Resources: +0 ~3 -0"
+    # The 4 others' inputs hash alike on both sides: not rendered at the base.
+    assert section[2] == (
+        "base side: 3 rendered, 4 unchanged by their inputs' content (not rendered again)"
+    )
     units = sorted(line for line in section if line.startswith("k8s/"))
     assert units == [
         "k8s/overlays/auth: modified",

@@ -40,6 +40,8 @@ class Header:
     renderer: str
     #: What the units are called in the plan: ``Overlays`` or ``Applications``.
     noun: str = "Overlays"
+    #: What the base side cost: how many units it rendered, how many it took as unchanged.
+    cost: str = ""
 
     def line(self) -> str:
         return f"diff {self.base} ({self.how}) -> {self.head}, rendered by {self.renderer}"
@@ -103,6 +105,8 @@ def _footer(comparison: Comparison) -> list[str]:
 def terminal_lines(comparison: Comparison, header: Header) -> list[str]:
     """The terminal section: the header, the plan, then each changed unit's diff."""
     lines = [header.line(), plan(comparison, header.noun)]
+    if header.cost:
+        lines.append(header.cost)
     for unit in comparison.changed:
         lines.append("")
         lines.append(f"{shown(unit.key)}: {_status_word(unit)}")

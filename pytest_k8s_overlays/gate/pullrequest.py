@@ -192,7 +192,15 @@ class PullRequest:
             head = gitref.head_name(self.rootpath)
         except gitref.RefError:
             head = "the work tree"
-        return Header(base, head, how, renderer, noun)
+        cost = ""
+        if side is not None:
+            rendered = side.store.stats().rendered
+            same = len(side.borrowed)
+            cost = (
+                f"base side: {rendered} rendered, {same} unchanged by their inputs' "
+                "content (not rendered again)"
+            )
+        return Header(base, head, how, renderer, noun, cost)
 
     def comparison(self, jobs: int) -> Comparison | None:
         """Every unit of both sides compared; None when the base side cannot be made."""
