@@ -431,3 +431,29 @@ def test_an_application_set_generator_change_shows_the_applications_it_changes(
     # The root Application renders the ApplicationSet: its generator's change shows there.
     assert any(line.startswith("dev-root -> ") and line.endswith(": modified") for line in units)
     assert "    -      - name: my" in section
+
+
+def test_new_only_keeps_a_new_group_finding_on_a_unit_that_did_not_change(
+    pytester: pytest.Pytester, repo: Path
+) -> None:
+    # chat now renders auth's objects: both overlays hold a new shared-object finding,
+    # auth although nothing of it changed.
+    chat = repo / "k8s/overlays/chat/kustomization.yaml"
+    chat.write_text(chat.read_text().replace("chat", "auth"))
+    result = pytester.runpytest(
+        "--overlays",
+        "k8s/overlays",
+        "--overlays-checks=unique-names",
+        "--overlays-diff",
+        "main",
+        "--overlays-new-only",
+        "-rf",
+    )
+    # The five others ran the check on both sides and found nothing new: left out.
+    result.assert_outcomes(failed=2, deselected=5)
+    result.stdout.fnmatch_lines_random(
+        [
+            "FAILED *k8s/overlays/auth/kustomization.yaml::unique-names*",
+            "FAILED *k8s/overlays/chat/kustomization.yaml::unique-names*",
+        ]
+    )

@@ -246,11 +246,33 @@ class PullRequest:
         return keys == theirs and keys <= mine
 
     def settled(self, spec: Deployable, check_id: str) -> bool:
-        """Whether the item can hold no new finding: nothing its check reads changed."""
+        """Whether the item can hold no new finding: nothing its check reads changed,
+        or (a unit that did not change, in a group that did) the check's run on both
+        sides finds nothing new in it."""
         side = self.base()
         if side is None or unit_key(spec) not in side.by_key:
             return False
-        return self._all_existing(side, spec, check_id)
+        if self._all_existing(side, spec, check_id):
+            return True
+        if CHECKS[check_id].scope == "overlay" or spec not in side.borrowed.values():
+            return False
+        try:
+            outcome = self.head.outcome(spec, check_id)
+            if isinstance(outcome, RenderFailure):
+                return False
+            known = self.known(spec, check_id)
+        except Exception:
+            return False  # the item runs, and says what went wrong
+        return known is None or not baseline.split(outcome.reported, known)[0]
+
+    def prepare(self, specs: Sequence[Deployable]) -> None:
+        """Render (from the cache, mostly) what telling settled items needs, in parallel:
+        the head's units and the base's changed ones."""
+        side = self.base()
+        if side is None:
+            return
+        self.head.prefetch(specs)
+        side.store.prefetch(list(side.by_key.values()), self.head.jobs)
 
     def known(self, spec: Deployable, check_id: str) -> set[str] | None:
         """The fingerprints the base side has for this unit and check; None: all of

@@ -124,6 +124,7 @@ class DiffPlugin:
             return
         keep: list[pytest.Item] = []
         settled: list[pytest.Item] = []
+        self.pr.prepare([i.spec for i in items if isinstance(i, DeployableItem)])
         for item in items:
             if isinstance(item, DeployableItem) and self.pr.settled(item.spec, item.check):
                 settled.append(item)
