@@ -27,8 +27,8 @@ _HASHER = _Hasher()
 
 
 def _relative(path: Path, top: Path) -> str:
-    real = os.path.realpath(path)
-    return os.path.relpath(real, top)
+    # What inputs() returns is resolved already.
+    return os.path.relpath(path, top)
 
 
 def input_hash(spec: Deployable, build_args: Sequence[str]) -> str | None:

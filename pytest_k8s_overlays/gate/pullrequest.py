@@ -73,6 +73,9 @@ class BaseSide:
     gate: Gate | None = None
     #: Whether every CRD file the checks read holds the same on both sides.
     same_crds: bool = True
+    #: The keys of the units whose inputs hash alike, and each group's keys.
+    unchanged_keys: frozenset[str] = frozenset()
+    group_keys: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 class PullRequest:
@@ -87,6 +90,7 @@ class PullRequest:
         self._lock = threading.RLock()
         self._tmp: str | None = None
         self._hashes: dict[Deployable, str | None] = {}
+        self._group_keys: dict[str, frozenset[str]] = {}
         #: Existing findings (not new in this change) that the triage let pass.
         self.existing: list[Finding] = []
 
@@ -132,6 +136,9 @@ class PullRequest:
                 side.by_key.setdefault(unit_key(spec), spec)
         side.borrowed = self._unchanged(side)
         store.borrow(side.borrowed)
+        side.unchanged_keys = frozenset(unit_key(s) for s in side.borrowed.values())
+        for key, spec in side.by_key.items():
+            side.group_keys[spec.group] = side.group_keys.get(spec.group, frozenset()) | {key}
         side.same_crds = all(_same_file(p, self._rebased(p, top, root)) for p in self.options.crds)
         return side
 
@@ -237,13 +244,23 @@ class PullRequest:
         group, for a check that compares a group's units) hashes alike on both sides."""
         if not side.same_crds:
             return False
-        mine = {unit_key(s) for s in side.borrowed.values()}
         if CHECKS[check_id].scope == "overlay":
-            return unit_key(spec) in mine
-        group = self.head.group_of(spec)
-        keys = {unit_key(s) for s in group.overlays}
-        theirs = {k for k, s in side.by_key.items() if s.group == spec.group}
-        return keys == theirs and keys <= mine
+            return unit_key(spec) in side.unchanged_keys
+        keys = self._head_group_keys(spec.group)
+        theirs = side.group_keys.get(spec.group, frozenset())
+        return keys == theirs and keys <= side.unchanged_keys
+
+    def _head_group_keys(self, group: str) -> frozenset[str]:
+        with self._lock:
+            if group not in self._group_keys:
+                specs = [
+                    s
+                    for g in self.head.groups
+                    if g.name == group
+                    for s in (*g.overlays, *g.components)
+                ]
+                self._group_keys[group] = frozenset(unit_key(s) for s in specs)
+            return self._group_keys[group]
 
     def settled(self, spec: Deployable, check_id: str) -> bool:
         """Whether the item can hold no new finding: nothing its check reads changed,
@@ -254,7 +271,7 @@ class PullRequest:
             return False
         if self._all_existing(side, spec, check_id):
             return True
-        if CHECKS[check_id].scope == "overlay" or spec not in side.borrowed.values():
+        if CHECKS[check_id].scope == "overlay" or unit_key(spec) not in side.unchanged_keys:
             return False
         try:
             outcome = self.head.outcome(spec, check_id)
