@@ -290,6 +290,18 @@ def test_a_render_failure_on_either_side_is_reported_as_such(
     assert base_failure.startswith("  base: info: kustomize build failed")
 
 
+def test_an_absolute_overlays_path_names_the_base_side_s_copy(
+    pytester: pytest.Pytester, repo: Path
+) -> None:
+    set_replicas(repo, "auth", 7)
+    result = pytester.runpytest(
+        f"--overlays={repo / 'k8s/overlays'}", "--overlays-checks=render", "--overlays-diff=main"
+    )
+    section = diff_section(result)
+    assert section[1] == "Overlays: 1 modified, 6 unchanged - Resources: +0 ~1 -0"
+    assert f"{repo / 'k8s/overlays'}/auth: modified" in section
+
+
 def test_fail_on_removed_fails_the_run(pytester: pytest.Pytester, repo: Path) -> None:
     shutil.rmtree(repo / "k8s/overlays/my")
     result = run_diff(pytester, "--overlays-diff-fail-on=removed")

@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..checks import CHECKS
@@ -148,17 +148,34 @@ class PullRequest:
         from ..sources.kustomize.components import with_components
         from ..sources.kustomize.overlays import DiscoveryError, discover_all
 
-        overlays = [(v, self._rebased(b, top, root)) for v, b in self.options.overlays]
+        overlays, names = [], {}
+        for value, base in self.options.overlays:
+            rebased = self._value(value, top, root)
+            names[rebased] = value
+            overlays.append((rebased, self._rebased(base, top, root)))
         try:
-            groups = with_components(discover_all(overlays, "--overlays", rootpath))
+            found = with_components(discover_all(overlays, "--overlays", rootpath))
         except DiscoveryError as error:
             raise ValueError(f"at the base commit: {error}") from None
+        # A group is named by its value as given: an absolute one names the head's path.
+        groups = [_renamed(group, names.get(group.name, group.name)) for group in found]
         for value, base in self.options.argocd:
-            groups += self._argocd(value, self._rebased(base, top, root), rootpath, store)
+            where = (self._value(value, top, root), self._rebased(base, top, root))
+            groups += self._argocd(value, where, rootpath, store)
         return groups
 
+    def _value(self, value: str, top: Path, root: Path) -> str:
+        """An absolute value inside the repository names the same place in the base."""
+        if not os.path.isabs(value):
+            return value
+        return str(self._rebased(Path(value), top, root))
+
     def _argocd(
-        self, value: str, base: Path, rootpath: Path, store: diffside.BorrowingStore
+        self,
+        value: str,
+        where: tuple[str, Path],
+        rootpath: Path,
+        store: diffside.BorrowingStore,
     ) -> list[Group]:
         from ..sources.argocd.discovery import ArgoSettings, InstanceError, discover_instance
 
@@ -168,7 +185,7 @@ class PullRequest:
             timeout=self.head.store.timeout,
         )
         try:
-            instance = discover_instance(value, base, rootpath, argo, store.documents)
+            instance = discover_instance(*where, rootpath, argo, store.documents)
         except InstanceError as error:
             raise ValueError(f"at the base commit: {error}") from None
         return instance.groups
@@ -331,6 +348,14 @@ class PullRequest:
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
+
+
+def _renamed(group: Group, name: str) -> Group:
+    if group.name == name:
+        return group
+    overlays = tuple(replace(s, group=name) for s in group.overlays)
+    components = tuple(replace(s, group=name) for s in group.components)
+    return replace(group, name=name, overlays=overlays, components=components)
 
 
 def _same_file(head: Path, base: Path) -> bool:
