@@ -469,3 +469,41 @@ def test_new_only_keeps_a_new_group_finding_on_a_unit_that_did_not_change(
             "FAILED *k8s/overlays/chat/kustomization.yaml::unique-names*",
         ]
     )
+
+
+def test_an_application_s_ignore_differences_hide_a_change_and_are_counted(
+    pytester: pytest.Pytester, argocd_example: Path
+) -> None:
+    root = argocd_example
+    services = root / "clusters/dev/apps/services.yaml"
+    services.write_text(
+        services.read_text().replace(
+            "      syncPolicy:\n",
+            "      ignoreDifferences:\n"
+            "        - group: apps\n"
+            "          kind: Deployment\n"
+            "          jsonPointers: [/spec/replicas]\n"
+            "        - kind: ConfigMap\n"
+            "          jqPathExpressions: [.data]\n"
+            "      syncPolicy:\n",
+        )
+    )
+    git(root, "init", "-q", "-b", "main")
+    write(root, ".gitignore", ".pytest_cache/\nout/\n__pycache__/\n")
+    commit(root, "base")
+    git(root, "checkout", "-q", "-b", "feature")
+    set_replicas(root, "auth", 4)
+    result = pytester.runpytest(
+        "--overlays-argocd", "clusters/dev", "--overlays-checks=render", "--overlays-diff", "main"
+    )
+    section = diff_section(result)
+    # The replicas change is ignored as Argo CD would: no change, and said so.
+    assert section[1] == "Applications: 9 unchanged - Resources: +0 ~0 -0"
+    assert (
+        "Ignored: 1 change by ignore rules (ignoreDifferences of "
+        "Application/argocd/dev-api-auth (Deployment *): 1)"
+    ) in section
+    assert (
+        "Not applied: ignoreDifferences of Application/argocd/dev-api-auth (ConfigMap *): "
+        "jqPathExpressions not applied (needs jq or a live cluster)"
+    ) in section

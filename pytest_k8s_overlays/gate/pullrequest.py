@@ -11,6 +11,7 @@ files with the same renderer and arguments.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -25,7 +26,7 @@ from ..core.findings import Finding
 from ..core.outcomes import CheckOutcome, RenderFailure
 from ..diff import baseline
 from ..diff.engine import Comparison, Side, compare
-from ..diff.ignore import IgnoreRule
+from ..diff.ignore import IgnoreRule, argocd_rules
 from ..diff.output import Header
 from ..sources import gitref
 from . import diffside
@@ -245,8 +246,8 @@ class PullRequest:
             key: diffside.side_of(side.store, spec, self._hash(spec), key not in borrowed_keys)
             for key, spec in side.by_key.items()
         }
-        after = {k: _with_rules(s, self.options.ignore) for k, s in after.items()}
-        before = {k: _with_rules(s, self.options.ignore) for k, s in before.items()}
+        after = {k: _with_rules(s, heads[k], self.options.ignore) for k, s in after.items()}
+        before = {k: _with_rules(s, side.by_key[k], self.options.ignore) for k, s in before.items()}
         return compare(before, after)
 
     # -- new or existing findings ---------------------------------------------------------
@@ -370,7 +371,17 @@ def _same_file(head: Path, base: Path) -> bool:
         return False
 
 
-def _with_rules(side: Side, rules: Sequence[IgnoreRule]) -> Side:
-    if not rules:
+def _with_rules(side: Side, spec: Deployable, rules: Sequence[IgnoreRule]) -> Side:
+    """The unit's side with the ignore rules given, and its Application's ignoreDifferences."""
+    own: list[IgnoreRule] = []
+    skipped: list[str] = []
+    facts = spec.application
+    if facts is not None and facts.ignore_differences:
+        try:
+            entries = json.loads(facts.ignore_differences)
+        except ValueError:
+            entries = []
+        own, skipped = argocd_rules(facts.ref, entries if isinstance(entries, list) else [])
+    if not rules and not own:
         return side
-    return Side(side.resources, side.failure, side.input_hash, tuple(rules), side.skipped_rules)
+    return Side(side.resources, side.failure, side.input_hash, (*rules, *own), tuple(skipped))
