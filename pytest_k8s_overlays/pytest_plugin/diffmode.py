@@ -143,7 +143,8 @@ class DiffPlugin:
         if output_ is not None:
             output_["k8s_overlays_existing"] = [_finding_row(f) for f in self.pr.existing]
             return
-        if self.config.option.collectonly:
+        stopped = (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
+        if self.config.option.collectonly or session.exitstatus in stopped:
             return
         comparison = self.pr.comparison(self.session.settings.jobs)
         if comparison is None:
