@@ -239,6 +239,75 @@ def _settings() -> tuple[Setting, ...]:
             "write every finding as SARIF 2.1.0 (GitHub code scanning) to PATH",
             "PATH",
         ),
+        Setting(
+            "diff",
+            ("--overlays-diff",),
+            "overlays_diff",
+            "str",
+            None,
+            "pull-request mode: show what the change deploys compared with REF (a branch, "
+            "tag or commit; by default at its merge base with HEAD), rendered offline",
+            "REF",
+        ),
+        Setting(
+            "diff_direct",
+            ("--overlays-diff-direct",),
+            "overlays_diff_direct",
+            "bool",
+            False,
+            "compare with REF itself, not with its merge base with HEAD",
+            negative="--overlays-no-diff-direct",
+        ),
+        Setting(
+            "diff_md",
+            ("--overlays-diff-md",),
+            "overlays_diff_md",
+            "str",
+            None,
+            "write the diff as a Markdown pull-request comment (at most 65,536 characters) "
+            "to PATH, and the whole diff beside it",
+            "PATH",
+        ),
+        Setting(
+            "diff_json",
+            ("--overlays-diff-json",),
+            "overlays_diff_json",
+            "str",
+            None,
+            "write the whole diff as JSON to PATH",
+            "PATH",
+        ),
+        Setting(
+            "diff_fail_on",
+            ("--overlays-diff-fail-on",),
+            "overlays_diff_fail_on",
+            "list",
+            (),
+            "fail the run when the diff has: any (any change), removed (a unit or resource "
+            "removed), or a change to one of these kinds (comma-separated)",
+            "WHAT",
+        ),
+        Setting(
+            "diff_ignore",
+            ("--overlays-diff-ignore",),
+            "overlays_diff_ignore",
+            "list",
+            (),
+            "leave a resource (Kind, Kind/name, Kind/namespace/name; globs) or one field "
+            "of it (RESOURCE:/json/pointer) out of the diff, counted in its footer; repeatable",
+            "RULE",
+            split="none",
+        ),
+        Setting(
+            "new_only",
+            ("--overlays-new-only",),
+            "overlays_new_only",
+            "bool",
+            False,
+            "with --overlays-diff: fail only on findings the change introduced; those "
+            "present at the base are counted per rule",
+            negative="--overlays-no-new-only",
+        ),
     )
 
 

@@ -121,3 +121,6 @@ class AppFacts:
     project: ProjectRules | None = None
     #: The destination cluster (server, name) as resolved, and namespace.
     destination: tuple[str, str, str] = ("", "", "")
+    #: Its ``spec.ignoreDifferences`` as canonical JSON ("" when none): what
+    #: pull-request mode's diff leaves out of it, as Argo CD's does.
+    ignore_differences: str = ""

@@ -6,7 +6,7 @@ import dataclasses
 import hashlib
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,6 +55,8 @@ class Gate:
         #: Deployables that did not render while others of their group were checked:
         #: what depends on their objects is unknown, and the summary says so.
         self.unknown: set[str] = set()
+        #: Pull-request mode's --overlays-new-only: keeps the findings a change introduced.
+        self.triage: Callable[[Deployable, str, CheckOutcome], CheckOutcome] | None = None
 
     @property
     def specs(self) -> list[Deployable]:
@@ -197,6 +199,8 @@ class Gate:
         except Exception as error:
             message = crash_message(spec.name, check_id, error)
             return shown_lines(self.store.without_secrets(spec.path, message, error))
+        if self.triage is not None and isinstance(outcome, CheckOutcome):
+            outcome = self.triage(spec, check_id, outcome)
         self.outcomes[(spec, check_id)] = outcome
         if isinstance(outcome, RenderFailure):
             # Kustomize's message quotes the pull request's files and names.

@@ -45,6 +45,9 @@ def pytest_configure(config: pytest.Config) -> None:
         session = GateSession(config, settings)
         config.stash[SESSION_KEY] = session
         config.pluginmanager.register(session, "k8s-overlays-gate")
+        from .diffmode import register
+
+        register(config, session)
 
 
 def _store(config: pytest.Config) -> OverlayStore:

@@ -45,11 +45,16 @@ def write_json(path: Path, payload: Any, root: Path) -> None:
     """Write ``payload`` as JSON at ``path`` atomically, replacing a symlink there
     rather than writing through it; a lone surrogate in a string is escaped.
     Raises OSError (a symlinked directory below ``root`` among them)."""
+    write_text(path, json.dumps(encodable(payload), indent=2, ensure_ascii=False) + "\n", root)
+
+
+def write_text(path: Path, text: str, root: Path) -> None:
+    """Write ``text`` at ``path`` as :func:`write_json` writes JSON: atomically, never
+    through a symlink. Raises OSError."""
     linked = symlinked_directory(path, root)
     if linked is not None:
         raise OSError(f"{linked} is a symbolic link; a report is never written through one")
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(encodable(payload), indent=2, ensure_ascii=False) + "\n"
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:20]}-", suffix=".tmp")
     try:
         # mkstemp makes it 0600: a report is as readable as any file the user writes.

@@ -11,6 +11,7 @@ shares a cluster is compared together.
 
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -549,6 +550,7 @@ class _Builder:
             problems=tuple(sorted(set(all_problems), key=lambda p: (p.rule, p.path, p.found))),
             project=rules if rules is not DEFAULT_PROJECT else None,
             destination=(cluster.server, cluster.name, identity.namespace),
+            ignore_differences=_ignore_differences(app.manifest),
         )
         self._deployable(app, recipe, facts, cluster.label)
 
@@ -653,3 +655,11 @@ def discover_instance(
         found.refused_options,
         tuple(sorted(builder.presumed, key=lambda p: (p.group, p.namespace or "", p.why))),
     )
+
+
+def _ignore_differences(manifest: dict[str, Any]) -> str:
+    """An Application's ``spec.ignoreDifferences``, as canonical JSON ("" when none)."""
+    entries = as_dict(manifest.get("spec")).get("ignoreDifferences")
+    if not isinstance(entries, list) or not entries:
+        return ""
+    return json.dumps(entries, sort_keys=True, default=str)

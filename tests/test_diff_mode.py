@@ -1,0 +1,509 @@
+"""Pull-request mode end to end: --overlays-diff on a git copy of example_repo, real renders."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .builders import EVERY_OUTPUT, assert_nowhere, write
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
+}
+
+
+def git(root: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(root), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **GIT_ENV},
+    )
+    return done.stdout.strip()
+
+
+def commit(root: Path, message: str = "change") -> str:
+    git(
+        root,
+        "add",
+        "-A",
+        "--",
+        "k8s",
+        *(p for p in ("clusters", "platform") if (root / p).exists()),
+    )
+    git(root, "commit", "-q", "--allow-empty", "-m", message)
+    return git(root, "rev-parse", "HEAD")
+
+
+@pytest.fixture
+def repo(example: Path) -> Path:
+    """The example's k8s tree committed on ``main``, checked out on a ``feature`` branch."""
+    git(example, "init", "-q", "-b", "main")
+    write(example, ".gitignore", ".pytest_cache/\nout/\n__pycache__/\n")
+    commit(example, "base")
+    git(example, "checkout", "-q", "-b", "feature")
+    return example
+
+
+def run_diff(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest(
+        "--overlays", "k8s/overlays", "--overlays-checks=render", "--overlays-diff", "main", *args
+    )
+
+
+def diff_section(result: pytest.RunResult) -> list[str]:
+    """The terminal section's lines, from the header line (``diff BASE (...) -> HEAD``)."""
+    lines = result.stdout.lines
+    start = next(i for i, line in enumerate(lines) if "= k8s-overlays diff =" in line) + 1
+    while not lines[start].strip():
+        start += 1
+    end = next((i for i in range(start, len(lines)) if lines[i].startswith("---")), len(lines))
+    return lines[start:end]
+
+
+def set_replicas(root: Path, overlay: str, count: int) -> None:
+    write(root, f"k8s/overlays/{overlay}/replicas.yaml", REPLICAS.format(count=count))
+
+
+REPLICAS = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  replicas: {count}
+"""
+
+
+def test_added_removed_modified_and_renamed_overlays(pytester: pytest.Pytester, repo: Path) -> None:
+    set_replicas(repo, "auth", 5)
+    shutil.rmtree(repo / "k8s/overlays/my")
+    (repo / "k8s/overlays/location").rename(repo / "k8s/overlays/places")
+    news = (repo / "k8s/overlays/chat/kustomization.yaml").read_text()
+    write(repo, "k8s/overlays/news/kustomization.yaml", news.replace("chat", "news"))
+    result = run_diff(pytester)
+    result.assert_outcomes(passed=7)
+    section = diff_section(result)
+    assert section[0].startswith("diff ")
+    assert "(merge base of main) -> " in section[0]
+    assert "+dirty, rendered by Kustomize v" in section[0]
+    assert section[1] == (
+        "Overlays: 1 modified, 1 added, 1 removed, 1 renamed, 4 unchanged - Resources: +3 ~1 -3"
+    )
+    for line in (
+        "k8s/overlays/auth: modified",
+        "  ~ Deployment.apps/auth/auth-api",
+        "    -  replicas: 2",
+        "    +  replicas: 5",
+        "k8s/overlays/news: added",
+        "  + Deployment.apps/news/news-api",
+        "k8s/overlays/my: removed",
+        "  - Service/my/my-api",
+        "k8s/overlays/places: renamed from k8s/overlays/location",
+    ):
+        assert line in section, line
+    # A rename that changes nothing rendered lists no resource under it.
+    after_rename = section[
+        section.index("k8s/overlays/places: renamed from k8s/overlays/location") + 1 :
+    ]
+    assert not after_rename or not after_rename[0].startswith("  ")
+
+
+def test_a_base_edit_lists_exactly_the_overlays_it_changes(
+    pytester: pytest.Pytester, repo: Path
+) -> None:
+    write(repo, "k8s/shared/kustomization.yaml", "resources: [settings.yaml]\n")
+    write(
+        repo,
+        "k8s/shared/settings.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\ndata:\n  MODE: blue\n",
+    )
+    for name in ("auth", "chat", "info"):
+        path = repo / f"k8s/overlays/{name}/kustomization.yaml"
+        path.write_text(
+            path.read_text().replace("  - ../../base\n", "  - ../../base\n  - ../../shared\n")
+        )
+    git(repo, "checkout", "-q", "main")
+    commit(repo, "a shared base for three overlays")
+    git(repo, "checkout", "-q", "feature")
+    git(repo, "merge", "-q", "main")
+    write(
+        repo,
+        "k8s/shared/settings.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\ndata:\n  MODE: green\n",
+    )
+    result = run_diff(pytester)
+    section = diff_section(result)
+    assert section[1] == "Overlays: 3 modified, 4 unchanged - Resources: +0 ~3 -0"
+    # The 4 others' inputs hash alike on both sides: not rendered at the base.
+    assert section[2] == (
+        "base side: 3 rendered, 4 unchanged by their inputs' content (not rendered again)"
+    )
+    units = sorted(line for line in section if line.startswith("k8s/"))
+    assert units == [
+        "k8s/overlays/auth: modified",
+        "k8s/overlays/chat: modified",
+        "k8s/overlays/info: modified",
+    ]
+    assert section.count("    -  MODE: blue") == 3
+    assert section.count("    +  MODE: green") == 3
+
+
+def test_a_config_map_generator_change_reads_as_a_data_change(
+    pytester: pytest.Pytester, repo: Path
+) -> None:
+    write(repo, "k8s/overlays/scan/scanner.env", "MAX_FILE_MB=80\nENGINE=clamav\n")
+    result = run_diff(pytester)
+    section = diff_section(result)
+    assert section[1] == "Overlays: 1 modified, 6 unchanged - Resources: +0 ~1 -0"
+    title = next(
+        i for i, line in enumerate(section) if "ConfigMap/scan/scan-scanner-rules-" in line
+    )
+    note = section[title + 1]
+    assert note.startswith("    # generated name scan-scanner-rules-")
+    assert note.endswith("(its content changed)")
+    changed = [line for line in section[title + 2 :] if line.startswith(("    -", "    +"))]
+    assert changed == ["    -  MAX_FILE_MB: '50'", "    +  MAX_FILE_MB: '80'"]
+
+
+SECRET_BASE = "base-value-4f1c"
+SECRET_HEAD = "head-value-9d2e"
+
+
+def test_a_secret_value_change_is_shown_changed_and_never_its_value(
+    pytester: pytest.Pytester, repo: Path
+) -> None:
+    generator = (
+        "secretGenerator:\n  - name: db\n    literals:\n      - password={}\n      - user=app\n"
+    )
+    path = repo / "k8s/overlays/auth/kustomization.yaml"
+    original = path.read_text()
+    path.write_text(original + generator.format(SECRET_BASE))
+    git(repo, "checkout", "-q", "main")
+    commit(repo, "a secret")
+    git(repo, "checkout", "-q", "feature")
+    git(repo, "merge", "-q", "main")
+    path.write_text(original + generator.format(SECRET_HEAD))
+    result = run_diff(
+        pytester,
+        *EVERY_OUTPUT,
+        "--overlays-annotations=github",
+        "--overlays-diff-md=out/diff.md",
+        "--overlays-diff-json=out/diff.json",
+        "--overlays-checks=",
+    )
+    section = diff_section(result)
+    assert section[1] == (
+        "Overlays: 1 modified, 6 unchanged - Resources: +0 ~1 -0 - Secrets: 1 changed (redacted)"
+    )
+    assert any(
+        line.startswith("  ~ Secret/auth/auth-db-")
+        and line.endswith("(Secret keys changed password; values redacted)")
+        for line in section
+    )
+    assert "    -  password: <redacted>" in section
+    assert "    +  password: <redacted, changed>" in section
+    assert "       user: <redacted>" in section
+    markdown = (repo / "out/diff.md").read_text()
+    report = json.loads((repo / "out/diff.json").read_text())
+    assert "+  password: <redacted, changed>" in markdown
+    (unit,) = [u for u in report["units"] if u["status"] == "modified"]
+    assert unit["resources"][0]["secret_keys"] == {
+        "changed": ["password"],
+        "added": [],
+        "removed": [],
+    }
+    for value in (SECRET_BASE, SECRET_HEAD):
+        encoded = base64.b64encode(value.encode()).decode()
+        assert_nowhere(result, repo, value)
+        assert_nowhere(result, repo, encoded)
+        for name in ("diff.md", "diff.full.md", "diff.json"):
+            text = (repo / "out" / name).read_text()
+            assert value not in text, name
+            assert encoded not in text, name
+
+
+def test_a_comment_over_the_limit_is_cut_and_names_every_omission(
+    pytester: pytest.Pytester, repo: Path
+) -> None:
+    # A big ConfigMap in the base: every overlay gets about 90,000 characters of diff.
+    data = "".join(f"  KEY_{i:04}: {'v' * 80}\n" for i in range(1000))
+    write(
+        repo,
+        "k8s/base/big.yaml",
+        f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n{data}",
+    )
+    kustomization = repo / "k8s/base/kustomization.yaml"
+    kustomization.write_text(
+        kustomization.read_text().replace(
+            "  - configmap.yaml\n", "  - configmap.yaml\n  - big.yaml\n"
+        )
+    )
+    result = run_diff(pytester, "--overlays-diff-md=out/comment.md")
+    assert diff_section(result)[1] == "Overlays: 7 modified, 0 unchanged - Resources: +7 ~0 -0"
+    comment = (repo / "out/comment.md").read_text()
+    assert len(comment) <= 65_536
+    assert comment.startswith("<!-- pytest-k8s-overlays-diff -->\n")
+    assert "| `k8s/overlays/auth` | modified | +1 ~0 -0 |" in comment
+    assert "full diff: `out/comment.full.md`" in comment
+    for name in ("auth", "my", "scan", "character", "location", "info", "chat"):
+        resource = f"ConfigMap/{name}/{name}-big"
+        whole = f"**+ {resource}**" in comment
+        omitted = f"- `k8s/overlays/{name} {resource}`" in comment
+        assert whole != omitted, name
+    assert comment.count("**+ ConfigMap/") < 7  # some were left out
+    full = (repo / "out/comment.full.md").read_text()
+    assert full.count("KEY_0999") == 7
+
+
+def test_a_render_failure_on_either_side_is_reported_as_such(
+    pytester: pytest.Pytester, repo: Path
+) -> None:
+    info = repo / "k8s/overlays/info/kustomization.yaml"
+    good = info.read_text()
+    info.write_text(good + "resources: [missing.yaml]\n")
+    git(repo, "checkout", "-q", "main")
+    commit(repo, "break info")
+    git(repo, "checkout", "-q", "feature")
+    git(repo, "merge", "-q", "main")
+    info.write_text(good)
+    chat = repo / "k8s/overlays/chat/kustomization.yaml"
+    chat.write_text(chat.read_text().replace("../../base", "../../nowhere"))
+    result = run_diff(pytester)
+    section = diff_section(result)
+    assert section[1] == "Overlays: 2 failed, 5 unchanged - Resources: +0 ~0 -0"
+    assert "k8s/overlays/chat: failed to render on the head side" in section
+    assert "k8s/overlays/info: failed to render on the base side" in section
+    base_failure = section[
+        section.index("k8s/overlays/info: failed to render on the base side") + 1
+    ]
+    assert base_failure.startswith("  base: info: kustomize build failed")
+
+
+def test_an_absolute_overlays_path_names_the_base_side_s_copy(
+    pytester: pytest.Pytester, repo: Path
+) -> None:
+    set_replicas(repo, "auth", 7)
+    result = pytester.runpytest(
+        f"--overlays={repo / 'k8s/overlays'}", "--overlays-checks=render", "--overlays-diff=main"
+    )
+    section = diff_section(result)
+    assert section[1] == "Overlays: 1 modified, 6 unchanged - Resources: +0 ~1 -0"
+    assert f"{repo / 'k8s/overlays'}/auth: modified" in section
+
+
+def test_fail_on_removed_fails_the_run(pytester: pytest.Pytester, repo: Path) -> None:
+    shutil.rmtree(repo / "k8s/overlays/my")
+    result = run_diff(pytester, "--overlays-diff-fail-on=removed")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["--overlays-diff-fail-on: k8s/overlays/my: removed"])
+    kinds = run_diff(pytester, "--overlays-diff-fail-on=Secret,Namespace")
+    assert kinds.ret == pytest.ExitCode.OK
+
+
+def test_a_ref_that_names_nothing_is_said_and_fails_a_gate_on_the_diff(
+    pytester: pytest.Pytester, repo: Path
+) -> None:
+    result = pytester.runpytest(
+        "--overlays",
+        "k8s/overlays",
+        "--overlays-checks=render",
+        "--overlays-diff",
+        "no-such-branch",
+        "--overlays-diff-fail-on=any",
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        ["k8s-overlays diff: not made: --overlays-diff no-such-branch: git rev-parse: *"]
+    )
+
+
+def test_the_base_is_written_without_touching_the_checkout(
+    pytester: pytest.Pytester, repo: Path
+) -> None:
+    set_replicas(repo, "auth", 9)
+    before = git(repo, "status", "--porcelain"), git(repo, "worktree", "list")
+    result = run_diff(pytester)
+    assert "k8s/overlays/auth: modified" in diff_section(result)
+    assert (git(repo, "status", "--porcelain"), git(repo, "worktree", "list")) == before
+
+
+# -- new or existing findings ------------------------------------------------------------------
+
+
+def unpin(root: Path, overlay: str) -> None:
+    path = root / f"k8s/overlays/{overlay}/kustomization.yaml"
+    text = path.read_text()
+    start = text.index("    newTag:")
+    end = text.index("\n", start)
+    path.write_text(text[:start] + '    newTag: "latest"' + text[end:])
+
+
+@pytest.fixture
+def old_finding(repo: Path) -> Path:
+    """``main`` has an unpinned image in auth: a finding that exists before the change."""
+    git(repo, "checkout", "-q", "main")
+    unpin(repo, "auth")
+    commit(repo, "auth on latest")
+    git(repo, "checkout", "-q", "feature")
+    git(repo, "merge", "-q", "main")
+    return repo
+
+
+def test_new_only_fails_on_a_new_finding(pytester: pytest.Pytester, old_finding: Path) -> None:
+    unpin(old_finding, "chat")
+    result = pytester.runpytest(
+        "--overlays",
+        "k8s/overlays",
+        "--overlays-checks=images",
+        "--overlays-diff",
+        "main",
+        "--overlays-new-only",
+        "-rf",
+    )
+    # The items of units nothing of which changed cannot hold a new finding: left out.
+    result.assert_outcomes(failed=1, deselected=6)
+    result.stdout.fnmatch_lines(
+        [
+            "k8s-overlays: --overlays-new-only: 6 items of 6 units whose inputs did not change "
+            "deselected (nothing in them can be new)",
+            "FAILED *k8s/overlays/chat/kustomization.yaml::images - chat: 1 finding in images",
+        ]
+    )
+
+
+def test_new_only_passes_with_an_old_finding_that_moved(
+    pytester: pytest.Pytester, old_finding: Path
+) -> None:
+    # Lines move in the file that holds the finding: it is still the same finding.
+    path = old_finding / "k8s/overlays/auth/kustomization.yaml"
+    path.write_text("# moved down\n# by two comment lines\n" + path.read_text())
+    result = pytester.runpytest(
+        "--overlays",
+        "k8s/overlays",
+        "--overlays-checks=images",
+        "--overlays-diff",
+        "main",
+        "--overlays-new-only",
+    )
+    result.assert_outcomes(passed=1, deselected=6)
+    result.stdout.fnmatch_lines(
+        [
+            "*= k8s-overlays: existing findings (not failed) =*",
+            "images/unpinned: 1 existing finding (not new in this change)",
+        ]
+    )
+    # Without new-only, the same run fails on it.
+    plain = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=images")
+    plain.assert_outcomes(passed=6, failed=1)
+
+
+def test_new_only_needs_a_ref(pytester: pytest.Pytester, repo: Path) -> None:
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-new-only")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--overlays-new-only needs --overlays-diff REF*"])
+
+
+# -- Argo CD mode ------------------------------------------------------------------------------
+
+
+def test_an_application_set_generator_change_shows_the_applications_it_changes(
+    pytester: pytest.Pytester, argocd_example: Path
+) -> None:
+    root = argocd_example
+    git(root, "init", "-q", "-b", "main")
+    write(root, ".gitignore", ".pytest_cache/\nout/\n__pycache__/\n")
+    commit(root, "base")
+    git(root, "checkout", "-q", "-b", "feature")
+    services = root / "clusters/dev/apps/services.yaml"
+    services.write_text(services.read_text().replace("          - name: my\n", ""))
+    set_replicas(root, "auth", 4)
+    result = pytester.runpytest(
+        "--overlays-argocd",
+        "clusters/dev",
+        "--overlays-checks=render",
+        "--overlays-diff",
+        "main",
+    )
+    section = diff_section(result)
+    assert section[1].startswith("Applications: 2 modified, 1 removed, ")
+    units = [line for line in section if line.startswith("dev-")]
+    assert "dev-api-my -> in-cluster/my: removed" in units
+    assert "dev-api-auth -> in-cluster/auth: modified" in units
+    # The root Application renders the ApplicationSet: its generator's change shows there.
+    assert any(line.startswith("dev-root -> ") and line.endswith(": modified") for line in units)
+    assert "    -      - name: my" in section
+
+
+def test_new_only_keeps_a_new_group_finding_on_a_unit_that_did_not_change(
+    pytester: pytest.Pytester, repo: Path
+) -> None:
+    # chat now renders auth's objects: both overlays hold a new shared-object finding,
+    # auth although nothing of it changed.
+    chat = repo / "k8s/overlays/chat/kustomization.yaml"
+    chat.write_text(chat.read_text().replace("chat", "auth"))
+    result = pytester.runpytest(
+        "--overlays",
+        "k8s/overlays",
+        "--overlays-checks=unique-names",
+        "--overlays-diff",
+        "main",
+        "--overlays-new-only",
+        "-rf",
+    )
+    # The five others ran the check on both sides and found nothing new: left out.
+    result.assert_outcomes(failed=2, deselected=5)
+    result.stdout.fnmatch_lines_random(
+        [
+            "FAILED *k8s/overlays/auth/kustomization.yaml::unique-names*",
+            "FAILED *k8s/overlays/chat/kustomization.yaml::unique-names*",
+        ]
+    )
+
+
+def test_an_application_s_ignore_differences_hide_a_change_and_are_counted(
+    pytester: pytest.Pytester, argocd_example: Path
+) -> None:
+    root = argocd_example
+    services = root / "clusters/dev/apps/services.yaml"
+    services.write_text(
+        services.read_text().replace(
+            "      syncPolicy:\n",
+            "      ignoreDifferences:\n"
+            "        - group: apps\n"
+            "          kind: Deployment\n"
+            "          jsonPointers: [/spec/replicas]\n"
+            "        - kind: ConfigMap\n"
+            "          jqPathExpressions: [.data]\n"
+            "      syncPolicy:\n",
+        )
+    )
+    git(root, "init", "-q", "-b", "main")
+    write(root, ".gitignore", ".pytest_cache/\nout/\n__pycache__/\n")
+    commit(root, "base")
+    git(root, "checkout", "-q", "-b", "feature")
+    set_replicas(root, "auth", 4)
+    result = pytester.runpytest(
+        "--overlays-argocd", "clusters/dev", "--overlays-checks=render", "--overlays-diff", "main"
+    )
+    section = diff_section(result)
+    # The replicas change is ignored as Argo CD would: no change, and said so.
+    assert section[1] == "Applications: 9 unchanged - Resources: +0 ~0 -0"
+    assert (
+        "Ignored: 1 change by ignore rules (ignoreDifferences of "
+        "Application/argocd/dev-api-auth (Deployment *): 1)"
+    ) in section
+    assert (
+        "Not applied: ignoreDifferences of Application/argocd/dev-api-auth (ConfigMap *): "
+        "jqPathExpressions not applied (needs jq or a live cluster)"
+    ) in section
