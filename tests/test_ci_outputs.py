@@ -189,7 +189,7 @@ def test_a_generated_resource_points_at_its_generator_entry(tmp_path: Path) -> N
     assert resource_line(kfile, "Secret", "auth-api-flags-b6fc8k2t8k", "data") == 8
 
 
-#: Kustomize v5.8.1's messages (kubectl 1.37.1), as the render failure shows them.
+#: The pinned Kustomize's messages (the [kubectl] extra's), as the render failure shows them.
 BASE_YAML = (
     "accumulating resources: accumulation err='accumulating resources from '../../base': "
     "'{root}/k8s/base' must resolve to a file': couldn't make target for path "
