@@ -21,7 +21,33 @@ for _check in CHECKS.values():
 pytest_plugins = ["pytester"]
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "example_repo"
+#: The marker of the tests that need the network (the package index): `tox -e integration`.
+INTEGRATION = "integration"
 SERVICES = ("auth", "my", "scan", "character", "location", "info", "chat")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--integration",
+        action="store_true",
+        help="also run the tests marked integration, which need the package index",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{INTEGRATION}: needs the network (the package index); run by --integration"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip the integration tests unless asked for: the default suite stays offline."""
+    if config.getoption("--integration"):
+        return
+    skip = pytest.mark.skip(reason="needs the package index: tox -e integration runs it")
+    for item in items:
+        if item.get_closest_marker(INTEGRATION) is not None:
+            item.add_marker(skip)
 
 
 @pytest.fixture
