@@ -168,6 +168,9 @@ def test_provenance_reads_as_the_finding_lines_write_it() -> None:
         assert (str(own), own.patched, own.single) == ("prod/p.yaml", False, "prod/p.yaml")
     assert Provenance.of(None) is None
     assert Provenance.of("") is None
+    own_file = Patch("prod/p.yaml", "Deployment", "api", (("spec", "replicas"),))
+    assert Provenance.of("prod/p.yaml", own_file) == Provenance("prod/p.yaml")
+    assert Provenance.of(None, own_file) == Provenance(None, "prod/p.yaml")
     assert sorted([Provenance("b"), Provenance(None, "a"), Provenance("a")]) == [
         Provenance(None, "a"),
         Provenance("a"),

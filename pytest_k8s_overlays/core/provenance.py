@@ -75,8 +75,9 @@ class Provenance:
     @classmethod
     def of(cls, file: str | None, patch: Patch | None = None) -> Provenance | None:
         """The provenance of a field of a resource from ``file`` that ``patch`` set (None:
-        no patch did); None when neither is known."""
-        if patch is None:
+        no patch did); None when neither is known. A patch written in the resource's own
+        file names nothing more: one value per text the finding lines show."""
+        if patch is None or patch.source == file:
             return cls(file) if file else None
         return cls(file, patch.file, patch.entry)
 
