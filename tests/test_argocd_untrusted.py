@@ -461,11 +461,19 @@ def _fields(doc: dict[str, Any], values: list[Any]) -> list[tuple[tuple[Any, ...
     return found
 
 
-def _variants(values: list[Any]) -> list[dict[str, Any]]:
-    """Every ApplicationSet and AppProject field set to each value; each ApplicationSet
-    generates names of its own, each AppProject has an Application of its own."""
+#: Each group of values is gated in this many runs (a share of the fields each), so
+#: pytest-xdist can spread one group over its workers.
+FUZZ_PARTS = 3
+
+
+def _variants(values: list[Any], part: int = 0, parts: int = 1) -> list[dict[str, Any]]:
+    """Every ApplicationSet and AppProject field set to each value (the ``part``-th of
+    ``parts`` shares of them); each ApplicationSet generates names of its own, each
+    AppProject has an Application of its own."""
     documents: list[dict[str, Any]] = []
     for index, (path, _, variant) in enumerate(_fields(_fuzz_base(), values)):
+        if index % parts != part:
+            continue
         if path[:1] != ("metadata",):
             variant["metadata"]["name"] = f"s{index}"
         template = variant["spec"].get("template") if isinstance(variant["spec"], dict) else None
@@ -474,6 +482,8 @@ def _variants(values: list[Any]) -> list[dict[str, Any]]:
             template["metadata"]["name"] = f"{{{{.name}}}}-s{index}"
         documents.append(variant)
     for index, (path, _, variant) in enumerate(_fields(_fuzz_project(), values)):
+        if index % parts != part:
+            continue
         if path[:1] != ("metadata",):
             variant["metadata"]["name"] = f"p{index}"
             documents.append(
@@ -483,12 +493,13 @@ def _variants(values: list[Any]) -> list[dict[str, Any]]:
     return documents
 
 
+@pytest.mark.parametrize("part", range(FUZZ_PARTS))
 @pytest.mark.parametrize("group", sorted(FUZZ_VALUES))
 def test_fuzzed_argo_cd_fields_fail_their_own_items_only(
-    pytester: pytest.Pytester, group: str
+    pytester: pytest.Pytester, group: str, part: int
 ) -> None:
     make_app(pytester.path)
-    documents = _variants(FUZZ_VALUES[group])
+    documents = _variants(FUZZ_VALUES[group], part, FUZZ_PARTS)
     write_documents(pytester.path, "argocd/fuzz.yaml", *documents)
     write_documents(pytester.path, "argocd/healthy.yaml", go_set("healthy"))
     result = run_gate(pytester, "--overlays-timeout=10")

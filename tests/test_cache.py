@@ -11,9 +11,9 @@ import pytest
 from pytest_k8s_overlays.cache import Entry, RenderCache, Uncacheable, inputs, json_exact
 from pytest_k8s_overlays.render.engine import Renderer
 
-from .builders import add_patch, write
+from .builders import add_patch, kubectl_pin, kustomize_version, write
 
-RENDERER = Renderer(("/bin/true", "kustomize"), "/bin/true", "v5.8.1", "test")
+RENDERER = Renderer(("/bin/true", "kustomize"), "/bin/true", kustomize_version(), "test")
 
 #: A feature-rich overlay: a component, generators with files and envs, a
 #: strategic-merge and a JSON 6902 patch, and replacements.
@@ -345,11 +345,12 @@ def test_the_renderer_is_known_by_its_content_not_its_install_time(tmp_path: Pat
         write(tmp_path, relative, text)
     overlay = tmp_path / "overlay"
     installs = []
-    for run, content in (("main", b"kubectl 1.37.1"), ("pr", b"kubectl 1.37.1"), ("x", b"other")):
+    pinned = f"kubectl {kubectl_pin()}".encode()
+    for run, content in (("main", pinned), ("pr", pinned), ("x", b"other")):
         binary = tmp_path / run / "bin" / "kubectl"
         binary.parent.mkdir(parents=True)
         binary.write_bytes(content)
-        installs.append(Renderer((str(binary), "kustomize"), str(binary), "v5.8.1", "t"))
+        installs.append(Renderer((str(binary), "kustomize"), str(binary), kustomize_version(), "t"))
     os.utime(installs[1].binary, (1, 1))
     main, pr, other = (_cache(tmp_path, renderer=r).key(overlay) for r in installs)
     assert main == pr

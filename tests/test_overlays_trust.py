@@ -14,7 +14,15 @@ from pytest_k8s_overlays.core.paths import own_repository, repository_of
 from pytest_k8s_overlays.render.engine import Renderer
 from pytest_k8s_overlays.sources.kustomize.confine import helm_enabled, outside_problem
 
-from .builders import EVERY_OUTPUT, application, assert_nowhere, marker_helm, write, write_manifests
+from .builders import (
+    EVERY_OUTPUT,
+    application,
+    assert_nowhere,
+    kustomize_version,
+    marker_helm,
+    write,
+    write_manifests,
+)
 
 #: What the directories outside the repository hold: never in any output.
 CANARY = "canary-outside-0x5eed"
@@ -138,7 +146,8 @@ def test_a_refused_overlay_is_not_cached_and_its_key_reads_nothing_outside(
     # Nor a file a kustomization directory links out to (the key hashes whole directories).
     write(pytester.path, "k8s/overlays/c/kustomization.yaml", "resources: []\n")
     os.symlink(outside / "base/deploy.yaml", pytester.path / "k8s/overlays/c/notes")
-    keys = RenderKeys(Renderer(("kustomize", "build"), "/nowhere/kustomize", "v5.8.1", "test"), [])
+    renderer = Renderer(("kustomize", "build"), "/nowhere/kustomize", kustomize_version(), "test")
+    keys = RenderKeys(renderer, [])
     with pytest.raises(Uncacheable, match=r"c/notes is a symbolic link out of the repository"):
         keys.key(pytester.path / "k8s/overlays/c", root=pytester.path)
     assert keys.key(pytester.path / "k8s/overlays/c")  # unconfined: as before

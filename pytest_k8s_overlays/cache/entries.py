@@ -186,7 +186,7 @@ class RenderCache:
             data = self._load(self.directory / "checks" / f"{key}.json")
             if data["key"] != key or data["format"] != FORMAT:
                 return None
-            return [Finding(**{**row, "others": tuple(row["others"])}) for row in data["findings"]]
+            return [Finding.from_dict(row) for row in data["findings"]]
         except (OSError, ValueError, KeyError, TypeError, IndexError):
             return None
 

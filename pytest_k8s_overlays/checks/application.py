@@ -46,6 +46,7 @@ from ..core.applications import AppFacts, ProjectRules
 from ..core.deployables import APPLICATION
 from ..core.findings import Finding, finding
 from ..core.permissions import destination_permitted, kind_permitted
+from ..core.provenance import Provenance
 from ..core.resources import Overlay, Resource
 from ..parse.scopes import crd_scopes, is_cluster_scoped
 from .base import CheckOptions, Rule, declare
@@ -259,7 +260,7 @@ def _spec_findings(overlay: Overlay, facts: AppFacts) -> Iterator[Finding]:
             problem.rule,
             problem.found,
             problem.expected,
-            facts.defined_in,
+            Provenance.of(facts.defined_in),
         )
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from .provenance import Provenance
 from .resources import Overlay, Resource
 from .text import shown
 
@@ -17,6 +19,7 @@ SKIP_ANNOTATION = "pytest-k8s-overlays/skip"
 class Finding:
     """One thing wrong with one resource of one overlay.
 
+    ``source`` is where the field comes from (the manifest, the patch that set it);
     ``others`` names the other overlays involved in a cross-overlay finding.
     """
 
@@ -27,14 +30,24 @@ class Finding:
     rule: str
     found: str
     expected: str
-    source: str | None = None
+    source: Provenance | None = None
     others: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, row: Mapping[str, Any]) -> Finding:
+        """The finding ``dataclasses.asdict`` gave ``row``; TypeError when it has another shape."""
+        source = row["source"]
+        if source is not None and not isinstance(source, Mapping):
+            raise TypeError(f"a finding's source is a mapping, not {type(source).__name__}")
+        provenance = None if source is None else Provenance(**source)
+        return cls(**{**row, "source": provenance, "others": tuple(row["others"])})
 
     def line(self) -> str:
         """One line: resource, field, what was found, what was expected, where from;
         each value escaped and bounded (they come from the pull request)."""
         where = f" {shown(self.path)}" if self.path else ""
-        source = f" (from {shown(self.source)})" if self.source else ""
+        origin = str(self.source) if self.source is not None else ""
+        source = f" (from {shown(origin)})" if origin else ""
         return (
             f"{shown(self.resource)}{where}: {shown(self.found)}; "
             f"expected {shown(self.expected)} [{self.rule}]{source}"

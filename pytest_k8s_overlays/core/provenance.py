@@ -22,12 +22,19 @@ FieldPath = tuple[str, ...]
 class Patch:
     """One patch of a kustomization: where it is written, what it targets, what it sets."""
 
-    #: ``k8s/overlays/prod/patch.yaml``, or ``.../kustomization.yaml patches[1]`` inline.
-    source: str
+    #: ``k8s/overlays/prod/patch.yaml``; the kustomization file for an inline patch.
+    file: str
     kind: str | None
     #: A name, or a name regex (a ``target``), the resource's name must hold.
     name: str | None
     paths: tuple[FieldPath, ...]
+    #: The kustomization entry an inline patch is written in (``patches[1]``), else None.
+    entry: str | None = None
+
+    @property
+    def source(self) -> str:
+        """``k8s/overlays/prod/patch.yaml``, or ``.../kustomization.yaml patches[1]`` inline."""
+        return f"{self.file} {self.entry}" if self.entry else self.file
 
     def applies_to(self, kind: str, name: str) -> bool:
         """Tell whether the patch plausibly targets a resource of that kind and name
@@ -48,6 +55,63 @@ class Patch:
         return any(_overlaps(path, own) for own in self.paths) or (
             not present and any(_same_element(path, own) for own in self.paths)
         )
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a field of a rendered resource comes from: the file the resource came from
+    (Kustomize's origin) and, when a patch set the field, that patch (its file, and its
+    entry in a kustomization when it is written inline). Paths are relative to the
+    rootdir; the line is found from these and the field path where a report needs one."""
+
+    #: ``k8s/base/deployment.yaml``; None when Kustomize could not tell.
+    file: str | None = None
+    #: The patch that set the field last: ``k8s/overlays/prod/patch.yaml``, or the
+    #: kustomization file of an inline patch.
+    patch: str | None = None
+    #: The kustomization entry of an inline patch (``patches[1]``), else None.
+    entry: str | None = None
+
+    @classmethod
+    def of(cls, file: str | None, patch: Patch | None = None) -> Provenance | None:
+        """The provenance of a field of a resource from ``file`` that ``patch`` set (None:
+        no patch did); None when neither is known. A patch written in the resource's own
+        file names nothing more: one value per text the finding lines show."""
+        if patch is None or patch.source == file:
+            return cls(file) if file else None
+        return cls(file, patch.file, patch.entry)
+
+    @property
+    def patch_source(self) -> str | None:
+        """The patch as findings name it: its file, or ``kustomization.yaml patches[1]``."""
+        if self.patch is None:
+            return None
+        return f"{self.patch} {self.entry}" if self.entry else self.patch
+
+    @property
+    def patched(self) -> bool:
+        """Tell whether a patch written elsewhere than the resource's own file set the field."""
+        return bool(self.file) and self.patch is not None and self.patch_source != self.file
+
+    @property
+    def single(self) -> str | None:
+        """The one file (or inline patch) the field comes from, when it is not ``patched``."""
+        if self.patched:
+            return None
+        return self.patch_source or self.file or None
+
+    def __str__(self) -> str:
+        """``prod/patch.yaml, patching base/ingress.yaml``; the one file when only one is known."""
+        if self.patched:
+            return f"{self.patch_source}, patching {self.file}"
+        return self.single or ""
+
+    def __lt__(self, other: Provenance) -> bool:
+        # Findings sort by their fields; a missing part sorts first.
+        return self._key() < other._key()
+
+    def _key(self) -> tuple[str, str, str]:
+        return (self.file or "", self.patch or "", self.entry or "")
 
 
 #: The fields of a Kustomize patch ``target:`` (types.Selector), in the order shown.

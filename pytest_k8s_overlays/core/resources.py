@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 from .fields import as_dict, dicts, str_dict
-from .provenance import Patch, field_path, setting_patch
+from .provenance import Patch, Provenance, field_path, setting_patch
 
 if TYPE_CHECKING:
     from .deployables import Deployable
@@ -163,17 +163,12 @@ class Resource:
             return f"{self.kind}/{self.namespace}/{self.name}"
         return f"{self.kind}/{self.name}"
 
-    def source_of(self, path: str) -> str | None:
-        """Where the field ``path`` comes from: the patch that set it last
-        (``prod/patch.yaml, patching base/ingress.yaml``), else ``source``."""
+    def source_of(self, path: str) -> Provenance | None:
+        """Where the field ``path`` comes from: ``source``, and the patch that set it last
+        (shown as ``prod/patch.yaml, patching base/ingress.yaml``) if one did."""
         if not self.patches or not path:
-            return self.source
-        patch = setting_patch(self.patches, *field_path(path, self.raw))
-        if patch is None:
-            return self.source
-        if self.source and self.source != patch.source:
-            return f"{patch.source}, patching {self.source}"
-        return patch.source
+            return Provenance.of(self.source)
+        return Provenance.of(self.source, setting_patch(self.patches, *field_path(path, self.raw)))
 
     @cached_property
     def pod_template(self) -> PodTemplate | None:

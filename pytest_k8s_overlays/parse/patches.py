@@ -110,7 +110,7 @@ def _documents(text: str) -> tuple[Any, ...]:
 
 
 def _patches_in(
-    documents: Sequence[Any], source: str, target: Mapping[str, Any] | None
+    documents: Sequence[Any], file: str, entry: str | None, target: Mapping[str, Any] | None
 ) -> Iterator[Patch]:
     """The patches one file (or inline text) holds: JSON 6902 ops or strategic merges."""
     kind = target.get("kind") if target else None
@@ -120,7 +120,7 @@ def _patches_in(
     if len(documents) == 1 and isinstance(documents[0], list):
         ops = [op for op in documents[0] if isinstance(op, Mapping)]
         paths = tuple(_json_pointer(op["path"]) for op in ops if isinstance(op.get("path"), str))
-        yield Patch(source, kind, name, paths)
+        yield Patch(file, kind, name, paths, entry)
         return
     for document in documents:
         if not isinstance(document, Mapping):
@@ -130,10 +130,11 @@ def _patches_in(
         doc_name = metadata.get("name") if isinstance(metadata, Mapping) else None
         leaves = [leaf for leaf in _leaves(document) if leaf not in _IDENTITY]
         yield Patch(
-            source,
+            file,
             kind or doc_kind,
             name or (doc_name if isinstance(doc_name, str) else None),
             tuple(leaves),
+            entry,
         )
 
 
@@ -217,12 +218,12 @@ def _kustomization_patches(
         target = target if isinstance(target, Mapping) else None
         file = _file_entry(kfile, value)
         if file is not None:
-            body = _text(file)
+            body, entry = _text(file), None
             source = display_path(os.path.normpath(file), root)
         else:
-            body, source = value, f"{shown_kfile} {where}"
+            body, source, entry = value, shown_kfile, where
         if body is not None:
-            found.extend(_patches_in(_documents(body), source, target))
+            found.extend(_patches_in(_documents(body), source, entry, target))
     return tuple(found)
 
 

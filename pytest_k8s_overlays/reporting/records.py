@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from ..core.deployables import Deployable
 from ..core.findings import Finding
 from ..core.outcomes import CheckOutcome, RenderFailure
 from ..core.paths import display_path
+from ..core.provenance import Provenance
 from ..core.resources import Overlay, Resource
 from ..core.text import bounded, encodable, shown_lines
 from .locate import Location, file_field_line, render_failure_location, resource_line
@@ -41,26 +41,17 @@ def _local(source: str | None, root: Path) -> Path | None:
     return path if path.is_file() else None
 
 
-#: How a finding's source names the patch that set its field (see Resource.source_of).
-_PATCHING = ", patching "
-_INLINE_PATCH = re.compile(r"^(?P<file>.+) (?P<field>patches(?:Json6902|StrategicMerge)?\[\d+\])$")
-
-
 def _patch_location(finding: Finding, resource: Resource | None, root: Path) -> Location | None:
-    """Where the patch a finding names is written: its file, or its entry in a
-    kustomization (an inline patch); None when the finding names no patch."""
-    if not finding.source or _PATCHING not in finding.source:
+    """Where the patch that set a finding's field is written: its file, or its entry in a
+    kustomization (an inline patch); None when no patch of another file did."""
+    source = finding.source
+    if source is None or source.patch is None or not source.patched:
         return None
-    patch = finding.source.split(_PATCHING, 1)[0]
-    inline = _INLINE_PATCH.match(patch)
-    if inline is not None:
-        kustomization = _local(inline.group("file"), root)
-        if kustomization is not None:
-            return kustomization, file_field_line(kustomization, inline.group("field"))
-        return None
-    file = _local(patch, root)
+    file = _local(source.patch, root)
     if file is None:
         return None
+    if source.entry is not None:
+        return file, file_field_line(file, source.entry)
     if resource is None:
         return file, 1
     return file, resource_line(file, resource.kind, resource.name, finding.path)
@@ -75,7 +66,7 @@ def finding_location(
     patched = _patch_location(finding, resource, root)
     if patched is not None:
         return patched
-    source = _local(finding.source, root)
+    source = _local(finding.source.single if finding.source is not None else None, root)
     if source is not None and resource is not None:
         return source, resource_line(source, resource.kind, resource.name, finding.path)
     named = _local(finding.resource, root)  # a finding about a kustomization file itself
@@ -86,6 +77,26 @@ def finding_location(
 
 def _where(location: Location, repo_root: Path) -> dict[str, Any]:
     return {"file": display_path(location[0], repo_root), "line": location[1]}
+
+
+def _provenance(source: Provenance | None, roots: tuple[Path, Path]) -> dict[str, Any] | None:
+    """Where the finding's field comes from, as values: the resource's manifest, the patch
+    that set the field and its entry in a kustomization (an inline patch), each path
+    relative to the repository root as the other paths of a record are."""
+    if source is None:
+        return None
+    root, repo_root = roots
+
+    def where(path: str | None) -> str | None:
+        if path is None or "//" in path:  # a remote base is named as Kustomize names it
+            return None if path is None else bounded(path)
+        return bounded(display_path(root / path, repo_root))
+
+    return {
+        "file": where(source.file),
+        "patch": where(source.patch),
+        "entry": source.entry,
+    }
 
 
 def _resource(resource: Resource | None) -> dict[str, Any] | None:
@@ -127,6 +138,7 @@ def finding_record(
         "hint": CHECKS[finding.check].rules.get(finding.rule, ""),
         "message": f"{finding.overlay}: {finding.line()}",
         "source": _where(location, repo_root),
+        "provenance": _provenance(finding.source, roots),
         "others": [bounded(other) for other in finding.others],
         "suppressed": suppressed,
     }
@@ -156,6 +168,7 @@ def render_record(failure: RenderFailure, repo_root: Path) -> Record:
         "hint": RENDER_HINT,
         "message": message,
         "source": _where(location, repo_root),
+        "provenance": None,
         "others": [],
         "suppressed": False,
     }
