@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from pytest_k8s_overlays.core.findings import Finding
+from pytest_k8s_overlays.core.provenance import Provenance
 from pytest_k8s_overlays.diff import baseline, output
 from pytest_k8s_overlays.diff.engine import (
     ADDED,
@@ -239,16 +240,25 @@ def test_fail_on() -> None:
     assert output.fails(comparison, ["any"]) == ["u: modified"]
 
 
-def finding(found: str, source: str = "k8s/a.yaml:12") -> Finding:
+def finding(found: str) -> Finding:
+    source = Provenance("k8s/a.yaml")
     return Finding(
         "auth", "Deployment/auth/api", "spec.x", "images", "unpinned", found, "a tag", source
     )
 
 
 def test_a_fingerprint_survives_line_moves_and_not_a_new_value() -> None:
-    old = baseline.fingerprint(finding("ghcr.io/a:latest", "k8s/a.yaml:12"))
-    assert baseline.fingerprint(finding("ghcr.io/a:latest", "k8s/a.yaml:40")) == old
+    old = baseline.fingerprint(finding("ghcr.io/a:latest"))
     assert baseline.fingerprint(finding("ghcr.io/b:latest")) != old
+    # A position in the text moves with unrelated edits; an address's port or a tag does not.
+    moved = baseline.fingerprint(finding("set in k8s/a.yaml:12, line 4"))
+    assert baseline.fingerprint(finding("set in k8s/a.yaml:40, line 9")) == moved
+    assert baseline.fingerprint(finding("redis.db:6379")) != baseline.fingerprint(
+        finding("redis.db:6380")
+    )
+    assert baseline.fingerprint(finding("ghcr.io/a:1")) != baseline.fingerprint(
+        finding("ghcr.io/a:2")
+    )
     new, existing = baseline.split(
         [finding("ghcr.io/a:latest"), finding("ghcr.io/b:latest")], {old}
     )

@@ -16,11 +16,15 @@ from collections.abc import Iterable
 from ..core.findings import Finding
 
 #: ``file.yaml:12``, ``:12:3``, ``line 12``, ``line 12, column 3``: where, not what.
-_POSITION = re.compile(r"(:\d+)+\b|\b(line|column|col)\s+\d+", re.IGNORECASE)
+#: A position in a file (``base/app.yaml:12``, ``line 12``): not an address's port
+#: (``redis.db:6379``) nor an image tag (``app:1``), which are part of the finding.
+_POSITION = re.compile(
+    r"(?P<file>\.(?:ya?ml|json))(?::\d+)+\b|\b(?:line|column|col)\s+\d+", re.IGNORECASE
+)
 
 
 def _without_positions(text: str) -> str:
-    return _POSITION.sub("", text)
+    return _POSITION.sub(lambda match: match.group("file") or "", text)
 
 
 def fingerprint(finding: Finding) -> str:
