@@ -33,6 +33,7 @@ from .generators import (
     list_field,
     map_field,
     matches,
+    missed_keys,
 )
 from .gotemplate import Options, TemplateError
 from .govalues import NumberRangeError, flatten
@@ -148,13 +149,15 @@ def render_application(
 ) -> Generated:
     """One Application from a template and one parameter set."""
     app = _starting_object(template)
-    if not params:
-        return Generated(app)
     renderer.unresolved = []
-    app = renderer.value(app, params)
+    if params:
+        # Argo CD's RenderTemplateParams leaves the template as written for no
+        # parameters; its templatePatch is rendered all the same.
+        app = renderer.value(app, params)
     if patch:
         app = _apply_patch(app, patch, params, renderer)
-    return Generated(app, tuple(renderer.unresolved), _keys(params, renderer.go))
+    unresolved = (*missed_keys(params), *renderer.unresolved)
+    return Generated(app, unresolved, _keys(params, renderer.go))
 
 
 def _keys(params: Params, go: bool) -> tuple[str, ...]:

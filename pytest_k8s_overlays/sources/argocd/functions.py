@@ -401,7 +401,7 @@ def slugify(*args: Any) -> str:
     return kept or slug[:size]
 
 
-class _GoYamlLoader(SafeLoader):
+class GoYamlLoader(SafeLoader):
     """YAML read as ``sigs.k8s.io/yaml.Unmarshal`` reads it: go-yaml v2's resolver
     (``1:20`` stays a string, ``0777`` is octal, ``y`` a boolean), then JSON: every
     number a float64, every timestamp the text written."""
@@ -426,8 +426,8 @@ def _go_yaml_bool(loader: Any, node: Any) -> bool:
     return str(loader.construct_scalar(node)).lower() in ("y", "yes", "true", "on")
 
 
-_GoYamlLoader.add_constructor("tag:yaml.org,2002:int", _go_yaml_int)
-_GoYamlLoader.add_constructor("tag:yaml.org,2002:bool", _go_yaml_bool)
+GoYamlLoader.add_constructor("tag:yaml.org,2002:int", _go_yaml_int)
+GoYamlLoader.add_constructor("tag:yaml.org,2002:bool", _go_yaml_bool)
 
 
 def _from_yaml_as(kind: type[Any], name: str) -> Callable[[Any], Any]:
@@ -436,7 +436,7 @@ def _from_yaml_as(kind: type[Any], name: str) -> Callable[[Any], Any]:
 
     def load(text: Any) -> Any:
         try:
-            documents = load_bounded(_string(text), _GoYamlLoader)
+            documents = load_bounded(_string(text), GoYamlLoader)
         except (yaml.YAMLError, ValueError) as error:
             message = (
                 describe_yaml_error(error) if isinstance(error, yaml.YAMLError) else "bad number"
