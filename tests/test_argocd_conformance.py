@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from pytest_k8s_overlays.sources.argocd.budget import BudgetExceeded
-from pytest_k8s_overlays.sources.argocd.gotemplate import Options, TemplateError
+from pytest_k8s_overlays.sources.argocd.gotemplate import Options, TemplateError, Unsupported
 from pytest_k8s_overlays.sources.argocd.govalues import json_numbers
 from pytest_k8s_overlays.sources.argocd.templates import TemplateRenderer
 
@@ -34,11 +34,11 @@ def _load() -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, dict[str, A
 
 DATA, CASES, RESULTS = _load()
 
-#: A Sprig function the emulation does not have: a parse error naming it, where Argo CD
-#: renders the template (docs/argocd.md lists them).
-_MISSING = "not in the emulation's function map"
-#: define, template and block: a parse error naming them.
-_DEFINE = "define/template/block are not supported"
+#: A function of Argo CD's map the emulation does not have: calling it fails the
+#: ApplicationSet as not supported here (docs/argocd.md lists them).
+_MISSING = "not supported by this emulation (UNSUPPORTED_FUNCTIONS)"
+#: define, template and block: not supported by this emulation.
+_DEFINE = "define/template/block are not supported by this emulation"
 #: Cases the emulation renders differently from Argo CD, with the reason (docs/argocd.md,
 #: "Known differences from Argo CD"). A case fixed makes its test fail (strict xfail):
 #: then remove it from here.
@@ -104,28 +104,6 @@ KNOWN_DIFFERENCES: dict[str, str] = {
     "fn-durationRound-3": _MISSING,
     "fn-derivePassword-1": _MISSING,
     "fn-decryptAES-1": _MISSING,
-    "fn-ago-defined": _MISSING,
-    "fn-bcrypt-defined": _MISSING,
-    "fn-buildCustomCert-defined": _MISSING,
-    "fn-date-defined": _MISSING,
-    "fn-encryptAES-defined": _MISSING,
-    "fn-genCA-defined": _MISSING,
-    "fn-genCAWithKey-defined": _MISSING,
-    "fn-genPrivateKey-defined": _MISSING,
-    "fn-genSelfSignedCert-defined": _MISSING,
-    "fn-genSelfSignedCertWithKey-defined": _MISSING,
-    "fn-genSignedCert-defined": _MISSING,
-    "fn-genSignedCertWithKey-defined": _MISSING,
-    "fn-htmlDate-defined": _MISSING,
-    "fn-htpasswd-defined": _MISSING,
-    "fn-now-defined": _MISSING,
-    "fn-randAlpha-defined": _MISSING,
-    "fn-randAlphaNum-defined": _MISSING,
-    "fn-randAscii-defined": _MISSING,
-    "fn-randBytes-defined": _MISSING,
-    "fn-randInt-defined": _MISSING,
-    "fn-randNumeric-defined": _MISSING,
-    "fn-uuidv4-defined": _MISSING,
 }
 
 
@@ -154,6 +132,9 @@ def emulate(case: dict[str, Any]) -> dict[str, str]:
     params = json_numbers(case.get("data", DATA))
     try:
         return {"output": renderer.string(case["template"], params)}
+    except Unsupported as error:
+        # Never the same as a Go result, even a Go error: the item says Argo CD renders it.
+        return {"error": "unsupported", "message": str(error)}
     except TemplateError as error:
         message = str(error)
         kind = "parse" if message.startswith("failed to parse template") else "exec"

@@ -35,7 +35,7 @@ from .generators import (
     matches,
     missed_keys,
 )
-from .gotemplate import Options, TemplateError
+from .gotemplate import Options, TemplateError, Unsupported
 from .govalues import NumberRangeError, flatten
 from .templates import TemplateRenderer
 
@@ -61,6 +61,8 @@ class Expansion:
     error: str | None = None
     #: Git generators of another repository whose paths match here, said in words.
     foreign: list[str] = field(default_factory=list)
+    #: A construct Argo CD renders and the emulation lacks: nothing is known of the set.
+    unsupported: str | None = None
 
 
 def template_options(spec: Mapping[str, Any], budget: Budget | None = None) -> TemplateRenderer:
@@ -199,6 +201,8 @@ def expand(appset: Mapping[str, Any], context: Context) -> Expansion:
     expansion = Expansion()
     try:
         _expand_into(expansion, appset, context)
+    except Unsupported as error:
+        return Expansion(not_evaluable=expansion.not_evaluable, unsupported=str(error))
     except (GeneratorError, TemplateError, BudgetExceeded, NumberRangeError) as error:
         return Expansion(not_evaluable=expansion.not_evaluable, error=str(error))
     except RecursionError:

@@ -3,9 +3,10 @@ functions users write in ApplicationSets, and Argo CD's own (``normalize``,
 ``slugify``, ``toYaml``, ``fromYaml``, ``fromYamlArray``).
 
 Argo CD gives templates Sprig's whole generic map except ``env``,
-``expandenv`` and ``getHostByName``; the subset here is the one named in the
-README. Calling another Sprig function is a parse error naming it
-(``function "x" not defined``), never a silent difference.
+``expandenv`` and ``getHostByName``. Calling one of those the emulation lacks
+(UNSUPPORTED_FUNCTIONS: the clock, randomness, crypto, ``semver``, ...) fails
+the ApplicationSet as not supported here (Argo CD renders it); a function
+outside Argo CD's map is Go's parse error (``function "x" not defined``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import yaml
 from ...core.regex import BadRegex, compile_re2
 from ...parse.safe_yaml import SafeLoader, describe_yaml_error, load_bounded
 from .budget import check_size, quote
-from .gotemplate import TemplateError, truthy
+from .gotemplate import TemplateError, Unsupported, truthy
 from .govalues import (
     MISSING,
     NO_VALUE,
@@ -1169,3 +1170,66 @@ def _typed(name: str, function: Callable[..., Any], signature: str) -> Callable[
 FUNCTIONS.update(MORE_FUNCTIONS)
 for _name, _signature in {**SIGNATURES, **MORE_SIGNATURES}.items():
     FUNCTIONS[_name] = _typed(_name, FUNCTIONS[_name], _signature)
+
+
+#: Functions of Argo CD's template map (Go's built-ins, Sprig's generic map, Argo CD's own)
+#: the emulation does not have: a template may name them, and calling one fails the
+#: ApplicationSet here as not supported (Argo CD renders it).
+UNSUPPORTED_FUNCTIONS = [
+    "abbrevboth",
+    "ago",
+    "bcrypt",
+    "buildCustomCert",
+    "call",
+    "date",
+    "dateInZone",
+    "dateModify",
+    "date_in_zone",
+    "date_modify",
+    "decryptAES",
+    "derivePassword",
+    "durationRound",
+    "encryptAES",
+    "genCA",
+    "genCAWithKey",
+    "genPrivateKey",
+    "genSelfSignedCert",
+    "genSelfSignedCertWithKey",
+    "genSignedCert",
+    "genSignedCertWithKey",
+    "htmlDate",
+    "htmlDateInZone",
+    "htpasswd",
+    "js",
+    "mustDateModify",
+    "mustToDate",
+    "must_date_modify",
+    "now",
+    "randAlpha",
+    "randAlphaNum",
+    "randAscii",
+    "randBytes",
+    "randInt",
+    "randNumeric",
+    "semver",
+    "semverCompare",
+    "shuffle",
+    "toDate",
+    "unixEpoch",
+    "urlJoin",
+    "urlParse",
+    "uuidv4",
+    "wrap",
+    "wrapWith",
+]
+
+
+def _unsupported(name: str) -> Callable[..., Any]:
+    def call(*_: Any) -> Any:
+        raise Unsupported(f'function "{name}"')
+
+    return call
+
+
+for _name in UNSUPPORTED_FUNCTIONS:
+    FUNCTIONS.setdefault(_name, _unsupported(_name))

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...core.applications import UNSUPPORTED
 from .budget import (
     MAX_DEPTH,
     Budget,
@@ -44,6 +45,11 @@ class TemplateError(Exception):
     def __init__(self, message: str, action: str | None = None) -> None:
         super().__init__(message)
         self.action = action
+
+
+class Unsupported(TemplateError):
+    """A construct Argo CD renders and the emulation does not have (the message names
+    it): the ApplicationSet cannot be evaluated here, which says nothing of Argo CD."""
 
 
 # -- lexing -----------------------------------------------------------------------------
@@ -376,7 +382,7 @@ def parse(text: str, functions: Mapping[str, Any]) -> list[Any]:
         try:
             current, stack = _action(content, functions, current, stack)
         except TemplateError as error:
-            raise TemplateError(str(error), error.action or content) from None
+            raise type(error)(str(error), error.action or content) from None
         if len(stack) > MAX_DEPTH:
             raise TemplateError(f"blocks nested more than {MAX_DEPTH} deep", content)
     if stack:
@@ -427,7 +433,7 @@ def _keyword(action: str) -> tuple[str, str]:
     if word in ("if", "range", "with", "else", "end", "break", "continue"):
         return word, rest.strip()
     if word in ("define", "template", "block"):
-        raise TemplateError(f"{{{{{word}}}}} is not supported in ApplicationSet templates here")
+        raise Unsupported(f"{{{{{word}}}}}")
     return "", action
 
 
@@ -567,7 +573,8 @@ class Executor:
             # The innermost action that failed is the one quoted; the deadline stops all.
             if isinstance(error, DeadlineExceeded) or getattr(error, "action", None) is not None:
                 raise
-            raise TemplateError(str(error), node.source) from None
+            kind = type(error) if isinstance(error, TemplateError) else TemplateError
+            raise kind(str(error), node.source) from None
 
     def _written(self, text: str) -> str:
         self.written += len(text)
@@ -793,6 +800,10 @@ def _failed(what: str, error: Exception) -> TemplateError:
     """Argo CD's words for a template error, quoting the failed action only."""
     action = getattr(error, "action", None)
     where = f" {quote('{{' + action + '}}')}" if action is not None else ""
+    if isinstance(error, Unsupported):
+        return Unsupported(
+            f"{UNSUPPORTED}: {error} (in{where or ' a template'}); Argo CD renders it"
+        )
     return TemplateError(f"{what}{where}: {error}")
 
 
