@@ -159,4 +159,3 @@ def test_a_function_the_emulation_lacks_is_not_said_to_fail_in_argo_cd(
     )
     result.stdout.no_fnmatch_line("*would render nothing*")
     result.stdout.no_fnmatch_line("*invalid-applicationset*")
-

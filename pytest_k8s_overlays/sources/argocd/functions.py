@@ -34,6 +34,7 @@ from .govalues import (
     NO_VALUE,
     format_value,
     go_yaml_resolve,
+    json_key,
     json_numbers,
     to_json,
     to_yaml,
@@ -413,6 +414,26 @@ class GoYamlLoader(SafeLoader):
             return "tag:yaml.org,2002:" + ("str" if tag in ("timestamp", "merge") else tag)
         return super().resolve(kind, value, implicit)
 
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        # Keys become JSON's strings as they are read: 1 and true are two keys in Go,
+        # one in a Python dict.
+        mapping = super().construct_mapping(node, deep=True)
+        if not any(isinstance(k, bool | float | int) for k in mapping):
+            return mapping
+        keyed: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            keyed[json_key(key)] = self.construct_object(value_node, deep=True)
+        return keyed
+
+
+def _go_yaml_float(loader: Any, node: Any) -> float:
+    value = yaml.SafeLoader.construct_yaml_float(loader, node)
+    if math.isinf(value) or math.isnan(value):
+        # sigs.k8s.io/yaml converts to JSON, which has no such number.
+        raise ValueError(f"json: unsupported value: {format_value(value)}")
+    return float(value)
+
 
 def _go_yaml_int(loader: Any, node: Any) -> Any:
     text = str(loader.construct_scalar(node)).replace("_", "")
@@ -429,6 +450,7 @@ def _go_yaml_bool(loader: Any, node: Any) -> bool:
 
 GoYamlLoader.add_constructor("tag:yaml.org,2002:int", _go_yaml_int)
 GoYamlLoader.add_constructor("tag:yaml.org,2002:bool", _go_yaml_bool)
+GoYamlLoader.add_constructor("tag:yaml.org,2002:float", _go_yaml_float)
 
 
 def _from_yaml_as(kind: type[Any], name: str) -> Callable[[Any], Any]:
