@@ -27,6 +27,7 @@ import yaml
 
 from ...core.regex import BadRegex, compile_re2
 from ...parse.safe_yaml import SafeLoader, describe_yaml_error, load_bounded
+from . import sprig_more
 from .budget import check_size, quote
 from .gotemplate import TemplateError, Unsupported, truthy
 from .govalues import (
@@ -251,6 +252,10 @@ def _verb(verb: str, flags: str, width: str | None, precision: str | None, value
         )
     if verb == "t":
         return format_value(value) if isinstance(value, bool) else bad
+    if verb in "xX" and isinstance(value, str | float) and not flags and not width:
+        return _hex(value, verb)
+    if verb == "U" and isinstance(value, int) and not isinstance(value, bool):
+        return f"U+{value:04X}"
     if verb in "dxXoc" and not (isinstance(value, int) and not isinstance(value, bool)):
         return bad
     if verb in "feEgG" and (not isinstance(value, float | int) or isinstance(value, bool)):
@@ -260,6 +265,21 @@ def _verb(verb: str, flags: str, width: str | None, precision: str | None, value
     if verb in "feEgG":
         spec += f".{precision}" if precision else (".6" if verb in "fFeE" else "")
     return format(value, spec + verb)
+
+
+def _hex(value: str | float, verb: str) -> str:
+    """Go's ``%x``/``%X`` of a string (its bytes) or a float (hexadecimal mantissa, binary
+    exponent of two digits or more: ``0x1.8p+01``)."""
+    if isinstance(value, str):
+        text = value.encode().hex()
+    elif not math.isfinite(value):
+        text = format_value(value)
+    else:
+        mantissa, _, exponent = value.hex().partition("p")
+        mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
+        sign = "-" if exponent.startswith("-") else "+"
+        text = f"{mantissa}p{sign}{abs(int(exponent)):02d}"
+    return text.upper().replace("0X", "0X") if verb == "X" else text
 
 
 def _printf(template: str, *args: Any) -> str:
@@ -539,23 +559,84 @@ def _unique(values: Any) -> list[Any]:
     return out
 
 
+_BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def _b64dec(text: str) -> str:
+    """Sprig's ``b64dec``: the decoded text, or Go's error text as the value."""
+    bad = _b64_error_at(text.encode())
+    if bad is not None:
+        return f"illegal base64 data at input byte {bad}"
+    clean = text.replace("\n", "").replace("\r", "")
+    return base64.b64decode(clean).decode(errors="replace")
+
+
+def _b64_error_at(data: bytes) -> int | None:
+    """Where Go's base64.StdEncoding refuses ``data`` (its ``decodeQuantum``), or None."""
+    index = 0
+    while index < len(data):
+        index, bad = _b64_quantum(data, index)
+        if bad is not None:
+            return bad
+    return None
+
+
+def _skip_newlines(data: bytes, index: int) -> int:
+    while index < len(data) and data[index] in b"\r\n":
+        index += 1
+    return index
+
+
+def _b64_quantum(data: bytes, index: int) -> tuple[int, int | None]:
+    """One quantum of four characters: the index after it, and where it fails."""
+    read = 0
+    while read < 4:
+        if index == len(data):
+            return index, (None if read == 0 else index - read)
+        char = data[index]
+        index += 1
+        if chr(char) in _BASE64:
+            read += 1
+            continue
+        if char in b"\r\n":
+            continue
+        if char != ord("=") or read < 2:
+            return index, index - 1
+        if read == 2:
+            index = _skip_newlines(data, index)
+            if index == len(data):
+                return index, len(data)
+            if data[index] != ord("="):
+                return index, index - 1
+            index += 1
+        index = _skip_newlines(data, index)
+        return len(data), (index if index < len(data) else None)
+    return index, None
+
+
+def _bytes_text(data: bytes) -> str:
+    """Go's string of bytes cut anywhere: a cut UTF-8 character is U+FFFD once written."""
+    return data.decode("utf-8", errors="replace")
+
+
 def _trunc(length: Any, text: Any) -> str:
-    count, value = _int(length), _string(text)
+    # Go's strings are bytes: the count is of bytes, as Sprig's trunc counts.
+    count, value = _int(length), _string(text).encode()
     if count < 0:
-        return value[count:] if -count < len(value) else value
-    return value[:count]
+        return _bytes_text(value[count:] if -count < len(value) else value)
+    return _bytes_text(value[:count])
 
 
 def _substr(start: Any, end: Any, text: Any) -> str:
-    first, last, value = _int(start), _int(end), _string(text)
+    first, last, value = _int(start), _int(end), _string(text).encode()
     if first < 0:
-        return value[:last]
+        return _bytes_text(value[:last])
     if first > len(value) or (0 <= last <= len(value) and first > last):
         # Go slices out of range: the template fails (a runtime error).
         raise TemplateError(f"error calling substr: slice bounds out of range [{first}:{last}]")
     if last < 0 or last > len(value):
-        return value[first:]
-    return value[first:last]
+        return _bytes_text(value[first:])
+    return _bytes_text(value[first:last])
 
 
 def _separator(char: str) -> bool:
@@ -761,7 +842,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "regexReplaceAllLiteral": lambda r, s, rep: _replace_all(r, s, lambda _: _string(rep)),
     # Sprig: encodings
     "b64enc": lambda s: base64.b64encode(_string(s).encode()).decode(),
-    "b64dec": lambda s: base64.b64decode(_string(s)).decode(errors="replace"),
+    "b64dec": lambda s: _b64dec(_string(s)),
     "sha256sum": lambda s: hashlib.sha256(_string(s).encode()).hexdigest(),
     "sha1sum": lambda s: hashlib.sha1(_string(s).encode()).hexdigest(),
     "adler32sum": lambda s: str(zlib.adler32(_string(s).encode())),
@@ -1190,7 +1271,8 @@ def _typed(name: str, function: Callable[..., Any], signature: str) -> Callable[
 
 
 FUNCTIONS.update(MORE_FUNCTIONS)
-for _name, _signature in {**SIGNATURES, **MORE_SIGNATURES}.items():
+FUNCTIONS.update(sprig_more.MORE)
+for _name, _signature in {**SIGNATURES, **MORE_SIGNATURES, **sprig_more.MORE_SIGNATURES}.items():
     FUNCTIONS[_name] = _typed(_name, FUNCTIONS[_name], _signature)
 
 
@@ -1198,11 +1280,9 @@ for _name, _signature in {**SIGNATURES, **MORE_SIGNATURES}.items():
 #: the emulation does not have: a template may name them, and calling one fails the
 #: ApplicationSet here as not supported (Argo CD renders it).
 UNSUPPORTED_FUNCTIONS = [
-    "abbrevboth",
     "ago",
     "bcrypt",
     "buildCustomCert",
-    "call",
     "date",
     "dateInZone",
     "dateModify",
@@ -1222,7 +1302,6 @@ UNSUPPORTED_FUNCTIONS = [
     "htmlDate",
     "htmlDateInZone",
     "htpasswd",
-    "js",
     "mustDateModify",
     "mustToDate",
     "must_date_modify",
@@ -1235,14 +1314,9 @@ UNSUPPORTED_FUNCTIONS = [
     "randNumeric",
     "semver",
     "semverCompare",
-    "shuffle",
     "toDate",
     "unixEpoch",
-    "urlJoin",
-    "urlParse",
     "uuidv4",
-    "wrap",
-    "wrapWith",
 ]
 
 
