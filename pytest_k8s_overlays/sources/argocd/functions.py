@@ -437,7 +437,7 @@ class GoYamlLoader(SafeLoader):
     def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
         # Keys become JSON's strings as they are read: 1 and true are two keys in Go,
         # one in a Python dict.
-        mapping = super().construct_mapping(node, deep=True)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=True)
         if not any(isinstance(k, bool | float | int) for k in mapping):
             return mapping
         keyed: dict[Any, Any] = {}
