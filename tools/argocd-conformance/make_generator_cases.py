@@ -46,8 +46,15 @@ def _matrix() -> list[Case]:
         [{}],
     ]
     for i, (first, second) in enumerate(itertools.product(firsts, seconds)):
-        cases.append({"id": f"matrix-go-{i}", "area": "matrix", "goTemplate": True,
-                      "first": first, "second": second})
+        cases.append(
+            {
+                "id": f"matrix-go-{i}",
+                "area": "matrix",
+                "goTemplate": True,
+                "first": first,
+                "second": second,
+            }
+        )
     flat_firsts = [
         [{"name": "a", "env": "dev"}],
         [{"name": "a", "env": ""}],
@@ -62,25 +69,52 @@ def _matrix() -> list[Case]:
         [{}],
     ]
     for i, (first, second) in enumerate(itertools.product(flat_firsts, flat_seconds)):
-        cases.append({"id": f"matrix-flat-{i}", "area": "matrix", "goTemplate": False,
-                      "first": first, "second": second})
+        cases.append(
+            {
+                "id": f"matrix-flat-{i}",
+                "area": "matrix",
+                "goTemplate": False,
+                "first": first,
+                "second": second,
+            }
+        )
     # Argo CD's own: applicationset/generators/matrix_test.go, TestMatrixGenerateGoTemplate.
-    cases.append({
-        "id": "argo-matrix-override", "area": "matrix", "goTemplate": True,
-        "source": "matrix_test.go: parameter override: first list elements take precedence",
-        "first": [{"booleanFalse": False, "booleanTrue": True, "stringFalse": "false",
-                   "stringTrue": "true"}],
-        "second": [{"booleanFalse": True, "booleanTrue": False, "stringFalse": "true",
-                    "stringTrue": "false"}],
-    })
+    cases.append(
+        {
+            "id": "argo-matrix-override",
+            "area": "matrix",
+            "goTemplate": True,
+            "source": "matrix_test.go: parameter override: first list elements take precedence",
+            "first": [
+                {
+                    "booleanFalse": False,
+                    "booleanTrue": True,
+                    "stringFalse": "false",
+                    "stringTrue": "true",
+                }
+            ],
+            "second": [
+                {
+                    "booleanFalse": True,
+                    "booleanTrue": False,
+                    "stringFalse": "true",
+                    "stringTrue": "false",
+                }
+            ],
+        }
+    )
     for go in (True, False):
         kind = "go" if go else "flat"
-        cases.append({
-            "id": f"argo-matrix-two-lists-{kind}", "area": "matrix", "goTemplate": go,
-            "source": "matrix_test.go: happy flow - generate params from two lists",
-            "first": [{"a": "1"}, {"a": "2"}],
-            "second": [{"b": "1"}, {"b": "2"}],
-        })
+        cases.append(
+            {
+                "id": f"argo-matrix-two-lists-{kind}",
+                "area": "matrix",
+                "goTemplate": go,
+                "source": "matrix_test.go: happy flow - generate params from two lists",
+                "first": [{"a": "1"}, {"a": "2"}],
+                "second": [{"b": "1"}, {"b": "2"}],
+            }
+        )
     return cases
 
 
@@ -104,8 +138,15 @@ def _merge() -> list[Case]:
         [],
     ]
     for i, (base, override) in enumerate(itertools.product(bases, overrides)):
-        cases.append({"id": f"merge-go-{i}", "area": "merge", "goTemplate": True,
-                      "mergeKeys": ["name"], "generators": [base, override]})
+        cases.append(
+            {
+                "id": f"merge-go-{i}",
+                "area": "merge",
+                "goTemplate": True,
+                "mergeKeys": ["name"],
+                "generators": [base, override],
+            }
+        )
     flat_bases = [
         [{"name": "a", "env": "dev"}, {"name": "b", "env": "dev"}],
         [{"name": "a", "env": "dev", "region": "eu"}],
@@ -116,14 +157,33 @@ def _merge() -> list[Case]:
         [{"name": "c", "env": "prod"}],
     ]
     for i, (base, override) in enumerate(itertools.product(flat_bases, flat_overrides)):
-        cases.append({"id": f"merge-flat-{i}", "area": "merge", "goTemplate": False,
-                      "mergeKeys": ["name"], "generators": [base, override]})
+        cases.append(
+            {
+                "id": f"merge-flat-{i}",
+                "area": "merge",
+                "goTemplate": False,
+                "mergeKeys": ["name"],
+                "generators": [base, override],
+            }
+        )
     more: list[tuple[str, list[str], list[list[dict[str, Any]]]]] = [
-        ("compound", ["name", "env"], [[{"name": "a", "env": "dev", "x": "1"},
-                                        {"name": "a", "env": "prod", "x": "1"}],
-                                       [{"name": "a", "env": "prod", "x": "2"}]]),
-        ("three", ["name"], [[{"name": "a", "x": "1"}], [{"name": "a", "x": "2"}],
-                             [{"name": "a", "x": "3", "y": "3"}]]),
+        (
+            "compound",
+            ["name", "env"],
+            [
+                [{"name": "a", "env": "dev", "x": "1"}, {"name": "a", "env": "prod", "x": "1"}],
+                [{"name": "a", "env": "prod", "x": "2"}],
+            ],
+        ),
+        (
+            "three",
+            ["name"],
+            [
+                [{"name": "a", "x": "1"}],
+                [{"name": "a", "x": "2"}],
+                [{"name": "a", "x": "3", "y": "3"}],
+            ],
+        ),
         ("absent-key", ["zone"], [[{"name": "a"}, {"name": "b"}], [{"name": "a"}]]),
         ("duplicate", ["name"], [[{"name": "a"}, {"name": "a"}], [{"name": "a"}]]),
         ("duplicate-override", ["name"], [[{"name": "a"}], [{"name": "a"}, {"name": "a"}]]),
@@ -133,21 +193,49 @@ def _merge() -> list[Case]:
     ]
     for name, keys, generators in more:
         for go in (True, False):
-            if not go and any(not isinstance(v, str) for g in generators for p in g for v in p.values()):
+            if not go and any(
+                not isinstance(v, str) for g in generators for p in g for v in p.values()
+            ):
                 continue
-            cases.append({"id": f"merge-{name}-{'go' if go else 'flat'}", "area": "merge",
-                          "goTemplate": go, "mergeKeys": keys, "generators": generators})
+            cases.append(
+                {
+                    "id": f"merge-{name}-{'go' if go else 'flat'}",
+                    "area": "merge",
+                    "goTemplate": go,
+                    "mergeKeys": keys,
+                    "generators": generators,
+                }
+            )
     # Argo CD's own: applicationset/generators/merge_test.go.
     own: list[tuple[str, str, list[str], list[list[dict[str, Any]]]]] = [
-        ("happy", "TestMergeGenerate: happy flow - generate paramSets", ["b"],
-         [[{"a": "1_1", "b": "same", "c": "1_3"}], [{"a": "2_1", "b": "same"}],
-          [{"a": "3_1", "b": "different", "c": "3_3"}]]),
-        ("keys-absent", "TestMergeGenerate: merge keys absent - do not merge", ["b"],
-         [[{"a": "a"}], [{"a": "a"}]]),
-        ("key-first-only", "TestMergeGenerate: merge key present in first set, absent in "
-         "second - do not merge", ["b"], [[{"a": "a"}], [{"b": "b"}]]),
-        ("one", "TestMergeGenerate: one generator", ["b"],
-         [[{"a": "1_1", "b": "same", "c": "1_3"}]]),
+        (
+            "happy",
+            "TestMergeGenerate: happy flow - generate paramSets",
+            ["b"],
+            [
+                [{"a": "1_1", "b": "same", "c": "1_3"}],
+                [{"a": "2_1", "b": "same"}],
+                [{"a": "3_1", "b": "different", "c": "3_3"}],
+            ],
+        ),
+        (
+            "keys-absent",
+            "TestMergeGenerate: merge keys absent - do not merge",
+            ["b"],
+            [[{"a": "a"}], [{"a": "a"}]],
+        ),
+        (
+            "key-first-only",
+            "TestMergeGenerate: merge key present in first set, absent in second - do not merge",
+            ["b"],
+            [[{"a": "a"}], [{"b": "b"}]],
+        ),
+        (
+            "one",
+            "TestMergeGenerate: one generator",
+            ["b"],
+            [[{"a": "1_1", "b": "same", "c": "1_3"}]],
+        ),
         ("none", "TestMergeGenerate: no generators", ["b"], []),
     ]
     keyed: list[tuple[str, list[str], list[dict[str, Any]]]] = [
@@ -158,30 +246,59 @@ def _merge() -> list[Case]:
         ("simple-non-unique", ["key"], [{"key": "a"}, {"key": "b"}, {"key": "b"}]),
         ("duplicated-name", ["key", "key"], [{"key": "a"}, {"key": "b"}]),
         ("duplicated-name-non-unique", ["key", "key"], [{"key": "a"}, {"key": "b"}, {"key": "b"}]),
-        ("compound-unique", ["key1", "key2"], [{"key1": "a", "key2": "a"},
-                                               {"key1": "a", "key2": "b"},
-                                               {"key1": "b", "key2": "a"}]),
-        ("compound-object", ["key1", "key2"], [{"key1": "a", "key2": {"hello": "world"}},
-                                               {"key1": "a", "key2": "b"},
-                                               {"key1": "b", "key2": "a"}]),
-        ("compound-duplicate-names", ["key1", "key1", "key2"], [{"key1": "a", "key2": "a"},
-                                                                {"key1": "a", "key2": "b"},
-                                                                {"key1": "b", "key2": "a"}]),
-        ("compound-non-unique", ["key1", "key2"], [{"key1": "a", "key2": "a"},
-                                                   {"key1": "a", "key2": "a"},
-                                                   {"key1": "b", "key2": "a"}]),
-        ("compound-duplicate-names-non-unique", ["key1", "key1", "key2"],
-         [{"key1": "a", "key2": "a"}, {"key1": "a", "key2": "a"}, {"key1": "b", "key2": "a"}]),
+        (
+            "compound-unique",
+            ["key1", "key2"],
+            [{"key1": "a", "key2": "a"}, {"key1": "a", "key2": "b"}, {"key1": "b", "key2": "a"}],
+        ),
+        (
+            "compound-object",
+            ["key1", "key2"],
+            [
+                {"key1": "a", "key2": {"hello": "world"}},
+                {"key1": "a", "key2": "b"},
+                {"key1": "b", "key2": "a"},
+            ],
+        ),
+        (
+            "compound-duplicate-names",
+            ["key1", "key1", "key2"],
+            [{"key1": "a", "key2": "a"}, {"key1": "a", "key2": "b"}, {"key1": "b", "key2": "a"}],
+        ),
+        (
+            "compound-non-unique",
+            ["key1", "key2"],
+            [{"key1": "a", "key2": "a"}, {"key1": "a", "key2": "a"}, {"key1": "b", "key2": "a"}],
+        ),
+        (
+            "compound-duplicate-names-non-unique",
+            ["key1", "key1", "key2"],
+            [{"key1": "a", "key2": "a"}, {"key1": "a", "key2": "a"}, {"key1": "b", "key2": "a"}],
+        ),
     ]
     for name, source, keys, generators in own:
-        cases.append({"id": f"argo-merge-{name}", "area": "merge", "goTemplate": False,
-                      "source": f"merge_test.go {source}", "mergeKeys": keys,
-                      "generators": generators})
+        cases.append(
+            {
+                "id": f"argo-merge-{name}",
+                "area": "merge",
+                "goTemplate": False,
+                "source": f"merge_test.go {source}",
+                "mergeKeys": keys,
+                "generators": generators,
+            }
+        )
     for name, keys, sets in keyed:
         # getParamSetsByMergeKey's cases, as a merge whose base is the sets.
-        cases.append({"id": f"argo-merge-key-{name}", "area": "merge", "goTemplate": True,
-                      "source": "merge_test.go TestParamSetsAreUniqueByMergeKeys",
-                      "mergeKeys": keys, "generators": [sets, []]})
+        cases.append(
+            {
+                "id": f"argo-merge-key-{name}",
+                "area": "merge",
+                "goTemplate": True,
+                "source": "merge_test.go TestParamSetsAreUniqueByMergeKeys",
+                "mergeKeys": keys,
+                "generators": [sets, []],
+            }
+        )
     return cases
 
 
@@ -193,7 +310,7 @@ def _values() -> list[Case]:
         {"ns": "{{ .path.basename }}"},
         {"ns": "{{ .nope }}"},
         {"ns": "{{ .env | upper }}", "b": "{{ .path.path }}"},
-        {"ns": "{{ default \"x\" .nope }}"},
+        {"ns": '{{ default "x" .nope }}'},
         {"ns": "{{ .meta.team }}"},
         {"ns": "plain"},
         {"ns": "{{ if .env }}yes{{ end }}"},
@@ -204,8 +321,17 @@ def _values() -> list[Case]:
     for options in ([], ["missingkey=error"], ["missingkey=zero"]):
         for i, values in enumerate(go_values):
             suffix = options[0].split("=")[1] if options else "default"
-            cases.append({"id": f"values-go-{suffix}-{i}", "area": "values", "goTemplate": True,
-                          "options": options, "first": first, "second": own, "values": values})
+            cases.append(
+                {
+                    "id": f"values-go-{suffix}-{i}",
+                    "area": "values",
+                    "goTemplate": True,
+                    "options": options,
+                    "first": first,
+                    "second": own,
+                    "values": values,
+                }
+            )
     flat_values = [
         {"ns": "{{env}}-{{path.basename}}"},
         {"ns": "{{env}}"},
@@ -217,28 +343,81 @@ def _values() -> list[Case]:
     flat_first = [{"env": "dev"}]
     flat_own = [{"path": "apps/a", "path.basename": "a"}]
     for i, values in enumerate(flat_values):
-        cases.append({"id": f"values-flat-{i}", "area": "values", "goTemplate": False,
-                      "first": flat_first, "second": flat_own, "values": values})
+        cases.append(
+            {
+                "id": f"values-flat-{i}",
+                "area": "values",
+                "goTemplate": False,
+                "first": flat_first,
+                "second": flat_own,
+                "values": values,
+            }
+        )
     return cases
 
 
 def _directories() -> list[Case]:
     # No hidden directory: the repo-server lists none (nor does the emulation).
-    paths = ["apps", "apps/a", "apps/b", "apps/b/c", "apps/ab", "apps/a-b",
-             "apps/[x]", "apps/x*y", "other/a", "apps/a/b/c"]
-    patterns = ["apps/*", "apps/a", "apps/?", "apps/[a-b]", "apps/[!a]", "apps/[^a]", "apps/*/*",
-                "*", "*/a", "apps/**", "apps/\\[x]", "apps/x\\*y", "apps/[", "apps/a*", "apps/",
-                "apps/*b", "apps/.*", "apps/[a-]", "apps/[]a]", "apps/*/c"]
+    paths = [
+        "apps",
+        "apps/a",
+        "apps/b",
+        "apps/b/c",
+        "apps/ab",
+        "apps/a-b",
+        "apps/[x]",
+        "apps/x*y",
+        "other/a",
+        "apps/a/b/c",
+    ]
+    patterns = [
+        "apps/*",
+        "apps/a",
+        "apps/?",
+        "apps/[a-b]",
+        "apps/[!a]",
+        "apps/[^a]",
+        "apps/*/*",
+        "*",
+        "*/a",
+        "apps/**",
+        "apps/\\[x]",
+        "apps/x\\*y",
+        "apps/[",
+        "apps/a*",
+        "apps/",
+        "apps/*b",
+        "apps/.*",
+        "apps/[a-]",
+        "apps/[]a]",
+        "apps/*/c",
+    ]
     cases: list[Case] = []
     for i, pattern in enumerate(patterns):
-        cases.append({"id": f"dirs-{i}", "area": "directories", "patterns": [{"path": pattern}],
-                      "paths": paths})
-    excludes = [("apps/*", "apps/b"), ("apps/*", "apps/[ab]"), ("apps/*", "apps/*"),
-                ("apps/b", "apps/*"), ("apps/*/*", "apps/b/*")]
+        cases.append(
+            {
+                "id": f"dirs-{i}",
+                "area": "directories",
+                "patterns": [{"path": pattern}],
+                "paths": paths,
+            }
+        )
+    excludes = [
+        ("apps/*", "apps/b"),
+        ("apps/*", "apps/[ab]"),
+        ("apps/*", "apps/*"),
+        ("apps/b", "apps/*"),
+        ("apps/*/*", "apps/b/*"),
+    ]
     for i, (keep, drop) in enumerate(excludes):
-        cases.append({"id": f"dirs-exclude-{i}", "area": "directories",
-                      "patterns": [{"path": keep}, {"path": drop, "exclude": True}],
-                      "paths": paths})
+        cases.append(
+            {
+                "id": f"dirs-exclude-{i}",
+                "area": "directories",
+                "patterns": [{"path": keep}, {"path": drop, "exclude": True}],
+                "paths": paths,
+            }
+        )
     return cases
 
 
@@ -256,7 +435,7 @@ def _gitfiles() -> list[Case]:
         "",
         "# only a comment\n",
         "name: a\n---\nname: b\n",
-        "{\"name\": \"a\", \"n\": 1, \"f\": 1.5, \"t\": true}\n",
+        '{"name": "a", "n": 1, "f": 1.5, "t": true}\n',
         "1: one\n2.5: x\ntrue: t\n",
         "base: &b {x: 1}\nuse: *b\n",
         "name: [unclosed\n",
@@ -269,33 +448,81 @@ def _gitfiles() -> list[Case]:
     for i, content in enumerate(contents):
         for go in (True, False):
             kind = "go" if go else "flat"
-            cases.append({"id": f"gitfile-{kind}-{i}", "area": "gitfile", "goTemplate": go,
-                          "file": "envs/dev/config.yaml", "content": content})
+            cases.append(
+                {
+                    "id": f"gitfile-{kind}-{i}",
+                    "area": "gitfile",
+                    "goTemplate": go,
+                    "file": "envs/dev/config.yaml",
+                    "content": content,
+                }
+            )
     for go in (True, False):
         kind = "go" if go else "flat"
-        cases.append({"id": f"gitfile-{kind}-prefix", "area": "gitfile", "goTemplate": go,
-                      "file": "a/b/c.json", "content": "x: 1\n", "prefix": "cfg"})
-        cases.append({"id": f"gitfile-{kind}-root", "area": "gitfile", "goTemplate": go,
-                      "file": "top.yaml", "content": "x: 1\n"})
+        cases.append(
+            {
+                "id": f"gitfile-{kind}-prefix",
+                "area": "gitfile",
+                "goTemplate": go,
+                "file": "a/b/c.json",
+                "content": "x: 1\n",
+                "prefix": "cfg",
+            }
+        )
+        cases.append(
+            {
+                "id": f"gitfile-{kind}-root",
+                "area": "gitfile",
+                "goTemplate": go,
+                "file": "top.yaml",
+                "content": "x: 1\n",
+            }
+        )
     return cases
 
 
 def _envsubst() -> list[Case]:
     env = {"ARGOCD_APP_NAME": "web", "ARGOCD_APP_NAMESPACE": "prod", "X": "1", "EMPTY": ""}
-    texts = ["$ARGOCD_APP_NAME", "${ARGOCD_APP_NAME}-x", "$ARGOCD_APP_NAME-x", "$$X", "$$$X",
-             "$UNKNOWN-a", "${UNKNOWN}", "a$", "a$-b", "${X", "${}", "$1", "$*", "$@x", "$X$X",
-             "${X}${EMPTY}z", "$ X", "${X:-d}", "pre${ARGOCD_APP_NAMESPACE}post", "$_X", "$x",
-             "nginx:$X", "${!X}", "$$", "$"]
-    return [{"id": f"envsubst-{i}", "area": "envsubst", "text": text, "env": env}
-            for i, text in enumerate(texts)]
+    texts = [
+        "$ARGOCD_APP_NAME",
+        "${ARGOCD_APP_NAME}-x",
+        "$ARGOCD_APP_NAME-x",
+        "$$X",
+        "$$$X",
+        "$UNKNOWN-a",
+        "${UNKNOWN}",
+        "a$",
+        "a$-b",
+        "${X",
+        "${}",
+        "$1",
+        "$*",
+        "$@x",
+        "$X$X",
+        "${X}${EMPTY}z",
+        "$ X",
+        "${X:-d}",
+        "pre${ARGOCD_APP_NAMESPACE}post",
+        "$_X",
+        "$x",
+        "nginx:$X",
+        "${!X}",
+        "$$",
+        "$",
+    ]
+    return [
+        {"id": f"envsubst-{i}", "area": "envsubst", "text": text, "env": env}
+        for i, text in enumerate(texts)
+    ]
 
 
 def main() -> None:
     cases = [*_matrix(), *_merge(), *_values(), *_directories(), *_gitfiles(), *_envsubst()]
     ids = [c["id"] for c in cases]
     assert len(ids) == len(set(ids)), "duplicate ids"
-    OUT.write_text(json.dumps({"cases": cases}, indent=1, ensure_ascii=False) + "\n",
-                   encoding="utf-8")
+    OUT.write_text(
+        json.dumps({"cases": cases}, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     print(f"{len(cases)} generator cases written to {OUT}")
 
 

@@ -27,7 +27,7 @@ import yaml
 
 from ...core.regex import BadRegex, compile_re2
 from ...parse.safe_yaml import SafeLoader, describe_yaml_error, load_bounded
-from . import sprig_more
+from . import gotime, sprig_more
 from .budget import check_size, quote
 from .gotemplate import TemplateError, Unsupported, truthy
 from .govalues import (
@@ -1272,7 +1272,13 @@ def _typed(name: str, function: Callable[..., Any], signature: str) -> Callable[
 
 FUNCTIONS.update(MORE_FUNCTIONS)
 FUNCTIONS.update(sprig_more.MORE)
-for _name, _signature in {**SIGNATURES, **MORE_SIGNATURES, **sprig_more.MORE_SIGNATURES}.items():
+FUNCTIONS.update(gotime.FUNCTIONS)
+for _name, _signature in {
+    **SIGNATURES,
+    **MORE_SIGNATURES,
+    **sprig_more.MORE_SIGNATURES,
+    **gotime.SIGNATURES,
+}.items():
     FUNCTIONS[_name] = _typed(_name, FUNCTIONS[_name], _signature)
 
 
@@ -1283,14 +1289,8 @@ UNSUPPORTED_FUNCTIONS = [
     "ago",
     "bcrypt",
     "buildCustomCert",
-    "date",
-    "dateInZone",
-    "dateModify",
-    "date_in_zone",
-    "date_modify",
     "decryptAES",
     "derivePassword",
-    "durationRound",
     "encryptAES",
     "genCA",
     "genCAWithKey",
@@ -1299,13 +1299,7 @@ UNSUPPORTED_FUNCTIONS = [
     "genSelfSignedCertWithKey",
     "genSignedCert",
     "genSignedCertWithKey",
-    "htmlDate",
-    "htmlDateInZone",
     "htpasswd",
-    "mustDateModify",
-    "mustToDate",
-    "must_date_modify",
-    "now",
     "randAlpha",
     "randAlphaNum",
     "randAscii",
@@ -1314,8 +1308,6 @@ UNSUPPORTED_FUNCTIONS = [
     "randNumeric",
     "semver",
     "semverCompare",
-    "toDate",
-    "unixEpoch",
     "uuidv4",
 ]
 
