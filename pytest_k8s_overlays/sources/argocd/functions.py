@@ -27,7 +27,7 @@ import yaml
 
 from ...core.regex import BadRegex, compile_re2
 from ...parse.safe_yaml import SafeLoader, describe_yaml_error, load_bounded
-from . import gotime, sprig_more
+from . import gotime, semver, sprig_more
 from .budget import check_size, quote
 from .gotemplate import TemplateError, Unsupported, truthy
 from .govalues import (
@@ -1273,6 +1273,7 @@ def _typed(name: str, function: Callable[..., Any], signature: str) -> Callable[
 FUNCTIONS.update(MORE_FUNCTIONS)
 FUNCTIONS.update(sprig_more.MORE)
 FUNCTIONS.update(gotime.FUNCTIONS)
+FUNCTIONS.update(semver.FUNCTIONS)
 for _name, _signature in {
     **SIGNATURES,
     **MORE_SIGNATURES,
@@ -1306,8 +1307,6 @@ UNSUPPORTED_FUNCTIONS = [
     "randBytes",
     "randInt",
     "randNumeric",
-    "semver",
-    "semverCompare",
     "uuidv4",
 ]
 

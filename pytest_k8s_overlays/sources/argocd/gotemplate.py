@@ -744,6 +744,10 @@ class Executor:
             return MISSING
         if value is None or value is MISSING:
             raise TemplateError(f"nil pointer evaluating interface {{}}.{name}")
+        method = getattr(value, "go_method", None)
+        if method is not None:
+            # A Go value a function returned (a semantic version): its methods.
+            return method(name)
         raise TemplateError(f"can't evaluate field {name} in type {_go_type(value)}")
 
 
