@@ -92,6 +92,8 @@ def _evaluate(case: dict[str, Any], tmp: Path) -> Any:
         context = _context(case, tmp, [case["file"]])
         return generators._git_files(spec, context, case.get("prefix", ""))
     context = _context(case, tmp, [])
+    if area == "selector":
+        return generators.selected(json_numbers(case["first"]), case["selector"])
     if area == "values":
         return _values(case, context)
     if area == "matrix":

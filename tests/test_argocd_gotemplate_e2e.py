@@ -128,7 +128,7 @@ def test_a_function_the_emulation_lacks_is_not_said_to_fail_in_argo_cd(
         "versioned",
         [{"list": {"elements": [{"name": "a", "version": "1.2.3"}]}}],
         app_template(
-            '{{ .name }}{{ if semverCompare ">=1.0.0" .version }}-v1{{ end }}',
+            '{{ .name }}-{{ derivePassword 1 "long" "pw" .name "example.com" | lower }}',
             "apps/{{ .name }}",
             "{{ .name }}",
         ),
@@ -152,9 +152,9 @@ def test_a_function_the_emulation_lacks_is_not_said_to_fail_in_argo_cd(
         [
             "*argocd/sets.yaml::a::render PASSED*",
             "*argocd/sets.yaml::versioned::render FAILED*",
-            'versioned: not supported by this emulation: function "semverCompare" (in '
-            '{{ if semverCompare ">=1.0.0" .version }}); Argo CD renders it, so '
-            "ApplicationSet versioned is not gated",
+            'versioned: not supported by this emulation: function "derivePassword" (in '
+            '{{ derivePassword 1 "long" "pw" .name "example.com" | lower }}); Argo CD '
+            "renders it, so ApplicationSet versioned is not gated",
         ]
     )
     result.stdout.no_fnmatch_line("*would render nothing*")

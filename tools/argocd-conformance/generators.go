@@ -43,6 +43,7 @@ type GeneratorCase struct {
 	Content    string            `json:"content,omitempty"`
 	Prefix     string            `json:"prefix,omitempty"`
 	Text       string            `json:"text,omitempty"`
+	Selector   *LabelSelector    `json:"selector,omitempty"`
 	Env        map[string]string `json:"env,omitempty"`
 }
 
@@ -50,6 +51,16 @@ type GeneratorCase struct {
 type DirectoryItem struct {
 	Path    string `json:"path"`
 	Exclude bool   `json:"exclude,omitempty"`
+}
+
+// LabelSelector is metav1.LabelSelector's JSON.
+type LabelSelector struct {
+	MatchLabels      map[string]string `json:"matchLabels,omitempty"`
+	MatchExpressions []struct {
+		Key      string   `json:"key"`
+		Operator string   `json:"operator"`
+		Values   []string `json:"values,omitempty"`
+	} `json:"matchExpressions,omitempty"`
 }
 
 // GeneratorResult is the output (any JSON) or Go's error.
@@ -398,6 +409,8 @@ func evaluate(c GeneratorCase) (any, error) {
 		return paramsFromGitFile(c.File, []byte(c.Content), c.GoTemplate, c.Prefix)
 	case "envsubst":
 		return envsubst(c.Text, c.Env), nil
+	case "selector":
+		return selectParams(c.Selector, c.First)
 	}
 	return nil, fmt.Errorf("unknown area %s", c.Area)
 }
@@ -448,4 +461,151 @@ func runGenerators(casesPath, outPath string) error {
 	}
 	fmt.Printf("%d generator cases evaluated with %s\n", len(results), moduleVersions()["go"])
 	return os.WriteFile(outPath, out.Bytes(), 0o644)
+}
+
+// The selector of a generator, as Transform applies it (generator_spec_processor.go):
+// LabelSelectorAsSelector, newRequirement and Requirement.Matches are Argo CD's
+// (applicationset/utils/selector.go) with apimachinery's types written out here;
+// isQualifiedName transcribes apimachinery's validation.IsQualifiedName (that module is
+// not among the ones this program builds with).
+var (
+	qualifiedName = regexp.MustCompile(`^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`)
+	dnsSubdomain  = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+)
+
+func isQualifiedName(value string) bool {
+	parts := strings.Split(value, "/")
+	name := parts[0]
+	switch len(parts) {
+	case 1:
+	case 2:
+		if len(parts[0]) == 0 || len(parts[0]) > 253 || !dnsSubdomain.MatchString(parts[0]) {
+			return false
+		}
+		name = parts[1]
+	default:
+		return false
+	}
+	return len(name) > 0 && len(name) <= 63 && qualifiedName.MatchString(name)
+}
+
+type requirement struct {
+	key       string
+	operator  string
+	strValues []string
+}
+
+func newRequirement(key string, op string, vals []string) (*requirement, error) {
+	var errs []string
+	if !isQualifiedName(key) {
+		errs = append(errs, fmt.Sprintf("key: Invalid value: %q", key))
+	}
+	switch op {
+	case "in", "notin":
+		if len(vals) == 0 {
+			errs = append(errs, "values: Invalid value: for 'in', 'notin' operators, values set can't be empty")
+		}
+	case "=", "==", "!=":
+		if len(vals) != 1 {
+			errs = append(errs, "values: Invalid value: exact-match compatibility requires one single value")
+		}
+	case "exists", "!":
+		if len(vals) != 0 {
+			errs = append(errs, "values: Invalid value: values set must be empty for exists and does not exist")
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.New(strings.Join(errs, ", "))
+	}
+	return &requirement{key: key, operator: op, strValues: vals}, nil
+}
+
+func (r *requirement) matches(ls map[string]string) bool {
+	value, has := ls[r.key]
+	switch r.operator {
+	case "in", "=", "==":
+		return has && slicesContain(r.strValues, value)
+	case "notin", "!=":
+		return !has || !slicesContain(r.strValues, value)
+	case "exists":
+		return has
+	case "!":
+		return !has
+	}
+	return false
+}
+
+func slicesContain(values []string, value string) bool {
+	for _, v := range values {
+		if v == value {
+			return true
+		}
+	}
+	return false
+}
+
+func labelSelectorAsSelector(ps *LabelSelector) ([]*requirement, bool, error) {
+	if ps == nil || len(ps.MatchLabels)+len(ps.MatchExpressions) == 0 {
+		return nil, true, nil
+	}
+	var requirements []*requirement
+	for k, v := range ps.MatchLabels {
+		r, err := newRequirement(k, "=", []string{v})
+		if err != nil {
+			return nil, false, err
+		}
+		requirements = append(requirements, r)
+	}
+	for _, expr := range ps.MatchExpressions {
+		var op string
+		switch expr.Operator {
+		case "In":
+			op = "in"
+		case "NotIn":
+			op = "notin"
+		case "Exists":
+			op = "exists"
+		case "DoesNotExist":
+			op = "!"
+		default:
+			return nil, false, fmt.Errorf("%q is not a valid pod selector operator", expr.Operator)
+		}
+		r, err := newRequirement(expr.Key, op, append([]string(nil), expr.Values...))
+		if err != nil {
+			return nil, false, err
+		}
+		requirements = append(requirements, r)
+	}
+	return requirements, false, nil
+}
+
+// selectParams: Transform's filter, flattenParameters included (normalizeMapForFlatten
+// left out: JSON parameters hold no map[string]string).
+func selectParams(selector *LabelSelector, params []map[string]any) ([]map[string]any, error) {
+	requirements, _, err := labelSelectorAsSelector(selector)
+	if err != nil {
+		return nil, fmt.Errorf("error parsing label selector: %w", err)
+	}
+	res := []map[string]any{}
+	for _, param := range params {
+		flat, err := flatten.Flatten(param, "", flatten.DotStyle)
+		if err != nil {
+			return nil, err
+		}
+		labels := map[string]string{}
+		for k, v := range flat {
+			labels[k] = fmt.Sprintf("%v", v)
+		}
+		keep := true
+		for _, r := range requirements {
+			if !r.matches(labels) {
+				keep = false
+				break
+			}
+		}
+		if keep {
+			res = append(res, param)
+		}
+	}
+	return res, nil
 }

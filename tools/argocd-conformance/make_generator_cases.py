@@ -516,8 +516,60 @@ def _envsubst() -> list[Case]:
     ]
 
 
+def _selectors() -> list[Case]:
+    go_params = [
+        {"name": "a", "env": "dev", "n": 1, "on": True, "meta": {"team": "web"}, "list": ["x", "y"]},
+        {"name": "b", "env": "prod", "n": 2.5, "on": False, "meta": {"team": ""}, "none": None},
+        {"name": "c", "env": "", "meta": {}},
+    ]
+    flat_params = [
+        {"name": "a", "env": "dev", "path": "apps/a", "path.basename": "a", "path[0]": "apps"},
+        {"name": "b", "env": "prod", "path": "apps/b", "path.basename": "b", "path[0]": "apps"},
+    ]
+    selectors: list[dict[str, Any]] = [
+        {"matchLabels": {"env": "dev"}},
+        {"matchLabels": {"env": ""}},
+        {"matchLabels": {"n": "1"}},
+        {"matchLabels": {"n": "2.5"}},
+        {"matchLabels": {"on": "true"}},
+        {"matchLabels": {"on": "false"}},
+        {"matchLabels": {"meta.team": "web"}},
+        {"matchLabels": {"meta.team": ""}},
+        {"matchLabels": {"list.0": "x"}},
+        {"matchLabels": {"none": "<nil>"}},
+        {"matchLabels": {"path.basename": "a"}},
+        {"matchLabels": {"path[0]": "apps"}},
+        {"matchLabels": {"env": "dev", "name": "b"}},
+        {"matchLabels": {"example.com/env": "dev"}},
+        {"matchLabels": {"Bad Key": "x"}},
+        {"matchLabels": {"-env": "x"}},
+        {"matchLabels": {"a/b/c": "x"}},
+        {"matchLabels": {"env": "not a valid label value!"}},
+        {"matchExpressions": [{"key": "env", "operator": "In", "values": ["dev", "prod"]}]},
+        {"matchExpressions": [{"key": "env", "operator": "NotIn", "values": ["dev"]}]},
+        {"matchExpressions": [{"key": "meta.team", "operator": "Exists"}]},
+        {"matchExpressions": [{"key": "meta.team", "operator": "DoesNotExist"}]},
+        {"matchExpressions": [{"key": "env", "operator": "In", "values": []}]},
+        {"matchExpressions": [{"key": "env", "operator": "Exists", "values": ["x"]}]},
+        {"matchExpressions": [{"key": "env", "operator": "Gt", "values": ["1"]}]},
+        {"matchExpressions": [{"key": "env", "operator": "in", "values": ["dev"]}]},
+        {"matchExpressions": [{"key": "missing", "operator": "NotIn", "values": ["x"]}]},
+        {"matchLabels": {"env": "dev"},
+         "matchExpressions": [{"key": "name", "operator": "In", "values": ["a"]}]},
+        {},
+    ]
+    cases: list[Case] = []
+    for i, selector in enumerate(selectors):
+        cases.append({"id": f"selector-go-{i}", "area": "selector", "goTemplate": True,
+                      "first": go_params, "selector": selector})
+        cases.append({"id": f"selector-flat-{i}", "area": "selector", "goTemplate": False,
+                      "first": flat_params, "selector": selector})
+    return cases
+
+
 def main() -> None:
-    cases = [*_matrix(), *_merge(), *_values(), *_directories(), *_gitfiles(), *_envsubst()]
+    cases = [*_matrix(), *_merge(), *_values(), *_directories(), *_gitfiles(), *_envsubst(),
+             *_selectors()]
     ids = [c["id"] for c in cases]
     assert len(ids) == len(set(ids)), "duplicate ids"
     OUT.write_text(

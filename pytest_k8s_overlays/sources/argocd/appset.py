@@ -32,8 +32,8 @@ from .generators import (
     kinds_of,
     list_field,
     map_field,
-    matches,
     missed_keys,
+    selected,
 )
 from .gotemplate import Options, TemplateError, Unsupported
 from .govalues import NumberRangeError, flatten
@@ -187,7 +187,7 @@ def _entry(
         own = entry[kind].get("template") if kind not in LIVE_GENERATORS else None
         template = _generator_template(own, base)
         selector = map_field(entry.get("selector"), "a generator's selector")
-        pairs.extend((template, p) for p in found if not selector or matches(selector, flatten(p)))
+        pairs.extend((template, p) for p in selected(found, selector))
         check_params(len(pairs) + len(expansion.generated))
     return pairs
 

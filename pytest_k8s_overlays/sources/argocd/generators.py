@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import posixpath
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -403,15 +404,18 @@ def _children(spec: dict[str, Any], what: str) -> list[tuple[str, Any]]:
     return children
 
 
-def _selected(params: list[Params], selector: Any) -> list[Params]:
+def selected(params: list[Params], selector: Any) -> list[Params]:
+    """The parameter sets a generator's selector keeps; an invalid selector fails even
+    when there are none, as Argo CD parses it first."""
     if not selector:
         return params
+    matches(selector, {})
     return [p for p in params if matches(selector, flatten(p))]
 
 
 def _child(kind: str, child: dict[str, Any], context: Context) -> list[Params]:
     selector = map_field(child.get("selector"), "a generator's selector")
-    return _selected(generate(kind, child[kind], context), selector)
+    return selected(generate(kind, child[kind], context), selector)
 
 
 def _matrix(spec: dict[str, Any], context: Context) -> list[Params]:
@@ -539,17 +543,38 @@ def _merge_into(base: Params, params: Params, go: bool) -> None:
 # -- selectors ---------------------------------------------------------------------------
 
 
+_QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+
+def _label_key(key: str) -> str:
+    """A selector's key as Kubernetes accepts it (``[prefix/]name``), else the error
+    Argo CD fails the generator with."""
+    prefix, _, name = key.rpartition("/") if key.count("/") == 1 else ("", "", key)
+    valid = key.count("/") <= 1 and 0 < len(name) <= 63 and _QUALIFIED_NAME.fullmatch(name)
+    if key.count("/") == 1:
+        valid = valid and 0 < len(prefix) <= 253 and _DNS_SUBDOMAIN.fullmatch(prefix)
+    if not valid:
+        raise GeneratorError(
+            f"error parsing label selector: key: Invalid value: {quote(key)}: not a qualified name"
+        )
+    return key
+
+
 def matches(selector: Any, labels: Mapping[str, str]) -> bool:
     """A LabelSelector (``matchLabels``, ``matchExpressions``) against flattened parameters."""
     if not isinstance(selector, dict):
         return True
+    found = True
     for key, value in map_field(selector.get("matchLabels"), "selector.matchLabels").items():
-        if labels.get(str(key)) != format_value(value):
-            return False
+        if labels.get(_label_key(str(key))) != format_value(value):
+            found = False
     for expression in list_field(selector.get("matchExpressions"), "selector.matchExpressions"):
+        # Every requirement is checked, even after one fails: Argo CD refuses an invalid
+        # one before matching anything.
         if not _expression(expression, labels):
-            return False
-    return True
+            found = False
+    return found
 
 
 def _expression(expression: Any, labels: Mapping[str, str]) -> bool:
@@ -566,6 +591,17 @@ def _expression(expression: Any, labels: Mapping[str, str]) -> bool:
     }
     if not isinstance(operator, str) or operator not in checks:
         raise GeneratorError(f"{operator!r} is not a valid label selector operator")
+    _label_key(key)
+    if operator in ("In", "NotIn") and not values:
+        raise GeneratorError(
+            "error parsing label selector: values: Invalid value: for 'in', 'notin' "
+            "operators, values set can't be empty"
+        )
+    if operator in ("Exists", "DoesNotExist") and values:
+        raise GeneratorError(
+            "error parsing label selector: values: Invalid value: values set must be empty "
+            "for exists and does not exist"
+        )
     return checks[operator]()
 
 
@@ -588,4 +624,5 @@ __all__ = [
     "kinds_of",
     "matches",
     "missed_keys",
+    "selected",
 ]
