@@ -83,6 +83,30 @@ def _other_sets() -> list[dict[str, object]]:
     ]
 
 
+#: Written by hand: a YAML writer would quote 1:20. kubectl sends it to Argo CD as the
+#: string "1:20" (sigs.k8s.io/yaml), YAML 1.1 readers as the number 80.
+RAW_SET = """
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: raw, namespace: argocd}
+spec:
+  generators:
+    - list:
+        elements:
+          - {service: b, window: 1:20}
+  template:
+    metadata: {name: 'window-{{service}}'}
+    spec:
+      project: default
+      source:
+        repoURL: https://github.com/acme/platform.git
+        targetRevision: main
+        path: 'apps/{{service}}'
+        kustomize:
+          commonAnnotations: {window: '{{window}}'}
+      destination: {server: https://kubernetes.default.svc, namespace: b}
+"""
+
 CONTRACTS = """
 def _names(overlay):
     # ConfigMap names end with Kustomize's content hash.
@@ -92,6 +116,10 @@ def _names(overlay):
 def test_a_file_is_read_as_argo_cd_reads_it(overlays):
     annotations = overlays["window-a"].resources[0].raw["metadata"]["annotations"]
     assert (annotations["window"], annotations["octal"]) == ("1:20", "8")
+
+
+def test_an_element_is_read_as_kubectl_sends_it(overlays):
+    assert overlays["window-b"].resources[0].raw["metadata"]["annotations"]["window"] == "1:20"
 
 
 def test_the_patch_applies_to_an_empty_parameter_set(overlays):
@@ -113,6 +141,7 @@ def test_generators_give_what_argo_cd_gives(pytester: pytest.Pytester) -> None:
     _make_tree(pytester.path)
     sets = [*_falsy_sets(), *_values_sets(), *_other_sets()]
     write_manifests(pytester.path, "argocd/sets.yaml", *sets)
+    write(pytester.path, "argocd/raw.yaml", RAW_SET)
     pytester.makepyfile(test_contracts=CONTRACTS)
     result = pytester.runpytest(
         "--overlays-argocd=argocd",
@@ -140,7 +169,8 @@ def test_generators_give_what_argo_cd_gives(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         [
             "*test_a_file_is_read_as_argo_cd_reads_it PASSED*",
+            "*test_an_element_is_read_as_kubectl_sends_it PASSED*",
             "*test_the_patch_applies_to_an_empty_parameter_set PASSED*",
         ]
     )
-    result.assert_outcomes(passed=13, failed=1)
+    result.assert_outcomes(passed=16, failed=1)

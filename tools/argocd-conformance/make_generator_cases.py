@@ -443,6 +443,9 @@ def _gitfiles() -> list[Case]:
         "just a string\n",
         "name: 'quoted: yes'\nother: \"1:20\"\n",
         "key: |\n  line1\n  line2\n",
+        "y: 2\non: 3\nn: 1\nx: {y: 1}\n",
+        "~: 5\n",
+        "a: !!str 010\nb: !!int \"7\"\n",
     ]
     cases: list[Case] = []
     for i, content in enumerate(contents):

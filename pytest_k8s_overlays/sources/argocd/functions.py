@@ -423,7 +423,28 @@ def slugify(*args: Any) -> str:
     return kept or slug[:size]
 
 
-class GoYamlLoader(SafeLoader):
+class _JsonKeys(SafeLoader):
+    """Mapping keys as ``sigs.k8s.io/yaml`` makes them: JSON's strings (``1``, ``y``
+    and ``on`` are the keys "1", "true", "true"; a null key is an error)."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        # Keys become JSON's strings as they are read: 1 and true are two keys in Go,
+        # one in a Python dict.
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        if not any(k is None or isinstance(k, bool | float | int) for k in mapping):
+            return mapping
+        keyed: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key is None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "unsupported map key of type nil", key_node.start_mark
+                )
+            keyed[json_key(key)] = self.construct_object(value_node, deep=deep)
+        return keyed
+
+
+class GoYamlLoader(_JsonKeys):
     """YAML read as ``sigs.k8s.io/yaml.Unmarshal`` reads it: go-yaml v2's resolver
     (``1:20`` stays a string, ``0777`` is octal, ``y`` a boolean), then JSON: every
     number a float64, every timestamp the text written."""
@@ -434,18 +455,6 @@ class GoYamlLoader(SafeLoader):
             return "tag:yaml.org,2002:" + ("str" if tag in ("timestamp", "merge") else tag)
         return super().resolve(kind, value, implicit)
 
-    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
-        # Keys become JSON's strings as they are read: 1 and true are two keys in Go,
-        # one in a Python dict.
-        mapping: dict[Any, Any] = super().construct_mapping(node, deep=True)
-        if not any(isinstance(k, bool | float | int) for k in mapping):
-            return mapping
-        keyed: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
-            keyed[json_key(key)] = self.construct_object(value_node, deep=True)
-        return keyed
-
 
 def _go_yaml_float(loader: Any, node: Any) -> float:
     value = yaml.SafeLoader.construct_yaml_float(loader, node)
@@ -455,13 +464,17 @@ def _go_yaml_float(loader: Any, node: Any) -> float:
     return float(value)
 
 
-def _go_yaml_int(loader: Any, node: Any) -> Any:
+def _go_int(loader: Any, node: Any) -> int:
     text = str(loader.construct_scalar(node)).replace("_", "")
     sign = -1 if text.startswith("-") else 1
     digits = text.lstrip("+-")
     if len(digits) > 1 and digits[0] == "0" and digits[1].isdigit():
         digits = "0o" + digits[1:]  # Go's base 0: a leading 0 is octal
-    return float(sign * int(digits, 0))
+    return sign * int(digits, 0)
+
+
+def _go_yaml_int(loader: Any, node: Any) -> Any:
+    return float(_go_int(loader, node))
 
 
 def _go_yaml_bool(loader: Any, node: Any) -> bool:
@@ -471,6 +484,22 @@ def _go_yaml_bool(loader: Any, node: Any) -> bool:
 GoYamlLoader.add_constructor("tag:yaml.org,2002:int", _go_yaml_int)
 GoYamlLoader.add_constructor("tag:yaml.org,2002:bool", _go_yaml_bool)
 GoYamlLoader.add_constructor("tag:yaml.org,2002:float", _go_yaml_float)
+
+
+class KubectlLoader(_JsonKeys):
+    """Argo CD manifests as ``kubectl apply`` sends them to the API server
+    (``sigs.k8s.io/yaml``): go-yaml v2's resolver (``1:20`` stays a string, ``y`` is
+    true, a timestamp is its text), numbers kept as written (ints stay ints)."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = go_yaml_resolve(value)
+            return "tag:yaml.org,2002:" + ("str" if tag == "timestamp" else tag)
+        return super().resolve(kind, value, implicit)
+
+
+KubectlLoader.add_constructor("tag:yaml.org,2002:int", _go_int)
+KubectlLoader.add_constructor("tag:yaml.org,2002:bool", _go_yaml_bool)
 
 
 def _from_yaml_as(kind: type[Any], name: str) -> Callable[[Any], Any]:
