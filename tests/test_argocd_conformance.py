@@ -48,7 +48,6 @@ KNOWN_DIFFERENCES: dict[str, str] = {
     "tpl-define": _DEFINE,
     "tpl-block": _DEFINE,
     "tpl-template-undefined": _DEFINE,
-    "tpl-missing-option-bad": "an unknown missingkey option is ignored; Go panics",
     "fn-derivePassword-1": _MISSING,
     "fn-decryptAES-1": _MISSING,
 }

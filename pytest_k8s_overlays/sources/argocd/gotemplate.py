@@ -516,6 +516,8 @@ class Options:
 
     missing_error: bool = False
     missing_zero: bool = False
+    #: An option Go's ``Option`` panics on: every template of the set fails with it.
+    refused: str | None = None
 
     @classmethod
     def parse(cls, options: Sequence[str]) -> Options:
@@ -523,8 +525,9 @@ class Options:
         missing = "default"
         for option in options:
             key, _, value = option.replace(" ", "").partition("=")
-            if key == "missingkey" and value in ("default", "invalid", "zero", "error"):
-                missing = value
+            if key != "missingkey" or value not in ("default", "invalid", "zero", "error"):
+                return cls(refused=option)
+            missing = value
         return cls(missing_error=missing == "error", missing_zero=missing == "zero")
 
 
@@ -821,6 +824,9 @@ def execute(
 ) -> str:
     """Parse and execute ``text`` on ``data``; raise TemplateError in Argo CD's words, or
     BudgetExceeded past the deadline, the output size or the nesting depth."""
+    if options is not None and options.refused is not None:
+        # Go's Template.Option panics before anything is parsed.
+        raise TemplateError(f"panic: unrecognized option: {quote(options.refused)}")
     try:
         nodes = parse(text, functions)
     except TemplateError as error:
