@@ -174,3 +174,45 @@ def test_generators_give_what_argo_cd_gives(pytester: pytest.Pytester) -> None:
         ]
     )
     result.assert_outcomes(passed=16, failed=1)
+
+
+def test_what_argo_cd_refuses_fails_the_set(pytester: pytest.Pytester) -> None:
+    _make_tree(pytester.path)
+    elements = {"list": {"elements": [{"name": "a", "path": "apps/a"}]}}
+    template = app_template("{{ .name }}", "{{ .path }}", "a")
+    sets = [
+        # Kubernetes refuses the label key path[0]: Argo CD fails the generator.
+        application_set(
+            "bad-key",
+            [{**elements, "selector": {"matchLabels": {"path[0]": "apps"}}}],
+            template,
+            **GO,
+        ),
+        # Go's Template.Option panics on an unknown option.
+        application_set(
+            "bad-option", [elements], template, goTemplateOptions=["missingkey=bogus"], **GO
+        ),
+    ]
+    write_manifests(pytester.path, "argocd/sets.yaml", *sets)
+    result = pytester.runpytest(
+        "--overlays-argocd=argocd",
+        f"--overlays-argocd-repo={REPO}",
+        "--overlays-checks=render,application",
+        "-v",
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "  ApplicationSet/argocd/bad-key spec: error parsing label selector: key: Invalid "
+            "value: path[[]0]: not a qualified name; expected generators and a template Argo "
+            "CD can evaluate (it generates nothing meanwhile) [[]invalid-applicationset] "
+            "(from argocd/sets.yaml)",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "  ApplicationSet/argocd/bad-option spec: panic: unrecognized option: "
+            "missingkey=bogus; expected generators and a template Argo CD can evaluate (it "
+            "generates nothing meanwhile) [[]invalid-applicationset] (from argocd/sets.yaml)",
+        ]
+    )
+    result.assert_outcomes(failed=4)
