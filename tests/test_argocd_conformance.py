@@ -43,8 +43,6 @@ _DEFINE = "define/template/block are not supported by this emulation"
 #: "Known differences from Argo CD"). A case fixed makes its test fail (strict xfail):
 #: then remove it from here.
 KNOWN_DIFFERENCES: dict[str, str] = {
-    "fn-printf-37": "printf %#v (Go syntax) is not emulated",
-    "fn-printf-38": "printf %#v (Go syntax) is not emulated",
     "tpl-define": _DEFINE,
     "tpl-block": _DEFINE,
     "tpl-template-undefined": _DEFINE,

@@ -221,12 +221,62 @@ def _html(*args: Any) -> str:
     return text
 
 
+def _go_quote(text: str) -> str:
+    """Go's ``strconv.Quote``: printable characters kept, the rest escaped."""
+    out = []
+    for char in text:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[char])
+        elif char.isprintable():
+            out.append(char)
+        elif ord(char) < 0x10000:
+            out.append(f"\\u{ord(char):04x}" if ord(char) >= 0x80 else f"\\x{ord(char):02x}")
+        else:
+            out.append(f"\\U{ord(char):08x}")
+    return '"' + "".join(out) + '"'
+
+
+_GO_ESCAPES = {
+    "\a": "\\a",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\v": "\\v",
+}
+
+
+def _go_syntax(value: Any, top: bool = False) -> str:
+    """``%#v``: the value as Go source (JSON-like values in interfaces)."""
+    if value is None or value is MISSING:
+        return "<nil>" if top else "interface {}(nil)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return _go_quote(value)
+    if isinstance(value, int | float):
+        return format_value(value)
+    if isinstance(value, Mapping):
+        items = ", ".join(
+            f"{_go_quote(str(k))}:{_go_syntax(value[k])}" for k in sorted(value, key=str)
+        )
+        return f"map[string]interface {{}}{{{items}}}"
+    if isinstance(value, list | tuple):
+        return "[]interface {}{" + ", ".join(_go_syntax(v) for v in value) + "}"
+    return format_value(value)
+
+
 def _verb_text(
     verb: str, flags: str, width: str | None, precision: str | None, value: Any, bad: str
 ) -> str:
     """``%v``, ``%s`` and ``%T``, padded on the left or (flag ``-``) on the right."""
     if verb == "T":
         text = _go_type_name(value)
+    elif verb == "v" and "#" in flags:
+        text = _go_syntax(value, top=True)
     elif verb == "s" and not isinstance(value, str | list | dict):
         return bad
     else:
