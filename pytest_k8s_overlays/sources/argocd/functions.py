@@ -1366,7 +1366,6 @@ for _name, _signature in {
 #: the emulation does not have: a template may name them, and calling one fails the
 #: ApplicationSet here as not supported (Argo CD renders it).
 UNSUPPORTED_FUNCTIONS = [
-    "ago",
     "bcrypt",
     "buildCustomCert",
     "decryptAES",
@@ -1380,13 +1379,6 @@ UNSUPPORTED_FUNCTIONS = [
     "genSignedCert",
     "genSignedCertWithKey",
     "htpasswd",
-    "randAlpha",
-    "randAlphaNum",
-    "randAscii",
-    "randBytes",
-    "randInt",
-    "randNumeric",
-    "uuidv4",
 ]
 
 

@@ -355,6 +355,23 @@ def duration_round(value: Any) -> str:
     return "0s"
 
 
+def duration_string(nanos: int) -> str:
+    """``time.Duration.String`` of whole seconds (what ``ago`` rounds to)."""
+    seconds = round(nanos / 10**9)
+    sign, seconds = ("-", -seconds) if seconds < 0 else ("", seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{sign}{hours}h{minutes}m{secs}s"
+    return f"{sign}{minutes}m{secs}s" if minutes else f"{sign}{secs}s"
+
+
+def ago(value: Any) -> str:
+    """Sprig's ``ago``: the time since ``value``, to the second."""
+    since = now().moment - _moment(value).moment
+    return duration_string(int(since.total_seconds() * 10**9))
+
+
 def _time_arg(value: Any, name: str) -> GoTime:
     if not isinstance(value, GoTime):
         raise TemplateError(f"wrong type for value; expected time.Time; got {type(value).__name__}")
@@ -363,6 +380,7 @@ def _time_arg(value: Any, name: str) -> GoTime:
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "now": now,
+    "ago": ago,
     "toDate": to_date,
     "mustToDate": must_to_date,
     "date": lambda layout, value: date_in_zone(layout, value, "Local"),

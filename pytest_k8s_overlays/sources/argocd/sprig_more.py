@@ -5,9 +5,13 @@ checked by the conformance corpus (tests/data/argocd_conformance)."""
 
 from __future__ import annotations
 
+import base64
 import random
+import secrets
+import string
 import unicodedata
 import urllib.parse
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -192,7 +196,37 @@ def url_join(parts: Mapping[str, Any]) -> str:
     return out
 
 
+def _random(characters: str) -> Callable[[int], str]:
+    """goutils' CryptoRandom* (Sprig's ``randAlpha``, ...): a negative count gives ""."""
+
+    def generate(count: int) -> str:
+        return "".join(secrets.choice(characters) for _ in range(max(count, 0)))
+
+    return generate
+
+
+def rand_bytes(count: int) -> str:
+    """Sprig's ``randBytes``: base64 of ``count`` random bytes."""
+    if count < 0:
+        raise TemplateError("error calling randBytes: len out of range")
+    return base64.b64encode(secrets.token_bytes(count)).decode()
+
+
+def rand_int(low: int, high: int) -> int:
+    """Sprig's ``randInt``: ``low`` up to ``high`` (excluded); Go panics on an empty range."""
+    if high <= low:
+        raise TemplateError("error calling randInt: invalid argument to Intn")
+    return random.randrange(low, high)
+
+
 MORE: dict[str, Callable[..., Any]] = {
+    "randAlpha": _random(string.ascii_letters),
+    "randAlphaNum": _random(string.ascii_letters + string.digits),
+    "randNumeric": _random(string.digits),
+    "randAscii": _random("".join(chr(c) for c in range(32, 127))),
+    "randBytes": rand_bytes,
+    "randInt": rand_int,
+    "uuidv4": lambda: str(uuid.uuid4()),
     "js": js,
     "call": call,
     "shuffle": shuffle,
@@ -211,4 +245,10 @@ MORE_SIGNATURES: dict[str, str] = {
     "wrapWith": "iss",
     "urlParse": "s",
     "urlJoin": "m",
+    "randAlpha": "i",
+    "randAlphaNum": "i",
+    "randNumeric": "i",
+    "randAscii": "i",
+    "randBytes": "i",
+    "randInt": "ii",
 }
