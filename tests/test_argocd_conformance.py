@@ -37,15 +37,10 @@ DATA, CASES, RESULTS = _load()
 #: A function of Argo CD's map the emulation does not have: calling it fails the
 #: ApplicationSet as not supported here (docs/argocd.md lists them).
 _MISSING = "not supported by this emulation (UNSUPPORTED_FUNCTIONS)"
-#: define, template and block: not supported by this emulation.
-_DEFINE = "define/template/block are not supported by this emulation"
 #: Cases the emulation renders differently from Argo CD, with the reason (docs/argocd.md,
 #: "Known differences from Argo CD"). A case fixed makes its test fail (strict xfail):
 #: then remove it from here.
 KNOWN_DIFFERENCES: dict[str, str] = {
-    "tpl-define": _DEFINE,
-    "tpl-block": _DEFINE,
-    "tpl-template-undefined": _DEFINE,
     "fn-derivePassword-1": _MISSING,
     "fn-decryptAES-1": _MISSING,
 }
