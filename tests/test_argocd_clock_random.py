@@ -37,6 +37,18 @@ def test_shape(template: str, shape: str) -> None:
     assert re.fullmatch(shape, _render(template))
 
 
+def test_a_times_number_methods_read_as_fields() -> None:
+    date = '(toDate "2006-01-02 15:04" "2024-03-05 14:07")'
+    assert _render(f"{{{{ {date}.Year }}}}-{{{{ {date}.YearDay }}}}-{{{{ {date}.Unix }}}}") == (
+        "2024-65-1709647620"
+    )
+
+
+def test_other_methods_of_a_time_are_not_supported() -> None:
+    with pytest.raises(TemplateError, match="not supported by this emulation: method Month"):
+        _render('{{ (toDate "2006" "2024").Month }}')
+
+
 def test_rand_int_of_an_empty_range_fails_as_go_panics() -> None:
     with pytest.raises(TemplateError, match="error calling randInt"):
         _render("{{ randInt 2 2 }}")

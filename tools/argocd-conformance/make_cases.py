@@ -743,6 +743,9 @@ SEMANTICS: dict[str, tuple[str, dict[str, Any] | None, list[str] | None]] = {
     "block-pipeline": ('{{ block "x" .m }}{{ .k }}{{ end }}', None, None),
     "template-var-name": ('{{ define "x" }}a{{ end }}{{ template .s }}', None, None),
     "define-else": ('{{ define "x" }}a{{ else }}b{{ end }}', None, None),
+    "time-methods": ('{{ $t := toDate "2006-01-02 15:04:05.5" "2024-03-05 14:07:09.5" }}{{ $t.Year }} {{ $t.Day }} {{ $t.Hour }} {{ $t.Minute }} {{ $t.Second }} {{ $t.Nanosecond }} {{ $t.YearDay }} {{ $t.Unix }}', None, None),
+    "time-fraction": ('{{ (toDate "2006-01-02 15:04:05" "2024-03-05 14:07:09.25").Nanosecond }}', None, None),
+    "semver-methods": ('{{ $v := semver "v1.2.3-rc.1+b5" }}{{ $v.Major }} {{ $v.Minor }} {{ $v.Patch }} {{ $v.Prerelease }} {{ $v.Metadata }} {{ $v.Original }}', None, None),
     # fields and values
     "field": ("{{ .s }}", None, None),
     "field-nested": ("{{ .nested.x.y }}", None, None),

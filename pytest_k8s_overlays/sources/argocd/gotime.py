@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .gotemplate import TemplateError
+from .gotemplate import TemplateError, Unsupported
 
 UTC = dt.timezone.utc
 _MONTHS = ["January February March April May June July August September October November December"][
@@ -41,6 +41,23 @@ class GoTime:
 
     def unix(self) -> int:
         return int((self.moment - dt.datetime(1970, 1, 1, tzinfo=UTC)).total_seconds() // 1)
+
+    def go_method(self, name: str) -> Any:
+        """``.Year``, ``.Unix``, ...: the methods without arguments that give numbers."""
+        moment = self.moment
+        methods: dict[str, Callable[[], int]] = {
+            "Year": lambda: moment.year,
+            "Day": lambda: moment.day,
+            "Hour": lambda: moment.hour,
+            "Minute": lambda: moment.minute,
+            "Second": lambda: moment.second,
+            "Nanosecond": lambda: self.nanos,
+            "YearDay": lambda: moment.timetuple().tm_yday,
+            "Unix": self.unix,
+        }
+        if name not in methods:
+            raise Unsupported(f"method {name} of a time")
+        return methods[name]()
 
 
 ZERO = GoTime(dt.datetime(1, 1, 1, tzinfo=UTC))
@@ -217,13 +234,21 @@ class _Parser:
 
     def parse(self) -> GoTime:
         position = 0
-        for match in _TOKENS.finditer(self.layout):
+        matches = list(_TOKENS.finditer(self.layout))
+        for index, match in enumerate(matches):
             literal = self.layout[position : match.start()]
             if not self.rest.startswith(literal):
                 raise self.fail(literal)
             self.rest = self.rest[len(literal) :]
-            # A fractional second after seconds is read even where the layout has none.
             self.element(match.group())
+            following = matches[index + 1].group() if index + 1 < len(matches) else ""
+            if match.group() in ("05", "5") and following[:1] not in (".", ","):
+                # Go reads a fractional second after the seconds even where the layout
+                # has none (unless the layout's next element is one).
+                fraction = re.match(r"[.,](\d+)", self.rest)
+                if fraction is not None:
+                    self.nanos = int(fraction.group(1)[:9].ljust(9, "0"))
+                    self.rest = self.rest[fraction.end() :]
             position = match.end()
         literal = self.layout[position:]
         if self.rest != literal:
