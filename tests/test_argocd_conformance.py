@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from pytest_k8s_overlays.sources.argocd.budget import BudgetExceeded
-from pytest_k8s_overlays.sources.argocd.gotemplate import Options, TemplateError
+from pytest_k8s_overlays.sources.argocd.gotemplate import Options, TemplateError, Unsupported
 from pytest_k8s_overlays.sources.argocd.govalues import json_numbers
 from pytest_k8s_overlays.sources.argocd.templates import TemplateRenderer
 
@@ -34,98 +34,15 @@ def _load() -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, dict[str, A
 
 DATA, CASES, RESULTS = _load()
 
-#: A Sprig function the emulation does not have: a parse error naming it, where Argo CD
-#: renders the template (docs/argocd.md lists them).
-_MISSING = "not in the emulation's function map"
-#: define, template and block: a parse error naming them.
-_DEFINE = "define/template/block are not supported"
+#: A function of Argo CD's map the emulation does not have: calling it fails the
+#: ApplicationSet as not supported here (docs/argocd.md lists them).
+_MISSING = "not supported by this emulation (UNSUPPORTED_FUNCTIONS)"
 #: Cases the emulation renders differently from Argo CD, with the reason (docs/argocd.md,
 #: "Known differences from Argo CD"). A case fixed makes its test fail (strict xfail):
 #: then remove it from here.
 KNOWN_DIFFERENCES: dict[str, str] = {
-    "fn-printf-9": "printf %x of a string (hex bytes) is not emulated",
-    "fn-printf-30": "printf %x of a float64 (hex float) is not emulated",
-    "fn-printf-35": "printf %U is not emulated",
-    "fn-printf-37": "printf %#v (Go syntax) is not emulated",
-    "fn-printf-38": "printf %#v (Go syntax) is not emulated",
-    "fn-trunc-6": "trunc counts characters; Go counts bytes (cuts inside a UTF-8 character)",
-    "fn-substr-6": "substr counts characters; Go counts bytes (cuts inside a UTF-8 character)",
-    "fn-b64dec-3": "b64dec of invalid base64 gives an empty string; Sprig gives Go's error text",
-    "tpl-define": _DEFINE,
-    "tpl-block": _DEFINE,
-    "tpl-template-undefined": _DEFINE,
-    "tpl-missing-option-bad": "an unknown missingkey option is ignored; Go panics",
-    "fn-js-1": _MISSING,
-    "fn-js-2": _MISSING,
-    "fn-js-3": _MISSING,
-    "fn-js-4": _MISSING,
-    "fn-call-1": _MISSING,
-    "fn-call-2": _MISSING,
-    "fn-shuffle-1": _MISSING,
-    "fn-shuffle-2": _MISSING,
-    "fn-abbrevboth-1": _MISSING,
-    "fn-abbrevboth-2": _MISSING,
-    "fn-wrap-1": _MISSING,
-    "fn-wrap-2": _MISSING,
-    "fn-wrap-3": _MISSING,
-    "fn-wrapWith-1": _MISSING,
-    "fn-wrapWith-2": _MISSING,
-    "fn-urlParse-1": _MISSING,
-    "fn-urlParse-2": _MISSING,
-    "fn-urlJoin-1": _MISSING,
-    "fn-urlJoin-2": _MISSING,
-    "fn-semver-1": _MISSING,
-    "fn-semver-2": _MISSING,
-    "fn-semver-3": _MISSING,
-    "fn-semverCompare-1": _MISSING,
-    "fn-semverCompare-2": _MISSING,
-    "fn-semverCompare-3": _MISSING,
-    "fn-semverCompare-4": _MISSING,
-    "fn-semverCompare-5": _MISSING,
-    "fn-semverCompare-6": _MISSING,
-    "fn-semverCompare-7": _MISSING,
-    "fn-toDate-1": _MISSING,
-    "fn-toDate-2": _MISSING,
-    "fn-mustToDate-1": _MISSING,
-    "fn-mustToDate-2": _MISSING,
-    "fn-unixEpoch-1": _MISSING,
-    "fn-dateInZone-1": _MISSING,
-    "fn-dateInZone-2": _MISSING,
-    "fn-date_in_zone-1": _MISSING,
-    "fn-htmlDateInZone-1": _MISSING,
-    "fn-dateModify-1": _MISSING,
-    "fn-dateModify-2": _MISSING,
-    "fn-mustDateModify-1": _MISSING,
-    "fn-mustDateModify-2": _MISSING,
-    "fn-date_modify-1": _MISSING,
-    "fn-must_date_modify-1": _MISSING,
-    "fn-durationRound-1": _MISSING,
-    "fn-durationRound-2": _MISSING,
-    "fn-durationRound-3": _MISSING,
     "fn-derivePassword-1": _MISSING,
     "fn-decryptAES-1": _MISSING,
-    "fn-ago-defined": _MISSING,
-    "fn-bcrypt-defined": _MISSING,
-    "fn-buildCustomCert-defined": _MISSING,
-    "fn-date-defined": _MISSING,
-    "fn-encryptAES-defined": _MISSING,
-    "fn-genCA-defined": _MISSING,
-    "fn-genCAWithKey-defined": _MISSING,
-    "fn-genPrivateKey-defined": _MISSING,
-    "fn-genSelfSignedCert-defined": _MISSING,
-    "fn-genSelfSignedCertWithKey-defined": _MISSING,
-    "fn-genSignedCert-defined": _MISSING,
-    "fn-genSignedCertWithKey-defined": _MISSING,
-    "fn-htmlDate-defined": _MISSING,
-    "fn-htpasswd-defined": _MISSING,
-    "fn-now-defined": _MISSING,
-    "fn-randAlpha-defined": _MISSING,
-    "fn-randAlphaNum-defined": _MISSING,
-    "fn-randAscii-defined": _MISSING,
-    "fn-randBytes-defined": _MISSING,
-    "fn-randInt-defined": _MISSING,
-    "fn-randNumeric-defined": _MISSING,
-    "fn-uuidv4-defined": _MISSING,
 }
 
 
@@ -154,6 +71,9 @@ def emulate(case: dict[str, Any]) -> dict[str, str]:
     params = json_numbers(case.get("data", DATA))
     try:
         return {"output": renderer.string(case["template"], params)}
+    except Unsupported as error:
+        # Never the same as a Go result, even a Go error: the item says Argo CD renders it.
+        return {"error": "unsupported", "message": str(error)}
     except TemplateError as error:
         message = str(error)
         kind = "parse" if message.startswith("failed to parse template") else "exec"

@@ -118,3 +118,44 @@ def test_go_template_results_match_argo_cd(pytester: pytest.Pytester) -> None:
         ]
     )
     result.assert_outcomes(passed=5, failed=6)
+
+
+def test_a_function_the_emulation_lacks_is_not_said_to_fail_in_argo_cd(
+    pytester: pytest.Pytester,
+) -> None:
+    write(pytester.path, "apps/a/kustomization.yaml", "namespace: a\n")
+    semver = application_set(
+        "versioned",
+        [{"list": {"elements": [{"name": "a", "version": "1.2.3"}]}}],
+        app_template(
+            '{{ .name }}-{{ derivePassword 1 "long" "pw" .name "example.com" | lower }}',
+            "apps/{{ .name }}",
+            "{{ .name }}",
+        ),
+        goTemplate=True,
+    )
+    # Named in a branch never taken, it renders as in Argo CD.
+    dead = application_set(
+        "dated",
+        [{"list": {"elements": [{"name": "a"}]}}],
+        app_template("{{ .name }}{{ if false }}{{ now }}{{ end }}", "apps/a", "a"),
+        goTemplate=True,
+    )
+    write_manifests(pytester.path, "argocd/sets.yaml", semver, dead)
+    result = pytester.runpytest(
+        "--overlays-argocd=argocd",
+        f"--overlays-argocd-repo={REPO}",
+        "--overlays-checks=render,application",
+        "-v",
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "*argocd/sets.yaml::a::render PASSED*",
+            "*argocd/sets.yaml::versioned::render FAILED*",
+            'versioned: not supported by this emulation: function "derivePassword" (in '
+            '{{ derivePassword 1 "long" "pw" .name "example.com" | lower }}); Argo CD '
+            "renders it, so ApplicationSet versioned is not gated",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*would render nothing*")
+    result.stdout.no_fnmatch_line("*invalid-applicationset*")

@@ -61,6 +61,10 @@ class SourcePlan:
         return self.shown + (f" ({'; '.join(notes)})" if notes else "")
 
 
+#: How a Recipe's error starts when the emulation, not Argo CD, cannot evaluate it.
+UNSUPPORTED = "not supported by this emulation"
+
+
 @dataclass(frozen=True)
 class Recipe:
     """How Argo CD renders one Application: its local sources, in order, and the

@@ -36,16 +36,23 @@ def _escaped(char: str) -> str:
     return "\\" + char if char in "\\^-[]" else char
 
 
-def _class(pattern: str, start: int, negations: str) -> tuple[str, int]:
-    """Translate ``[...]`` starting at ``start``; return the regex and the index after it."""
+def _class(pattern: str, start: int, negations: str, strict: bool) -> tuple[str, int]:
+    """Translate ``[...]`` starting at ``start``; return the regex and the index after it.
+    ``strict``: Go's ``path.Match``, where an unescaped ``-`` or ``]`` cannot be a range's
+    end (``[a-]``, ``[]a]`` are invalid)."""
     index = start + 1
     negate = index < len(pattern) and pattern[index] in negations
     if negate:
         index += 1
     items: list[str] = []
     while index < len(pattern) and (pattern[index] != "]" or not items):
+        if strict and pattern[index] in "-]":
+            raise BadPattern(f"a bare {pattern[index]} in a class in {pattern!r}")
         low, index = _class_char(pattern, index)
-        if pattern[index : index + 1] == "-" and pattern[index + 1 : index + 2] not in ("", "]"):
+        after = pattern[index + 1 : index + 2]
+        if pattern[index : index + 1] == "-" and (strict or after not in ("", "]")):
+            if strict and after in ("", "-", "]"):
+                raise BadPattern(f"a range without an end in {pattern!r}")
             high, index = _class_char(pattern, index + 1)
             items.append(f"{_escaped(low)}-{_escaped(high)}")
         else:
@@ -104,7 +111,7 @@ def _translate(pattern: str, separators: str, gobwas: bool) -> str:
         elif char == "?":
             out += any_char
         elif char == "[":
-            translated, index = _class(pattern, index, "!" if gobwas else "^")
+            translated, index = _class(pattern, index, "!" if gobwas else "^", not gobwas)
             out += translated
             continue
         elif char == "{" and gobwas:

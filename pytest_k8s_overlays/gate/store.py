@@ -18,6 +18,7 @@ from ..cache import Entry, RenderCache, Uncacheable, json_exact
 from ..cache.entries import read_parsed
 from ..cache.inputs import Budget
 from ..cache.key import Seen
+from ..core.applications import UNSUPPORTED
 from ..core.defaults import DEFAULT_TIMEOUT
 from ..core.deployables import COMPONENT, Deployable
 from ..core.outcomes import RenderFailure
@@ -495,7 +496,9 @@ class OverlayStore:
         from ..render import recipes as render
 
         if recipe.error is not None:
-            return self._scrubbed(recipe, f"{render.NOT_RENDERED}: {recipe.error}")
+            # The emulation's own limit says nothing of what Argo CD renders.
+            intro = "" if recipe.error.startswith(UNSUPPORTED) else f"{render.NOT_RENDERED}: "
+            return self._scrubbed(recipe, f"{intro}{recipe.error}")
         start = time.monotonic()
         seen: Seen = {}
         key = self._cache_key(recipe, self._key_budget(start), seen)

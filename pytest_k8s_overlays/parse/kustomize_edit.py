@@ -88,7 +88,7 @@ def _expand_name(text: str, start: int) -> tuple[str | None, int]:
     if char == "{":
         end = text.find("}", start + 1)
         if end < 0:
-            return None, len(text) - start  # an unterminated ${ eats the rest
+            return None, 1  # an unterminated ${ eats the "${" only
         name = text[start + 1 : end]
         return (name or None), end - start + 1
     if char in _SPECIAL:

@@ -13,10 +13,13 @@ require (
 	github.com/gosimple/slug v1.15.0
 	github.com/gosimple/unidecode v1.0.1
 	github.com/huandu/xstrings v1.5.0
+	github.com/jeremywohl/flatten v1.0.2-0.20211013061545-07e4a09fb8e4
 	github.com/mitchellh/copystructure v1.2.0
 	github.com/mitchellh/reflectwalk v1.0.2
 	github.com/shopspring/decimal v1.4.0
 	github.com/spf13/cast v1.7.1
+	github.com/valyala/bytebufferpool v1.0.0
+	github.com/valyala/fasttemplate v1.2.2
 	go.yaml.in/yaml/v2 v2.4.4
 	golang.org/x/crypto v0.31.0
 	sigs.k8s.io/yaml v1.6.0

@@ -172,7 +172,16 @@ func main() {
 	casesPath := flag.String("cases", "cases.json", "the cases file")
 	outPath := flag.String("out", "results.json", "where the results go")
 	listFunctions := flag.Bool("functions", false, "print the names of the function map and stop")
+	generators := flag.String("generators", "", "evaluate this file of generator cases instead (generators.go)")
 	flag.Parse()
+
+	if *generators != "" {
+		if err := runGenerators(*generators, *outPath); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 
 	if *listFunctions {
 		names := make([]string, 0)

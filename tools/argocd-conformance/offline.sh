@@ -19,10 +19,13 @@ github.com/google/uuid uuid
 github.com/gosimple/slug slug
 github.com/gosimple/unidecode unidecode
 github.com/huandu/xstrings xstrings
+github.com/jeremywohl/flatten flatten
 github.com/mitchellh/copystructure copystructure
 github.com/mitchellh/reflectwalk reflectwalk
 github.com/shopspring/decimal decimal
 github.com/spf13/cast cast
+github.com/valyala/bytebufferpool bytebufferpool
+github.com/valyala/fasttemplate fasttemplate
 go.yaml.in/yaml/v2 yamlv2
 go.yaml.in/yaml/v3 yamlv3
 golang.org/x/crypto crypto
@@ -30,6 +33,7 @@ sigs.k8s.io/yaml k8syaml
 MODULES
 # A module without a go.mod of its own (goutils v1.1.1) gets one, as the proxy would.
 [ -f "$src/goutils/go.mod" ] || echo 'module github.com/Masterminds/goutils' >"$src/goutils/go.mod"
+[ -f "$src/bytebufferpool/go.mod" ] || echo 'module github.com/valyala/bytebufferpool' >"$src/bytebufferpool/go.mod"
 cd "$here"
 GOFLAGS=-mod=mod GOPROXY=off GONOSUMDB='*' GONOSUMCHECK=1 GOSUMDB=off GOTOOLCHAIN=local \
 	go run -modfile="$modfile" . "$@"

@@ -32,9 +32,10 @@ from .generators import (
     kinds_of,
     list_field,
     map_field,
-    matches,
+    missed_keys,
+    selected,
 )
-from .gotemplate import Options, TemplateError
+from .gotemplate import Options, TemplateError, Unsupported
 from .govalues import NumberRangeError, flatten
 from .templates import TemplateRenderer
 
@@ -60,6 +61,8 @@ class Expansion:
     error: str | None = None
     #: Git generators of another repository whose paths match here, said in words.
     foreign: list[str] = field(default_factory=list)
+    #: A construct Argo CD renders and the emulation lacks: nothing is known of the set.
+    unsupported: str | None = None
 
 
 def template_options(spec: Mapping[str, Any], budget: Budget | None = None) -> TemplateRenderer:
@@ -148,13 +151,15 @@ def render_application(
 ) -> Generated:
     """One Application from a template and one parameter set."""
     app = _starting_object(template)
-    if not params:
-        return Generated(app)
     renderer.unresolved = []
-    app = renderer.value(app, params)
+    if params:
+        # Argo CD's RenderTemplateParams leaves the template as written for no
+        # parameters; its templatePatch is rendered all the same.
+        app = renderer.value(app, params)
     if patch:
         app = _apply_patch(app, patch, params, renderer)
-    return Generated(app, tuple(renderer.unresolved), _keys(params, renderer.go))
+    unresolved = (*missed_keys(params), *renderer.unresolved)
+    return Generated(app, unresolved, _keys(params, renderer.go))
 
 
 def _keys(params: Params, go: bool) -> tuple[str, ...]:
@@ -182,7 +187,7 @@ def _entry(
         own = entry[kind].get("template") if kind not in LIVE_GENERATORS else None
         template = _generator_template(own, base)
         selector = map_field(entry.get("selector"), "a generator's selector")
-        pairs.extend((template, p) for p in found if not selector or matches(selector, flatten(p)))
+        pairs.extend((template, p) for p in selected(found, selector))
         check_params(len(pairs) + len(expansion.generated))
     return pairs
 
@@ -196,6 +201,8 @@ def expand(appset: Mapping[str, Any], context: Context) -> Expansion:
     expansion = Expansion()
     try:
         _expand_into(expansion, appset, context)
+    except Unsupported as error:
+        return Expansion(not_evaluable=expansion.not_evaluable, unsupported=str(error))
     except (GeneratorError, TemplateError, BudgetExceeded, NumberRangeError) as error:
         return Expansion(not_evaluable=expansion.not_evaluable, error=str(error))
     except RecursionError:

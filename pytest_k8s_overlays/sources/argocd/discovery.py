@@ -144,6 +144,7 @@ class _Discovery:
         self.declares_projects = False
         self.notes: set[str] = set()
         self.failed_sets: list[tuple[Manifest, str]] = []
+        self.unsupported_sets: list[tuple[Manifest, str]] = []
         #: ApplicationSets with git generators of another repository whose paths match here.
         self.foreign_sets: list[tuple[Manifest, list[str]]] = []
         self.controller_namespace = CONTROLLER_NAMESPACE
@@ -227,6 +228,9 @@ class _Discovery:
         self.notes.update(f"{where}: {why}, not evaluated" for why in expansion.not_evaluable)
         if expansion.error is not None:
             self.failed_sets.append((appset, expansion.error))
+            return
+        if expansion.unsupported is not None:
+            self.unsupported_sets.append((appset, expansion.unsupported))
             return
         if expansion.foreign:
             self.foreign_sets.append((appset, expansion.foreign))
@@ -582,6 +586,12 @@ class _Builder:
         error = f"ApplicationSet {appset.name} generates nothing: {error}"
         self._set_item(appset, (problem,), "no Application generated", error)
 
+    def unsupported_set(self, appset: Manifest, why: str) -> None:
+        """An ApplicationSet the emulation cannot evaluate: its item fails saying so."""
+        self._set_item(
+            appset, (), "not evaluated", f"{why}, so ApplicationSet {appset.name} is not gated"
+        )
+
     def foreign_set(self, appset: Manifest, reasons: Sequence[str]) -> None:
         expected = f"this repository's URL: {self.found.repo.describe()}"
         problems = tuple(
@@ -642,6 +652,8 @@ def discover_instance(
         builder.add(app)
     for appset, why in found.failed_sets:
         builder.failed_set(appset, why)
+    for appset, why in found.unsupported_sets:
+        builder.unsupported_set(appset, why)
     for appset, reasons in found.foreign_sets:
         builder.foreign_set(appset, reasons)
     groups = [Group(name, path, tuple(specs)) for name, specs in sorted(builder.groups.items())]

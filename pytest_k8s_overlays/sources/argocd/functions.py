@@ -3,9 +3,10 @@ functions users write in ApplicationSets, and Argo CD's own (``normalize``,
 ``slugify``, ``toYaml``, ``fromYaml``, ``fromYamlArray``).
 
 Argo CD gives templates Sprig's whole generic map except ``env``,
-``expandenv`` and ``getHostByName``; the subset here is the one named in the
-README. Calling another Sprig function is a parse error naming it
-(``function "x" not defined``), never a silent difference.
+``expandenv`` and ``getHostByName``. Calling one of those the emulation lacks
+(UNSUPPORTED_FUNCTIONS: the clock, randomness, crypto, ``semver``, ...) fails
+the ApplicationSet as not supported here (Argo CD renders it); a function
+outside Argo CD's map is Go's parse error (``function "x" not defined``).
 """
 
 from __future__ import annotations
@@ -26,13 +27,15 @@ import yaml
 
 from ...core.regex import BadRegex, compile_re2
 from ...parse.safe_yaml import SafeLoader, describe_yaml_error, load_bounded
+from . import gotime, semver, sprig_more
 from .budget import check_size, quote
-from .gotemplate import TemplateError, truthy
+from .gotemplate import TemplateError, Unsupported, truthy
 from .govalues import (
     MISSING,
     NO_VALUE,
     format_value,
     go_yaml_resolve,
+    json_key,
     json_numbers,
     to_json,
     to_yaml,
@@ -218,12 +221,62 @@ def _html(*args: Any) -> str:
     return text
 
 
+def _go_quote(text: str) -> str:
+    """Go's ``strconv.Quote``: printable characters kept, the rest escaped."""
+    out = []
+    for char in text:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[char])
+        elif char.isprintable():
+            out.append(char)
+        elif ord(char) < 0x10000:
+            out.append(f"\\u{ord(char):04x}" if ord(char) >= 0x80 else f"\\x{ord(char):02x}")
+        else:
+            out.append(f"\\U{ord(char):08x}")
+    return '"' + "".join(out) + '"'
+
+
+_GO_ESCAPES = {
+    "\a": "\\a",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\v": "\\v",
+}
+
+
+def _go_syntax(value: Any, top: bool = False) -> str:
+    """``%#v``: the value as Go source (JSON-like values in interfaces)."""
+    if value is None or value is MISSING:
+        return "<nil>" if top else "interface {}(nil)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return _go_quote(value)
+    if isinstance(value, int | float):
+        return format_value(value)
+    if isinstance(value, Mapping):
+        items = ", ".join(
+            f"{_go_quote(str(k))}:{_go_syntax(value[k])}" for k in sorted(value, key=str)
+        )
+        return f"map[string]interface {{}}{{{items}}}"
+    if isinstance(value, list | tuple):
+        return "[]interface {}{" + ", ".join(_go_syntax(v) for v in value) + "}"
+    return format_value(value)
+
+
 def _verb_text(
     verb: str, flags: str, width: str | None, precision: str | None, value: Any, bad: str
 ) -> str:
     """``%v``, ``%s`` and ``%T``, padded on the left or (flag ``-``) on the right."""
     if verb == "T":
         text = _go_type_name(value)
+    elif verb == "v" and "#" in flags:
+        text = _go_syntax(value, top=True)
     elif verb == "s" and not isinstance(value, str | list | dict):
         return bad
     else:
@@ -249,6 +302,10 @@ def _verb(verb: str, flags: str, width: str | None, precision: str | None, value
         )
     if verb == "t":
         return format_value(value) if isinstance(value, bool) else bad
+    if verb in "xX" and isinstance(value, str | float) and not flags and not width:
+        return _hex(value, verb)
+    if verb == "U" and isinstance(value, int) and not isinstance(value, bool):
+        return f"U+{value:04X}"
     if verb in "dxXoc" and not (isinstance(value, int) and not isinstance(value, bool)):
         return bad
     if verb in "feEgG" and (not isinstance(value, float | int) or isinstance(value, bool)):
@@ -258,6 +315,21 @@ def _verb(verb: str, flags: str, width: str | None, precision: str | None, value
     if verb in "feEgG":
         spec += f".{precision}" if precision else (".6" if verb in "fFeE" else "")
     return format(value, spec + verb)
+
+
+def _hex(value: str | float, verb: str) -> str:
+    """Go's ``%x``/``%X`` of a string (its bytes) or a float (hexadecimal mantissa, binary
+    exponent of two digits or more: ``0x1.8p+01``)."""
+    if isinstance(value, str):
+        text = value.encode().hex()
+    elif not math.isfinite(value):
+        text = format_value(value)
+    else:
+        mantissa, _, exponent = value.hex().partition("p")
+        mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
+        sign = "-" if exponent.startswith("-") else "+"
+        text = f"{mantissa}p{sign}{abs(int(exponent)):02d}"
+    return text.upper().replace("0X", "0X") if verb == "X" else text
 
 
 def _printf(template: str, *args: Any) -> str:
@@ -401,7 +473,28 @@ def slugify(*args: Any) -> str:
     return kept or slug[:size]
 
 
-class _GoYamlLoader(SafeLoader):
+class _JsonKeys(SafeLoader):
+    """Mapping keys as ``sigs.k8s.io/yaml`` makes them: JSON's strings (``1``, ``y``
+    and ``on`` are the keys "1", "true", "true"; a null key is an error)."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        # Keys become JSON's strings as they are read: 1 and true are two keys in Go,
+        # one in a Python dict.
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        if not any(k is None or isinstance(k, bool | float | int) for k in mapping):
+            return mapping
+        keyed: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key is None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "unsupported map key of type nil", key_node.start_mark
+                )
+            keyed[json_key(key)] = self.construct_object(value_node, deep=deep)
+        return keyed
+
+
+class GoYamlLoader(_JsonKeys):
     """YAML read as ``sigs.k8s.io/yaml.Unmarshal`` reads it: go-yaml v2's resolver
     (``1:20`` stays a string, ``0777`` is octal, ``y`` a boolean), then JSON: every
     number a float64, every timestamp the text written."""
@@ -413,21 +506,50 @@ class _GoYamlLoader(SafeLoader):
         return super().resolve(kind, value, implicit)
 
 
-def _go_yaml_int(loader: Any, node: Any) -> Any:
+def _go_yaml_float(loader: Any, node: Any) -> float:
+    value = yaml.SafeLoader.construct_yaml_float(loader, node)
+    if math.isinf(value) or math.isnan(value):
+        # sigs.k8s.io/yaml converts to JSON, which has no such number.
+        raise ValueError(f"json: unsupported value: {format_value(value)}")
+    return float(value)
+
+
+def _go_int(loader: Any, node: Any) -> int:
     text = str(loader.construct_scalar(node)).replace("_", "")
     sign = -1 if text.startswith("-") else 1
     digits = text.lstrip("+-")
     if len(digits) > 1 and digits[0] == "0" and digits[1].isdigit():
         digits = "0o" + digits[1:]  # Go's base 0: a leading 0 is octal
-    return float(sign * int(digits, 0))
+    return sign * int(digits, 0)
+
+
+def _go_yaml_int(loader: Any, node: Any) -> Any:
+    return float(_go_int(loader, node))
 
 
 def _go_yaml_bool(loader: Any, node: Any) -> bool:
     return str(loader.construct_scalar(node)).lower() in ("y", "yes", "true", "on")
 
 
-_GoYamlLoader.add_constructor("tag:yaml.org,2002:int", _go_yaml_int)
-_GoYamlLoader.add_constructor("tag:yaml.org,2002:bool", _go_yaml_bool)
+GoYamlLoader.add_constructor("tag:yaml.org,2002:int", _go_yaml_int)
+GoYamlLoader.add_constructor("tag:yaml.org,2002:bool", _go_yaml_bool)
+GoYamlLoader.add_constructor("tag:yaml.org,2002:float", _go_yaml_float)
+
+
+class KubectlLoader(_JsonKeys):
+    """Argo CD manifests as ``kubectl apply`` sends them to the API server
+    (``sigs.k8s.io/yaml``): go-yaml v2's resolver (``1:20`` stays a string, ``y`` is
+    true, a timestamp is its text), numbers kept as written (ints stay ints)."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = go_yaml_resolve(value)
+            return "tag:yaml.org,2002:" + ("str" if tag == "timestamp" else tag)
+        return super().resolve(kind, value, implicit)
+
+
+KubectlLoader.add_constructor("tag:yaml.org,2002:int", _go_int)
+KubectlLoader.add_constructor("tag:yaml.org,2002:bool", _go_yaml_bool)
 
 
 def _from_yaml_as(kind: type[Any], name: str) -> Callable[[Any], Any]:
@@ -436,7 +558,7 @@ def _from_yaml_as(kind: type[Any], name: str) -> Callable[[Any], Any]:
 
     def load(text: Any) -> Any:
         try:
-            documents = load_bounded(_string(text), _GoYamlLoader)
+            documents = load_bounded(_string(text), GoYamlLoader)
         except (yaml.YAMLError, ValueError) as error:
             message = (
                 describe_yaml_error(error) if isinstance(error, yaml.YAMLError) else "bad number"
@@ -516,23 +638,84 @@ def _unique(values: Any) -> list[Any]:
     return out
 
 
+_BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def _b64dec(text: str) -> str:
+    """Sprig's ``b64dec``: the decoded text, or Go's error text as the value."""
+    bad = _b64_error_at(text.encode())
+    if bad is not None:
+        return f"illegal base64 data at input byte {bad}"
+    clean = text.replace("\n", "").replace("\r", "")
+    return base64.b64decode(clean).decode(errors="replace")
+
+
+def _b64_error_at(data: bytes) -> int | None:
+    """Where Go's base64.StdEncoding refuses ``data`` (its ``decodeQuantum``), or None."""
+    index = 0
+    while index < len(data):
+        index, bad = _b64_quantum(data, index)
+        if bad is not None:
+            return bad
+    return None
+
+
+def _skip_newlines(data: bytes, index: int) -> int:
+    while index < len(data) and data[index] in b"\r\n":
+        index += 1
+    return index
+
+
+def _b64_quantum(data: bytes, index: int) -> tuple[int, int | None]:
+    """One quantum of four characters: the index after it, and where it fails."""
+    read = 0
+    while read < 4:
+        if index == len(data):
+            return index, (None if read == 0 else index - read)
+        char = data[index]
+        index += 1
+        if chr(char) in _BASE64:
+            read += 1
+            continue
+        if char in b"\r\n":
+            continue
+        if char != ord("=") or read < 2:
+            return index, index - 1
+        if read == 2:
+            index = _skip_newlines(data, index)
+            if index == len(data):
+                return index, len(data)
+            if data[index] != ord("="):
+                return index, index - 1
+            index += 1
+        index = _skip_newlines(data, index)
+        return len(data), (index if index < len(data) else None)
+    return index, None
+
+
+def _bytes_text(data: bytes) -> str:
+    """Go's string of bytes cut anywhere: a cut UTF-8 character is U+FFFD once written."""
+    return data.decode("utf-8", errors="replace")
+
+
 def _trunc(length: Any, text: Any) -> str:
-    count, value = _int(length), _string(text)
+    # Go's strings are bytes: the count is of bytes, as Sprig's trunc counts.
+    count, value = _int(length), _string(text).encode()
     if count < 0:
-        return value[count:] if -count < len(value) else value
-    return value[:count]
+        return _bytes_text(value[count:] if -count < len(value) else value)
+    return _bytes_text(value[:count])
 
 
 def _substr(start: Any, end: Any, text: Any) -> str:
-    first, last, value = _int(start), _int(end), _string(text)
+    first, last, value = _int(start), _int(end), _string(text).encode()
     if first < 0:
-        return value[:last]
+        return _bytes_text(value[:last])
     if first > len(value) or (0 <= last <= len(value) and first > last):
         # Go slices out of range: the template fails (a runtime error).
         raise TemplateError(f"error calling substr: slice bounds out of range [{first}:{last}]")
     if last < 0 or last > len(value):
-        return value[first:]
-    return value[first:last]
+        return _bytes_text(value[first:])
+    return _bytes_text(value[first:last])
 
 
 def _separator(char: str) -> bool:
@@ -738,7 +921,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "regexReplaceAllLiteral": lambda r, s, rep: _replace_all(r, s, lambda _: _string(rep)),
     # Sprig: encodings
     "b64enc": lambda s: base64.b64encode(_string(s).encode()).decode(),
-    "b64dec": lambda s: base64.b64decode(_string(s)).decode(errors="replace"),
+    "b64dec": lambda s: _b64dec(_string(s)),
     "sha256sum": lambda s: hashlib.sha256(_string(s).encode()).hexdigest(),
     "sha1sum": lambda s: hashlib.sha1(_string(s).encode()).hexdigest(),
     "adler32sum": lambda s: str(zlib.adler32(_string(s).encode())),
@@ -1167,5 +1350,44 @@ def _typed(name: str, function: Callable[..., Any], signature: str) -> Callable[
 
 
 FUNCTIONS.update(MORE_FUNCTIONS)
-for _name, _signature in {**SIGNATURES, **MORE_SIGNATURES}.items():
+FUNCTIONS.update(sprig_more.MORE)
+FUNCTIONS.update(gotime.FUNCTIONS)
+FUNCTIONS.update(semver.FUNCTIONS)
+for _name, _signature in {
+    **SIGNATURES,
+    **MORE_SIGNATURES,
+    **sprig_more.MORE_SIGNATURES,
+    **gotime.SIGNATURES,
+}.items():
     FUNCTIONS[_name] = _typed(_name, FUNCTIONS[_name], _signature)
+
+
+#: Functions of Argo CD's template map (Go's built-ins, Sprig's generic map, Argo CD's own)
+#: the emulation does not have: a template may name them, and calling one fails the
+#: ApplicationSet here as not supported (Argo CD renders it).
+UNSUPPORTED_FUNCTIONS = [
+    "bcrypt",
+    "buildCustomCert",
+    "decryptAES",
+    "derivePassword",
+    "encryptAES",
+    "genCA",
+    "genCAWithKey",
+    "genPrivateKey",
+    "genSelfSignedCert",
+    "genSelfSignedCertWithKey",
+    "genSignedCert",
+    "genSignedCertWithKey",
+    "htpasswd",
+]
+
+
+def _unsupported(name: str) -> Callable[..., Any]:
+    def call(*_: Any) -> Any:
+        raise Unsupported(f'function "{name}"')
+
+    return call
+
+
+for _name in UNSUPPORTED_FUNCTIONS:
+    FUNCTIONS.setdefault(_name, _unsupported(_name))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import posixpath
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,15 +24,43 @@ import yaml
 
 from ...core.globs import glob_match, path_match
 from ...core.paths import OutsideRepository, inside
-from ...parse.safe_yaml import SafeLoader, UnreadableFile, describe_yaml_error, load_file, load_one
+from ...parse.safe_yaml import describe_yaml_error, load_bounded, read_text
 from .budget import MAX_DEPTH, check_depth, check_params, quote
-from .functions import sanitize_name
-from .gotemplate import TemplateError, truthy
+from .functions import GoYamlLoader, sanitize_name
+from .gotemplate import Options, TemplateError, truthy
 from .govalues import flatten, format_value, json_numbers
 from .repo import directories
-from .templates import TemplateRenderer
+from .templates import TemplateRenderer, fasttemplate
 
 Params = dict[str, Any]
+#: (where, key) of a key a generator's ``values`` asked for and no parameter held.
+Missed = tuple[tuple[str, str], ...]
+
+
+class _WithMissed(dict[str, Any]):
+    """A parameter set that carries the keys its ``values`` left unresolved."""
+
+    missed: Missed = ()
+
+
+def missed_keys(params: Params) -> Missed:
+    """The keys the ``values`` behind a parameter set asked for and did not find."""
+    return getattr(params, "missed", ())
+
+
+def _with_missed(params: Params, missed: Missed) -> Params:
+    """``params``, carrying ``missed`` (the same dict when there is nothing to carry)."""
+    if not missed:
+        return params
+    carried = _WithMissed(params)
+    carried.missed = missed
+    return carried
+
+
+def _carrying(params: Params, *sources: Params) -> Params:
+    """``params``, carrying the unresolved keys of every source."""
+    return _with_missed(params, tuple(m for source in sources for m in missed_keys(source)))
+
 
 #: Generators that need a live cluster or an external API.
 LIVE_GENERATORS = ("scmProvider", "pullRequest", "clusterDecisionResource", "plugin")
@@ -135,7 +164,7 @@ def _list(spec: dict[str, Any], context: Context) -> list[Params]:
     text = spec.get("elementsYaml")
     if isinstance(text, str) and text.strip():
         try:
-            extra = load_one(text, SafeLoader)
+            extra = _go_yaml(text)
         except yaml.YAMLError as error:
             raise GeneratorError(
                 f"error unmarshling decoded ElementsYaml {describe_yaml_error(error)}"
@@ -288,11 +317,26 @@ def _checked(context: Context) -> bool:
     return True
 
 
+def _go_yaml(text: str) -> Any:
+    """YAML as ``sigs.k8s.io/yaml.Unmarshal`` reads it: the first document, go-yaml v2's
+    resolver (``1:20`` stays a string), numbers as float64."""
+    documents = load_bounded(text, GoYamlLoader)
+    return documents[0] if documents else None
+
+
 def _file_contents(path: Path, shown: str) -> list[dict[str, Any]]:
     try:
-        data = load_file(path, SafeLoader)
-    except UnreadableFile as error:
-        raise GeneratorError(f"unable to process file '{shown}': {error}") from None
+        data = _go_yaml(read_text(path))
+    except OSError as error:
+        why = error.strerror or type(error).__name__
+        raise GeneratorError(f"unable to process file '{shown}': {why}") from None
+    except UnicodeDecodeError:
+        raise GeneratorError(f"unable to process file '{shown}': not UTF-8") from None
+    except yaml.YAMLError as error:
+        why = describe_yaml_error(error)
+        raise GeneratorError(f"unable to process file '{shown}': {why}") from None
+    except ValueError:
+        raise GeneratorError(f"unable to process file '{shown}': a bad number") from None
     if data is None:
         return [{}]
     if isinstance(data, dict):
@@ -306,13 +350,20 @@ def _with_values(params: Params, values: Any, context: Context) -> Params:
     """Add the generator's ``values``, each rendered with the generator's own parameters."""
     if not map_field(values, "values"):
         return params
+    renderer = TemplateRenderer(
+        context.go, context.renderer.options, budget=context.renderer.budget
+    )
     rendered = {
-        str(key): context.renderer.string(str(value), params, f"values.{key}")
+        str(key): renderer.string(str(value), params, f"values.{key}")
         for key, value in values.items()
     }
     if context.go:
-        return {**params, "values": rendered}
-    return {**params, **{f"values.{key}": value for key, value in rendered.items()}}
+        added = {**params, "values": rendered}
+    else:
+        added = {**params, **{f"values.{key}": value for key, value in rendered.items()}}
+    # Argo CD leaves them as written (fasttemplate) or <no value> (Go): the template's
+    # finding, reported with the Applications of this parameter set.
+    return _with_missed(added, (*missed_keys(params), *renderer.unresolved))
 
 
 # -- clusters (stand-ins) -------------------------------------------------------------------
@@ -353,15 +404,18 @@ def _children(spec: dict[str, Any], what: str) -> list[tuple[str, Any]]:
     return children
 
 
-def _selected(params: list[Params], selector: Any) -> list[Params]:
+def selected(params: list[Params], selector: Any) -> list[Params]:
+    """The parameter sets a generator's selector keeps; an invalid selector fails even
+    when there are none, as Argo CD parses it first."""
     if not selector:
         return params
+    matches(selector, {})
     return [p for p in params if matches(selector, flatten(p))]
 
 
 def _child(kind: str, child: dict[str, Any], context: Context) -> list[Params]:
     selector = map_field(child.get("selector"), "a generator's selector")
-    return _selected(generate(kind, child[kind], context), selector)
+    return selected(generate(kind, child[kind], context), selector)
 
 
 def _matrix(spec: dict[str, Any], context: Context) -> list[Params]:
@@ -374,23 +428,49 @@ def _matrix(spec: dict[str, Any], context: Context) -> list[Params]:
         raise GeneratorError(f"the {second_kind} generator is not a mapping")
     combined: list[Params] = []
     for a in _child(first_kind, first, context):
-        interpolated = second
-        if a:
-            body = {k: v for k, v in second[second_kind].items() if k != "values"}
-            rendered = TemplateRenderer(
-                context.go, context.renderer.options, budget=context.renderer.budget
-            ).value(body, a)
-            values = second[second_kind].get("values")
-            interpolated = {**second, second_kind: {**rendered, "values": values}}
+        interpolated = _interpolated(second_kind, second, a, context) if a else second
         for b in _child(second_kind, interpolated, context):
             context.renderer.budget.check()
             check_params(len(combined) + 1)
-            combined.append(_combine(a, b, context.go))
+            combined.append(_carrying(_combine(a, b, context.go), a, b))
     return combined
+
+
+def _interpolated(kind: str, child: dict[str, Any], params: Params, context: Context) -> Any:
+    """A matrix's second generator with the first one's parameters in its strings, as
+    Argo CD's ``RenderGeneratorParams`` does: its ``values`` only where they resolve (a
+    key the first generator lacks is left for the generator's own parameters)."""
+    renderer = TemplateRenderer(
+        context.go, context.renderer.options, budget=context.renderer.budget
+    )
+    spec = child[kind]
+    body = renderer.value({k: v for k, v in spec.items() if k != "values"}, params)
+    values = spec.get("values")
+    if isinstance(values, dict):
+        body["values"] = {k: _resolved(str(v), params, context) for k, v in values.items()}
+    elif values is not None:
+        body["values"] = values
+    return {**child, kind: body}
+
+
+def _resolved(value: str, params: Params, context: Context) -> str:
+    """One of the second generator's values, rendered with the first one's parameters
+    where they hold every key it asks for (Go: with ``missingkey=error``)."""
+    if not context.go:
+        return fasttemplate(value, params, lambda key: None)
+    options = Options(missing_error=True)
+    renderer = TemplateRenderer(True, options, budget=context.renderer.budget)
+    try:
+        return renderer.string(value, params)
+    except TemplateError as error:
+        if "map has no entry for key" in str(error) or "can't evaluate field" in str(error):
+            return value
+        raise
 
 
 def _combine(a: Params, b: Params, go: bool) -> Params:
     if go:
+        # mergo.Merge(b, then a, WithOverride): the first generator's values win.
         merged = copy.deepcopy(b)
         deep_merge(merged, a, override=True)
         return merged
@@ -407,13 +487,14 @@ def _combine(a: Params, b: Params, go: bool) -> Params:
 
 
 def deep_merge(destination: dict[str, Any], source: Mapping[str, Any], override: bool) -> None:
-    """mergo: maps merge deeply; a non-empty source value wins when ``override``, an empty
-    one never does; without ``override`` only empty destination values are filled."""
+    """mergo.Merge of maps. With ``override`` every value of ``source`` wins, ``false``,
+    ``""`` and null too, but a map merges into a non-empty map; without it only missing
+    and empty values of ``destination`` are filled."""
     for key, value in source.items():
         mine = destination.get(key)
-        if isinstance(mine, dict) and isinstance(value, Mapping):
+        if isinstance(mine, dict) and mine and isinstance(value, Mapping):
             deep_merge(mine, value, override)
-        elif key not in destination or not truthy(mine) or (override and truthy(value)):
+        elif override or key not in destination or not truthy(mine):
             destination[key] = copy.deepcopy(value)
 
 
@@ -435,7 +516,8 @@ def _merge(spec: dict[str, Any], context: Context) -> list[Params]:
         for key, params in by_key.items():
             if key in index:
                 _merge_into(index[key], params, context.go)
-    return base or []
+                index[key] = _carrying(index[key], index[key], params)
+    return [index[key] for key in index] if base is not None else []
 
 
 def _unique_by(found: list[Params], keys: list[str]) -> dict[str, Params]:
@@ -461,17 +543,38 @@ def _merge_into(base: Params, params: Params, go: bool) -> None:
 # -- selectors ---------------------------------------------------------------------------
 
 
+_QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+
+def _label_key(key: str) -> str:
+    """A selector's key as Kubernetes accepts it (``[prefix/]name``), else the error
+    Argo CD fails the generator with."""
+    prefix, _, name = key.rpartition("/") if key.count("/") == 1 else ("", "", key)
+    valid = key.count("/") <= 1 and 0 < len(name) <= 63 and _QUALIFIED_NAME.fullmatch(name)
+    if key.count("/") == 1:
+        valid = valid and 0 < len(prefix) <= 253 and _DNS_SUBDOMAIN.fullmatch(prefix)
+    if not valid:
+        raise GeneratorError(
+            f"error parsing label selector: key: Invalid value: {quote(key)}: not a qualified name"
+        )
+    return key
+
+
 def matches(selector: Any, labels: Mapping[str, str]) -> bool:
     """A LabelSelector (``matchLabels``, ``matchExpressions``) against flattened parameters."""
     if not isinstance(selector, dict):
         return True
+    found = True
     for key, value in map_field(selector.get("matchLabels"), "selector.matchLabels").items():
-        if labels.get(str(key)) != format_value(value):
-            return False
+        if labels.get(_label_key(str(key))) != format_value(value):
+            found = False
     for expression in list_field(selector.get("matchExpressions"), "selector.matchExpressions"):
+        # Every requirement is checked, even after one fails: Argo CD refuses an invalid
+        # one before matching anything.
         if not _expression(expression, labels):
-            return False
-    return True
+            found = False
+    return found
 
 
 def _expression(expression: Any, labels: Mapping[str, str]) -> bool:
@@ -488,6 +591,17 @@ def _expression(expression: Any, labels: Mapping[str, str]) -> bool:
     }
     if not isinstance(operator, str) or operator not in checks:
         raise GeneratorError(f"{operator!r} is not a valid label selector operator")
+    _label_key(key)
+    if operator in ("In", "NotIn") and not values:
+        raise GeneratorError(
+            "error parsing label selector: values: Invalid value: for 'in', 'notin' "
+            "operators, values set can't be empty"
+        )
+    if operator in ("Exists", "DoesNotExist") and values:
+        raise GeneratorError(
+            "error parsing label selector: values: Invalid value: values set must be empty "
+            "for exists and does not exist"
+        )
     return checks[operator]()
 
 
@@ -509,4 +623,6 @@ __all__ = [
     "generate",
     "kinds_of",
     "matches",
+    "missed_keys",
+    "selected",
 ]

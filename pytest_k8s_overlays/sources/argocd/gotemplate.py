@@ -6,8 +6,8 @@ parenthesised pipelines; ``$`` and variables (``:=``, ``=``); string, raw
 string, number, boolean and ``nil`` literals; pipelines (``|``); ``if`` /
 ``else if`` / ``else``, ``range`` (with ``$i, $v :=``, ``else``, ``break``,
 ``continue``), ``with`` / ``else with``; the Go built-in functions and the
-Sprig and Argo CD functions listed in :mod:`.functions`. ``define``,
-``template`` and ``block`` are not supported (a parse error says so).
+Sprig and Argo CD functions listed in :mod:`.functions`; ``define``,
+``template`` and ``block``.
 
 A missing map key prints ``<no value>`` (Go's default, and ``missingkey=zero``
 for Argo CD's ``map[string]any`` data) and is reported to ``on_missing``;
@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...core.applications import UNSUPPORTED
 from .budget import (
     MAX_DEPTH,
     Budget,
@@ -44,6 +45,11 @@ class TemplateError(Exception):
     def __init__(self, message: str, action: str | None = None) -> None:
         super().__init__(message)
         self.action = action
+
+
+class Unsupported(TemplateError):
+    """A construct Argo CD renders and the emulation does not have (the message names
+    it): the ApplicationSet cannot be evaluated here, which says nothing of Argo CD."""
 
 
 # -- lexing -----------------------------------------------------------------------------
@@ -209,6 +215,30 @@ class Loop:
     kind: str
 
 
+@dataclass
+class Define:
+    """``{{define "name"}}`` (or a ``block``'s body): a named template."""
+
+    name: str
+    body: list[Any] = field(default_factory=list)
+    source: str = ""
+
+
+@dataclass
+class Invoke:
+    """``{{template "name" pipeline}}``: a named template run on the pipeline's value."""
+
+    name: str
+    pipeline: Pipeline | None
+    source: str = ""
+
+
+class Tree(list[Any]):
+    """A parsed template's nodes, and the templates it defines by name."""
+
+    defined: dict[str, list[Any]]
+
+
 _ESCAPES = {
     **{"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"},
     **{'"': '"', "\\": "\\", "'": "'"},
@@ -364,25 +394,29 @@ _BLOCKS = ("if", "range", "with")
 
 
 def parse(text: str, functions: Mapping[str, Any]) -> list[Any]:
-    """Parse a template into a list of nodes."""
-    root: list[Any] = []
-    stack: list[tuple[Branch, list[Any]]] = []
-    current = root
+    """Parse a template into a list of nodes (a Tree: with the templates it defines)."""
+    root = Tree()
+    root.defined = {}
+    stack: list[tuple[Any, list[Any]]] = []
+    current: list[Any] = root
     for kind, content in split_actions(text):
         if kind == "text":
             if content:
                 current.append(Text(content))
             continue
         try:
-            current, stack = _action(content, functions, current, stack)
+            current, stack = _action(content, functions, current, stack, root.defined)
         except TemplateError as error:
-            raise TemplateError(str(error), error.action or content) from None
+            raise type(error)(str(error), error.action or content) from None
         if len(stack) > MAX_DEPTH:
             raise TemplateError(f"blocks nested more than {MAX_DEPTH} deep", content)
     if stack:
         branch = stack[-1][0]
-        raise TemplateError(f"unexpected EOF: {branch.kind} has no end", branch.source)
+        kind = branch.kind if isinstance(branch, Branch) else "define"
+        raise TemplateError(f"unexpected EOF: {kind} has no end", branch.source)
     _check_variables(root, [{"$"}])
+    for body in root.defined.values():
+        _check_variables(body, [{"$"}])
     return root
 
 
@@ -390,8 +424,8 @@ def _check_variables(nodes: Sequence[Any], scopes: list[set[str]]) -> None:
     """Refuse a ``$variable`` used where none is declared, as Go's parser does: even in
     a branch never taken. A variable lives until the ``end`` of the block declaring it."""
     for node in nodes:
-        if isinstance(node, Action | Branch):
-            _check_pipeline(node.pipeline, scopes, node.source)
+        if isinstance(node, Action | Branch) or (isinstance(node, Invoke) and node.pipeline):
+            _check_pipeline(node.pipeline, scopes, node.source)  # type: ignore[arg-type]
         if isinstance(node, Action) and node.pipeline.variables and node.pipeline.declare:
             scopes[-1].update(node.pipeline.variables)
         elif isinstance(node, Branch):
@@ -427,19 +461,54 @@ def _keyword(action: str) -> tuple[str, str]:
     if word in ("if", "range", "with", "else", "end", "break", "continue"):
         return word, rest.strip()
     if word in ("define", "template", "block"):
-        raise TemplateError(f"{{{{{word}}}}} is not supported in ApplicationSet templates here")
+        return word, rest.strip()
     return "", action
+
+
+def _template_name(rest: str, word: str) -> tuple[str, str]:
+    """The quoted name after ``define``/``template``/``block``, and what follows it."""
+    tokens = tokenize(rest)
+    if not tokens or tokens[0].kind not in ("string", "raw"):
+        raise TemplateError(f"unexpected {quote(rest[:24]) if rest else 'end'} in {word} clause")
+    name = _unquote(tokens[0].text) if tokens[0].kind == "string" else tokens[0].text[1:-1]
+    return name, rest[rest.index(tokens[0].text) + len(tokens[0].text) :].strip()
+
+
+def _named(
+    word: str,
+    rest: str,
+    functions: Mapping[str, Any],
+    current: list[Any],
+    stack: list[tuple[Any, list[Any]]],
+    source: str,
+) -> tuple[list[Any], list[tuple[Any, list[Any]]]]:
+    """``define``, ``block`` (a definition, then its use) and ``template``."""
+    name, pipeline = _template_name(rest, word)
+    if word == "define":
+        if pipeline or stack:
+            raise TemplateError("unexpected define: not at the top level")
+        definition = Define(name, source=source)
+        return definition.body, [*stack, (definition, current)]
+    invoke = Invoke(name, _pipeline(pipeline, functions) if pipeline else None, source)
+    current.append(invoke)
+    if word == "block":
+        definition = Define(name, source=source)
+        return definition.body, [*stack, (definition, current)]
+    return current, stack
 
 
 def _action(
     action: str,
     functions: Mapping[str, Any],
     current: list[Any],
-    stack: list[tuple[Branch, list[Any]]],
-) -> tuple[list[Any], list[tuple[Branch, list[Any]]]]:
+    stack: list[tuple[Any, list[Any]]],
+    defined: dict[str, list[Any]],
+) -> tuple[list[Any], list[tuple[Any, list[Any]]]]:
     """Add one action (as written) to the tree; return where the next node goes."""
     source, action = action, action.strip()
     word, rest = _keyword(action)
+    if word in ("define", "template", "block"):
+        return _named(word, rest, functions, current, stack, source)
     if word in _BLOCKS:
         branch = Branch(word, _pipeline(rest, functions), source=source)
         if len(branch.pipeline.variables) > (2 if word == "range" else 1):
@@ -453,16 +522,34 @@ def _action(
         raise TemplateError(f"unexpected {{{{{word}}}}}")
     if word == "end":
         branch, parent = stack[-1]
+        if isinstance(branch, Define):
+            _define(defined, branch)
         return parent, stack[:-1]
     if word == "else":
+        if isinstance(stack[-1][0], Define):
+            raise TemplateError("unexpected {{else}}")
         return _else(rest, functions, stack, source)
     current.append(Action(_pipeline(action, functions), source))
     return current, stack
 
 
+def _empty(body: Sequence[Any]) -> bool:
+    """Go's ``IsEmptyTree``: nothing but spaces."""
+    return all(isinstance(node, Text) and not node.text.strip() for node in body)
+
+
+def _define(defined: dict[str, list[Any]], definition: Define) -> None:
+    """Add a named template: an empty one never replaces another, two others clash."""
+    existing = defined.get(definition.name)
+    if existing is not None and not _empty(existing) and not _empty(definition.body):
+        raise TemplateError(f"template: multiple definition of template {quote(definition.name)}")
+    if existing is None or not _empty(definition.body):
+        defined[definition.name] = definition.body
+
+
 def _else(
-    rest: str, functions: Mapping[str, Any], stack: list[tuple[Branch, list[Any]]], source: str
-) -> tuple[list[Any], list[tuple[Branch, list[Any]]]]:
+    rest: str, functions: Mapping[str, Any], stack: list[tuple[Any, list[Any]]], source: str
+) -> tuple[list[Any], list[tuple[Any, list[Any]]]]:
     branch, parent = stack[-1]
     word, condition = _keyword(rest)
     if word in ("if", "with"):
@@ -510,6 +597,8 @@ class Options:
 
     missing_error: bool = False
     missing_zero: bool = False
+    #: An option Go's ``Option`` panics on: every template of the set fails with it.
+    refused: str | None = None
 
     @classmethod
     def parse(cls, options: Sequence[str]) -> Options:
@@ -517,8 +606,9 @@ class Options:
         missing = "default"
         for option in options:
             key, _, value = option.replace(" ", "").partition("=")
-            if key == "missingkey" and value in ("default", "invalid", "zero", "error"):
-                missing = value
+            if key != "missingkey" or value not in ("default", "invalid", "zero", "error"):
+                return cls(refused=option)
+            missing = value
         return cls(missing_error=missing == "error", missing_zero=missing == "zero")
 
 
@@ -538,6 +628,8 @@ class Executor:
         self.on_missing = on_missing
         self.scopes: list[dict[str, Any]] = [{"$": data}]
         self.budget = budget or Budget()
+        #: The templates the template defines (``define``, ``block``), by name.
+        self.defined: dict[str, list[Any]] = {}
         #: Characters written so far, and how deep blocks and pipelines nest now.
         self.written = 0
         self.depth = 0
@@ -561,13 +653,31 @@ class Executor:
                     yield self._written(format_value(MISSING if value is None else value))
             elif isinstance(node, Loop):
                 raise _Break() if node.kind == "break" else _Continue()
+            elif isinstance(node, Invoke):
+                yield self._invoke(node, dot)
             else:
                 yield from self._branch(node, dot)
         except (TemplateError, BudgetExceeded) as error:
             # The innermost action that failed is the one quoted; the deadline stops all.
             if isinstance(error, DeadlineExceeded) or getattr(error, "action", None) is not None:
                 raise
-            raise TemplateError(str(error), node.source) from None
+            kind = type(error) if isinstance(error, TemplateError) else TemplateError
+            raise kind(str(error), node.source) from None
+
+    def _invoke(self, node: Invoke, dot: Any) -> str:
+        """``{{template "name" pipeline}}``: its body on the new dot, which ``$`` is too."""
+        if node.name not in self.defined:
+            raise TemplateError(f"template {quote(node.name)} not defined")
+        value = self.pipeline(node.pipeline, dot) if node.pipeline is not None else None
+        self.depth += 1
+        saved, self.scopes = self.scopes, [{"$": value}]
+        try:
+            if self.depth > MAX_DEPTH:
+                raise TemplateError(f"templates nested more than {MAX_DEPTH} deep")
+            return self.run(self.defined[node.name], value)
+        finally:
+            self.scopes = saved
+            self.depth -= 1
 
     def _written(self, text: str) -> str:
         self.written += len(text)
@@ -737,6 +847,10 @@ class Executor:
             return MISSING
         if value is None or value is MISSING:
             raise TemplateError(f"nil pointer evaluating interface {{}}.{name}")
+        method = getattr(value, "go_method", None)
+        if method is not None:
+            # A Go value a function returned (a semantic version): its methods.
+            return method(name)
         raise TemplateError(f"can't evaluate field {name} in type {_go_type(value)}")
 
 
@@ -793,6 +907,10 @@ def _failed(what: str, error: Exception) -> TemplateError:
     """Argo CD's words for a template error, quoting the failed action only."""
     action = getattr(error, "action", None)
     where = f" {quote('{{' + action + '}}')}" if action is not None else ""
+    if isinstance(error, Unsupported):
+        return Unsupported(
+            f"{UNSUPPORTED}: {error} (in{where or ' a template'}); Argo CD renders it"
+        )
     return TemplateError(f"{what}{where}: {error}")
 
 
@@ -806,11 +924,15 @@ def execute(
 ) -> str:
     """Parse and execute ``text`` on ``data``; raise TemplateError in Argo CD's words, or
     BudgetExceeded past the deadline, the output size or the nesting depth."""
+    if options is not None and options.refused is not None:
+        # Go's Template.Option panics before anything is parsed.
+        raise TemplateError(f"panic: unrecognized option: {quote(options.refused)}")
     try:
         nodes = parse(text, functions)
     except TemplateError as error:
         raise _failed("failed to parse template", error) from None
     executor = Executor(functions, data, options or Options(), on_missing, budget)
+    executor.defined = getattr(nodes, "defined", {})
     try:
         return executor.run(nodes, data)
     except (_Break, _Continue):

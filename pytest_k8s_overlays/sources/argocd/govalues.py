@@ -307,7 +307,7 @@ class NumberRangeError(ValueError):
     """A number JSON cannot hold as a float64 (Argo CD refuses it)."""
 
 
-def _json_key(key: Any) -> str:
+def json_key(key: Any) -> str:
     """A map key as ``sigs.k8s.io/yaml`` makes it: JSON keys are strings."""
     if isinstance(key, str):
         return key
@@ -318,7 +318,7 @@ def json_numbers(value: Any) -> Any:
     """Make every number a float and every key a string, as decoding JSON into
     ``interface{}`` does in Go."""
     if isinstance(value, dict):
-        return {_json_key(k): json_numbers(v) for k, v in value.items()}
+        return {json_key(k): json_numbers(v) for k, v in value.items()}
     if isinstance(value, list):
         return [json_numbers(v) for v in value]
     if isinstance(value, int) and not isinstance(value, bool):

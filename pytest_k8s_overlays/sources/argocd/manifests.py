@@ -15,7 +15,8 @@ import yaml
 
 from ...core.fields import as_dict
 from ...core.paths import OutsideRepository, inside
-from ...parse.safe_yaml import SafeLoader, describe_yaml_error, load_bounded, read_text
+from ...parse.safe_yaml import describe_yaml_error, load_bounded, read_text
+from .functions import KubectlLoader
 
 APPLICATION = "Application"
 APPLICATION_SET = "ApplicationSet"
@@ -96,7 +97,7 @@ def _yaml_files(path: Path) -> list[Path]:
 def read_file(file: Path, shown: str) -> list[Any]:
     """The documents of one YAML file; ManifestError says where it does not parse."""
     try:
-        return load_bounded(read_text(file), SafeLoader)
+        return load_bounded(read_text(file), KubectlLoader)
     except (OSError, UnicodeDecodeError) as error:
         raise ManifestError(f"{shown}: cannot be read: {error}") from None
     except yaml.YAMLError as error:
