@@ -55,25 +55,25 @@ class SessionRenders:
         except (KeyError, TypeError, ValueError):
             return None
 
-    def _path(self, overlay_dir: Path) -> Path:
+    def _path(self, handle: str) -> Path:
         # fsencode: a directory name that is not UTF-8 is bytes a str cannot encode.
-        name = hashlib.sha256(os.fsencode(overlay_dir)).hexdigest()
+        name = hashlib.sha256(os.fsencode(handle)).hexdigest()
         return self.directory / f"{name}.json"
 
-    def put(self, overlay_dir: Path, record: dict[str, Any]) -> None:
+    def put(self, handle: str, record: dict[str, Any]) -> None:
         """Keep one unit's outcome and cache ``key``: its ``failure``, its ``parsed``
         documents (origins and patches kept), or its ``resources`` as built."""
         if not self.writable:
             return
         try:
-            self._signer.write_json(self._path(overlay_dir), {**record, "dir": str(overlay_dir)})
+            self._signer.write_json(self._path(handle), {**record, "unit": handle})
         except OSError:
             return  # a worker then renders it itself
 
-    def get(self, overlay_dir: Path) -> dict[str, Any] | None:
+    def get(self, handle: str) -> dict[str, Any] | None:
         """One overlay's outcome, or None (not rendered by the controller, or not ours)."""
-        record = self._signer.load_json(self._path(overlay_dir))
-        if not isinstance(record, dict) or record.get("dir") != str(overlay_dir):
+        record = self._signer.load_json(self._path(handle))
+        if not isinstance(record, dict) or record.get("unit") != handle:
             return None
         return record
 
