@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import os
 import re
 from collections.abc import Hashable, Iterator
@@ -54,7 +53,8 @@ def load_kustomization(path: Path, loader: type[Any] | None = None) -> dict[str,
         data = read_bounded(path, MAX_KUSTOMIZATION_BYTES)
         loaded = _loaded(data, cast("Hashable", loader))
         try:
-            return copy.deepcopy(loaded)
+            copied: dict[str, Any] = _copied(loaded)
+            return copied
         except RecursionError:
             return _load(data, loader)  # nested too deep to copy: a fresh load
     except OSError as error:
@@ -70,6 +70,16 @@ _REMEMBERED = 1 << 14
 @lru_cache(maxsize=_REMEMBERED)
 def _loaded(data: bytes, loader: Hashable) -> dict[str, Any]:
     return _load(data, cast("type[Any] | None", loader))
+
+
+def _copied(value: Any) -> Any:
+    """A copy of loaded YAML (dicts and lists new, scalars shared): several times faster
+    than copy.deepcopy, which the same start-up would spend as long in as in loading."""
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    return value
 
 
 def _load(data: bytes, loader: type[Any] | None) -> dict[str, Any]:
