@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from pytest_k8s_overlays.checks import CHECKS
 from pytest_k8s_overlays.render.engine import GO_TUNING, find_renderer
 
 RUNNER = textwrap.dedent(
@@ -246,14 +247,27 @@ def gate_rows(root: Path, extra: list[str], repeat: int) -> Rows:
     ]
 
 
-def report(rows: Rows, baseline: float, floors: dict[str, float]) -> None:
+def report(
+    rows: Rows, baseline: float, floors: dict[str, float], targets: dict[str, float]
+) -> None:
     """Print every row with its ratio to the shell loop and, for the gate, how far
-    above its floor it is."""
+    above its floor it is and whether it meets its target."""
     for label, seconds, note in rows:
         ratio = seconds / baseline if baseline == baseline else float("nan")
         floor = floors.get(label[0])
         above = f"floor {seconds - floor:+6.2f} s" if floor is not None and floor == floor else ""
+        target = targets.get(label[0])
+        if target is not None and target == target:
+            met = "met" if seconds <= target else "MISSED"
+            above += f"  target {target:6.2f} s {met}"
         print(f"{label:44s} {seconds:8.2f} s  ratio {ratio:5.3f}  {above:15s} {note}".rstrip())
+
+
+def load() -> str:
+    """The machine's load averages (1, 5, 15 minutes) and cores: figures on a shared
+    machine mean little without them."""
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
 
 
 def main() -> None:
@@ -280,13 +294,20 @@ def main() -> None:
     baseline = render_floor = float("nan")
     if not args.skip_baseline:
         rows, baseline, render_floor = baselines(root, " ".join(renderer.argv), args.repeat)
-    items = args.overlays * 7
+    print(f"start: {load()}")
+    items = args.overlays * len([c for c in CHECKS if CHECKS[c].applies_to("overlay")])
     pytest_floor = pytest_alone(items, args.repeat)
     rows.append((f"   floor: pytest alone, {items} no-op tests", pytest_floor, ""))
     rows += gate_rows(root, args.pytest_args, args.repeat)
     # What each gate row is compared with: a cold run renders everything; a warm or
     # one-edit run renders (almost) nothing, so pytest itself is its floor.
-    report(rows, baseline, {"2": render_floor + pytest_floor, "3": pytest_floor, "4": pytest_floor})
+    floors = {"2": render_floor + pytest_floor, "3": pytest_floor, "4": pytest_floor}
+    # Issue 17's targets: cold within both floors plus 5% of the loop; warm and one
+    # edit within 1.5 times pytest's own floor.
+    warm = 1.5 * pytest_floor
+    targets = {"2": render_floor + pytest_floor + 0.05 * baseline, "3": warm, "4": warm}
+    report(rows, baseline, floors, targets)
+    print(f"end: {load()}")
     if not args.keep:
         shutil.rmtree(root, ignore_errors=True)
 

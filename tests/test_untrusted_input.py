@@ -285,8 +285,8 @@ def test_keying_an_overlay_is_bounded(tmp_path: Path) -> None:
 def test_a_crash_while_rendering_fails_that_overlay_only(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pytest_k8s_overlays.gate import store
     from pytest_k8s_overlays.parse import documents as parsing
+    from pytest_k8s_overlays.render import units
 
     original = parsing.parse_render
 
@@ -295,7 +295,7 @@ def test_a_crash_while_rendering_fails_that_overlay_only(
             raise TypeError("'int' object is not iterable")
         return original(text, wrapper)
 
-    monkeypatch.setattr(store, "parse_render", crash_on_b)
+    monkeypatch.setattr(units, "parse_render", crash_on_b)
     for name in ("a", "b"):
         write(pytester.path, f"ov/{name}/kustomization.yaml", "resources: [cm.yaml]\n")
         write(pytester.path, f"ov/{name}/cm.yaml", CM.replace("name: c", f"name: {name}"))
@@ -304,7 +304,7 @@ def test_a_crash_while_rendering_fails_that_overlay_only(
     result.stdout.fnmatch_lines(
         [
             "b: the gate crashed while rendering: TypeError: 'int' object is not iterable (at "
-            "store.py:* in _build; test_untrusted_input.py:* in crash_on_b). This is a bug in "
+            "units.py:* in render; test_untrusted_input.py:* in crash_on_b). This is a bug in "
             "pytest-k8s-overlays, not in your overlay: *"
         ]
     )

@@ -23,6 +23,7 @@ from .secret import Signer
 
 if TYPE_CHECKING:
     from ..core.applications import Recipe
+    from ..render.units import RenderUnit
 
 
 #: Entries no run has used for this long are removed at the end of any run.
@@ -124,6 +125,16 @@ class RenderCache:
     ) -> str:
         """An Argo CD Application's key (see RenderKeys.recipe_key), bounded like ``key``."""
         return self.keys.recipe_key(recipe, budget, seen, fresh)
+
+    def unit_key(
+        self,
+        unit: RenderUnit,
+        budget: Budget | None = None,
+        seen: Seen | None = None,
+        fresh: bool = False,
+    ) -> str:
+        """A render unit's key (see RenderKeys.unit_key), bounded like ``key``."""
+        return self.keys.unit_key(unit, budget, seen, fresh)
 
     def files_key(self, paths: Sequence[Path]) -> str:
         """A key for the content of files or directories (CRDs given on the command line)."""

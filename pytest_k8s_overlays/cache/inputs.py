@@ -12,6 +12,7 @@ import stat
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -284,14 +285,22 @@ def _short(entry: str) -> str:
     return entry if len(entry) <= 80 else f"{entry[:77]}..."
 
 
-def _within(path: Path, root: Path | None, shown: str) -> None:
-    """Uncacheable when ``path`` resolves outside ``root`` (the repository, never read
-    on its behalf; None: anywhere)."""
+def _within(path: Path, root: Path | None, shown: str) -> Path | None:
+    """``path`` with its symbolic links resolved; Uncacheable when that lies outside
+    ``root`` (the repository, never read on its behalf; None: anywhere, and not
+    resolved here)."""
     if root is None:
-        return
-    real, top = Path(os.path.realpath(path)), Path(os.path.realpath(root))
+        return None
+    real, top = Path(os.path.realpath(path)), _real(root)
     if real != top and top not in real.parents:
         raise Uncacheable(f"{shown} resolves outside the repository (never read)")
+    return real
+
+
+@lru_cache(maxsize=64)
+def _real(root: Path) -> Path:
+    # Asked for every entry of every kustomization: the repository's own path stays put.
+    return Path(os.path.realpath(root))
 
 
 def _local(entry: str, current: Path, kfile: Path, root: Path | None = None) -> Path:
@@ -303,10 +312,10 @@ def _local(entry: str, current: Path, kfile: Path, root: Path | None = None) -> 
         # Kustomize refuses absolute roots; hashing one (``/``) would read the disk.
         raise Uncacheable(f"absolute path {_short(entry)} in {kfile}")
     target = Path(os.path.normpath(current / entry))
-    _within(target, root, f"{_short(entry)} in {kfile}")
+    real = _within(target, root, f"{_short(entry)} in {kfile}")
     try:
         mode = target.stat().st_mode
-        resolved = target.resolve()
+        resolved = real if real is not None else target.resolve()
     except (OSError, ValueError):
         # Kustomize would try it as a remote target, or fail: either way
         # nothing on disk describes it.

@@ -21,13 +21,14 @@ import threading
 from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ..render.engine import Renderer
+from ..render.units import ApplicationUnit, OverlayUnit, RenderUnit
 from .inputs import Budget, Inputs, Uncacheable, inputs
 
 if TYPE_CHECKING:
-    from ..core.applications import Recipe, SourcePlan
+    from ..core.applications import Recipe
 
 #: Bumped whenever the entry format or the key's meaning changes (5: parsed entries
 #: keep the kustomizations whose labels reached each resource).
@@ -250,7 +251,25 @@ class RenderKeys:
             "build_args": list(build_args),
             "env": sorted((k, v) for k, v in env.items() if k.startswith(ENV_PREFIXES)),
         }
-        self._base = json.dumps(identity, sort_keys=True)
+        self.base = json.dumps(identity, sort_keys=True)
+
+    def unit_key(
+        self,
+        unit: RenderUnit,
+        budget: Budget | None = None,
+        seen: Seen | None = None,
+        fresh: bool = False,
+    ) -> str:
+        """A render unit's key: the renderer's identity and every input the unit writes.
+
+        Raises Uncacheable when the inputs cannot be accounted for. ``budget`` bounds
+        the work (default: no deadline); ``seen`` receives the signature of every
+        file read; ``fresh`` reads every file again.
+        """
+        hasher = _Hasher(memo=False) if fresh else self._hasher
+        writer = _Writer(self, hasher, budget or Budget(), seen)
+        unit.write_key(writer)
+        return writer.digest.hexdigest()
 
     def key(
         self,
@@ -260,19 +279,9 @@ class RenderKeys:
         fresh: bool = False,
         root: Path | None = None,
     ) -> str:
-        """The overlay's key; raises Uncacheable when the inputs cannot be accounted for.
-
-        ``budget`` bounds the work (default: no deadline); ``seen`` receives the
-        signature of every file read; ``fresh`` reads every file again; nothing
-        outside ``root`` (the repository) is read: such an input is Uncacheable.
-        """
-        budget = budget or Budget()
-        hasher = _Hasher(memo=False) if fresh else self._hasher
-        found = inputs(overlay_dir, self.build_args, budget=budget, root=root)
-        digest = hashlib.sha256(self._base.encode())
-        digest.update(f"overlay\0{overlay_dir.resolve()}\n".encode())
-        self._add_inputs(digest, found, self.build_args, hasher, budget, seen, root)
-        return digest.hexdigest()
+        """An overlay directory's key (see :meth:`unit_key`); nothing outside ``root``
+        (the repository) is read: such an input is Uncacheable."""
+        return self.unit_key(OverlayUnit(overlay_dir, root), budget, seen, fresh)
 
     def recipe_key(
         self,
@@ -281,41 +290,10 @@ class RenderKeys:
         seen: Seen | None = None,
         fresh: bool = False,
     ) -> str:
-        """An Argo CD Application's key: its recipe (every override, the merged
-        ``.argocd-source`` files' result, the build options, the destination
-        namespace), the kustomization as edited for it, and every input its
-        sources read. Raises Uncacheable like :meth:`key`, with the same
-        ``budget``, ``seen`` and ``fresh``."""
-        from ..core.applications import HELM, KUSTOMIZE, canonical
-        from ..parse.kustomize_edit import EditError, edited_kustomization
+        """An Argo CD Application's key (see :meth:`unit_key`)."""
+        return self.unit_key(ApplicationUnit(recipe), budget, seen, fresh)
 
-        budget = budget or Budget()
-        hasher = _Hasher(memo=False) if fresh else self._hasher
-        digest = hashlib.sha256(self._base.encode())
-        digest.update(f"argocd\0{recipe.namespace}\0{recipe.error}\n".encode())
-        for source in recipe.sources:
-            described = [source.type, str(source.path), source.settings, source.build_options]
-            digest.update(f"source\0{canonical(described)}\n".encode())
-            if source.type != KUSTOMIZE:
-                tree = hasher.tree(source.path, budget, seen, source.root)
-                digest.update(f"tree\0{tree}\n".encode())
-                if source.type == HELM:
-                    digest.update(
-                        f"helm\0{json.dumps(_binary_identity('helm', self._memo))}\n".encode()
-                    )
-                    self._add_helm_files(digest, source, hasher, budget, seen)
-                continue
-            try:
-                edited = edited_kustomization(source)
-            except EditError as error:
-                raise Uncacheable(f"{source.shown}: {error}") from None
-            top = edited[1] if edited is not None else None
-            digest.update(f"edited\0{canonical(top)}\n".encode())
-            found = inputs(source.path, source.build_options, top, budget, source.root)
-            self._add_inputs(digest, found, source.build_options, hasher, budget, seen, source.root)
-        return digest.hexdigest()
-
-    def _add_inputs(
+    def add_inputs(
         self,
         digest: Any,
         found: Inputs,
@@ -325,6 +303,7 @@ class RenderKeys:
         seen: Seen | None,
         root: Path | None = None,
     ) -> None:
+        """Add what a Kustomize build reads (``found``) to ``digest``."""
         if found.helm:
             helm = _binary_identity(_helm_command(build_args), self._memo)
             digest.update(f"helm\0{json.dumps(helm)}\n".encode())
@@ -338,18 +317,9 @@ class RenderKeys:
             else:
                 digest.update(f"file\0{path}\0{hasher.file(path, budget, seen)}\n".encode())
 
-    @staticmethod
-    def _add_helm_files(
-        digest: Any, source: SourcePlan, hasher: _Hasher, budget: Budget, seen: Seen | None
-    ) -> None:
-        """Key the value files and file parameters of a Helm source, in order: they may lie
-        anywhere in the repository, outside the chart's tree."""
-        named = [("values", path) for path in source.value_files]
-        named += [(f"file\0{name}", path) for name, path in source.file_parameters]
-        for what, path in named:
-            # A missing file fails the render (never cached); its absence is keyed all the same.
-            content = hasher.file(path, budget, seen) if path.exists() else "missing"
-            digest.update(f"{what}\0{path}\0{content}\n".encode())
+    def program(self, command: str) -> str:
+        """A program's identity on PATH (name and content digest), as JSON."""
+        return json.dumps(_binary_identity(command, self._memo))
 
     def files_key(self, paths: Sequence[Path]) -> str:
         """A key for the content of files or directories (CRDs given on the command line)."""
@@ -363,3 +333,45 @@ class RenderKeys:
             else:
                 digest.update(f"missing\0{path}\n".encode())
         return digest.hexdigest()
+
+
+class _Writer:
+    """One key being written: what a unit's :meth:`~RenderUnit.write_key` calls."""
+
+    def __init__(self, keys: RenderKeys, hasher: _Hasher, budget: Budget, seen: Seen | None):
+        self.digest = hashlib.sha256(keys.base.encode())
+        self._keys = keys
+        self._hasher = hasher
+        self._budget = budget
+        self._seen = seen
+
+    @property
+    def build_args(self) -> tuple[str, ...]:
+        return self._keys.build_args
+
+    def text(self, value: str) -> None:
+        self.digest.update(value.encode())
+
+    def tree(self, directory: Path, root: Path | None) -> str:
+        return self._hasher.tree(directory, self._budget, self._seen, root)
+
+    def file(self, path: Path) -> str:
+        return self._hasher.file(path, self._budget, self._seen)
+
+    def build_inputs(
+        self,
+        directory: Path,
+        build_args: Sequence[str],
+        top: Mapping[str, Any] | None,
+        root: Path | None,
+    ) -> None:
+        found = inputs(directory, build_args, top, self._budget, root)
+        self._keys.add_inputs(
+            self.digest, found, build_args, self._hasher, self._budget, self._seen, root
+        )
+
+    def program(self, command: str) -> str:
+        return self._keys.program(command)
+
+    def refuse(self, why: str) -> NoReturn:
+        raise Uncacheable(why)

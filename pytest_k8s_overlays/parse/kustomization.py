@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -45,22 +46,52 @@ def load_kustomization(path: Path, loader: type[Any] | None = None) -> dict[str,
 
     Its YAML is loaded with bounded size and alias expansion: whatever walks
     the result (discovery, the cache key, the wrapper) can never be made to
-    walk a billion entries or a cycle.
+    walk a billion entries or a cycle. Each content is loaded once (discovery,
+    the cache key and the checks all ask): the caller gets its own copy.
     """
     try:
-        documents = load_bounded(read_bounded(path, MAX_KUSTOMIZATION_BYTES), loader)
+        data = read_bounded(path, MAX_KUSTOMIZATION_BYTES)
+        loaded = _loaded(data, cast("Hashable", loader))
+        try:
+            copied: dict[str, Any] = _copied(loaded)
+            return copied
+        except RecursionError:
+            return _load(data, loader)  # nested too deep to copy: a fresh load
     except OSError as error:
         raise KustomizationError(f"unreadable: {error.strerror or error}") from None
     except yaml.YAMLError as error:
         raise KustomizationError(f"not loadable YAML: {describe_yaml_error(error)}") from None
+
+
+#: Kustomization contents remembered: every one of a large repository, and its bases.
+_REMEMBERED = 1 << 14
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _loaded(data: bytes, loader: Hashable) -> dict[str, Any]:
+    return _load(data, cast("type[Any] | None", loader))
+
+
+def _copied(value: Any) -> Any:
+    """A copy of loaded YAML (dicts and lists new, scalars shared): several times faster
+    than copy.deepcopy, which the same start-up would spend as long in as in loading."""
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    return value
+
+
+def _load(data: bytes, loader: type[Any] | None) -> dict[str, Any]:
+    documents = load_bounded(data, loader)
     if len(documents) > 1:
         raise KustomizationError("holds several YAML documents")
-    data = documents[0] if documents else None
-    if data is None:
+    loaded = documents[0] if documents else None
+    if loaded is None:
         return {}
-    if not isinstance(data, dict):
-        raise KustomizationError(f"is a {type(data).__name__}, not a mapping")
-    return data
+    if not isinstance(loaded, dict):
+        raise KustomizationError(f"is a {type(loaded).__name__}, not a mapping")
+    return loaded
 
 
 def read_kustomization(path: Path) -> dict[str, Any]:

@@ -100,7 +100,12 @@ def _json_pointer(path: str) -> FieldPath:
     return tuple(ANY if p.isdigit() or p == "-" else p for p in parts if p)
 
 
-@lru_cache(maxsize=1024)
+#: Files remembered (each kustomization and patch file of a large repository): an LRU
+#: smaller than what one session reads cyclically would remember nothing.
+_REMEMBERED = 1 << 14
+
+
+@lru_cache(maxsize=_REMEMBERED)
 def _documents(text: str) -> tuple[Any, ...]:
     """The YAML documents of a kustomization or patch (read once per content)."""
     try:
@@ -138,7 +143,7 @@ def _patches_in(
         )
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=_REMEMBERED)
 def _read(path: str, mtime_ns: int, size: int) -> str | None:
     try:
         return Path(path).read_text(encoding="utf-8")
@@ -204,7 +209,7 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     return stat.st_mtime_ns, stat.st_size
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=_REMEMBERED)
 def _kustomization_patches(
     kfile: Path, root: Path | None, text: str, stamps: tuple[tuple[int, int] | None, ...]
 ) -> tuple[Patch, ...]:

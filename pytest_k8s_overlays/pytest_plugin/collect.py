@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 
 from ..checks import CHECKS, RENDER
-from ..core.deployables import COMPONENT, Deployable, unique_names
+from ..core.deployables import Deployable, unique_names
 from ..core.text import shown
+from ..render.units import unit_of
 from .marker import MARKER
 from .stash import OVERLAY_FIXTURE, SESSION_KEY
 
@@ -118,9 +119,9 @@ OverlayCheckItem = DeployableItem
 def _check_items(
     parent: pytest.Collector, spec: Deployable, checks: Sequence[str]
 ) -> list[pytest.Item]:
-    # A Component rendered through a consumer proves it renders; the consumer's
-    # objects are the consumer's, judged where it is gated.
-    chosen = [c for c in checks if c == RENDER] if spec.kind == COMPONENT else checks
+    # A unit whose objects are not its own (a Component rendered through a consumer)
+    # proves only that it renders.
+    chosen = checks if unit_of(spec).judged else [c for c in checks if c == RENDER]
     return [
         DeployableItem.from_parent(parent, name=check, spec=spec)
         for check in chosen

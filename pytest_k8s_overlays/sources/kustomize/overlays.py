@@ -8,6 +8,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +63,14 @@ def outside(directory: Path, repository: Path | None) -> bool:
     """Tell whether ``directory`` resolves outside ``repository`` (never, when None)."""
     if repository is None:
         return False
-    real, top = Path(os.path.realpath(directory)), Path(os.path.realpath(repository))
+    real, top = Path(os.path.realpath(directory)), _real(repository)
     return real != top and top not in real.parents
+
+
+@lru_cache(maxsize=64)
+def _real(repository: Path) -> Path:
+    # Asked for every directory discovery walks: the repository's own path stays put.
+    return Path(os.path.realpath(repository))
 
 
 def _read(directory: Path, kfile: Path, repository: Path | None) -> dict[str, Any]:

@@ -1,0 +1,47 @@
+"""Run renders in parallel, a few at a time, and stop them all at once on Ctrl-C."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from typing import TypeVar
+
+from ..render import processes
+
+#: Told how many renders are done, out of how many: a progress line.
+Progress = Callable[[int, int], None]
+
+#: How long the main thread waits for renders before it looks for a Ctrl-C again.
+TICK = 0.2
+
+T = TypeVar("T")
+
+
+def run_all(
+    todo: Sequence[T], work: Callable[[T], object], jobs: int, progress: Progress | None = None
+) -> None:
+    """Call ``work`` on every item of ``todo``, ``jobs`` at a time; on any exception
+    (Ctrl-C among them) kill the renderer processes running and start no more."""
+    if not todo:
+        return
+    done = 0
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
+        pending = {pool.submit(work, item) for item in todo}
+        while pending:
+            # Waits of a bounded time: Ctrl-C's SIGINT may be delivered to a render
+            # thread, and a wait with no timeout would not see it until a render
+            # ended (minutes, for a hung one); with one, it is seen within a tick.
+            finished, pending = wait(pending, timeout=TICK, return_when=FIRST_COMPLETED)
+            for future in finished:
+                future.result()
+                done += 1
+                if progress is not None:
+                    progress(done, len(todo))
+    except BaseException:
+        # Ctrl-C: kill the renders now rather than wait for each to end (up to
+        # its timeout), and start no more.
+        processes.kill_all()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
