@@ -116,6 +116,30 @@ def test_the_readme_workflow_passes_actionlint(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def diff_workflow() -> str:
+    """The pull-request mode's workflow, as docs/diff.md gives it."""
+    text = (ROOT / "docs" / "diff.md").read_text(encoding="utf-8")
+    start = text.index("# .github/workflows/k8s-overlays-diff.yaml\n")
+    return text[start : text.index("```", start)]
+
+
+@pytest.mark.skipif(actionlint() is None, reason="actionlint (the test extra) is not installed")
+def test_the_diff_workflow_passes_actionlint(tmp_path: Path) -> None:
+    workflow = diff_workflow()
+    assert "<!-- pytest-k8s-overlays-diff -->" in workflow  # the comment is updated in place
+    assert "--overlays-new-only" in workflow
+    done = subprocess.run(
+        [str(actionlint()), "-no-color", "-shellcheck=", "-pyflakes=", "-"],
+        input=workflow,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 @pytest.mark.skipif(actionlint() is None, reason="actionlint (the test extra) is not installed")
 def test_actionlint_fails_a_broken_workflow(tmp_path: Path) -> None:
     # What the test above relies on: actionlint reads standard input and fails.
