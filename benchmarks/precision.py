@@ -81,6 +81,8 @@ RENDER_FAILED = re.compile(
     r"^(?P<overlay>.+?): (?P<message>(?:a Component no gated overlay uses, rendered through "
     r"[^:]+: )?(?:kustomize build failed|rendered output is not|timed out).*)$"
 )
+#: The render item's first line: Kustomize's innermost cause (the chain follows).
+RENDER_ITEM = re.compile(r"^(?P<overlay>.+?): (?P<message>.*)$")
 #: A check that crashed (the plugin's own wording).
 CRASHED = re.compile(r"^(?P<overlay>.+?): the (?P<check>\S+) check crashed: (?P<error>.*)$")
 #: The gate's header line (printed without -q).
@@ -204,7 +206,7 @@ def parse_failure(
     if CRASHED.match(first):
         report.problems.append(f"{node}: {first}\n" + "\n".join(lines[1:4]))
         return
-    render = RENDER_FAILED.match(first)
+    render = RENDER_FAILED.match(first) or (check == "render" and RENDER_ITEM.match(first))
     if render:
         if file not in failed_renders:
             failed_renders.add(file)

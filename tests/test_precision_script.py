@@ -47,6 +47,16 @@ def test_render_failures_count_once_per_overlay_by_cause() -> None:
     assert render_cause("must specify --enable-helm") == "plugin/helm"
 
 
+def test_a_render_item_counts_by_its_cause_first_line() -> None:
+    found = report()
+    text = (
+        "auth: failed to run 'git fetch': fatal: Could not resolve host: github.com\n"
+        "  kustomize build failed: accumulating resources: ... Could not resolve host: github.com"
+    )
+    parse_failure("render", "n", "auth/kustomization.yaml", text, found, set())
+    assert [(r.overlay, r.cause) for r in found.render_failures] == [("auth", "network")]
+
+
 def test_composite_group_members_are_named_by_what_tells_them_apart() -> None:
     members = [
         Path("src/accounts/accounts-db/k8s/overlays/staging"),

@@ -18,6 +18,7 @@ from ..core.outcomes import CheckOutcome, RenderFailure
 from ..core.paths import display_path
 from ..core.resources import Overlay
 from ..core.text import LINE_LIMIT, shown, shown_lines
+from ..render.cause import reshape
 from .store import OverlayStore, Progress
 from .summary import Summary, crash_message
 
@@ -174,7 +175,8 @@ class Gate:
         self.outcomes[(spec, check_id)] = outcome
         if isinstance(outcome, RenderFailure):
             # Kustomize's message quotes the pull request's files and names.
-            return _with_source(spec, shown_lines(outcome.message))
+            reshaped = reshape(outcome.message, self.store.display_root)
+            return _with_source(spec, shown_lines(reshaped))
         if not outcome.reported:
             return None
         report = format_report(spec.name, check_id, outcome.reported, CHECKS[check_id].rules)

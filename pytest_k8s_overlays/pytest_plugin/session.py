@@ -26,6 +26,7 @@ from ..core.text import shown
 from ..gate.handoff import WORKERINPUT_KEY, SessionRenders
 from ..gate.summary import Summary
 from ..parse.kustomization import KUSTOMIZATION_FILES
+from ..render.cause import reshape
 from . import terminal
 from .collect import DeployableItem, deployable_files, make_items, missing_specs, needed_specs
 from .startup import build_gate
@@ -180,7 +181,7 @@ class GateSession:
             pytest.fail(NOT_CONFIGURED, pytrace=False)
         result = self.gate.store.result(spec)
         if isinstance(result, RenderFailure):
-            pytest.fail(result.message, pytrace=False)
+            pytest.fail(reshape(result.message, self.gate.store.display_root), pytrace=False)
         return result
 
     def all_overlays(self) -> Overlays:
@@ -188,7 +189,10 @@ class GateSession:
         specs = self.gate.specs
         self.gate.prefetch(specs)
         results = [self.gate.store.result(spec) for spec in specs]
-        failures = {r.spec.name: r.message for r in results if isinstance(r, RenderFailure)}
+        root = self.gate.store.display_root
+        failures = {
+            r.spec.name: reshape(r.message, root) for r in results if isinstance(r, RenderFailure)
+        }
         return Overlays((r for r in results if isinstance(r, Overlay)), failures)
 
     # -- reporting -----------------------------------------------------------------------

@@ -21,6 +21,7 @@ from ..core.outcomes import CheckOutcome, RenderFailure
 from ..core.paths import display_path
 from ..core.resources import Overlay, Resource
 from ..core.text import bounded, encodable, shown_lines
+from ..render.cause import reshape
 from .locate import Location, file_field_line, render_failure_location, resource_line
 
 #: The hint of a render failure (the render check has no rules of its own).
@@ -138,11 +139,14 @@ def _file_of(spec: Deployable) -> Path:
     return spec.kustomization if spec.kustomization.is_file() else spec.anchor
 
 
-def render_record(failure: RenderFailure, repo_root: Path) -> Record:
-    """A render failure as a record, at the kustomization file (and line) it is about."""
+def render_record(failure: RenderFailure, roots: tuple[Path, Path]) -> Record:
+    """A render failure as a record, at the kustomization file (and line) it is about;
+    ``roots`` as for :func:`finding_record`."""
     spec = failure.spec
+    root, repo_root = roots
     location = render_failure_location(failure.message, _file_of(spec))
-    message = shown_lines(failure.message)  # as the terminal shows it: escaped, bounded
+    # As the terminal shows it: the cause first, escaped, bounded.
+    message = shown_lines(reshape(failure.message, root))
     return {
         "group": spec.group,
         "overlay": spec.name,
@@ -176,7 +180,7 @@ def build_records(
         if isinstance(outcome, RenderFailure):
             if spec not in failed:
                 failed.add(spec)
-                records.append(render_record(outcome, roots[1]))
+                records.append(render_record(outcome, roots))
             continue
         overlay = overlay_of.get(spec)
         for suppressed, found in ((False, outcome.reported), (True, outcome.suppressed)):
