@@ -179,7 +179,11 @@ class Gate:
             return _with_source(spec, shown_lines(reshaped))
         if not outcome.reported:
             return None
-        report = format_report(spec.name, check_id, outcome.reported, CHECKS[check_id].rules)
+        return self.report(spec, check_id, outcome.reported)
+
+    def report(self, spec: Deployable, check_id: str, findings: Sequence[Finding]) -> str:
+        """The failure text of ``findings`` of one item."""
+        report = format_report(spec.name, check_id, findings, CHECKS[check_id].rules)
         return _with_source(spec, report)
 
     def fired_rules(self, spec: Deployable, check_id: str) -> list[str]:

@@ -22,7 +22,14 @@ from ..core.paths import display_path
 from ..core.resources import Overlay, Resource
 from ..core.text import bounded, encodable, shown_lines
 from ..render.cause import reshape
-from .locate import Location, file_field_line, render_failure_location, resource_line
+from .image_entries import image_entry_location
+from .locate import (
+    Location,
+    application_line,
+    file_field_line,
+    render_failure_location,
+    resource_line,
+)
 
 #: The hint of a render failure (the render check has no rules of its own).
 RENDER_HINT = (
@@ -41,6 +48,9 @@ def _local(source: str | None, root: Path) -> Path | None:
     path = Path(source) if os.path.isabs(source) else root / source
     return path if path.is_file() else None
 
+
+#: An Argo CD Application's own findings name it ``Application/<namespace>/<name>``.
+_APPLICATION = re.compile(r"^(?P<kind>Application(?:Set)?)/[^/]*/(?P<name>[^/]+)$")
 
 #: How a finding's source names the patch that set its field (see Resource.source_of).
 _PATCHING = ", patching "
@@ -72,13 +82,22 @@ def finding_location(
 ) -> Location:
     """The file and line of a finding: the patch that set the field (its document, or
     its place in a kustomization), the resource's manifest (its document, or the
-    field), a kustomization file the finding is about, or the overlay's."""
+    field), a kustomization file the finding is about, or the overlay's. An image an
+    ``images:`` entry wrote is on that entry."""
+    entry = image_entry_location(resource, finding.path, kustomization) if resource else None
+    if entry is not None:
+        return entry
     patched = _patch_location(finding, resource, root)
     if patched is not None:
         return patched
     source = _local(finding.source, root)
     if source is not None and resource is not None:
         return source, resource_line(source, resource.kind, resource.name, finding.path)
+    application = _APPLICATION.match(finding.resource)
+    if source is not None and application is not None:
+        # An Application's own finding: on the manifest that defines it.
+        kind, name = application.group("kind", "name")
+        return source, application_line(source, kind, name, finding.path)
     named = _local(finding.resource, root)  # a finding about a kustomization file itself
     if named is not None:
         return named, file_field_line(named, finding.path)
