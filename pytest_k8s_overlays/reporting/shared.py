@@ -28,10 +28,14 @@ def cause_key(spec: Deployable, overlay: Overlay | None, finding: Finding, root:
     own findings) lives, as its record places it, with its rule."""
     resources = overlay.resources if overlay is not None else ()
     resource = next((r for r in resources if r.ref == finding.resource), None)
-    # A unit's own fallback file: its kustomization, or the manifest defining it.
-    fallback = spec.kustomization if spec.kustomization.is_file() else spec.anchor
-    file, line = finding_location(finding, resource, fallback, root)
-    return (finding.check, finding.rule, display_path(file, root), line, finding.path)
+    try:
+        # A unit's own fallback file: its kustomization, or the manifest defining it.
+        fallback = spec.kustomization if spec.kustomization.is_file() else spec.anchor
+        file, line = finding_location(finding, resource, fallback, root)
+        return (finding.check, finding.rule, display_path(file, root), line, finding.path)
+    except (OSError, ValueError):
+        # A path the system refuses (a name too long): the finding is this unit's own.
+        return (finding.check, finding.rule, f"<{spec.group}:{spec.name}>", 0, finding.path)
 
 
 def where(key: CauseKey) -> str:
