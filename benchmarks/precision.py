@@ -74,8 +74,13 @@ from pathlib import Path
 FINDING = re.compile(
     r"^\s+(?P<text>\S.*?\[(?P<rule>[a-z0-9][a-z0-9-]*)\])(?: \(from (?P<source>.*)\))?\s*$"
 )
-#: The first line of a failure: ``OVERLAY: N findings in CHECK``.
-HEADLINE = re.compile(r"^(?P<overlay>.+?): (?P<count>\d+) findings? in (?P<check>\S+)")
+#: The first line of a failure: ``OVERLAY: [rule] ...`` or ``OVERLAY: N findings ...``.
+HEADLINE = re.compile(r"^(?P<overlay>.+?): (?:\[[a-z0-9][a-z0-9-]*\] |\d+ findings )")
+#: A finding shown in full under another item, said in one line (first or indented).
+SAME = re.compile(
+    r"^(?:.+?: |\s+)\[(?P<rule>[a-z0-9][a-z0-9-]*)\] the same finding as .+ "
+    r"\((?P<source>[^()]*)\), shown in full under "
+)
 #: A render failure's first line (an unused Component's names its consumer first).
 RENDER_FAILED = re.compile(
     r"^(?P<overlay>.+?): (?P<message>(?:a Component no gated overlay uses, rendered through "
@@ -219,8 +224,16 @@ def parse_failure(
     headline = HEADLINE.match(first)
     overlay = headline["overlay"] if headline else node
     found = 0
-    for line in lines[1:]:
-        match = FINDING.match(line)
+    for line in lines:
+        same = SAME.match(line)
+        if same:
+            # Counted per overlay, as before findings were shown once.
+            found += 1
+            report.findings.append(
+                Finding(check, same["rule"], overlay, line.strip(), same["source"], file)
+            )
+            continue
+        match = FINDING.match(line) if line is not first else None
         if match:
             found += 1
             report.findings.append(

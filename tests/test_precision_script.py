@@ -68,3 +68,28 @@ def test_composite_group_members_are_named_by_what_tells_them_apart() -> None:
         "accounts-accounts-db-init-db-staging",
         "frontend-staging",
     ]
+
+
+def test_a_finding_shown_under_another_item_counts_for_this_overlay_too() -> None:
+    found = report()
+    one = (
+        "chat: [target-port-name] the same finding as auth (k8s/base/service.yaml:13), "
+        "shown in full under auth [ports]"
+    )
+    parse_failure("ports", "n", "chat/kustomization.yaml", one, found, set())
+    several = "\n".join(
+        [
+            "info: 2 findings shown in full under other items [shared-object]",
+            "  [shared-object] the same finding as a (k8s/base/cm.yaml:1), shown in full under "
+            "a [unique-names]",
+            "  [shared-object] the same finding as a (k8s/base/svc.yaml:1), shown in full under "
+            "a [unique-names]",
+        ]
+    )
+    parse_failure("unique-names", "n", "info/kustomization.yaml", several, found, set())
+    assert [(f.rule, f.overlay, f.source) for f in found.findings] == [
+        ("target-port-name", "chat", "k8s/base/service.yaml:13"),
+        ("shared-object", "info", "k8s/base/cm.yaml:1"),
+        ("shared-object", "info", "k8s/base/svc.yaml:1"),
+    ]
+    assert found.unparsed_failures == []
