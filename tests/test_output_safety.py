@@ -95,7 +95,7 @@ def test_a_manifest_value_or_directory_name_cannot_forge_or_stop_annotations(
     )
     result.stdout.fnmatch_lines(
         [
-            "my: kustomize build failed: *'missing1.7.0",
+            "  kustomize build failed: *'missing1.7.0",
             "\\x3a:stop-commands::TOKEN",
             "\\x3a:error file=x.py,line=1::forged\\x1b[[]31m\\x00*",
         ]

@@ -50,7 +50,7 @@ def _key(record: Record) -> tuple[Any, ...]:
         record["rule"],
         source["file"],
         source["line"],
-        record["path"],
+        record.get("path", ""),
         record["suppressed"],
     )
 
