@@ -75,13 +75,20 @@ from pathlib import Path
 #: A finding line: indented, ends with ``[rule]`` and optionally `` (from ...)``, where
 #: the field comes from (read as a value from the JSON report, not from this text).
 FINDING = re.compile(r"^\s+(?P<text>\S.*?\[(?P<rule>[a-z0-9][a-z0-9-]*)\](?: \(from .*\))?)\s*$")
-#: The first line of a failure: ``OVERLAY: N findings in CHECK``.
-HEADLINE = re.compile(r"^(?P<overlay>.+?): (?P<count>\d+) findings? in (?P<check>\S+)")
+#: The first line of a failure: ``OVERLAY: [rule] ...`` or ``OVERLAY: N findings ...``.
+HEADLINE = re.compile(r"^(?P<overlay>.+?): (?:\[[a-z0-9][a-z0-9-]*\] |\d+ findings )")
+#: A finding shown in full under another item, said in one line (first or indented).
+SAME = re.compile(
+    r"^(?:.+?: |\s+)\[(?P<rule>[a-z0-9][a-z0-9-]*)\] the same finding as .+ "
+    r"\((?P<place>[^()]*)\), shown in full under "
+)
 #: A render failure's first line (an unused Component's names its consumer first).
 RENDER_FAILED = re.compile(
     r"^(?P<overlay>.+?): (?P<message>(?:a Component no gated overlay uses, rendered through "
     r"[^:]+: )?(?:kustomize build failed|rendered output is not|timed out).*)$"
 )
+#: The render item's first line: Kustomize's innermost cause (the chain follows).
+RENDER_ITEM = re.compile(r"^(?P<overlay>.+?): (?P<message>.*)$")
 #: A check that crashed (the plugin's own wording).
 CRASHED = re.compile(r"^(?P<overlay>.+?): the (?P<check>\S+) check crashed: (?P<error>.*)$")
 #: The gate's header line (printed without -q).
@@ -206,7 +213,7 @@ def parse_failure(
     if CRASHED.match(first):
         report.problems.append(f"{node}: {first}\n" + "\n".join(lines[1:4]))
         return
-    render = RENDER_FAILED.match(first)
+    render = RENDER_FAILED.match(first) or (check == "render" and RENDER_ITEM.match(first))
     if render:
         if file not in failed_renders:
             failed_renders.add(file)
@@ -219,8 +226,14 @@ def parse_failure(
     headline = HEADLINE.match(first)
     overlay = headline["overlay"] if headline else node
     found = 0
-    for line in lines[1:]:
-        match = FINDING.match(line)
+    for line in lines:
+        same = SAME.match(line)
+        if same:
+            # Counted per overlay, as before findings were shown once.
+            found += 1
+            report.findings.append(Finding(check, same["rule"], overlay, line.strip(), file))
+            continue
+        match = FINDING.match(line) if line is not first else None
         if match:
             found += 1
             report.findings.append(

@@ -58,7 +58,7 @@ def test_a_standalone_application_duplicating_a_generated_one_fails(
     )
     result.stdout.fnmatch_lines(
         [
-            "dev-api-info: 1 finding in application",
+            "dev-api-info: [[]duplicate-name] *",
             "  source: k8s/overlays/info",
             "  Application/argocd/dev-api-info metadata.name: Application argocd/dev-api-info is "
             "also defined by ApplicationSet dev-api (clusters/dev/apps/services.yaml); expected "
@@ -91,10 +91,14 @@ def test_two_applications_managing_one_object_share_it(
     result.assert_outcomes(passed=8, failed=2)
     result.stdout.fnmatch_lines(
         [
-            "dev-info-hotfix: 3 findings in unique-names",
+            # One object, one finding: shown in full under the first Application.
+            "dev-info-hotfix: 3 findings shown in full under other items [[]shared-object]",
+            "  [[]shared-object] the same finding as dev-api-info (k8s/base/configmap.yaml:1), "
+            "shown in full under dev-api-info [[]unique-names]",
+            "dev-api-info: 3 findings [[]shared-object]",
             "  source: k8s/overlays/info",
-            "  ConfigMap/info/info-api-config: also managed by Application dev-api-info; "
-            "expected one Application to own it [shared-object] (from k8s/base/configmap.yaml)",
+            "  ConfigMap/info/info-api-config: also managed by Application dev-info-hotfix; "
+            "expected one Application to own it [[]shared-object] (from k8s/base/configmap.yaml)",
         ]
     )
 

@@ -336,7 +336,7 @@ def test_an_override_of_the_wrong_shape_is_an_application_finding(
             "wrong: Argo CD would render nothing: the API server refuses the Application: "
             "spec.source.kustomize.images[[]0], spec.source.kustomize.commonLabels.team are not "
             "of the type Argo CD's CRD gives",
-            "wrong: 2 findings in application",
+            "wrong: 2 findings [[]*]",
             "  Application/argocd/wrong spec.source.kustomize.commonLabels.team: a list where "
             "Argo CD's Application takes a string, so the API server refuses the Application; "
             "expected a label value as a string (quote numbers) [[]invalid-application] "

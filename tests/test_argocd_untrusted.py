@@ -257,7 +257,8 @@ def test_hostile_application_sets_and_projects_fail_their_own_items_only(
         assert (outcome, message.split("\n")[:3]) == (
             "failed",
             [
-                f"in-{name}: 1 finding in application",
+                f"in-{name}: [invalid-project] Application/argocd/in-{name} project: project "
+                f"{name} (argocd/sets.yaml) is invalid: spec.{field} must be a list",
                 "  source: apps/a",
                 f"  Application/argocd/in-{name} spec.project: project {name} (argocd/sets.yaml) "
                 f"is invalid: spec.{field} must be a list; expected an AppProject Argo CD accepts "

@@ -384,7 +384,7 @@ def test_a_pod_template_annotation_suppresses_its_container_findings() -> None:
     ]
     # The pod template's annotation covers its containers, not the Service.
     api["spec"]["template"]["metadata"]["annotations"] = {SKIP_ANNOTATION: "ports"}
-    with pytest.raises(AssertionError, match=r"^auth: 1 finding in ports\n  Service/auth/auth-"):
+    with pytest.raises(AssertionError, match=r"^auth: \[selects-nothing\] Service/auth/auth-"):
         check("ports", make_overlay("auth", api, orphan))
     check("ports", make_overlay("auth", api))
 
@@ -643,7 +643,7 @@ def test_a_canary_without_the_named_port_fails_its_service(
     result.assert_outcomes(passed=6, failed=1)
     result.stdout.fnmatch_lines(
         [
-            "auth: 1 finding in ports",
+            "auth: [[]target-port-name] *",
             "  Service/auth/auth-api spec.ports[[]0].targetPort: http is not a named port of "
             "Deployment/auth/auth-api-canary container api (ports: metrics); expected a "
             "container port named http [[]target-port-name] (from k8s/base/service.yaml)",
@@ -675,7 +675,7 @@ def test_a_numeric_target_port_the_container_does_not_declare_fails(
     result.assert_outcomes(passed=6, failed=1)
     result.stdout.fnmatch_lines(
         [
-            "chat: 1 finding in ports",
+            "chat: [[]target-port-number] *",
             "  Service/chat/chat-api spec.ports[[]0].targetPort: 8081 is not a container port of "
             "Deployment/chat/chat-api container api (ports: 8080 (http)); expected containerPort "
             "8081 declared, or a targetPort naming a declared port [[]target-port-number] "
@@ -720,7 +720,7 @@ def test_a_service_whose_workload_is_gone_selects_nothing(
     result.assert_outcomes(passed=6, failed=1)
     result.stdout.fnmatch_lines(
         [
-            "scan: 1 finding in ports",
+            "scan: [[]selects-nothing] *",
             "  Service/scan/scan-scanner spec.selector: app=scanner,domain=scan matches no pod "
             "template of group k8s/overlays in namespace scan; expected a workload in namespace "
             "scan whose pod template carries app=scanner,domain=scan [[]selects-nothing] "
@@ -813,7 +813,7 @@ def test_pods_a_controller_or_an_operator_makes_count_and_a_selector_typo_fails(
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            "platform: 1 finding in ports",
+            "platform: [[]selects-nothing] *",
             "  Service/redis-ha-announce-1 spec.selector: app=redis-ha,statefulset.kubernetes.io/"
             "pod-name=redis-ha-sever-1 matches no pod template of group platform in no namespace; "
             "expected a workload in no namespace whose pod template carries app=redis-ha,"
@@ -852,7 +852,7 @@ def test_an_ingress_to_a_service_a_helm_chart_installs_passes_once_listed(
     result.assert_outcomes(passed=7, failed=1)
     result.stdout.fnmatch_lines(
         [
-            "edge: 1 finding in ports",
+            "edge: [[]ingress-backend] *",
             "  Ingress/argocd/argocd spec.rules[[]0].http.paths[[]0].backend.service.name: no "
             "Service argocd-server in namespace argocd of the group (no Service there); expected "
             "a Service of the group in namespace argocd, or argocd/argocd-server in "
@@ -896,7 +896,7 @@ def test_a_probe_on_an_undeclared_named_port_fails(
     result.assert_outcomes(passed=6, failed=1)
     result.stdout.fnmatch_lines(
         [
-            "chat: 1 finding in ports",
+            "chat: [[]probe-port] *",
             "  Deployment/chat/chat-api spec.template.spec.containers[[]0].readinessProbe.httpGet"
             ".port: health is not a named port of container api (ports: http); expected a port "
             "named health declared by container api [[]probe-port] "
@@ -926,7 +926,7 @@ def test_a_sidecar_copying_the_app_port_fails(pytester: pytest.Pytester, example
     result.assert_outcomes(passed=6, failed=1)
     result.stdout.fnmatch_lines(
         [
-            "location: 1 finding in ports",
+            "location: [[]duplicate-container-port] *",
             "  Deployment/location/location-api spec.template.spec.containers[[]1].ports[[]0]"
             ".containerPort: 8080/TCP is already declared by container api "
             "(spec.template.spec.containers[[]0].ports[[]0]); expected each "
@@ -961,7 +961,7 @@ def test_a_node_port_reused_by_two_overlays_fails_both(
     result.assert_outcomes(passed=5, failed=2)
     result.stdout.fnmatch_lines(
         [
-            "character: 1 finding in ports",
+            "character: [[]node-port-reused] *",
             "  Service/character/character-api spec.ports[[]0].nodePort: 30080 is also used by "
             "Service/my/my-api (spec.ports[[]0]) of overlay my; expected a nodePort no other "
             "Service of the group uses (or none: Kubernetes picks one) [[]node-port-reused] "
@@ -971,7 +971,7 @@ def test_a_node_port_reused_by_two_overlays_fails_both(
     )
     result.stdout.fnmatch_lines(
         [
-            "my: 1 finding in ports",
+            "my: [[]*] *",
             "  Service/my/my-api spec.ports[[]0].nodePort: 30080 is also used by "
             "Service/character/character-api (spec.ports[[]0]) of overlay character; *",
         ]
@@ -1025,7 +1025,7 @@ def test_a_sidecar_only_declaring_ports_passes_and_ports_not_a_list_are_reported
     result.assert_outcomes(passed=6, failed=1)
     result.stdout.fnmatch_lines(
         [
-            "chat: 3 findings in ports",
+            "chat: 3 findings [[]*]",
             "  Deployment/chat/chat-api spec.template.spec.containers[[]0].livenessProbe.httpGet"
             ".port: http is not a named port of container api (no ports); expected a port named "
             "http declared by container api [[]probe-port] (from k8s/base/deployment.yaml)",
@@ -1073,7 +1073,7 @@ def test_an_ingress_on_the_container_port_instead_of_the_service_port_fails(
     result.assert_outcomes(passed=6, failed=1)
     result.stdout.fnmatch_lines(
         [
-            "info: 1 finding in ports",
+            "info: [[]ingress-backend] *",
             "  Ingress/info/info-api spec.rules[[]0].http.paths[[]0].backend.service.port.number: "
             "8080 is not a port of Service/info/info-api (ports: 80 (http)); expected one of the "
             "Service's port numbers or names [[]ingress-backend] "
@@ -1109,7 +1109,7 @@ def test_a_patch_that_replaces_the_rules_with_a_bare_host_fails(
     result.assert_outcomes(passed=6, failed=1)
     result.stdout.fnmatch_lines(
         [
-            "info: 1 finding in ports",
+            "info: [[]empty-ingress-rule] *",
             "  Ingress/info/info-api spec.rules[[]0].http.paths: the rule for host "
             "info.acme.example has no paths, so it routes nothing; expected http.paths with at "
             "least one path and backend (or a spec.defaultBackend) [[]empty-ingress-rule] "
@@ -1313,7 +1313,7 @@ def test_a_misspelt_port_name_suggests_the_declared_one(
     result.assert_outcomes(passed=5, failed=2)
     result.stdout.fnmatch_lines(
         [
-            "chat: 1 finding in ports",
+            "chat: [[]target-port-name] *",
             "  Service/chat/chat-api spec.ports[[]0].targetPort: htp is not a named port of "
             "Deployment/chat/chat-api container api (ports: http); expected a container port "
             "named htp (did you mean http?) [[]target-port-name] *",
@@ -1321,7 +1321,7 @@ def test_a_misspelt_port_name_suggests_the_declared_one(
     )
     result.stdout.fnmatch_lines(
         [
-            "info: 1 finding in ports",
+            "info: [[]probe-port] *",
             "  Deployment/info/info-api spec.template.spec.containers[[]0].readinessProbe.httpGet"
             ".port: htp is not a named port of container api (ports: http); expected a port "
             "named htp declared by container api (did you mean http?) [[]probe-port] *",

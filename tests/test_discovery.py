@@ -214,9 +214,7 @@ def test_a_component_listing_an_overlay_leaves_it_gated(
     write(pytester.path, "k8s/overlays/zz/kustomization.yaml", COMPONENT + "resources: [../a]\n")
     result = pytester.runpytest("--overlays=k8s/overlays", "--overlays-checks=render,images")
     result.assert_outcomes(passed=3 if with_b else 1, failed=1)
-    result.stdout.fnmatch_lines(
-        ["FAILED k8s/overlays/a/kustomization.yaml::images - a: 1 finding in images"]
-    )
+    result.stdout.fnmatch_lines(["FAILED k8s/overlays/a/kustomization.yaml::images - a: [[]*] *"])
 
 
 def test_an_entry_the_file_system_refuses_is_left_to_kustomize(tmp_path: Path) -> None:
@@ -305,4 +303,6 @@ def test_a_cycle_fails_its_render_item_with_kustomizes_words(pytester: pytest.Py
     write(pytester.path, "ov/a/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
     result = pytester.runpytest("--overlays=ov", "--overlays-checks=render")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["a: kustomize build failed: *cycle detected*"])
+    result.stdout.fnmatch_lines(
+        ["a: cycle detected: candidate root 'ov/a' contains visited root 'ov/a'"]
+    )

@@ -254,7 +254,7 @@ def test_a_field_a_patch_set_names_the_patch_and_others_the_base(
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            "prod: 2 findings in schema",
+            "prod: 2 findings [[]*]",
             "  Ingress/web/web annotations: unknown field; expected a field of Ingress "
             "[[]unknown-field] (from prod/patch-ingress.yaml, patching base/ingress.yaml)",
             '  Service/web/web spec.type: "LoadBalancr" (a string); expected one of ClusterIP, '

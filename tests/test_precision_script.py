@@ -70,6 +70,16 @@ def test_render_failures_count_once_per_overlay_by_cause() -> None:
     assert render_cause("must specify --enable-helm") == "plugin/helm"
 
 
+def test_a_render_item_counts_by_its_cause_first_line() -> None:
+    found = report()
+    text = (
+        "auth: failed to run 'git fetch': fatal: Could not resolve host: github.com\n"
+        "  kustomize build failed: accumulating resources: ... Could not resolve host: github.com"
+    )
+    parse_failure("render", "n", "auth/kustomization.yaml", text, found, set())
+    assert [(r.overlay, r.cause) for r in found.render_failures] == [("auth", "network")]
+
+
 def test_composite_group_members_are_named_by_what_tells_them_apart() -> None:
     members = [
         Path("src/accounts/accounts-db/k8s/overlays/staging"),
@@ -81,3 +91,30 @@ def test_composite_group_members_are_named_by_what_tells_them_apart() -> None:
         "accounts-accounts-db-init-db-staging",
         "frontend-staging",
     ]
+
+
+def test_a_finding_shown_under_another_item_counts_for_this_overlay_too() -> None:
+    found = report()
+    one = (
+        "chat: [target-port-name] the same finding as auth (k8s/base/service.yaml:13), "
+        "shown in full under auth [ports]"
+    )
+    parse_failure("ports", "n", "chat/kustomization.yaml", one, found, set())
+    several = "\n".join(
+        [
+            "info: 2 findings shown in full under other items [shared-object]",
+            "  [shared-object] the same finding as a (k8s/base/cm.yaml:1), shown in full under "
+            "a [unique-names]",
+            "  [shared-object] the same finding as a (k8s/base/svc.yaml:1), shown in full under "
+            "a [unique-names]",
+        ]
+    )
+    parse_failure("unique-names", "n", "info/kustomization.yaml", several, found, set())
+    assert [(f.rule, f.overlay) for f in found.findings] == [
+        ("target-port-name", "chat"),
+        ("shared-object", "info"),
+        ("shared-object", "info"),
+    ]
+    places = ["k8s/base/service.yaml:13", "k8s/base/cm.yaml:1", "k8s/base/svc.yaml:1"]
+    assert [place in f.text for f, place in zip(found.findings, places, strict=True)] == [True] * 3
+    assert found.unparsed_failures == []

@@ -239,7 +239,7 @@ def test_a_failing_overlay_stays_within_its_timeout(pytester: pytest.Pytester) -
         timeout=60,
     )
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["a: kustomize build failed: accumulating resources: simulated*"])
+    result.stdout.fnmatch_lines(["  kustomize build failed: accumulating resources: simulated*"])
     assert log.read_text().split() == ["start", "end", "start"]
 
 

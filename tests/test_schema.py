@@ -1144,7 +1144,7 @@ def test_the_generic_helper_raises_with_every_finding() -> None:
     with pytest.raises(AssertionError) as raised:
         check("schema", make_overlay("auth", doc, service()))
     assert str(raised.value).splitlines() == [
-        "auth: 1 finding in schema",
+        f"auth: [unknown-field] {DEPLOYMENT} imagePullPolcy: unknown field",
         f"  {DEPLOYMENT} {CONTAINER}.imagePullPolcy: unknown field; "
         "expected a field of Container (did you mean imagePullPolicy?) [unknown-field]",
         "hint [unknown-field]: fix the field name's spelling or indentation in the patch or "

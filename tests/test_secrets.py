@@ -152,7 +152,8 @@ LEAKING_FAILURES = {
             "secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n",
         },
         "CANARYINLINE",
-        "inline-patch: kustomize build failed: trouble configuring builtin PatchTransformer "
+        # The cause leads (unable to parse ...); the chain follows on the next line.
+        "  kustomize build failed: trouble configuring builtin PatchTransformer "
         "with config: <hidden: may hold Secret values; see k8s/inline-patch/kustomization.yaml:3>"
         ": unable to parse SM or JSON patch from <hidden>",
     ),
@@ -182,7 +183,7 @@ LEAKING_FAILURES = {
             "charts/c/Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n",
         },
         "CANARYHELM",
-        "helm-values: kustomize build failed: trouble configuring builtin "
+        "  kustomize build failed: trouble configuring builtin "
         "HelmChartInflationGenerator with config: <hidden: may hold Secret values; see "
         "k8s/helm-values/kustomization.yaml:2>: must specify --enable-helm",
     ),

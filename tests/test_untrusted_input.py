@@ -129,7 +129,10 @@ def test_fuzzed_kustomization_fields_fail_their_own_overlay_only(
     unclean = {
         name: outcome
         for name, outcome in outcomes.items()
-        if outcome[0] == "failed" and not outcome[1].startswith(f"{name}: kustomize build failed: ")
+        if outcome[0] == "failed"
+        # Kustomize's innermost cause leads the first line (the JUnit message): the
+        # overlay's own failure, not a crash of the gate.
+        and (not outcome[1].startswith(f"{name}: ") or "check crashed" in outcome[1])
     }
     assert unclean == {}
     said = {name: outcomes[name] for name in KUSTOMIZE_SAYS if name in cases}
@@ -214,7 +217,7 @@ def test_a_billion_laughs_or_a_path_to_the_root_cannot_hang_the_session(
             "excessive aliasing",
             "sort-laughs: kustomize build failed: invalid Kustomization: yaml: document contains "
             "excessive aliasing",
-            "root: kustomize build failed: *new root '/' cannot be absolute",
+            "root: new root '/' cannot be absolute",
             "  not cached: ov/laughs: *excessive aliasing: the document expands to more than "
             "100000 nodes",
             "  not cached: ov/root: absolute path / in *",

@@ -53,7 +53,7 @@ def test_a_patch_whose_target_matches_nothing_fails(
     result.assert_outcomes(passed=5, failed=2)
     result.stdout.fnmatch_lines(
         [
-            "chat: 1 finding in render",
+            "chat: [[]unused-patch] *",
             "  k8s/overlays/chat/kustomization.yaml patches[[]1]: the target kind: StatefulSet "
             "selects none of the 3 resources the kustomization builds, so Kustomize applied "
             "nothing of the patch; expected a target selecting one of them (as "
@@ -64,7 +64,7 @@ def test_a_patch_whose_target_matches_nothing_fails(
     )
     result.stdout.fnmatch_lines(
         [
-            "scan: 2 findings in render",
+            "scan: 2 findings [[]*]",
             "  k8s/overlays/scan/kustomization.yaml patchesJson6902[[]0]: the target group: apps, "
             "version: v1, kind: Deployment, name: charater-api selects none of the 4 resources "
             "the kustomization builds, so Kustomize applied nothing of the patch; expected a "

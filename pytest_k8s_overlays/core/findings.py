@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -82,6 +83,35 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+#: The last field of a finding's path (``image`` of ``spec.containers[0].image``).
+_LAST_FIELD = re.compile(r"(?:^|\.)(?P<field>[A-Za-z0-9_-]+)(?:\[\d+\])*$")
+
+
+def short_line(item: Finding) -> str:
+    """A finding in a few words: the rule first (what survives a cut line), the
+    resource, its last field, what was found."""
+    field = _LAST_FIELD.search(item.path)
+    where = f" {field.group('field')}" if field else ""
+    return f"[{item.rule}] {shown(item.resource)}{where}: {shown(item.found)}"
+
+
+def headline(
+    subject: str,
+    findings: Sequence[Finding],
+    hints: Mapping[str, str],
+    show_overlay: bool = False,
+) -> str:
+    """A failure's first line, which a CI log cut at 80-120 columns still shows: the
+    finding when there is one, else how many and their rules (in their declared order)."""
+    if len(findings) == 1:
+        only = findings[0]
+        overlay = f"{shown(only.overlay)}: " if show_overlay else ""
+        return f"{shown(subject)}: {overlay}{short_line(only)}"
+    fired = {item.rule for item in findings}
+    rules = [rule for rule in hints if rule in fired] + sorted(fired - set(hints))
+    return f"{shown(subject)}: {plural(len(findings), 'finding')} [{', '.join(rules)}]"
+
+
 def format_report(
     subject: str,
     check: str,
@@ -90,7 +120,7 @@ def format_report(
     show_overlay: bool = False,
 ) -> str:
     """The failure text: a first line that stands alone, a line per finding, the hints."""
-    lines = [f"{shown(subject)}: {plural(len(findings), 'finding')} in {check}"]
+    lines = [headline(subject, findings, hints, show_overlay)]
     for item in findings:
         prefix = f"{shown(item.overlay)}: " if show_overlay else ""
         lines.append(f"  {prefix}{item.line()}")

@@ -22,6 +22,7 @@ from ..core.presumed import Presumed
 from ..core.resources import Overlay
 from ..core.text import LINE_LIMIT, shown, shown_lines
 from ..parse.kustomization import read_kustomization
+from ..render.cause import reshape
 from .store import OverlayStore, Progress
 from .summary import Summary, crash_message
 
@@ -204,10 +205,15 @@ class Gate:
         self.outcomes[(spec, check_id)] = outcome
         if isinstance(outcome, RenderFailure):
             # Kustomize's message quotes the pull request's files and names.
-            return _with_source(spec, shown_lines(outcome.message))
+            reshaped = reshape(outcome.message, self.store.display_root)
+            return _with_source(spec, shown_lines(reshaped))
         if not outcome.reported:
             return None
-        report = format_report(spec.name, check_id, outcome.reported, CHECKS[check_id].rules)
+        return self.report(spec, check_id, outcome.reported)
+
+    def report(self, spec: Deployable, check_id: str, findings: Sequence[Finding]) -> str:
+        """The failure text of ``findings`` of one item."""
+        report = format_report(spec.name, check_id, findings, CHECKS[check_id].rules)
         return _with_source(spec, report)
 
     def fired_rules(self, spec: Deployable, check_id: str) -> list[str]:

@@ -18,9 +18,11 @@ import pytest
 
 from ..checks import CHECKS, RENDER
 from ..core.deployables import Deployable, unique_names
+from ..core.outcomes import CheckOutcome
 from ..core.text import shown
 from ..render.units import unit_of
 from .marker import MARKER
+from .shared import tally_properties
 from .stash import OVERLAY_FIXTURE, SESSION_KEY
 
 
@@ -64,6 +66,13 @@ class DeployableItem(pytest.Item):
             raise pytest.skip.Exception(reason, _use_item_location=True)
         if rules:
             self.user_properties.append(("rules", ",".join(rules)))
+        outcome = gate.outcomes.get((self.spec, self.check))
+        if message is not None and isinstance(outcome, CheckOutcome) and outcome.reported:
+            # One cause, one finding: what an earlier item shows in full, one line here.
+            verdict = active.shared.verdict(self.spec, self.check, outcome.reported)
+            self.user_properties += tally_properties(verdict)
+            if verdict.elsewhere or verdict.later:
+                message = active.shared.message(self.spec, self.check, verdict)
         if message is not None:
             raise CheckFailed(message)
 

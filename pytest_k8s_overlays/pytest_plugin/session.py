@@ -22,12 +22,14 @@ from ..config.settings import Settings
 from ..core.deployables import Deployable
 from ..core.outcomes import RenderFailure
 from ..core.resources import Overlay, Overlays
-from ..core.text import shown
+from ..core.text import LINE_LIMIT, shown
 from ..gate.handoff import WORKERINPUT_KEY, SessionRenders
 from ..gate.summary import Summary
 from ..parse.kustomization import KUSTOMIZATION_FILES
+from ..render.cause import reshape
 from . import terminal
 from .collect import DeployableItem, deployable_files, make_items, missing_specs, needed_specs
+from .shared import SharedFindings, tally
 from .startup import build_gate
 from .stash import (
     CACHE_OFF_KEY,
@@ -62,6 +64,8 @@ class GateSession:
         self._pruned: tuple[Pruned, bool] | None = None
         #: The deployables whose render item runs (the others skip when it fails).
         self.render_selected: set[Deployable] = set()
+        #: Which item shows a finding several deployables share in full.
+        self.shared = SharedFindings(self.gate, config.rootpath)
 
     # -- collection --------------------------------------------------------------------
 
@@ -173,6 +177,9 @@ class GateSession:
             for item in session.items
             if isinstance(item, DeployableItem) and item.check == RENDER
         }
+        self.shared.select(
+            [(item.spec, item.check) for item in session.items if isinstance(item, DeployableItem)]
+        )
         if config.option.collectonly or hasattr(config, "workerinput"):
             return
         needed = needed_specs(session.items, self.gate.specs)
@@ -188,7 +195,7 @@ class GateSession:
             pytest.fail(NOT_CONFIGURED, pytrace=False)
         result = self.gate.store.result(spec)
         if isinstance(result, RenderFailure):
-            pytest.fail(result.message, pytrace=False)
+            pytest.fail(reshape(result.message, self.gate.store.display_root), pytrace=False)
         return result
 
     def all_overlays(self) -> Overlays:
@@ -196,7 +203,10 @@ class GateSession:
         specs = self.gate.specs
         self.gate.prefetch(specs)
         results = [self.gate.store.result(spec) for spec in specs]
-        failures = {r.spec.name: r.message for r in results if isinstance(r, RenderFailure)}
+        root = self.gate.store.display_root
+        failures = {
+            r.spec.name: reshape(r.message, root) for r in results if isinstance(r, RenderFailure)
+        }
         return Overlays((r for r in results if isinstance(r, Overlay)), failures)
 
     # -- reporting -----------------------------------------------------------------------
@@ -287,6 +297,9 @@ class GateSession:
         terminal.write_summary(
             terminalreporter, self._summary(), config.stash.get(CACHE_OFF_KEY, None), pruned
         )
+        reports = terminalreporter.stats.get("failed", [])
+        for line in tally([report.user_properties for report in reports]):
+            terminalreporter.write_line(shown(line, LINE_LIMIT))
         if self._write_error:
             terminalreporter.write_line(self._write_error, red=True)
         if self._records is not None and self.settings.github_annotations(os.environ):

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ..core.resources import Overlay, Overlays
     from ..gate.state import Gate
     from ..gate.store import OverlayStore
+    from .shared import SharedFindings
 
 
 class ActiveGate(Protocol):
@@ -25,6 +26,8 @@ class ActiveGate(Protocol):
     gate: Gate
     #: The deployables whose ``render`` item this session runs.
     render_selected: set[Deployable]
+    #: Which item shows a finding several deployables share in full.
+    shared: SharedFindings
 
     def overlay_param(self, request: pytest.FixtureRequest) -> Overlay: ...
 

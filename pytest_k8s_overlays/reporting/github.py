@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from ..core.findings import plural
 from ..core.text import shown_lines
 from .records import Record
+from .shared import per_location
 
 #: GitHub shows at most 10 error annotations per step (and 50 per job) and
 #: drops the rest silently: annotate that many, then say how many more there are.
@@ -44,7 +45,9 @@ def annotation(record: Record) -> str:
         title = f"{record['overlay']}: {record['check']}"
         message = f"{record['message']}\nhint: {record['hint']}"
     else:
-        title = f"{record['overlay']}: {record['check']} [{record['rule']}]"
+        also = record.get("also", [])
+        overlays = f"{record['overlay']} and {len(also)} more" if also else record["overlay"]
+        title = f"{overlays}: {record['check']} [{record['rule']}]"
         message = f"{record['message']}\nhint [{record['rule']}]: {record['hint']}"
     source = record["source"]
     return command("error", message, file=source["file"], line=source["line"], title=title)
@@ -52,8 +55,9 @@ def annotation(record: Record) -> str:
 
 def annotation_lines(records: Sequence[Record], limit: int = ANNOTATION_LIMIT) -> list[str]:
     """The workflow commands for ``records``: an annotation for each reported one, up
-    to ``limit``, then a notice saying how many more the log holds."""
-    reported = [record for record in records if not record["suppressed"]]
+    to ``limit``, then a notice saying how many more the log holds. A finding several
+    deployables share is annotated once, naming them."""
+    reported = [record for record in per_location(records) if not record["suppressed"]]
     lines = [annotation(record) for record in reported[:limit]]
     rest = len(reported) - limit
     if rest > 0:

@@ -199,7 +199,10 @@ def _entry_line(file: Path, entry: str) -> int | None:
     except (OSError, UnicodeDecodeError):
         return None
     for number, text in enumerate(lines, start=1):
-        if text.strip().lstrip("- ").strip("'\"") == entry:
+        value = text.strip().lstrip("- ")
+        # A patches: entry names its file as ``path: x.yaml``.
+        value = value.removeprefix("path:").strip() if value.startswith("path:") else value
+        if value.strip("'\"") == entry:
             return number
     return None
 
@@ -223,4 +226,73 @@ def render_failure_location(message: str, kustomization: Path) -> Location:
     missing = _FROM_RE.findall(message)
     if missing:
         return file, _entry_line(file, missing[-1]) or 1
-    return file, 1
+    return _patch_failure_location(message, file) or (file, 1)
+
+
+#: A patch file that does not exist, or does not parse, as Kustomize names it.
+_PATCH_FILE_RE = re.compile(r"failed to get the patch file from path\(([^)\n]+)\)")
+_PATCH_PARSE_RE = re.compile(r'unable to parse SM or JSON patch from \[path: "([^"\n]+)"\]')
+
+
+def _patch_failure_location(message: str, file: Path) -> Location | None:
+    """A patch Kustomize could not read: the patch file when it exists (it does not
+    parse), else its entry in the kustomization."""
+    named = _PATCH_PARSE_RE.search(message) or _PATCH_FILE_RE.search(message)
+    if named is None:
+        return None
+    patch = file.parent / named.group(1)
+    if patch.is_file() and _PATCH_PARSE_RE.search(message):
+        return patch, 1
+    return file, _entry_line(file, named.group(1)) or 1
+
+
+# -- Argo CD Applications -----------------------------------------------------------------
+
+
+def application_line(file: Path, kind: str, name: str, path: str) -> int:
+    """Where the Application (or ApplicationSet) ``name`` sets the field at ``path`` in
+    the manifest ``file``; an Application an ApplicationSet generates, in the set's
+    template; a file that does not parse, at the line its YAML error names."""
+    error = _yaml_error_line(file)
+    if error is not None:
+        return error
+    documents = _documents(file)
+    document = document_of(file, kind, name)
+    if document is not None:
+        return field_line(document, path) or _line(document)
+    sets = [node for node in documents if _scalar(node, "kind") == "ApplicationSet"]
+    if not sets:
+        return 1
+    # Several ApplicationSets in one file: the one whose template names it, else the first.
+    named = [
+        node
+        for node in sets
+        if _template_names(_scalar(node, "spec", "template", "metadata", "name"), name)
+    ]
+    document = (named or sets)[0]
+    return (
+        field_line(document, f"spec.template.{path}" if path else "")
+        or field_line(document, "spec.template")
+        or _line(document)
+    )
+
+
+def _template_names(template: str | None, name: str) -> bool:
+    """Tell whether a template's name (``dev-api-{{name}}``) can give ``name``."""
+    if not template:
+        return False
+    parts = re.split(r"\{\{.*?\}\}", template)
+    return re.fullmatch(".*".join(re.escape(part) for part in parts), name) is not None
+
+
+def _yaml_error_line(file: Path) -> int | None:
+    """The line a YAML parser stops at in ``file``, if it does not parse."""
+    try:
+        # Loaded, not composed: a key Argo CD's YAML refuses ({{name}}) fails at load.
+        list(yaml.load_all(file.read_text(encoding="utf-8"), Loader=SafeLoader))
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        return int(mark.line) + 1 if mark is not None else None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    return None

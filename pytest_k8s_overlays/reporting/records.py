@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,15 @@ from ..core.paths import display_path
 from ..core.provenance import Provenance
 from ..core.resources import Overlay, Resource
 from ..core.text import bounded, encodable, shown_lines
-from .locate import Location, file_field_line, render_failure_location, resource_line
+from ..render.cause import reshape
+from .image_entries import image_entry_location
+from .locate import (
+    Location,
+    application_line,
+    file_field_line,
+    render_failure_location,
+    resource_line,
+)
 
 #: The hint of a render failure (the render check has no rules of its own).
 RENDER_HINT = (
@@ -39,6 +48,10 @@ def _local(source: str | None, root: Path) -> Path | None:
         return None
     path = Path(source) if os.path.isabs(source) else root / source
     return path if path.is_file() else None
+
+
+#: An Argo CD Application's own findings name it ``Application/<namespace>/<name>``.
+_APPLICATION = re.compile(r"^(?P<kind>Application(?:Set)?)/[^/]*/(?P<name>[^/]+)$")
 
 
 def _patch_location(finding: Finding, resource: Resource | None, root: Path) -> Location | None:
@@ -62,13 +75,22 @@ def finding_location(
 ) -> Location:
     """The file and line of a finding: the patch that set the field (its document, or
     its place in a kustomization), the resource's manifest (its document, or the
-    field), a kustomization file the finding is about, or the overlay's."""
+    field), a kustomization file the finding is about, or the overlay's. An image an
+    ``images:`` entry wrote is on that entry."""
+    entry = image_entry_location(resource, finding.path, kustomization) if resource else None
+    if entry is not None:
+        return entry
     patched = _patch_location(finding, resource, root)
     if patched is not None:
         return patched
     source = _local(finding.source.single if finding.source is not None else None, root)
     if source is not None and resource is not None:
         return source, resource_line(source, resource.kind, resource.name, finding.path)
+    application = _APPLICATION.match(finding.resource)
+    if source is not None and application is not None:
+        # An Application's own finding: on the manifest that defines it.
+        kind, name = application.group("kind", "name")
+        return source, application_line(source, kind, name, finding.path)
     named = _local(finding.resource, root)  # a finding about a kustomization file itself
     if named is not None:
         return named, file_field_line(named, finding.path)
@@ -150,11 +172,14 @@ def _file_of(spec: Deployable) -> Path:
     return spec.kustomization if spec.kustomization.is_file() else spec.anchor
 
 
-def render_record(failure: RenderFailure, repo_root: Path) -> Record:
-    """A render failure as a record, at the kustomization file (and line) it is about."""
+def render_record(failure: RenderFailure, roots: tuple[Path, Path]) -> Record:
+    """A render failure as a record, at the kustomization file (and line) it is about;
+    ``roots`` as for :func:`finding_record`."""
     spec = failure.spec
+    root, repo_root = roots
     location = render_failure_location(failure.message, _file_of(spec))
-    message = shown_lines(failure.message)  # as the terminal shows it: escaped, bounded
+    # As the terminal shows it: the cause first, escaped, bounded.
+    message = shown_lines(reshape(failure.message, root))
     return {
         "group": spec.group,
         "overlay": spec.name,
@@ -189,7 +214,7 @@ def build_records(
         if isinstance(outcome, RenderFailure):
             if spec not in failed:
                 failed.add(spec)
-                records.append(render_record(outcome, roots[1]))
+                records.append(render_record(outcome, roots))
             continue
         overlay = overlay_of.get(spec)
         for suppressed, found in ((False, outcome.reported), (True, outcome.suppressed)):

@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from ..checks import CHECKS, RENDER
 from .records import RENDER_HINT, Record
+from .shared import per_location
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL = "pytest-k8s-overlays"
@@ -66,10 +67,14 @@ def descriptors(checks: Sequence[str]) -> list[dict[str, Any]]:
 
 def fingerprint(record: Record) -> str:
     """The identity of a finding, not of its line: the same rule on the same field of
-    the same resource of the same deployable is the same alert in the next commit."""
+    the same resource of the same deployable, in the same file, is the same alert in
+    the next commit."""
     resource = record["resource"] or {}
     parts = [record["group"], record["overlay"], record["check"], record["rule"], record["path"]]
     parts += [str(resource.get(key)) for key in ("apiVersion", "kind", "namespace", "name")]
+    # Two findings on no rendered resource (two Applications of one name) differ in
+    # the file that defines each and in what they say.
+    parts += [record["source"]["file"]] + ([] if resource else [record["found"]])
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 
 
@@ -102,6 +107,8 @@ def _result(record: Record, index: dict[str, int]) -> dict[str, Any]:
             "check": record["check"],
         },
     }
+    if record.get("also"):
+        result["properties"]["overlays"] = [record["overlay"], *record["also"]]
     if identifier in index:
         result["ruleIndex"] = index[identifier]
     if record["suppressed"]:
@@ -132,7 +139,8 @@ def sarif_log(
             }
         },
         "originalUriBaseIds": {"%SRCROOT%": {"uri": repo_root.resolve().as_uri() + "/"}},
-        "results": [_result(record, index) for record in records],
+        # A finding several deployables share: one result at its place, naming them.
+        "results": [_result(record, index) for record in per_location(records)],
     }
     if properties:
         run["properties"] = properties

@@ -39,6 +39,7 @@ from ...core.permissions import destination_permitted
 from ...core.presumed import Presumed
 from ...core.resources import Resource
 from ...parse.kustomization import kustomization_file
+from ...parse.safe_yaml import read_text
 from .appset import Generated, expand, template_options
 from .budget import Budget
 from .build_options import repository_build_options
@@ -599,6 +600,20 @@ class _Builder:
         )
         self._set_item(appset, problems, "git generators of another repoURL", None)
 
+    def invalid_file(self, file: Path, why: str) -> None:
+        """An item of a manifest file that is not valid YAML: Argo CD reads none of it."""
+        text = _text(file)
+        rule = "invalid-applicationset" if "ApplicationSet" in text else "invalid-application"
+        problem = Problem(
+            rule,
+            "",
+            why,
+            'valid YAML (quote a value that starts with {{: name: "{{name}}"); Argo CD '
+            "applies nothing of the file meanwhile",
+        )
+        manifest = Manifest({"metadata": {"name": file.name}}, file)
+        self._set_item(manifest, (problem,), "not valid YAML", f"not valid YAML: {why}")
+
     def _set_item(
         self, appset: Manifest, problems: tuple[Problem, ...], source: str, error: str | None
     ) -> None:
@@ -614,6 +629,13 @@ class _Builder:
         recipe = Recipe((), "", error)
         app = _App(appset.data, appset.file, appset.namespace)
         self._deployable(app, recipe, facts, IN_CLUSTER[0])
+
+
+def _text(file: Path) -> str:
+    try:
+        return read_text(file)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return ""
 
 
 def _written_path(app: _App, root: Path) -> Path | None:
@@ -656,6 +678,9 @@ def discover_instance(
         builder.unsupported_set(appset, why)
     for appset, reasons in found.foreign_sets:
         builder.foreign_set(appset, reasons)
+    for file, why in manifests.invalid:
+        builder.invalid_file(file, why)
+    found.notes.update(f"{unread}, names no Argo CD kind: not read" for unread in manifests.unread)
     groups = [Group(name, path, tuple(specs)) for name, specs in sorted(builder.groups.items())]
     return Instance(
         value,

@@ -59,6 +59,10 @@ class Manifests:
     application_sets: list[Manifest] = field(default_factory=list)
     projects: list[Manifest] = field(default_factory=list)
     config: Manifest | None = None
+    #: Files that say they hold Argo CD manifests and do not parse: (file, why).
+    invalid: list[tuple[Path, str]] = field(default_factory=list)
+    #: Files that do not parse and name no Argo CD kind, as shown: not read.
+    unread: list[str] = field(default_factory=list)
 
     def add(self, manifest: Manifest) -> None:
         kind = manifest.kind
@@ -104,6 +108,14 @@ def read_file(file: Path, shown: str) -> list[Any]:
         raise ManifestError(f"{shown}: not valid YAML: {describe_yaml_error(error)}") from None
 
 
+def _names_argo(file: Path) -> bool:
+    """Tell whether a file's text names an Argo CD API (``argoproj.io/``)."""
+    try:
+        return "argoproj.io/" in read_text(file)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return True  # it might: a finding, not a silent skip
+
+
 def read_manifests(path: Path, shown: str, root: Path | None = None) -> Manifests:
     """Every Argo CD manifest under ``path``; ManifestError when there is none, or when a
     file is a symbolic link out of both ``path`` and the repository ``root``."""
@@ -114,10 +126,23 @@ def read_manifests(path: Path, shown: str, root: Path | None = None) -> Manifest
         )
         if root is not None and file != path:
             _inside_either(file, (path, root), display)
-        for index, document in enumerate(read_file(file, display)):
+        try:
+            documents = read_file(file, display)
+        except ManifestError as error:
+            # One file that does not parse is a finding on it; the rest of the instance
+            # is gated (Argo CD reads the other files too).
+            if _names_argo(file):
+                manifests.invalid.append((file, str(error).removeprefix(f"{display}: ")))
+            else:
+                manifests.unread.append(f"{display}: {str(error).removeprefix(f'{display}: ')}")
+            continue
+        for index, document in enumerate(documents):
             if is_argo(document):
                 manifests.add(Manifest(document, file, index))
-    if not (manifests.applications or manifests.application_sets):
+    if not (manifests.applications or manifests.application_sets or manifests.invalid):
+        if manifests.unread:
+            # Nothing else to gate: the file that does not parse is the likely cause.
+            raise ManifestError(manifests.unread[0])
         raise ManifestError(f"{shown}: no Argo CD Application or ApplicationSet found in {path}")
     return manifests
 

@@ -1,0 +1,87 @@
+"""An Argo CD manifest that is not valid YAML is a finding on its file; the rest runs
+(issue 18, class 14)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .builders import write
+
+UNQUOTED_TEMPLATE = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: dev-extra
+  namespace: argocd
+spec:
+  goTemplate: true
+  generators:
+    - list:
+        elements:
+          - name: auth
+  template:
+    metadata:
+      name: dev-extra-{{.name}}
+    spec:
+      project: dev-services
+      source:
+        repoURL: https://github.com/acme/platform.git
+        path: k8s/overlays/{{.name}}
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: {{.name}}
+"""
+
+
+def test_an_application_set_that_is_not_yaml_fails_its_own_item_only(
+    pytester: pytest.Pytester, argocd_example: Path
+) -> None:
+    """The realistic mistake: a template value starting with {{ left unquoted."""
+    write(argocd_example, "clusters/dev/apps/extra.yaml", UNQUOTED_TEMPLATE)
+    result = pytester.runpytest(
+        "--overlays-argocd", "clusters/dev", "-k", "application", "--overlays-sarif=out.sarif"
+    )
+    # Not a usage error (exit 4): every other Application is gated.
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.assert_outcomes(passed=9, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "extra.yaml: [[]invalid-applicationset] ApplicationSet/argocd/extra.yaml: not valid "
+            "YAML: found unhashable key at line 22, column 21",
+            "  source: not valid YAML",
+            '*expected valid YAML (quote a value that starts with {{: name: "{{name}}"); Argo CD '
+            "applies nothing of the file meanwhile [[]invalid-applicationset] "
+            "(from clusters/dev/apps/extra.yaml)",
+            "FAILED clusters/dev/apps/extra.yaml::extra.yaml::application - *",
+        ]
+    )
+    log: Any = json.loads((pytester.path / "out.sarif").read_text(encoding="utf-8"))
+    (found,) = log["runs"][0]["results"]
+    location = found["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "clusters/dev/apps/extra.yaml"
+    assert location["region"]["startLine"] == 22
+
+
+def test_a_quoted_template_passes(pytester: pytest.Pytester, argocd_example: Path) -> None:
+    quoted = UNQUOTED_TEMPLATE.replace("namespace: {{.name}}", 'namespace: "{{.name}}"')
+    write(argocd_example, "clusters/dev/apps/extra.yaml", quoted)
+    result = pytester.runpytest("--overlays-argocd", "clusters/dev", "-k", "application")
+    result.assert_outcomes(passed=10)
+
+
+def test_a_yaml_file_that_names_no_argo_kind_is_listed_not_read(
+    pytester: pytest.Pytester, argocd_example: Path
+) -> None:
+    write(argocd_example, "clusters/dev/apps/values.yaml", "image: {{ .Values.image }}\n")
+    result = pytester.runpytest("--overlays-argocd", "clusters/dev", "-k", "application")
+    result.assert_outcomes(passed=9)
+    result.stdout.fnmatch_lines(
+        [
+            "  clusters/dev: clusters/dev/apps/values.yaml: not valid YAML: *, names no Argo CD "
+            "kind: not read"
+        ]
+    )

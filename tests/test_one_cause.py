@@ -1,0 +1,197 @@
+"""One cause, one finding: a mistake several overlays share is shown in full once (issue 18).
+
+A typo in the base every overlay of the example uses fails each overlay's
+ports item; the terminal shows the finding in full under the first overlay,
+a line under each other, the annotations and SARIF once, and the summary ends
+with a tally per rule. The first line of a failure names the finding.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_k8s_overlays.core.findings import Finding, format_report
+from pytest_k8s_overlays.pytest_plugin.shared import tally
+
+from .conftest import SERVICES
+from .test_ci_outputs import commands_in, runner_parse
+
+PORTS = ("--overlays=k8s/overlays", "--overlays-checks=ports", "-p", "no:randomly")
+FULL = (
+    "auth: [target-port-name] Service/auth/auth-api targetPort: htp is not a named port of "
+    "Deployment/auth/auth-api container api (ports: http)"
+)
+OTHERS = sorted(name for name in SERVICES if name != "auth")
+
+
+def one_liner(name: str) -> str:
+    return (
+        f"{name}: [target-port-name] the same finding as auth (k8s/base/service.yaml:13), "
+        "shown in full under auth [ports]"
+    )
+
+
+def typo_in_base(root: Path) -> None:
+    """The realistic mistake: a Service's targetPort misspelt in the shared base."""
+    service = root / "k8s/base/service.yaml"
+    text = service.read_text(encoding="utf-8")
+    service.write_text(text.replace("targetPort: http", "targetPort: htp"), encoding="utf-8")
+
+
+def assert_one_block(result: pytest.RunResult) -> None:
+    result.assert_outcomes(failed=len(SERVICES))
+    result.stdout.fnmatch_lines(
+        [
+            FULL,
+            "  Service/auth/auth-api spec.ports[[]0].targetPort: htp is not a named port*"
+            "[[]target-port-name] (from k8s/base/service.yaml)",
+            "  [[]target-port-name] at k8s/base/service.yaml:13 fails 6 more items too, shown "
+            "there in one line: character, chat, info, location, my, scan",
+            "hint [[]target-port-name]: *",
+        ]
+    )
+    for name in OTHERS:
+        result.stdout.fnmatch_lines([one_liner(name)])
+        # The other overlays' blocks are their one line, nothing more.
+        result.stdout.no_fnmatch_line(f"  Service/{name}/{name}-api spec.ports*")
+    assert result.stdout.str().count("hint [target-port-name]") == 1
+    result.stdout.fnmatch_lines(
+        [
+            "findings by rule:",
+            "  target-port-name: 1 finding; 6 more items fail for one of them",
+            "*short test summary info*",
+        ]
+    )
+
+
+def test_a_typo_in_a_shared_base_is_shown_in_full_once(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    typo_in_base(example)
+    result = pytester.runpytest(*PORTS)
+    assert_one_block(result)
+
+
+def test_the_same_overlay_shows_it_in_full_under_xdist(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    pytest.importorskip("xdist")
+    typo_in_base(example)
+    result = pytester.runpytest_subprocess(*PORTS, "-n", "2")
+    assert_one_block(result)
+
+
+def test_annotations_and_sarif_carry_it_once_naming_the_overlays(
+    pytester: pytest.Pytester, example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    typo_in_base(example)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    result = pytester.runpytest(*PORTS, "--overlays-sarif=out.sarif", "--overlays-report=r.json")
+    lines = commands_in(result.outlines)
+    assert len(lines) == 1
+    _, properties, message = runner_parse(lines[0])
+    assert properties == {
+        "file": "k8s/base/service.yaml",
+        "line": "13",
+        "title": "auth and 6 more: ports [target-port-name]",
+    }
+    assert message.splitlines()[0].endswith(
+        "(the same finding in character, chat, info, location, my, scan)"
+    )
+    log: Any = json.loads((pytester.path / "out.sarif").read_text(encoding="utf-8"))
+    results = log["runs"][0]["results"]
+    assert len(results) == 1
+    assert results[0]["properties"]["overlays"] == ["auth", *OTHERS]
+    # The JSON report keeps a finding per overlay: it is data, not a review comment.
+    report = json.loads((pytester.path / "r.json").read_text(encoding="utf-8"))
+    assert sorted(f["overlay"] for f in report["findings"]) == sorted(SERVICES)
+
+
+def test_different_mistakes_in_different_overlays_are_each_shown_in_full(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    """The passing case of the rule: two overlays that each set :latest in their own
+    images: entry are two findings, each on its entry, each in full."""
+    for name in ("auth", "chat"):
+        kustomization = example / f"k8s/overlays/{name}/kustomization.yaml"
+        text = kustomization.read_text(encoding="utf-8")
+        kustomization.write_text(
+            text.replace('newTag: "1.1.0"', "newTag: latest").replace(
+                'newTag: "1.7.0"', "newTag: latest"
+            ),
+            encoding="utf-8",
+        )
+    result = pytester.runpytest(
+        "--overlays=k8s/overlays", "--overlays-checks=images", "--overlays-report=r.json"
+    )
+    result.assert_outcomes(passed=len(SERVICES) - 2, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "auth: [[]unpinned] Deployment/auth/auth-api image: ghcr.io/acme/auth-api:latest "
+            "is tagged latest",
+            "chat: [[]unpinned] Deployment/chat/chat-api image: ghcr.io/acme/chat-api:latest "
+            "is tagged latest",
+            "findings by rule:",
+            "  unpinned: 2 findings",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*the same finding as*")
+    # Each on the images: entry the pull request changes, not on the base Deployment.
+    report = json.loads((pytester.path / "r.json").read_text(encoding="utf-8"))
+    assert [f["source"] for f in report["findings"]] == [
+        {"file": "k8s/overlays/auth/kustomization.yaml", "line": 12},
+        {"file": "k8s/overlays/chat/kustomization.yaml", "line": 12},
+    ]
+
+
+# -- first lines -------------------------------------------------------------------------
+
+
+def finding(rule: str, resource: str = "Deployment/auth/auth-api") -> Finding:
+    return Finding(
+        "auth",
+        resource,
+        "spec.template.spec.containers[0].image",
+        "images",
+        rule,
+        "ghcr.io/x/auth:latest is tagged latest",
+        "a version tag or a digest",
+    )
+
+
+def test_the_first_line_names_the_finding_when_there_is_one() -> None:
+    first = format_report("auth", "images", [finding("unpinned")], {}).splitlines()[0]
+    assert first == (
+        "auth: [unpinned] Deployment/auth/auth-api image: ghcr.io/x/auth:latest is tagged latest"
+    )
+
+
+def test_the_first_line_names_the_rules_when_there_are_several() -> None:
+    found = [finding("unpinned"), finding("placeholder", "Deployment/auth/b"), finding("unpinned")]
+    hints = {"placeholder": "", "unpinned": ""}
+    first = format_report("auth", "images", found, hints).splitlines()[0]
+    # In the order the check declares its rules.
+    assert first == "auth: 3 findings [placeholder, unpinned]"
+
+
+def test_the_tally_counts_findings_per_rule_and_the_one_liners() -> None:
+    lines = tally(
+        [
+            [("check", "ports"), ("findings", "target-port-name=1")],
+            [("check", "ports"), ("same-findings", "target-port-name=1")],
+            [("check", "images"), ("findings", "unpinned=2,placeholder=1")],
+            [("check", "render"), ("rules", "render")],
+        ]
+    )
+    assert lines == [
+        "findings by rule:",
+        "  placeholder: 1 finding",
+        "  target-port-name: 1 finding; 1 more item fail for one of them",
+        "  unpinned: 2 findings",
+        "  render: 1 deployable did not render",
+    ]
+    assert tally([]) == []

@@ -1,0 +1,93 @@
+"""Findings placed where a pull request changes them (issue 18, classes 11 and 12)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_k8s_overlays.reporting.locate import render_failure_location
+
+from .builders import application, write_manifests
+
+
+def sarif_results(root: Path, name: str) -> list[dict[str, Any]]:
+    log: Any = json.loads((root / name).read_text(encoding="utf-8"))
+    results: list[dict[str, Any]] = log["runs"][0]["results"]
+    return results
+
+
+def where(result: dict[str, Any]) -> tuple[str, int]:
+    location = result["locations"][0]["physicalLocation"]
+    return location["artifactLocation"]["uri"], location["region"]["startLine"]
+
+
+def test_application_findings_are_on_the_manifests_that_define_them(
+    pytester: pytest.Pytester, argocd_example: Path
+) -> None:
+    """A standalone Application duplicating a generated one, with a misspelt project:
+    each finding on the line of the manifest that says it, with its own fingerprint."""
+    write_manifests(
+        argocd_example,
+        "clusters/dev/apps/info.yaml",
+        application("dev-api-info", "k8s/overlays/info", namespace="info", project="dev-servics"),
+    )
+    result = pytester.runpytest(
+        "--overlays-argocd", "clusters/dev", "-k", "application", "--overlays-sarif=out.sarif"
+    )
+    result.assert_outcomes(passed=8, failed=2)
+    results = sarif_results(pytester.path, "out.sarif")
+    placed = sorted((r["ruleId"], *where(r)) for r in results)
+    info = (argocd_example / "clusters/dev/apps/info.yaml").read_text(encoding="utf-8")
+    lines = info.splitlines()
+    name_line = next(i for i, line in enumerate(lines, 1) if "name: dev-api-info" in line)
+    project_line = next(i for i, line in enumerate(lines, 1) if "project: dev-servics" in line)
+    services = (argocd_example / "clusters/dev/apps/services.yaml").read_text(encoding="utf-8")
+    template_name = next(
+        i for i, line in enumerate(services.splitlines(), 1) if 'name: "dev-api-{{name}}"' in line
+    )
+    assert placed == [
+        ("application/duplicate-name", "clusters/dev/apps/info.yaml", name_line),
+        ("application/duplicate-name", "clusters/dev/apps/services.yaml", template_name),
+        ("application/unknown-project", "clusters/dev/apps/info.yaml", project_line),
+    ]
+    fingerprints = {r["partialFingerprints"]["primaryLocationLineHash"] for r in results}
+    assert len(fingerprints) == 3
+
+
+def test_a_missing_patch_file_is_placed_on_its_entry(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    kustomization = example / "k8s/overlays/chat/kustomization.yaml"
+    text = kustomization.read_text(encoding="utf-8") + "  - path: chat-limits.yaml\n"
+    kustomization.write_text(text, encoding="utf-8")
+    entry = len(text.splitlines())
+    result = pytester.runpytest(
+        "--overlays=k8s/overlays", "--overlays-checks=render", "--overlays-sarif=out.sarif"
+    )
+    result.assert_outcomes(passed=6, failed=1)
+    (failure,) = sarif_results(pytester.path, "out.sarif")
+    assert where(failure) == ("k8s/overlays/chat/kustomization.yaml", entry)
+    assert failure["message"]["text"].splitlines()[0] == (
+        "chat: lstat k8s/overlays/chat/chat-limits.yaml: no such file or directory"
+    )
+
+
+def test_a_patch_that_does_not_parse_is_placed_on_the_patch(tmp_path: Path) -> None:
+    kustomization = tmp_path / "kustomization.yaml"
+    kustomization.write_text("patches:\n  - path: p.yaml\n", encoding="utf-8")
+    (tmp_path / "p.yaml").write_text("metadata: {name: api\n", encoding="utf-8")
+    message = (
+        "trouble configuring builtin PatchTransformer with config: `\npath: p.yaml\n`: "
+        'unable to parse SM or JSON patch from [path: "p.yaml"]'
+    )
+    assert render_failure_location(message, kustomization) == (tmp_path / "p.yaml", 1)
+    missing = (
+        "trouble configuring builtin PatchTransformer with config: <hidden>: failed to get the "
+        "patch file from path(gone.yaml): evalsymlink failure on 'gone.yaml' : lstat gone.yaml: "
+        "no such file or directory"
+    )
+    kustomization.write_text("patches:\n  - path: p.yaml\n  - path: gone.yaml\n", "utf-8")
+    assert render_failure_location(missing, kustomization) == (kustomization, 3)
