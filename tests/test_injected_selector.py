@@ -55,7 +55,8 @@ def test_common_labels_in_the_selector_of_an_operators_pods_fail(
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            "prod: 1 finding in ports",
+            "prod: [[]injected-selector] Service/data/cache-master selector: env=prod, team=data "
+            "added by Kustomize *",
             "  Service/data/cache-master spec.selector: env=prod, team=data added by Kustomize "
             "(commonLabels of redis/prod/kustomization.yaml); the pods the operator of "
             "RedisFailover/data/cache makes never carry them, so the Service selects no pod; "

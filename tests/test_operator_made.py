@@ -253,7 +253,7 @@ def test_a_name_the_operator_never_gives_is_still_a_missing_service(
     result.assert_outcomes(passed=7, failed=1)
     result.stdout.fnmatch_lines(
         [
-            "character: 1 finding in references",
+            "character: [[]dns-name] ConfigMap/character/character-peers CACHE: *",
             "  ConfigMap/character/character-peers data.CACHE: rfr-cache.redis:6379: no Service "
             "rfr-cache in namespace redis of the group (Services there: commander); expected *",
         ]

@@ -24,6 +24,7 @@ from ...core.application_rules import (
     DUPLICATE_GENERATED_NAME,
     DUPLICATE_NAME,
     FOREIGN_REPO_URL,
+    INVALID_APPLICATION,
     INVALID_APPLICATIONSET,
     INVALID_PROJECT,
     SOURCE_REPO,
@@ -603,7 +604,7 @@ class _Builder:
     def invalid_file(self, file: Path, why: str) -> None:
         """An item of a manifest file that is not valid YAML: Argo CD reads none of it."""
         text = _text(file)
-        rule = "invalid-applicationset" if "ApplicationSet" in text else "invalid-application"
+        rule = INVALID_APPLICATIONSET if "ApplicationSet" in text else INVALID_APPLICATION
         problem = Problem(
             rule,
             "",
