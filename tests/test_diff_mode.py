@@ -408,6 +408,52 @@ def test_new_only_passes_with_an_old_finding_that_moved(
     plain.assert_outcomes(passed=6, failed=1)
 
 
+def _annotated(result: pytest.RunResult) -> list[str]:
+    """The overlay each ``::error`` annotation names in its title, in order."""
+    return [
+        line.split("title=")[1].split("%3A")[0]
+        for line in result.stdout.lines
+        if line.startswith("::error ")
+    ]
+
+
+def test_annotations_and_sarif_carry_new_findings_first_then_touched_files(
+    pytester: pytest.Pytester, repo: Path
+) -> None:
+    # At main: auth and my use an unpinned image (existing findings).
+    git(repo, "checkout", "-q", "main")
+    unpin(repo, "auth")
+    unpin(repo, "my")
+    commit(repo, "auth and my on latest")
+    git(repo, "checkout", "-q", "feature")
+    git(repo, "merge", "-q", "main")
+    # The change: my's file is touched (its finding moves down, still existing);
+    # chat gets a new finding, uncommitted.
+    mine = repo / "k8s/overlays/my/kustomization.yaml"
+    mine.write_text("# moved down\n" + mine.read_text())
+    commit(repo, "a comment in my")
+    unpin(repo, "chat")
+    args = ("--overlays", "k8s/overlays", "--overlays-checks=images", "--overlays-diff", "main")
+    outputs = ("--overlays-annotations=github", "--overlays-sarif=out/findings.sarif")
+    result = pytester.runpytest(*args, *outputs)
+    result.assert_outcomes(passed=4, failed=3)
+    # New (chat), then existing on a touched file (my), then the rest (auth): not the
+    # usual alphabetical order, which would put auth first.
+    assert _annotated(result) == ["chat", "my", "auth"]
+    sarif = json.loads((repo / "out/findings.sarif").read_text())
+    results = sarif["runs"][0]["results"]
+    assert [r["properties"]["overlay"] for r in results] == ["chat", "my", "auth"]
+    assert results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
+        "k8s/overlays/chat/kustomization.yaml"
+    )
+    # With --overlays-new-only they carry the new finding only.
+    only = pytester.runpytest(*args, *outputs, "--overlays-new-only")
+    only.assert_outcomes(failed=1, passed=1, deselected=5)
+    assert _annotated(only) == ["chat"]
+    sarif = json.loads((repo / "out/findings.sarif").read_text())
+    assert [r["properties"]["overlay"] for r in sarif["runs"][0]["results"]] == ["chat"]
+
+
 def test_new_only_needs_a_ref(pytester: pytest.Pytester, repo: Path) -> None:
     result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-new-only")
     assert result.ret == pytest.ExitCode.USAGE_ERROR

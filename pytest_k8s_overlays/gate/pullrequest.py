@@ -94,6 +94,8 @@ class PullRequest:
         self._group_keys: dict[str, frozenset[str]] = {}
         #: Existing findings (not new in this change) that the triage let pass.
         self.existing: list[Finding] = []
+        #: New findings (not at the base) the triage or the classification saw.
+        self.new: list[tuple[Deployable, Finding]] = []
 
     # -- the base side -------------------------------------------------------------------
 
@@ -328,8 +330,22 @@ class PullRequest:
 
     def triage(self, spec: Deployable, check_id: str, outcome: CheckOutcome) -> CheckOutcome:
         """Keep the new findings reported; the existing ones are counted, not failed."""
+        new, existing = self._split(spec, check_id, outcome)
+        with self._lock:
+            self.existing += existing
+        return CheckOutcome(new, outcome.suppressed)
+
+    def classify(self, spec: Deployable, check_id: str, outcome: CheckOutcome) -> CheckOutcome:
+        """Note which findings are new (for the CI outputs' order); fail on all of them."""
+        self._split(spec, check_id, outcome)
+        return outcome
+
+    def _split(
+        self, spec: Deployable, check_id: str, outcome: CheckOutcome
+    ) -> tuple[list[Finding], list[Finding]]:
+        """(new, existing) of the reported findings; the new ones noted in :attr:`new`."""
         if not outcome.reported:
-            return outcome
+            return [], []
         try:
             known = self.known(spec, check_id)
         except Exception:
@@ -341,8 +357,17 @@ class PullRequest:
         else:
             new, existing = baseline.split(outcome.reported, known)
         with self._lock:
-            self.existing += existing
-        return CheckOutcome(new, outcome.suppressed)
+            self.new += [(spec, item) for item in new]
+        return new, existing
+
+    def touched(self) -> set[Path]:
+        """The files the change touched (from the base commit to the work tree,
+        uncommitted changes too), as absolute paths; none without a base side."""
+        side = self.base()
+        if side is None:
+            return set()
+        top = gitref.toplevel(self.rootpath)
+        return {top / name for name in gitref.touched(top, side.commit)}
 
     def close(self) -> None:
         """Remove the base side's files."""

@@ -13,14 +13,20 @@ from typing import Any
 
 import pytest
 
+from .. import reporting
 from ..config.settings import BY_NAME
 from ..core.findings import Finding
+from ..core.paths import display_path
+from ..core.resources import Overlay
+from ..core.text import encodable
 from ..diff import baseline, output
 from ..diff.engine import Comparison
 from ..diff.ignore import IgnoreRule, RuleError, parse_rule
 from ..gate.pullrequest import DiffOptions, PullRequest
 from ..reporting.files import write_json, write_text
 from ..reporting.locate import repository_root
+from ..reporting.records import finding_record, fingerprint
+from ..sources import gitref
 from .collect import DeployableItem
 from .options import read
 from .session import GateSession
@@ -104,8 +110,8 @@ class DiffPlugin:
                 base.options.crds,
             ),
         )
-        if settings.new_only:
-            gate.gate.triage = self.pr.triage
+        # Without new-only every finding fails, but the CI outputs show the new ones first.
+        gate.gate.triage = self.pr.triage if settings.new_only else self.pr.classify
         self._lines: list[str] = []
         self._failed: list[str] = []
         #: With --overlays-new-only: the items left out, and of how many units.
@@ -142,6 +148,7 @@ class DiffPlugin:
         output_ = getattr(self.config, "workeroutput", None)
         if output_ is not None:
             output_["k8s_overlays_existing"] = [_finding_row(f) for f in self.pr.existing]
+            output_["k8s_overlays_new"] = sorted(self._new_fingerprints())
             return
         stopped = (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
         if self.config.option.collectonly or session.exitstatus in stopped:
@@ -166,6 +173,36 @@ class DiffPlugin:
         if self._failed and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
+    # A second pytest_sessionfinish (pytest reads only names starting with "pytest_"):
+    # before the gate's, which writes the CI outputs.
+    @pytest.hookimpl(tryfirst=True, specname="pytest_sessionfinish")
+    def pytest_sessionfinish_prioritise(self, session: pytest.Session) -> None:
+        """Before the CI outputs are written: which findings are this change's own."""
+        if getattr(self.config, "workeroutput", None) is not None:
+            return
+        if not reporting.wanted(self.session.settings, os.environ):
+            return
+        root = repository_root(self.config.rootpath)
+        try:
+            touched = frozenset(display_path(path, root) for path in self.pr.touched())
+        except gitref.RefError:
+            touched = frozenset()  # the order only: the outputs still carry every finding
+        new = set(self._new_fingerprints())
+        for fingerprints in self.config.stash.get(_NEW_KEY, []):
+            new.update(fingerprints)
+        self.session.priority = reporting.Priority(touched, frozenset(new))
+
+    def _new_fingerprints(self) -> set[str]:
+        """The record fingerprints of the new findings this process's items found."""
+        roots = (self.config.rootpath, repository_root(self.config.rootpath))
+        found: set[str] = set()
+        for spec, item in self.pr.new:
+            result = self.session.gate.store.result(spec)
+            overlay = result if isinstance(result, Overlay) else None
+            record = encodable(finding_record(spec, overlay, item, False, roots))
+            found.add(fingerprint(record))
+        return found
+
     def _write(self, comparison: Comparison, header: output.Header) -> None:
         root = repository_root(self.config.rootpath)
         if self.settings.markdown is not None:
@@ -186,9 +223,13 @@ class DiffPlugin:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
-        rows = getattr(node, "workeroutput", {}).get("k8s_overlays_existing")
+        workeroutput = getattr(node, "workeroutput", {})
+        rows = workeroutput.get("k8s_overlays_existing")
         if rows is not None:
             self.config.stash.setdefault(_EXISTING_KEY, []).append(rows)
+        new = workeroutput.get("k8s_overlays_new")
+        if new is not None:
+            self.config.stash.setdefault(_NEW_KEY, []).append([str(f) for f in new])
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         if self.config.option.collectonly:
@@ -217,6 +258,7 @@ class DiffPlugin:
 
 
 _EXISTING_KEY = pytest.StashKey[list[list[dict[str, Any]]]]()
+_NEW_KEY = pytest.StashKey[list[list[str]]]()
 
 
 def _finding_row(item: Finding) -> dict[str, Any]:

@@ -59,6 +59,8 @@ class GateSession:
         self._unselected: set[str] = set()
         #: The run's finding records, once gathered for the CI outputs.
         self._records: list[reporting.Record] | None = None
+        #: A pull request's own findings, which the CI outputs show first (diff mode).
+        self.priority: reporting.Priority | None = None
         self._write_error: str | None = None
         #: What pruning the render cache removed, and whether it kept only this run's.
         self._pruned: tuple[Pruned, bool] | None = None
@@ -284,6 +286,7 @@ class GateSession:
                 merged,
                 (summary.rendered, summary.hits),
                 config.rootpath,
+                self.priority,
             )
         except OSError as error:
             self._write_error = f"k8s-overlays: could not write a report: {error}"
@@ -303,7 +306,7 @@ class GateSession:
         if self._write_error:
             terminalreporter.write_line(self._write_error, red=True)
         if self._records is not None and self.settings.github_annotations(os.environ):
-            for line in reporting.annotation_lines(self._records):
+            for line in reporting.annotation_lines(self._records, priority=self.priority):
                 terminalreporter.write_line(line)
 
 

@@ -23,11 +23,13 @@ from .files import write_json
 from .github import annotation_lines
 from .json_report import json_report, renderer_info
 from .locate import repository_root
+from .priority import Priority
 from .records import Record, build_records, sort_records
 from .sarif import sarif_log
 
 __all__ = [
     "Gathered",
+    "Priority",
     "Record",
     "annotation_lines",
     "gather",
@@ -87,10 +89,11 @@ def write_files(
     merged: tuple[Sequence[Record], set[tuple[str, str]]],
     cache: tuple[int, int | None],
     rootdir: Path,
+    priority: Priority | None = None,
 ) -> None:
     """Write the JSON report and the SARIF log the settings ask for (OSError if one
     cannot be written). ``gated`` is (the renderer, every deployable with items);
-    ``cache`` is (overlays rendered, cache hits)."""
+    ``cache`` is (overlays rendered, cache hits); ``priority`` orders SARIF results."""
     renderer, item_specs = gated
     records, ran = merged
     repo_root = repository_root(rootdir)
@@ -106,5 +109,5 @@ def write_files(
         write_json(settings.report, report, repo_root)
     if settings.sarif is not None:
         properties = {"renderer": run["renderer"]}
-        log = sarif_log(records, settings.checks, version, repo_root, properties)
+        log = sarif_log(records, settings.checks, version, repo_root, properties, priority)
         write_json(settings.sarif, log, repo_root)

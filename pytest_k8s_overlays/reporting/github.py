@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from ..core.findings import plural
 from ..core.text import shown_lines
+from .priority import Priority, first
 from .records import Record
 from .shared import per_location
 
@@ -53,11 +54,15 @@ def annotation(record: Record) -> str:
     return command("error", message, file=source["file"], line=source["line"], title=title)
 
 
-def annotation_lines(records: Sequence[Record], limit: int = ANNOTATION_LIMIT) -> list[str]:
+def annotation_lines(
+    records: Sequence[Record], limit: int = ANNOTATION_LIMIT, priority: Priority | None = None
+) -> list[str]:
     """The workflow commands for ``records``: an annotation for each reported one, up
     to ``limit``, then a notice saying how many more the log holds. A finding several
-    deployables share is annotated once, naming them."""
-    reported = [record for record in per_location(records) if not record["suppressed"]]
+    deployables share is annotated once, naming them. With a ``priority`` (a pull
+    request's), its own findings come first."""
+    located = first(per_location(records), priority)
+    reported = [record for record in located if not record["suppressed"]]
     lines = [annotation(record) for record in reported[:limit]]
     rest = len(reported) - limit
     if rest > 0:

@@ -7,6 +7,7 @@ dicts, so a pytest-xdist worker hands them to the controller as they are.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -235,3 +236,16 @@ def sort_records(records: Iterable[Record]) -> list[Record]:
     each once: pytest-xdist workers that ran items of one failed render both report it."""
     unique = {json.dumps(record, sort_keys=True): record for record in records}
     return sorted(unique.values(), key=_order)
+
+
+def fingerprint(record: Record) -> str:
+    """The identity of a finding, not of its line: the same rule on the same field of
+    the same resource of the same deployable, in the same file, is the same alert in
+    the next commit."""
+    resource = record["resource"] or {}
+    parts = [record["group"], record["overlay"], record["check"], record["rule"], record["path"]]
+    parts += [str(resource.get(key)) for key in ("apiVersion", "kind", "namespace", "name")]
+    # Two findings on no rendered resource (two Applications of one name) differ in
+    # the file that defines each and in what they say.
+    parts += [record["source"]["file"]] + ([] if resource else [record["found"]])
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]

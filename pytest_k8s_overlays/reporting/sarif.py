@@ -9,14 +9,14 @@ across commits).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
 from ..checks import CHECKS, RENDER
-from .records import RENDER_HINT, Record
+from .priority import Priority, first
+from .records import RENDER_HINT, Record, fingerprint
 from .shared import per_location
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -65,19 +65,6 @@ def descriptors(checks: Sequence[str]) -> list[dict[str, Any]]:
     return found
 
 
-def fingerprint(record: Record) -> str:
-    """The identity of a finding, not of its line: the same rule on the same field of
-    the same resource of the same deployable, in the same file, is the same alert in
-    the next commit."""
-    resource = record["resource"] or {}
-    parts = [record["group"], record["overlay"], record["check"], record["rule"], record["path"]]
-    parts += [str(resource.get(key)) for key in ("apiVersion", "kind", "namespace", "name")]
-    # Two findings on no rendered resource (two Applications of one name) differ in
-    # the file that defines each and in what they say.
-    parts += [record["source"]["file"]] + ([] if resource else [record["found"]])
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
-
-
 def artifact_location(file: str) -> dict[str, str]:
     """A path relative to the repository root as a URI reference on %SRCROOT%; a file
     outside the repository (a CRD directory elsewhere) by its absolute URI."""
@@ -124,8 +111,10 @@ def sarif_log(
     version: str,
     repo_root: Path,
     properties: dict[str, Any] | None = None,
+    priority: Priority | None = None,
 ) -> dict[str, Any]:
-    """The SARIF log of one run: results located relative to ``repo_root``."""
+    """The SARIF log of one run: results located relative to ``repo_root``; with a
+    ``priority`` (a pull request's), its own findings first."""
     rules = descriptors(checks)
     index = {rule["id"]: position for position, rule in enumerate(rules)}
     run: dict[str, Any] = {
@@ -140,7 +129,7 @@ def sarif_log(
         },
         "originalUriBaseIds": {"%SRCROOT%": {"uri": repo_root.resolve().as_uri() + "/"}},
         # A finding several deployables share: one result at its place, naming them.
-        "results": [_result(record, index) for record in per_location(records)],
+        "results": [_result(record, index) for record in first(per_location(records), priority)],
     }
     if properties:
         run["properties"] = properties

@@ -71,6 +71,16 @@ def head_name(root: Path) -> str:
     return f"{short}+dirty" if status.strip() else short
 
 
+def touched(root: Path, commit: str) -> set[str]:
+    """The paths (relative to the top of the work tree) the change from ``commit`` to
+    the work tree touches: committed, staged and unstaged edits, both names of a
+    rename, and files git does not track yet (ignored ones left out)."""
+    changed = _git(root, "diff", "--name-only", "--no-renames", "-z", commit, "--")
+    untracked = _git(root, "ls-files", "--others", "--exclude-standard", "-z", "--full-name")
+    names = (changed + b"\0" + untracked).split(b"\0")
+    return {os.fsdecode(name) for name in names if name}
+
+
 @dataclass(frozen=True)
 class Entry:
     mode: str
