@@ -184,7 +184,47 @@ def test_ignore_rules_hide_fields_and_resources_and_are_counted() -> None:
     )
 
 
-@pytest.mark.parametrize("text", ["", "a/b/c/d", "Kind:spec/x", "/x"])
+def test_line_rules_drop_changed_lines_and_count_them() -> None:
+    rules = (parse_rule("line:^  BUILD_ID: "), parse_rule("ConfigMap/other:line:LOG"))
+    before = [config_map("api", BUILD_ID="1", LOG="debug"), config_map("other", LOG="a")]
+    after = [config_map("api", BUILD_ID="2", LOG="info"), config_map("other", LOG="b")]
+    comparison = compare({"u": Side(tuple(before))}, {"u": Side(tuple(after), None, None, rules)})
+    (unit,) = comparison.units
+    changes = {c.ident.name: c for c in unit.changes}
+    # api's LOG line is left: the LOG rule names the other ConfigMap only.
+    assert [line for line in changes["api"].lines if line[:1] in "+-"] == [
+        "-  LOG: debug",
+        "+  LOG: info",
+    ]
+    assert "other" not in changes
+    assert dict(comparison.ignored) == {"line:^  BUILD_ID: ": 1, "ConfigMap/other:line:LOG": 1}
+    assert output.terminal_lines(comparison, HEADER)[-1] == (
+        "Ignored: 2 changes by ignore rules (ConfigMap/other:line:LOG: 1; line:^  BUILD_ID: : 1)"
+    )
+
+
+def test_a_unit_whose_only_changes_a_line_rule_hid_is_unchanged_and_says_so() -> None:
+    rules = (parse_rule("line:BUILD_ID"),)
+    comparison = compare(
+        {"u": Side((config_map("api", BUILD_ID="1"),))},
+        {"u": Side((config_map("api", BUILD_ID="2"),), None, None, rules)},
+    )
+    assert [unit.status for unit in comparison.units] == [UNCHANGED]
+    assert output.plan(comparison).startswith("Overlays: 1 unchanged")
+    assert comparison.ignored == {"line:BUILD_ID": 1}
+
+
+def test_line_rules_leave_added_resources_whole_and_never_see_secret_values() -> None:
+    rules = (parse_rule("line:BUILD_ID"), parse_rule("line:s3cret"))
+    (added,) = diff_resources([], [config_map("api", BUILD_ID="1")], rules)
+    assert added.change == "+"
+    assert "+  BUILD_ID: '1'" in added.lines
+    # Matched against the masked text: a value in a rule hides nothing (and tells nothing).
+    (change,) = diff_resources([secret(password="s3cret")], [secret(password="other")], rules)
+    assert "+  password: <redacted, changed>" in change.lines
+
+
+@pytest.mark.parametrize("text", ["", "a/b/c/d", "Kind:spec/x", "/x", "line:", "Pod:line:("])
 def test_a_malformed_ignore_rule_is_refused(text: str) -> None:
     with pytest.raises(RuleError):
         parse_rule(text)

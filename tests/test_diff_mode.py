@@ -302,6 +302,23 @@ def test_an_absolute_overlays_path_names_the_base_side_s_copy(
     assert f"{repo / 'k8s/overlays'}/auth: modified" in section
 
 
+def test_a_line_ignore_rule_hides_changed_lines_and_counts_them(
+    pytester: pytest.Pytester, repo: Path
+) -> None:
+    set_replicas(repo, "auth", 5)
+    unpin(repo, "chat")
+    rules = ("--overlays-diff-ignore=Deployment/auth/*:line:^  replicas: ",)
+    result = run_diff(pytester, *rules, "--overlays-diff-ignore=*/chat/*:line:replicas")
+    section = diff_section(result)
+    # auth's only change is hidden, and said so; chat's, which no rule matches, is shown.
+    assert section[1] == "Overlays: 1 modified, 6 unchanged - Resources: +0 ~1 -0"
+    assert "k8s/overlays/auth: modified" not in section
+    assert "    +        image: ghcr.io/acme/chat-api:latest" in section
+    assert section[-1] == (
+        "Ignored: 1 change by ignore rules (Deployment/auth/*:line:^  replicas: : 1)"
+    )
+
+
 def test_fail_on_removed_fails_the_run(pytester: pytest.Pytester, repo: Path) -> None:
     shutil.rmtree(repo / "k8s/overlays/my")
     result = run_diff(pytester, "--overlays-diff-fail-on=removed")

@@ -293,8 +293,9 @@ def _settings() -> tuple[Setting, ...]:
             "overlays_diff_ignore",
             "list",
             (),
-            "leave a resource (Kind, Kind/name, Kind/namespace/name; globs) or one field "
-            "of it (RESOURCE:/json/pointer) out of the diff, counted in its footer; repeatable",
+            "leave a resource (Kind, Kind/name, Kind/namespace/name; globs), one field "
+            "of it (RESOURCE:/json/pointer) or changed lines (line:REGEX, RESOURCE:line:REGEX) "
+            "out of the diff, counted in its footer; repeatable",
             "RULE",
             split="none",
         ),

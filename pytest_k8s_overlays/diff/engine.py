@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .ignore import IgnoreRule, apply_fields, resource_rule
+from .ignore import IgnoreRule, apply_fields, apply_lines, resource_rule
 from .normalize import Identity, SecretChange, dump, generated_stem, identity, mask_pair
 
 ADDED = "added"
@@ -159,6 +159,10 @@ def _resource_change(
     masked_before, masked_after, secret = mask_pair(before, after)
     old_text = dump(masked_before) if masked_before is not None else ""
     new_text = dump(masked_after) if masked_after is not None else ""
+    if before is not None and after is not None:
+        # On the masked text: a line rule never tells anything of a Secret's values.
+        old_text, new_text, hidden = apply_lines(rules, key, old_text, new_text)
+        ignored.update(hidden)
     if before is not None and after is not None and old_text == new_text and not secret:
         if not notes or all(n.startswith("generated name") for n in notes):
             return None

@@ -1,9 +1,10 @@
-"""Ignore rules: resources and fields left out of the diff, every use counted.
+"""Ignore rules: resources, fields and lines left out of the diff, every use counted.
 
-A rule is ``SELECTOR`` (a whole resource) or ``SELECTOR:POINTER`` (one field):
-SELECTOR is ``Kind``, ``Kind/name`` (any namespace) or ``Kind/namespace/name``,
-each part a glob (``*`` for any), POINTER a JSON pointer
-(``/metadata/labels/build``).
+A rule is ``SELECTOR`` (a whole resource), ``SELECTOR:POINTER`` (one field) or
+``[SELECTOR:]line:REGEX`` (the changed lines of a modified resource that REGEX
+matches, searched in each line of the normalised, masked YAML): SELECTOR is
+``Kind``, ``Kind/name`` (any namespace) or ``Kind/namespace/name``, each part a
+glob (``*`` for any), POINTER a JSON pointer (``/metadata/labels/build``).
 Argo CD's ``ignoreDifferences`` entries become rules of one Application with
 their ``jsonPointers``; ``jqPathExpressions`` and ``managedFieldsManagers`` need
 a jq engine or a live cluster: they are listed as not applied, never silently
@@ -13,7 +14,9 @@ dropped. There are no built-in rules.
 from __future__ import annotations
 
 import copy
+import difflib
 import fnmatch
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +40,8 @@ class IgnoreRule:
     group: str | None = None
     #: How the footer names it (``--overlays-diff-ignore *:/metadata/labels/x``).
     origin: str = ""
+    #: A line rule's pattern: changed lines it matches are left out.
+    line: re.Pattern[str] | None = None
 
     def matches(self, ident: Identity) -> bool:
         if self.group is not None and self.group != ident.group:
@@ -52,9 +57,29 @@ def _unescape(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
 
+#: What starts a line rule's pattern (a pointer starts with ``/``, a kind is CamelCase).
+LINE = "line:"
+
+
+def _line_rule(text: str, selector: str, pattern: str) -> IgnoreRule:
+    if not pattern:
+        raise RuleError(f"{text!r}: the line rule needs a regular expression after line:")
+    try:
+        compiled = re.compile(pattern)
+    except re.error as error:
+        raise RuleError(f"{text!r}: not a regular expression: {error}") from None
+    base = parse_rule(selector)
+    return IgnoreRule(base.kind, base.namespace, base.name, origin=text, line=compiled)
+
+
 def parse_rule(text: str) -> IgnoreRule:
-    """Read ``SELECTOR`` or ``SELECTOR:POINTER``; RuleError for a malformed one."""
+    """Read ``SELECTOR``, ``SELECTOR:POINTER`` or ``[SELECTOR:]line:REGEX``; RuleError
+    for a malformed one."""
+    if text.startswith(LINE):
+        return _line_rule(text, "*", text[len(LINE) :])
     selector, sep, pointer = text.partition(":")
+    if pointer.startswith(LINE):
+        return _line_rule(text, selector, pointer[len(LINE) :])
     parts = selector.strip().split("/")
     if not all(parts) or len(parts) > 3:
         raise RuleError(f"{text!r}: the resource must be Kind, Kind/name or Kind/namespace/name")
@@ -135,4 +160,35 @@ def apply_fields(
 
 def resource_rule(rules: Iterable[IgnoreRule], ident: Identity) -> str | None:
     """The rule that leaves the whole resource out, if any."""
-    return next((r.origin for r in rules if r.pointer is None and r.matches(ident)), None)
+    return next(
+        (r.origin for r in rules if r.pointer is None and r.line is None and r.matches(ident)),
+        None,
+    )
+
+
+def _hit(rules: Iterable[IgnoreRule], text: str) -> IgnoreRule | None:
+    return next((r for r in rules if r.line is not None and r.line.search(text)), None)
+
+
+def apply_lines(
+    rules: Iterable[IgnoreRule], ident: Identity, before: str, after: str
+) -> tuple[str, str, list[str]]:
+    """Both texts of a modified resource without the lines its line rules match, and
+    the rule of each changed line they hid (a replaced line counts once)."""
+    mine = [r for r in rules if r.line is not None and r.matches(ident)]
+    if not mine or before == after:
+        return before, after, []
+    old, new = before.splitlines(), after.splitlines()
+    used: list[str] = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        removed = [hit.origin for t in old[i1:i2] if (hit := _hit(mine, t)) is not None]
+        added = [hit.origin for t in new[j1:j2] if (hit := _hit(mine, t)) is not None]
+        used += removed if len(removed) >= len(added) else added
+
+    def kept(lines: list[str]) -> str:
+        return "\n".join(t for t in lines if _hit(mine, t) is None)
+
+    return kept(old), kept(new), used
