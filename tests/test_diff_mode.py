@@ -508,6 +508,45 @@ def test_an_application_set_generator_change_shows_the_applications_it_changes(
     assert "    -      - name: my" in section
 
 
+def test_applications_whose_inputs_did_not_change_are_not_rendered_again(
+    pytester: pytest.Pytester, argocd_example: Path
+) -> None:
+    root = argocd_example
+    git(root, "init", "-q", "-b", "main")
+    write(root, ".gitignore", ".pytest_cache/\nout/\n__pycache__/\n")
+    commit(root, "base")
+    git(root, "checkout", "-q", "-b", "feature")
+    set_replicas(root, "auth", 4)
+    # A file of no Application's sources: it changes no input hash.
+    write(root, "clusters/README.md", "notes\n")
+    args = ("--overlays-argocd", "clusters/dev", "--overlays-checks=render")
+    result = pytester.runpytest(*args, "--overlays-diff", "main")
+    section = diff_section(result)
+    assert section[1] == "Applications: 1 modified, 8 unchanged - Resources: +0 ~1 -0"
+    assert "dev-api-auth -> in-cluster/auth: modified" in section
+    # The base side renders auth, and what its discovery reads (the root Application's
+    # directory, for the Applications it holds): nothing else.
+    assert section[2] == (
+        "base side: 2 rendered, 8 unchanged by their inputs' content (not rendered again)"
+    )
+    # An override in the Applications' source (no file of it) changes their hash.
+    services = root / "clusters/dev/apps/services.yaml"
+    services.write_text(services.read_text().replace("      destination:\n", ANNOTATE, 1))
+    again = diff_section(pytester.runpytest(*args, "--overlays-diff", "main"))
+    # The seven generated Applications and the root one that renders their ApplicationSet.
+    assert again[1] == "Applications: 8 modified, 1 unchanged - Resources: +0 ~23 -0"
+    assert again[2].startswith("base side: 8 rendered, 1 unchanged ")
+    assert "+    team: core" in "\n".join(again)
+
+
+ANNOTATE = """\
+        kustomize:
+          commonAnnotations:
+            team: core
+      destination:
+"""
+
+
 def test_new_only_keeps_a_new_group_finding_on_a_unit_that_did_not_change(
     pytester: pytest.Pytester, repo: Path
 ) -> None:
