@@ -99,20 +99,25 @@ def actionlint() -> str | None:
     return found
 
 
-@pytest.mark.skipif(actionlint() is None, reason="actionlint (the test extra) is not installed")
-def test_the_readme_workflow_passes_actionlint(tmp_path: Path) -> None:
-    workflow = readme_workflow()
-    assert "actions: read" in workflow  # upload-sarif in private repositories
-    assert "hashFiles('k8s-overlays.sarif')" in workflow  # no upload after a usage error
-    done = subprocess.run(
+def run_actionlint(workflow: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """actionlint on a workflow given as text (standard input)."""
+    return subprocess.run(
         [str(actionlint()), "-no-color", "-shellcheck=", "-pyflakes=", "-"],
         input=workflow,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
-        cwd=tmp_path,
+        cwd=cwd,
     )
+
+
+@pytest.mark.skipif(actionlint() is None, reason="actionlint (the test extra) is not installed")
+def test_the_readme_workflow_passes_actionlint(tmp_path: Path) -> None:
+    workflow = readme_workflow()
+    assert "actions: read" in workflow  # upload-sarif in private repositories
+    assert "hashFiles('k8s-overlays.sarif')" in workflow  # no upload after a usage error
+    done = run_actionlint(workflow, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -128,15 +133,7 @@ def test_the_diff_workflow_passes_actionlint(tmp_path: Path) -> None:
     workflow = diff_workflow()
     assert "<!-- pytest-k8s-overlays-diff -->" in workflow  # the comment is updated in place
     assert "--overlays-new-only" in workflow
-    done = subprocess.run(
-        [str(actionlint()), "-no-color", "-shellcheck=", "-pyflakes=", "-"],
-        input=workflow,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=tmp_path,
-    )
+    done = run_actionlint(workflow, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -144,14 +141,6 @@ def test_the_diff_workflow_passes_actionlint(tmp_path: Path) -> None:
 def test_actionlint_fails_a_broken_workflow(tmp_path: Path) -> None:
     # What the test above relies on: actionlint reads standard input and fails.
     broken = readme_workflow().replace("hashFiles(", "hashFile(")
-    done = subprocess.run(
-        [str(actionlint()), "-no-color", "-shellcheck=", "-pyflakes=", "-"],
-        input=broken,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=tmp_path,
-    )
+    done = run_actionlint(broken, tmp_path)
     assert done.returncode == 1
     assert 'undefined function "hashFile"' in done.stdout
