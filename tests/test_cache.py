@@ -193,13 +193,17 @@ def test_the_renderer_build_args_and_environment_are_part_of_the_key(tmp_path: P
         write(tmp_path, relative, text)
     overlay = tmp_path / "overlay"
     keys = {
-        _cache(tmp_path).key(overlay),
-        _cache(tmp_path, renderer=Renderer(RENDERER.argv, "/bin/true", "v5.7.0", "t")).key(overlay),
-        _cache(tmp_path, build_args=("--enable-helm",)).key(overlay),
-        _cache(tmp_path, environ={"HELM_CONFIG_HOME": "/x"}).key(overlay),
+        _cache(tmp_path).keys.key(overlay),
+        _cache(tmp_path, renderer=Renderer(RENDERER.argv, "/bin/true", "v5.7.0", "t")).keys.key(
+            overlay
+        ),
+        _cache(tmp_path, build_args=("--enable-helm",)).keys.key(overlay),
+        _cache(tmp_path, environ={"HELM_CONFIG_HOME": "/x"}).keys.key(overlay),
     }
     assert len(keys) == 4
-    assert _cache(tmp_path).key(overlay) == _cache(tmp_path, environ={"HOME": "/y"}).key(overlay)
+    assert _cache(tmp_path).keys.key(overlay) == _cache(tmp_path, environ={"HOME": "/y"}).keys.key(
+        overlay
+    )
 
 
 def test_files_named_outside_the_chain_are_inputs(tmp_path: Path) -> None:
@@ -319,23 +323,23 @@ def test_the_helm_binary_is_part_of_the_key_when_charts_are_used(
     helm.write_text("#!/bin/sh\necho one\n")
     helm.chmod(0o755)
     monkeypatch.setenv("PATH", str(bin_dir))
-    before = _cache(tmp_path, build_args=("--enable-helm",)).key(tmp_path / "o")
+    before = _cache(tmp_path, build_args=("--enable-helm",)).keys.key(tmp_path / "o")
     helm.write_text("#!/bin/sh\necho two, a longer output\n")
-    assert _cache(tmp_path, build_args=("--enable-helm",)).key(tmp_path / "o") != before
+    assert _cache(tmp_path, build_args=("--enable-helm",)).keys.key(tmp_path / "o") != before
 
 
 def test_a_file_edited_during_a_session_changes_the_key(tmp_path: Path) -> None:
     for relative, text in RICH.items():
         write(tmp_path, relative, text)
     cache = _cache(tmp_path)
-    before = cache.key(tmp_path / "overlay")
+    before = cache.keys.key(tmp_path / "overlay")
     base = tmp_path / "base/deployment.yaml"
     base.write_text(base.read_text().replace("value: eu", "value: us"))
-    edited = cache.key(tmp_path / "overlay")
+    edited = cache.keys.key(tmp_path / "overlay")
     assert edited != before
     # A file added to a directory of the chain is an input too.
     (tmp_path / "overlay/new-file.txt").write_text("added\n")
-    assert cache.key(tmp_path / "overlay") not in {before, edited}
+    assert cache.keys.key(tmp_path / "overlay") not in {before, edited}
 
 
 def test_the_renderer_is_known_by_its_content_not_its_install_time(tmp_path: Path) -> None:
@@ -352,12 +356,12 @@ def test_the_renderer_is_known_by_its_content_not_its_install_time(tmp_path: Pat
         binary.write_bytes(content)
         installs.append(Renderer((str(binary), "kustomize"), str(binary), kustomize_version(), "t"))
     os.utime(installs[1].binary, (1, 1))
-    main, pr, other = (_cache(tmp_path, renderer=r).key(overlay) for r in installs)
+    main, pr, other = (_cache(tmp_path, renderer=r).keys.key(overlay) for r in installs)
     assert main == pr
     assert other != main
     # The digest is remembered by path, size, time and inode: an edit in place is seen.
     Path(installs[0].binary).write_bytes(b"kubectl 1.38.0")
-    assert _cache(tmp_path, renderer=installs[0]).key(overlay) != main
+    assert _cache(tmp_path, renderer=installs[0]).keys.key(overlay) != main
 
 
 def test_a_renderer_that_runs_but_cannot_be_read_still_gets_a_key(
@@ -378,11 +382,11 @@ def test_a_renderer_that_runs_but_cannot_be_read_still_gets_a_key(
     monkeypatch.setattr(Path, "open", refuse)
     renderer = Renderer((str(binary), "build"), str(binary), "v5.4.3", "kustomize")
     write(tmp_path, "o/kustomization.yaml", "resources: []\n")
-    key = RenderCache(tmp_path / "c", renderer, ()).key(tmp_path / "o")
-    assert key == RenderCache(tmp_path / "c", renderer, ()).key(tmp_path / "o")
+    key = RenderCache(tmp_path / "c", renderer, ()).keys.key(tmp_path / "o")
+    assert key == RenderCache(tmp_path / "c", renderer, ()).keys.key(tmp_path / "o")
     with open(binary, "a", encoding="utf-8") as handle:  # not Path.open: it refuses
         handle.write("# v5.5.0\n")
-    assert RenderCache(tmp_path / "c", renderer, ()).key(tmp_path / "o") != key
+    assert RenderCache(tmp_path / "c", renderer, ()).keys.key(tmp_path / "o") != key
 
 
 def cache_entries(root: Path) -> list[Path]:

@@ -273,13 +273,15 @@ def test_keying_an_overlay_is_bounded(tmp_path: Path) -> None:
     write(tmp_path, "o/kustomization.yaml", "resources: [cm0.yaml, ../o/cm1.yaml, cm0.yaml]\n")
     cache = RenderCache(tmp_path / "c", Renderer(("/bin/true",), "/bin/true", "v5", "t"), ())
     # Five files under the overlay, two of them named again: seven reads.
-    cache.key(tmp_path / "o", Budget(max_files=7))
+    cache.keys.key(tmp_path / "o", Budget(max_files=7))
     with pytest.raises(Uncacheable, match="it reads more than 6 files"):
-        cache.key(tmp_path / "o", Budget(max_files=6))
+        cache.keys.key(tmp_path / "o", Budget(max_files=6))
     with pytest.raises(Uncacheable, match="more than 1 entries"):
-        cache.key(tmp_path / "o", Budget(max_entries=1))
+        cache.keys.key(tmp_path / "o", Budget(max_entries=1))
     with pytest.raises(Uncacheable, match="too slow"):
-        cache.key(tmp_path / "o", Budget(deadline=time.monotonic() - 1, why_deadline="too slow"))
+        cache.keys.key(
+            tmp_path / "o", Budget(deadline=time.monotonic() - 1, why_deadline="too slow")
+        )
     write(tmp_path, "d/kustomization.yaml", "resources: [../..]\n")
     with pytest.raises(Uncacheable, match=r"\.\./\.\. in .* is a directory with no kustomization"):
         inputs(tmp_path / "d")
@@ -329,10 +331,10 @@ def test_keying_an_argo_cd_application_is_bounded_like_an_overlay(tmp_path: Path
     kustomized = Recipe((SourcePlan("kustomize", tmp_path / "o", tmp_path, "{}"),), "team")
     directory = Recipe((SourcePlan("directory", tmp_path / "plain", tmp_path, "{}"),), "team")
     # As for an overlay: five files under it, three of them named again.
-    cache.recipe_key(kustomized, Budget(max_files=8))
+    cache.keys.recipe_key(kustomized, Budget(max_files=8))
     with pytest.raises(Uncacheable, match="it reads more than 7 files"):
-        cache.recipe_key(kustomized, Budget(max_files=7))
+        cache.keys.recipe_key(kustomized, Budget(max_files=7))
     late = Budget(deadline=time.monotonic() - 1, why_deadline="too slow")
     for recipe in (kustomized, directory):
         with pytest.raises(Uncacheable, match="too slow"):
-            cache.recipe_key(recipe, late)
+            cache.keys.recipe_key(recipe, late)

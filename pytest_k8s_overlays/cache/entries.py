@@ -22,7 +22,6 @@ from .key import FORMAT, RenderKeys, Seen
 from .secret import Signer
 
 if TYPE_CHECKING:
-    from ..core.applications import Recipe
     from ..render.units import RenderUnit
 
 
@@ -104,28 +103,6 @@ class RenderCache:
         self.keys = RenderKeys(renderer, build_args, environ, memo)
         self._signer = Signer(secret)
 
-    def key(
-        self,
-        overlay_dir: Path,
-        budget: Budget | None = None,
-        seen: Seen | None = None,
-        fresh: bool = False,
-        root: Path | None = None,
-    ) -> str:
-        """The overlay's key; raises Uncacheable when the inputs cannot be accounted for
-        (or lie outside ``root``, which is never read)."""
-        return self.keys.key(overlay_dir, budget, seen, fresh, root)
-
-    def recipe_key(
-        self,
-        recipe: Recipe,
-        budget: Budget | None = None,
-        seen: Seen | None = None,
-        fresh: bool = False,
-    ) -> str:
-        """An Argo CD Application's key (see RenderKeys.recipe_key), bounded like ``key``."""
-        return self.keys.recipe_key(recipe, budget, seen, fresh)
-
     def unit_key(
         self,
         unit: RenderUnit,
@@ -133,7 +110,8 @@ class RenderCache:
         seen: Seen | None = None,
         fresh: bool = False,
     ) -> str:
-        """A render unit's key (see RenderKeys.unit_key), bounded like ``key``."""
+        """A render unit's key (see RenderKeys.unit_key); raises Uncacheable when its inputs
+        cannot be accounted for."""
         return self.keys.unit_key(unit, budget, seen, fresh)
 
     def files_key(self, paths: Sequence[Path]) -> str:
