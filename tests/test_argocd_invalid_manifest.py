@@ -66,6 +66,21 @@ def test_an_application_set_that_is_not_yaml_fails_its_own_item_only(
     assert location["region"]["startLine"] == 22
 
 
+def test_the_render_item_of_a_file_that_is_not_yaml_says_why_once(
+    pytester: pytest.Pytester, argocd_example: Path
+) -> None:
+    write(argocd_example, "clusters/dev/apps/extra.yaml", UNQUOTED_TEMPLATE)
+    result = pytester.runpytest("--overlays-argocd", "clusters/dev", "-k", "extra.yaml and render")
+    assert result.parseoutcomes()["failed"] == 1
+    result.stdout.fnmatch_lines(
+        [
+            "extra.yaml: Argo CD would render nothing: not valid YAML: found unhashable key at "
+            "line 22, column 21",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*not valid YAML: not valid YAML*")
+
+
 def test_a_quoted_template_passes(pytester: pytest.Pytester, argocd_example: Path) -> None:
     quoted = UNQUOTED_TEMPLATE.replace("namespace: {{.name}}", 'namespace: "{{.name}}"')
     write(argocd_example, "clusters/dev/apps/extra.yaml", quoted)

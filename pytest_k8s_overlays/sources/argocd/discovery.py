@@ -613,7 +613,8 @@ class _Builder:
             "applies nothing of the file meanwhile",
         )
         manifest = Manifest({"metadata": {"name": file.name}}, file)
-        self._set_item(manifest, (problem,), "not valid YAML", f"not valid YAML: {why}")
+        # ``why`` names the error itself ("not valid YAML: ...", or a bound it went past).
+        self._set_item(manifest, (problem,), "not valid YAML", why)
 
     def _set_item(
         self, appset: Manifest, problems: tuple[Problem, ...], source: str, error: str | None
