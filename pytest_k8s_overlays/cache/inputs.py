@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ..core import paths
 from ..core.fields import as_dict, as_list, shown
 from ..parse.kustomization import (
     KustomizationError,
@@ -291,8 +292,8 @@ def _within(path: Path, root: Path | None, shown: str) -> Path | None:
     resolved here)."""
     if root is None:
         return None
-    real, top = Path(os.path.realpath(path)), _real(root)
-    if real != top and top not in real.parents:
+    real, top = Path(paths.real(path)), _real(root)
+    if not paths.lies_in(real, top):
         raise Uncacheable(f"{shown} resolves outside the repository (never read)")
     return real
 
@@ -315,7 +316,7 @@ def _local(entry: str, current: Path, kfile: Path, root: Path | None = None) -> 
     real = _within(target, root, f"{_short(entry)} in {kfile}")
     try:
         mode = target.stat().st_mode
-        resolved = real if real is not None else target.resolve()
+        resolved = real if real is not None else paths.resolved(target)
     except (OSError, ValueError):
         # Kustomize would try it as a remote target, or fail: either way
         # nothing on disk describes it.
@@ -346,7 +347,7 @@ def inputs(
     chain: dict[Path, None] = {}
     named: dict[Path, None] = {}
     helm = False
-    start = directory.resolve()
+    start = paths.resolved(directory)
     todo = [start]
     while todo:
         current = todo.pop()

@@ -23,6 +23,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from ..core import paths
 from ..render.engine import Renderer
 from ..render.units import ApplicationUnit, OverlayUnit, RenderUnit
 from .inputs import Budget, Inputs, Uncacheable, inputs
@@ -121,7 +122,7 @@ class _Hasher:
         visited: set[str] = set()
         for current, dirnames, filenames in os.walk(root, followlinks=True):
             budget.check_time()
-            real = os.path.realpath(current)
+            real = paths.real(current)
             if real in visited:  # a symlink loop
                 dirnames[:] = []
                 continue
@@ -132,7 +133,7 @@ class _Hasher:
                 path = Path(current, name)
                 if path.is_file():
                     if path.is_symlink():  # a plain file lies where its directory does
-                        _within(Path(os.path.realpath(path)), within, path)
+                        _within(Path(paths.real(path)), within, path)
                     relative = path.relative_to(root).as_posix()
                     digest.update(f"{relative}\0{self.file(path, budget, seen)}\n".encode())
         return digest.hexdigest()
@@ -143,8 +144,7 @@ def _within(real: Path, root: Path | None, shown: Path | str) -> None:
     is fine); the message names ``shown``."""
     if root is None:
         return
-    top = _real(root)
-    if real != top and top not in real.parents:
+    if not paths.lies_in(real, _real(root)):
         raise Uncacheable(f"{shown} is a symbolic link out of the repository (never read)")
 
 

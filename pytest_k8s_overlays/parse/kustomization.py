@@ -11,6 +11,7 @@ from typing import Any, cast
 
 import yaml
 
+from ..core import paths
 from .safe_yaml import describe_yaml_error, load_bounded, read_bounded
 
 #: The file names Kustomize accepts for a kustomization, in its own order.
@@ -134,7 +135,7 @@ def referenced_directories(directory: Path, kustomization: dict[str, Any]) -> It
                 continue
             target = Path(os.path.normpath(directory / entry))
             if is_dir(target):
-                yield target.resolve()
+                yield paths.resolved(target)
 
 
 def directories_used_by(directory: Path) -> set[Path]:

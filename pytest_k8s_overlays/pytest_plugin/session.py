@@ -21,6 +21,7 @@ from ..checks import RENDER
 from ..config.settings import Settings
 from ..core.deployables import Deployable
 from ..core.outcomes import RenderFailure
+from ..core.paths import remember_resolutions
 from ..core.resources import Overlay, Overlays
 from ..core.text import LINE_LIMIT, shown
 from ..gate.handoff import WORKERINPUT_KEY, SessionRenders
@@ -167,6 +168,7 @@ class GateSession:
             node.workerinput[WORKERINPUT_KEY] = shared.to_workerinput()
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
+        remember_resolutions(False)
         shared = self.gate.store.shared
         if shared is not None:
             shared.remove()

@@ -19,7 +19,7 @@ from ..cache.entries import private_directory
 from ..cache.key import ENV_PREFIXES
 from ..cache.secret import KeyUnavailable, cache_secret
 from ..config.settings import Settings
-from ..core.paths import display_path
+from ..core.paths import display_path, remember_resolutions
 from ..core.text import shown_lines
 from ..gate.handoff import WORKERINPUT_KEY, SessionRenders
 from ..gate.state import Gate
@@ -51,6 +51,16 @@ PROBE_CACHE_KEY = "k8s-overlays/renderer-versions"
 def build_gate(config: pytest.Config, settings: Settings) -> Gate:
     """Discover the overlays and Argo CD Applications and set up rendering; UsageError
     for bad input."""
+    # The session's span of remembered directory resolutions (ended at unconfigure).
+    remember_resolutions(True)
+    try:
+        return _build_gate(config, settings)
+    except BaseException:
+        remember_resolutions(False)
+        raise
+
+
+def _build_gate(config: pytest.Config, settings: Settings) -> Gate:
     try:
         found = discover_all(settings.overlays, settings.overlays_label, config.rootpath)
         groups = with_components(found)

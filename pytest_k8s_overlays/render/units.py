@@ -22,6 +22,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
+from ..core import paths
 from ..core.applications import UNSUPPORTED, Recipe
 from ..core.deployables import COMPONENT, Deployable
 from ..core.paths import display_path
@@ -163,7 +164,7 @@ class OverlayUnit:
     @cached_property
     def directory(self) -> Path:
         # Symlinked directories render once.
-        return self.found.resolve()
+        return paths.resolved(self.found)
 
     @property
     def identity(self) -> str:

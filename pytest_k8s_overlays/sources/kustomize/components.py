@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from ...core import paths
 from ...core.deployables import COMPONENT, Deployable, Group
 from ...core.paths import own_repository
 from ...parse.kustomization import (
@@ -33,7 +34,7 @@ def used_directories(overlays: Iterable[Deployable]) -> set[Path]:
     """Every kustomization directory the overlays use, directly or through others
     (what one uses outside its repository is not read: its render fails)."""
     seen: set[Path] = set()
-    todo = [(spec.path.resolve(), spec.repository) for spec in overlays]
+    todo = [(paths.resolved(spec.path), spec.repository) for spec in overlays]
     while todo:
         directory, repository = todo.pop()
         if directory in seen:
@@ -70,9 +71,9 @@ def _group_components(
     group: Group, used: set[Path]
 ) -> tuple[tuple[Deployable, ...], tuple[Path, ...]]:
     found = kustomization_dirs(group.root, group.repository)
-    kinds: dict[Path, bool] = {d.resolve(): is_component(data) for d, _, data in found}
+    kinds: dict[Path, bool] = {paths.resolved(d): is_component(data) for d, _, data in found}
     uses: dict[Path, set[Path]] = {
-        d.resolve(): set(referenced_directories(d, data))
+        paths.resolved(d): set(referenced_directories(d, data))
         for d, _, data in found
         if not is_component(data)
     }
@@ -80,7 +81,7 @@ def _group_components(
     specs: list[Deployable] = []
     unexercised: list[Path] = []
     for directory, kfile, data in found:
-        resolved = directory.resolve()
+        resolved = paths.resolved(directory)
         if not is_component(data) or resolved in used:
             continue
         consumers = _consumers(resolved, root, uses, kinds)
@@ -112,14 +113,14 @@ def with_components(groups: Sequence[Group]) -> list[Group]:
     result = []
     for group in groups:
         specs, unexercised = _group_components(group, used)
-        specs = tuple(s for s in specs if s.path.resolve() not in taken)
-        unexercised = tuple(u for u in unexercised if u.resolve() not in taken)
-        taken.update(s.path.resolve() for s in specs)
-        taken.update(u.resolve() for u in unexercised)
+        specs = tuple(s for s in specs if paths.resolved(s.path) not in taken)
+        unexercised = tuple(u for u in unexercised if paths.resolved(u) not in taken)
+        taken.update(paths.resolved(s.path) for s in specs)
+        taken.update(paths.resolved(u) for u in unexercised)
         result.append(replace(group, components=specs, unexercised=unexercised))
     return result
 
 
 def uses_directly(consumer: Path, component: Path) -> bool:
     """Tell whether ``consumer``'s kustomization lists ``component`` itself."""
-    return component.resolve() in directories_used_by(consumer)
+    return paths.resolved(component) in directories_used_by(consumer)

@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ...core import paths
 from ...core.deployables import Deployable, Group
 from ...core.paths import own_repository, repository_of
 from ...parse.kustomization import (
@@ -63,8 +64,7 @@ def outside(directory: Path, repository: Path | None) -> bool:
     """Tell whether ``directory`` resolves outside ``repository`` (never, when None)."""
     if repository is None:
         return False
-    real, top = Path(os.path.realpath(directory)), _real(repository)
-    return real != top and top not in real.parents
+    return not paths.lies_in(paths.real(directory), _real(repository))
 
 
 @lru_cache(maxsize=64)
@@ -94,7 +94,7 @@ def kustomization_dirs(
     seen: set[str] = set()
     # Symlinked directories are followed (an overlay may be a link), once each.
     for current, dirnames, _ in os.walk(root, followlinks=True):
-        real = os.path.realpath(current)
+        real = paths.real(current)
         if real in seen:
             dirnames[:] = []
             continue
@@ -125,7 +125,7 @@ class _Graph:
         self.found: set[Path] = set()
 
     def add(self, directory: Path, data: dict[str, Any]) -> Path:
-        real = directory.resolve()
+        real = paths.resolved(directory)
         if real not in self.data:
             self.data[real] = data
             self.edges[real] = set(referenced_directories(directory, data))
@@ -205,7 +205,7 @@ def leaf_overlays(root: Path, repository: Path | None = None) -> list[tuple[Path
     return [
         (directory, kfile)
         for directory, kfile, data in found
-        if directory.resolve() not in used and not is_component(data)
+        if paths.resolved(directory) not in used and not is_component(data)
     ]
 
 
@@ -302,18 +302,18 @@ def _discover_glob(
         if kfile is not None:
             if not is_component(_read(match, kfile, repository)):
                 spec = Deployable(base, value, match, kfile, repository=repository)
-                found.setdefault(match.resolve(), spec)
+                found.setdefault(paths.resolved(match), spec)
             continue
         for directory, leaf_file in leaf_overlays(match, repository):
             name = _join(base, _relative_name(directory, match))
             spec = Deployable(name, value, directory, leaf_file, repository=repository)
-            found.setdefault(directory.resolve(), spec)
+            found.setdefault(paths.resolved(directory), spec)
     # Leaves only, as under a directory: a matched base that another match uses
     # (``**`` matches ``auth/base`` too) is not an overlay.
     used = used_by_others(
         {s.path: _read(s.path, s.kustomization, repository) for s in found.values()}, repository
     )
-    specs = [spec for spec in found.values() if spec.path.resolve() not in used]
+    specs = [spec for spec in found.values() if paths.resolved(spec.path) not in used]
     if not specs:
         raise DiscoveryError(
             f"{label} {value}: the pattern matches no overlay "
@@ -386,7 +386,7 @@ def discover_all(
         seen.add(where)
         group = discover(value, base, label, rootdir)
         for spec in group.overlays:
-            identity = spec.path.resolve()
+            identity = paths.resolved(spec.path)
             other = owner.get(identity)
             if other is not None and other is not group:
                 raise DiscoveryError(
