@@ -390,9 +390,14 @@ def test_a_renderer_that_runs_but_cannot_be_read_still_gets_a_key(
 
 
 def cache_entries(root: Path) -> list[Path]:
-    """The render and findings entries of the cache under ``root``."""
+    """The render and findings entries of the cache under ``root`` (and findings' index)."""
     directory = root / ".pytest_cache/d/k8s-overlays"
     return sorted([*directory.glob("*.json"), *directory.glob("checks/*.json")])
+
+
+def render_entries(root: Path) -> list[Path]:
+    """The render entries of the cache under ``root``."""
+    return sorted((root / ".pytest_cache/d/k8s-overlays").glob("*.json"))
 
 
 def test_prune_keeps_the_cache_to_what_the_last_run_used(
@@ -401,14 +406,15 @@ def test_prune_keeps_the_cache_to_what_the_last_run_used(
     args = ("--overlays", "k8s/overlays", "--overlays-checks=render,images")
     pytester.runpytest(*args).assert_outcomes(passed=14)
     used = len(cache_entries(example))
-    assert used == 7  # a render of each overlay
+    # A render of each overlay, the findings of each of its 2 checks, and the index.
+    assert used == 7 + 7 * 2 + 1
     base = example / "k8s/base/deployment.yaml"
     for replicas in (2, 3, 4):  # three edits of the shared base
         base.write_text(
             base.read_text().replace(f"replicas: {replicas - 1}", f"replicas: {replicas}")
         )
         pytester.runpytest(*args).assert_outcomes(passed=14)
-    assert len(cache_entries(example)) == 4 * used  # every state kept
+    assert len(cache_entries(example)) == 4 * (used - 1) + 1  # every state kept
     for entry in cache_entries(example):  # runs a minute apart, not within the second
         then = entry.stat().st_mtime - 60
         os.utime(entry, (then, then))
@@ -418,7 +424,7 @@ def test_prune_keeps_the_cache_to_what_the_last_run_used(
     result.stdout.fnmatch_lines(
         [
             "0 overlays rendered, 7 from the cache",
-            "  render cache: 21 entries this run did not use removed (* KB)",
+            "  render cache: 63 entries this run did not use removed (* KB)",
         ]
     )
     assert len(cache_entries(example)) == used
@@ -458,7 +464,7 @@ def test_entries_no_run_used_for_a_week_are_removed_by_any_run(
 def test_an_interrupted_run_prunes_only_by_age(pytester: pytest.Pytester, example: Path) -> None:
     args = ("--overlays", "k8s/overlays/auth", "--overlays-checks=render", "-p", "no:randomly")
     pytester.runpytest(*args)
-    [entry] = cache_entries(example)
+    [entry] = render_entries(example)
     other = entry.with_name("0" * 64 + ".json")  # another state's entry, a minute old
     other.write_text("signed by an earlier run")
     then = other.stat().st_mtime - 60
@@ -467,7 +473,7 @@ def test_an_interrupted_run_prunes_only_by_age(pytester: pytest.Pytester, exampl
     pytester.makepyfile(test_first="def test_stop():\n    raise KeyboardInterrupt\n")
     result = pytester.runpytest_subprocess("test_first.py", *args, "--overlays-cache-prune")
     assert result.ret == pytest.ExitCode.INTERRUPTED
-    assert cache_entries(example) == sorted([entry, other])
+    assert render_entries(example) == sorted([entry, other])
     (pytester.path / "test_first.py").unlink()
     pytester.runpytest(*args, "--overlays-cache-prune")
-    assert cache_entries(example) == [entry]
+    assert render_entries(example) == [entry]

@@ -67,13 +67,22 @@ def test_hand_edited_findings_are_not_trusted(pytester: pytest.Pytester) -> None
     deploy.write_text(deploy.read_text().replace("spec:\n", 'spec:\n  replicas: "two"\n', 1))
     args = ("--overlays=ov", "--overlays-checks=schema")
     pytester.runpytest(*args).assert_outcomes(failed=1)
-    [findings] = (pytester.path / CACHE / "checks").glob("*.json")
+    results = (pytester.path / CACHE / "checks").glob("[0-9a-f]*.json")
+    [findings] = [path for path in results if '"findings":' in path.read_text()]
+    [index] = (pytester.path / CACHE / "checks").glob("index-*.json")
     signature, data = split_entry(findings)
     emptied = json.loads(data) | {"findings": []}
     findings.write_text(signature + json.dumps(emptied))
-    result = pytester.runpytest(*args)
-    result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["a: [[]*] *"])
+    # The index of the last run holds them too: emptied there, then there and in the entry.
+    signature, data = split_entry(index)
+    entries = json.loads(data)["entries"]
+    edited = {key: value | {"findings": []} for key, value in entries.items()}
+    index.write_text(signature + json.dumps(json.loads(data) | {"entries": edited}))
+    for _ in range(2):
+        result = pytester.runpytest(*args)
+        result.assert_outcomes(failed=1)
+        result.stdout.fnmatch_lines(["a: [[]*] *"])
+        index.write_text(signature + json.dumps(json.loads(data) | {"entries": edited}))
 
 
 def test_an_entry_written_with_another_secret_is_not_trusted(
@@ -146,13 +155,11 @@ def test_the_cache_and_its_key_are_private_whatever_the_umask(pytester: pytest.P
 
     cache = pytester.path / CACHE
     [entry] = cache.glob("*.json")
-    [findings] = (cache / "checks").glob("*.json")
-    assert (mode(cache), mode(cache / "checks"), mode(entry), mode(findings)) == (
-        "0o700",
-        "0o700",
-        "0o600",
-        "0o600",
-    )
+    [index] = (cache / "checks").glob("index-*.json")
+    findings = sorted((cache / "checks").glob("[0-9a-f]*.json"))
+    assert len(findings) == 3  # images, schema, and the custom kinds the summary counts
+    assert {mode(cache), mode(cache / "checks")} == {"0o700"}
+    assert {mode(entry), mode(index), *map(mode, findings)} == {"0o600"}
     assert (mode(key), len(key.read_text().strip())) == ("0o600", 64)
 
 

@@ -6,8 +6,10 @@ Keys come from :mod:`.key`; what a build reads, from :mod:`.inputs`.
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
+import re
 import stat
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -24,6 +26,9 @@ from .secret import Signer
 if TYPE_CHECKING:
     from ..render.units import RenderUnit
 
+
+#: The files of the check results the last runs used (``checks/index-<process>.json``).
+INDEX = "index"
 
 #: Entries no run has used for this long are removed at the end of any run.
 GRACE_SECONDS = 7 * 24 * 3600
@@ -83,6 +88,13 @@ def read_parsed(value: Any) -> Parsed | None:
     return parsed
 
 
+def _counts(value: Any) -> bool:
+    """Whether ``value`` is a mapping of names to counts, as put_facts stores them."""
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and isinstance(v, int) for k, v in value.items()
+    )
+
+
 class RenderCache:
     """Render results on disk, keyed by content; safe for concurrent processes.
 
@@ -102,6 +114,10 @@ class RenderCache:
         memo = directory / "programs" / "digests.json"
         self.keys = RenderKeys(renderer, build_args, environ, memo)
         self._signer = Signer(secret)
+        #: The last run's index of check results (read on first use), and those this
+        #: process used or made (the next run's index).
+        self._index: dict[str, Any] | None = None
+        self._used: dict[str, Any] = {}
 
     def unit_key(
         self,
@@ -151,8 +167,10 @@ class RenderCache:
         """Remove the entries no run has read or written since ``unused_since``
         (a ``time.time()`` value)."""
         pruned = Pruned()
+        # A check result this run read from an index is used, though its file is not read.
+        used = {f"{key}.json" for key in self._used}
         for path, info in self._entries():
-            if info.st_mtime < unused_since:
+            if info.st_mtime < unused_since and os.path.basename(path) not in used:
                 try:
                     os.unlink(path)
                 except OSError:
@@ -169,21 +187,96 @@ class RenderCache:
             total.bytes += info.st_size
         return total
 
+    def _checked(self, key: str) -> Any:
+        """The stored payload of a check's result under ``key`` (findings, or facts): from
+        the index of the last run, else from its own entry; None when neither holds it."""
+        if self._index is None:
+            self._index = self._read_index()
+        payload = self._index.get(key)
+        if payload is None:
+            data = self._load(self.directory / "checks" / f"{key}.json")
+            if not isinstance(data, dict) or data.get("key") != key:
+                return None
+            if data.get("format") != FORMAT:
+                return None
+            payload = data
+        self._used[key] = payload
+        return payload
+
+    def _read_index(self) -> dict[str, Any]:
+        """The indexes the last runs wrote (one per process: pytest-xdist workers each
+        write their own): every check result they used, a few signed files (a warm run
+        at 1,000 overlays reads one file, not 10,000). Results are addressed by their
+        key's content, so an index of any earlier run holds only valid ones."""
+        index: dict[str, Any] = {}
+        for path in sorted((self.directory / "checks").glob(f"{INDEX}-*.json")):
+            data = self._load(path)
+            if not isinstance(data, dict) or data.get("format") != FORMAT:
+                continue
+            entries = data.get("entries")
+            if isinstance(entries, dict):
+                index.update(
+                    (k, v) for k, v in entries.items() if isinstance(v, dict) and v.get("key") == k
+                )
+        return index
+
+    def write_index(self, process: str) -> None:
+        """Keep every check result this process (``main``, or a pytest-xdist worker's id)
+        used or made as its index for the next run; nothing when it used none."""
+        if not self._used or not re.fullmatch(r"[A-Za-z0-9_]+", process):
+            return
+        payload = {"format": FORMAT, "entries": dict(self._used)}
+        self._write(self.directory / "checks", f"{INDEX}-{process}", payload)
+
     def get_findings(self, key: str) -> list[Finding] | None:
         """Return cached check findings; a corrupt or unsigned entry is None."""
         try:
-            data = self._load(self.directory / "checks" / f"{key}.json")
-            if data["key"] != key or data["format"] != FORMAT:
-                return None
+            data = self._checked(key)
             return [Finding.from_dict(row) for row in data["findings"]]
         except (OSError, ValueError, KeyError, TypeError, IndexError):
             return None
+
+    def get_facts(self, key: str) -> tuple[dict[str, int], dict[str, int]] | None:
+        """Return cached counts by kind (custom kinds validated, and not); None when
+        missing, corrupt or unsigned."""
+        try:
+            data = self._checked(key)
+            first, second = data["facts"]
+            if not all(_counts(part) for part in (first, second)):
+                return None
+            return dict(first), dict(second)
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            return None
+
+    def put_facts(self, key: str, facts: tuple[dict[str, int], dict[str, int]]) -> None:
+        """Store counts by kind atomically."""
+        payload = {"format": FORMAT, "key": key, "facts": list(facts)}
+        self._write(self.directory / "checks", key, payload)
+        self._used[key] = payload
 
     def put_findings(self, key: str, findings: Sequence[Finding]) -> None:
         """Store check findings atomically."""
         rows = [asdict(f) for f in findings]
         payload = {"format": FORMAT, "key": key, "findings": rows}
         self._write(self.directory / "checks", key, payload)
+        self._used[key] = payload
+
+    def holds(self, key: str) -> bool:
+        """Whether a render this gate wrote is stored under ``key``: its signature and key
+        checked, its documents not parsed (get reads them, when something needs them);
+        marked used, like any entry read."""
+        path = self._path(key)
+        try:
+            signed = path.read_bytes()
+        except OSError:
+            return False
+        data = self._signer.open(signed)
+        head = json.dumps({"format": FORMAT, "key": key}, separators=(",", ":"))[:-1] + ","
+        if data is None or not data.startswith(head.encode()):
+            return False
+        with contextlib.suppress(OSError):
+            os.utime(path)
+        return True
 
     def get(self, key: str) -> Entry | None:
         """Return the entry for ``key``; a missing, corrupt or unsigned entry is None,

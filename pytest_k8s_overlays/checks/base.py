@@ -86,9 +86,10 @@ class Check:
     #: Every rule the check reports, with the hint printed under its findings.
     rules: Mapping[str, str]
     module: str | None
-    #: Store findings in the render cache, keyed by the renders' content. Worth it
-    #: only where checking costs more than reading a small file back (schema).
-    cache_findings: bool = False
+    #: Store findings in the render cache, keyed by the renders' content, the units'
+    #: definitions and the options: a warm run then reads neither renders nor runs the
+    #: check. False only for a check whose findings depend on anything else.
+    cache_findings: bool = True
     #: The kinds of deployable it applies to (``overlay``, ``application``); None: all.
     kinds: frozenset[str] | None = None
     #: False for a check that reports something of a unit that did not render
@@ -128,7 +129,7 @@ def declare(
     rules: Sequence[Rule],
     options: Sequence[Setting] = (),
     *,
-    cache_findings: bool = False,
+    cache_findings: bool = True,
     kinds: frozenset[str] | None = None,
     needs_render: bool = True,
 ) -> Check:

@@ -14,6 +14,14 @@ from ..parse.documents import Parsed, ParseError, parse_render
 from ..render.units import Rendered, RenderUnit
 
 
+@dataclass(frozen=True)
+class Deferred:
+    """A unit whose render the cache holds under ``key``: read only when something asks
+    for its objects. A warm run whose findings are all cached reads no render at all."""
+
+    key: str
+
+
 @dataclass
 class StoreStats:
     """What the store did this session: renders run, cache hits, what it could not cache."""
@@ -76,8 +84,19 @@ class CachedRenders:
             self._stats.uncacheable[unit.directory or self.display_root] = reason
         return None
 
-    def get(self, unit: RenderUnit, key: str | None) -> Parsed | None:
-        """The documents cached under ``key``; None: render it (a miss, a corrupt entry)."""
+    def defer(self, unit: RenderUnit, key: str | None) -> Deferred | None:
+        """A unit's render left in the cache until asked for (counted a hit); None when the
+        cache has no entry under ``key`` (render it now)."""
+        if self.cache is None or key is None or not self.cache.holds(key):
+            return None
+        with self._guard:
+            self._stats.hits = (self._stats.hits or 0) + 1
+        self.keep_key(unit.identity, key)
+        return Deferred(key)
+
+    def get(self, unit: RenderUnit, key: str | None, counted: bool = True) -> Parsed | None:
+        """The documents cached under ``key``; None: render it (a miss, a corrupt entry).
+        ``counted``: a hit for the summary (False: counted when it was deferred)."""
         if self.cache is None or key is None:
             return None
         entry = self.cache.get(key)
@@ -92,8 +111,9 @@ class CachedRenders:
                 parsed = parse_render(entry.text, wrapper)
             except ParseError:
                 return None  # a corrupt entry: render again and overwrite it
-        with self._guard:
-            self._stats.hits = (self._stats.hits or 0) + 1
+        if counted:
+            with self._guard:
+                self._stats.hits = (self._stats.hits or 0) + 1
         self.keep_key(unit.identity, key)
         return parsed
 

@@ -27,6 +27,7 @@ from ..core.resources import Resource
 from ..parse.documents import Parsed, to_resources
 from ..render.processes import session_directory
 from ..render.units import Outcome
+from .cached import Deferred
 
 #: The key of the hand-off in pytest-xdist's ``workerinput``.
 WORKERINPUT_KEY = "k8s_overlays_renders"
@@ -115,9 +116,13 @@ class Handoff:
                 self._parsed[identity] = parsed
         return to_resources(parsed, self.display_root, self.keep_origins)
 
-    def put(self, identity: str, outcome: Outcome, key: str | None) -> None:
+    def put(self, identity: str, outcome: Outcome | Deferred, key: str | None) -> None:
         """On the controller: keep the outcome (and the unit's cache key) for the workers."""
         if self.shared is None or not self.shared.writable:
+            return
+        if isinstance(outcome, Deferred):
+            # In the render cache, which the workers read too (when they need it at all).
+            self.shared.put(identity, {"deferred": outcome.key, "key": outcome.key})
             return
         if isinstance(outcome, str):
             self.shared.put(identity, {"failure": outcome, "key": key})
@@ -133,7 +138,7 @@ class Handoff:
         if json_exact(resources):  # else each worker renders it (a date in a manifest)
             self.shared.put(identity, {"resources": resources, "key": key})
 
-    def get(self, identity: str) -> tuple[Outcome, str | None] | None:
+    def get(self, identity: str) -> tuple[Outcome | Deferred, str | None] | None:
         """On a worker: the controller's outcome and cache key; None: render it here."""
         if self.shared is None or self.shared.writable:
             return None
@@ -141,6 +146,8 @@ class Handoff:
         if record is None:
             return None
         key = record.get("key") if isinstance(record.get("key"), str) else None
+        if isinstance(record.get("deferred"), str):
+            return Deferred(record["deferred"]), record["deferred"]
         if isinstance(record.get("failure"), str):
             return str(record["failure"]), key
         parsed = read_parsed(record.get("parsed"))

@@ -109,20 +109,36 @@ class Gate:
         results = [self.store.result(spec) for spec in group.overlays]
         return [r for r in results if isinstance(r, Overlay)]
 
-    def _result_key(self, check_id: str, specs: Sequence[Deployable]) -> str | None:
-        """The cache key of a check's findings on ``specs``: their render keys, the
-        check, its options, the code and schemas that judge, and the display root."""
+    def _result_key(self, what: str, specs: Sequence[Deployable]) -> str | None:
+        """The cache key of ``what`` a check (its id) found on ``specs``: their render keys
+        and definitions, the check, its options, the code and schemas that judge, and
+        the display root. None when a spec has no render key (it failed, or is not
+        cacheable)."""
         cache = self.store.cache
-        if cache is None or not CHECKS[check_id].cache_findings:
+        if cache is None:
             return None
         keys = [self.store.key_of(spec) for spec in specs]
         if any(key is None for key in keys):
             return None
-        parts = [code_fingerprint(), check_id, repr(self.options), str(self.store.display_root)]
+        parts = [code_fingerprint(), what, repr(self.options), str(self.store.display_root)]
         if self.options.crds:
             parts.append(cache.files_key(self.options.crds))
-        parts += [f"{spec.name}\0{key}" for spec, key in zip(specs, keys, strict=True)]
+        # The whole definition (group, name, path, an Application's facts): what a check
+        # reports may quote any of it.
+        parts += [f"{spec!r}\0{key}" for spec, key in zip(specs, keys, strict=True)]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+    def _stored(self, check_id: str, specs: Sequence[Deployable]) -> list[Finding] | None:
+        """A check's findings on ``specs`` as the cache holds them, renders unread; None
+        when they are not there (a unit failed, changed, or was never checked so)."""
+        cache = self.store.cache
+        if cache is None or not CHECKS[check_id].cache_findings:
+            return None
+        for spec in specs:
+            if isinstance(self.store.state_of(spec), str):
+                return None
+        key = self._result_key(check_id, specs)
+        return cache.get_findings(key) if key is not None else None
 
     def _run(
         self,
@@ -131,16 +147,13 @@ class Gate:
         overlays: list[Overlay],
         options: CheckOptions | None = None,
     ) -> list[Finding]:
-        """Run one check on rendered units, reusing cached findings for unchanged renders."""
+        """Run one check on rendered units, keeping its findings for unchanged renders."""
         options = options or self.options
         cache = self.store.cache
         # Only complete inputs are cached: a group with a unit that failed to
         # render this time (a timeout, say) may look different next time.
-        key = self._result_key(check_id, specs) if len(overlays) == len(specs) else None
-        if cache is not None and key is not None:
-            found = cache.get_findings(key)
-            if found is not None:
-                return found
+        complete = len(overlays) == len(specs) and CHECKS[check_id].cache_findings
+        key = self._result_key(check_id, specs) if complete else None
         found = run_check(CHECKS[check_id], overlays, options)
         if cache is not None and key is not None:
             cache.put_findings(key, found)
@@ -151,9 +164,13 @@ class Gate:
         with self._lock:
             if key not in self._group_runs:
                 try:
-                    rendered = self.rendered_group(group)
-                    options = self._with_failures(group, rendered)
-                    self._group_runs[key] = self._run(check_id, group.overlays, rendered, options)
+                    self.prefetch(group.overlays)
+                    stored = self._stored(check_id, group.overlays)
+                    if stored is None:
+                        rendered = self.rendered_group(group)
+                        options = self._with_failures(group, rendered)
+                        stored = self._run(check_id, group.overlays, rendered, options)
+                    self._group_runs[key] = stored
                 except Exception as error:  # remembered: one crash, reported per item
                     self._group_runs[key] = error
             found = self._group_runs[key]
@@ -175,20 +192,34 @@ class Gate:
             presumed.append(Presumed(group.name, _namespace_of(spec), why))
         return dataclasses.replace(self.options, presumed=(*self.options.presumed, *presumed))
 
-    def _findings(self, spec: Deployable, overlay: Overlay, check_id: str) -> list[Finding]:
+    def _findings(self, spec: Deployable, check_id: str) -> list[Finding]:
         if CHECKS[check_id].scope == "overlay":
-            return self._run(check_id, [spec], [overlay])
+            found = self._stored(check_id, [spec])
+            if found is None:
+                found = self._run(check_id, [spec], [self._checked(spec)])
+            return found
         return [f for f in self._group_run(self.group_of(spec), check_id) if f.overlay == spec.name]
 
-    def outcome(self, spec: Deployable, check_id: str) -> CheckOutcome | RenderFailure:
-        """Run one check on one deployable; a render failure is returned as such."""
+    def _checked(self, spec: Deployable) -> Overlay:
+        """What a check runs on: the rendered deployable, or (it did not render, and the
+        check does not need its objects) the deployable with no resources."""
         result = self.store.result(spec)
         if isinstance(result, RenderFailure):
-            if CHECKS[check_id].needs_render:
-                return result
-            # What such a check reports does not depend on the render: run it on nothing.
-            result = Overlay(spec.name, spec.group, spec.path, spec.kustomization, deployable=spec)
-        reported, suppressed = split_suppressed(self._findings(spec, result, check_id), [result])
+            return Overlay(spec.name, spec.group, spec.path, spec.kustomization, deployable=spec)
+        return result
+
+    def outcome(self, spec: Deployable, check_id: str) -> CheckOutcome | RenderFailure:
+        """Run one check on one deployable; a render failure is returned as such. A render
+        left in the cache is read only when the check's findings are not stored with it,
+        or some need its objects (to tell which are suppressed)."""
+        if isinstance(self.store.state_of(spec), str) and CHECKS[check_id].needs_render:
+            result = self.store.result(spec)
+            assert isinstance(result, RenderFailure)
+            return result
+        found = self._findings(spec, check_id)
+        if not found:
+            return CheckOutcome([], [])
+        reported, suppressed = split_suppressed(found, [self._checked(spec)])
         if suppressed:
             self.suppressed[(spec, check_id)] = suppressed
         return CheckOutcome(reported, suppressed)
@@ -243,17 +274,39 @@ class Gate:
             for f in found
         }
         if unvalidated:
-            from ..checks.schema.check import custom_kinds
-
-            for rendered in self.store.results():
-                if isinstance(rendered, Overlay):
-                    validated, counts = custom_kinds(rendered, self.options)
-                    name = f"{rendered.group}:{rendered.name}"
-                    if validated:
-                        result.validated[name] = validated
-                    if counts:
-                        result.unvalidated[name] = counts
+            for spec in self.store.asked():
+                kinds = self._custom_kinds(spec)
+                if kinds is None:
+                    continue
+                validated, counts = kinds
+                name = f"{spec.group}:{spec.name}"
+                if validated:
+                    result.validated[name] = validated
+                if counts:
+                    result.unvalidated[name] = counts
         return result
+
+    def _custom_kinds(self, spec: Deployable) -> tuple[dict[str, int], dict[str, int]] | None:
+        """The custom kinds of a rendered deployable validated by a schema and those not
+        (None: it did not render), kept in the cache beside its findings."""
+        if isinstance(self.store.state_of(spec), str):
+            return None
+        cache = self.store.cache
+        key = self._result_key("custom-kinds", [spec]) if cache is not None else None
+        if cache is not None and key is not None:
+            stored = cache.get_facts(key)
+            if stored is not None:
+                return stored
+        rendered = self.store.result(spec)
+        if not isinstance(rendered, Overlay):
+            return None
+        # Imported only here: a warm run, which reads the counts back, never loads schemas.
+        from ..checks.schema.check import custom_kinds
+
+        kinds = custom_kinds(rendered, self.options)
+        if cache is not None and key is not None:
+            cache.put_facts(key, kinds)
+        return kinds
 
 
 def _namespace_of(spec: Deployable) -> str | None:

@@ -27,7 +27,7 @@ from ..render import processes
 from ..render.engine import Renderer, RenderError
 from ..render.redact import Redactor
 from ..render.units import ApplicationUnit, Outcome, Rendered, RenderUnit, unit_of
-from .cached import CachedRenders, StoreStats
+from .cached import CachedRenders, Deferred, StoreStats
 from .handoff import Handoff, SessionRenders
 from .scheduling import Progress, run_all
 
@@ -79,8 +79,10 @@ class OverlayStore:
         self.handoff = Handoff(self.display_root, keep_origins)
         #: Each unit by identity: the first one asked for renders for all.
         self._units: dict[str, RenderUnit] = {}
-        self._outcomes: dict[str, Outcome] = {}
+        self._outcomes: dict[str, Outcome | Deferred] = {}
         self._by_spec: dict[Deployable, RenderResult] = {}
+        self._asked: dict[Deployable, None] = {}
+        self._spec_units: dict[Deployable, RenderUnit] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         processes.reset()
@@ -101,7 +103,8 @@ class OverlayStore:
         known = self._by_spec.get(spec)
         if known is not None:
             return known
-        outcome = self.outcome(unit_of(spec))
+        self._asked.setdefault(spec, None)
+        outcome = self.outcome(self._unit_of(spec))
         result: RenderResult
         if isinstance(outcome, str):
             result = RenderFailure(spec, f"{spec.name}: {outcome}")
@@ -123,9 +126,26 @@ class OverlayStore:
         with self._guard:
             return list(self._by_spec.values())
 
+    def state_of(self, spec: Deployable) -> Outcome | Deferred:
+        """A deployable's outcome, its render left in the cache when it is there (Deferred:
+        read by :meth:`result` when something needs its objects)."""
+        self._asked.setdefault(spec, None)
+        return self.state(self._unit_of(spec))
+
+    def _unit_of(self, spec: Deployable) -> RenderUnit:
+        """The render unit of a deployable, made once (its identity resolves its path)."""
+        unit = self._spec_units.get(spec)
+        if unit is None:
+            unit = self._spec_units.setdefault(spec, unit_of(spec))
+        return unit
+
+    def asked(self) -> list[Deployable]:
+        """The deployables this process rendered, failed, or found in the cache so far."""
+        return list(self._asked)
+
     def key_of(self, spec: Deployable) -> str | None:
         """The content key of a rendered deployable, or None when it is not cacheable."""
-        return self.cached.key_of(unit_of(spec).identity)
+        return self.cached.key_of(self._unit_of(spec).identity)
 
     def stats(self) -> StoreStats:
         """A copy of this session's figures."""
@@ -138,10 +158,10 @@ class OverlayStore:
         units: dict[str, RenderUnit] = {}
         for spec in specs:
             if spec not in self._by_spec:
-                unit = unit_of(spec)
+                unit = self._unit_of(spec)
                 units.setdefault(unit.identity, unit)
         todo = [units[identity] for identity in sorted(units.keys() - self._outcomes.keys())]
-        run_all(todo, self.outcome, jobs, progress)
+        run_all(todo, self.state, jobs, progress)
 
     def render_path(self, path: Path | str, name: str | None = None) -> Overlay:
         """Render any kustomization directory on demand; raise RenderError on failure."""
@@ -171,7 +191,22 @@ class OverlayStore:
     # -- what a unit renders with (see render.units.Workshop) -----------------------
 
     def outcome(self, unit: RenderUnit) -> Outcome:
-        """A unit's outcome, made once per session (the first unit of its identity's)."""
+        """A unit's outcome, made once per session (the first unit of its identity's), its
+        render read from the cache now if it was left there."""
+        state = self.state(unit)
+        if not isinstance(state, Deferred):
+            return state
+        with self._locks[unit.identity]:
+            state = self._outcomes[unit.identity]
+            if isinstance(state, Deferred):
+                state = self._outcomes[unit.identity] = self._read(
+                    self._units[unit.identity], state
+                )
+            return state
+
+    def state(self, unit: RenderUnit) -> Outcome | Deferred:
+        """A unit's outcome, made once per session, its render left in the cache when it is
+        there: keyed and known good, but not read."""
         with self._guard:
             unit = self._units.setdefault(unit.identity, unit)
             lock = self._locks.setdefault(unit.identity, threading.Lock())
@@ -192,7 +227,7 @@ class OverlayStore:
 
     # -- rendering -----------------------------------------------------------------
 
-    def _once(self, unit: RenderUnit) -> Outcome:
+    def _once(self, unit: RenderUnit) -> Outcome | Deferred:
         """Make a unit's outcome once per session: under pytest-xdist the controller makes
         it and hands it over, the workers read it. Whatever goes wrong is this unit's
         failure (shown against its directory), never the session's."""
@@ -208,7 +243,21 @@ class OverlayStore:
         self.handoff.put(unit.identity, outcome, self.cached.key_of(unit.identity))
         return outcome
 
-    def _make(self, unit: RenderUnit) -> Outcome:
+    def _read(self, unit: RenderUnit, deferred: Deferred) -> Outcome:
+        """A deferred unit's outcome: its cached render, or (the entry went bad or away
+        since) a fresh one."""
+        try:
+            parsed = self.cached.get(unit, deferred.key, counted=False)
+            if parsed is None:
+                made = self._make(unit, defer=False)
+                assert not isinstance(made, Deferred)
+                return made
+            unit.finish(parsed, self)
+            return self.handoff.resources(unit.identity, parsed)
+        except Exception as error:
+            return self._crash(unit.directory or self.display_root, error)
+
+    def _make(self, unit: RenderUnit, defer: bool = True) -> Outcome | Deferred:
         # One deadline for the whole unit: its key, the build (and a rebuild for a
         # better error), and the check that no input changed meanwhile.
         refused = unit.refused(self)
@@ -218,6 +267,9 @@ class OverlayStore:
         deadline = start + self.timeout
         seen: Seen = {}
         key = self.cached.key(unit, start, seen)
+        deferred = self.cached.defer(unit, key) if defer else None
+        if deferred is not None:
+            return deferred
         parsed = self.cached.get(unit, key)
         if parsed is None:
             made = unit.render(self, deadline)

@@ -168,6 +168,8 @@ class GateSession:
             node.workerinput[WORKERINPUT_KEY] = shared.to_workerinput()
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if not hasattr(config, "workerinput"):
+            self._write_index()
         remember_resolutions(False)
         shared = self.gate.store.shared
         if shared is not None:
@@ -229,10 +231,20 @@ class GateSession:
                 output["k8s_overlays_records"] = reporting.gather(
                     self.gate.outcomes, self.gate.store.result, self.config.rootpath
                 )
+            self._write_index()
             return
         if reporting.wanted(self.settings, os.environ) and not self.config.option.collectonly:
             self._write_outputs(session)
         self._prune_cache(session)
+
+    def _write_index(self) -> None:
+        """Keep the check results this process used as its index for the next run (after
+        the summary, which reads some of them: a worker's at its session's end, the
+        main process's at unconfigure, after the terminal summary)."""
+        cache = self.gate.store.cache
+        if cache is not None and not self.config.option.collectonly:
+            workerinput = getattr(self.config, "workerinput", {})
+            cache.write_index(str(workerinput.get("workerid", "main")))
 
     def _prune_cache(self, session: pytest.Session) -> None:
         """Keep the render cache to what runs use: remove the entries no run used for

@@ -166,7 +166,7 @@ class OverlayUnit:
         # Symlinked directories render once.
         return paths.resolved(self.found)
 
-    @property
+    @cached_property
     def identity(self) -> str:
         return f"overlay:{self.directory}"
 
@@ -216,7 +216,7 @@ class ApplicationUnit:
     cached = True
     judged = True
 
-    @property
+    @cached_property
     def identity(self) -> str:
         # Two Applications with the same path but other overrides are two renders.
         return f"argocd:{self.recipe!r}"

@@ -56,8 +56,12 @@ def gather(
     """The records of the items this process ran (their ``outcomes``, each deployable's
     render from ``result_of``), and which deployables they were."""
     overlays: dict[Deployable, Overlay] = {}
-    for spec, _ in outcomes:
-        result = result_of(spec)  # rendered already: the item ran
+    for (spec, _), outcome in outcomes.items():
+        if spec in overlays or not isinstance(outcome, CheckOutcome):
+            continue
+        if not (outcome.reported or outcome.suppressed):
+            continue  # no record needs its objects (a warm run may not have read them)
+        result = result_of(spec)
         if isinstance(result, Overlay):
             overlays[spec] = result
     records = build_records(outcomes, overlays, (rootdir, repository_root(rootdir)))

@@ -74,7 +74,6 @@ CHECK = declare(
         "anything the API server would reject: types, unknown fields, removed APIs, CRD "
         "schemas, selectors, names, ports and port names, quantities, config keys, base64"
     ),
-    cache_findings=True,
     options=(
         Setting(
             "k8s_version",
