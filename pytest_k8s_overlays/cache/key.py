@@ -81,9 +81,12 @@ class _Hasher:
 
     A file's digest is reused while its signature (size, modification and change
     times, inode, device) stays the same, so a file edited during a session is
-    read again; trees are walked on every call, so a file added or removed is
-    seen. A fresh hasher (``memo=False``) reads every file again: what the check
-    after a build uses, so that it compares content, not file metadata.
+    read again. Trees are walked on every call, so a file added or removed is
+    seen, except within a gate session (see :func:`~..core.paths.session_memo`):
+    there a tree is walked once (a shared base, once, not once per overlay over
+    it). A fresh hasher (``memo=False``) reads every file again: what the check
+    after a build uses, so that it compares content, not file metadata; a render
+    is kept only when that check finds its key unchanged.
     """
 
     def __init__(self, memo: bool = True) -> None:
@@ -91,7 +94,13 @@ class _Hasher:
         self._memo = memo
         self._lock = threading.Lock()
 
-    def file(self, path: Path, budget: Budget, seen: Seen | None = None) -> str:
+    def file(
+        self,
+        path: Path,
+        budget: Budget,
+        seen: Seen | None = None,
+        read: list[tuple[Path, Signature, int]] | None = None,
+    ) -> str:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
             raise Uncacheable(f"{path} is not a regular file")
@@ -99,6 +108,8 @@ class _Hasher:
         signature = _signature(info)
         if seen is not None:
             seen[path] = signature
+        if read is not None:
+            read.append((path, signature, info.st_size))
         known = self._files.get(path)
         if known is not None and known[0] == signature:
             return known[1]
@@ -118,6 +129,29 @@ class _Hasher:
     ) -> str:
         """The digest of every file under ``root``; Uncacheable for a file or directory
         that resolves outside ``within`` (the repository: never read on its behalf)."""
+        memo = paths.session_memo() if self._memo else None
+        known = memo.get(("tree", root, within)) if memo is not None else None
+        if known is not None:
+            value, files = known
+            for path, signature, size in files:  # the same budget and record as a walk
+                budget.file(size)
+                if seen is not None:
+                    seen[path] = signature
+            return str(value)
+        read: list[tuple[Path, Signature, int]] = []
+        value = self._walk(root, budget, seen, within, read)
+        if memo is not None:
+            memo[("tree", root, within)] = (value, tuple(read))
+        return value
+
+    def _walk(
+        self,
+        root: Path,
+        budget: Budget,
+        seen: Seen | None,
+        within: Path | None,
+        read: list[tuple[Path, Signature, int]],
+    ) -> str:
         digest = hashlib.sha256()
         visited: set[str] = set()
         for current, dirnames, filenames in os.walk(root, followlinks=True):
@@ -135,7 +169,8 @@ class _Hasher:
                     if path.is_symlink():  # a plain file lies where its directory does
                         _within(Path(paths.real(path)), within, path)
                     relative = path.relative_to(root).as_posix()
-                    digest.update(f"{relative}\0{self.file(path, budget, seen)}\n".encode())
+                    content = self.file(path, budget, seen, read)
+                    digest.update(f"{relative}\0{content}\n".encode())
         return digest.hexdigest()
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Hashable
 from pathlib import Path
+from typing import Any
 
 
 def display_path(path: Path | str, root: Path | None = None) -> str:
@@ -33,6 +35,8 @@ class _Resolutions:
 
     def __init__(self) -> None:
         self.directories: dict[str, str] | None = None
+        #: What else is read once a session on the same grounds (a tree's digest).
+        self.memo: dict[Hashable, Any] | None = None
         self.guard = threading.Lock()
 
 
@@ -43,6 +47,12 @@ def remember_resolutions(active: bool) -> None:
     """Start (True) or end (False) remembering directory resolutions: a session's span."""
     with _RESOLUTIONS.guard:
         _RESOLUTIONS.directories = {} if active else None
+        _RESOLUTIONS.memo = {} if active else None
+
+
+def session_memo() -> dict[Hashable, Any] | None:
+    """The memo of the session's span (see remember_resolutions); None outside one."""
+    return _RESOLUTIONS.memo
 
 
 def real(path: str | os.PathLike[str]) -> str:
