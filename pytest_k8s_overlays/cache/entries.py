@@ -193,7 +193,7 @@ class RenderCache:
         if self._index is None:
             self._index = self._read_index()
         payload = self._index.get(key)
-        if payload is None:
+        if not isinstance(payload, dict) or payload.get("key") != key:
             data = self._load(self.directory / "checks" / f"{key}.json")
             if not isinstance(data, dict) or data.get("key") != key:
                 return None
@@ -215,9 +215,7 @@ class RenderCache:
                 continue
             entries = data.get("entries")
             if isinstance(entries, dict):
-                index.update(
-                    (k, v) for k, v in entries.items() if isinstance(v, dict) and v.get("key") == k
-                )
+                index.update(entries)  # each checked when it is looked up
         return index
 
     def write_index(self, process: str) -> None:

@@ -50,6 +50,7 @@ class Gate:
         #: The Argo CD instances discovered (``--overlays-argocd``).
         self.instances: list[Instance] = []
         self._repeated: set[str] | None = None
+        self._by_name: dict[str, Group] | None = None
         self._repeated_in_group: set[tuple[str, str]] = set()
         #: What each item run in this process found: the CI outputs' input.
         self.outcomes: dict[tuple[Deployable, str], CheckOutcome | RenderFailure] = {}
@@ -97,7 +98,11 @@ class Gate:
         )
 
     def group_of(self, spec: Deployable) -> Group:
-        return next(g for g in self.groups if g.name == spec.group)
+        if self._by_name is None:
+            self._by_name = {}
+            for group in self.groups:
+                self._by_name.setdefault(group.name, group)
+        return self._by_name[spec.group]
 
     def prefetch(self, specs: Sequence[Deployable], progress: Progress | None = None) -> None:
         """Render ``specs`` in parallel (``jobs`` at a time), telling ``progress``."""

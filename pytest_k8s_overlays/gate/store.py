@@ -83,6 +83,8 @@ class OverlayStore:
         self._by_spec: dict[Deployable, RenderResult] = {}
         self._asked: dict[Deployable, None] = {}
         self._spec_units: dict[Deployable, RenderUnit] = {}
+        #: Units keyed by prefetch that must render: their key and what it read.
+        self._keyed: dict[str, tuple[str | None, Seen]] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         processes.reset()
@@ -161,7 +163,11 @@ class OverlayStore:
                 unit = self._unit_of(spec)
                 units.setdefault(unit.identity, unit)
         todo = [units[identity] for identity in sorted(units.keys() - self._outcomes.keys())]
-        run_all(todo, self.state, jobs, progress)
+        # Keys first, here: a warm run's units are all in the cache, and keying is
+        # Python work that threads would only take turns at. What must render
+        # then renders ``jobs`` at a time.
+        builds = [unit for unit in todo if not self._settled(unit)]
+        run_all(builds, self.state, jobs, progress)
 
     def render_path(self, path: Path | str, name: str | None = None) -> Overlay:
         """Render any kustomization directory on demand; raise RenderError on failure."""
@@ -212,7 +218,9 @@ class OverlayStore:
             lock = self._locks.setdefault(unit.identity, threading.Lock())
         with lock:
             if unit.identity not in self._outcomes:
-                self._outcomes[unit.identity] = self._once(unit)
+                made = self._once(unit)
+                assert made is not None  # built: never left for later
+                self._outcomes[unit.identity] = made
             return self._outcomes[unit.identity]
 
     def counted(self) -> None:
@@ -227,19 +235,36 @@ class OverlayStore:
 
     # -- rendering -----------------------------------------------------------------
 
-    def _once(self, unit: RenderUnit) -> Outcome | Deferred:
+    def _settled(self, unit: RenderUnit) -> bool:
+        """Settle a unit unless it must render: True when its outcome is known (refused,
+        failed, in the cache, handed over); False when it renders (keyed already)."""
+        with self._guard:
+            unit = self._units.setdefault(unit.identity, unit)
+            lock = self._locks.setdefault(unit.identity, threading.Lock())
+        with lock:
+            if unit.identity not in self._outcomes:
+                made = self._once(unit, build=False)
+                if made is None:
+                    return False
+                self._outcomes[unit.identity] = made
+            return True
+
+    def _once(self, unit: RenderUnit, build: bool = True) -> Outcome | Deferred | None:
         """Make a unit's outcome once per session: under pytest-xdist the controller makes
         it and hands it over, the workers read it. Whatever goes wrong is this unit's
-        failure (shown against its directory), never the session's."""
+        failure (shown against its directory), never the session's. None, when not
+        ``build``: it must render (its key is kept for then)."""
         handed = self.handoff.get(unit.identity)
         if handed is not None:
             # Not counted again in the summary.
             self.cached.keep_key(unit.identity, handed[1])
             return handed[0]
         try:
-            outcome = self._make(unit)
+            outcome = self._make(unit, build=build)
         except Exception as error:
             outcome = self._crash(unit.directory or self.display_root, error)
+        if outcome is None:
+            return None
         self.handoff.put(unit.identity, outcome, self.cached.key_of(unit.identity))
         return outcome
 
@@ -250,6 +275,7 @@ class OverlayStore:
             parsed = self.cached.get(unit, deferred.key, counted=False)
             if parsed is None:
                 made = self._make(unit, defer=False)
+                assert made is not None
                 assert not isinstance(made, Deferred)
                 return made
             unit.finish(parsed, self)
@@ -257,19 +283,28 @@ class OverlayStore:
         except Exception as error:
             return self._crash(unit.directory or self.display_root, error)
 
-    def _make(self, unit: RenderUnit, defer: bool = True) -> Outcome | Deferred:
-        # One deadline for the whole unit: its key, the build (and a rebuild for a
-        # better error), and the check that no input changed meanwhile.
-        refused = unit.refused(self)
-        if refused is not None:
-            return refused
-        start = time.monotonic()
-        deadline = start + self.timeout
-        seen: Seen = {}
-        key = self.cached.key(unit, start, seen)
-        deferred = self.cached.defer(unit, key) if defer else None
-        if deferred is not None:
-            return deferred
+    def _make(
+        self, unit: RenderUnit, defer: bool = True, build: bool = True
+    ) -> Outcome | Deferred | None:
+        keyed = self._keyed.pop(unit.identity, None)
+        if keyed is None:
+            refused = unit.refused(self)
+            if refused is not None:
+                return refused
+            # Keying has its own bound (half the timeout, see CachedRenders.key).
+            seen: Seen = {}
+            key = self.cached.key(unit, time.monotonic(), seen)
+            deferred = self.cached.defer(unit, key) if defer else None
+            if deferred is not None:
+                return deferred
+            if not build:
+                self._keyed[unit.identity] = (key, seen)
+                return None
+        else:
+            key, seen = keyed
+        # One deadline for the build (and a rebuild for a better error), and the check
+        # that no input changed meanwhile: from when it starts, not when it was keyed.
+        deadline = time.monotonic() + self.timeout
         parsed = self.cached.get(unit, key)
         if parsed is None:
             made = unit.render(self, deadline)

@@ -19,6 +19,7 @@ import pytest
 from ..checks import CHECKS, RENDER
 from ..core.deployables import Deployable, unique_names
 from ..core.outcomes import CheckOutcome
+from ..core.paths import resolved
 from ..core.text import shown
 from ..render.units import unit_of
 from .marker import MARKER
@@ -288,8 +289,8 @@ def missing_specs(
     directories = [path for path in plain if path.is_dir()]
     exact = [*node_ids, *(path for path in plain if not path.is_dir())]
 
-    def under(paths: list[Path], spec: Deployable) -> bool:
-        return _under(paths, spec.anchor.resolve())
+    def under(named: list[Path], spec: Deployable) -> bool:
+        return bool(named) and _under(named, resolved(spec.anchor))
 
     if any(under(exact, spec) for spec in specs):
         # pytest collected what the arguments name; add what its walk skipped

@@ -88,8 +88,21 @@ def kustomization_dirs(
 
     A directory linked out of ``repository`` is not entered: when it holds a
     kustomization file it is listed (unread, as ``{}``) so that its render
-    fails, and nothing below it is listed.
+    fails, and nothing below it is listed. Walked once a gate session (discovery
+    and the Components' consumers ask for the same root).
     """
+    memo = paths.session_memo()
+    known = memo.get(("kustomization_dirs", root, repository)) if memo is not None else None
+    if known is None:
+        known = _kustomization_dirs(root, repository)
+        if memo is not None:
+            memo[("kustomization_dirs", root, repository)] = known
+    return list(known)
+
+
+def _kustomization_dirs(
+    root: Path, repository: Path | None
+) -> list[tuple[Path, Path, dict[str, Any]]]:
     found = []
     seen: set[str] = set()
     # Symlinked directories are followed (an overlay may be a link), once each.
