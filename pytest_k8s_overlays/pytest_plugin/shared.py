@@ -72,6 +72,9 @@ class SharedFindings:
         if memo not in self._keys:
             if found is None:
                 found = self._found(spec, check)
+            if not found:  # nothing to place: its render need not be read
+                self._keys[memo] = []
+                return self._keys[memo]
             result = self.gate.store.result(spec)
             overlay = result if isinstance(result, Overlay) else None
             self._keys[memo] = [cause_key(spec, overlay, f, self.root) for f in found]

@@ -1,0 +1,100 @@
+"""A warm run reads the cache's verdicts, not its renders: what nothing needs is never read."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_k8s_overlays.cache import key as key_module
+from pytest_k8s_overlays.cache.entries import RenderCache
+from pytest_k8s_overlays.cache.inputs import Budget
+from pytest_k8s_overlays.core import paths
+from pytest_k8s_overlays.gate import state
+
+ARGS = ("--overlays", "k8s/overlays", "-p", "no:randomly")
+
+
+def counting(monkeypatch: pytest.MonkeyPatch, calls: Counter[str]) -> None:
+    """Count the renders read back and the checks run from now on."""
+    read = RenderCache.get
+    run = state.run_check
+
+    def get(self: RenderCache, key: str) -> Any:
+        calls["render read"] += 1
+        return read(self, key)
+
+    def run_check(*args: Any, **kwargs: Any) -> Any:
+        calls["check run"] += 1
+        return run(*args, **kwargs)
+
+    monkeypatch.setattr(RenderCache, "get", get)
+    monkeypatch.setattr(state, "run_check", run_check)
+
+
+def test_a_warm_run_reads_no_render_and_runs_no_check(
+    pytester: pytest.Pytester, example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.runpytest(*ARGS).assert_outcomes(passed=56)
+    calls: Counter[str] = Counter()
+    counting(monkeypatch, calls)
+    result = pytester.runpytest(*ARGS)
+    result.assert_outcomes(passed=56)
+    result.stdout.fnmatch_lines(["0 overlays rendered, 7 from the cache"])
+    assert calls == Counter()
+
+
+def test_a_warm_run_reads_the_render_of_a_finding_only_and_says_the_same(
+    pytester: pytest.Pytester, example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kustomization = example / "k8s/overlays/auth/kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace('newTag: "1.1.0"', "newTag: latest"))
+    cold = pytester.runpytest(*ARGS)
+    cold.assert_outcomes(passed=55, failed=1)
+    calls: Counter[str] = Counter()
+    counting(monkeypatch, calls)
+    warm = pytester.runpytest(*ARGS)
+    warm.assert_outcomes(passed=55, failed=1)
+
+    def failures(lines: list[str]) -> list[str]:
+        start = next(i for i, line in enumerate(lines) if "FAILURES" in line)
+        return [line for line in lines[start:] if " passed" not in line and "rendered" not in line]
+
+    assert failures(warm.outlines) == failures(cold.outlines)
+    # Its objects, to place the finding on its line: that overlay's render alone.
+    assert calls == Counter({"render read": 1})
+
+
+def test_within_a_session_a_tree_is_walked_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "a.yaml").write_text("a: 1\n")
+    walks: Counter[str] = Counter()
+    walk: Callable[..., Any] = os.walk
+
+    def counted(top: Any, *args: Any, **kwargs: Any) -> Any:
+        walks[os.fspath(top)] += 1
+        return walk(top, *args, **kwargs)
+
+    monkeypatch.setattr(key_module.os, "walk", counted)
+    hasher = key_module._Hasher()
+    budget = Budget()
+    first = hasher.tree(tmp_path / "base", budget)
+    (tmp_path / "base" / "b.yaml").write_text("b: 2\n")
+    # Outside a session every call walks: the file added is seen.
+    assert hasher.tree(tmp_path / "base", budget) != first
+    paths.remember_resolutions(True)
+    try:
+        inside = hasher.tree(tmp_path / "base", budget)
+        assert hasher.tree(tmp_path / "base", budget) == inside
+        assert walks[os.fspath(tmp_path / "base")] == 3
+        # The check after a build (a fresh hasher) still walks and reads everything.
+        key_module._Hasher(memo=False).tree(tmp_path / "base", budget)
+        assert walks[os.fspath(tmp_path / "base")] == 4
+    finally:
+        paths.remember_resolutions(False)
