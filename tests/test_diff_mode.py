@@ -399,6 +399,20 @@ def test_new_only_fails_on_a_new_finding(pytester: pytest.Pytester, old_finding:
     )
 
 
+def test_new_only_renders_at_the_base_only_what_changed(
+    pytester: pytest.Pytester, old_finding: Path
+) -> None:
+    # A group check over a group with one change: the 6 units whose inputs did not
+    # change are judged at the base with the head's renders, never rendered again.
+    set_replicas(old_finding, "chat", 5)
+    args = ("--overlays-checks=images,ports", "--overlays-new-only")
+    result = run_diff(pytester, *args)
+    result.assert_outcomes(passed=3, deselected=18)
+    assert diff_section(result)[2] == (
+        "base side: 1 rendered, 6 unchanged by their inputs' content (not rendered again)"
+    )
+
+
 def test_new_only_passes_with_an_old_finding_that_moved(
     pytester: pytest.Pytester, old_finding: Path
 ) -> None:

@@ -24,7 +24,8 @@ from ..core.applications import Recipe
 from ..core.deployables import COMPONENT, Deployable
 from ..core.outcomes import RenderFailure
 from ..diff.engine import Side
-from ..render.units import ApplicationUnit
+from ..render.units import ApplicationUnit, Outcome
+from .cached import Deferred
 from .store import OverlayStore, Progress, RenderResult
 
 #: One hasher per process: a file's digest is reused while its signature holds.
@@ -195,6 +196,12 @@ class BorrowingStore(OverlayStore):
         if theirs is not None:
             return self._head.result(theirs)
         return super().result(spec)
+
+    def state_of(self, spec: Deployable) -> Outcome | Deferred:
+        theirs = self._borrowed.get(spec)
+        if theirs is not None:
+            return self._head.state_of(theirs)
+        return super().state_of(spec)
 
     def prefetch(
         self, specs: Iterable[Deployable], jobs: int, progress: Progress | None = None
