@@ -333,6 +333,7 @@ def inputs(
     top: Mapping[str, Any] | None = None,
     budget: Budget | None = None,
     root: Path | None = None,
+    remembered: bool = True,
 ) -> Inputs:
     """Find everything the build of ``directory`` reads.
 
@@ -341,9 +342,33 @@ def inputs(
     the build reads that files cannot describe: remote targets, entries that
     exist nowhere locally, fetched helm charts, plugins that run programs or
     read outside the tree, for inputs past the ``budget``, and for any outside
-    ``root`` (the repository: nothing there is read).
+    ``root`` (the repository: nothing there is read). Within a gate session (see
+    :func:`~..core.paths.session_memo`) a directory's inputs are found once, unless
+    ``remembered`` is False (the check after a build reads everything again).
     """
     budget = budget or Budget()
+    memo = paths.session_memo() if remembered and top is None else None
+    if memo is None:
+        return _inputs(directory, build_args, top, budget, root)[0]
+    key = ("inputs", directory, tuple(build_args), root)
+    known = memo.get(key)
+    if known is None:
+        known = memo[key] = _inputs(directory, build_args, None, budget, root)
+    else:
+        for _ in range(known[1]):  # the same budget as a walk
+            budget.entry()
+    return Inputs(list(known[0].chain), list(known[0].named), known[0].helm)
+
+
+def _inputs(
+    directory: Path,
+    build_args: Sequence[str],
+    top: Mapping[str, Any] | None,
+    budget: Budget,
+    root: Path | None,
+) -> tuple[Inputs, int]:
+    """What the build of ``directory`` reads, and how many entries that took."""
+    entries = 0
     chain: dict[Path, None] = {}
     named: dict[Path, None] = {}
     helm = False
@@ -359,6 +384,7 @@ def inputs(
         helm = helm or bool(data.get("helmCharts"))
         for field, entry in named_entries(data):
             budget.entry()
+            entries += 1
             target = _local(entry, current, kfile, root)
             if not is_dir(target):
                 named[target] = None
@@ -366,7 +392,7 @@ def inputs(
                 todo.append(target)
             else:
                 named[_plain_directory(field, entry, target, current, kfile)] = None
-    return Inputs(list(chain), list(named), helm)
+    return Inputs(list(chain), list(named), helm), entries
 
 
 def _plain_directory(field: str, entry: str, target: Path, current: Path, kfile: Path) -> Path:

@@ -94,6 +94,11 @@ class _Hasher:
         self._memo = memo
         self._lock = threading.Lock()
 
+    @property
+    def remembers(self) -> bool:
+        """Whether it may use what the session found already (False: a fresh hasher)."""
+        return self._memo
+
     def file(
         self,
         path: Path,
@@ -400,7 +405,7 @@ class _Writer:
         top: Mapping[str, Any] | None,
         root: Path | None,
     ) -> None:
-        found = inputs(directory, build_args, top, self._budget, root)
+        found = inputs(directory, build_args, top, self._budget, root, self._hasher.remembers)
         self._keys.add_inputs(
             self.digest, found, build_args, self._hasher, self._budget, self._seen, root
         )
