@@ -216,6 +216,11 @@ def test_a_secret_value_change_is_shown_changed_and_never_its_value(
     assert "       user: <redacted>" in section
     markdown = (repo / "out/diff.md").read_text()
     report = json.loads((repo / "out/diff.json").read_text())
+    # The heading says what is compared, once: "Rendered diff: BASE (how) -> HEAD".
+    heading = next(line for line in markdown.splitlines() if line.startswith("### "))
+    assert heading.startswith("### Rendered diff: ")
+    assert " -> " in heading
+    assert not heading.startswith("### Rendered diff: diff ")
     assert "+  password: <redacted, changed>" in markdown
     (unit,) = [u for u in report["units"] if u["status"] == "modified"]
     assert unit["resources"][0]["secret_keys"] == {

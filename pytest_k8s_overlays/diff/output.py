@@ -170,7 +170,7 @@ def markdown(
     named; ``full`` (where the complete diff is) pointed to."""
     head = [
         MARKER,
-        f"### Rendered diff: {_cell(header.line())}",
+        f"### Rendered diff: {_cell(header.line().removeprefix('diff '))}",
         "",
         f"**{_cell(plan(comparison, header.noun))}**",
         "",
