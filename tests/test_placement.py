@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from pytest_k8s_overlays.reporting.locate import render_failure_location
+from pytest_k8s_overlays.reporting import locate
+from pytest_k8s_overlays.reporting.locate import application_line, render_failure_location
 
 from .builders import application, write_manifests
 
@@ -91,3 +93,32 @@ def test_a_patch_that_does_not_parse_is_placed_on_the_patch(tmp_path: Path) -> N
     )
     kustomization.write_text("patches:\n  - path: p.yaml\n  - path: gone.yaml\n", "utf-8")
     assert render_failure_location(missing, kustomization) == (kustomization, 3)
+
+
+def test_a_file_holding_many_findings_is_parsed_once_and_again_when_edited(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every Application of a manifest is located in it: a file of hundreds of them was
+    parsed again for each (the Argo CD fuzz spent nine tenths of its time so); an edit
+    is read anew."""
+    parsed: list[str] = []
+    locate._composed.cache_clear()
+    locate._load_error_line.cache_clear()
+    for name in ("compose_all", "load_all"):
+        real = getattr(yaml, name)
+
+        def counted(*args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
+            parsed.append(_name)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(yaml, name, counted)
+    apps = [application(f"app-{i}", "apps/a", project=f"p{i}") for i in range(40)]
+    file = write_manifests(tmp_path, "apps.yaml", *apps)
+    text = file.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    projects = [lines.index(f"  project: p{i}") + 1 for i in range(40)]
+    found = [application_line(file, "Application", f"app-{i}", "spec.project") for i in range(40)]
+    assert (found, sorted(parsed)) == (projects, ["compose_all", "load_all"])
+    file.write_text("# moved\n" + text, encoding="utf-8")
+    assert application_line(file, "Application", "app-3", "spec.project") == projects[3] + 1
+    assert len(parsed) == 4

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -58,10 +59,19 @@ def field_steps(path: str) -> list[str | int] | None:
 def _documents(file: Path) -> list[yaml.Node]:
     """The documents of a YAML file as nodes (with line marks); none if it does not parse."""
     try:
-        text = file.read_text(encoding="utf-8")
-        return [node for node in yaml.compose_all(text, Loader=SafeLoader) if node is not None]
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return list(_composed(file.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError):
         return []
+
+
+# Parsed once per text: every finding of a file is located in it (a manifest holding
+# hundreds of Applications was parsed again for each, quadratic in the file's size).
+@lru_cache(maxsize=8)
+def _composed(text: str) -> tuple[yaml.Node, ...]:
+    try:
+        return tuple(node for node in yaml.compose_all(text, Loader=SafeLoader) if node is not None)
+    except yaml.YAMLError:
+        return ()
 
 
 def _line(node: yaml.Node) -> int:
@@ -288,11 +298,19 @@ def _template_names(template: str | None, name: str) -> bool:
 def _yaml_error_line(file: Path) -> int | None:
     """The line a YAML parser stops at in ``file``, if it does not parse."""
     try:
+        return _load_error_line(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+@lru_cache(maxsize=8)
+def _load_error_line(text: str) -> int | None:
+    try:
         # Loaded, not composed: a key Argo CD's YAML refuses ({{name}}) fails at load.
-        list(yaml.load_all(file.read_text(encoding="utf-8"), Loader=SafeLoader))
+        list(yaml.load_all(text, Loader=SafeLoader))
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         return int(mark.line) + 1 if mark is not None else None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    except yaml.YAMLError:
         return None
     return None
