@@ -14,7 +14,9 @@ import pytest
 # once, before any in-process pytester run: pytester drops the modules a run
 # imported when it ends, and PyYAML's C extension cannot be imported twice
 # (the second import's loaders would not recognise the first one's nodes).
+import pytest_k8s_overlays.pytest_plugin.diffmode
 import pytest_k8s_overlays.pytest_plugin.session
+import pytest_k8s_overlays.render.recipes
 import pytest_k8s_overlays.sources.argocd.discovery  # noqa: F401
 from pytest_k8s_overlays.cache import key as cache_key
 from pytest_k8s_overlays.checks import CHECKS
