@@ -76,7 +76,9 @@ def test_hand_edited_findings_are_not_trusted(pytester: pytest.Pytester) -> None
     # The index of the last run holds them too: emptied there, then there and in the entry.
     signature, data = split_entry(index)
     entries = json.loads(data)["entries"]
-    edited = {key: value | {"findings": []} for key, value in entries.items()}
+    edited = {
+        key: json.dumps(json.loads(value) | {"findings": []}) for key, value in entries.items()
+    }
     index.write_text(signature + json.dumps(json.loads(data) | {"entries": edited}))
     for _ in range(2):
         result = pytester.runpytest(*args)

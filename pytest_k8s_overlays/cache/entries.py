@@ -88,6 +88,11 @@ def read_parsed(value: Any) -> Parsed | None:
     return parsed
 
 
+def _compact(payload: Any) -> str:
+    """``payload`` as the index holds it: compact JSON text."""
+    return json.dumps(payload, separators=(",", ":"))
+
+
 def _counts(value: Any) -> bool:
     """Whether ``value`` is a mapping of names to counts, as put_facts stores them."""
     return isinstance(value, dict) and all(
@@ -116,8 +121,8 @@ class RenderCache:
         self._signer = Signer(secret)
         #: The last run's index of check results (read on first use), and those this
         #: process used or made (the next run's index).
-        self._index: dict[str, Any] | None = None
-        self._used: dict[str, Any] = {}
+        self._index: dict[str, str] | None = None
+        self._used: dict[str, str] = {}
 
     def unit_key(
         self,
@@ -192,30 +197,36 @@ class RenderCache:
         the index of the last run, else from its own entry; None when neither holds it."""
         if self._index is None:
             self._index = self._read_index()
-        payload = self._index.get(key)
+        text = self._index.get(key)
+        try:
+            payload = json.loads(text) if isinstance(text, str) else None
+        except ValueError:
+            payload = None
         if not isinstance(payload, dict) or payload.get("key") != key:
-            data = self._load(self.directory / "checks" / f"{key}.json")
-            if not isinstance(data, dict) or data.get("key") != key:
+            payload = self._load(self.directory / "checks" / f"{key}.json")
+            if not isinstance(payload, dict) or payload.get("key") != key:
                 return None
-            if data.get("format") != FORMAT:
+            if payload.get("format") != FORMAT:
                 return None
-            payload = data
-        self._used[key] = payload
+            text = _compact(payload)
+        self._used[key] = str(text)
         return payload
 
-    def _read_index(self) -> dict[str, Any]:
+    def _read_index(self) -> dict[str, str]:
         """The indexes the last runs wrote (one per process: pytest-xdist workers each
         write their own): every check result they used, a few signed files (a warm run
         at 1,000 overlays reads one file, not 10,000). Results are addressed by their
         key's content, so an index of any earlier run holds only valid ones."""
-        index: dict[str, Any] = {}
+        index: dict[str, str] = {}
         for path in sorted((self.directory / "checks").glob(f"{INDEX}-*.json")):
             data = self._load(path)
             if not isinstance(data, dict) or data.get("format") != FORMAT:
                 continue
             entries = data.get("entries")
             if isinstance(entries, dict):
-                index.update(entries)  # each checked when it is looked up
+                # Each held as its JSON text, read when looked up: 10,000 results as
+                # objects would slow every garbage collection of the session.
+                index.update((k, v) for k, v in entries.items() if isinstance(v, str))
         return index
 
     def write_index(self, process: str) -> None:
@@ -250,14 +261,14 @@ class RenderCache:
         """Store counts by kind atomically."""
         payload = {"format": FORMAT, "key": key, "facts": list(facts)}
         self._write(self.directory / "checks", key, payload)
-        self._used[key] = payload
+        self._used[key] = _compact(payload)
 
     def put_findings(self, key: str, findings: Sequence[Finding]) -> None:
         """Store check findings atomically."""
         rows = [asdict(f) for f in findings]
         payload = {"format": FORMAT, "key": key, "findings": rows}
         self._write(self.directory / "checks", key, payload)
-        self._used[key] = payload
+        self._used[key] = _compact(payload)
 
     def holds(self, key: str) -> bool:
         """Whether a render this gate wrote is stored under ``key``: its signature and key
