@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import Counter
 from collections.abc import Callable
@@ -98,3 +99,15 @@ def test_within_a_session_a_tree_is_walked_once(
         assert walks[os.fspath(tmp_path / "base")] == 4
     finally:
         paths.remember_resolutions(False)
+
+
+def test_collection_is_frozen_out_of_the_collector_for_the_session_only(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    pytester.makepyfile(
+        test_frozen="import gc\n\ndef test_frozen():\n    assert gc.get_freeze_count() > 0\n"
+    )
+    result = pytester.runpytest(*ARGS, "test_frozen.py", "k8s/overlays")
+    result.assert_outcomes(passed=57)
+    # Unfrozen at unconfigure: nothing the session made outlives it uncollectable.
+    assert gc.get_freeze_count() == 0
