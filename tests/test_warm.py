@@ -111,3 +111,19 @@ def test_collection_is_frozen_out_of_the_collector_for_the_session_only(
     result.assert_outcomes(passed=57)
     # Unfrozen at unconfigure: nothing the session made outlives it uncollectable.
     assert gc.get_freeze_count() == 0
+
+
+def test_the_repository_is_remembered_until_the_first_test_only(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # Discovery and keying read the repository once (no test has run yet); a test
+    # that edits files and renders them must find them read anew.
+    pytester.makepyfile(
+        test_span=(
+            "from pytest_k8s_overlays.core import paths\n\n"
+            "def test_nothing_remembered():\n"
+            "    assert paths.session_memo() is None\n"
+        )
+    )
+    result = pytester.runpytest(*ARGS, "test_span.py", "k8s/overlays")
+    result.assert_outcomes(passed=57)

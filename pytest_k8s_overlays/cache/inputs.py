@@ -342,7 +342,7 @@ def inputs(
     the build reads that files cannot describe: remote targets, entries that
     exist nowhere locally, fetched helm charts, plugins that run programs or
     read outside the tree, for inputs past the ``budget``, and for any outside
-    ``root`` (the repository: nothing there is read). Within a gate session (see
+    ``root`` (the repository: nothing there is read). Before a session's first test (see
     :func:`~..core.paths.session_memo`) a directory's inputs are found once, unless
     ``remembered`` is False (the check after a build reads everything again).
     """

@@ -82,7 +82,7 @@ class _Hasher:
     A file's digest is reused while its signature (size, modification and change
     times, inode, device) stays the same, so a file edited during a session is
     read again. Trees are walked on every call, so a file added or removed is
-    seen, except within a gate session (see :func:`~..core.paths.session_memo`):
+    seen, except before a gate session's first test (see :func:`~..core.paths.session_memo`):
     there a tree is walked once (a shared base, once, not once per overlay over
     it). A fresh hasher (``memo=False``) reads every file again: what the check
     after a build uses, so that it compares content, not file metadata; a render

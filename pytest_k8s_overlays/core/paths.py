@@ -27,10 +27,12 @@ class _Resolutions:
 
     A warm run at 1,000 overlays resolves some 40,000 paths, most below the same
     few directories, and ``os.path.realpath`` looks up every component of each
-    (a third of the run's start-up). Within a session the repository's links
-    do not change (the gate reads one checkout), so each directory is resolved
-    once, and a path costs one ``lstat`` of its last component. Outside a
-    session (the library, a unit test) nothing is remembered.
+    (a third of the run's start-up). From configure to the end of collection
+    (discovery, keying every unit, pull-request mode's hashes) the repository does
+    not change: no test has run yet. In that span each directory is resolved
+    once, and a path costs one ``lstat`` of its last component. Outside it (the
+    items, a test that edits files and renders them, the library, a unit test)
+    nothing is remembered.
     """
 
     def __init__(self) -> None:
@@ -44,7 +46,8 @@ _RESOLUTIONS = _Resolutions()
 
 
 def remember_resolutions(active: bool) -> None:
-    """Start (True) or end (False) remembering directory resolutions: a session's span."""
+    """Start (True) or end (False) remembering directory resolutions, trees and inputs:
+    from a session's configure to the end of its collection."""
     with _RESOLUTIONS.guard:
         _RESOLUTIONS.directories = {} if active else None
         _RESOLUTIONS.memo = {} if active else None

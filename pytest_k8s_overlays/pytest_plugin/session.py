@@ -187,6 +187,9 @@ class GateSession:
         deployables) out of the garbage collector's passes, which otherwise walk it
         again and again while the items run (a third of a second at 8,000 items)."""
         self._select_and_render(session)
+        # What the gate read of the repository so far, it read before any test ran: a
+        # test that edits files (and renders them) must find them read anew.
+        remember_resolutions(False)
         if not session.config.option.collectonly:
             gc.freeze()
             self._frozen = True

@@ -88,7 +88,7 @@ def kustomization_dirs(
 
     A directory linked out of ``repository`` is not entered: when it holds a
     kustomization file it is listed (unread, as ``{}``) so that its render
-    fails, and nothing below it is listed. Walked once a gate session (discovery
+    fails, and nothing below it is listed. Walked once before a session's first test (discovery
     and the Components' consumers ask for the same root).
     """
     memo = paths.session_memo()
