@@ -27,7 +27,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.bench_gate import best_of, generate, run_pytest, summary
+from benchmarks.bench_gate import best_of, compile_package, generate, run_pytest, summary
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "bench",
@@ -82,6 +82,7 @@ def main() -> None:
         cache = Path(tmp) / "cache"
         changed = make_repository(root, args.overlays, args.deployments)
         print(f"{args.overlays} overlays, {changed} changed on the feature branch")
+        print(compile_package())
         print(f"load before: {uptime()}")
         full = ["--overlays", "overlays"]
         cold, output = run_pytest(root, cache, full)
