@@ -41,12 +41,16 @@ def test_a_warm_run_reads_no_render_and_runs_no_check(
     pytester: pytest.Pytester, example: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytester.runpytest(*ARGS).assert_outcomes(passed=56)
+    [index] = (example / ".pytest_cache/d/k8s-overlays/checks").glob("index-*.json")
+    written = index.stat().st_ino
     calls: Counter[str] = Counter()
     counting(monkeypatch, calls)
     result = pytester.runpytest(*ARGS)
     result.assert_outcomes(passed=56)
     result.stdout.fnmatch_lines(["0 overlays rendered, 7 from the cache"])
     assert calls == Counter()
+    # The index holds what this run used already: not written again.
+    assert index.stat().st_ino == written
 
 
 def test_a_warm_run_reads_the_render_of_a_finding_only_and_says_the_same(

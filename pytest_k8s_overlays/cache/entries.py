@@ -123,6 +123,8 @@ class RenderCache:
         #: process used or made (the next run's index).
         self._index: dict[str, str] | None = None
         self._used: dict[str, str] = {}
+        #: What each index file read held, by file name.
+        self._indexes: dict[str, dict[str, str]] = {}
 
     def unit_key(
         self,
@@ -226,7 +228,9 @@ class RenderCache:
             if isinstance(entries, dict):
                 # Each held as its JSON text, read when looked up: 10,000 results as
                 # objects would slow every garbage collection of the session.
-                index.update((k, v) for k, v in entries.items() if isinstance(v, str))
+                held = {k: v for k, v in entries.items() if isinstance(v, str)}
+                index.update(held)
+                self._indexes[path.name] = held
         return index
 
     def write_index(self, process: str) -> None:
@@ -234,6 +238,8 @@ class RenderCache:
         used or made as its index for the next run; nothing when it used none."""
         if not self._used or not re.fullmatch(r"[A-Za-z0-9_]+", process):
             return
+        if self._indexes.get(f"{INDEX}-{process}.json") == self._used:
+            return  # it holds exactly these already (read this run: marked used)
         payload = {"format": FORMAT, "entries": dict(self._used)}
         self._write(self.directory / "checks", f"{INDEX}-{process}", payload)
 
