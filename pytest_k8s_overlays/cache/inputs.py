@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import stat
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -347,13 +347,13 @@ def inputs(
     ``remembered`` is False (the check after a build reads everything again).
     """
     budget = budget or Budget()
-    memo = paths.session_memo() if remembered and top is None else None
-    if memo is None:
-        return _inputs(directory, build_args, top, budget, root)[0]
+    memo = paths.session_memo() if remembered else None
+    if memo is None or top is not None:
+        return _inputs(directory, build_args, top, budget, root, memo)[0]
     key = ("inputs", directory, tuple(build_args), root)
     known = memo.get(key)
     if known is None:
-        known = memo[key] = _inputs(directory, build_args, None, budget, root)
+        known = memo[key] = _inputs(directory, build_args, None, budget, root, memo)
     else:
         for _ in range(known[1]):  # the same budget as a walk
             budget.entry()
@@ -366,8 +366,10 @@ def _inputs(
     top: Mapping[str, Any] | None,
     budget: Budget,
     root: Path | None,
+    memo: dict[Hashable, Any] | None,
 ) -> tuple[Inputs, int]:
-    """What the build of ``directory`` reads, and how many entries that took."""
+    """What the build of ``directory`` reads, and how many entries that took; each
+    kustomization's part read once a session when ``memo`` is given."""
     entries = 0
     chain: dict[Path, None] = {}
     named: dict[Path, None] = {}
@@ -379,20 +381,53 @@ def _inputs(
         if current in chain:
             continue
         budget.check_time()
-        kfile, data = _read(current, build_args, top if current == start else None, root)
+        if (current == start and top is not None) or memo is None:
+            node = _node(current, build_args, top if current == start else None, root, budget)
+        else:
+            # A base many overlays build is read once before the session's first test.
+            key = ("inputs-node", current, tuple(build_args), root)
+            known = memo.get(key)
+            if known is None:
+                node = memo[key] = _node(current, build_args, None, root, budget)
+            else:
+                node = known
+                for _ in range(node[2]):  # the same budget as a walk
+                    budget.entry()
         chain[current] = None
-        helm = helm or bool(data.get("helmCharts"))
-        for field, entry in named_entries(data):
-            budget.entry()
-            entries += 1
-            target = _local(entry, current, kfile, root)
-            if not is_dir(target):
-                named[target] = None
-            elif kustomization_file(target) is not None:
+        helm = helm or node[0]
+        entries += node[2]
+        for is_chain, target in node[1]:
+            if is_chain:
                 todo.append(target)
             else:
-                named[_plain_directory(field, entry, target, current, kfile)] = None
+                named[target] = None
     return Inputs(list(chain), list(named), helm), entries
+
+
+def _node(
+    current: Path,
+    build_args: Sequence[str],
+    top: Mapping[str, Any] | None,
+    root: Path | None,
+    budget: Budget,
+) -> tuple[bool, tuple[tuple[bool, Path], ...], int]:
+    """What one kustomization of the chain reads: whether it runs helm, each path it
+    names (True: a kustomization directory, followed; False: a file or a plain
+    directory, keyed), and how many entries that took."""
+    kfile, data = _read(current, build_args, top, root)
+    targets: list[tuple[bool, Path]] = []
+    entries = 0
+    for field, entry in named_entries(data):
+        budget.entry()
+        entries += 1
+        target = _local(entry, current, kfile, root)
+        if not is_dir(target):
+            targets.append((False, target))
+        elif kustomization_file(target) is not None:
+            targets.append((True, target))
+        else:
+            targets.append((False, _plain_directory(field, entry, target, current, kfile)))
+    return bool(data.get("helmCharts")), tuple(targets), entries
 
 
 def _plain_directory(field: str, entry: str, target: Path, current: Path, kfile: Path) -> Path:

@@ -26,7 +26,13 @@ from typing import Any
 import yaml
 
 from ...core.fields import as_dict, as_list
-from ...core.paths import OutsideRepository, display_path, first_link_outside, inside
+from ...core.paths import (
+    OutsideRepository,
+    display_path,
+    first_link_outside,
+    inside,
+    session_memo,
+)
 from ...parse.kustomization import (
     REFERENCE_FIELDS,
     KustomizationError,
@@ -80,25 +86,44 @@ def outside_problem(
     helm = helm_enabled(build_args)
     todo: list[tuple[Path, Mapping[str, Any] | None]] = [(real, top)]
     seen: set[Path] = set()
+    memo = session_memo()
     while todo and len(seen) < MAX_CHAIN:
         current, data = todo.pop()
         if current in seen:
             continue
         seen.add(current)
-        kfile = kustomization_file(current)
-        shown = display_path(kfile or current, root)
-        if data is None:
-            try:
-                data = _read(kfile, root, shown)
-            except OutsideRepository as error:
-                return str(error)
-        try:
-            todo.extend((target, None) for target in _directories(current, data, root, shown))
-            if helm:
-                _check_helm(current, data, root, shown)
-        except OutsideRepository as error:
-            return str(error)
+        if data is not None or memo is None:
+            problem, targets = _node(current, data, root, helm)
+        else:
+            # A base many overlays build is judged once before the session's first test.
+            key = ("confine", current, root, helm)
+            known = memo.get(key)
+            if known is None:
+                known = memo[key] = _node(current, None, root, helm)
+            problem, targets = known
+        if problem is not None:
+            return problem
+        todo.extend((target, None) for target in targets)
     return None
+
+
+def _node(
+    current: Path, data: Mapping[str, Any] | None, root: Path, helm: bool
+) -> tuple[str | None, tuple[Path, ...]]:
+    """What one kustomization of the chain says: why it must not be built (or None), and
+    the kustomization directories it names, in order."""
+    kfile = kustomization_file(current)
+    shown = display_path(kfile or current, root)
+    targets: list[Path] = []
+    try:
+        if data is None:
+            data = _read(kfile, root, shown)
+        targets.extend(_directories(current, data, root, shown))
+        if helm:
+            _check_helm(current, data, root, shown)
+    except OutsideRepository as error:
+        return str(error), tuple(targets)
+    return None, tuple(targets)
 
 
 def _read(kfile: Path | None, root: Path, shown: str) -> Mapping[str, Any]:
