@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import stat
 import time
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -343,34 +343,12 @@ def inputs(
     exist nowhere locally, fetched helm charts, plugins that run programs or
     read outside the tree, for inputs past the ``budget``, and for any outside
     ``root`` (the repository: nothing there is read). Before a session's first test (see
-    :func:`~..core.paths.session_memo`) a directory's inputs are found once, unless
-    ``remembered`` is False (the check after a build reads everything again).
+    :func:`~..core.paths.session_memo`) each kustomization's part is read once (a base
+    many overlays build, once), unless ``remembered`` is False (the check after a
+    build reads everything again).
     """
     budget = budget or Budget()
     memo = paths.session_memo() if remembered else None
-    if memo is None or top is not None:
-        return _inputs(directory, build_args, top, budget, root, memo)[0]
-    key = ("inputs", directory, tuple(build_args), root)
-    known = memo.get(key)
-    if known is None:
-        known = memo[key] = _inputs(directory, build_args, None, budget, root, memo)
-    else:
-        for _ in range(known[1]):  # the same budget as a walk
-            budget.entry()
-    return Inputs(list(known[0].chain), list(known[0].named), known[0].helm)
-
-
-def _inputs(
-    directory: Path,
-    build_args: Sequence[str],
-    top: Mapping[str, Any] | None,
-    budget: Budget,
-    root: Path | None,
-    memo: dict[Hashable, Any] | None,
-) -> tuple[Inputs, int]:
-    """What the build of ``directory`` reads, and how many entries that took; each
-    kustomization's part read once a session when ``memo`` is given."""
-    entries = 0
     chain: dict[Path, None] = {}
     named: dict[Path, None] = {}
     helm = False
@@ -395,13 +373,12 @@ def _inputs(
                     budget.entry()
         chain[current] = None
         helm = helm or node[0]
-        entries += node[2]
         for is_chain, target in node[1]:
             if is_chain:
                 todo.append(target)
             else:
                 named[target] = None
-    return Inputs(list(chain), list(named), helm), entries
+    return Inputs(list(chain), list(named), helm)
 
 
 def _node(

@@ -18,7 +18,7 @@ import shutil
 import stat
 import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -177,6 +177,29 @@ class _Hasher:
                     content = self.file(path, budget, seen, read)
                     digest.update(f"{relative}\0{content}\n".encode())
         return digest.hexdigest()
+
+
+def hash_inputs(
+    digest: Any,
+    found: Inputs,
+    hasher: _Hasher,
+    budget: Budget,
+    seen: Seen | None,
+    root: Path | None,
+    name: Callable[[Path], str] = str,
+) -> None:
+    """Add the content of what a build reads (``found``) to ``digest``, each path as
+    ``name`` writes it (as it is, for the cache; relative to the repository, for the
+    two sides of a diff)."""
+    for directory in sorted(found.chain):
+        tree = hasher.tree(directory, budget, seen, root)
+        digest.update(f"dir\0{name(directory)}\0{tree}\n".encode())
+    for path in sorted(set(found.named)):
+        if path.is_dir():
+            tree = hasher.tree(path, budget, seen, root)
+            digest.update(f"tree\0{name(path)}\0{tree}\n".encode())
+        else:
+            digest.update(f"file\0{name(path)}\0{hasher.file(path, budget, seen)}\n".encode())
 
 
 def _within(real: Path, root: Path | None, shown: Path | str) -> None:
@@ -347,15 +370,7 @@ class RenderKeys:
         if found.helm:
             helm = _binary_identity(_helm_command(build_args), self._memo)
             digest.update(f"helm\0{json.dumps(helm)}\n".encode())
-        for directory in sorted(found.chain):
-            tree = hasher.tree(directory, budget, seen, root)
-            digest.update(f"dir\0{directory}\0{tree}\n".encode())
-        for path in sorted(set(found.named)):
-            if path.is_dir():
-                tree = hasher.tree(path, budget, seen, root)
-                digest.update(f"tree\0{path}\0{tree}\n".encode())
-            else:
-                digest.update(f"file\0{path}\0{hasher.file(path, budget, seen)}\n".encode())
+        hash_inputs(digest, found, hasher, budget, seen, root)
 
     def program(self, command: str) -> str:
         """A program's identity on PATH (name and content digest), as JSON."""

@@ -138,13 +138,17 @@ class Signer:
             handle.write(data)
         os.replace(tmp, path)
 
-    def load_json(self, path: Path) -> Any:
-        """The JSON of a file this key signed; None when missing, corrupt or not ours."""
+    def read(self, path: Path) -> bytes | None:
+        """The data of a file this key signed; None when missing or not ours."""
         try:
             signed = path.read_bytes()
         except OSError:
             return None
-        data = self.open(signed)
+        return self.open(signed)
+
+    def load_json(self, path: Path) -> Any:
+        """The JSON of a file this key signed; None when missing, corrupt or not ours."""
+        data = self.read(path)
         if data is None:
             return None
         try:

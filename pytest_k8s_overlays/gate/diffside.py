@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ..cache.inputs import Budget, Inputs, Uncacheable, inputs
-from ..cache.key import _Hasher
+from ..cache.key import _Hasher, hash_inputs
 from ..core.applications import Recipe
 from ..core.deployables import COMPONENT, Deployable
 from ..core.outcomes import RenderFailure
@@ -41,16 +41,7 @@ def _add_inputs(digest: Any, found: Inputs, root: Path | None, budget: Budget) -
     """Add what a Kustomize build reads, each path relative to the repository."""
     top = Path(os.path.realpath(root)) if root is not None else Path("/")
     digest.update(f"helm\0{found.helm}\n".encode())
-    for directory in sorted(found.chain):
-        tree = _HASHER.tree(directory, budget, None, root)
-        digest.update(f"dir\0{_relative(directory, top)}\0{tree}\n".encode())
-    for path in sorted(set(found.named)):
-        if path.is_dir():
-            tree = _HASHER.tree(path, budget, None, root)
-            digest.update(f"tree\0{_relative(path, top)}\0{tree}\n".encode())
-        else:
-            content = _HASHER.file(path, budget)
-            digest.update(f"file\0{_relative(path, top)}\0{content}\n".encode())
+    hash_inputs(digest, found, _HASHER, budget, None, root, lambda path: _relative(path, top))
 
 
 def input_hash(spec: Deployable, build_args: Sequence[str]) -> str | None:

@@ -213,9 +213,7 @@ class OverlayStore:
     def state(self, unit: RenderUnit) -> Outcome | Deferred:
         """A unit's outcome, made once per session, its render left in the cache when it is
         there: keyed and known good, but not read."""
-        with self._guard:
-            unit = self._units.setdefault(unit.identity, unit)
-            lock = self._locks.setdefault(unit.identity, threading.Lock())
+        unit, lock = self._claim(unit)
         with lock:
             if unit.identity not in self._outcomes:
                 made = self._once(unit)
@@ -235,12 +233,17 @@ class OverlayStore:
 
     # -- rendering -----------------------------------------------------------------
 
+    def _claim(self, unit: RenderUnit) -> tuple[RenderUnit, threading.Lock]:
+        """The unit of this identity that renders for all (the first asked for), and its
+        lock."""
+        with self._guard:
+            unit = self._units.setdefault(unit.identity, unit)
+            return unit, self._locks.setdefault(unit.identity, threading.Lock())
+
     def _settled(self, unit: RenderUnit) -> bool:
         """Settle a unit unless it must render: True when its outcome is known (refused,
         failed, in the cache, handed over); False when it renders (keyed already)."""
-        with self._guard:
-            unit = self._units.setdefault(unit.identity, unit)
-            lock = self._locks.setdefault(unit.identity, threading.Lock())
+        unit, lock = self._claim(unit)
         with lock:
             if unit.identity not in self._outcomes:
                 made = self._once(unit, build=False)
