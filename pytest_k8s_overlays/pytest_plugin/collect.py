@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -210,8 +211,10 @@ def _name(parent: pytest.Collector, anchor: Path) -> str:
     return shown(name, None)
 
 
+@lru_cache(maxsize=1 << 14)
 def _shown_path(root: Path, path: Path) -> Path:
-    """``path`` as its node id shows it: the JUnit XML's ``file`` is written unescaped."""
+    """``path`` as its node id shows it: the JUnit XML's ``file`` is written unescaped.
+    Remembered: every item of a file asks (8,000 items of 1,000 overlays)."""
     relative = Path(os.path.relpath(path, root)).as_posix()
     escaped = shown(relative, None)
     return path if escaped == relative else root / escaped
