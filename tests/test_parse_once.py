@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from pytest_k8s_overlays.cache.key import RenderKeys
+from pytest_k8s_overlays.core.provenance import Provenance
 from pytest_k8s_overlays.parse import kustomization, patches
+from pytest_k8s_overlays.parse.documents import PATCHED_IN, to_resources
 from pytest_k8s_overlays.parse.kustomization import load_kustomization
 from pytest_k8s_overlays.parse.patches import kustomization_patches
 from pytest_k8s_overlays.render.units import unit_of
@@ -85,3 +87,39 @@ def test_patches_of_more_kustomizations_than_a_small_memo_holds_are_read_once(
         for kfile in kfiles:
             kustomization_patches(kfile, tmp_path)
     assert loads() <= 2 * len(kfiles)  # the kustomization, and its inline patch
+
+
+def test_a_render_reads_its_patches_only_when_a_finding_asks_where_a_field_came_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A group check reads every render again after one edit (1,000 at a time): finding
+    # each resource's patches cost a quarter of a second of it, for no finding at all.
+    kfile = write(
+        tmp_path,
+        "prod/kustomization.yaml",
+        "resources: [../base]\npatches:\n  - path: replicas.yaml\n",
+    )
+    write(
+        tmp_path,
+        "prod/replicas.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec: {replicas: 3}\n",
+    )
+    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "api"}}
+    origin = {PATCHED_IN: [str(kfile)]}
+    found = []
+
+    def counting(kfile: Path, root: Path | None) -> Any:
+        found.append(kfile)
+        return kustomization_patches(kfile, root)
+
+    monkeypatch.setattr(patches, "kustomization_patches", counting)
+    [api] = to_resources([(deployment, "base/deployment.yaml", origin)], tmp_path)
+    assert found == []
+    assert api.source_of("spec.replicas") == Provenance(
+        "base/deployment.yaml", "prod/replicas.yaml"
+    )
+    assert found == [kfile]
+    assert (
+        str(api.source_of("spec.replicas")) == "prod/replicas.yaml, patching base/deployment.yaml"
+    )
+    assert found == [kfile]  # found once

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -89,6 +89,44 @@ class ResourceKey(NamedTuple):
     name: str
 
 
+class FoundPatches(Sequence[Patch]):
+    """Patches found when first asked for: only a finding about a field a patch may
+    have set needs them, and finding them reads the kustomizations and patch files
+    of every resource (a group check reads 1,000 renders again after one edit)."""
+
+    __slots__ = ("_find", "_found")
+
+    def __init__(self, find: Callable[[], tuple[Patch, ...]]) -> None:
+        self._find: Callable[[], tuple[Patch, ...]] | None = find
+        self._found: tuple[Patch, ...] = ()
+
+    def _patches(self) -> tuple[Patch, ...]:
+        find = self._find
+        if find is not None:  # found twice by two threads at worst: the same patches
+            self._found = find()
+            self._find = None
+        return self._found
+
+    def __len__(self) -> int:
+        return len(self._patches())
+
+    @overload
+    def __getitem__(self, index: int) -> Patch: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Patch]: ...
+    def __getitem__(self, index: int | slice) -> Patch | Sequence[Patch]:
+        return self._patches()[index]
+
+    def __iter__(self) -> Iterator[Patch]:
+        return iter(self._patches())
+
+    def __reversed__(self) -> Iterator[Patch]:
+        return reversed(self._patches())
+
+    def __repr__(self) -> str:
+        return repr(self._patches())
+
+
 @dataclass(frozen=True, eq=False)
 class Resource:
     """One rendered Kubernetes manifest.
@@ -102,7 +140,7 @@ class Resource:
     source: str | None = None
     #: The patches that plausibly touched it (see :mod:`.patches`), so findings
     #: about a field a patch set can name the patch file.
-    patches: tuple[Patch, ...] = field(default=(), repr=False)
+    patches: Sequence[Patch] = field(default=(), repr=False)
     #: The kustomization files (absolute paths) whose patch transformers ran while it
     #: was among their resources, as Kustomize's transformer annotations say.
     patched_in: tuple[str, ...] = field(default=(), repr=False)

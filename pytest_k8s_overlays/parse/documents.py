@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import yaml
 
 from ..core.paths import display_path
 from ..core.provenance import Patch
-from ..core.resources import Resource
+from ..core.resources import FoundPatches, Resource
 from .patches import labelled_in, patched_in, patches_for
 from .safe_yaml import describe_yaml_error, load_bounded
 
@@ -245,8 +246,9 @@ def _patches(
     origin: dict[str, Any] | None,
     root: Path,
     known: dict[str, tuple[Patch, ...]],
-) -> tuple[Patch, ...]:
-    """The patches that plausibly touched a resource, from the kustomizations that did."""
+) -> Sequence[Patch]:
+    """The patches that plausibly touched a resource, from the kustomizations that did:
+    found when first asked for."""
     kustomizations = origin.get(PATCHED_IN) if origin else None
     if not isinstance(kustomizations, list) or not kustomizations:
         return ()
@@ -255,4 +257,4 @@ def _patches(
     if not isinstance(kind, str) or not isinstance(name, str):
         return ()
     paths = [k for k in kustomizations if isinstance(k, str)]
-    return patches_for(kind, name, paths, root, known)
+    return FoundPatches(lambda: patches_for(kind, name, paths, root, known))
