@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TypeVar
 
 from ..render import processes
@@ -18,16 +18,24 @@ T = TypeVar("T")
 
 
 def run_all(
-    todo: Sequence[T], work: Callable[[T], object], jobs: int, progress: Progress | None = None
+    todo: Iterable[T], work: Callable[[T], object], jobs: int, progress: Progress | None = None
 ) -> None:
     """Call ``work`` on every item of ``todo``, ``jobs`` at a time; on any exception
-    (Ctrl-C among them) kill the renderer processes running and start no more."""
-    if not todo:
-        return
-    done = 0
-    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    (Ctrl-C among them) kill the renderer processes running and start no more.
+
+    Each item is started as soon as ``todo`` yields it: what makes the items (the
+    cache keys of a cold run's units, Python work) runs while the first ones render.
+    Progress is told once all are known (its total would move until then)."""
+    pool: ThreadPoolExecutor | None = None
+    pending: set[Future[object]] = set()
     try:
-        pending = {pool.submit(work, item) for item in todo}
+        for item in todo:
+            if pool is None:
+                pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+            pending.add(pool.submit(work, item))
+        if pool is None:
+            return
+        total, done = len(pending), 0
         while pending:
             # Waits of a bounded time: Ctrl-C's SIGINT may be delivered to a render
             # thread, and a wait with no timeout would not see it until a render
@@ -37,11 +45,13 @@ def run_all(
                 future.result()
                 done += 1
                 if progress is not None:
-                    progress(done, len(todo))
+                    progress(done, total)
     except BaseException:
         # Ctrl-C: kill the renders now rather than wait for each to end (up to
         # its timeout), and start no more.
         processes.kill_all()
-        pool.shutdown(wait=False, cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
         raise
-    pool.shutdown()
+    if pool is not None:
+        pool.shutdown()

@@ -163,10 +163,10 @@ class OverlayStore:
                 unit = self._unit_of(spec)
                 units.setdefault(unit.identity, unit)
         todo = [units[identity] for identity in sorted(units.keys() - self._outcomes.keys())]
-        # Keys first, here: a warm run's units are all in the cache, and keying is
-        # Python work that threads would only take turns at. What must render
-        # then renders ``jobs`` at a time.
-        builds = [unit for unit in todo if not self._settled(unit)]
+        # Keys here, in this thread: a warm run's units are all in the cache, and keying
+        # is Python work that threads would only take turns at. What must render starts
+        # as soon as it is keyed, ``jobs`` at a time, while the next ones are keyed.
+        builds = (unit for unit in todo if not self._settled(unit))
         run_all(builds, self.state, jobs, progress)
 
     def render_path(self, path: Path | str, name: str | None = None) -> Overlay:
