@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
 
 from pytest_k8s_overlays.cache import Entry, RenderCache, Uncacheable, inputs, json_exact
+from pytest_k8s_overlays.cache.entries import GRACE_SECONDS, REFRESH_SECONDS, Pruned
+from pytest_k8s_overlays.cache.key import FORMAT
+from pytest_k8s_overlays.core.findings import Finding
 from pytest_k8s_overlays.render.engine import Renderer
 
 from .builders import add_patch, kubectl_pin, kustomize_version, write
@@ -185,7 +189,8 @@ def _cache(tmp_path: Path, **changes: object) -> RenderCache:
     assert isinstance(renderer, Renderer)
     build_args = changes.pop("build_args", ())
     environ = changes.pop("environ", {})
-    return RenderCache(tmp_path / "cache", renderer, build_args, environ)  # type: ignore[arg-type]
+    secret = changes.pop("secret", None)
+    return RenderCache(tmp_path / "cache", renderer, build_args, environ, secret)  # type: ignore[arg-type]
 
 
 def test_the_renderer_build_args_and_environment_are_part_of_the_key(tmp_path: Path) -> None:
@@ -395,6 +400,15 @@ def cache_entries(root: Path) -> list[Path]:
     return sorted([*directory.glob("*.json"), *directory.glob("checks/*.json")])
 
 
+def index_entries(root: Path) -> dict[str, str]:
+    """The check results the cache's indexes under ``root`` hold (past the signature)."""
+    held: dict[str, str] = {}
+    for index in (root / ".pytest_cache/d/k8s-overlays/checks").glob("index-*.json"):
+        data = index.read_text()
+        held.update(json.loads(data[data.index("{") :])["entries"])
+    return held
+
+
 def render_entries(root: Path) -> list[Path]:
     """The render entries of the cache under ``root``."""
     return sorted((root / ".pytest_cache/d/k8s-overlays").glob("*.json"))
@@ -406,8 +420,9 @@ def test_prune_keeps_the_cache_to_what_the_last_run_used(
     args = ("--overlays", "k8s/overlays", "--overlays-checks=render,images")
     pytester.runpytest(*args).assert_outcomes(passed=14)
     used = len(cache_entries(example))
-    # A render of each overlay, the findings of each of its 2 checks, and the index.
-    assert used == 7 + 7 * 2 + 1
+    # A render of each overlay, and the index holding the findings of its 2 checks.
+    assert used == 7 + 1
+    assert len(index_entries(example)) == 7 * 2
     base = example / "k8s/base/deployment.yaml"
     for replicas in (2, 3, 4):  # three edits of the shared base
         base.write_text(
@@ -415,6 +430,7 @@ def test_prune_keeps_the_cache_to_what_the_last_run_used(
         )
         pytester.runpytest(*args).assert_outcomes(passed=14)
     assert len(cache_entries(example)) == 4 * (used - 1) + 1  # every state kept
+    assert len(index_entries(example)) == 4 * 7 * 2
     for entry in cache_entries(example):  # runs a minute apart, not within the second
         then = entry.stat().st_mtime - 60
         os.utime(entry, (then, then))
@@ -424,10 +440,12 @@ def test_prune_keeps_the_cache_to_what_the_last_run_used(
     result.stdout.fnmatch_lines(
         [
             "0 overlays rendered, 7 from the cache",
+            # 21 renders and 42 results: 3 earlier states of 7 overlays and 2 checks.
             "  render cache: 63 entries this run did not use removed (* KB)",
         ]
     )
     assert len(cache_entries(example)) == used
+    assert len(index_entries(example)) == 7 * 2
     pytester.runpytest(*args).stdout.fnmatch_lines(["0 overlays rendered, 7 from the cache"])
 
 
@@ -477,3 +495,91 @@ def test_an_interrupted_run_prunes_only_by_age(pytester: pytest.Pytester, exampl
     (pytester.path / "test_first.py").unlink()
     pytester.runpytest(*args, "--overlays-cache-prune")
     assert render_entries(example) == [entry]
+
+
+#: One secret for the caches of several runs (without, each signs with its own).
+SECRET = b"a-test-secret-of-32-characters-x"
+
+
+def _finding(found: str) -> Finding:
+    return Finding(
+        "a",
+        "Deployment/web/web",
+        "spec.template.spec.containers[0].image",
+        "images",
+        "unpinned",
+        found,
+        "a version tag or a digest",
+    )
+
+
+def test_check_results_live_in_the_index_and_a_partial_run_keeps_the_others(
+    tmp_path: Path,
+) -> None:
+    first = _cache(tmp_path, secret=SECRET)
+    for name in ("a", "b", "c"):
+        first.put_findings(name * 64, [_finding(f"{name} is tagged latest")])
+    first.write_index("main")
+    checks = tmp_path / "cache" / "checks"
+    assert sorted(p.name for p in checks.iterdir()) == ["index-main.json"]  # one file
+
+    partial = _cache(tmp_path, secret=SECRET)  # a run of one overlay (``-k a``) uses one result
+    assert partial.get_findings("a" * 64) == [_finding("a is tagged latest")]
+    partial.put_findings("d" * 64, [])
+    partial.write_index("main")
+    later = _cache(tmp_path, secret=SECRET)
+    assert later.get_findings("b" * 64) == [_finding("b is tagged latest")]
+    assert later.get_findings("d" * 64) == []
+    assert later.get_findings("e" * 64) is None
+
+
+def test_index_results_unused_for_the_grace_period_or_by_a_pruned_run_are_left_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _cache(tmp_path, secret=SECRET)
+    for name in ("a", "b"):
+        first.put_findings(name * 64, [])
+    first.write_index("main")
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + GRACE_SECONDS + 60)
+    aged = _cache(tmp_path, secret=SECRET)
+    assert aged.get_findings("a" * 64) == []  # used again: kept, its time renewed
+    assert aged.prune(time.time() - GRACE_SECONDS) == Pruned(1, len(_compact_empty("b")))
+    aged.write_index("main")
+    after = _cache(tmp_path, secret=SECRET)
+    assert (after.get_findings("a" * 64), after.get_findings("b" * 64)) == ([], None)
+
+    # --overlays-cache-prune: every result this run did not use, however recent.
+    after.put_findings("c" * 64, [])
+    after.write_index("main")
+    pruned = _cache(tmp_path, secret=SECRET)
+    assert pruned.get_findings("c" * 64) == []
+    assert pruned.prune(time.time(), only_used=True).files == 1  # a's result
+    pruned.write_index("main")
+    last = _cache(tmp_path, secret=SECRET)
+    assert (last.get_findings("a" * 64), last.get_findings("c" * 64)) == (None, [])
+
+
+def test_an_unchanged_index_is_not_written_again_until_its_times_need_renewing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _cache(tmp_path, secret=SECRET)
+    first.put_findings("a" * 64, [])
+    first.write_index("main")
+    index = tmp_path / "cache" / "checks" / "index-main.json"
+    written = index.stat().st_ino
+    again = _cache(tmp_path, secret=SECRET)
+    assert again.get_findings("a" * 64) == []
+    again.write_index("main")
+    assert index.stat().st_ino == written
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + REFRESH_SECONDS + 60)
+    renewed = _cache(tmp_path, secret=SECRET)
+    assert renewed.get_findings("a" * 64) == []
+    renewed.write_index("main")
+    assert index.stat().st_ino != written
+
+
+def _compact_empty(name: str) -> str:
+    """A result with no findings as the index holds it."""
+    return json.dumps({"format": FORMAT, "key": name * 64, "findings": []}, separators=(",", ":"))

@@ -67,13 +67,8 @@ def test_hand_edited_findings_are_not_trusted(pytester: pytest.Pytester) -> None
     deploy.write_text(deploy.read_text().replace("spec:\n", 'spec:\n  replicas: "two"\n', 1))
     args = ("--overlays=ov", "--overlays-checks=schema")
     pytester.runpytest(*args).assert_outcomes(failed=1)
-    results = (pytester.path / CACHE / "checks").glob("[0-9a-f]*.json")
-    [findings] = [path for path in results if '"findings":' in path.read_text()]
+    # The findings are kept in the run's index: emptied there, the signature kept.
     [index] = (pytester.path / CACHE / "checks").glob("index-*.json")
-    signature, data = split_entry(findings)
-    emptied = json.loads(data) | {"findings": []}
-    findings.write_text(signature + json.dumps(emptied))
-    # The index of the last run holds them too: emptied there, then there and in the entry.
     signature, data = split_entry(index)
     entries = json.loads(data)["entries"]
     edited = {
@@ -158,10 +153,12 @@ def test_the_cache_and_its_key_are_private_whatever_the_umask(pytester: pytest.P
     cache = pytester.path / CACHE
     [entry] = cache.glob("*.json")
     [index] = (cache / "checks").glob("index-*.json")
-    findings = sorted((cache / "checks").glob("[0-9a-f]*.json"))
-    assert len(findings) == 3  # images, schema, and the custom kinds the summary counts
+    # The findings of images and schema, and the custom kinds the summary counts: in
+    # the index, not in files of their own.
+    assert len(json.loads(split_entry(index)[1])["entries"]) == 3
+    assert not list((cache / "checks").glob("[0-9a-f]*.json"))
     assert {mode(cache), mode(cache / "checks")} == {"0o700"}
-    assert {mode(entry), mode(index), *map(mode, findings)} == {"0o600"}
+    assert {mode(entry), mode(index)} == {"0o600"}
     assert (mode(key), len(key.read_text().strip())) == ("0o600", 64)
 
 

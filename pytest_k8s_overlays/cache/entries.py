@@ -11,6 +11,7 @@ import math
 import os
 import re
 import stat
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -32,6 +33,11 @@ INDEX = "index"
 
 #: Entries no run has used for this long are removed at the end of any run.
 GRACE_SECONDS = 7 * 24 * 3600
+
+#: How stale an index entry's time of last use may be before a run that uses it writes
+#: it again: a warm run that changes nothing writes no index, and an entry used every
+#: day never reaches the grace period.
+REFRESH_SECONDS = 3600
 
 
 @dataclass
@@ -93,6 +99,11 @@ def _compact(payload: Any) -> str:
     return json.dumps(payload, separators=(",", ":"))
 
 
+def _time(value: Any, default: float) -> float:
+    """An index entry's time of last use; the index file's own when it has none."""
+    return float(value) if isinstance(value, int | float) and math.isfinite(value) else default
+
+
 def _counts(value: Any) -> bool:
     """Whether ``value`` is a mapping of names to counts, as put_facts stores them."""
     return isinstance(value, dict) and all(
@@ -119,12 +130,19 @@ class RenderCache:
         memo = directory / "programs" / "digests.json"
         self.keys = RenderKeys(renderer, build_args, environ, memo)
         self._signer = Signer(secret)
-        #: The last run's index of check results (read on first use), and those this
-        #: process used or made (the next run's index).
+        #: The last runs' index of check results (read on first use), and those this
+        #: process used or made (the next run's index, with what its own index held
+        #: that it did not use, while young enough).
         self._index: dict[str, str] | None = None
         self._used: dict[str, str] = {}
-        #: What each index file read held, by file name.
-        self._indexes: dict[str, dict[str, str]] = {}
+        #: What each index file read held, by file name: each result, and when a run
+        #: last used it (seconds since the epoch).
+        self._indexes: dict[str, dict[str, tuple[str, float]]] = {}
+        #: The results of this process's index left out of the next: those unused since
+        #: this time (by default, those no run used for the grace period), or with
+        #: ``_only_used`` every one this run did not use.
+        self._unused_since: float | None = None
+        self._only_used = False
 
     def unit_key(
         self,
@@ -170,12 +188,18 @@ class RenderCache:
                     with contextlib.suppress(OSError):
                         yield entry.path, entry.stat(follow_symlinks=False)
 
-    def prune(self, unused_since: float) -> Pruned:
-        """Remove the entries no run has read or written since ``unused_since``
-        (a ``time.time()`` value)."""
+    def prune(self, unused_since: float, only_used: bool = False) -> Pruned:
+        """Remove the entries no run has read or written since ``unused_since`` (a
+        ``time.time()`` value; with ``only_used``, the start of this run): render files
+        now, and the check results of this process's index when it writes it (counted
+        here; with ``only_used``, every one this run did not use)."""
         pruned = Pruned()
-        # A check result this run read from an index is used, though its file is not read.
+        self.leave_out_unused(None if only_used else unused_since)
+        # A check result this run read from an index is used, though its file is not read
+        # (a result of an earlier version of the gate, kept in a file of its own).
         used = {f"{key}.json" for key in self._used}
+        # This process's index: write_index leaves out its unused results.
+        used.add(f"{INDEX}-main.json")
         for path, info in self._entries():
             if info.st_mtime < unused_since and os.path.basename(path) not in used:
                 try:
@@ -184,6 +208,9 @@ class RenderCache:
                     continue
                 pruned.files += 1
                 pruned.bytes += info.st_size
+        for text, _ in self._left_out("main").values():
+            pruned.files += 1
+            pruned.bytes += len(text)
         return pruned
 
     def size(self) -> Pruned:
@@ -215,32 +242,88 @@ class RenderCache:
         return payload
 
     def _read_index(self) -> dict[str, str]:
-        """The indexes the last runs wrote (one per process: pytest-xdist workers each
-        write their own): every check result they used, a few signed files (a warm run
-        at 1,000 overlays reads one file, not 10,000). Results are addressed by their
-        key's content, so an index of any earlier run holds only valid ones."""
+        """The indexes the runs wrote (one per process: pytest-xdist workers each write
+        their own), where check results are kept: a few signed files (a cold run at
+        1,000 overlays writes one, not 10,000, and a warm run reads it). Results are
+        addressed by their key's content, so an index of any earlier run holds only
+        valid ones. Read, not marked used: an index no process writes again (a
+        pytest-xdist worker's, of a run with more workers) ages out as entries do."""
         index: dict[str, str] = {}
         for path in sorted((self.directory / "checks").glob(f"{INDEX}-*.json")):
-            data = self._load(path)
+            try:
+                written = path.stat().st_mtime
+            except OSError:
+                continue
+            data = self._signer.load_json(path)
             if not isinstance(data, dict) or data.get("format") != FORMAT:
                 continue
-            entries = data.get("entries")
-            if isinstance(entries, dict):
-                # Each held as its JSON text, read when looked up: 10,000 results as
-                # objects would slow every garbage collection of the session.
-                held = {k: v for k, v in entries.items() if isinstance(v, str)}
-                index.update(held)
-                self._indexes[path.name] = held
+            entries, times = data.get("entries"), data.get("used")
+            if not isinstance(entries, dict):
+                continue
+            times = times if isinstance(times, dict) else {}
+            # Each held as its JSON text, read when looked up: 10,000 results as
+            # objects would slow every garbage collection of the session.
+            held = {
+                key: (text, _time(times.get(key), written))
+                for key, text in entries.items()
+                if isinstance(text, str)
+            }
+            index.update((key, text) for key, (text, _) in held.items())
+            self._indexes[path.name] = held
         return index
 
+    def _own(self, process: str) -> dict[str, tuple[str, float]]:
+        """What this process's index held (``main``, or a pytest-xdist worker's id)."""
+        if self._index is None:
+            self._index = self._read_index()
+        return self._indexes.get(f"{INDEX}-{process}.json", {})
+
+    def leave_out_unused(self, since: float | None = None) -> None:
+        """Leave the results of this process's index no run used since ``since`` out of
+        the next one (by default: those unused for the grace period); with no time,
+        every one this run did not use (--overlays-cache-prune)."""
+        self._unused_since = since
+        self._only_used = since is None
+
+    def _left_out(self, process: str) -> dict[str, tuple[str, float]]:
+        """The results of this process's index it did not use and leaves out of the next."""
+        since = self._unused_since
+        if since is None:
+            since = time.time() - GRACE_SECONDS
+        return {
+            key: held
+            for key, held in self._own(process).items()
+            if key not in self._used and (self._only_used or held[1] < since)
+        }
+
     def write_index(self, process: str) -> None:
-        """Keep every check result this process (``main``, or a pytest-xdist worker's id)
-        used or made as its index for the next run; nothing when it used none."""
-        if not self._used or not re.fullmatch(r"[A-Za-z0-9_]+", process):
+        """Keep the check results this process (``main``, or a pytest-xdist worker's id)
+        used or made as its index for the next run, with those of its own index it did
+        not use this run, until they are unused for the grace period (or since prune's
+        time, with --overlays-cache-prune): a run of a few overlays (``-k``) keeps the
+        others' results. Written only when it changes."""
+        if not re.fullmatch(r"[A-Za-z0-9_]+", process):
             return
-        if self._indexes.get(f"{INDEX}-{process}.json") == self._used:
-            return  # it holds exactly these already (read this run: marked used)
-        payload = {"format": FORMAT, "entries": dict(self._used)}
+        own = self._own(process)
+        now = time.time()
+        left_out = self._left_out(process)
+        entries = {key: held for key, held in own.items() if key not in left_out}
+        for key, text in self._used.items():
+            held = own.get(key)
+            fresh = held is not None and held[0] == text and now - held[1] < REFRESH_SECONDS
+            entries[key] = held if fresh and held is not None else (text, now)
+        path = self.directory / "checks" / f"{INDEX}-{process}.json"
+        if not entries:
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)  # all left out, or nothing ever checked
+            return
+        if entries == own:
+            return  # it holds exactly these already
+        payload = {
+            "format": FORMAT,
+            "entries": {key: text for key, (text, _) in entries.items()},
+            "used": {key: int(when) for key, (_, when) in entries.items()},
+        }
         self._write(self.directory / "checks", f"{INDEX}-{process}", payload)
 
     def get_findings(self, key: str) -> list[Finding] | None:
@@ -264,16 +347,16 @@ class RenderCache:
             return None
 
     def put_facts(self, key: str, facts: tuple[dict[str, int], dict[str, int]]) -> None:
-        """Store counts by kind atomically."""
+        """Store counts by kind, in this process's index (written at its end)."""
         payload = {"format": FORMAT, "key": key, "facts": list(facts)}
-        self._write(self.directory / "checks", key, payload)
         self._used[key] = _compact(payload)
 
     def put_findings(self, key: str, findings: Sequence[Finding]) -> None:
-        """Store check findings atomically."""
+        """Store check findings, in this process's index (written at its end): a file
+        each would cost a cold run at 1,000 overlays 8,000 files (two seconds here),
+        and a CI cache as many to save and restore."""
         rows = [asdict(f) for f in findings]
         payload = {"format": FORMAT, "key": key, "findings": rows}
-        self._write(self.directory / "checks", key, payload)
         self._used[key] = _compact(payload)
 
     def holds(self, key: str) -> bool:

@@ -249,6 +249,9 @@ class GateSession:
                 output["k8s_overlays_records"] = reporting.gather(
                     self.gate.outcomes, self.gate.store.result, self.config.rootpath
                 )
+            cache = self.gate.store.cache
+            if cache is not None and self._prunes_to_used(session):
+                cache.leave_out_unused()  # what this run did not use, as the controller
             self._write_index()
             return
         if reporting.wanted(self.settings, os.environ) and not self.config.option.collectonly:
@@ -271,11 +274,16 @@ class GateSession:
         cache = self.gate.store.cache
         if cache is None or self.config.option.collectonly:
             return
-        completed = session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
-        only_used = self.settings.cache_prune and completed
+        only_used = self._prunes_to_used(session)
         # A second of slack: file systems that keep coarse modification times.
         since = self._started - 1 if only_used else time.time() - GRACE_SECONDS
-        self._pruned = (cache.prune(since), only_used)
+        self._pruned = (cache.prune(since, only_used), only_used)
+
+    def _prunes_to_used(self, session: pytest.Session) -> bool:
+        """Whether the cache keeps only what this run used: --overlays-cache-prune, after
+        a completed run."""
+        completed = session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+        return bool(self.settings.cache_prune and completed)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
