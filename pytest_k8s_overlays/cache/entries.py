@@ -143,6 +143,9 @@ class RenderCache:
         #: ``_only_used`` every one this run did not use.
         self._unused_since: float | None = None
         self._only_used = False
+        #: The renders this process read or wrote (their keys): pruning never removes
+        #: them, whatever their files' times say.
+        self._renders: set[str] = set()
 
     def unit_key(
         self,
@@ -196,8 +199,9 @@ class RenderCache:
         pruned = Pruned()
         self.leave_out_unused(None if only_used else unused_since)
         # A check result this run read from an index is used, though its file is not read
-        # (a result of an earlier version of the gate, kept in a file of its own).
-        used = {f"{key}.json" for key in self._used}
+        # (a result of an earlier version of the gate, kept in a file of its own); a render
+        # it read or wrote is used, though a coarse clock may date it before the run.
+        used = {f"{key}.json" for key in (*self._used, *self._renders)}
         # This process's index: write_index leaves out its unused results.
         used.add(f"{INDEX}-main.json")
         for path, info in self._entries():
@@ -368,6 +372,7 @@ class RenderCache:
         head = json.dumps({"format": FORMAT, "key": key}, separators=(",", ":"))[:-1] + ","
         if data is None or not data.startswith(head.encode()):
             return False
+        self._renders.add(key)
         with contextlib.suppress(OSError):
             os.utime(path)
         return True
@@ -384,6 +389,7 @@ class RenderCache:
             or not isinstance(data.get("wrapper"), (str, type(None)))
         ):
             return None
+        self._renders.add(key)
         return Entry(data["text"], data["wrapper"], read_parsed(data.get("parsed")))
 
     def put(self, key: str, entry: Entry) -> None:
@@ -397,6 +403,7 @@ class RenderCache:
         if entry.parsed is not None:
             payload["parsed"] = [list(row) for row in entry.parsed]
         self._write(self.directory, key, payload)
+        self._renders.add(key)
 
     def _write(self, directory: Path, key: str, payload: dict[str, Any]) -> None:
         try:

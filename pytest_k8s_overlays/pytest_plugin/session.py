@@ -275,8 +275,9 @@ class GateSession:
         if cache is None or self.config.option.collectonly:
             return
         only_used = self._prunes_to_used(session)
-        # A second of slack: file systems that keep coarse modification times.
-        since = self._started - 1 if only_used else time.time() - GRACE_SECONDS
+        # What this run used is known by key (a coarse clock may date it before the run);
+        # what it did not is older than its start, unless a concurrent run wrote it.
+        since = self._started if only_used else time.time() - GRACE_SECONDS
         self._pruned = (cache.prune(since, only_used), only_used)
 
     def _prunes_to_used(self, session: pytest.Session) -> bool:
