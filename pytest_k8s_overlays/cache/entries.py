@@ -228,9 +228,7 @@ class RenderCache:
     def _checked(self, key: str) -> Any:
         """The stored payload of a check's result under ``key`` (findings, or facts): from
         the index of the last run, else from its own entry; None when neither holds it."""
-        if self._index is None:
-            self._index = self._read_index()
-        text = self._index.get(key)
+        text = self._indexed().get(key)
         try:
             payload = json.loads(text) if isinstance(text, str) else None
         except ValueError:
@@ -278,9 +276,14 @@ class RenderCache:
 
     def _own(self, process: str) -> dict[str, tuple[str, float]]:
         """What this process's index held (``main``, or a pytest-xdist worker's id)."""
+        self._indexed()
+        return self._indexes.get(f"{INDEX}-{process}.json", {})
+
+    def _indexed(self) -> dict[str, str]:
+        """Every result the indexes hold, read on first use."""
         if self._index is None:
             self._index = self._read_index()
-        return self._indexes.get(f"{INDEX}-{process}.json", {})
+        return self._index
 
     def leave_out_unused(self, since: float | None = None) -> None:
         """Leave the results of this process's index no run used since ``since`` out of
