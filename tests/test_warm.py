@@ -113,8 +113,35 @@ def test_collection_is_frozen_out_of_the_collector_for_the_session_only(
     )
     result = pytester.runpytest(*ARGS, "test_frozen.py", "k8s/overlays")
     result.assert_outcomes(passed=57)
-    # Unfrozen at unconfigure: nothing the session made outlives it uncollectable.
+    # Unfrozen at cleanup: nothing the session made outlives it uncollectable.
     assert gc.get_freeze_count() == 0
+
+
+def test_garbage_among_frozen_objects_is_still_collected_under_pytests_unraisable_hook(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # An object made at collection (so frozen) that a test turns into garbage: its
+    # failing finalizer is still reported, and an error under -W error.
+    pytester.makeconftest(
+        "class Bomb:\n"
+        "    def __init__(self):\n"
+        "        self.me = self\n"
+        "    def __del__(self):\n"
+        "        raise ValueError('boom from a frozen cycle')\n"
+        "HOLDER = [Bomb()]\n"
+    )
+    pytester.makepyfile(
+        test_drop="import conftest\n\ndef test_drop():\n    conftest.HOLDER.clear()\n"
+    )
+    result = pytester.runpytest_subprocess(*ARGS, "test_drop.py", "k8s/overlays")
+    result.assert_outcomes(passed=57)
+    assert result.ret == 0
+    result.stderr.fnmatch_lines(["*PytestUnraisableExceptionWarning*Bomb.__del__*"])
+    assert "boom from a frozen cycle" in result.stderr.str()
+    strict = ("-W", "error::pytest.PytestUnraisableExceptionWarning")
+    result = pytester.runpytest_subprocess(*ARGS, *strict, "test_drop.py", "k8s/overlays")
+    assert result.ret != 0
+    result.stderr.fnmatch_lines(["*PytestUnraisableExceptionWarning*Bomb.__del__*"])
 
 
 def test_the_repository_is_remembered_until_the_first_test_only(
