@@ -144,6 +144,25 @@ def test_garbage_among_frozen_objects_is_still_collected_under_pytests_unraisabl
     result.stderr.fnmatch_lines(["*PytestUnraisableExceptionWarning*Bomb.__del__*"])
 
 
+def test_a_session_of_the_gates_items_only_leaves_its_objects_to_the_os_at_exit(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # An exit handler registered before the gate's runs after it: it sees the
+    # collector frozen only when no test of the project ran in the process.
+    pytester.makeconftest(
+        "import atexit, gc, pathlib\n"
+        "atexit.register(lambda: pathlib.Path('frozen-at-exit').write_text("
+        "str(gc.get_freeze_count() > 0)))\n"
+    )
+    pytester.makepyfile(test_own="def test_own():\n    pass\n")
+    result = pytester.runpytest_subprocess(*ARGS, "k8s/overlays")
+    result.assert_outcomes(passed=56)
+    assert (pytester.path / "frozen-at-exit").read_text() == "True"
+    result = pytester.runpytest_subprocess(*ARGS, "test_own.py", "k8s/overlays")
+    result.assert_outcomes(passed=57)
+    assert (pytester.path / "frozen-at-exit").read_text() == "False"
+
+
 def test_the_repository_is_remembered_until_the_first_test_only(
     pytester: pytest.Pytester, example: Path
 ) -> None:

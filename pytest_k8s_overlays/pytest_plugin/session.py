@@ -7,6 +7,7 @@ each hook is a few lines over the gate (:mod:`.gate`), the items
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import os
@@ -40,6 +41,27 @@ from .stash import (
     WORKER_RECORDS_KEY,
     WORKER_SUMMARIES_KEY,
 )
+
+_LEFT_TO_THE_OS = False
+
+
+def _leave_to_the_os_at_exit() -> None:
+    """Have the interpreter's exit leave this process's objects to the operating system.
+
+    Only when every item of the session is the gate's own: no test of the project runs
+    in the process. The interpreter's exit otherwise collects the garbage of every
+    object still alive, twice, which at 8,000 items took longer than pytest's whole
+    unconfigure (0.5 to 0.9 s, against 0.2 s for pytest alone with as many no-op
+    tests). Frozen at exit (:func:`gc.freeze`, registered once per process), objects in
+    reference cycles are not finalized then, as Python allows ("it is not guaranteed
+    that __del__() methods are called for objects that still exist when the interpreter
+    exits"); exit handlers still run, and pytest's own collection at cleanup, under its
+    unraisable-exception hook, has already run.
+    """
+    global _LEFT_TO_THE_OS
+    if not _LEFT_TO_THE_OS:
+        atexit.register(gc.freeze)
+        _LEFT_TO_THE_OS = True
 
 
 class GateSession:
@@ -196,6 +218,8 @@ class GateSession:
             # are still installed. Its collection at unconfigure, before that, then walks
             # only what the items made (a fifth of a second less at 8,000 items).
             session.config.add_cleanup(self._unfreeze)
+            if all(isinstance(item, DeployableItem) for item in session.items):
+                _leave_to_the_os_at_exit()
 
     def _unfreeze(self) -> None:
         if self._frozen:
