@@ -628,3 +628,19 @@ def test_an_application_s_ignore_differences_hide_a_change_and_are_counted(
         "Not applied: ignoreDifferences of Application/argocd/dev-api-auth (ConfigMap *): "
         "jqPathExpressions not applied (needs jq or a live cluster)"
     ) in section
+
+
+def test_a_run_without_overlays_diff_never_loads_pull_request_mode(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    pytester.makepyfile(
+        test_modules="""
+        import sys
+
+        def test_pull_request_mode_not_loaded():
+            loaded = [m for m in sys.modules if m.startswith("pytest_k8s_overlays.")]
+            assert [m for m in loaded if m.endswith(".diffmode") or ".diff." in m] == []
+        """
+    )
+    result = pytester.runpytest_subprocess("--overlays=k8s/overlays", "test_modules.py")
+    result.assert_outcomes(passed=7 * 8 + 1)

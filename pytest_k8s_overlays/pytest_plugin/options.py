@@ -184,6 +184,12 @@ def _value(config: pytest.Config, name: str) -> Any:
     return read(config, BY_NAME[name])[0]
 
 
+def diff_asked(config: pytest.Config) -> bool:
+    """Whether pull-request mode's options are given (``--overlays-diff``, or
+    ``--overlays-new-only``, which needs it): only then is that mode loaded."""
+    return bool(_value(config, "diff") or _value(config, "new_only"))
+
+
 def _located(config: pytest.Config, name: str) -> tuple[tuple[str, Path], ...]:
     """Paths of a list setting with the directory they are relative to."""
     value, source = read(config, BY_NAME[name])

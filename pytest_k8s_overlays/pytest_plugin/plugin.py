@@ -19,7 +19,7 @@ import pytest
 from ..config.settings import value_flags
 from . import rootguard
 from .marker import MARKER
-from .options import add_options, from_config
+from .options import add_options, diff_asked, from_config
 from .stash import NOT_CONFIGURED, SESSION_KEY, SETTINGS_KEY, STORE_KEY
 
 if TYPE_CHECKING:
@@ -45,9 +45,10 @@ def pytest_configure(config: pytest.Config) -> None:
         session = GateSession(config, settings)
         config.stash[SESSION_KEY] = session
         config.pluginmanager.register(session, "k8s-overlays-gate")
-        from .diffmode import register
+        if diff_asked(config):  # imported only then: a hundredth of a second otherwise
+            from .diffmode import register
 
-        register(config, session)
+            register(config, session)
 
 
 def _store(config: pytest.Config) -> OverlayStore:
