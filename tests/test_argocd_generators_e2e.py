@@ -199,6 +199,7 @@ def test_what_argo_cd_refuses_fails_the_set(pytester: pytest.Pytester) -> None:
         f"--overlays-argocd-repo={REPO}",
         "--overlays-checks=render,application",
         "-v",
+        "-rs",
     )
     result.stdout.fnmatch_lines(
         [
@@ -215,4 +216,9 @@ def test_what_argo_cd_refuses_fails_the_set(pytester: pytest.Pytester) -> None:
             "generates nothing meanwhile) [[]invalid-applicationset] (from argocd/sets.yaml)",
         ]
     )
-    result.assert_outcomes(failed=4)
+    # One cause, one failure: each set's render item defers to its application item.
+    result.assert_outcomes(failed=2, skipped=2)
+    result.stdout.fnmatch_lines(
+        ["SKIPPED [[]1[]] argocd/sets.yaml:*: bad-key generates nothing: see its application item"]
+    )
+    result.stdout.no_fnmatch_line("*Argo CD would render nothing*")

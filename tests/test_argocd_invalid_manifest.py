@@ -81,6 +81,37 @@ def test_the_render_item_of_a_file_that_is_not_yaml_says_why_once(
     result.stdout.no_fnmatch_line("*not valid YAML: not valid YAML*")
 
 
+def test_of_a_file_that_is_not_yaml_only_the_application_item_fails(
+    pytester: pytest.Pytester, argocd_example: Path
+) -> None:
+    # One cause, one failure: the application item names the rule and the fix; the
+    # render item (Argo CD renders nothing of the file) defers to it, as do the others.
+    write(argocd_example, "clusters/dev/apps/extra.yaml", UNQUOTED_TEMPLATE)
+    result = pytester.runpytest(
+        "--overlays-argocd",
+        "clusters/dev",
+        "-k",
+        "extra.yaml",
+        "-rfs",
+        "--overlays-sarif=out.sarif",
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert result.parseoutcomes()["failed"] == 1
+    result.stdout.fnmatch_lines(
+        [
+            "FAILED clusters/dev/apps/extra.yaml::extra.yaml::application - *",
+            "SKIPPED [[]8[]] clusters/dev/apps/extra.yaml:1: extra.yaml generates nothing: see "
+            "its application item",
+        ]
+    )
+    result.stdout.fnmatch_lines(["findings by rule:", "  invalid-applicationset: 1 finding"])
+    result.stdout.no_fnmatch_line("*did not render*")
+    result.stdout.no_fnmatch_line("*Argo CD would render nothing*")
+    log: Any = json.loads((pytester.path / "out.sarif").read_text(encoding="utf-8"))
+    (found,) = log["runs"][0]["results"]
+    assert found["ruleId"].endswith("invalid-applicationset")
+
+
 def test_a_quoted_template_passes(pytester: pytest.Pytester, argocd_example: Path) -> None:
     quoted = UNQUOTED_TEMPLATE.replace("namespace: {{.name}}", 'namespace: "{{.name}}"')
     write(argocd_example, "clusters/dev/apps/extra.yaml", quoted)

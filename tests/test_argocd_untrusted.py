@@ -68,10 +68,15 @@ def outcomes(junit: Path) -> dict[str, tuple[str, str]]:
     found = {}
     for case in ET.parse(junit).iter("testcase"):
         failure = case.find("failure")
+        skipped = case.find("skipped")
         where = str(case.get("classname")).removesuffix(".kustomization.yaml")
         name = f"{where.rsplit('.', 1)[1]}::{case.get('name')}"
-        message = failure.get("message", "") if failure is not None else ""
-        found[name] = ("failed" if failure is not None else "passed", message)
+        if failure is not None:
+            found[name] = ("failed", failure.get("message", ""))
+        elif skipped is not None:
+            found[name] = ("skipped", skipped.get("message", ""))
+        else:
+            found[name] = ("passed", "")
     return found
 
 
@@ -237,11 +242,17 @@ def test_hostile_application_sets_and_projects_fail_their_own_items_only(
     result.stdout.no_fnmatch_line("*crashed*")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     found = outcomes(pytester.path / "out.xml")
+    # Each set's application item reports why it generates nothing; its render item
+    # defers to it (one cause, one failure).
     for name, (_, reason) in HOSTILE_SETS.items():
-        outcome, message = found[f"{name}::render"]
+        outcome, message = found[f"{name}::application"]
         assert (outcome, reason in message) == ("failed", True), (name, message)
+        assert found[f"{name}::render"] == (
+            "skipped",
+            f"{name} generates nothing: see its application item",
+        )
     assert found["odd-app::render"][0] == "failed"
-    outcome, message = found["deep::render"]
+    outcome, message = found["deep::application"]
     assert (outcome, "spec nests more than 100 levels deep" in message) == ("failed", True)
     # More digits than a float64 holds: +Inf, as Go reads it.
     assert found["a-big::render"] == ("passed", "")
@@ -349,15 +360,22 @@ def test_costly_input_is_bounded_by_the_timeout_and_the_size_caps(
     # Go's regexp is RE2: no match, at once.
     assert found["a-regex::render"] == ("passed", "")
     assert found["a-tags::render"] == ("passed", "")
-    assert found["ranges::render"][0] == "failed"
+    # One cause, one failure: the application item reports it, the render item defers.
+    assert found["ranges::application"][0] == "failed"
     assert (
-        "ApplicationSet ranges generates nothing: template evaluation exceeded the 2s timeout "
-        "(raise --overlays-timeout if it is just slow)" in found["ranges::render"][1]
+        "template evaluation exceeded the 2s timeout (raise --overlays-timeout if it is just "
+        "slow)" in found["ranges::application"][1]
     )
+    assert found["ranges::render"] == (
+        "skipped",
+        "ranges generates nothing: see its application item",
+    )
+    assert found["memory::application"][0] == "failed"
     assert (
         "error calling repeat: repeat's result exceeds 1048576 characters (1 MiB)"
-        in found["memory::render"][1]
+        in found["memory::application"][1]
     )
+    assert found["memory::render"][0] == "skipped"
     # Nothing matches the glob: nothing generated, nothing to report.
     assert not any(name.startswith("glob") for name in found)
     assert found["twin::application"][0] == "failed"

@@ -27,6 +27,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ..core.application_rules import (
+    APPLICATION_CHECK,
     CLUSTER_RESOURCE,
     DESTINATION,
     DUPLICATE_GENERATED_NAME,
@@ -51,7 +52,7 @@ from ..core.resources import Overlay, Resource
 from ..parse.scopes import crd_scopes, is_cluster_scoped
 from .base import CheckOptions, Rule, declare
 
-CHECK_ID = "application"
+CHECK_ID = APPLICATION_CHECK
 
 CHECK = declare(
     __name__,

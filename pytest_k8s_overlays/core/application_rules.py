@@ -7,6 +7,9 @@ rules' hints and docs are declared with the check (:mod:`..checks.application`).
 
 from __future__ import annotations
 
+#: The check's own id.
+APPLICATION_CHECK = "application"
+
 DUPLICATE_NAME = "duplicate-name"
 DUPLICATE_GENERATED_NAME = "duplicate-generated-name"
 INVALID_APPLICATIONSET = "invalid-applicationset"

@@ -73,6 +73,10 @@ class Recipe:
     sources: tuple[SourcePlan, ...]
     namespace: str = ""
     error: str | None = None
+    #: True when ``error`` is the cause one of the Application's problems reports (an
+    #: ApplicationSet, or a file, that generates nothing): its ``application`` item then
+    #: reports it, and its ``render`` item defers to that one.
+    explained: bool = False
 
     def describe(self) -> str:
         return " + ".join(s.describe() for s in self.sources) or "no local source"

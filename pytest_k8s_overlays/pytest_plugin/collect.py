@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from ..checks import CHECKS, RENDER
+from ..core.application_rules import APPLICATION_CHECK
 from ..core.deployables import Deployable, unique_names
 from ..core.outcomes import CheckOutcome
 from ..core.paths import resolved
@@ -56,6 +57,18 @@ class DeployableItem(pytest.Item):
     def runtest(self) -> None:
         active = self.config.stash[SESSION_KEY]
         gate = active.gate
+        # One cause, one failure: an ApplicationSet (or a file) that generates nothing
+        # because of what its application item reports (with the rule); its other items
+        # would repeat it. Only when that item runs here (not deselected by -k).
+        recipe = self.spec.recipe
+        if (
+            recipe is not None
+            and recipe.explained
+            and self.check != APPLICATION_CHECK
+            and self.spec in active.application_selected
+        ):
+            reason = f"{self.spec.name} generates nothing: see its application item"
+            raise pytest.skip.Exception(reason, _use_item_location=True)
         message = gate.failure_message(self.spec, self.check)
         rules = gate.fired_rules(self.spec, self.check)
         # One cause, one failure: the render item says why; the others would repeat it

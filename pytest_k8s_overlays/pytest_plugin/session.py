@@ -21,6 +21,7 @@ from .. import reporting
 from ..cache.entries import GRACE_SECONDS, Pruned
 from ..checks import RENDER
 from ..config.settings import Settings
+from ..core.application_rules import APPLICATION_CHECK
 from ..core.deployables import Deployable
 from ..core.outcomes import RenderFailure
 from ..core.paths import remember_resolutions
@@ -92,6 +93,7 @@ class GateSession:
         self._pruned: tuple[Pruned, bool] | None = None
         #: The deployables whose render item runs (the others skip when it fails).
         self.render_selected: set[Deployable] = set()
+        self.application_selected: set[Deployable] = set()
         #: Which item shows a finding several deployables share in full.
         self.shared = SharedFindings(self.gate, config.rootpath)
 
@@ -226,13 +228,19 @@ class GateSession:
             gc.unfreeze()
             self._frozen = False
 
-    def _select_and_render(self, session: pytest.Session) -> None:
-        config = session.config
-        self.render_selected = {
+    @staticmethod
+    def _selected(session: pytest.Session, check: str) -> set[Deployable]:
+        """The deployables whose item of ``check`` this session runs."""
+        return {
             item.spec
             for item in session.items
-            if isinstance(item, DeployableItem) and item.check == RENDER
+            if isinstance(item, DeployableItem) and item.check == check
         }
+
+    def _select_and_render(self, session: pytest.Session) -> None:
+        config = session.config
+        self.render_selected = self._selected(session, RENDER)
+        self.application_selected = self._selected(session, APPLICATION_CHECK)
         self.shared.select(
             [(item.spec, item.check) for item in session.items if isinstance(item, DeployableItem)]
         )

@@ -26,6 +26,8 @@ class ActiveGate(Protocol):
     gate: Gate
     #: The deployables whose ``render`` item this session runs.
     render_selected: set[Deployable]
+    #: The deployables whose ``application`` item this session runs.
+    application_selected: set[Deployable]
     #: Which item shows a finding several deployables share in full.
     shared: SharedFindings
 

@@ -628,7 +628,9 @@ class _Builder:
             defined_in=self.found.shown(appset.file),
             problems=problems,
         )
-        recipe = Recipe((), "", error)
+        # With problems, the error is theirs (the set or the file generates nothing
+        # because of them): reported once, by the application item.
+        recipe = Recipe((), "", error, explained=error is not None and bool(problems))
         app = _App(appset.data, appset.file, appset.namespace)
         self._deployable(app, recipe, facts, IN_CLUSTER[0])
 
