@@ -279,3 +279,22 @@ def test_a_ctrl_c_between_starting_a_render_and_registering_it_still_kills_it(
     assert time.monotonic() - began < 15, "the render ran on after the Ctrl-C"
     [process] = started
     assert process.returncode == -signal.SIGKILL
+
+
+def test_the_watchdog_is_reaped_at_exit_not_left_to_the_interpreter(
+    pytester: pytest.Pytester,
+) -> None:
+    # With resource warnings shown (python -X dev, -W always), a run says nothing of the
+    # watchdog: its input is closed and it is waited for by an exit handler.
+    write(pytester.path, "ov/a/kustomization.yaml", "resources: [cm.yaml]\n")
+    write(pytester.path, "ov/a/cm.yaml", CM)
+    run = subprocess.run(
+        [sys.executable, "-W", "always::ResourceWarning", "-m", "pytest", "--overlays=ov/a"],
+        cwd=pytester.path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout
+    assert "ResourceWarning" not in run.stderr, run.stderr

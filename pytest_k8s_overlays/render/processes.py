@@ -16,6 +16,7 @@ the terminal's reach, so the plugin itself answers for it:
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import re
@@ -93,7 +94,22 @@ class _Registry:
                 self._watchdog = None
                 return None
             self._watchdog_pid = os.getpid()
+            atexit.register(self._release, self._watchdog, self._watchdog_pid)
         return self._watchdog.stdin
+
+    @staticmethod
+    def _release(watchdog: subprocess.Popen[bytes], owner: int) -> None:
+        """At exit: end the watchdog's input, as its end would (it kills what is still
+        registered, nothing after a clean session, and exits), and reap it, rather than
+        leave that to the interpreter's teardown ("ResourceWarning: subprocess ... is
+        still running"). Only in the process that started it (not a forked child)."""
+        if os.getpid() != owner:
+            return
+        if watchdog.stdin is not None:
+            with contextlib.suppress(OSError, ValueError):
+                watchdog.stdin.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            watchdog.wait(timeout=2)
 
     def _tell(self, line: str) -> None:
         pipe = self._pipe()
