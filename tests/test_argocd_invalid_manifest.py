@@ -54,8 +54,8 @@ def test_an_application_set_that_is_not_yaml_fails_its_own_item_only(
             "YAML: found unhashable key at line 22, column 21",
             "  source: not valid YAML",
             '*expected valid YAML (quote a value that starts with {{: name: "{{name}}"); Argo CD '
-            "applies nothing of the file meanwhile [[]invalid-applicationset] "
-            "(from clusters/dev/apps/extra.yaml)",
+            "applies nothing of the file meanwhile, nor anything of dev-root, whose source "
+            "reads it [[]invalid-applicationset] (from clusters/dev/apps/extra.yaml)",
             "FAILED clusters/dev/apps/extra.yaml::extra.yaml::application - *",
         ]
     )
@@ -110,6 +110,40 @@ def test_of_a_file_that_is_not_yaml_only_the_application_item_fails(
     log: Any = json.loads((pytester.path / "out.sarif").read_text(encoding="utf-8"))
     (found,) = log["runs"][0]["results"]
     assert found["ruleId"].endswith("invalid-applicationset")
+
+
+def test_an_app_of_apps_root_that_reads_the_file_is_not_a_second_failure(
+    pytester: pytest.Pytester, argocd_example: Path
+) -> None:
+    # dev-root's directory source (clusters/dev/apps, recurse) reads extra.yaml: Argo CD
+    # renders nothing of dev-root either. One cause: the file's item says so, by name.
+    write(argocd_example, "clusters/dev/apps/extra.yaml", UNQUOTED_TEMPLATE)
+    result = pytester.runpytest("--overlays-argocd", "clusters/dev", "-rfs")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert result.parseoutcomes()["failed"] == 1
+    result.stdout.fnmatch_lines(
+        [
+            "*Argo CD applies nothing of the file meanwhile, nor anything of dev-root, whose "
+            "source reads it [[]invalid-applicationset]*",
+            "FAILED clusters/dev/apps/extra.yaml::extra.yaml::application - *",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "SKIPPED [[]8[]] clusters/dev/root.yaml:1: dev-root renders nothing while "
+            "clusters/dev/apps/extra.yaml is not valid YAML: see extra.yaml [[]application[]]",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*Argo CD would render nothing*")
+    # Without the file's item (-k), dev-root's render item fails with Argo CD's words.
+    result = pytester.runpytest("--overlays-argocd", "clusters/dev", "-k", "dev-root and render")
+    result.assert_outcomes(failed=1, deselected=89)
+    result.stdout.fnmatch_lines(
+        [
+            "dev-root: Argo CD would render nothing: clusters/dev/apps: Failed to unmarshal "
+            '"extra.yaml": not valid YAML'
+        ]
+    )
 
 
 def test_a_quoted_template_passes(pytester: pytest.Pytester, argocd_example: Path) -> None:

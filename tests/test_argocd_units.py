@@ -21,12 +21,15 @@ from pytest_k8s_overlays.parse.kustomize_edit import (
 )
 from pytest_k8s_overlays.render.engine import RenderError
 from pytest_k8s_overlays.render.recipes import _build_helm, helm_argv
+from pytest_k8s_overlays.sources.argocd.directory import refusing_file
 from pytest_k8s_overlays.sources.argocd.functions import FUNCTIONS, sanitize_name, slugify
 from pytest_k8s_overlays.sources.argocd.gotemplate import Options, TemplateError, execute
 from pytest_k8s_overlays.sources.argocd.govalues import flatten, format_float, to_json
 from pytest_k8s_overlays.sources.argocd.projects import project_rules, source_permitted
 from pytest_k8s_overlays.sources.argocd.repo import ThisRepo, normalize_url, same_url, this_repo
 from pytest_k8s_overlays.sources.argocd.templates import fasttemplate
+
+from .builders import write
 
 DATA = {
     "name": "auth",
@@ -586,3 +589,22 @@ def test_a_link_out_of_the_repository_is_found_through_links_inside_it(tmp_path:
     assert inside(root / "chart" / "templates", root) == (root / "shared").resolve()
     with pytest.raises(OutsideRepository, match=r"^shared/leak\.yaml resolves outside"):
         inside(root / "shared" / "leak.yaml", root)
+
+
+def test_a_directory_source_fails_on_the_first_manifest_file_in_argo_cds_order(
+    tmp_path: Path,
+) -> None:
+    good = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
+    # Unquoted templates, as in an ApplicationSet: not valid YAML, and like a manifest.
+    bad = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{.name}}\n"
+    write(tmp_path, "apps/a.yaml", good)
+    write(tmp_path, "apps/b.yaml", bad)
+    write(tmp_path, "apps/sub/c.yaml", bad)
+    write(tmp_path, "apps/values.yaml", "image: {{.tag}}\n")  # not like a manifest: ignored
+    apps = tmp_path / "apps"
+    assert refusing_file(apps, tmp_path, {}) == apps / "b.yaml"
+    assert refusing_file(apps, tmp_path, {"exclude": "b.yaml"}) is None  # sub/ not read
+    assert refusing_file(apps, tmp_path, {"exclude": "b.yaml", "recurse": True}) == (
+        apps / "sub" / "c.yaml"
+    )
+    assert refusing_file(apps, tmp_path, {"include": "a.yaml", "recurse": True}) is None

@@ -7,7 +7,7 @@ different overrides are two renders, and equal ones one.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +77,10 @@ class Recipe:
     #: ApplicationSet, or a file, that generates nothing): its ``application`` item then
     #: reports it, and its ``render`` item defers to that one.
     explained: bool = False
+    #: The manifest file (as shown) that is not valid YAML and on which its directory
+    #: source's read fails, and the (group, name) of that file's own deployable, whose
+    #: ``application`` item reports it: this one's items then defer to that one.
+    blocked_by: tuple[str, str, str] | None = field(default=None, compare=False, repr=False)
 
     def describe(self) -> str:
         return " + ".join(s.describe() for s in self.sources) or "no local source"

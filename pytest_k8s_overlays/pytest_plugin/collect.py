@@ -69,6 +69,21 @@ class DeployableItem(pytest.Item):
         ):
             reason = f"{self.spec.name} generates nothing: see its application item"
             raise pytest.skip.Exception(reason, _use_item_location=True)
+        blocked = recipe.blocked_by if recipe is not None else None
+        needs_render = CHECKS[self.check].needs_render
+        if (
+            blocked is not None
+            and needs_render
+            and any((s.group, s.name) == blocked[:2] for s in active.application_selected)
+        ):
+            # An app of apps' root whose directory holds a manifest file that is not
+            # valid YAML: that file's application item reports it, naming this one. Its
+            # own items that need no render (its spec's problems) still run.
+            reason = (
+                f"{self.spec.name} renders nothing while {blocked[2]} is not valid YAML: "
+                f"see {blocked[1]} [application]"
+            )
+            raise pytest.skip.Exception(reason, _use_item_location=True)
         message = gate.failure_message(self.spec, self.check)
         rules = gate.fired_rules(self.spec, self.check)
         # One cause, one failure: the render item says why; the others would repeat it

@@ -32,7 +32,12 @@ SKIP_MARKER = "+argocd:skip-file-rendering"
 
 
 class DirectoryError(Exception):
-    """A directory source Argo CD would refuse; the message names the file."""
+    """A directory source Argo CD would refuse; the message names the file, and ``file``
+    is that file when one manifest file is the reason (None: the directory itself)."""
+
+    def __init__(self, message: str, file: Path | None = None) -> None:
+        super().__init__(message)
+        self.file = file
 
 
 @dataclass
@@ -137,6 +142,20 @@ def read_directory(directory: Path, root: Path, settings: Mapping[str, Any]) -> 
         text = target.read_text(encoding="utf-8", errors="replace")
         if SKIP_MARKER in text:
             continue
-        for document in _expand_lists(_documents(text, relative)):
+        try:
+            documents = _documents(text, relative)
+        except DirectoryError as error:
+            raise DirectoryError(str(error), path) from None
+        for document in _expand_lists(documents):
             result.documents.append((document, path))
     return result
+
+
+def refusing_file(directory: Path, root: Path, settings: Mapping[str, Any]) -> Path | None:
+    """The manifest file a read of this directory source fails on, as Argo CD's fails on
+    the first in its order; None when the read succeeds or fails on something else."""
+    try:
+        read_directory(directory, root, settings)
+    except (DirectoryError, OSError) as error:
+        return error.file if isinstance(error, DirectoryError) else None
+    return None

@@ -11,6 +11,7 @@ shares a cluster is compared together.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections import Counter
@@ -44,7 +45,7 @@ from ...parse.safe_yaml import read_text
 from .appset import Generated, expand, template_options
 from .budget import Budget
 from .build_options import repository_build_options
-from .directory import wanted
+from .directory import refusing_file, wanted
 from .generators import IN_CLUSTER, Context, known_clusters
 from .manifests import (
     APPLICATION_SET,
@@ -560,7 +561,7 @@ class _Builder:
         )
         self._deployable(app, recipe, facts, cluster.label)
 
-    def _deployable(self, app: _App, recipe: Recipe, facts: AppFacts, label: str) -> None:
+    def _deployable(self, app: _App, recipe: Recipe, facts: AppFacts, label: str) -> Deployable:
         first = recipe.sources[0].path if recipe.sources else None
         path = first or _written_path(app, self.found.root) or self.found.path
         kfile = kustomization_file(path) if first is not None else None
@@ -577,6 +578,7 @@ class _Builder:
             application=facts,
         )
         self.groups.setdefault(group, []).append(spec)
+        return spec
 
     def failed_set(self, appset: Manifest, error: str) -> None:
         problem = Problem(
@@ -602,23 +604,52 @@ class _Builder:
         self._set_item(appset, problems, "git generators of another repoURL", None)
 
     def invalid_file(self, file: Path, why: str) -> None:
-        """An item of a manifest file that is not valid YAML: Argo CD reads none of it."""
+        """An item of a manifest file that is not valid YAML: Argo CD reads none of it, and
+        renders nothing of an Application whose directory source reads it (an app of
+        apps' root): that one's items defer to this one's."""
         text = _text(file)
         rule = INVALID_APPLICATIONSET if "ApplicationSet" in text else INVALID_APPLICATION
+        readers = self._readers(file)
+        names = ", ".join(spec.name for spec in readers)
+        whose = "whose source reads it" if len(readers) == 1 else "whose sources read it"
+        also = f", nor anything of {names}, {whose}" if readers else ""
         problem = Problem(
             rule,
             "",
             why,
             'valid YAML (quote a value that starts with {{: name: "{{name}}"); Argo CD '
-            "applies nothing of the file meanwhile",
+            f"applies nothing of the file meanwhile{also}",
         )
         manifest = Manifest({"metadata": {"name": file.name}}, file)
         # ``why`` names the error itself ("not valid YAML: ...", or a bound it went past).
-        self._set_item(manifest, (problem,), "not valid YAML", why)
+        own = self._set_item(manifest, (problem,), "not valid YAML", why)
+        blocker = (own.group, own.name, self.found.shown(file))
+        for reader in readers:
+            assert reader.recipe is not None  # as _readers found it
+            recipe = dataclasses.replace(reader.recipe, blocked_by=blocker)
+            specs = self.groups[reader.group]
+            specs[specs.index(reader)] = dataclasses.replace(reader, recipe=recipe)
+
+    def _readers(self, file: Path) -> list[Deployable]:
+        """The Applications whose one source is a directory whose read fails on ``file``
+        (Argo CD's fails on the first such file in its order)."""
+        found = []
+        for specs in self.groups.values():
+            for spec in specs:
+                recipe = spec.recipe
+                if recipe is None or recipe.error is not None or len(recipe.sources) != 1:
+                    continue
+                source = recipe.sources[0]
+                if source.type != DIRECTORY:
+                    continue
+                refused = refusing_file(source.path, source.root, source.overrides)
+                if refused is not None and refused.resolve() == file.resolve():
+                    found.append(spec)
+        return found
 
     def _set_item(
         self, appset: Manifest, problems: tuple[Problem, ...], source: str, error: str | None
-    ) -> None:
+    ) -> Deployable:
         """An item of the ApplicationSet itself, for what it generates nothing of."""
         namespace = appset.namespace or self.found.controller_namespace
         facts = AppFacts(
@@ -632,7 +663,7 @@ class _Builder:
         # because of them): reported once, by the application item.
         recipe = Recipe((), "", error, explained=error is not None and bool(problems))
         app = _App(appset.data, appset.file, appset.namespace)
-        self._deployable(app, recipe, facts, IN_CLUSTER[0])
+        return self._deployable(app, recipe, facts, IN_CLUSTER[0])
 
 
 def _text(file: Path) -> str:
