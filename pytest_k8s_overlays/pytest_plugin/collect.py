@@ -57,33 +57,9 @@ class DeployableItem(pytest.Item):
     def runtest(self) -> None:
         active = self.config.stash[SESSION_KEY]
         gate = active.gate
-        # One cause, one failure: an ApplicationSet (or a file) that generates nothing
-        # because of what its application item reports (with the rule); its other items
-        # would repeat it. Only when that item runs here (not deselected by -k).
-        recipe = self.spec.recipe
-        if (
-            recipe is not None
-            and recipe.explained
-            and self.check != APPLICATION_CHECK
-            and self.spec in active.application_selected
-        ):
-            reason = f"{self.spec.name} generates nothing: see its application item"
-            raise pytest.skip.Exception(reason, _use_item_location=True)
-        blocked = recipe.blocked_by if recipe is not None else None
-        needs_render = CHECKS[self.check].needs_render
-        if (
-            blocked is not None
-            and needs_render
-            and any((s.group, s.name) == blocked[:2] for s in active.application_selected)
-        ):
-            # An app of apps' root whose directory holds a manifest file that is not
-            # valid YAML: that file's application item reports it, naming this one. Its
-            # own items that need no render (its spec's problems) still run.
-            reason = (
-                f"{self.spec.name} renders nothing while {blocked[2]} is not valid YAML: "
-                f"see {blocked[1]} [application]"
-            )
-            raise pytest.skip.Exception(reason, _use_item_location=True)
+        deferred = self._reported_by_an_application_item(active.application_selected)
+        if deferred is not None:
+            raise pytest.skip.Exception(deferred, _use_item_location=True)
         message = gate.failure_message(self.spec, self.check)
         rules = gate.fired_rules(self.spec, self.check)
         # One cause, one failure: the render item says why; the others would repeat it
@@ -105,6 +81,34 @@ class DeployableItem(pytest.Item):
                 message = active.shared.message(self.spec, self.check, verdict)
         if message is not None:
             raise CheckFailed(message)
+
+    def _reported_by_an_application_item(self, selected: set[Deployable]) -> str | None:
+        """Why this item defers to an ``application`` item that runs here (``selected``),
+        which reports the same cause with its rule; None when it does not (-k left that
+        item out, or there is no such cause). One cause, one failure:
+
+        - an ApplicationSet (or a manifest file) that generates nothing: its own
+          application item says why;
+        - an app of apps' root whose directory source fails on a manifest file that is
+          not valid YAML: that file's application item says so, naming the root. The
+          root's items that need no render (its spec's problems) still run.
+        """
+        recipe = self.spec.recipe
+        if recipe is None:
+            return None
+        if recipe.explained and self.check != APPLICATION_CHECK and self.spec in selected:
+            return f"{self.spec.name} generates nothing: see its application item"
+        blocked = recipe.blocked_by
+        if (
+            blocked is not None
+            and CHECKS[self.check].needs_render
+            and any((spec.group, spec.name) == blocked[:2] for spec in selected)
+        ):
+            return (
+                f"{self.spec.name} renders nothing while {blocked[2]} is not valid YAML: "
+                f"see {blocked[1]} [application]"
+            )
+        return None
 
     def repr_failure(
         self,
