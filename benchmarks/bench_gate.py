@@ -30,6 +30,7 @@ import argparse
 import compileall
 import os
 import re
+import resource
 import shlex
 import shutil
 import subprocess
@@ -150,17 +151,35 @@ def generate(root: Path, overlays: int, deployments: int) -> None:
             (directory / name).write_text(text)
 
 
-def timed(argv: list[str], cwd: Path) -> tuple[float, str]:
+class Run(tuple[float, str]):
+    """One timed run: (seconds, output), and ``cpu``, the CPU time (user plus system) of
+    the process and every process it waited for (Kustomize's included)."""
+
+    cpu: float
+
+    def __new__(cls, seconds: float, output: str, cpu: float = float("nan")) -> Run:
+        run = super().__new__(cls, (seconds, output))
+        run.cpu = cpu
+        return run
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(argv: list[str], cwd: Path) -> Run:
+    cpu = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
     output = done.stdout + done.stderr
     if done.returncode not in (0, 1):
         sys.exit(f"{' '.join(argv)} exited {done.returncode}:\n{output[-3000:]}")
-    return elapsed, output
+    return Run(elapsed, output, _children_cpu() - cpu)
 
 
-def run_pytest(root: Path, cache: Path, args: list[str]) -> tuple[float, str]:
+def run_pytest(root: Path, cache: Path, args: list[str]) -> Run:
     """Time one quiet pytest run in ``root`` with its cache in ``cache``."""
     argv = [
         sys.executable,
@@ -178,7 +197,7 @@ def run_pytest(root: Path, cache: Path, args: list[str]) -> tuple[float, str]:
     return timed(argv, root)
 
 
-def gate(root: Path, cache: Path, extra: list[str]) -> tuple[float, str]:
+def gate(root: Path, cache: Path, extra: list[str]) -> Run:
     return run_pytest(root, cache, ["--overlays", "overlays", *extra])
 
 
@@ -193,7 +212,7 @@ def peak_mb(output: str) -> float:
     return int(found.group(1)) / 1024 if found else float("nan")
 
 
-def best_of(repeat: int, run: Callable[[int], tuple[float, str]]) -> tuple[float, str]:
+def best_of(repeat: int, run: Callable[[int], Run]) -> Run:
     """The fastest of ``repeat`` runs (``run`` gets the attempt's index): on a shared
     machine the minimum is the figure least disturbed by other work."""
     return min((run(attempt) for attempt in range(repeat)), key=lambda done: done[0])
@@ -205,23 +224,29 @@ Rows = list[tuple[str, float, str]]
 def baselines(root: Path, command: str, repeat: int) -> tuple[Rows, float, float]:
     """The shell loop, and the renders alone as the gate runs them (tuned, in parallel)."""
     loop = f'for d in overlays/*/; do {command} "$d" > /dev/null || exit 1; done'
-    baseline, _ = best_of(repeat, lambda _: timed(["bash", "-c", loop], root))
+    baseline = best_of(repeat, lambda _: timed(["bash", "-c", loop], root))
     jobs = os.cpu_count() or 1
     tuned = " ".join(f"{k}={v}" for k, v in GO_TUNING.items())
     parallel = f"ls -d overlays/*/ | {tuned} xargs -P {jobs} -n 1 {command} > /dev/null"
-    render_floor, _ = best_of(repeat, lambda _: timed(["bash", "-c", parallel], root))
+    render_floor = best_of(repeat, lambda _: timed(["bash", "-c", parallel], root))
     rows = [
-        ("1. shell loop of kustomize builds", baseline, ""),
-        (f"   floor: the renders alone, {jobs} jobs, tuned", render_floor, ""),
+        ("1. shell loop of kustomize builds", baseline[0], cpu(baseline)),
+        (f"   floor: the renders alone, {jobs} jobs, tuned", render_floor[0], cpu(render_floor)),
     ]
     with tempfile.TemporaryDirectory(prefix="k8s-overlays-wrappers-") as wrappers:
         annotated = annotating_wrappers(root, Path(wrappers))
         listed = f"ls -d {shlex.quote(str(annotated))}/*/"
         through = f"{listed} | {tuned} xargs -P {jobs} -n 1 {command} > /dev/null"
-        origins, _ = best_of(repeat, lambda _: timed(["bash", "-c", through], root))
+        origins = best_of(repeat, lambda _: timed(["bash", "-c", through], root))
     # Not a floor: what Kustomize itself spends on the annotations the gate asks for.
-    rows.append(("   (the same, with origin annotations)", origins, ""))
-    return rows, baseline, render_floor
+    rows.append(("   (the same, with origin annotations)", origins[0], cpu(origins)))
+    return rows, baseline[0], render_floor[0]
+
+
+def cpu(run: Run) -> str:
+    """The CPU time of a run, for its row: on a machine whose cores are all busy, what
+    the wall time cannot go below (divided by the cores)."""
+    return f"cpu {run.cpu:.1f} s"
 
 
 def annotating_wrappers(root: Path, into: Path) -> Path:
@@ -238,7 +263,7 @@ def annotating_wrappers(root: Path, into: Path) -> Path:
     return into
 
 
-def pytest_alone(items: int, repeat: int) -> float:
+def pytest_alone(items: int, repeat: int) -> Run:
     """pytest running as many no-op tests as the gate has items."""
     with tempfile.TemporaryDirectory(prefix="k8s-overlays-noop-") as noop:
         test = Path(noop) / "test_noop.py"
@@ -248,22 +273,22 @@ def pytest_alone(items: int, repeat: int) -> float:
             "def test_noop(i):\n    pass\n"
         )
         argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test)]
-        return best_of(repeat, lambda _: timed(argv, Path(noop)))[0]
+        return best_of(repeat, lambda _: timed(argv, Path(noop)))
 
 
 def gate_rows(root: Path, extra: list[str], repeat: int) -> Rows:
     """The gate cold (an empty cache each time), warm, and after editing one overlay."""
 
-    def row(label: str, done: tuple[float, str]) -> tuple[str, float, str]:
+    def row(label: str, done: Run) -> tuple[str, float, str]:
         seconds, output = done
-        return label, seconds, f"{summary(output)}; peak {peak_mb(output):.0f} MB"
+        return label, seconds, f"{summary(output)}; peak {peak_mb(output):.0f} MB; {cpu(done)}"
 
     cold = best_of(repeat, lambda attempt: gate(root, root / f".cache-{attempt}", extra))
     cache = root / f".cache-{repeat - 1}"
     warm = best_of(repeat, lambda _: gate(root, cache, extra))
     patch = root / "overlays" / "svc0000" / "patch.yaml"
 
-    def edited(attempt: int) -> tuple[float, str]:
+    def edited(attempt: int) -> Run:
         patch.write_text(re.sub(r"value: \d+", f"value: {attempt + 3}", patch.read_text()))
         return gate(root, cache, extra)
 
@@ -333,8 +358,9 @@ def main() -> None:
         rows, baseline, render_floor = baselines(root, " ".join(renderer.argv), args.repeat)
     print(f"start: {load()}")
     items = args.overlays * len([c for c in CHECKS if CHECKS[c].applies_to("overlay")])
-    pytest_floor = pytest_alone(items, args.repeat)
-    rows.append((f"   floor: pytest alone, {items} no-op tests", pytest_floor, ""))
+    alone = pytest_alone(items, args.repeat)
+    pytest_floor = alone[0]
+    rows.append((f"   floor: pytest alone, {items} no-op tests", pytest_floor, cpu(alone)))
     rows += gate_rows(root, args.pytest_args, args.repeat)
     # What each gate row is compared with: a cold run renders everything; a warm or
     # one-edit run renders (almost) nothing, so pytest itself is its floor.
