@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import os
 from collections import Counter
 from collections.abc import Callable
@@ -161,6 +162,36 @@ def test_a_session_of_the_gates_items_only_leaves_its_objects_to_the_os_at_exit(
     result = pytester.runpytest_subprocess(*ARGS, "test_own.py", "k8s/overlays")
     result.assert_outcomes(passed=57)
     assert (pytester.path / "frozen-at-exit").read_text() == "False"
+
+
+FREEZE_COUNTS = """
+import gc, json, pathlib
+
+counts = {}
+
+def pytest_runtest_logfinish(nodeid, location):
+    counts[nodeid] = gc.get_freeze_count()
+
+def pytest_sessionfinish(session):
+    pathlib.Path("counts.json").write_text(json.dumps(counts))
+"""
+
+
+def test_what_a_group_run_reads_is_frozen_too_when_only_the_gates_items_run(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # The first group check reads every render of the group (and makes its index): frozen
+    # at once, so the collections while the other items run do not walk it again.
+    pytester.makeconftest(FREEZE_COUNTS)
+    pytester.runpytest_subprocess(*ARGS, "k8s/overlays").assert_outcomes(passed=56)
+    counts = json.loads((pytester.path / "counts.json").read_text())
+    first = "k8s/overlays/auth/kustomization.yaml"
+    assert counts[f"{first}::unique-names"] > counts[f"{first}::render"]
+    # With a test of the project in the session, nothing more is frozen while items run.
+    pytester.makepyfile(test_own="def test_own():\n    pass\n")
+    pytester.runpytest_subprocess(*ARGS, "test_own.py", "k8s/overlays").assert_outcomes(passed=57)
+    counts = json.loads((pytester.path / "counts.json").read_text())
+    assert counts[f"{first}::unique-names"] == counts[f"{first}::render"]
 
 
 def test_the_repository_is_remembered_until_the_first_test_only(

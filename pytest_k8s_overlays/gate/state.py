@@ -59,6 +59,10 @@ class Gate:
         self.unknown: set[str] = set()
         #: Pull-request mode's --overlays-new-only: keeps the findings a change introduced.
         self.triage: Callable[[Deployable, str, CheckOutcome], CheckOutcome] | None = None
+        #: Called after a group's check ran over its renders (read back from the cache
+        #: after an edit): they live to the session's end, and the pytest session keeps
+        #: them out of the garbage collector's passes.
+        self.after_group_run: Callable[[], None] | None = None
 
     @property
     def specs(self) -> list[Deployable]:
@@ -175,6 +179,8 @@ class Gate:
                         rendered = self.rendered_group(group)
                         options = self._with_failures(group, rendered)
                         stored = self._run(check_id, group.overlays, rendered, options)
+                        if self.after_group_run is not None:
+                            self.after_group_run()
                     self._group_runs[key] = stored
                 except Exception as error:  # remembered: one crash, reported per item
                     self._group_runs[key] = error
