@@ -75,7 +75,7 @@ class GateSession:
         #: When the run started, before discovery renders an app-of-apps root: an entry
         #: not used since is not this run's.
         self._started = time.time()
-        #: Whether collection's objects are frozen (gc.freeze) until unconfigure.
+        #: Whether collection's objects are frozen (gc.freeze), until cleanup.
         self._frozen = False
         self.gate = build_gate(config, settings)
         self._by_anchor: dict[str, list[Deployable]] | None = None
@@ -226,9 +226,9 @@ class GateSession:
                 _leave_to_the_os_at_exit()
                 # What a group's checks read (every render of the group, after an edit)
                 # lives to the end too: frozen as well, so that the collections while
-                # the items run do not walk it again and again (0.15 s at 1,000
-                # overlays). Only when no test of the project runs: a freeze also holds
-                # back its garbage until cleanup.
+                # the items run do not walk it again and again (0.07 s of collections
+                # after one edit at 1,000 overlays). Only when no test of the project
+                # runs: a freeze also holds back its garbage until cleanup.
                 self.gate.after_group_run = self._freeze_again
 
     def _freeze_again(self) -> None:
