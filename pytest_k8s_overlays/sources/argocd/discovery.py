@@ -496,6 +496,9 @@ class _Builder:
         self.found = found
         self.groups: dict[str, list[Deployable]] = {}
         self.presumed: set[Presumed] = set()
+        #: The Applications whose one directory source fails on a manifest file, by that
+        #: file (resolved): found when the first file that is not valid YAML is added.
+        self._refusing: dict[Path, list[Deployable]] | None = None
 
     def project(self, app: _App) -> tuple[ProjectRules | None, Problem | None]:
         name = str(app.spec.get("project") or "default")
@@ -632,20 +635,22 @@ class _Builder:
 
     def _readers(self, file: Path) -> list[Deployable]:
         """The Applications whose one source is a directory whose read fails on ``file``
-        (Argo CD's fails on the first such file in its order)."""
-        found = []
-        for specs in self.groups.values():
-            for spec in specs:
-                recipe = spec.recipe
-                if recipe is None or recipe.error is not None or len(recipe.sources) != 1:
-                    continue
-                source = recipe.sources[0]
-                if source.type != DIRECTORY:
-                    continue
-                refused = refusing_file(source.path, source.root, source.overrides)
-                if refused is not None and refused.resolve() == file.resolve():
-                    found.append(spec)
-        return found
+        (Argo CD's fails on the first such file in its order). Each directory is read
+        once, for the first file that is not valid YAML."""
+        if self._refusing is None:
+            self._refusing = {}
+            for specs in self.groups.values():
+                for spec in specs:
+                    recipe = spec.recipe
+                    if recipe is None or recipe.error is not None or len(recipe.sources) != 1:
+                        continue
+                    source = recipe.sources[0]
+                    if source.type != DIRECTORY:
+                        continue
+                    refused = refusing_file(source.path, source.root, source.overrides)
+                    if refused is not None:
+                        self._refusing.setdefault(refused.resolve(), []).append(spec)
+        return self._refusing.get(file.resolve(), [])
 
     def _set_item(
         self, appset: Manifest, problems: tuple[Problem, ...], source: str, error: str | None
