@@ -43,7 +43,7 @@ from pathlib import Path
 
 import pytest_k8s_overlays
 from pytest_k8s_overlays.checks import CHECKS
-from pytest_k8s_overlays.render.engine import GO_TUNING, find_renderer
+from pytest_k8s_overlays.render.engine import GO_TUNING, _wrapper_kustomization, find_renderer
 
 RUNNER = textwrap.dedent(
     """
@@ -157,7 +157,7 @@ class Run(tuple[float, str]):
 
     cpu: float
 
-    def __new__(cls, seconds: float, output: str, cpu: float = float("nan")) -> Run:
+    def __new__(cls, seconds: float, output: str, cpu: float) -> Run:
         run = super().__new__(cls, (seconds, output))
         run.cpu = cpu
         return run
@@ -256,10 +256,7 @@ def annotating_wrappers(root: Path, into: Path) -> Path:
     for overlay in sorted((root / "overlays").iterdir()):
         wrapper = into / overlay.name
         wrapper.mkdir()
-        (wrapper / "kustomization.yaml").write_text(
-            f"resources: [{os.path.relpath(overlay, wrapper)}]\n"
-            "buildMetadata: [originAnnotations, transformerAnnotations]\n"
-        )
+        _wrapper_kustomization(overlay, wrapper)  # the gate's own, word for word
     return into
 
 
