@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def display_path(path: Path | str, root: Path | None = None) -> str:
@@ -56,6 +58,18 @@ def remember_resolutions(active: bool) -> None:
 def session_memo() -> dict[Hashable, Any] | None:
     """The memo of the session's span (see remember_resolutions); None outside one."""
     return _RESOLUTIONS.memo
+
+
+def remembered(key: Hashable, make: Callable[[], T]) -> T:
+    """``make()``, made once per ``key`` in the session's span (see
+    remember_resolutions), and anew at each call outside it."""
+    memo = _RESOLUTIONS.memo
+    if memo is None:
+        return make()
+    if key not in memo:
+        memo[key] = make()
+    value: T = memo[key]
+    return value
 
 
 def real(path: str | os.PathLike[str]) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from ...core.paths import (
     display_path,
     first_link_outside,
     inside,
-    session_memo,
+    remembered,
 )
 from ...parse.kustomization import (
     REFERENCE_FIELDS,
@@ -86,21 +87,17 @@ def outside_problem(
     helm = helm_enabled(build_args)
     todo: list[tuple[Path, Mapping[str, Any] | None]] = [(real, top)]
     seen: set[Path] = set()
-    memo = session_memo()
     while todo and len(seen) < MAX_CHAIN:
         current, data = todo.pop()
         if current in seen:
             continue
         seen.add(current)
-        if data is not None or memo is None:
+        if data is not None:
             problem, targets = _node(current, data, root, helm)
         else:
             # A base many overlays build is judged once before the session's first test.
             key = ("confine", current, root, helm)
-            known = memo.get(key)
-            if known is None:
-                known = memo[key] = _node(current, None, root, helm)
-            problem, targets = known
+            problem, targets = remembered(key, partial(_node, current, None, root, helm))
         if problem is not None:
             return problem
         todo.extend((target, None) for target in targets)

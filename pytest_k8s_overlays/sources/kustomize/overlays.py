@@ -91,13 +91,8 @@ def kustomization_dirs(
     fails, and nothing below it is listed. Walked once before a session's first test (discovery
     and the Components' consumers ask for the same root).
     """
-    memo = paths.session_memo()
-    known = memo.get(("kustomization_dirs", root, repository)) if memo is not None else None
-    if known is None:
-        known = _kustomization_dirs(root, repository)
-        if memo is not None:
-            memo[("kustomization_dirs", root, repository)] = known
-    return list(known)
+    key = ("kustomization_dirs", root, repository)
+    return list(paths.remembered(key, lambda: _kustomization_dirs(root, repository)))
 
 
 def _kustomization_dirs(
