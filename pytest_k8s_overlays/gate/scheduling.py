@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import queue
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
 from ..render import processes
@@ -27,25 +28,31 @@ def run_all(
     cache keys of a cold run's units, Python work) runs while the first ones render.
     Progress is told once all are known (its total would move until then)."""
     pool: ThreadPoolExecutor | None = None
-    pending: set[Future[object]] = set()
+    # Each future puts itself here when it ends: the main thread takes them one at a
+    # time. (concurrent.futures.wait takes every pending future's lock on each call:
+    # a thousand renders waited for that way cost a second of the main thread's CPU,
+    # taken from the renders on a machine whose cores they keep busy.)
+    ended: queue.SimpleQueue[Future[object]] = queue.SimpleQueue()
+    started = 0
     try:
         for item in todo:
             if pool is None:
                 pool = ThreadPoolExecutor(max_workers=max(1, jobs))
-            pending.add(pool.submit(work, item))
-        if pool is None:
-            return
-        total, done = len(pending), 0
-        while pending:
+            pool.submit(work, item).add_done_callback(ended.put)
+            started += 1
+        done = 0
+        while done < started:
             # Waits of a bounded time: Ctrl-C's SIGINT may be delivered to a render
             # thread, and a wait with no timeout would not see it until a render
             # ended (minutes, for a hung one); with one, it is seen within a tick.
-            finished, pending = wait(pending, timeout=TICK, return_when=FIRST_COMPLETED)
-            for future in finished:
-                future.result()
-                done += 1
-                if progress is not None:
-                    progress(done, total)
+            try:
+                future = ended.get(timeout=TICK)
+            except queue.Empty:
+                continue
+            future.result()
+            done += 1
+            if progress is not None:
+                progress(done, started)
     except BaseException:
         # Ctrl-C: kill the renders now rather than wait for each to end (up to
         # its timeout), and start no more.
