@@ -164,6 +164,46 @@ def test_a_session_of_the_gates_items_only_leaves_its_objects_to_the_os_at_exit(
     assert (pytester.path / "frozen-at-exit").read_text() == "False"
 
 
+CLEANUP_WATCH = """
+import gc, json, pathlib, traceback
+
+frozen_during = []
+
+def watch(phase, info):
+    if phase == "start" and any(
+        frame.name == "cleanup" and frame.filename.endswith("unraisableexception.py")
+        for frame in traceback.extract_stack()
+    ):
+        frozen_during.append(gc.get_freeze_count() > 0)
+
+gc.callbacks.append(watch)
+
+def pytest_configure(config):
+    # Registered before the gate's callbacks and pytest's: called after them.
+    config.add_cleanup(lambda: pathlib.Path("cleanup.json").write_text(json.dumps(
+        {"during": frozen_during, "after": gc.get_freeze_count()}
+    )))
+"""
+
+
+def test_only_the_gates_items_leave_collection_frozen_through_pytests_cleanup_collection(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # That collection then walks only what the items made (0.17 s less at 8,000 items);
+    # collection's objects are unfrozen right after it, so none outlives the session
+    # uncollectable (a run in the same process: an IDE, pytester).
+    pytester.makeconftest(CLEANUP_WATCH)
+    pytester.runpytest_subprocess(*ARGS, "k8s/overlays").assert_outcomes(passed=56)
+    watched = json.loads((pytester.path / "cleanup.json").read_text())
+    assert watched == {"during": [True], "after": 0}
+    # A test of the project in the session: unfrozen before it (see the test above).
+    pytester.makepyfile(test_own="def test_own():\n    pass\n")
+    result = pytester.runpytest_subprocess(*ARGS, "test_own.py", "k8s/overlays")
+    result.assert_outcomes(passed=57)
+    watched = json.loads((pytester.path / "cleanup.json").read_text())
+    assert watched == {"during": [False], "after": 0}
+
+
 FREEZE_COUNTS = """
 import gc, json, pathlib
 
