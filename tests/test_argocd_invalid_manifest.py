@@ -165,3 +165,36 @@ def test_a_yaml_file_that_names_no_argo_kind_is_listed_not_read(
             "kind: not read"
         ]
     )
+
+
+def test_the_projects_tests_of_what_renders_nothing_defer_to_the_application_item(
+    pytester: pytest.Pytester, argocd_example: Path
+) -> None:
+    # A project's test over every Application: for the file that generates nothing and for
+    # the root that reads it, the application item that reports the cause runs, so the
+    # test skips pointing at it rather than repeat the failure twice more.
+    write(argocd_example, "clusters/dev/apps/extra.yaml", UNQUOTED_TEMPLATE)
+    pytester.makepyfile(test_contract="def test_each(overlay):\n    assert overlay.resources\n")
+    result = pytester.runpytest("--overlays-argocd", "clusters/dev", "-rfs", "test_contract.py")
+    assert result.parseoutcomes()["failed"] == 1
+    assert "errors" not in result.parseoutcomes()
+    result.stdout.fnmatch_lines_random(
+        [
+            "FAILED clusters/dev/apps/extra.yaml::extra.yaml::application - *",
+            "SKIPPED [[]1[]] test_contract.py:1: extra.yaml generates nothing: see its "
+            "application item",
+            "SKIPPED [[]1[]] test_contract.py:1: dev-root renders nothing while "
+            "clusters/dev/apps/extra.yaml is not valid YAML: see extra.yaml [[]application[]]",
+        ]
+    )
+    # Without the application items (-k), the tests fail with Argo CD's words.
+    result = pytester.runpytest(
+        "--overlays-argocd", "clusters/dev", "-k", "test_each and (extra or dev-root)"
+    )
+    result.assert_outcomes(errors=2, deselected=98)
+    result.stdout.fnmatch_lines_random(
+        [
+            "ERROR test_contract.py::test_each[[]dev-root[]] - *",
+            "ERROR test_contract.py::test_each[[]extra.yaml[]] - *",
+        ]
+    )

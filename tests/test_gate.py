@@ -247,8 +247,10 @@ def test_a_fixture_of_a_broken_overlay_errors_with_the_render_message(
             assert "scan" in overlays.failures
         """
     )
-    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=render")
-    result.assert_outcomes(passed=6 + 6 + 1, failed=1, errors=1)
+    # The render items deselected (with them, the test skips: see
+    # test_the_projects_tests_of_an_overlay_that_did_not_render_defer_to_its_render_item).
+    result = pytester.runpytest("--overlays", "k8s/overlays", "-k", "test_")
+    result.assert_outcomes(passed=6 + 1, errors=1)
     result.stdout.fnmatch_lines(
         ["*ERROR at setup of test_each[[]scan]*", "scan: kustomize build failed: *"]
     )
@@ -592,3 +594,52 @@ def test_a_render_failure_is_one_failure_and_never_hidden(
     deselected.assert_outcomes(failed=1)
     unchecked = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=images")
     unchecked.assert_outcomes(passed=6, failed=1)
+
+
+#: A project's own contract tests, over every overlay and of one overlay by name.
+CONTRACTS = """
+def test_each_overlay_has_a_namespace(overlay):
+    assert overlay.namespaces
+
+def test_each_overlay_has_a_workload(overlay):
+    assert overlay.workloads
+
+def test_info_runs_in_its_namespace(overlays):
+    assert overlays["info"].namespaces == ("info",)
+"""
+
+
+def test_the_projects_tests_of_an_overlay_that_did_not_render_defer_to_its_render_item(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # One cause, one failure: the render item says why; the project's tests that need
+    # the render skip, at their own line, rather than repeat it once each.
+    break_overlay(example, "info")
+    pytester.makepyfile(test_contracts=CONTRACTS)
+    args = ("--overlays", "k8s/overlays", "-rfEs")
+    result = pytester.runpytest(*args, "--overlays-checks=render")
+    result.assert_outcomes(passed=6 + 2 * 6, failed=1, skipped=3)
+    result.stdout.fnmatch_lines_random(
+        [
+            "FAILED k8s/overlays/info/kustomization.yaml::render - info: kustomize build f*",
+            "SKIPPED [[]1] test_contracts.py:1: info did not render: see its render item",
+            "SKIPPED [[]1] test_contracts.py:4: info did not render: see its render item",
+            "SKIPPED [[]1] test_contracts.py:7: info did not render: see its render item",
+        ]
+    )
+    # The render item deselected (-k) or not run (--overlays-checks): the tests fail with
+    # the render's message, so a render failure never passes as skips alone.
+    for checks in ("render", "images"):
+        result = pytester.runpytest(
+            *args, f"--overlays-checks={checks}", "-k", "info and not render"
+        )
+        # With images: its item of info fails with the render's message too.
+        result.assert_outcomes(failed=1 if checks == "render" else 2, errors=2)
+        result.stdout.fnmatch_lines_random(
+            [
+                "ERROR test_contracts.py::test_each_overlay_has_a_namespace[[]info[]] - *",
+                "FAILED test_contracts.py::test_info_runs_in_its_namespace - *",
+                "E *.OverlayNotRendered: info: kustomize build failed: no resource matches *",
+            ]
+        )
+        result.stdout.no_fnmatch_line("*SKIPPED*")

@@ -57,7 +57,9 @@ class DeployableItem(pytest.Item):
     def runtest(self) -> None:
         active = self.config.stash[SESSION_KEY]
         gate = active.gate
-        deferred = self._reported_by_an_application_item(active.application_selected)
+        deferred = reported_by_an_application_item(
+            self.spec, self.check, active.application_selected
+        )
         if deferred is not None:
             raise pytest.skip.Exception(deferred, _use_item_location=True)
         message = gate.failure_message(self.spec, self.check)
@@ -68,8 +70,7 @@ class DeployableItem(pytest.Item):
         if failed_render and self.spec in active.render_selected:
             # Reported at the item (its kustomization file), as a skip marker is, not
             # at this line of the plugin.
-            reason = f"{self.spec.name} did not render: see its render item"
-            raise pytest.skip.Exception(reason, _use_item_location=True)
+            raise pytest.skip.Exception(did_not_render(self.spec), _use_item_location=True)
         if rules:
             self.user_properties.append(("rules", ",".join(rules)))
         outcome = gate.outcomes.get((self.spec, self.check))
@@ -81,34 +82,6 @@ class DeployableItem(pytest.Item):
                 message = active.shared.message(self.spec, self.check, verdict)
         if message is not None:
             raise CheckFailed(message)
-
-    def _reported_by_an_application_item(self, selected: set[Deployable]) -> str | None:
-        """Why this item defers to an ``application`` item that runs here (``selected``),
-        which reports the same cause with its rule; None when it does not (-k left that
-        item out, or there is no such cause). One cause, one failure:
-
-        - an ApplicationSet (or a manifest file) that generates nothing: its own
-          application item says why;
-        - an app of apps' root whose directory source fails on a manifest file that is
-          not valid YAML: that file's application item says so, naming the root. The
-          root's items that need no render (its spec's problems) still run.
-        """
-        recipe = self.spec.recipe
-        if recipe is None:
-            return None
-        if recipe.explained and self.check != APPLICATION_CHECK and self.spec in selected:
-            return f"{self.spec.name} generates nothing: see its application item"
-        blocked = recipe.blocked_by
-        if (
-            blocked is not None
-            and CHECKS[self.check].needs_render
-            and any((spec.group, spec.name) == blocked[:2] for spec in selected)
-        ):
-            return (
-                f"{self.spec.name} renders nothing while {blocked[2]} is not valid YAML: "
-                f"see {blocked[1]} [application]"
-            )
-        return None
 
     def repr_failure(
         self,
@@ -124,6 +97,44 @@ class DeployableItem(pytest.Item):
         # report an item at its line and assert that it has one.
         label = self.config.stash[SESSION_KEY].gate.label(self.spec)
         return _shown_path(self.config.rootpath, self.path), 0, f"{shown(label)} [{self.check}]"
+
+
+def did_not_render(spec: Deployable) -> str:
+    """Why an item (or a test of the project) that needs a deployable's render skips: it
+    failed, and its render item, which runs, says why."""
+    return f"{spec.name} did not render: see its render item"
+
+
+def reported_by_an_application_item(
+    spec: Deployable, check: str | None, selected: set[Deployable]
+) -> str | None:
+    """Why an item of ``check`` (None: a test of the project, which needs the render)
+    defers to an ``application`` item that runs here (``selected``), which reports the
+    same cause with its rule; None when it does not (-k left that item out, or there is
+    no such cause). One cause, one failure:
+
+    - an ApplicationSet (or a manifest file) that generates nothing: its own
+      application item says why;
+    - an app of apps' root whose directory source fails on a manifest file that is
+      not valid YAML: that file's application item says so, naming the root. The
+      root's items that need no render (its spec's problems) still run.
+    """
+    recipe = spec.recipe
+    if recipe is None:
+        return None
+    if recipe.explained and check != APPLICATION_CHECK and spec in selected:
+        return f"{spec.name} generates nothing: see its application item"
+    blocked = recipe.blocked_by
+    if (
+        blocked is not None
+        and (check is None or CHECKS[check].needs_render)
+        and any((other.group, other.name) == blocked[:2] for other in selected)
+    ):
+        return (
+            f"{spec.name} renders nothing while {blocked[2]} is not valid YAML: "
+            f"see {blocked[1]} [application]"
+        )
+    return None
 
 
 def failure_repr(item: pytest.Item, message: str) -> Any:

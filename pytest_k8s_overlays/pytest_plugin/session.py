@@ -12,6 +12,7 @@ import contextlib
 import gc
 import os
 import time
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +26,22 @@ from ..core.application_rules import APPLICATION_CHECK
 from ..core.deployables import Deployable
 from ..core.outcomes import RenderFailure
 from ..core.paths import remember_resolutions
-from ..core.resources import Overlay, Overlays
+from ..core.resources import Overlay, OverlayNotRendered, Overlays
 from ..core.text import LINE_LIMIT, shown
 from ..gate.handoff import WORKERINPUT_KEY, SessionRenders
 from ..gate.summary import Summary
 from ..parse.kustomization import KUSTOMIZATION_FILES
 from ..render.cause import reshape
 from . import terminal
-from .collect import DeployableItem, deployable_files, make_items, missing_specs, needed_specs
+from .collect import (
+    DeployableItem,
+    deployable_files,
+    did_not_render,
+    make_items,
+    missing_specs,
+    needed_specs,
+    reported_by_an_application_item,
+)
 from .shared import SharedFindings, tally
 from .startup import build_gate
 from .stash import (
@@ -64,6 +73,31 @@ def _leave_to_the_os_at_exit() -> None:
     if not _LEFT_TO_THE_OS:
         atexit.register(gc.freeze)
         _LEFT_TO_THE_OS = True
+
+
+class _SessionOverlays(Overlays):
+    """The ``overlays`` fixture's sequence: asking by name for an overlay whose render
+    failed skips the test when an item of the gate that runs reports that failure (see
+    :meth:`GateSession.reported_elsewhere`); it raises OverlayNotRendered otherwise."""
+
+    def __init__(
+        self,
+        overlays: Iterable[Overlay],
+        failures: Mapping[str, str],
+        reported: Mapping[str, str | None],
+    ) -> None:
+        super().__init__(overlays, failures)
+        self._reported = dict(reported)
+
+    def named(self, name: str, group: str | None = None) -> Overlay:
+        try:
+            return super().named(name, group)
+        except OverlayNotRendered:
+            reason = self._reported.get(name)
+            if reason is None:
+                raise
+            # At the test's own line, as the gate's items report their skips.
+            raise pytest.skip.Exception(reason, _use_item_location=True) from None
 
 
 class GateSession:
@@ -282,6 +316,9 @@ class GateSession:
             pytest.fail(NOT_CONFIGURED, pytrace=False)
         result = self.gate.store.result(spec)
         if isinstance(result, RenderFailure):
+            reason = self.reported_elsewhere(spec)
+            if reason is not None:
+                raise pytest.skip.Exception(reason, _use_item_location=True)
             pytest.fail(reshape(result.message, self.gate.store.display_root), pytrace=False)
         return result
 
@@ -291,10 +328,24 @@ class GateSession:
         self.gate.prefetch(specs)
         results = [self.gate.store.result(spec) for spec in specs]
         root = self.gate.store.display_root
-        failures = {
-            r.spec.name: reshape(r.message, root) for r in results if isinstance(r, RenderFailure)
-        }
-        return Overlays((r for r in results if isinstance(r, Overlay)), failures)
+        failed = [r for r in results if isinstance(r, RenderFailure)]
+        return _SessionOverlays(
+            (r for r in results if isinstance(r, Overlay)),
+            {r.spec.name: reshape(r.message, root) for r in failed},
+            {r.spec.name: self.reported_elsewhere(r.spec) for r in failed},
+        )
+
+    def reported_elsewhere(self, spec: Deployable) -> str | None:
+        """Why a test of the project that needs a deployable's render, which failed, is
+        skipped: an item of the gate that runs in this session reports the failure (its
+        render item, or the application item of its cause). None when none runs (-k left
+        it out): the test then fails with the render's message, so that a render failure
+        never passes as skips alone. One cause, one failure: the project's tests over
+        every overlay would otherwise repeat it once each."""
+        deferred = reported_by_an_application_item(spec, None, self.application_selected)
+        if deferred is not None:
+            return deferred
+        return did_not_render(spec) if spec in self.render_selected else None
 
     # -- reporting -----------------------------------------------------------------------
 
