@@ -346,7 +346,11 @@ def test_a_ref_that_names_nothing_is_said_and_fails_a_gate_on_the_diff(
     )
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
-        ["k8s-overlays diff: not made: --overlays-diff no-such-branch: git rev-parse: *"]
+        [
+            "k8s-overlays diff: not made: --overlays-diff no-such-branch: git rev-parse: *",
+            # Every item passed: the line that says why the run fails.
+            "--overlays-diff-fail-on: the diff was not made (see above), so the run fails",
+        ]
     )
 
 

@@ -156,9 +156,12 @@ class DiffPlugin:
         comparison = self.pr.comparison(self.session.settings.jobs)
         if comparison is None:
             self._lines = [f"k8s-overlays diff: not made: {self.pr.error}"]
-            if self.settings.fail_on and session.exitstatus == pytest.ExitCode.OK:
-                # Asked to gate on the diff, and there is none: never a silent pass.
-                session.exitstatus = pytest.ExitCode.TESTS_FAILED
+            if self.settings.fail_on:
+                # Asked to gate on the diff, and there is none: never a silent pass, and
+                # never a failure that does not say why (every item may have passed).
+                self._failed = ["the diff was not made (see above), so the run fails"]
+                if session.exitstatus == pytest.ExitCode.OK:
+                    session.exitstatus = pytest.ExitCode.TESTS_FAILED
             return
         renderer = self.session.gate.store.renderer
         command = " ".join([Path(renderer.argv[0]).name, *renderer.argv[1:]])
