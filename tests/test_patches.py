@@ -156,6 +156,56 @@ def test_a_finding_names_the_patch_only_for_the_fields_it_set(prod: Path) -> Non
         assert str(api.source_of(path)) == base
 
 
+#: A Component adding a sidecar with a JSON patch (bank-of-anthos's cloud-sql-proxy).
+SIDECAR = """\
+- op: add
+  path: /spec/template/spec/containers/-
+  value:
+    name: cloud-sql-proxy
+    image: gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.8.0
+- op: add
+  path: /spec/template/spec/containers/0/env/-
+  value: {name: PROXY, value: "127.0.0.1"}
+"""
+
+
+def test_a_json_patch_adding_a_container_sets_that_container_only(tmp_path: Path) -> None:
+    # Before, the untagged image of the app's own container was credited to the sidecar
+    # patch (line 1), and the same finding of five apps was shown as one.
+    write(tmp_path, "sql/kustomization.yaml", "patches:\n  - path: add-container.yaml\n")
+    write(tmp_path, "sql/add-container.yaml", SIDECAR)
+    kfile = tmp_path / "sql/kustomization.yaml"
+    (patch,) = kustomization_patches(kfile, tmp_path)
+    assert patch.paths == (
+        ("spec", "template", "spec", "containers", "name=cloud-sql-proxy"),
+        ("spec", "template", "spec", "containers", "*", "env", "name=PROXY"),
+    )
+    raw = {
+        "kind": "Deployment",
+        "metadata": {"name": "contacts"},
+        "spec": {
+            "template": {
+                "spec": {
+                    "containers": [
+                        {"name": "contacts", "image": "contacts"},
+                        {"name": "cloud-sql-proxy", "image": "gcr.io/x/proxy"},
+                    ]
+                }
+            }
+        },
+    }
+    base = "accounts/contacts.yaml"
+    contacts = Resource(raw, base, patches_for("Deployment", "contacts", [str(kfile)], tmp_path))
+    assert contacts.source_of("spec.template.spec.containers[0].image") == Provenance(base)
+    assert contacts.source_of("spec.template.spec.containers[1].image") == Provenance(
+        base, "sql/add-container.yaml"
+    )
+    # A field the added container lacks is the patch's too.
+    assert contacts.source_of("spec.template.spec.containers[1].resources") == Provenance(
+        base, "sql/add-container.yaml"
+    )
+
+
 def test_provenance_reads_as_the_finding_lines_write_it() -> None:
     inline = Provenance("base/app.yaml", "prod/kustomization.yaml", "patches[1]")
     assert (str(inline), inline.patched, inline.single) == (

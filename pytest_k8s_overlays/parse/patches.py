@@ -100,6 +100,20 @@ def _json_pointer(path: str) -> FieldPath:
     return tuple(ANY if p.isdigit() or p == "-" else p for p in parts if p)
 
 
+def _op_path(op: Mapping[str, Any]) -> FieldPath:
+    """What a JSON 6902 operation sets. An ``add`` into a list (``containers/-``, an
+    index) adds an element and sets nothing of the others: when the element has a name
+    (a container, a port, an env entry), the path names it (``name=cloud-sql-proxy``),
+    so that a finding on another container (its image) is not this patch's."""
+    path = _json_pointer(op["path"])
+    last = str(op["path"]).rstrip("/").rsplit("/", 1)[-1]
+    if op.get("op") == "add" and path and (last == "-" or last.isdigit()):
+        key = element_key(op.get("value"))
+        if key != ANY:
+            return (*path[:-1], key)
+    return path
+
+
 #: Files remembered (each kustomization and patch file of a large repository): an LRU
 #: smaller than what one session reads cyclically would remember nothing.
 _REMEMBERED = 1 << 14
@@ -124,7 +138,7 @@ def _patches_in(
     name = name if isinstance(name, str) else None
     if len(documents) == 1 and isinstance(documents[0], list):
         ops = [op for op in documents[0] if isinstance(op, Mapping)]
-        paths = tuple(_json_pointer(op["path"]) for op in ops if isinstance(op.get("path"), str))
+        paths = tuple(_op_path(op) for op in ops if isinstance(op.get("path"), str))
         yield Patch(file, kind, name, paths, entry)
         return
     for document in documents:
