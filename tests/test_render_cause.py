@@ -64,6 +64,18 @@ INVALID_YAML = (
     "accumulating resources: accumulating resources from 'svc.yaml': MalformedYAMLError: yaml: "
     "line 5: mapping values are not allowed in this context in File: svc.yaml"
 )
+#: A Component's patch naming a Deployment nobody has (gitops-environment-promotion's
+#: variants/prod with a typo), and a Component that does not exist: Kustomize quotes them.
+COMPONENT_PATCH = (
+    'accumulating components: accumulateDirectory: "recursed accumulation of path '
+    "'/work/repo/variants/prod': no matches for Id Deployment.v1.apps/simple-deploymnet.[noNs]; "
+    'failed to find unique target for patch Deployment.v1.apps/simple-deploymnet.[noNs]"'
+)
+MISSING_COMPONENT = (
+    'accumulating components: loader.New "must build at directory: not a valid directory: '
+    "evalsymlink failure on '/work/repo/variants/nope' : lstat /work/repo/variants/nope: no such "
+    'file or directory"'
+)
 UNKNOWN_FIELD = 'invalid Kustomization: json: unknown field "imagess"'
 BAD_JSON_PATCH = (
     "replace operation does not apply: doc is missing path: /spec/nothere/x: missing value"
@@ -91,8 +103,23 @@ BAD_JSON_PATCH = (
             "MalformedYAMLError: yaml: line 5: mapping values are not allowed in this context "
             "in File: svc.yaml",
         ),
+        (
+            COMPONENT_PATCH,
+            "no matches for Id Deployment.v1.apps/simple-deploymnet.[noNs]; failed to find "
+            "unique target for patch Deployment.v1.apps/simple-deploymnet.[noNs]",
+        ),
+        (MISSING_COMPONENT, "lstat variants/nope: no such file or directory"),
     ],
-    ids=["resource", "in-base", "patch", "in-remote-base", "remote-unreachable", "yaml"],
+    ids=[
+        "resource",
+        "in-base",
+        "patch",
+        "in-remote-base",
+        "remote-unreachable",
+        "yaml",
+        "component-patch",
+        "missing-component",
+    ],
 )
 def test_the_first_line_is_the_innermost_cause_then_the_chain(error: str, cause: str) -> None:
     shown = reshape(f"auth: kustomize build failed: {error}\n# Warning: deprecated", ROOT)
@@ -101,10 +128,12 @@ def test_the_first_line_is_the_innermost_cause_then_the_chain(error: str, cause:
     assert chain.startswith(
         (
             "  kustomize build failed: accumulating resources: ",
+            "  kustomize build failed: accumulating components: ",
             "  kustomize build failed: trouble configuring builtin PatchTransformer",
         )
     )
-    assert chain.endswith(cause)
+    # A Component's error ends with the quote Kustomize put around it.
+    assert chain.removesuffix('"').endswith(cause)
     assert "/work/repo" not in shown
     assert "/tmp/kustomize-" not in shown
     # git's exit status on a line of its own is gone; the warnings stay, after the error.

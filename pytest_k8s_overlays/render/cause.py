@@ -20,6 +20,7 @@ BUILD_FAILED = "kustomize build failed: "
 #: The steps Kustomize names on the way to an error, each up to its ``: ``.
 _WRAPPERS = re.compile(
     r"accumulating resources: "
+    r"|accumulating components: "
     r"|accumulation err='accumulating resources from '[^']*': "
     r"|accumulating resources from '[^']*': "
     r"|'[^']*' must resolve to a file': "
@@ -31,6 +32,8 @@ _WRAPPERS = re.compile(
     r"|trouble configuring builtin \w+ with config: (?:`[^`]*`|<[^>]*>): "
     r"|failed to get the patch file from path\([^)]*\): "
 )
+#: A Component's error, which Kustomize quotes (Go's %q): ``accumulateDirectory: "..."``.
+_QUOTED = re.compile(r'(?:accumulateDirectory: |loader\.New )"(?P<inner>(?:[^"\\]|\\.)*)"\Z')
 #: Kustomize tried a resource as a file, then as a directory: the same error twice.
 _DIRECTORY_RETRY = "': must build at directory: "
 #: Kustomize tried a resource as a file or URL, then as a directory or git repository:
@@ -76,6 +79,10 @@ def innermost(error: str) -> str:
         wrapper = _WRAPPERS.match(cause)
         if wrapper is not None:
             cause = cause[wrapper.end() :]
+            continue
+        quoted = _QUOTED.match(cause)
+        if quoted is not None:
+            cause = re.sub(r"\\(.)", r"\1", quoted.group("inner"))
             continue
         # The error of the file attempt, then the directory attempt's (the same again).
         if _DIRECTORY_RETRY in cause:
