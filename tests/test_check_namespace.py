@@ -427,6 +427,22 @@ def test_the_namespace_pattern_and_cluster_scoped_overlays(
     )
 
 
+def test_a_pattern_with_an_unknown_placeholder_is_a_usage_error(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # {nme} for {name}: expected literally, it failed every namespaced resource instead.
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-namespace={nme}-{last}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            "ERROR: --overlays-namespace={nme}-{last}: {nme} is no placeholder; use {name}, "
+            "{first}, {last} or {group}"
+        ]
+    )
+    ok = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=namespace")
+    ok.assert_outcomes(passed=7)
+
+
 CLUSTER_QUEUE_CRD = """
 apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition

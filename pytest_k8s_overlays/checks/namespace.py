@@ -145,6 +145,16 @@ def valid_namespace(name: str) -> bool:
     return len(name) <= _MAX_LABEL and _DNS_LABEL.fullmatch(name) is not None
 
 
+#: What a namespace pattern may hold besides its text.
+PLACEHOLDERS = ("{name}", "{first}", "{last}", "{group}")
+
+
+def unknown_placeholders(pattern: str) -> list[str]:
+    """The ``{...}`` of ``pattern`` that are no placeholder (a typo: ``{nme}``), which
+    would otherwise be expected literally, failing every resource."""
+    return [p for p in re.findall(r"\{[^{}]*\}", pattern) if p not in PLACEHOLDERS]
+
+
 def expected_namespace(pattern: str, overlay: Overlay) -> str:
     """Expand ``{name}`` (``auth/dev`` kept whole), ``{first}``, ``{last}`` and ``{group}``."""
     parts = overlay.name.split("/")
