@@ -93,6 +93,18 @@ def test_a_patch_that_does_not_parse_is_placed_on_the_patch(tmp_path: Path) -> N
     )
     kustomization.write_text("patches:\n  - path: p.yaml\n  - path: gone.yaml\n", "utf-8")
     assert render_failure_location(missing, kustomization) == (kustomization, 3)
+    # A patchesStrategicMerge entry naming no file (gitops-environment-promotion's qa,
+    # an entry added at line 4): Kustomize names the path it tried, not the entry.
+    kustomization.write_text(
+        "patchesStrategicMerge:\n- deployment.yml\n- version.yml\n- limits.yml\n", "utf-8"
+    )
+    tried = tmp_path / "limits.yml"
+    merge = (
+        "trouble configuring builtin PatchStrategicMergeTransformer with config: <hidden: may "
+        f"hold Secret values; see kustomization.yaml:1>: evalsymlink failure on '{tried}' : "
+        f"lstat {tried}: no such file or directory"
+    )
+    assert render_failure_location(merge, kustomization) == (kustomization, 4)
 
 
 def test_a_file_holding_many_findings_is_parsed_once_and_again_when_edited(

@@ -12,6 +12,7 @@ Nothing here reads values: only keys, names and line numbers.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from functools import lru_cache
@@ -244,12 +245,25 @@ _PATCH_FILE_RE = re.compile(r"failed to get the patch file from path\(([^)\n]+)\
 _PATCH_PARSE_RE = re.compile(r'unable to parse SM or JSON patch from \[path: "([^"\n]+)"\]')
 
 
+#: A patchesStrategicMerge file that does not exist: Kustomize names the path it tried.
+_MERGE_FILE_RE = re.compile(
+    r"trouble configuring builtin Patch\w*Transformer with config: .*?: "
+    r"evalsymlink failure on '([^'\n]+)'",
+    re.S,
+)
+
+
 def _patch_failure_location(message: str, file: Path) -> Location | None:
     """A patch Kustomize could not read: the patch file when it exists (it does not
     parse), else its entry in the kustomization."""
     named = _PATCH_PARSE_RE.search(message) or _PATCH_FILE_RE.search(message)
     if named is None:
-        return None
+        merge = _MERGE_FILE_RE.search(message)
+        if merge is None:
+            return None
+        tried = merge.group(1)
+        entry = os.path.relpath(tried, file.parent) if os.path.isabs(tried) else tried
+        return file, _entry_line(file, entry) or _entry_line(file, Path(tried).name) or 1
     patch = file.parent / named.group(1)
     if patch.is_file() and _PATCH_PARSE_RE.search(message):
         return patch, 1
