@@ -195,3 +195,70 @@ def test_the_tally_counts_findings_per_rule_and_the_one_liners() -> None:
         "  render: 1 deployable did not render",
     ]
     assert tally([]) == []
+
+
+SHARED_BASE = {
+    "base/kustomization.yaml": "resources: [app.yaml, service.yaml]\n",
+    "base/service.yaml": """\
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web}
+        spec:
+          selector: {app: web}
+          ports: [{port: 80, targetPort: 8080}]
+        """,
+    "base/app.yaml": """\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web}
+        spec:
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec:
+              containers:
+                - name: web
+                  image: ghcr.io/acme/web:1.0
+                  ports: [{containerPort: 8080}]
+        """,
+}
+
+
+def test_several_findings_of_an_item_at_one_place_are_one_line_and_counted_once(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Three regions deployed into one namespace from one base, with no label to tell
+    # their pods apart (gitops-environment-promotion's prod-asia, prod-eu, prod-us): each
+    # region's Deployment selector catches the two others' pods, two findings at one place.
+    from .builders import write
+
+    for path, text in SHARED_BASE.items():
+        write(pytester.path, path, text)
+    for region in ("asia", "eu", "us"):
+        write(
+            pytester.path,
+            f"envs/{region}/kustomization.yaml",
+            f"namespace: prod\nnamePrefix: {region}-\nresources: [../../base]\n",
+        )
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    result = pytester.runpytest(
+        "--overlays=envs", "--overlays-checks=isolation", "-p", "no:randomly"
+    )
+    result.assert_outcomes(failed=3)
+    # Before: each line twice, and "8 more items fail" with three overlays.
+    result.stdout.fnmatch_lines(
+        [
+            "eu: 4 findings shown in full under other items [[]cross-overlay-selector]",
+            "  [[]cross-overlay-selector] 2 findings, the same as asia (base/app.yaml:7), "
+            "shown in full under asia [[]isolation]",
+            "  [[]cross-overlay-selector] 2 findings, the same as asia (base/service.yaml:5), "
+            "shown in full under asia [[]isolation]",
+            "_*_ us [[]isolation] _*_",
+        ]
+    )
+    # Each item once in the tally, each overlay once in the annotation's title.
+    result.stdout.fnmatch_lines(
+        ["  cross-overlay-selector: 4 findings; 2 more items fail for one of them"]
+    )
+    (title,) = {runner_parse(line)[1]["title"] for line in commands_in(result.outlines)}
+    assert title == "asia and 2 more: isolation [cross-overlay-selector]"

@@ -114,20 +114,26 @@ class SharedFindings:
         shown under another item, and which others a finding shown here fails."""
         gate = self.gate
         lines = []
+        # One line per place: several findings of this item at one place (a selector
+        # that also catches two other overlays' pods) are one line, with their count.
+        places: dict[CauseKey, list[tuple[Finding, CauseKey, Deployable]]] = {}
+        for shared in verdict.elsewhere:
+            places.setdefault(shared[1], []).append(shared)
+        same = [_same(*found[0], gate, check, len(found)) for found in places.values()]
         if verdict.own:
             lines += gate.report(spec, check, verdict.own).splitlines()
         else:
             rules = sorted({finding.rule for finding, _, _ in verdict.elsewhere})
-            if len(verdict.elsewhere) == 1:
-                lines.append(f"{shown(spec.name)}: {_same(*verdict.elsewhere[0], gate, check)}")
+            if len(same) == 1:
+                lines.append(f"{shown(spec.name)}: {same[0]}")
             else:
                 count = plural(len(verdict.elsewhere), "finding")
                 lines.append(
                     f"{shown(spec.name)}: {count} shown in full under other items "
                     f"[{', '.join(rules)}]"
                 )
-        if verdict.own or len(verdict.elsewhere) > 1:
-            lines += [f"  {_same(*shared, gate, check)}" for shared in verdict.elsewhere]
+        if verdict.own or len(same) > 1:
+            lines += [f"  {line}" for line in same]
         # Which others a finding shown here fails: after the findings, before the hints.
         hints = next((i for i, line in enumerate(lines) if line.startswith("hint [")), len(lines))
         lines[hints:hints] = [
@@ -138,10 +144,13 @@ class SharedFindings:
         return "\n".join(lines)
 
 
-def _same(finding: Finding, key: CauseKey, first: Deployable, gate: Gate, check: str) -> str:
+def _same(
+    finding: Finding, key: CauseKey, first: Deployable, gate: Gate, check: str, count: int = 1
+) -> str:
     label = shown(gate.label(first))
+    same = "the same finding as" if count == 1 else f"{count} findings, the same as"
     return (
-        f"[{finding.rule}] the same finding as {label} ({shown(where(key))}), "
+        f"[{finding.rule}] {same} {label} ({shown(where(key))}), "
         f"shown in full under {label} [{check}]"
     )
 
@@ -155,7 +164,9 @@ def tally_properties(verdict: Verdict) -> list[tuple[str, object]]:
     (they travel with the report from a pytest-xdist worker)."""
     properties: list[tuple[str, object]] = []
     own = Counter(finding.rule for finding in verdict.own)
-    same = Counter(finding.rule for finding, _, _ in verdict.elsewhere)
+    # An item that fails only for findings shown under others counts once per rule:
+    # the tally says how many more items fail, not how many findings they repeat.
+    same = Counter({finding.rule for finding, _, _ in verdict.elsewhere} - set(own))
     if own:
         properties.append(("findings", _counts(own)))
     if same:

@@ -65,7 +65,8 @@ def per_location(records: Iterable[Record]) -> list[Record]:
             merged[(id(record),)] = record
             continue
         first = merged.setdefault(_key(record), {**record, "also": []})
-        if first is not record and first["overlay"] != record["overlay"]:
+        # Each other deployable once, however many of its findings are at this place.
+        if record["overlay"] != first["overlay"] and record["overlay"] not in first["also"]:
             first["also"].append(record["overlay"])
     found = []
     for record in merged.values():
