@@ -79,6 +79,25 @@ def test_a_broken_kustomization_is_still_an_overlay(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    "broken",
+    [
+        # A quote left open in a pull request's image tag, the base listed above it.
+        'resources:\n- ../../base  # the shared base\nimages:\n- name: app\n  newTag: "1.2\n',
+        'resources: ["../../base"]\nimages: [{name: app, newTag: "1.2}]\n',
+    ],
+    ids=["block", "flow"],
+)
+def test_a_broken_kustomization_does_not_make_its_base_an_overlay(
+    tmp_path: Path, broken: str
+) -> None:
+    # One cause, one failure: dev fails its render; its base stays a base (before, it
+    # became an overlay with findings of its own, and "added" in pull-request mode).
+    write(tmp_path, "k8s/base/kustomization.yaml", BASE)
+    write(tmp_path, "k8s/overlays/dev/kustomization.yaml", broken)
+    assert names("k8s", tmp_path) == ["overlays/dev"]
+
+
+@pytest.mark.parametrize(
     ("value", "message"),
     [
         ("nope", "--overlays nope: no such directory"),

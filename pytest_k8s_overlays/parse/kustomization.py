@@ -107,6 +107,27 @@ def read_kustomization(path: Path) -> dict[str, Any]:
         return {}
 
 
+#: A block list entry (``- ../../base``), or the entries of a flow list (``[a, b]``).
+_BLOCK_ENTRY = re.compile(r"""^\s*-\s+(['"]?)([^'"#\s]+)\1\s*(?:#.*)?$""", re.M)
+_FLOW_LIST = re.compile(r"\[([^\]\n]*)\]")
+
+
+def salvaged_entries(path: Path) -> dict[str, Any]:
+    """What a kustomization that does not load (a quote left open) may still say it
+    builds with: every list entry written in it, as ``resources``; {} when it cannot
+    be read at all. Discovery only (the overlay's render reports the file): without
+    them, the base an overlay builds with would be taken for an overlay of its own,
+    a second failure and, in pull-request mode, an "added" unit, for one typo."""
+    try:
+        text = read_bounded(path, MAX_KUSTOMIZATION_BYTES).decode("utf-8", "replace")
+    except (OSError, yaml.YAMLError):
+        return {}
+    entries = [match.group(2) for match in _BLOCK_ENTRY.finditer(text)]
+    for flow in _FLOW_LIST.finditer(text):
+        entries += [part.strip().strip("'\"") for part in flow.group(1).split(",")]
+    return {"resources": [entry for entry in entries if entry]}
+
+
 def is_remote(entry: str) -> bool:
     """Tell whether a kustomization entry names a remote target (git, http, ssh)."""
     return (

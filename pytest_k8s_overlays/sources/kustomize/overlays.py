@@ -17,12 +17,14 @@ from ...core.deployables import Deployable, Group
 from ...core.paths import own_repository, repository_of
 from ...parse.kustomization import (
     KUSTOMIZATION_FILES,
+    KustomizationError,
     is_component,
     is_consumer,
     is_dir,
     kustomization_file,
-    read_kustomization,
+    load_kustomization,
     referenced_directories,
+    salvaged_entries,
 )
 
 _GLOB_CHARS = frozenset("*?[")
@@ -78,7 +80,11 @@ def _read(directory: Path, kfile: Path, repository: Path | None) -> dict[str, An
     is never read (its overlay fails to render, saying so)."""
     if outside(directory, repository) or outside(kfile, repository):
         return {}
-    return read_kustomization(kfile)
+    try:
+        return load_kustomization(kfile)
+    except KustomizationError:
+        # Its render fails, saying why; what it builds with stays out of the gate.
+        return salvaged_entries(kfile)
 
 
 def kustomization_dirs(
