@@ -316,6 +316,32 @@ def test_generated_and_kustomization_findings_point_at_their_entries(
     assert len(commands_in(result.outlines)) == len(found)
 
 
+def test_a_namespace_the_overlay_set_is_placed_on_its_namespace_line(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # A pull request writes the overlay's namespace with capitals: every namespaced
+    # resource of chat fails the schema's name rule. Before, one annotation per base
+    # manifest (files the pull request did not change); now one, on the line it did.
+    kfile = example / "k8s/overlays/chat/kustomization.yaml"
+    kfile.write_text(kfile.read_text().replace("namespace: chat\n", "namespace: Chat_EU\n"))
+    result = pytester.runpytest(
+        *GATE,
+        "--overlays-checks=schema",
+        "--overlays-annotations=github",
+        "--overlays-report=r.json",
+    )
+    result.assert_outcomes(passed=6, failed=1)
+    records = json.loads((pytester.path / "r.json").read_text())["findings"]
+    assert {r["rule"] for r in records} == {"name"}
+    assert len(records) == 3  # the ConfigMap, the Deployment and the Service
+    assert {(r["source"]["file"], r["source"]["line"]) for r in records} == {
+        ("k8s/overlays/chat/kustomization.yaml", 3)
+    }
+    (annotation,) = commands_in(result.outlines)
+    assert runner_parse(annotation)[1]["file"] == "k8s/overlays/chat/kustomization.yaml"
+    assert runner_parse(annotation)[1]["line"] == "3"
+
+
 def test_render_failures_point_at_the_line_kustomize_names(
     pytester: pytest.Pytester, example: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,13 +1,17 @@
-"""Where an image a finding is about was set: the ``images:`` entry that wrote it.
+"""Where a field a kustomization wrote was set: the ``images:`` entry that wrote an
+image, the ``namespace:`` that set a resource's namespace.
 
 A base Deployment says ``image: app``; each overlay's ``images:`` entry sets
 its own name and tag. A finding about the image an entry wrote belongs on that
 entry, the line a pull request changes, not on the base every overlay shares.
+Likewise a namespace the overlay's ``namespace:`` set (``Staging_EU``, not a
+namespace name): one place, the overlay's line, not each base manifest.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +69,32 @@ def image_entry_location(resource: Resource, path: str, kustomization: Path) -> 
     if image is None:
         return None
     ref = kustomize_split(image)
+    for file, data in _outermost_first(kustomization):
+        for index, entry in _entries(data):
+            if entry.produced(ref):
+                return file, file_field_line(file, f"images[{index}]")
+    return None
+
+
+def namespace_entry_location(resource: Resource, path: str, kustomization: Path) -> Location | None:
+    """The ``namespace:`` of a kustomization that set the namespace at ``path``
+    (``metadata.namespace``) of ``resource``: the outermost one setting that value,
+    searching from the unit's ``kustomization`` through its bases (Kustomize applies
+    the outermost last); None when no kustomization set it (the manifest did)."""
+    if path != "metadata.namespace":
+        return None
+    namespace = _value(resource.raw, path)
+    if namespace is None:
+        return None
+    for file, data in _outermost_first(kustomization):
+        if data.get("namespace") == namespace:
+            return file, file_field_line(file, "namespace")
+    return None
+
+
+def _outermost_first(kustomization: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """The unit's kustomization, then its bases and Components, breadth first, each
+    loaded with every scalar a string (at most :data:`SEARCH_LIMIT`)."""
     queue = deque([kustomization])
     seen: set[Path] = set()
     while queue and len(seen) < SEARCH_LIMIT:
@@ -76,11 +106,8 @@ def image_entry_location(resource: Resource, path: str, kustomization: Path) -> 
             data = load_kustomization(file, _TEXT_LOADER)
         except KustomizationError:
             continue
-        for index, entry in _entries(data):
-            if entry.produced(ref):
-                return file, file_field_line(file, f"images[{index}]")
+        yield file, data
         for directory in referenced_directories(file.parent, data):
             found = kustomization_file(directory)
             if found is not None:
                 queue.append(found)
-    return None

@@ -24,7 +24,7 @@ from ..core.provenance import Provenance
 from ..core.resources import Overlay, Resource
 from ..core.text import bounded, encodable, shown_lines
 from ..render.cause import reshape
-from .image_entries import image_entry_location
+from .image_entries import image_entry_location, namespace_entry_location
 from .locate import (
     Location,
     application_line,
@@ -77,10 +77,11 @@ def finding_location(
     """The file and line of a finding: the patch that set the field (its document, or
     its place in a kustomization), the resource's manifest (its document, or the
     field), a kustomization file the finding is about, or the overlay's. An image an
-    ``images:`` entry wrote is on that entry."""
-    entry = image_entry_location(resource, finding.path, kustomization) if resource else None
-    if entry is not None:
-        return entry
+    ``images:`` entry wrote is on that entry, a namespace a ``namespace:`` set on it."""
+    for written in (image_entry_location, namespace_entry_location):
+        entry = written(resource, finding.path, kustomization) if resource else None
+        if entry is not None:
+            return entry
     patched = _patch_location(finding, resource, root)
     if patched is not None:
         return patched
