@@ -99,8 +99,11 @@ def test_an_unused_malformed_component_fails_its_own_render_item(
     result.stdout.fnmatch_lines(
         [
             "*_ components/debug [[]render] _*",
+            # Kustomize's innermost cause first, then its whole chain.
             "components/debug: a Component no gated overlay uses, rendered through "
-            "k8s/overlays/auth: kustomize build failed: accumulating components: "
+            "k8s/overlays/auth: invalid Kustomization: json: cannot unmarshal string into Go "
+            "struct field Kustomization.patches of type types.Patch",
+            "  kustomize build failed: accumulating components: "
             "accumulateDirectory: \"couldn't make target for path 'k8s/overlays/components/"
             "debug': invalid Kustomization: json: cannot unmarshal string into Go struct field "
             'Kustomization.patches of type types.Patch"',

@@ -262,3 +262,55 @@ def test_several_findings_of_an_item_at_one_place_are_one_line_and_counted_once(
     )
     (title,) = {runner_parse(line)[1]["title"] for line in commands_in(result.outlines)}
     assert title == "asia and 2 more: isolation [cross-overlay-selector]"
+
+
+def test_a_base_every_overlay_fails_to_render_on_is_one_failure_in_full(
+    pytester: pytest.Pytester, example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A pull request renames configmap.yaml in the shared base but not its entry: every
+    # overlay's render fails on the base. Before, seven full failures and seven
+    # annotations on the same line.
+    from .test_gate import break_overlay
+
+    kfile = example / "k8s/base/kustomization.yaml"
+    kfile.write_text(kfile.read_text().replace("- configmap.yaml", "- configmaps.yaml"))
+    entry = kfile.read_text().splitlines().index("  - configmaps.yaml") + 1
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    result = pytester.runpytest(
+        "--overlays=k8s/overlays",
+        "--overlays-checks=render",
+        "-p",
+        "no:randomly",
+        "--overlays-sarif=out.sarif",
+    )
+    result.assert_outcomes(failed=len(SERVICES))
+    place = f"k8s/base/kustomization.yaml:{entry}"
+    result.stdout.fnmatch_lines(
+        [
+            "auth: lstat k8s/base/configmaps.yaml: no such file or directory",
+            "  kustomize build failed: *",
+            f"  [[]render] at {place} fails 6 more items too, shown there in one line: "
+            "character, chat, info, location, my, scan",
+        ]
+    )
+    for name in OTHERS:
+        result.stdout.fnmatch_lines(
+            [
+                f"{name}: the same render failure as auth ({place}), shown in full under "
+                "auth [[]render]"
+            ]
+        )
+    # The summary still counts every deployable that did not render.
+    result.stdout.fnmatch_lines(["  render: 7 deployables did not render"])
+    (annotation,) = commands_in(result.outlines)
+    assert runner_parse(annotation)[1]["title"] == "auth and 6 more: render"
+    sarif = json.loads((pytester.path / "out.sarif").read_text())
+    assert len(sarif["runs"][0]["results"]) == 1
+    # Two overlays' own mistakes, word for word alike, are two causes in two places.
+    kfile.write_text(kfile.read_text().replace("- configmaps.yaml", "- configmap.yaml"))
+    break_overlay(example, "info")
+    break_overlay(example, "my")
+    result = pytester.runpytest("--overlays=k8s/overlays", "--overlays-checks=render")
+    result.assert_outcomes(passed=5, failed=2)
+    result.stdout.no_fnmatch_line("*the same render failure*")
+    assert len(commands_in(result.outlines)) == 2

@@ -80,6 +80,9 @@ class DeployableItem(pytest.Item):
             self.user_properties += tally_properties(verdict)
             if verdict.elsewhere or verdict.later:
                 message = active.shared.message(self.spec, self.check, verdict)
+        if message is not None and self.check == RENDER:
+            # One cause, one failure: a base every overlay using it fails on.
+            message = active.shared.render_message(self.spec, message)
         if message is not None:
             raise CheckFailed(message)
 

@@ -16,11 +16,11 @@ from pathlib import Path
 from ..checks import RENDER
 from ..core.deployables import Deployable
 from ..core.findings import Finding, plural
-from ..core.outcomes import CheckOutcome
+from ..core.outcomes import CheckOutcome, RenderFailure
 from ..core.resources import Overlay
 from ..core.text import shown
 from ..gate.state import Gate
-from ..reporting.shared import CauseKey, cause_key, where
+from ..reporting.shared import CauseKey, RenderKey, cause_key, render_key, where
 
 
 def order(spec: Deployable) -> tuple[str, str, str]:
@@ -48,6 +48,7 @@ class SharedFindings:
         #: The selected items' deployables, per check, in claiming order.
         self.peers: dict[str, list[Deployable]] = {}
         self._keys: dict[tuple[Deployable, str], list[CauseKey]] = {}
+        self._render_keys: dict[Deployable, RenderKey | None] = {}
 
     def select(self, items: Sequence[tuple[Deployable, str]]) -> None:
         """Remember the selected items (deployable, check)."""
@@ -108,6 +109,44 @@ class SharedFindings:
                 if key in later:
                     verdict.later[key] = later[key]
         return verdict
+
+    def _render_key(self, spec: Deployable) -> RenderKey | None:
+        """The place and cause of a deployable's render failure; None when it rendered
+        (told without reading a render the cache holds)."""
+        if spec not in self._render_keys:
+            key = None
+            if isinstance(self.gate.store.state_of(spec), str):
+                failure = self.gate.store.result(spec)
+                if isinstance(failure, RenderFailure):
+                    key = render_key(failure, self.root)
+            self._render_keys[spec] = key
+        return self._render_keys[spec]
+
+    def render_message(self, spec: Deployable, message: str) -> str:
+        """A render item's failure text: in full under the first render item (in claiming
+        order) whose deployable failed with the same cause at the same place (a base or
+        Component every overlay using it fails on), one line under the others."""
+        mine = self._render_key(spec)
+        peers = self.peers.get(RENDER, [])
+        if mine is None or spec not in peers:
+            return message
+        same = [peer for peer in peers if peer != spec and self._render_key(peer) == mine]
+        if not same:
+            return message
+        place = shown(f"{mine[0]}:{mine[1]}")
+        position = peers.index(spec)
+        first = next((peer for peer in same if peers.index(peer) < position), None)
+        if first is not None:
+            label = shown(self.gate.label(first))
+            return (
+                f"{shown(spec.name)}: the same render failure as {label} ({place}), shown in "
+                f"full under {label} [{RENDER}]"
+            )
+        others = ", ".join(shown(self.gate.label(peer)) for peer in same)
+        return (
+            f"{message}\n  [{RENDER}] at {place} fails {plural(len(same), 'more item')} too, "
+            f"shown there in one line: {others}"
+        )
 
     def message(self, spec: Deployable, check: str, verdict: Verdict) -> str:
         """The item's failure text: its own findings in full, one line per finding

@@ -42,12 +42,12 @@ def command(name: str, message: str, **properties: str | int) -> str:
 def annotation(record: Record) -> str:
     """The ``::error`` line of one record: the overlay and rule as title, the
     finding and its hint as message, on the file and line it is about."""
+    also = record.get("also", [])
+    overlays = f"{record['overlay']} and {len(also)} more" if also else record["overlay"]
     if record["check"] == record["rule"]:  # a render failure
-        title = f"{record['overlay']}: {record['check']}"
+        title = f"{overlays}: {record['check']}"
         message = f"{record['message']}\nhint: {record['hint']}"
     else:
-        also = record.get("also", [])
-        overlays = f"{record['overlay']} and {len(also)} more" if also else record["overlay"]
         title = f"{overlays}: {record['check']} [{record['rule']}]"
         message = f"{record['message']}\nhint [{record['rule']}]: {record['hint']}"
     source = record["source"]

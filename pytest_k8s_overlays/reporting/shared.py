@@ -13,10 +13,14 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..checks import RENDER
 from ..core.deployables import Deployable
 from ..core.findings import Finding
+from ..core.outcomes import RenderFailure
 from ..core.paths import display_path
 from ..core.resources import Overlay
+from ..render.cause import reshape
+from .locate import render_failure_location
 from .records import Record, finding_location, sort_records
 
 #: What makes two findings one: check, rule, file, line, field path.
@@ -36,6 +40,34 @@ def cause_key(spec: Deployable, overlay: Overlay | None, finding: Finding, root:
     except (OSError, ValueError):
         # A path the system refuses (a name too long): the finding is this unit's own.
         return (finding.check, finding.rule, f"<{spec.group}:{spec.name}>", 0, finding.path)
+
+
+#: What makes two render failures one: the file and line Kustomize names, and the cause.
+RenderKey = tuple[str, int, str]
+
+
+def render_key(failure: RenderFailure, root: Path) -> RenderKey:
+    """Where a render failure lives (the file and line Kustomize names: a base's
+    kustomization that every overlay using it fails on) and its cause, the first line
+    of its text without the deployable's name: the same for every user of a broken
+    base or Component, different for one overlay's own mistake (its own file)."""
+    spec = failure.spec
+    first = reshape(failure.message, root).split("\n", 1)[0]
+    cause = first.removeprefix(f"{spec.name}: ")
+    try:
+        kustomization = spec.kustomization if spec.kustomization.is_file() else spec.anchor
+        file, line = render_failure_location(failure.message, kustomization)
+        return (display_path(file, root), line, cause)
+    except (OSError, ValueError):
+        # A path the system refuses (a name too long): the failure is this unit's own.
+        return (f"<{spec.group}:{spec.name}>", 0, cause)
+
+
+def _render_key(record: Record) -> tuple[Any, ...]:
+    """:func:`render_key` of a render failure's record (its place, its first line)."""
+    first = str(record["message"]).split("\n", 1)[0]
+    cause = first.removeprefix(f"{record['overlay']}: ")
+    return (RENDER, record["source"]["file"], record["source"]["line"], cause)
 
 
 def where(key: CauseKey) -> str:
@@ -58,13 +90,18 @@ def _key(record: Record) -> tuple[Any, ...]:
 def per_location(records: Iterable[Record]) -> list[Record]:
     """One record per finding and place: the first (in the records' order) of those
     several deployables share, naming the others in ``also`` and in its message.
-    Render failures stay one per deployable (each fails on its own)."""
+    Render failures with one cause at one place (a broken base) are one record too."""
     merged: dict[tuple[Any, ...], Record] = {}
     for record in sort_records(records):
-        if record["check"] == record["rule"]:
+        if record["check"] == record["rule"] == RENDER:
+            # A base or Component every user fails on: one record, naming the others.
+            key = _render_key(record)
+        elif record["check"] == record["rule"]:
             merged[(id(record),)] = record
             continue
-        first = merged.setdefault(_key(record), {**record, "also": []})
+        else:
+            key = _key(record)
+        first = merged.setdefault(key, {**record, "also": []})
         # Each other deployable once, however many of its findings are at this place.
         if record["overlay"] != first["overlay"] and record["overlay"] not in first["also"]:
             first["also"].append(record["overlay"])
@@ -72,9 +109,10 @@ def per_location(records: Iterable[Record]) -> list[Record]:
     for record in merged.values():
         also: Sequence[str] = record.get("also", [])
         if also:
+            what = "render failure" if record["check"] == record["rule"] else "finding"
             record = {
                 **record,
-                "message": f"{record['message']} (the same finding in {', '.join(also)})",
+                "message": f"{record['message']} (the same {what} in {', '.join(also)})",
             }
         found.append(record)
     return found
