@@ -107,6 +107,41 @@ def test_a_patch_that_does_not_parse_is_placed_on_the_patch(tmp_path: Path) -> N
     assert render_failure_location(merge, kustomization) == (kustomization, 4)
 
 
+def test_a_patch_whose_target_a_typo_lost_is_placed_on_the_name(tmp_path: Path) -> None:
+    # gitops-environment-promotion's variants/prod with a typo in its patch's name:
+    # Kustomize names the Component's directory; the line the pull request changed
+    # is the name in the patch file. Before: line 1 of the Component's kustomization.
+    component = tmp_path / "variants/prod"
+    component.mkdir(parents=True)
+    kustomization = component / "kustomization.yml"
+    kustomization.write_text(
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+        "patchesStrategicMerge:\n- prod.yml\n",
+        encoding="utf-8",
+    )
+    (component / "prod.yml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: simple-deploymnet\n",
+        encoding="utf-8",
+    )
+    message = (
+        'accumulating components: accumulateDirectory: "recursed accumulation of path '
+        f"'{component}': no matches for Id Deployment.v1.apps/simple-deploymnet.[noNs]; "
+        'failed to find unique target for patch Deployment.v1.apps/simple-deploymnet.[noNs]"'
+    )
+    overlay = tmp_path / "envs/prod-asia/kustomization.yml"
+    assert render_failure_location(message, overlay) == (component / "prod.yml", 4)
+    # An inline patch: the name in the kustomization itself.
+    kustomization.write_text(
+        "kind: Component\npatches:\n- patch: |-\n    kind: Deployment\n    metadata:\n"
+        "      name: simple-deploymnet\n",
+        encoding="utf-8",
+    )
+    assert render_failure_location(message, overlay) == (kustomization, 6)
+    # Named nowhere Kustomize points: the kustomization, as before.
+    kustomization.write_text("kind: Component\n", encoding="utf-8")
+    assert render_failure_location(message, overlay) == (kustomization, 1)
+
+
 def test_a_file_holding_many_findings_is_parsed_once_and_again_when_edited(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

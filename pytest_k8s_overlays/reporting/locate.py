@@ -253,11 +253,57 @@ _MERGE_FILE_RE = re.compile(
 )
 
 
+#: A patch whose target matches nothing: the name it targets, as Kustomize names it.
+_NO_TARGET_RE = re.compile(r"failed to find unique target for patch [\w.-]+/(\S+?)\.\[")
+#: Files a patch entry of a kustomization may name (``path: x.yaml``, ``- x.yaml``).
+_PATCH_ENTRY_RE = re.compile(
+    r"^\s*(?:-\s+)?(?:path:\s*)?['\"]?([^\s'\"#]+\.(?:ya?ml|json))['\"]?\s*$"
+)
+
+
+def _named_line(file: Path, name: str) -> int | None:
+    """The line of ``file`` that writes ``name: <name>`` (a patch's target), if any."""
+    wanted = re.compile(rf"^\s*(?:-\s+)?name:\s*['\"]?{re.escape(name)}['\"]?\s*$")
+    try:
+        lines = file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((number for number, text in enumerate(lines, 1) if wanted.match(text)), None)
+
+
+def _target_location(message: str, file: Path) -> Location | None:
+    """A patch whose target a typo lost (``no matches for Id .../simple-deploymnet``):
+    the line naming that target, in the kustomization Kustomize names or a patch file
+    it lists; None when none does."""
+    lost = _NO_TARGET_RE.search(message)
+    if lost is None:
+        return None
+    name = lost.group(1)
+    line = _named_line(file, name)  # an inline patch, or a target: name
+    if line is not None:
+        return file, line
+    try:
+        entries = file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for text in entries:
+        entry = _PATCH_ENTRY_RE.match(text)
+        patch = file.parent / entry.group(1) if entry else None
+        line = _named_line(patch, name) if patch is not None and patch.is_file() else None
+        if patch is not None and line is not None:
+            return patch, line
+    return None
+
+
 def _patch_failure_location(message: str, file: Path) -> Location | None:
     """A patch Kustomize could not read: the patch file when it exists (it does not
-    parse), else its entry in the kustomization."""
+    parse), else its entry in the kustomization; a patch whose target matches nothing,
+    where it names that target."""
     named = _PATCH_PARSE_RE.search(message) or _PATCH_FILE_RE.search(message)
     if named is None:
+        target = _target_location(message, file)
+        if target is not None:
+            return target
         merge = _MERGE_FILE_RE.search(message)
         if merge is None:
             return None
