@@ -240,3 +240,13 @@ def test_break_overlay_is_shown_as_kustomize_says_it(
         "--overlays", "k8s/overlays", "--overlays-checks=render", "-k", "my"
     )
     result.stdout.fnmatch_lines(["my: kustomize build failed: no resource matches strategic*"])
+
+
+def test_a_warning_kustomize_prints_twice_is_shown_once() -> None:
+    # gitops-environment-promotion: two kustomizations with patchesStrategicMerge, the
+    # same deprecation warning twice after the error.
+    warning = "# Warning: 'patchesStrategicMerge' is deprecated. Please use 'patches' instead."
+    shown = reshape(f"prod: kustomize build failed: {MISSING_RESOURCE}\n{warning}\n{warning}", ROOT)
+    assert shown.splitlines()[2:] == [warning]
+    plain = reshape(f"prod: kustomize build failed: {UNKNOWN_FIELD}\n{warning}\n{warning}", ROOT)
+    assert plain.splitlines() == [f"prod: kustomize build failed: {UNKNOWN_FIELD}", warning]

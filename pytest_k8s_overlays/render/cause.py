@@ -116,7 +116,10 @@ def reshape(message: str, root: Path) -> str:
     if at < 0:
         return message
     subject, chain = first[:at], first[at + len(BUILD_FAILED) :]
+    # Kustomize prints a warning once per kustomization that earns it: the same line
+    # twice says nothing more.
+    rest = "\n".join(dict.fromkeys(rest.split("\n")))
     cause = innermost(chain)
     if cause == chain:
-        return message
+        return f"{first}{newline}{rest}"
     return f"{subject}{cause}\n  {BUILD_FAILED}{chain}{newline}{rest}"
