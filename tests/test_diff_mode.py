@@ -354,6 +354,17 @@ def test_a_ref_that_names_nothing_is_said_and_fails_a_gate_on_the_diff(
     )
 
 
+def test_a_unit_of_a_glob_is_named_by_its_directory(pytester: pytest.Pytester, repo: Path) -> None:
+    # Before: the glob joined to the name (k8s/overlays/*/auth; bank-of-anthos's
+    # src/**/k8s/overlays/production/frontend/k8s/overlays/production).
+    set_replicas(repo, "auth", 9)
+    for glob in ("k8s/overlays/*", "k8s/**/auth"):
+        result = pytester.runpytest(
+            "--overlays", glob, "--overlays-checks=render", "--overlays-diff", "main"
+        )
+        assert "k8s/overlays/auth: modified" in diff_section(result), glob
+
+
 def test_the_base_is_written_without_touching_the_checkout(
     pytester: pytest.Pytester, repo: Path
 ) -> None:

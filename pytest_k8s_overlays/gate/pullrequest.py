@@ -29,6 +29,7 @@ from ..diff.engine import Comparison, Side, compare
 from ..diff.ignore import IgnoreRule, argocd_rules
 from ..diff.output import Header
 from ..sources import gitref
+from ..sources.kustomize.overlays import shown_path
 from . import diffside
 from .state import Gate
 
@@ -55,7 +56,7 @@ def unit_key(spec: Deployable) -> str:
         server, name, namespace = spec.application.destination
         return f"{spec.name} -> {name or server or '?'}/{namespace or '-'}"
     suffix = " (Component)" if spec.kind == COMPONENT else ""
-    return f"{spec.group}/{spec.name}{suffix}"
+    return f"{shown_path(spec.group, spec.name, spec.path)}{suffix}"
 
 
 @dataclass

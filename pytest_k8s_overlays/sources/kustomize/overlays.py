@@ -262,6 +262,21 @@ def _glob_prefix(parts: Sequence[str]) -> list[str]:
     return prefix
 
 
+def shown_path(group: str, name: str, path: Path) -> str:
+    """An overlay's directory as its group and name say where it is: ``k8s/overlays/auth``
+    for a directory group, and for a glob the directory it matched, from the glob's
+    fixed part on (``src/frontend/k8s/overlays/production`` for
+    ``src/**/k8s/overlays/production``, not the glob joined to the name)."""
+    parts = Path(group).parts
+    prefix = _glob_prefix(parts)
+    if len(prefix) == len(parts):
+        return _join(group, name)
+    # With **, the name is the match's path from the fixed part on; else the match has
+    # one part per part of the glob, the name only those a wildcard matched.
+    tail = name if "**" in parts else "/".join(path.parts[len(prefix) - len(parts) :])
+    return _join("/".join(prefix), tail)
+
+
 def _wildcard_name(pattern_parts: Sequence[str], match: Path, prefix: Path) -> str:
     """Name a glob match by the parts its wildcards matched (``auth`` for ``*/dev``)."""
     if "**" in pattern_parts or len(match.parts) != len(pattern_parts):
