@@ -51,6 +51,41 @@ def test_a_kustomization_directory_is_one_overlay_named_after_it(tmp_path: Path)
     ]
 
 
+def test_overlays_under_a_kustomization_directory_are_named_not_gated(
+    pytester: pytest.Pytester,
+) -> None:
+    # microservices-demo's kustomize/: a kustomization with Components, and under it
+    # tests/* overlays it does not build with. --overlays=kustomize gates the one
+    # overlay, and the header names the others rather than leave them out in silence.
+    root = pytester.path
+    write(root, "kustomize/kustomization.yaml", "resources: [base]\ncomponents: [components/a]\n")
+    write(root, "kustomize/base/kustomization.yaml", "resources: [cm.yaml]\n")
+    write(root, "kustomize/base/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+    write(
+        root,
+        "kustomize/components/a/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncommonLabels: {tier: a}\n",
+    )
+    for name in ("memorystore", "spanner"):
+        write(root, f"kustomize/tests/{name}/kustomization.yaml", "resources: [../..]\n")
+    group = discover("kustomize", root)
+    assert [spec.name for spec in group.overlays] == ["kustomize"]
+    assert [path.relative_to(root).as_posix() for path in group.nested] == [
+        "kustomize/tests/memorystore",
+        "kustomize/tests/spanner",
+    ]
+    result = pytester.runpytest("--overlays=kustomize", "--overlays-checks=render")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "k8s-overlays: kustomize is a kustomization, gated as one overlay; 2 overlays under "
+            "it not gated (name each with --overlays): kustomize/tests/memorystore, "
+            "kustomize/tests/spanner"
+        ]
+    )
+    assert discover("kustomize/tests/spanner", root).nested == ()
+
+
 def test_a_glob_names_overlays_by_the_wildcard(tmp_path: Path) -> None:
     tree(tmp_path)
     group = discover("domains/*/dev", tmp_path)

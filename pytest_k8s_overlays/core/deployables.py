@@ -80,6 +80,9 @@ class Group:
     unexercised: tuple[Path, ...] = ()
     #: The directory nothing its deployables build may leave (None: not confined).
     repository: Path | None = None
+    #: Overlays under a root that is itself one overlay (a kustomization directory),
+    #: which it does not build with: not gated by this group, and said so.
+    nested: tuple[Path, ...] = ()
 
 
 def unique_names(specs: Sequence[Deployable]) -> list[str]:

@@ -12,6 +12,7 @@ import pytest
 
 from ..cache.entries import Pruned
 from ..core.findings import SKIP_ANNOTATION, plural
+from ..core.paths import display_path
 from ..core.text import LINE_LIMIT, shown
 from ..gate.store import Progress
 from ..gate.summary import Summary
@@ -40,6 +41,16 @@ def header(gate: Gate) -> list[str]:
         f"{plural(len(gate.groups), 'group')}{unused}; "
         f"renderer: {gate.store.renderer.describe()}"
     ]
+    for group in gate.groups:
+        if group.nested:
+            names = [display_path(path, gate.store.display_root) for path in group.nested]
+            listed = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+            # The advice first: a long list is what the line limit cuts.
+            lines.append(
+                f"k8s-overlays: {group.name} is a kustomization, gated as one overlay; "
+                f"{plural(len(names), 'overlay')} under it not gated (name each with "
+                f"--overlays): {listed}"
+            )
     for instance in gate.instances:
         lines.append(
             f"k8s-overlays: Argo CD {instance.value}: "

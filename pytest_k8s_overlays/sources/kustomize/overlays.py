@@ -236,7 +236,11 @@ def _discover_directory(value: str, root: Path, label: str, repository: Path | N
                 "which is never built on its own; point at the overlays that use it"
             )
         spec = Deployable(root.name, value, root, kfile, repository=repository)
-        return Group(value, root, (spec,), repository=repository)
+        # Overlays under it that it does not build with (microservices-demo's
+        # kustomize/tests/*): not gated by this value, which the header says.
+        own = paths.resolved(root)
+        nested = tuple(d for d, _ in leaf_overlays(root, repository) if paths.resolved(d) != own)
+        return Group(value, root, (spec,), repository=repository, nested=nested)
     specs = tuple(
         Deployable(_relative_name(directory, root), value, directory, kfile, repository=repository)
         for directory, kfile in leaf_overlays(root, repository)
