@@ -79,9 +79,17 @@ FINDING = re.compile(r"^\s+(?P<text>\S.*?\[(?P<rule>[a-z0-9][a-z0-9-]*)\](?: \(f
 HEADLINE = re.compile(r"^(?P<overlay>.+?): (?:\[[a-z0-9][a-z0-9-]*\] |\d+ findings )")
 #: A finding shown in full under another item, said in one line (first or indented).
 SAME = re.compile(
-    r"^(?:.+?: |\s+)\[(?P<rule>[a-z0-9][a-z0-9-]*)\] the same finding as .+ "
+    r"^(?:.+?: |\s+)\[(?P<rule>[a-z0-9][a-z0-9-]*)\] "
+    r"(?:the same finding as|(?P<count>\d+) findings, the same as) .+ "
     r"\((?P<place>[^()]*)\), shown in full under "
 )
+#: A render failure shown in full under another render item (a base they all fail on).
+SAME_RENDER = re.compile(
+    r"^(?P<overlay>.+?): the same render failure as (?P<first>.+) \((?P<place>[^()]*)\), "
+    r"shown in full under .+ \[render\]$"
+)
+#: The cause a render failure shown under another item has until that one is read.
+SAME_AS = "same as "
 #: A render failure's first line (an unused Component's names its consumer first).
 RENDER_FAILED = re.compile(
     r"^(?P<overlay>.+?): (?P<message>(?:a Component no gated overlay uses, rendered through "
@@ -204,6 +212,30 @@ def render_cause(message: str) -> str:
     return "other"
 
 
+def _render_failure(
+    check: str, file: str, lines: list[str], report: Report, failed_renders: set[str]
+) -> bool:
+    """Add a render failure the item's text says (once per item file); whether it said one."""
+    first = lines[0] if lines else ""
+    same = SAME_RENDER.match(first) if check == "render" else None
+    render = RENDER_FAILED.match(first) or (check == "render" and RENDER_ITEM.match(first))
+    if not same and not render:
+        return False
+    if file in failed_renders:
+        return True
+    failed_renders.add(file)
+    if same:
+        # Classed as the failure it repeats, once every item is read (see parse_junit).
+        failure = RenderFailure(same["overlay"], SAME_AS + same["first"], first, file)
+    else:
+        assert render
+        # Kustomize's message may span lines (the error, then its warnings).
+        message = " ".join([render["message"], *(line.strip() for line in lines[1:])]).strip()
+        failure = RenderFailure(render["overlay"], render_cause(message), message, file)
+    report.render_failures.append(failure)
+    return True
+
+
 def parse_failure(
     check: str, node: str, file: str, text: str, report: Report, failed_renders: set[str]
 ) -> None:
@@ -213,15 +245,7 @@ def parse_failure(
     if CRASHED.match(first):
         report.problems.append(f"{node}: {first}\n" + "\n".join(lines[1:4]))
         return
-    render = RENDER_FAILED.match(first) or (check == "render" and RENDER_ITEM.match(first))
-    if render:
-        if file not in failed_renders:
-            failed_renders.add(file)
-            # Kustomize's message may span lines (the error, then its warnings).
-            message = " ".join([render["message"], *(line.strip() for line in lines[1:])]).strip()
-            report.render_failures.append(
-                RenderFailure(render["overlay"], render_cause(message), message, file)
-            )
+    if _render_failure(check, file, lines, report, failed_renders):
         return
     headline = HEADLINE.match(first)
     overlay = headline["overlay"] if headline else node
@@ -229,9 +253,11 @@ def parse_failure(
     for line in lines:
         same = SAME.match(line)
         if same:
-            # Counted per overlay, as before findings were shown once.
-            found += 1
-            report.findings.append(Finding(check, same["rule"], overlay, line.strip(), file))
+            # Counted per overlay, as before findings were shown once (a line may stand
+            # for several of the item's findings at one place).
+            for _ in range(int(same["count"] or 1)):
+                found += 1
+                report.findings.append(Finding(check, same["rule"], overlay, line.strip(), file))
             continue
         match = FINDING.match(line) if line is not first else None
         if match:
@@ -293,6 +319,21 @@ def parse_junit(path: Path, report: Report) -> None:
         else:
             report.passed += 1
     report.overlays_collected = len(files)
+    _resolve_same_renders(report)
+
+
+def _resolve_same_renders(report: Report) -> None:
+    """Class each render failure shown in one line as the failure it repeats."""
+    by_overlay = {r.overlay: r for r in report.render_failures if not r.cause.startswith(SAME_AS)}
+    for index, failure in enumerate(report.render_failures):
+        if failure.cause.startswith(SAME_AS):
+            label = failure.cause.removeprefix(SAME_AS)
+            # A label names the group too when names repeat: ``info (deploy/overlays/prod)``.
+            shown = by_overlay.get(label) or by_overlay.get(label.split(" (", 1)[0])
+            cause, message = (shown.cause, shown.message) if shown else ("other", failure.message)
+            report.render_failures[index] = RenderFailure(
+                failure.overlay, cause, message, failure.item
+            )
 
 
 def scan_console(output: str, report: Report) -> None:

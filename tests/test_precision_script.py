@@ -9,6 +9,7 @@ from benchmarks.precision import (
     Report,
     _member_names,
     parse_failure,
+    parse_junit,
     read_provenance,
     render_cause,
 )
@@ -118,3 +119,42 @@ def test_a_finding_shown_under_another_item_counts_for_this_overlay_too() -> Non
     places = ["k8s/base/service.yaml:13", "k8s/base/cm.yaml:1", "k8s/base/svc.yaml:1"]
     assert [place in f.text for f, place in zip(found.findings, places, strict=True)] == [True] * 3
     assert found.unparsed_failures == []
+
+
+def test_several_findings_at_one_place_count_each_and_a_shared_render_failure_its_cause(
+    tmp_path: Path,
+) -> None:
+    found = report()
+    several = "\n".join(
+        [
+            "eu: 4 findings shown in full under other items [cross-overlay-selector]",
+            "  [cross-overlay-selector] 2 findings, the same as asia (base/app.yaml:7), shown "
+            "in full under asia [isolation]",
+            "  [cross-overlay-selector] 2 findings, the same as asia (base/service.yaml:5), "
+            "shown in full under asia [isolation]",
+        ]
+    )
+    parse_failure("isolation", "n", "eu/kustomization.yaml", several, found, set())
+    assert [(f.rule, f.overlay) for f in found.findings] == [("cross-overlay-selector", "eu")] * 4
+    # A base every overlay fails on: the others' items say so in one line, and count as
+    # the failure they repeat (its cause class), once the items are all read.
+    junit = tmp_path / "junit.xml"
+    first = "auth: failed to run 'git fetch': fatal: Could not resolve host: github.com"
+    same = (
+        "chat: the same render failure as auth (k8s/base/kustomization.yaml:3), shown in full "
+        "under auth [render]"
+    )
+    junit.write_text(
+        "<testsuites><testsuite>"
+        f'<testcase name="render" file="chat/kustomization.yaml"><failure>{same}</failure>'
+        "</testcase>"
+        f'<testcase name="render" file="auth/kustomization.yaml"><failure>{first}</failure>'
+        "</testcase></testsuite></testsuites>",
+        encoding="utf-8",
+    )
+    read = report()
+    parse_junit(junit, read)
+    assert sorted((r.overlay, r.cause) for r in read.render_failures) == [
+        ("auth", "network"),
+        ("chat", "network"),
+    ]
