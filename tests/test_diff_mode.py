@@ -659,3 +659,40 @@ def test_a_run_without_overlays_diff_never_loads_pull_request_mode(
     )
     result = pytester.runpytest_subprocess("--overlays=k8s/overlays", "test_modules.py")
     result.assert_outcomes(passed=7 * 8 + 1)
+
+
+DUPLICATE_INFO = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: dev-api-info
+  namespace: argocd
+spec:
+  project: dev-services
+  source:
+    repoURL: https://github.com/acme/platform.git
+    targetRevision: main
+    path: k8s/overlays/info
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: info
+"""
+
+
+def test_new_only_never_passes_an_application_a_pull_request_adds_under_a_taken_name(
+    pytester: pytest.Pytester, argocd_example: Path
+) -> None:
+    # A standalone Application named as one the ApplicationSet generates, deploying the
+    # same overlay to the same place: its unit matched the generated one's (unchanged
+    # inputs), so --overlays-new-only left out its items and the run passed.
+    root = argocd_example
+    git(root, "init", "-q", "-b", "main")
+    write(root, ".gitignore", ".pytest_cache/\nout/\n__pycache__/\n")
+    commit(root, "base")
+    git(root, "checkout", "-q", "-b", "feature")
+    write(root, "clusters/dev/apps/info.yaml", DUPLICATE_INFO)
+    result = pytester.runpytest(
+        "--overlays-argocd", "clusters/dev", "--overlays-diff", "main", "--overlays-new-only"
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*[[]duplicate-name]*"])

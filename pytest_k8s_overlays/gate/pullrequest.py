@@ -16,6 +16,7 @@ import os
 import shutil
 import tempfile
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,6 +25,7 @@ from ..checks import CHECKS
 from ..core.deployables import COMPONENT, Deployable, Group
 from ..core.findings import Finding
 from ..core.outcomes import CheckOutcome, RenderFailure
+from ..core.paths import display_path
 from ..diff import baseline
 from ..diff.engine import Comparison, Side, compare
 from ..diff.ignore import IgnoreRule, argocd_rules
@@ -93,6 +95,8 @@ class PullRequest:
         self._tmp: str | None = None
         self._hashes: dict[Deployable, str | None] = {}
         self._group_keys: dict[str, frozenset[str]] = {}
+        #: How many head units each unit key names (a duplicate names one twice).
+        self._head_keys: Counter[str] | None = None
         #: Existing findings (not new in this change) that the triage let pass.
         self.existing: list[Finding] = []
         #: New findings (not at the base) the triage or the classification saw.
@@ -290,6 +294,8 @@ class PullRequest:
         side = self.base()
         if side is None or unit_key(spec) not in side.by_key:
             return False
+        if not self._same_definition(side, spec):
+            return False
         if self._all_existing(side, spec, check_id):
             return True
         if CHECKS[check_id].scope == "overlay" or unit_key(spec) not in side.unchanged_keys:
@@ -302,6 +308,25 @@ class PullRequest:
         except Exception:
             return False  # the item runs, and says what went wrong
         return known is None or not baseline.split(outcome.reported, known)[0]
+
+    def _same_definition(self, side: BaseSide, spec: Deployable) -> bool:
+        """Whether ``spec`` is the base's unit of its key, defined where it was: one head
+        unit of that key, from the same file. An Application a pull request adds under
+        a name and destination another already has (a duplicate) matched that one's
+        unit, unchanged inputs and all: never settled, its items run."""
+        key = unit_key(spec)
+        with self._lock:
+            if self._head_keys is None:
+                self._head_keys = Counter(unit_key(s) for s in self.head.item_specs)
+        if self._head_keys[key] != 1:
+            return False
+        theirs = side.by_key[key]
+        try:
+            return display_path(spec.anchor, self.rootpath) == display_path(
+                theirs.anchor, side.root
+            )
+        except ValueError:
+            return False
 
     def prepare(self, specs: Sequence[Deployable]) -> None:
         """Render (from the cache, mostly) what telling settled items needs, in parallel:
@@ -319,8 +344,8 @@ class PullRequest:
         if side is None:
             return set()
         base_spec = side.by_key.get(unit_key(spec))
-        if base_spec is None:
-            return set()
+        if base_spec is None or not self._same_definition(side, spec):
+            return set()  # a unit the base does not have: everything it finds is new
         if self._all_existing(side, spec, check_id):
             return None
         with self._lock:
