@@ -198,3 +198,41 @@ def test_the_projects_tests_of_what_renders_nothing_defer_to_the_application_ite
             "ERROR test_contract.py::test_each[[]extra.yaml[]] - *",
         ]
     )
+
+
+def test_what_leaves_an_application_nothing_to_render_fails_its_application_item_only(
+    pytester: pytest.Pytester, argocd_example: Path
+) -> None:
+    # Two pull-request mistakes: a source path one letter short (dev-platform), and a
+    # template key misspelt in the destination of every service's Application. Before,
+    # the render item failed too (on line 1, with a Kustomize hint), and every object of
+    # the services failed the schema's name rule ("<no value>" is no namespace).
+    platform = argocd_example / "clusters/dev/apps/platform.yaml"
+    platform.write_text(platform.read_text().replace("platform/namespaces", "platform/namespace"))
+    services = argocd_example / "clusters/dev/apps/services.yaml"
+    services.write_text(
+        services.read_text().replace('namespace: "{{name}}"', 'namespace: "{{nme}}"')
+    )
+    pytester.makepyfile(test_contract="def test_each(overlay):\n    assert overlay.resources\n")
+    result = pytester.runpytest("--overlays-argocd", "clusters/dev", "-rfs")
+    outcomes = result.parseoutcomes()
+    # dev-platform's application item, and the services' (one in full, six in one line).
+    assert outcomes["failed"] == 8
+    assert "errors" not in outcomes
+    result.stdout.fnmatch_lines_random(
+        [
+            "SKIPPED [[]8[]] clusters/dev/apps/platform.yaml:1: dev-platform [[]source-path]: "
+            "nothing of its render to judge; see its application item",
+            "SKIPPED [[]8[]] clusters/dev/apps/services.yaml:1: dev-api-auth "
+            "[[]unresolved-template]: nothing of its render to judge; see its application item",
+            "SKIPPED [[]1[]] test_contract.py:1: dev-platform [[]source-path]: nothing of its "
+            "render to judge; see its application item",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*::render - *")
+    result.stdout.no_fnmatch_line("*[[]name]*")
+    # Without the application items (-k), the render item still fails, Argo CD's words.
+    result = pytester.runpytest(
+        "--overlays-argocd", "clusters/dev", "-k", "dev-platform and render"
+    )
+    result.assert_outcomes(failed=1, deselected=89)

@@ -13,13 +13,14 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from ..checks import CHECKS, RENDER
-from ..core.application_rules import APPLICATION_CHECK
+from ..core.application_rules import APPLICATION_CHECK, SOURCE_PATH, UNRESOLVED_TEMPLATE
 from ..core.deployables import Deployable, unique_names
+from ..core.findings import Finding
 from ..core.outcomes import CheckOutcome
 from ..core.paths import resolved
 from ..core.text import shown
@@ -27,6 +28,9 @@ from ..render.units import unit_of
 from .marker import MARKER
 from .shared import tally_properties
 from .stash import OVERLAY_FIXTURE, SESSION_KEY
+
+if TYPE_CHECKING:
+    from ..gate.state import Gate
 
 
 class CheckFailed(Exception):
@@ -57,9 +61,10 @@ class DeployableItem(pytest.Item):
     def runtest(self) -> None:
         active = self.config.stash[SESSION_KEY]
         gate = active.gate
+        selected = active.application_selected
         deferred = reported_by_an_application_item(
-            self.spec, self.check, active.application_selected
-        )
+            self.spec, self.check, selected
+        ) or said_by_its_application_item(self.spec, self.check, gate, selected)
         if deferred is not None:
             raise pytest.skip.Exception(deferred, _use_item_location=True)
         message = gate.failure_message(self.spec, self.check)
@@ -138,6 +143,47 @@ def reported_by_an_application_item(
             f"see {blocked[1]} [application]"
         )
     return None
+
+
+#: Where an unresolved template key leaves nothing of the render to judge: what Argo CD
+#: renders, and where to (not a key of the Application's labels).
+_RENDERED_FROM = ("spec.source", "spec.destination")
+
+
+def _leaves_nothing_to_judge(finding: Finding) -> bool:
+    """Whether an Application's own finding leaves nothing of its render to judge: Argo
+    CD renders a path that is not there, or "<no value>" where the template names a key
+    its generator lacks (a namespace no object could be in)."""
+    return finding.rule == SOURCE_PATH or (
+        finding.rule == UNRESOLVED_TEMPLATE and finding.path.startswith(_RENDERED_FROM)
+    )
+
+
+def said_by_its_application_item(
+    spec: Deployable, check: str | None, gate: Gate, selected: set[Deployable]
+) -> str | None:
+    """Why an item of ``check`` that needs the render (None: a test of the project)
+    defers to the Application's own ``application`` item, which runs here (``selected``)
+    and reports what leaves the render nothing to judge; None when it does not. One
+    cause, one failure: a template key misspelt gave its Applications a schema finding
+    per object ("<no value>" is no namespace), a wrong source path a render failure."""
+    if spec.recipe is None or spec not in selected or check == APPLICATION_CHECK:
+        return None
+    if check is not None and not CHECKS[check].needs_render:
+        return None
+    try:
+        outcome = gate.outcome(spec, APPLICATION_CHECK)
+    except Exception:  # the application item reports its own crash
+        return None
+    if not isinstance(outcome, CheckOutcome):
+        return None
+    rules = sorted({f.rule for f in outcome.reported if _leaves_nothing_to_judge(f)})
+    if not rules:
+        return None
+    return (
+        f"{spec.name} [{', '.join(rules)}]: nothing of its render to judge; "
+        "see its application item"
+    )
 
 
 def failure_repr(item: pytest.Item, message: str) -> Any:

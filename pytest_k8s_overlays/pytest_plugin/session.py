@@ -41,6 +41,7 @@ from .collect import (
     missing_specs,
     needed_specs,
     reported_by_an_application_item,
+    said_by_its_application_item,
 )
 from .shared import SharedFindings, tally
 from .startup import build_gate
@@ -342,7 +343,9 @@ class GateSession:
         it out): the test then fails with the render's message, so that a render failure
         never passes as skips alone. One cause, one failure: the project's tests over
         every overlay would otherwise repeat it once each."""
-        deferred = reported_by_an_application_item(spec, None, self.application_selected)
+        deferred = reported_by_an_application_item(
+            spec, None, self.application_selected
+        ) or said_by_its_application_item(spec, None, self.gate, self.application_selected)
         if deferred is not None:
             return deferred
         return did_not_render(spec) if spec in self.render_selected else None
