@@ -64,7 +64,9 @@ class DeployableItem(pytest.Item):
         selected = active.application_selected
         deferred = reported_by_an_application_item(
             self.spec, self.check, selected
-        ) or said_by_its_application_item(self.spec, self.check, gate, selected)
+        ) or said_by_its_application_item(
+            self.spec, self.check, gate, selected, active.application_reasons
+        )
         if deferred is not None:
             raise pytest.skip.Exception(deferred, _use_item_location=True)
         message = gate.failure_message(self.spec, self.check)
@@ -159,18 +161,29 @@ def _leaves_nothing_to_judge(finding: Finding) -> bool:
     )
 
 
+#: Each deployable's reason to defer to its application item, or None (asked once).
+Memo = dict[Deployable, "str | None"]
+
+
 def said_by_its_application_item(
-    spec: Deployable, check: str | None, gate: Gate, selected: set[Deployable]
+    spec: Deployable, check: str | None, gate: Gate, selected: set[Deployable], memo: Memo
 ) -> str | None:
     """Why an item of ``check`` that needs the render (None: a test of the project)
     defers to the Application's own ``application`` item, which runs here (``selected``)
     and reports what leaves the render nothing to judge; None when it does not. One
     cause, one failure: a template key misspelt gave its Applications a schema finding
-    per object ("<no value>" is no namespace), a wrong source path a render failure."""
+    per object ("<no value>" is no namespace), a wrong source path a render failure.
+    ``memo`` keeps each deployable's answer (its items ask one after another)."""
     if spec.recipe is None or spec not in selected or check == APPLICATION_CHECK:
         return None
     if check is not None and not CHECKS[check].needs_render:
         return None
+    if spec not in memo:
+        memo[spec] = _nothing_to_judge(spec, gate)
+    return memo[spec]
+
+
+def _nothing_to_judge(spec: Deployable, gate: Gate) -> str | None:
     try:
         outcome = gate.outcome(spec, APPLICATION_CHECK)
     except Exception:  # the application item reports its own crash

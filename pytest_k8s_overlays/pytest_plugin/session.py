@@ -134,6 +134,8 @@ class GateSession:
         self.render_selected: set[Deployable] = set()
         #: Those whose application item runs (an ApplicationSet's other items defer to it).
         self.application_selected: set[Deployable] = set()
+        #: Why each deployable's items defer to its application item (None: they do not).
+        self.application_reasons: dict[Deployable, str | None] = {}
         #: Which item shows a finding several deployables share in full.
         self.shared = SharedFindings(self.gate, config.rootpath)
 
@@ -345,7 +347,9 @@ class GateSession:
         every overlay would otherwise repeat it once each."""
         deferred = reported_by_an_application_item(
             spec, None, self.application_selected
-        ) or said_by_its_application_item(spec, None, self.gate, self.application_selected)
+        ) or said_by_its_application_item(
+            spec, None, self.gate, self.application_selected, self.application_reasons
+        )
         if deferred is not None:
             return deferred
         return did_not_render(spec) if spec in self.render_selected else None

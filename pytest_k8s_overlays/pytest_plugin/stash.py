@@ -28,6 +28,7 @@ class ActiveGate(Protocol):
     render_selected: set[Deployable]
     #: The deployables whose ``application`` item this session runs.
     application_selected: set[Deployable]
+    application_reasons: dict[Deployable, str | None]
     #: Which item shows a finding several deployables share in full.
     shared: SharedFindings
 
