@@ -446,8 +446,9 @@ def test_argo_cd_messages_about_yaml_that_does_not_parse_quote_none_of_it(
     source = SourcePlan("kustomize", overlay, tmp_path, canonical({"namePrefix": "dev-"}))
     with pytest.raises(EditError) as failure:
         edited_kustomization(source)
+    # libyaml's words, as Kustomize's own YAML library says them.
     assert str(failure.value) == (
-        "invalid Kustomization: expected ',' or ']', but got '<scalar>' at line 3, column 41"
+        "invalid Kustomization: did not find expected ',' or ']' at line 3, column 41"
     )
     (overlay / ".argocd-source.yaml").write_text(
         "helm:\n  parameters:\n    - {name: token, value: CANARY-t0ken\n"

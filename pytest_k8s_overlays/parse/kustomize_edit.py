@@ -35,8 +35,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..core.applications import SourcePlan
 from ..core.paths import OutsideRepository, display_path, inside
 from .kustomization import KUSTOMIZATION_FILES, is_remote
@@ -552,7 +550,7 @@ def edited_kustomization(source: SourcePlan) -> tuple[str, dict[str, Any]] | Non
         # Written into the private copy as a plain file: a link out of the repository
         # would turn a file Kustomize refuses to read into one it builds.
         inside(files[0], source.root, display_path(files[0], source.root))
-        data = load_file(files[0], yaml.SafeLoader)
+        data = load_file(files[0])
     except OutsideRepository as error:
         raise EditError(str(error)) from None
     except UnreadableFile as error:
