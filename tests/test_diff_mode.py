@@ -45,14 +45,25 @@ def commit(root: Path, message: str = "change") -> str:
     return git(root, "rev-parse", "HEAD")
 
 
+def on_a_branch(root: Path) -> Path:
+    """``root`` committed on ``main``, checked out on a ``feature`` branch."""
+    git(root, "init", "-q", "-b", "main")
+    write(root, ".gitignore", ".pytest_cache/\nout/\n__pycache__/\n")
+    commit(root, "base")
+    git(root, "checkout", "-q", "-b", "feature")
+    return root
+
+
 @pytest.fixture
 def repo(example: Path) -> Path:
     """The example's k8s tree committed on ``main``, checked out on a ``feature`` branch."""
-    git(example, "init", "-q", "-b", "main")
-    write(example, ".gitignore", ".pytest_cache/\nout/\n__pycache__/\n")
-    commit(example, "base")
-    git(example, "checkout", "-q", "-b", "feature")
-    return example
+    return on_a_branch(example)
+
+
+@pytest.fixture
+def argocd_repo(argocd_example: Path) -> Path:
+    """The same with the example's Argo CD layer (clusters/dev and platform/)."""
+    return on_a_branch(argocd_example)
 
 
 def run_diff(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
@@ -515,13 +526,9 @@ def test_new_only_needs_a_ref(pytester: pytest.Pytester, repo: Path) -> None:
 
 
 def test_an_application_set_generator_change_shows_the_applications_it_changes(
-    pytester: pytest.Pytester, argocd_example: Path
+    pytester: pytest.Pytester, argocd_repo: Path
 ) -> None:
-    root = argocd_example
-    git(root, "init", "-q", "-b", "main")
-    write(root, ".gitignore", ".pytest_cache/\nout/\n__pycache__/\n")
-    commit(root, "base")
-    git(root, "checkout", "-q", "-b", "feature")
+    root = argocd_repo
     services = root / "clusters/dev/apps/services.yaml"
     services.write_text(services.read_text().replace("          - name: my\n", ""))
     set_replicas(root, "auth", 4)
@@ -543,13 +550,9 @@ def test_an_application_set_generator_change_shows_the_applications_it_changes(
 
 
 def test_applications_whose_inputs_did_not_change_are_not_rendered_again(
-    pytester: pytest.Pytester, argocd_example: Path
+    pytester: pytest.Pytester, argocd_repo: Path
 ) -> None:
-    root = argocd_example
-    git(root, "init", "-q", "-b", "main")
-    write(root, ".gitignore", ".pytest_cache/\nout/\n__pycache__/\n")
-    commit(root, "base")
-    git(root, "checkout", "-q", "-b", "feature")
+    root = argocd_repo
     set_replicas(root, "auth", 4)
     # A file of no Application's sources: it changes no input hash.
     write(root, "clusters/README.md", "notes\n")
@@ -624,10 +627,7 @@ def test_an_application_s_ignore_differences_hide_a_change_and_are_counted(
             "      syncPolicy:\n",
         )
     )
-    git(root, "init", "-q", "-b", "main")
-    write(root, ".gitignore", ".pytest_cache/\nout/\n__pycache__/\n")
-    commit(root, "base")
-    git(root, "checkout", "-q", "-b", "feature")
+    on_a_branch(root)
     set_replicas(root, "auth", 4)
     result = pytester.runpytest(
         "--overlays-argocd", "clusters/dev", "--overlays-checks=render", "--overlays-diff", "main"
@@ -680,16 +680,12 @@ spec:
 
 
 def test_new_only_never_passes_an_application_a_pull_request_adds_under_a_taken_name(
-    pytester: pytest.Pytester, argocd_example: Path
+    pytester: pytest.Pytester, argocd_repo: Path
 ) -> None:
     # A standalone Application named as one the ApplicationSet generates, deploying the
     # same overlay to the same place: its unit matched the generated one's (unchanged
     # inputs), so --overlays-new-only left out its items and the run passed.
-    root = argocd_example
-    git(root, "init", "-q", "-b", "main")
-    write(root, ".gitignore", ".pytest_cache/\nout/\n__pycache__/\n")
-    commit(root, "base")
-    git(root, "checkout", "-q", "-b", "feature")
+    root = argocd_repo
     write(root, "clusters/dev/apps/info.yaml", DUPLICATE_INFO)
     result = pytester.runpytest(
         "--overlays-argocd", "clusters/dev", "--overlays-diff", "main", "--overlays-new-only"
