@@ -203,7 +203,9 @@ def test_what_argo_cd_refuses_fails_the_set(pytester: pytest.Pytester) -> None:
     )
     result.stdout.fnmatch_lines(
         [
-            "  ApplicationSet/argocd/bad-key spec: error parsing label selector: key: Invalid "
+            # On the generator it is about (before: on spec).
+            "  ApplicationSet/argocd/bad-key spec.generators[[]0]: error parsing label "
+            "selector: key: Invalid "
             "value: path[[]0]: not a qualified name; expected generators and a template Argo "
             "CD can evaluate (it generates nothing meanwhile) [[]invalid-applicationset] "
             "(from argocd/sets.yaml)",

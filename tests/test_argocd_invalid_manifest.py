@@ -236,3 +236,25 @@ def test_what_leaves_an_application_nothing_to_render_fails_its_application_item
         "--overlays-argocd", "clusters/dev", "-k", "dev-platform and render"
     )
     result.assert_outcomes(failed=1, deselected=89)
+
+
+def test_a_generator_of_no_known_kind_is_named_and_placed_on_its_entry(
+    pytester: pytest.Pytester, argocd_example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A pull request's typo: `- lists:` for `- list:`. Argo CD's words, then the key it
+    # did not know; the annotation on the generator's line (before: on spec:, line 7).
+    services = argocd_example / "clusters/dev/apps/services.yaml"
+    services.write_text(services.read_text().replace("    - list:\n", "    - lists:\n"))
+    entry = services.read_text().splitlines().index("    - lists:") + 1
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    result = pytester.runpytest(
+        "--overlays-argocd", "clusters/dev", "-k", "dev-api and application"
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "dev-api: [[]invalid-applicationset] ApplicationSet/argocd/dev-api generators: "
+            "contains unrecognized generators (lists: no generator of that name)",
+        ]
+    )
+    (annotation,) = [line for line in result.outlines if line.startswith("::error")]
+    assert f"file=clusters/dev/apps/services.yaml,line={entry}," in annotation

@@ -59,6 +59,8 @@ class Expansion:
     #: Generators not evaluable offline, said in words.
     not_evaluable: list[str] = field(default_factory=list)
     error: str | None = None
+    #: The field ``error`` is about (``spec.generators[1]``); ``spec`` when not known.
+    error_path: str = "spec"
     #: Git generators of another repository whose paths match here, said in words.
     foreign: list[str] = field(default_factory=list)
     #: A construct Argo CD renders and the emulation lacks: nothing is known of the set.
@@ -173,7 +175,10 @@ def _entry(
 ) -> list[tuple[dict[str, Any], Params]]:
     """The (template, parameter set) pairs of one generator entry."""
     if not isinstance(entry, dict) or not kinds_of(entry):
-        raise GeneratorError("contains unrecognized generators")
+        # Argo CD's words, then the keys it did not know (a typo: ``lists``).
+        keys = sorted(str(key) for key in entry) if isinstance(entry, dict) else []
+        named = f" ({', '.join(keys)}: no generator of that name)" if keys else ""
+        raise GeneratorError(f"contains unrecognized generators{named}")
     base = map_field(spec.get("template"), "spec.template")
     pairs: list[tuple[dict[str, Any], Params]] = []
     for kind in kinds_of(entry):
@@ -203,7 +208,11 @@ def expand(appset: Mapping[str, Any], context: Context) -> Expansion:
         _expand_into(expansion, appset, context)
     except Unsupported as error:
         return Expansion(not_evaluable=expansion.not_evaluable, unsupported=str(error))
-    except (GeneratorError, TemplateError, BudgetExceeded, NumberRangeError) as error:
+    except GeneratorError as error:
+        return Expansion(
+            not_evaluable=expansion.not_evaluable, error=str(error), error_path=error.path or "spec"
+        )
+    except (TemplateError, BudgetExceeded, NumberRangeError) as error:
         return Expansion(not_evaluable=expansion.not_evaluable, error=str(error))
     except RecursionError:
         why = f"it nests more than Python can follow (keep it under {MAX_DEPTH} levels)"
@@ -229,8 +238,13 @@ def _expand_into(expansion: Expansion, appset: Mapping[str, Any], context: Conte
     patch = spec.get("templatePatch")
     if patch is not None and not isinstance(patch, str):
         raise GeneratorError("spec.templatePatch must be a string")
-    for entry in list_field(spec.get("generators"), "spec.generators"):
-        for template, params in _entry(entry, spec, context, expansion):
+    for index, entry in enumerate(list_field(spec.get("generators"), "spec.generators")):
+        try:
+            pairs = _entry(entry, spec, context, expansion)
+        except GeneratorError as error:
+            error.path = error.path or f"spec.generators[{index}]"
+            raise
+        for template, params in pairs:
             generated = render_application(template, params, context.renderer, patch)
             generated.manifest["metadata"]["namespace"] = namespace
             expansion.generated.append(generated)

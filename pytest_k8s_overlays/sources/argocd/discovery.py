@@ -146,7 +146,7 @@ class _Discovery:
         self.projects: dict[str, ProjectRules] = {}
         self.declares_projects = False
         self.notes: set[str] = set()
-        self.failed_sets: list[tuple[Manifest, str]] = []
+        self.failed_sets: list[tuple[Manifest, str, str]] = []
         self.unsupported_sets: list[tuple[Manifest, str]] = []
         #: ApplicationSets with git generators of another repository whose paths match here.
         self.foreign_sets: list[tuple[Manifest, list[str]]] = []
@@ -230,7 +230,7 @@ class _Discovery:
         where = f"ApplicationSet {appset.name} ({self.shown(appset.file)})"
         self.notes.update(f"{where}: {why}, not evaluated" for why in expansion.not_evaluable)
         if expansion.error is not None:
-            self.failed_sets.append((appset, expansion.error))
+            self.failed_sets.append((appset, expansion.error, expansion.error_path))
             return
         if expansion.unsupported is not None:
             self.unsupported_sets.append((appset, expansion.unsupported))
@@ -583,10 +583,10 @@ class _Builder:
         self.groups.setdefault(group, []).append(spec)
         return spec
 
-    def failed_set(self, appset: Manifest, error: str) -> None:
+    def failed_set(self, appset: Manifest, error: str, path: str = "spec") -> None:
         problem = Problem(
             INVALID_APPLICATIONSET,
-            "spec",
+            path,
             error,
             "generators and a template Argo CD can evaluate (it generates nothing meanwhile)",
         )
@@ -712,8 +712,8 @@ def discover_instance(
     builder = _Builder(found)
     for app in found.apps:
         builder.add(app)
-    for appset, why in found.failed_sets:
-        builder.failed_set(appset, why)
+    for appset, why, field in found.failed_sets:
+        builder.failed_set(appset, why, field)
     for appset, why in found.unsupported_sets:
         builder.unsupported_set(appset, why)
     for appset, reasons in found.foreign_sets:

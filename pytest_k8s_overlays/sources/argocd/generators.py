@@ -78,7 +78,12 @@ def known_clusters(declared: Iterable[tuple[str, str]]) -> list[tuple[str, str]]
 
 
 class GeneratorError(Exception):
-    """A generator Argo CD would fail on: the whole ApplicationSet generates nothing."""
+    """A generator Argo CD would fail on: the whole ApplicationSet generates nothing.
+    ``path`` is the field it is about (``spec.generators[1]``), when known."""
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class NotEvaluable(Exception):
