@@ -258,3 +258,37 @@ def test_a_generator_of_no_known_kind_is_named_and_placed_on_its_entry(
     )
     (annotation,) = [line for line in result.outlines if line.startswith("::error")]
     assert f"file=clusters/dev/apps/services.yaml,line={entry}," in annotation
+
+
+def test_a_helm_chart_is_named_as_one_not_read_as_manifests(
+    pytester: pytest.Pytester, argocd_example: Path
+) -> None:
+    # argocd-example-apps's apps/: an app of apps written as a Helm chart. Its templates
+    # are Helm's, not YAML: before, each was an invalid-application finding whose hint
+    # spoke of kustomize images; pointed at alone, the chart is a usage error naming it.
+    write(argocd_example, "charts/apps/Chart.yaml", "apiVersion: v2\nname: apps\nversion: 1.0.0\n")
+    write(
+        argocd_example,
+        "charts/apps/templates/applications.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n"
+        "  name: {{ .Values.name }}\n",
+    )
+    result = pytester.runpytest("--overlays-argocd", "charts/apps")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            "ERROR: --overlays-argocd charts/apps: a Helm chart (Chart.yaml), whose templates "
+            "Helm renders (not Argo CD manifests to read); point --overlays-argocd at the "
+            "manifests of the instance, or of the Application that deploys the chart"
+        ]
+    )
+    # Among an instance's manifests: listed as not read, nothing failed for it.
+    (argocd_example / "charts").rename(argocd_example / "clusters/dev/charts")
+    result = pytester.runpytest("--overlays-argocd", "clusters/dev", "-k", "application")
+    result.assert_outcomes(passed=9)
+    result.stdout.fnmatch_lines(
+        [
+            "  clusters/dev: clusters/dev/charts/apps: a Helm chart (Chart.yaml), whose "
+            "templates Helm renders (not Argo CD manifests to read): not read"
+        ]
+    )

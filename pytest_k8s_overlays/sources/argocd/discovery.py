@@ -712,8 +712,8 @@ def discover_instance(
     builder = _Builder(found)
     for app in found.apps:
         builder.add(app)
-    for appset, why, field in found.failed_sets:
-        builder.failed_set(appset, why, field)
+    for appset, why, at in found.failed_sets:
+        builder.failed_set(appset, why, at)
     for appset, why in found.unsupported_sets:
         builder.unsupported_set(appset, why)
     for appset, reasons in found.foreign_sets:
@@ -721,6 +721,7 @@ def discover_instance(
     for file, why in manifests.invalid:
         builder.invalid_file(file, why)
     found.notes.update(f"{unread}, names no Argo CD kind: not read" for unread in manifests.unread)
+    found.notes.update(f"{chart}: not read" for chart in manifests.charts)
     groups = [Group(name, path, tuple(specs)) for name, specs in sorted(builder.groups.items())]
     return Instance(
         value,

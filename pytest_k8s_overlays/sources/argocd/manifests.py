@@ -63,6 +63,8 @@ class Manifests:
     invalid: list[tuple[Path, str]] = field(default_factory=list)
     #: Files that do not parse and name no Argo CD kind, as shown: not read.
     unread: list[str] = field(default_factory=list)
+    #: Helm charts met under the path (not entered), said in words.
+    charts: list[str] = field(default_factory=list)
 
     def add(self, manifest: Manifest) -> None:
         kind = manifest.kind
@@ -88,14 +90,25 @@ def is_argo(document: Any) -> bool:
     return kind == "ConfigMap" and api == "v1" and name == CONFIG_MAP_NAME
 
 
-def _yaml_files(path: Path) -> list[Path]:
+def _yaml_files(path: Path, charts: list[Path] | None = None) -> list[Path]:
+    """The YAML files under ``path``; a Helm chart's directory (its ``Chart.yaml``) is
+    not entered, and is added to ``charts``: its templates are Helm's to render."""
     if path.is_file():
         return [path]
     found: list[Path] = []
     for current, dirnames, filenames in os.walk(path, followlinks=True):
+        if HELM_CHART in filenames:
+            dirnames[:] = []
+            if charts is not None:
+                charts.append(Path(current))
+            continue
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         found.extend(Path(current, n) for n in sorted(filenames) if n.endswith(_SUFFIXES))
     return found
+
+
+#: What makes a directory a Helm chart (Helm's, and Argo CD's, test).
+HELM_CHART = "Chart.yaml"
 
 
 def read_file(file: Path, shown: str) -> list[Any]:
@@ -120,7 +133,8 @@ def read_manifests(path: Path, shown: str, root: Path | None = None) -> Manifest
     """Every Argo CD manifest under ``path``; ManifestError when there is none, or when a
     file is a symbolic link out of both ``path`` and the repository ``root``."""
     manifests = Manifests()
-    for file in _yaml_files(path):
+    charts: list[Path] = []
+    for file in _yaml_files(path, charts):
         display = (
             shown if file == path else f"{shown.rstrip('/')}/{file.relative_to(path).as_posix()}"
         )
@@ -139,12 +153,28 @@ def read_manifests(path: Path, shown: str, root: Path | None = None) -> Manifest
         for index, document in enumerate(documents):
             if is_argo(document):
                 manifests.add(Manifest(document, file, index))
+    charted = [_chart_note(chart, path, shown) for chart in charts]
+    manifests.charts += charted
     if not (manifests.applications or manifests.application_sets or manifests.invalid):
+        if charted:
+            raise ManifestError(
+                f"{charted[0]}; point --overlays-argocd at the manifests of the instance, "
+                "or of the Application that deploys the chart"
+            )
         if manifests.unread:
             # Nothing else to gate: the file that does not parse is the likely cause.
             raise ManifestError(manifests.unread[0])
         raise ManifestError(f"{shown}: no Argo CD Application or ApplicationSet found in {path}")
     return manifests
+
+
+def _chart_note(chart: Path, path: Path, shown: str) -> str:
+    """What a Helm chart met among an instance's manifests is, as the summary lists it."""
+    where = shown if chart == path else f"{shown.rstrip('/')}/{chart.relative_to(path).as_posix()}"
+    return (
+        f"{where}: a Helm chart ({HELM_CHART}), whose templates Helm renders (not Argo CD "
+        "manifests to read)"
+    )
 
 
 def _inside_either(file: Path, roots: tuple[Path, ...], shown: str) -> None:
