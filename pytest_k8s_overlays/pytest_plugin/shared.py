@@ -49,6 +49,7 @@ class SharedFindings:
         self.peers: dict[str, list[Deployable]] = {}
         self._keys: dict[tuple[Deployable, str], list[CauseKey]] = {}
         self._render_keys: dict[Deployable, RenderKey | None] = {}
+        self._by_render_key: dict[RenderKey, list[Deployable]] | None = None
 
     def select(self, items: Sequence[tuple[Deployable, str]]) -> None:
         """Remember the selected items (deployable, check)."""
@@ -127,26 +128,35 @@ class SharedFindings:
         order) whose deployable failed with the same cause at the same place (a base or
         Component every overlay using it fails on), one line under the others."""
         mine = self._render_key(spec)
-        peers = self.peers.get(RENDER, [])
-        if mine is None or spec not in peers:
+        if mine is None:
             return message
-        same = [peer for peer in peers if peer != spec and self._render_key(peer) == mine]
-        if not same:
+        alike = self._render_failures().get(mine, [])
+        if spec not in alike or len(alike) < 2:
             return message
         place = shown(f"{mine[0]}:{mine[1]}")
-        position = peers.index(spec)
-        first = next((peer for peer in same if peers.index(peer) < position), None)
-        if first is not None:
+        first = alike[0]
+        if first != spec:
             label = shown(self.gate.label(first))
             return (
                 f"{shown(spec.name)}: the same render failure as {label} ({place}), shown in "
                 f"full under {label} [{RENDER}]"
             )
-        others = ", ".join(shown(self.gate.label(peer)) for peer in same)
+        others = ", ".join(shown(self.gate.label(peer)) for peer in alike[1:])
         return (
-            f"{message}\n  [{RENDER}] at {place} fails {plural(len(same), 'more item')} too, "
-            f"shown there in one line: {others}"
+            f"{message}\n  [{RENDER}] at {place} fails {plural(len(alike) - 1, 'more item')} "
+            f"too, shown there in one line: {others}"
         )
+
+    def _render_failures(self) -> dict[RenderKey, list[Deployable]]:
+        """The selected render items' deployables that failed, by place and cause, each
+        list in claiming order (made once: a thousand overlays failing on one base ask)."""
+        if self._by_render_key is None:
+            self._by_render_key = {}
+            for peer in self.peers.get(RENDER, []):
+                key = self._render_key(peer)
+                if key is not None:
+                    self._by_render_key.setdefault(key, []).append(peer)
+        return self._by_render_key
 
     def message(self, spec: Deployable, check: str, verdict: Verdict) -> str:
         """The item's failure text: its own findings in full, one line per finding
