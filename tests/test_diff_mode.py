@@ -692,3 +692,21 @@ def test_new_only_never_passes_an_application_a_pull_request_adds_under_a_taken_
     )
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["*[[]duplicate-name]*"])
+
+
+def test_new_only_keeps_an_existing_finding_of_an_application_whose_destination_moved(
+    pytester: pytest.Pytester, argocd_example: Path
+) -> None:
+    # info's image was unpinned at the base already; the change moves every service's
+    # destination namespace (the overlays set their own: no object moves). The
+    # Applications are the same ones, under their names: info's finding is not new.
+    unpin(argocd_example, "info")
+    root = on_a_branch(argocd_example)
+    services = root / "clusters/dev/apps/services.yaml"
+    services.write_text(
+        services.read_text().replace('namespace: "{{name}}"', 'namespace: "ns-{{name}}"')
+    )
+    args = ("--overlays-argocd", "clusters/dev", "--overlays-diff", "main")
+    result = pytester.runpytest(*args, "--overlays-new-only", "--overlays-checks=images")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["images/unpinned: 1 existing finding (not new in this change)"])

@@ -72,6 +72,9 @@ class BaseSide:
     store: diffside.BorrowingStore
     #: Base unit by key.
     by_key: dict[str, Deployable] = field(default_factory=dict)
+    #: Base Applications by group and name, the names found once: an Application
+    #: whose destination moved keeps its name (Argo CD knows it by it).
+    by_name: dict[tuple[str, str], Deployable] = field(default_factory=dict)
     #: Base units whose inputs hash as the head's, with that head unit.
     borrowed: dict[Deployable, Deployable] = field(default_factory=dict)
     gate: Gate | None = None
@@ -97,6 +100,8 @@ class PullRequest:
         self._group_keys: dict[str, frozenset[str]] = {}
         #: How many head units each unit key names (a duplicate names one twice).
         self._head_keys: Counter[str] | None = None
+        #: How many head Applications each group and name names.
+        self._head_names: Counter[tuple[str, str]] | None = None
         #: Existing findings (not new in this change) that the triage let pass.
         self.existing: list[Finding] = []
         #: New findings (not at the base) the triage or the classification saw.
@@ -139,9 +144,14 @@ class PullRequest:
         store = diffside.BorrowingStore(self.head.store, rootpath, {})
         groups = self._discover(top, root, rootpath, store)
         side = BaseSide(commit, how, rootpath, groups, store)
+        names: Counter[tuple[str, str]] = Counter()
         for group in groups:
             for spec in (*group.overlays, *group.components):
                 side.by_key.setdefault(unit_key(spec), spec)
+                if spec.application is not None:
+                    names[(spec.group, spec.name)] += 1
+                    side.by_name[(spec.group, spec.name)] = spec
+        side.by_name = {name: s for name, s in side.by_name.items() if names[name] == 1}
         side.borrowed = self._unchanged(side)
         store.borrow(side.borrowed)
         side.unchanged_keys = frozenset(unit_key(s) for s in side.borrowed.values())
@@ -292,7 +302,7 @@ class PullRequest:
         or (a unit that did not change, in a group that did) the check's run on both
         sides finds nothing new in it."""
         side = self.base()
-        if side is None or unit_key(spec) not in side.by_key:
+        if side is None or self._base_of(side, spec) is None:
             return False
         if not self._same_definition(side, spec):
             return False
@@ -318,15 +328,30 @@ class PullRequest:
         with self._lock:
             if self._head_keys is None:
                 self._head_keys = Counter(unit_key(s) for s in self.head.item_specs)
-        if self._head_keys[key] != 1:
+        theirs = self._base_of(side, spec)
+        if self._head_keys[key] != 1 or theirs is None:
             return False
-        theirs = side.by_key[key]
         try:
             return display_path(spec.anchor, self.rootpath) == display_path(
                 theirs.anchor, side.root
             )
         except ValueError:
             return False
+
+    def _base_of(self, side: BaseSide, spec: Deployable) -> Deployable | None:
+        """The base's unit of ``spec``: of its key, or (an Application whose destination
+        moved) of its group and name, when each side has one Application of that name."""
+        found = side.by_key.get(unit_key(spec))
+        if found is not None or spec.application is None:
+            return found
+        with self._lock:
+            if self._head_names is None:
+                self._head_names = Counter(
+                    (s.group, s.name) for s in self.head.item_specs if s.application is not None
+                )
+        if self._head_names[(spec.group, spec.name)] != 1:
+            return None
+        return side.by_name.get((spec.group, spec.name))
 
     def prepare(self, specs: Sequence[Deployable]) -> None:
         """Render (from the cache, mostly) what telling settled items needs, in parallel:
@@ -343,7 +368,7 @@ class PullRequest:
         side = self.base()
         if side is None:
             return set()
-        base_spec = side.by_key.get(unit_key(spec))
+        base_spec = self._base_of(side, spec)
         if base_spec is None or not self._same_definition(side, spec):
             return set()  # a unit the base does not have: everything it finds is new
         if self._all_existing(side, spec, check_id):
