@@ -102,6 +102,8 @@ class PullRequest:
         self._head_keys: Counter[str] | None = None
         #: How many head Applications each group and name names.
         self._head_names: Counter[tuple[str, str]] | None = None
+        #: Whether each head unit is the base's, defined where it was (see _same_definition).
+        self._same: dict[Deployable, bool] = {}
         #: Existing findings (not new in this change) that the triage let pass.
         self.existing: list[Finding] = []
         #: New findings (not at the base) the triage or the classification saw.
@@ -324,19 +326,25 @@ class PullRequest:
         unit of that key, from the same file. An Application a pull request adds under
         a name and destination another already has (a duplicate) matched that one's
         unit, unchanged inputs and all: never settled, its items run."""
+        known = self._same.get(spec)
+        if known is not None:
+            return known  # asked once per unit, not once per item
         key = unit_key(spec)
         with self._lock:
             if self._head_keys is None:
                 self._head_keys = Counter(unit_key(s) for s in self.head.item_specs)
         theirs = self._base_of(side, spec)
-        if self._head_keys[key] != 1 or theirs is None:
-            return False
         try:
-            return display_path(spec.anchor, self.rootpath) == display_path(
-                theirs.anchor, side.root
+            same = (
+                self._head_keys[key] == 1
+                and theirs is not None
+                and display_path(spec.anchor, self.rootpath)
+                == display_path(theirs.anchor, side.root)
             )
         except ValueError:
-            return False
+            same = False
+        self._same[spec] = same
+        return same
 
     def _base_of(self, side: BaseSide, spec: Deployable) -> Deployable | None:
         """The base's unit of ``spec``: of its key, or (an Application whose destination
