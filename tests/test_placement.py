@@ -169,3 +169,42 @@ def test_a_file_holding_many_findings_is_parsed_once_and_again_when_edited(
     file.write_text("# moved\n" + text, encoding="utf-8")
     assert application_line(file, "Application", "app-3", "spec.project") == projects[3] + 1
     assert len(parsed) == 4
+
+
+ROOT_AND_SET = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: root
+spec:
+  destination:
+    namespace: argocd
+---
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: examples
+spec:
+  template:
+    metadata:
+      name: "{{ .path.basename }}"
+    spec:
+      destination:
+        namespace: "{{ .path.basenam }}"
+"""
+
+
+def test_a_generated_application_is_placed_in_its_set_not_on_the_files_one_application(
+    tmp_path: Path,
+) -> None:
+    # An app of apps' root and its ApplicationSet in one file: a finding of a generated
+    # Application (guestbook) was placed on the root's own namespace (the file's one
+    # Application, taken for it), not on the template line a pull request changed.
+    file = tmp_path / "root.yaml"
+    file.write_text(ROOT_AND_SET, encoding="utf-8")
+    lines = ROOT_AND_SET.splitlines()
+    template = lines.index('        namespace: "{{ .path.basenam }}"') + 1
+    own = lines.index("    namespace: argocd") + 1
+    field = "spec.destination.namespace"
+    assert application_line(file, "Application", "guestbook", field) == template
+    assert application_line(file, "Application", "root", field) == own
