@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -252,3 +253,42 @@ def test_an_image_built_for_dev_leaks_into_the_prod_instance(
             "*[[]environment-leak]*",
         ]
     )
+
+
+def test_an_image_an_application_override_wrote_is_placed_on_the_override(
+    pytester: pytest.Pytester, argocd_example: Path
+) -> None:
+    # A hotfix Application pins :latest in its kustomize.images, and Argo CD Image
+    # Updater writes :latest back into an .argocd-source file: each unpinned finding is
+    # on the line that wrote it, not on the overlay's images: entry or the base.
+    latest = {"images": ["ghcr.io/acme/placeholder=ghcr.io/acme/auth-api:latest"]}
+    write_manifests(
+        argocd_example,
+        "clusters/dev/apps/hotfix.yaml",
+        application("dev-auth-hotfix", "k8s/overlays/auth", namespace="auth", kustomize=latest),
+        application("dev-auth-updated", "k8s/overlays/auth", namespace="auth"),
+    )
+    write(
+        argocd_example,
+        "k8s/overlays/auth/.argocd-source-dev-auth-updated.yaml",
+        "kustomize:\n  images:\n    - ghcr.io/acme/placeholder=*:latest\n",
+    )
+    result = pytester.runpytest(
+        "--overlays-argocd",
+        "clusters/dev",
+        "--overlays-checks=images",
+        "-k",
+        "dev-auth-hotfix or dev-auth-updated",
+        "--overlays-report=r.json",
+    )
+    result.assert_outcomes(failed=2)
+    records = json.loads((pytester.path / "r.json").read_text())["findings"]
+    placed = {r["overlay"]: (r["rule"], r["source"]["file"]) for r in records}
+    assert placed == {
+        "dev-auth-hotfix": ("unpinned", "clusters/dev/apps/hotfix.yaml"),
+        "dev-auth-updated": ("unpinned", "k8s/overlays/auth/.argocd-source-dev-auth-updated.yaml"),
+    }
+    hotfix = (argocd_example / "clusters/dev/apps/hotfix.yaml").read_text().splitlines()
+    line = next(n for n, text in enumerate(hotfix, 1) if "auth-api:latest" in text)
+    assert {r["source"]["line"] for r in records if r["overlay"] == "dev-auth-hotfix"} == {line}
+    assert {r["source"]["line"] for r in records if r["overlay"] == "dev-auth-updated"} == {3}

@@ -17,7 +17,8 @@ from typing import Any
 
 import yaml
 
-from ..checks.images import ImageEntry, kustomize_split
+from ..checks.images import ImageEntry, ImageRef, kustomize_split
+from ..core.deployables import Deployable
 from ..core.resources import Resource
 from ..parse.kustomization import (
     KustomizationError,
@@ -25,7 +26,8 @@ from ..parse.kustomization import (
     load_kustomization,
     referenced_directories,
 )
-from .locate import Location, field_steps, file_field_line
+from ..parse.kustomize_edit import EditError, parse_image
+from .locate import Location, application_field_line, field_steps, file_field_line
 
 #: Every scalar a string, as Kustomize reads ``newTag: 1.10`` ("1.10", not 1.1).
 _TEXT_LOADER: type[Any] = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
@@ -74,6 +76,94 @@ def image_entry_location(resource: Resource, path: str, kustomization: Path) -> 
             if entry.produced(ref):
                 return file, file_field_line(file, f"images[{index}]")
     return None
+
+
+def override_image_location(spec: Deployable, resource: Resource, path: str) -> Location | None:
+    """The ``kustomize.images`` override of an Argo CD Application that wrote the image
+    at ``path`` of ``resource``: on that line of its manifest (of its ApplicationSet's
+    template when generated), the line a pull request changes, not the overlay's
+    ``images:`` entry or the base it never touched; None when no override wrote it."""
+    if spec.recipe is None or spec.application is None or spec.defined_in is None:
+        return None
+    steps = field_steps(path) if path else None
+    image = _value(resource.raw, path) if steps and steps[-1] == "image" else None
+    if image is None:
+        return None
+    ref = kustomize_split(image)
+    for source in spec.recipe.sources:
+        arguments = source.overrides.get("images")
+        for index, argument in enumerate(arguments if isinstance(arguments, list) else []):
+            if not isinstance(argument, str) or not _writes(argument, ref):
+                continue
+            line = _override_line(spec.defined_in, spec.name, argument, index)
+            if line is not None:
+                return spec.defined_in, line
+            # Else written in an .argocd-source file of the source (Argo CD Image
+            # Updater's write-back, merged into the Application's overrides).
+            for merged in source.merged:
+                line = _merged_line(merged, argument)
+                if line is not None:
+                    return merged, line
+    return None
+
+
+def _merged_line(file: Path, argument: str) -> int | None:
+    """The line of an ``.argocd-source`` file's ``kustomize.images`` entry ``argument``."""
+    for index in range(_MAX_ENTRIES):
+        line = file_field_line(file, f"kustomize.images[{index}]")
+        text = _text_line(file, line)
+        if argument in text:
+            return line
+        if not text.lstrip().startswith("-"):
+            return None  # past the list
+    return None
+
+
+#: How many entries of one images list are searched.
+_MAX_ENTRIES = 256
+
+
+def _writes(argument: str, ref: ImageRef) -> bool:
+    """Whether the override ``argument`` (``kustomize edit set image``'s) writes ``ref``."""
+    try:
+        parsed = parse_image(argument)
+    except EditError:
+        return False
+    if parsed.get("newName") == PRESERVE:
+        # ``name=*:tag`` keeps the entry's new name (Image Updater writes these): the tag
+        # or digest tells.
+        entry = ImageEntry.from_raw({**parsed, "name": ref.name, "newName": ""})
+    else:
+        entry = ImageEntry.from_raw(parsed)
+    return entry is not None and entry.produced(ref)
+
+
+#: ``kustomize edit set image name=*:tag``: keep the entry's new name.
+PRESERVE = "*"
+
+
+#: How many sources of one Application are searched for an override.
+_MAX_SOURCES = 16
+
+
+def _override_line(file: Path, name: str, argument: str, index: int) -> int | None:
+    """The line of the ``index``-th images override, written as ``argument``: of the
+    Application's one source, else of whichever of its sources writes it there."""
+    fields = [f"spec.source.kustomize.images[{index}]"]
+    fields += [f"spec.sources[{n}].kustomize.images[{index}]" for n in range(_MAX_SOURCES)]
+    for field in fields:
+        line = application_field_line(file, "Application", name, field)
+        if line is not None and argument in _text_line(file, line):
+            return line
+    return None
+
+
+def _text_line(file: Path, line: int) -> str:
+    try:
+        lines = file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return ""
+    return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
 def namespace_entry_location(resource: Resource, path: str, kustomization: Path) -> Location | None:

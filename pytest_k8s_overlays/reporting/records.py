@@ -24,7 +24,11 @@ from ..core.provenance import Provenance
 from ..core.resources import Overlay, Resource
 from ..core.text import bounded, encodable, shown_lines
 from ..render.cause import reshape
-from .image_entries import image_entry_location, namespace_entry_location
+from .image_entries import (
+    image_entry_location,
+    namespace_entry_location,
+    override_image_location,
+)
 from .locate import (
     Location,
     application_line,
@@ -72,12 +76,21 @@ def _patch_location(finding: Finding, resource: Resource | None, root: Path) -> 
 
 
 def finding_location(
-    finding: Finding, resource: Resource | None, kustomization: Path, root: Path
+    finding: Finding,
+    resource: Resource | None,
+    kustomization: Path,
+    root: Path,
+    spec: Deployable | None = None,
 ) -> Location:
     """The file and line of a finding: the patch that set the field (its document, or
     its place in a kustomization), the resource's manifest (its document, or the
     field), a kustomization file the finding is about, or the overlay's. An image an
     ``images:`` entry wrote is on that entry, a namespace a ``namespace:`` set on it."""
+    if spec is not None and resource is not None:
+        # An image an Argo CD Application's kustomize.images override wrote: on it.
+        override = override_image_location(spec, resource, finding.path)
+        if override is not None:
+            return override
     for written in (image_entry_location, namespace_entry_location):
         entry = written(resource, finding.path, kustomization) if resource else None
         if entry is not None:
@@ -147,7 +160,7 @@ def finding_record(
     root, repo_root = roots
     resources = overlay.resources if overlay is not None else ()
     resource = next((r for r in resources if r.ref == finding.resource), None)
-    location = finding_location(finding, resource, _file_of(spec), root)
+    location = finding_location(finding, resource, _file_of(spec), root, spec)
     return {
         "group": spec.group,
         "overlay": spec.name,

@@ -35,7 +35,7 @@ def cause_key(spec: Deployable, overlay: Overlay | None, finding: Finding, root:
     try:
         # A unit's own fallback file: its kustomization, or the manifest defining it.
         fallback = spec.kustomization if spec.kustomization.is_file() else spec.anchor
-        file, line = finding_location(finding, resource, fallback, root)
+        file, line = finding_location(finding, resource, fallback, root, spec)
         return (finding.check, finding.rule, display_path(file, root), line, finding.path)
     except (OSError, ValueError):
         # A path the system refuses (a name too long): the finding is this unit's own.
