@@ -140,6 +140,34 @@ def test_an_option_of_no_check_is_a_type_error_naming_the_options() -> None:
         findings("images", LATEST, alow_latest=True)
 
 
+PINNED = make_overlay(
+    "auth", deployment("auth-api", container("api", image="ghcr.io/acme/auth-api:1.2.0"))
+)
+
+
+def test_a_list_option_written_as_the_ini_writes_it_is_split_on_commas() -> None:
+    # Before: tuple("ghcr.io/acme") — one allowed registry per character, so an
+    # allowed image failed ("expected an image from an allowed registry: g, h, c, r...")
+    # and a convention written as one string was never checked.
+    assert findings("images", PINNED, allowed_registries="ghcr.io/acme") == []
+    assert_images(PINNED, allowed_registries="quay.io/acme, ghcr.io/acme")
+    off = findings("images", PINNED, image_convention="ghcr.io/acme/{last}-web:*")
+    assert [f.rule for f in off] == ["image-convention"]
+    assert findings("images", PINNED, image_convention=["ghcr.io/acme/{last}-web:*"]) == off
+
+
+def test_an_option_of_the_wrong_kind_is_a_type_error_naming_it() -> None:
+    # Before: AttributeError: 'float' object has no attribute 'strip', deep in the check.
+    with pytest.raises(
+        TypeError, match=r"k8s_version= takes a string, not float 1.31 \(write '1.31'\)"
+    ):
+        assert_valid_schema(PINNED, k8s_version=1.31)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"allow_latest= takes True or False, not str 'yes'"):
+        findings("images", LATEST, allow_latest="yes")
+    with pytest.raises(TypeError, match=r"allowed_registries= takes a list of strings"):
+        findings("images", LATEST, allowed_registries=3)
+
+
 # -- nothing internal exported ------------------------------------------------------------
 
 

@@ -55,8 +55,40 @@ def _options(given: dict[str, Any], stacklevel: int = 3) -> dict[str, Any]:
             name = new
         if name not in _OPTIONS:
             raise TypeError(f"unknown option {name!r}; options: {', '.join(_OPTIONS)}")
-        options[name] = value
+        options[name] = _typed(name, value)
     return options
+
+
+#: Each option's default: what kind of value it takes.
+_DEFAULTS = {
+    field.name: getattr(CheckOptions(), field.name) for field in dataclasses.fields(CheckOptions)
+}
+
+
+def _typed(name: str, value: Any) -> Any:
+    """An option's value as the checks read it. A list option written as the ini key
+    and the command line write it (``"ghcr.io/acme,quay.io/acme"``) is split on
+    commas, never read one character at a time; a value of the wrong kind (a version
+    written as the number 1.31) is a TypeError naming the option."""
+    default = _DEFAULTS[name]
+    if isinstance(default, tuple) and name != "presumed":
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        try:
+            items = tuple(value)
+        except TypeError:
+            raise TypeError(
+                f"{name}= takes a list of strings (or one string, comma-separated), not "
+                f"{type(value).__name__} {value!r}"
+            ) from None
+        return tuple(Path(item) for item in items) if name == "crds" else items
+    if isinstance(default, bool) and not isinstance(value, bool):
+        raise TypeError(f"{name}= takes True or False, not {type(value).__name__} {value!r}")
+    if default is None and value is not None and not isinstance(value, str):
+        raise TypeError(
+            f"{name}= takes a string, not {type(value).__name__} {value!r} (write {str(value)!r})"
+        )
+    return value
 
 
 def _run(check_id: str, chosen: list[Overlay], options: dict[str, Any]) -> list[Finding]:
@@ -141,12 +173,12 @@ def assert_images(
     __tracebackhide__ = True
     options = {
         "allow_latest": allow_latest,
-        "placeholder_images": tuple(placeholder_images),
-        "allowed_registries": tuple(allowed_registries),
-        "image_convention": tuple(image_convention),
+        "placeholder_images": placeholder_images,
+        "allowed_registries": allowed_registries,
+        "image_convention": image_convention,
     }
     old = _given(placeholders=placeholders, convention=convention)
-    _helper("images", overlays, {**options, **{k: tuple(v) for k, v in old.items()}})
+    _helper("images", overlays, {**options, **old})
 
 
 def assert_namespace(
@@ -168,13 +200,13 @@ def assert_namespace(
 def assert_ports(overlays: OverlayOrMany, external_services: Iterable[str] = ()) -> None:
     """Assert Services, probes, node ports and Ingress backends point at declared ports."""
     __tracebackhide__ = True
-    _helper("ports", overlays, {"external_services": tuple(external_services)})
+    _helper("ports", overlays, {"external_services": external_services})
 
 
 def assert_references(overlays: OverlayOrMany, external_services: Iterable[str] = ()) -> None:
     """Assert routes, monitors and in-cluster DNS names lead to a Service and port."""
     __tracebackhide__ = True
-    _helper("references", overlays, {"external_services": tuple(external_services)})
+    _helper("references", overlays, {"external_services": external_services})
 
 
 def assert_valid_schema(
@@ -191,7 +223,7 @@ def assert_valid_schema(
     options = {
         "k8s_version": k8s_version,
         "strict": strict,
-        "crds": tuple(Path(p) for p in crds),
+        "crds": crds,
         "require_schemas": require_schemas,
     }
     _helper("schema", overlays, {**options, **_given(kubernetes_version=kubernetes_version)})
