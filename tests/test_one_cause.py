@@ -190,7 +190,7 @@ def test_the_tally_counts_findings_per_rule_and_the_one_liners() -> None:
     assert lines == [
         "findings by rule:",
         "  placeholder: 1 finding",
-        "  target-port-name: 1 finding; 1 more item fail for one of them",
+        "  target-port-name: 1 finding; 1 more item fails for one of them",
         "  unpinned: 2 findings",
         "  render: 1 deployable did not render",
     ]

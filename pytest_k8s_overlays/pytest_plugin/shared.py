@@ -247,7 +247,8 @@ def tally(properties: Sequence[Sequence[tuple[str, object]]]) -> list[str]:
     for rule in sorted(set(own) | set(same)):
         line = f"  {rule}: {plural(own[rule], 'finding')}"
         if same[rule]:
-            line += f"; {plural(same[rule], 'more item')} fail for one of them"
+            verb = "fails" if same[rule] == 1 else "fail"
+            line += f"; {plural(same[rule], 'more item')} {verb} for one of them"
         lines.append(line)
     if renders:
         lines.append(f"  {RENDER}: {plural(renders, 'deployable')} did not render")
