@@ -277,3 +277,18 @@ def test_a_rule_can_be_left_out_everywhere(pytester: pytest.Pytester, example: P
     unknown = pytester.runpytest("--overlays=k8s/overlays", "--overlays-skip-checks=unpined")
     assert unknown.ret == pytest.ExitCode.USAGE_ERROR
     unknown.stderr.fnmatch_lines(["*unknown overlay check or rule 'unpined'; checks: render, *"])
+    # check/rule names a rule of that check: schema/placeholder left out the images
+    # check's placeholder rule, in silence.
+    other = pytester.runpytest("--overlays=k8s/overlays", "--overlays-skip-checks=schema/unpinned")
+    assert other.ret == pytest.ExitCode.USAGE_ERROR
+    other.stderr.fnmatch_lines(
+        [
+            "ERROR: --overlays-skip-checks schema/unpinned: unpinned is not a rule of schema; "
+            "it is images/unpinned"
+        ]
+    )
+    nowhere = pytester.runpytest("--overlays=k8s/overlays", "--overlays-skip-checks=imgs/unpinned")
+    assert nowhere.ret == pytest.ExitCode.USAGE_ERROR
+    nowhere.stderr.fnmatch_lines(
+        ["*imgs/unpinned: unknown overlay check 'imgs'; checks: render, *"]
+    )

@@ -210,8 +210,25 @@ def _chosen_checks(config: pytest.Config) -> tuple[str, ...]:
 
 def _skipped(config: pytest.Config) -> set[str]:
     """What ``--overlays-skip-checks`` names: check ids, rule ids, or ``check/rule``."""
-    rules = {rule for ids in rule_ids().values() for rule in ids}
-    names = {name.partition("/")[2] or name for name in _value(config, "skip_checks")}
+    by_check = rule_ids()
+    rules = {rule for ids in by_check.values() for rule in ids}
+    given = list(_value(config, "skip_checks"))
+    for written in given:
+        # ``check/rule``: the rule must be the check's (schema/placeholder left out the
+        # images check's placeholder rule, in silence).
+        check, slash, rule = written.partition("/")
+        if slash and check in by_check and rule in rules and rule not in by_check[check]:
+            owners = sorted(c for c, ids in by_check.items() if rule in ids)
+            raise pytest.UsageError(
+                f"--overlays-skip-checks {written}: {rule} is not a rule of {check}; it is "
+                f"{', '.join(f'{owner}/{rule}' for owner in owners)}"
+            )
+        if slash and check not in by_check:
+            raise pytest.UsageError(
+                f"--overlays-skip-checks {written}: unknown overlay check {check!r}; checks: "
+                f"{', '.join(check_ids())}"
+            )
+    names = {name.partition("/")[2] or name for name in given}
     for name in sorted(names):
         if name not in rules and name not in check_ids():
             raise pytest.UsageError(
