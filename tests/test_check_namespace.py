@@ -441,6 +441,15 @@ def test_a_pattern_with_an_unknown_placeholder_is_a_usage_error(
     )
     ok = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-checks=namespace")
     ok.assert_outcomes(passed=7)
+    # The image convention's placeholders alike ({wrkld} failed every container).
+    result = pytester.runpytest("--overlays", "k8s/overlays", "--overlays-image-convention={wrkld}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            "ERROR: --overlays-image-convention={wrkld}: {wrkld} is no placeholder; use "
+            "{overlay}, {name}, {first}, {last}, {group}, {workload} or {container}"
+        ]
+    )
 
 
 CLUSTER_QUEUE_CRD = """

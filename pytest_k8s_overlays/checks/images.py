@@ -34,6 +34,7 @@ from ..core.resources import Container, Overlay, Resource
 from ..parse.kustomization import KustomizationError, load_kustomization
 from .base import CheckOptions, Rule, declare
 from .environments import environment_of, environments_named, other_environments
+from .namespace import PLACEHOLDERS as NAMESPACE_PLACEHOLDERS
 from .namespace import expected_namespace
 
 #: The C BaseLoader when available: several times faster than the pure one.
@@ -409,6 +410,10 @@ def _container_findings(
             f"{image} comes from {registry}",
             f"an image from an allowed registry: {', '.join(options.allowed_registries)}",
         )
+
+
+#: What a convention pattern may hold besides its text (see :func:`expand_convention`).
+CONVENTION_PLACEHOLDERS = ("{overlay}", *NAMESPACE_PLACEHOLDERS, "{workload}", "{container}")
 
 
 def expand_convention(pattern: str, overlay: Overlay, container: Container) -> str:

@@ -149,10 +149,10 @@ def valid_namespace(name: str) -> bool:
 PLACEHOLDERS = ("{name}", "{first}", "{last}", "{group}")
 
 
-def unknown_placeholders(pattern: str) -> list[str]:
-    """The ``{...}`` of ``pattern`` that are no placeholder (a typo: ``{nme}``), which
+def unknown_placeholders(pattern: str, known: tuple[str, ...] = PLACEHOLDERS) -> list[str]:
+    """The ``{...}`` of ``pattern`` that are none of ``known`` (a typo: ``{nme}``), which
     would otherwise be expected literally, failing every resource."""
-    return [p for p in re.findall(r"\{[^{}]*\}", pattern) if p not in PLACEHOLDERS]
+    return [p for p in re.findall(r"\{[^{}]*\}", pattern) if p not in known]
 
 
 def expected_namespace(pattern: str, overlay: Overlay) -> str:

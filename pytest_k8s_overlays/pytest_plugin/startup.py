@@ -67,7 +67,7 @@ def _build_gate(config: pytest.Config, settings: Settings) -> Gate:
     except DiscoveryError as error:
         raise pytest.UsageError(shown_lines(str(error))) from None
     check_schema_inputs(settings, config.rootpath)
-    check_namespace_pattern(settings)
+    check_placeholders(settings)
     check_output_paths(settings, config.rootpath)
     if not hasattr(config, "workerinput"):  # the controller writes the JUnit XML
         check_junit_path(config)
@@ -179,18 +179,26 @@ def check_schema_inputs(settings: Settings, root: Path) -> None:
         raise pytest.UsageError(shown_lines(str(error))) from None
 
 
-def check_namespace_pattern(settings: Settings) -> None:
-    """Reject a namespace pattern with an unknown placeholder (``{nme}``), which every
-    namespaced resource would fail, up front."""
+def check_placeholders(settings: Settings) -> None:
+    """Reject a namespace or image convention pattern with an unknown placeholder
+    (``{nme}``), which every resource or container would fail, up front."""
+    from ..checks.images import CONVENTION_PLACEHOLDERS
     from ..checks.namespace import PLACEHOLDERS, unknown_placeholders
 
-    pattern = settings.options.namespace
-    unknown = unknown_placeholders(pattern) if pattern else []
-    if unknown:
-        raise pytest.UsageError(
-            f"--overlays-namespace={pattern}: {', '.join(unknown)} is no placeholder; "
-            f"use {', '.join(PLACEHOLDERS[:-1])} or {PLACEHOLDERS[-1]}"
-        )
+    given: list[tuple[str, str | None, tuple[str, ...]]] = [
+        ("--overlays-namespace", settings.options.namespace, PLACEHOLDERS)
+    ]
+    given += [
+        ("--overlays-image-convention", pattern, CONVENTION_PLACEHOLDERS)
+        for pattern in settings.options.image_convention
+    ]
+    for flag, pattern, known in given:
+        unknown = unknown_placeholders(pattern, known) if pattern else []
+        if unknown:
+            raise pytest.UsageError(
+                f"{flag}={pattern}: {', '.join(unknown)} is no placeholder; "
+                f"use {', '.join(known[:-1])} or {known[-1]}"
+            )
 
 
 def check_output_paths(settings: Settings, rootdir: Path) -> None:
