@@ -211,3 +211,17 @@ def test_a_users_own_overlay_fixture_wins_over_the_plugins_parametrization(
     result.stdout.fnmatch_lines(
         ["test_mine.py::test_uses_my_fixture PASSED*", "test_mine.py::test_each[[]auth] PASSED*"]
     )
+
+
+def test_a_lookup_in_a_group_says_which_group_lacks_what() -> None:
+    from pytest_k8s_overlays import Overlays
+
+    found = Overlays([PINNED, make_overlay("info", group="deploy/prod")])
+    # Before: "no overlay named 'info'; overlays: auth, info", listing it.
+    with pytest.raises(KeyError, match=r"no group 'nope'; groups: k8s/overlays, deploy/prod"):
+        found.named("info", group="nope")
+    with pytest.raises(
+        KeyError, match=r"no overlay named 'info' in group 'k8s/overlays'; overlays: auth"
+    ):
+        found.named("info", group="k8s/overlays")
+    assert found.named("info", group="deploy/prod").group == "deploy/prod"

@@ -438,6 +438,11 @@ class Overlays(Sequence[Overlay]):
             return matches[0]
         if not matches and name in self.failures:
             raise OverlayNotRendered(self.failures[name])
+        if not matches and group is not None and group not in self.groups:
+            raise KeyError(f"no group {group!r}; groups: {', '.join(self.groups) or 'none'}")
+        if not matches and group is not None:
+            have = ", ".join(self.groups[group]) or "none"
+            raise KeyError(f"no overlay named {name!r} in group {group!r}; overlays: {have}")
         if not matches:
             have = ", ".join(o.name for o in self._overlays) or "none"
             raise KeyError(f"no overlay named {name!r}; overlays: {have}")
