@@ -93,6 +93,17 @@ def test_a_glob_names_overlays_by_the_wildcard(tmp_path: Path) -> None:
     assert group.name == "domains/*/dev"
 
 
+def test_a_group_is_named_by_its_path_however_the_ci_script_spells_it(tmp_path: Path) -> None:
+    # overlays.group("domains") must find it whether CI passes domains, ./domains/ or
+    # domains/. (before: a group named "./domains/", and a KeyError for "domains").
+    tree(tmp_path)
+    for spelling in ("domains", "./domains/", "domains/", "domains/./"):
+        group = discover(spelling, tmp_path)
+        assert group.name == "domains"
+        assert {spec.group for spec in group.overlays} == {"domains"}
+    assert discover("./domains/*/dev/", tmp_path).name == "domains/*/dev"
+
+
 def test_each_value_is_a_group(tmp_path: Path) -> None:
     tree(tmp_path)
     groups = discover_all([("domains/*/dev", tmp_path), ("domains/*/prod", tmp_path)])

@@ -372,6 +372,9 @@ def discover(
     """
     if not value.strip():
         raise DiscoveryError(f"{label}: an empty path (an unset variable in the CI script?)")
+    # The group's name, as tests look it up (overlays.group("k8s/overlays")) and reports
+    # show it: ./k8s/overlays/ in one CI script is k8s/overlays in another.
+    value = os.path.normpath(value)
     directories = _directory_value(value)
     path = Path(os.path.normpath(base / directories))
     expanded = expand_braces(directories)
