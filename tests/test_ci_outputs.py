@@ -342,6 +342,39 @@ def test_a_namespace_the_overlay_set_is_placed_on_its_namespace_line(
     assert runner_parse(annotation)[1]["line"] == "3"
 
 
+def test_a_resource_whose_annotations_a_json_patch_replaced_is_placed_on_its_manifest(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # A JSON patch that sets /metadata/annotations whole takes Kustomize's origin
+    # annotation with it: the finding was placed on line 1 of the overlay's
+    # kustomization, which only transformed the Deployment; it is the base's.
+    drop_field(example, "chat", "images")
+    kfile = example / "k8s/overlays/chat/kustomization.yaml"
+    kfile.write_text(
+        kfile.read_text().replace(
+            "patches:\n",
+            "patches:\n  - target: {kind: Deployment, name: api}\n    patch: |-\n"
+            "      - op: add\n        path: /metadata/annotations\n"
+            '        value: {"pytest-k8s-overlays/skip": "unpinned"}\n',
+            1,
+        )
+    )
+    result = pytester.runpytest(
+        *GATE, "--overlays-checks=images", "-k", "chat", "--overlays-report=r.json"
+    )
+    result.assert_outcomes(failed=1)
+    records = json.loads((pytester.path / "r.json").read_text())["findings"]
+    # The unpinned finding is there too, suppressed by the annotation the patch set.
+    assert {(r["rule"], r["suppressed"]) for r in records} == {
+        ("placeholder", False),
+        ("unpinned", True),
+    }
+    (record,) = [r for r in records if r["rule"] == "placeholder"]
+    base = (example / "k8s/base/deployment.yaml").read_text().splitlines()
+    image = next(n for n, text in enumerate(base, 1) if "image:" in text)
+    assert record["source"] == {"file": "k8s/base/deployment.yaml", "line": image}
+
+
 def test_render_failures_point_at_the_line_kustomize_names(
     pytester: pytest.Pytester, example: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -27,7 +27,14 @@ from ..parse.kustomization import (
     referenced_directories,
 )
 from ..parse.kustomize_edit import EditError, parse_image
-from .locate import Location, application_field_line, field_steps, file_field_line
+from .locate import (
+    Location,
+    application_field_line,
+    document_of,
+    field_steps,
+    file_field_line,
+    resource_line,
+)
 
 #: Every scalar a string, as Kustomize reads ``newTag: 1.10`` ("1.10", not 1.1).
 _TEXT_LOADER: type[Any] = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
@@ -179,6 +186,25 @@ def namespace_entry_location(resource: Resource, path: str, kustomization: Path)
     for file, data in _outermost_first(kustomization):
         if data.get("namespace") == namespace:
             return file, file_field_line(file, "namespace")
+    return None
+
+
+def manifest_location(resource: Resource, path: str, kustomization: Path) -> Location | None:
+    """The manifest that defines ``resource`` when Kustomize could not say (a JSON patch
+    that replaced its annotations took its origin annotation with them): the first file
+    a kustomization of the unit's chain lists, from the unit's own outwards, with a
+    document of its kind whose name the rendered name holds; None when none has one."""
+    for file, data in _outermost_first(kustomization):
+        entries = data.get("resources")
+        for entry in entries if isinstance(entries, list) else []:
+            if not isinstance(entry, str) or not entry.endswith((".yaml", ".yml", ".json")):
+                continue
+            manifest = file.parent / entry
+            try:
+                if manifest.is_file() and document_of(manifest, resource.kind, resource.name):
+                    return manifest, resource_line(manifest, resource.kind, resource.name, path)
+            except OSError:
+                continue
     return None
 
 

@@ -23,9 +23,11 @@ from ..core.paths import display_path
 from ..core.provenance import Provenance
 from ..core.resources import Overlay, Resource
 from ..core.text import bounded, encodable, shown_lines
+from ..parse.kustomization import KUSTOMIZATION_FILES
 from ..render.cause import reshape
 from .image_entries import (
     image_entry_location,
+    manifest_location,
     namespace_entry_location,
     override_image_location,
 )
@@ -33,6 +35,7 @@ from .locate import (
     Location,
     application_line,
     file_field_line,
+    generator_line,
     render_failure_location,
     resource_line,
 )
@@ -86,20 +89,21 @@ def finding_location(
     its place in a kustomization), the resource's manifest (its document, or the
     field), a kustomization file the finding is about, or the overlay's. An image an
     ``images:`` entry wrote is on that entry, a namespace a ``namespace:`` set on it."""
-    if spec is not None and resource is not None:
-        # An image an Argo CD Application's kustomize.images override wrote: on it.
-        override = override_image_location(spec, resource, finding.path)
-        if override is not None:
-            return override
-    for written in (image_entry_location, namespace_entry_location):
-        entry = written(resource, finding.path, kustomization) if resource else None
-        if entry is not None:
-            return entry
+    written = _written_location(finding, resource, kustomization, spec)
+    if written is not None:
+        return written
     patched = _patch_location(finding, resource, root)
     if patched is not None:
         return patched
     source = _local(finding.source.single if finding.source is not None else None, root)
     if source is not None and resource is not None:
+        # A field's finding (an object's own, shared-object, stays on the overlay).
+        if finding.path and not _defines(source, resource):
+            # A kustomization that only transformed it (its origin annotation gone with
+            # the annotations a JSON patch replaced): the manifest that defines it.
+            found = manifest_location(resource, finding.path, kustomization)
+            if found is not None:
+                return found
         return source, resource_line(source, resource.kind, resource.name, finding.path)
     application = _APPLICATION.match(finding.resource)
     if source is not None and application is not None:
@@ -109,7 +113,38 @@ def finding_location(
     named = _local(finding.resource, root)  # a finding about a kustomization file itself
     if named is not None:
         return named, file_field_line(named, finding.path)
+    if resource is not None and finding.path:
+        found = manifest_location(resource, finding.path, kustomization)
+        if found is not None:
+            return found
     return kustomization, 1
+
+
+def _defines(file: Path, resource: Resource) -> bool:
+    """Whether ``file`` defines ``resource``: a document of it, or a kustomization's
+    generator entry that made it."""
+    if file.name in KUSTOMIZATION_FILES:
+        return generator_line(file, resource.kind, resource.name) is not None
+    return True
+
+
+def _written_location(
+    finding: Finding, resource: Resource | None, kustomization: Path, spec: Deployable | None
+) -> Location | None:
+    """Where a kustomization (or an Argo CD Application's override) wrote the field the
+    finding is about: an image its ``images:`` entry wrote, a namespace its
+    ``namespace:`` set; None when none did."""
+    if resource is None:
+        return None
+    if spec is not None:
+        override = override_image_location(spec, resource, finding.path)
+        if override is not None:
+            return override
+    for written in (image_entry_location, namespace_entry_location):
+        entry = written(resource, finding.path, kustomization)
+        if entry is not None:
+            return entry
+    return None
 
 
 def _where(location: Location, repo_root: Path) -> dict[str, Any]:
