@@ -61,3 +61,16 @@ def test_each_overlay_renders_once_across_workers(
     result.stdout.fnmatch_lines([f"{len(SERVICES)} overlays rendered*"])
     # The controller's private directory of renders is gone with the session.
     assert list((tmp / f"pytest-k8s-overlays-{os.getuid()}").iterdir()) == []
+
+
+def test_cache_clear_under_xdist_leaves_the_controllers_renders_in_the_cache(
+    pytester: pytest.Pytester, example: Path
+) -> None:
+    # --cache-clear is done by the controller, which then renders into the cache; each
+    # worker cleared the directory again as it started, so the next run (a CI job's
+    # saved cache) rendered everything again.
+    args = ("--overlays=k8s/overlays", "--overlays-checks=render")
+    first = pytester.runpytest_subprocess(*args, "-n", "2", "--cache-clear")
+    first.stdout.fnmatch_lines([f"{len(SERVICES)} overlays rendered, 0 from the cache"])
+    again = pytester.runpytest_subprocess(*args)
+    again.stdout.fnmatch_lines([f"0 overlays rendered, {len(SERVICES)} from the cache"])

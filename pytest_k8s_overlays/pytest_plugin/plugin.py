@@ -31,6 +31,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
 
 
+# pytest reads only names starting with "pytest_": a second pytest_configure, first.
+@pytest.hookimpl(tryfirst=True, specname="pytest_configure")
+def pytest_configure_keep_the_controllers_cache(config: pytest.Config) -> None:
+    """On a pytest-xdist worker, before pytest's cache is set up: ``--cache-clear`` was
+    done once, by the controller, before it rendered every overlay into the cache; a
+    worker clearing the directory again (each did, as it started) threw those renders
+    away, and a CI job with ``-n auto --cache-clear`` saved an empty cache."""
+    if hasattr(config, "workerinput") and config.getoption("cacheclear", False):
+        config.option.cacheclear = False
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", f"{MARKER}: a built-in pytest-k8s-overlays check of one overlay"
