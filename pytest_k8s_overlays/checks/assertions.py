@@ -17,8 +17,9 @@ from typing import Any
 
 from ..core.defaults import DEFAULT_PLACEHOLDERS
 from ..core.findings import Finding, format_report, split_suppressed
+from ..core.options import words
 from ..core.resources import Overlay
-from . import CHECKS, CheckOptions
+from . import CHECK_SETTINGS, CHECKS, CheckOptions
 from .runner import run_check
 
 OverlayOrMany = Overlay | Iterable[Overlay]
@@ -65,6 +66,10 @@ _DEFAULTS = {
 }
 
 
+#: How each declared list option's written value splits, as the ini key's does.
+_SPLITS = {setting.name: setting.split for setting in CHECK_SETTINGS}
+
+
 def _typed(name: str, value: Any) -> Any:
     """An option's value as the checks read it. A list option written as the ini key
     and the command line write it (``"ghcr.io/acme,quay.io/acme"``) is split on
@@ -73,7 +78,7 @@ def _typed(name: str, value: Any) -> Any:
     default = _DEFAULTS[name]
     if isinstance(default, tuple) and name != "presumed":
         if isinstance(value, str):
-            value = [part.strip() for part in value.split(",") if part.strip()]
+            value = words(value, _SPLITS.get(name, "comma"))
         try:
             items = tuple(value)
         except TypeError:

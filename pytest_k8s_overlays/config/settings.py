@@ -343,17 +343,6 @@ def _command(text: str) -> str:
     return text
 
 
-def words(text: str, split: str) -> list[str]:
-    if split == "shell":
-        try:
-            return shlex.split(text)
-        except ValueError as error:
-            raise ValueError(f"{text!r} does not split like shell words: {error}") from None
-    if split == "comma":
-        return [part.strip() for part in text.split(",") if part.strip()]
-    return [text]
-
-
 #: What --overlays-annotations accepts.
 ANNOTATION_MODES = ("auto", "github", "none")
 

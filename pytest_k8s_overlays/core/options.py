@@ -7,6 +7,7 @@ its rules (:mod:`..checks.base`), from which that table is completed.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -43,3 +44,16 @@ class Setting:
     @property
     def flag(self) -> str:
         return self.flags[0]
+
+
+def words(text: str, split: str) -> list[str]:
+    """One written value of a list setting as its items: comma-separated words, shell
+    words, or the value whole; ValueError for shell words that do not split."""
+    if split == "shell":
+        try:
+            return shlex.split(text)
+        except ValueError as error:
+            raise ValueError(f"{text!r} does not split like shell words: {error}") from None
+    if split == "comma":
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return [text]

@@ -12,8 +12,8 @@ import pytest
 
 from ..checks import CHECK_SETTINGS, check_ids, rule_ids
 from ..checks.base import CheckOptions
-from ..config.settings import BY_NAME, PARSERS, SETTINGS, Settings, words
-from ..core.options import Kind, Setting
+from ..config.settings import BY_NAME, PARSERS, SETTINGS, Settings
+from ..core.options import Kind, Setting, words
 
 _PYTEST = tuple(int(part) for part in pytest.__version__.split(".")[:2] if part.isdigit())
 
