@@ -32,7 +32,9 @@ from .locate import (
     application_field_line,
     document_of,
     field_steps,
+    file_field,
     file_field_line,
+    file_lines,
     resource_line,
 )
 
@@ -116,18 +118,13 @@ def override_image_location(spec: Deployable, resource: Resource, path: str) -> 
 
 def _merged_line(file: Path, argument: str) -> int | None:
     """The line of an ``.argocd-source`` file's ``kustomize.images`` entry ``argument``."""
-    for index in range(_MAX_ENTRIES):
-        line = file_field_line(file, f"kustomize.images[{index}]")
-        text = _text_line(file, line)
-        if argument in text:
+    lines = file_lines(file)
+    index = 0
+    while (line := file_field(file, f"kustomize.images[{index}]")) is not None:
+        if line <= len(lines) and argument in lines[line - 1]:
             return line
-        if not text.lstrip().startswith("-"):
-            return None  # past the list
+        index += 1
     return None
-
-
-#: How many entries of one images list are searched.
-_MAX_ENTRIES = 256
 
 
 def _writes(argument: str, ref: ImageRef) -> bool:
@@ -156,21 +153,14 @@ _MAX_SOURCES = 16
 def _override_line(file: Path, name: str, argument: str, index: int) -> int | None:
     """The line of the ``index``-th images override, written as ``argument``: of the
     Application's one source, else of whichever of its sources writes it there."""
+    lines = file_lines(file)
     fields = [f"spec.source.kustomize.images[{index}]"]
     fields += [f"spec.sources[{n}].kustomize.images[{index}]" for n in range(_MAX_SOURCES)]
     for field in fields:
         line = application_field_line(file, "Application", name, field)
-        if line is not None and argument in _text_line(file, line):
+        if line is not None and line <= len(lines) and argument in lines[line - 1]:
             return line
     return None
-
-
-def _text_line(file: Path, line: int) -> str:
-    try:
-        lines = file.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return ""
-    return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
 def namespace_entry_location(resource: Resource, path: str, kustomization: Path) -> Location | None:

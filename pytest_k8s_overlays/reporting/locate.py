@@ -170,8 +170,13 @@ def resource_line(file: Path, kind: str, name: str, path: str) -> int:
 
 def file_field_line(file: Path, path: str) -> int:
     """Where the field at ``path`` of a single-document file starts (an ``images:`` entry)."""
+    return file_field(file, path) or 1
+
+
+def file_field(file: Path, path: str) -> int | None:
+    """The same; None when the file does not write that field."""
     documents = _documents(file)
-    return (field_line(documents[0], path) if documents else None) or 1
+    return field_line(documents[0], path) if documents else None
 
 
 # -- render failures --------------------------------------------------------------------
@@ -203,13 +208,17 @@ def _key_line(file: Path, key: str) -> int | None:
     return _line(found[0]) if found is not None else None
 
 
+def file_lines(file: Path) -> list[str]:
+    """The lines of a text file; none when it cannot be read."""
+    try:
+        return file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+
+
 def _entry_line(file: Path, entry: str) -> int | None:
     """The line of a list entry (``- missing.yaml``) in a kustomization file."""
-    try:
-        lines = file.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
-    for number, text in enumerate(lines, start=1):
+    for number, text in enumerate(file_lines(file), start=1):
         value = text.strip().lstrip("- ")
         # A patches: entry names its file as ``path: x.yaml``.
         value = value.removeprefix("path:").strip() if value.startswith("path:") else value
@@ -264,10 +273,7 @@ _PATCH_ENTRY_RE = re.compile(
 def _named_line(file: Path, name: str) -> int | None:
     """The line of ``file`` that writes ``name: <name>`` (a patch's target), if any."""
     wanted = re.compile(rf"^\s*(?:-\s+)?name:\s*['\"]?{re.escape(name)}['\"]?\s*$")
-    try:
-        lines = file.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
+    lines = file_lines(file)
     return next((number for number, text in enumerate(lines, 1) if wanted.match(text)), None)
 
 
@@ -282,11 +288,7 @@ def _target_location(message: str, file: Path) -> Location | None:
     line = _named_line(file, name)  # an inline patch, or a target: name
     if line is not None:
         return file, line
-    try:
-        entries = file.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
-    for text in entries:
+    for text in file_lines(file):
         entry = _PATCH_ENTRY_RE.match(text)
         patch = file.parent / entry.group(1) if entry else None
         line = _named_line(patch, name) if patch is not None and patch.is_file() else None
