@@ -90,7 +90,7 @@ def is_argo(document: Any) -> bool:
     return kind == "ConfigMap" and api == "v1" and name == CONFIG_MAP_NAME
 
 
-def _yaml_files(path: Path, charts: list[Path] | None = None) -> list[Path]:
+def _yaml_files(path: Path, charts: list[Path]) -> list[Path]:
     """The YAML files under ``path``; a Helm chart's directory (its ``Chart.yaml``) is
     not entered, and is added to ``charts``: its templates are Helm's to render."""
     if path.is_file():
@@ -99,8 +99,7 @@ def _yaml_files(path: Path, charts: list[Path] | None = None) -> list[Path]:
     for current, dirnames, filenames in os.walk(path, followlinks=True):
         if HELM_CHART in filenames:
             dirnames[:] = []
-            if charts is not None:
-                charts.append(Path(current))
+            charts.append(Path(current))
             continue
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         found.extend(Path(current, n) for n in sorted(filenames) if n.endswith(_SUFFIXES))
@@ -135,9 +134,7 @@ def read_manifests(path: Path, shown: str, root: Path | None = None) -> Manifest
     manifests = Manifests()
     charts: list[Path] = []
     for file in _yaml_files(path, charts):
-        display = (
-            shown if file == path else f"{shown.rstrip('/')}/{file.relative_to(path).as_posix()}"
-        )
+        display = _shown_under(file, path, shown)
         if root is not None and file != path:
             _inside_either(file, (path, root), display)
         try:
@@ -168,12 +165,16 @@ def read_manifests(path: Path, shown: str, root: Path | None = None) -> Manifest
     return manifests
 
 
+def _shown_under(file: Path, path: Path, shown: str) -> str:
+    """A file or directory under the instance ``path`` as the user named it (``shown``)."""
+    return shown if file == path else f"{shown.rstrip('/')}/{file.relative_to(path).as_posix()}"
+
+
 def _chart_note(chart: Path, path: Path, shown: str) -> str:
     """What a Helm chart met among an instance's manifests is, as the summary lists it."""
-    where = shown if chart == path else f"{shown.rstrip('/')}/{chart.relative_to(path).as_posix()}"
     return (
-        f"{where}: a Helm chart ({HELM_CHART}), whose templates Helm renders (not Argo CD "
-        "manifests to read)"
+        f"{_shown_under(chart, path, shown)}: a Helm chart ({HELM_CHART}), whose templates "
+        "Helm renders (not Argo CD manifests to read)"
     )
 
 
